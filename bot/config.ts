@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(min).max(max).default(fallback);
+
+/**
+ * Every setting the service reads, each documented in the README's configuration table.
+ * Keys are the environment variable names.
+ */
+const EnvSchema = z.object({
+  PORT: int(3978, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  APP_MODE: z.enum(['local', 'production']).default('local'),
+  PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://engagement.example.ac.uk' }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'expected postgres://user@host:port/db or sqlite:<path>')
+    .default('sqlite:./data/engagement.sqlite'),
+  DATABASE_POOL_SIZE: int(10, 1, 100),
+  DEMO_DATA: bool(true),
+  DEMO_SEED: int(42, 0, 2 ** 31 - 1),
+  TIME_ZONE: z.string().min(1).default('Europe/London'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MICROSOFT_APP_ID: z.string().default(''),
+  MICROSOFT_APP_PASSWORD: z.string().default(''),
+  MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  MICROSOFT_APP_TENANT_ID: z.string().default(''),
+  EVALUATE_EVERY_MINUTES: int(60, 1, 10_080),
+  NOTIFY_EVERY_SECONDS: int(30, 1, 3_600),
+  JOBS_ENABLED: bool(true),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  mode: 'local' | 'production';
+  publicUrl: string;
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; poolSize: number };
+  demo: { enabled: boolean; seed: number };
+  timeZone: string;
+  logLevel: string;
+  bot: { appId: string; appPassword: string; appType: string; tenantId: string };
+  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
+  shutdownTimeoutMs: number;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Validates the environment once, reporting every bad variable together, and returns a frozen config. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (!parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  if (!isValidTimeZone(e.TIME_ZONE)) problems.push(`TIME_ZONE: unknown time zone "${e.TIME_ZONE}"`);
+  if (e.APP_MODE === 'production' && !e.MICROSOFT_APP_ID) problems.push('MICROSOFT_APP_ID: required when APP_MODE=production');
+  if (e.APP_MODE === 'production' && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required when APP_MODE=production');
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
+    ? { kind: 'sqlite', path: e.DATABASE_URL.slice('sqlite:'.length) }
+    : { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE };
+  if (database.kind === 'sqlite' && database.path === '') throw new ConfigError(['DATABASE_URL: sqlite: needs a file path, or :memory:']);
+
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    mode: e.APP_MODE,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    database: Object.freeze(database),
+    demo: Object.freeze({ enabled: e.DEMO_DATA, seed: e.DEMO_SEED }),
+    timeZone: e.TIME_ZONE,
+    logLevel: e.LOG_LEVEL,
+    bot: Object.freeze({ appId: e.MICROSOFT_APP_ID, appPassword: e.MICROSOFT_APP_PASSWORD, appType: e.MICROSOFT_APP_TYPE, tenantId: e.MICROSOFT_APP_TENANT_ID }),
+    jobs: Object.freeze({ enabled: e.JOBS_ENABLED, evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES, notifyEverySeconds: e.NOTIFY_EVERY_SECONDS }),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+/** The process environment, parsed: the only read of process.env in the service. */
+export function loadConfig(): Config {
+  return parseConfig(process.env);
+}
+
+/** The environment for a child process (the Agents Playground), with additions. */
+export function childEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Pool, types } from 'pg';
+import { AppError } from '../errors';
+import type { Config } from '../config';
+import type { Database } from './schema';
+import * as core from './migrations/0001-core';
+
+export type Db = Kysely<Database>;
+export type DatabaseSettings = Config['database'] & { searchPath?: string };
+
+// pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
+types.setTypeParser(types.builtins.INT8, (v) => Number(v));
+
+const MIGRATIONS: Record<string, Migration> = { '0001-core': core };
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** Builds the Kysely instance for SQLite (embedded default) or PostgreSQL; opens no connection to PostgreSQL yet. */
+export function createDatabase(settings: DatabaseSettings): Db {
+  if (settings.kind === 'sqlite') {
+    if (settings.path !== ':memory:') mkdirSync(dirname(settings.path), { recursive: true });
+    let sqlite: SqliteDatabase.Database;
+    try {
+      sqlite = new SqliteDatabase(settings.path);
+    } catch (error) {
+      throw new AppError(500, 'database_unreachable', `Cannot open the SQLite database at ${settings.path}: ${(error as Error).message}`);
+    }
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  const pool = new Pool({
+    connectionString: settings.url,
+    max: settings.poolSize,
+    connectionTimeoutMillis: 5000,
+    ...(settings.searchPath ? { options: `-c search_path=${settings.searchPath}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function describeTarget(settings: DatabaseSettings): string {
+  if (settings.kind === 'sqlite') return `SQLite at ${settings.path}`;
+  try {
+    const url = new URL(settings.url);
+    return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL is not a valid URL)';
+  }
+}
+
+/** Runs `select 1`; turns any failure into one clear AppError naming the database (never the password). */
+export async function checkDatabase(db: Db, settings: DatabaseSettings): Promise<void> {
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const why = err.code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : err.code === 'ENOTFOUND' ? 'host not found' : err.message;
+    throw new AppError(503, 'database_unreachable', `Cannot reach the database (${describeTarget(settings)}): ${why}`);
+  }
+}
+
+/** Brings the schema up to date; safe to run from several instances at once (Kysely takes a lock). */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Days are text on both databases; this is the one place that knows how to say "now". */
+export const nowIso = (clock: () => Date = () => new Date()): string => clock().toISOString();

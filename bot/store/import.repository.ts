@@ -1,0 +1,67 @@
+import { SOURCES, type IsoDay, type Source } from '../../shared/domain';
+import { addDays } from '../../shared/calendar';
+import type { Coverage } from '../../shared/rules/types';
+import type { Db } from './database';
+
+export interface ImportRecord {
+  id: string;
+  source: Source;
+  fileName: string;
+  fileHash: string | null;
+  periodStart: IsoDay | null;
+  periodEnd: IsoDay | null;
+  rowsRead: number;
+  rowsCounted: number;
+  rowsIgnored: number;
+  rowsRejected: number;
+  status: 'running' | 'succeeded' | 'failed';
+  errors: string[];
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export async function insertImport(db: Db, r: ImportRecord): Promise<void> {
+  await db
+    .insertInto('imports')
+    .values({
+      id: r.id,
+      source: r.source,
+      file_name: r.fileName,
+      file_hash: r.fileHash,
+      period_start: r.periodStart,
+      period_end: r.periodEnd,
+      rows_read: r.rowsRead,
+      rows_counted: r.rowsCounted,
+      rows_ignored: r.rowsIgnored,
+      rows_rejected: r.rowsRejected,
+      status: r.status,
+      errors: JSON.stringify(r.errors),
+      started_at: r.startedAt,
+      finished_at: r.finishedAt,
+    })
+    .execute();
+}
+
+/**
+ * Which days each source has complete data for, taken from successful imports and collections.
+ * Days outside every successful period are unknown to the rules, never zero.
+ */
+export async function loadCoverage(db: Db, from: IsoDay, to: IsoDay): Promise<Coverage> {
+  const rows = await db
+    .selectFrom('imports')
+    .select(['source', 'period_start', 'period_end'])
+    .where('status', '=', 'succeeded')
+    .where('period_start', 'is not', null)
+    .where('period_end', '>=', from)
+    .where('period_start', '<=', to)
+    .execute();
+  const coverage = new Map<Source, Set<IsoDay>>(SOURCES.map((s) => [s, new Set<IsoDay>()]));
+  for (const row of rows) {
+    const days = coverage.get(row.source as Source);
+    if (!days || !row.period_start || !row.period_end) continue;
+    const start = row.period_start < from ? from : row.period_start;
+    const end = row.period_end > to ? to : row.period_end;
+    for (let day = start; day <= end; day = addDays(day, 1)) days.add(day);
+  }
+  return coverage;
+}

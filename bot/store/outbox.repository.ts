@@ -1,0 +1,158 @@
+import type { Db } from './database';
+import { newId } from './ids';
+
+export interface OutboxItem {
+  id: string;
+  idempotencyKey: string;
+  kind: string;
+  recipientStaffId: string | null;
+  recipientStudentId: string | null;
+  payload: Record<string, unknown>;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  sentActivityId: string | null;
+  sentConversationId: string | null;
+}
+
+type Row = {
+  id: string;
+  idempotency_key: string;
+  kind: string;
+  recipient_staff_id: string | null;
+  recipient_student_id: string | null;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  sent_activity_id: string | null;
+  sent_conversation_id: string | null;
+};
+
+const toItem = (r: Row): OutboxItem => ({
+  id: r.id,
+  idempotencyKey: r.idempotency_key,
+  kind: r.kind,
+  recipientStaffId: r.recipient_staff_id,
+  recipientStudentId: r.recipient_student_id,
+  payload: JSON.parse(r.payload) as Record<string, unknown>,
+  status: r.status as OutboxItem['status'],
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
+  sentActivityId: r.sent_activity_id,
+  sentConversationId: r.sent_conversation_id,
+});
+
+/**
+ * Queues a delivery once: a second enqueue with the same idempotency key (a re-run, another instance)
+ * is ignored. Returns true when this call queued it.
+ */
+export async function enqueueDelivery(
+  db: Db,
+  item: { idempotencyKey: string; kind: string; recipientStaffId?: string | null; recipientStudentId?: string | null; payload: Record<string, unknown> },
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .insertInto('outbox')
+    .values({
+      id: newId(),
+      idempotency_key: item.idempotencyKey,
+      kind: item.kind,
+      recipient_staff_id: item.recipientStaffId ?? null,
+      recipient_student_id: item.recipientStudentId ?? null,
+      payload: JSON.stringify(item.payload),
+      status: 'pending',
+      next_attempt_at: now,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * Claims up to `limit` due deliveries for one worker. The claim is a conditional update, so two
+ * instances never send the same item; a claim expires if its worker dies mid-send.
+ */
+export async function claimDueDeliveries(
+  db: Db,
+  opts: { worker: string; now: string; claimUntil: string; limit: number; recipientStaffId?: string },
+): Promise<OutboxItem[]> {
+  let candidates = db
+    .selectFrom('outbox')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', opts.now)
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', opts.now)]))
+    .orderBy('next_attempt_at')
+    .limit(opts.limit);
+  if (opts.recipientStaffId) candidates = candidates.where('recipient_staff_id', '=', opts.recipientStaffId);
+  const ids = (await candidates.execute()).map((r) => r.id);
+  const claimed: OutboxItem[] = [];
+  for (const id of ids) {
+    const result = await db
+      .updateTable('outbox')
+      .set({ claimed_by: opts.worker, claimed_until: opts.claimUntil })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', opts.now)]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) {
+      const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      claimed.push(toItem(row));
+    }
+  }
+  return claimed;
+}
+
+export async function markDelivered(db: Db, id: string, sent: { activityId: string | null; conversationId: string; at: string }): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'sent',
+      sent_activity_id: sent.activityId,
+      sent_conversation_id: sent.conversationId,
+      sent_at: sent.at,
+      attempts: eb('attempts', '+', 1),
+      claimed_by: null,
+      claimed_until: null,
+      last_error: null,
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Records a failed or postponed attempt; `countAttempt` is false when nothing was tried (no chat yet). */
+export async function deferDelivery(
+  db: Db,
+  id: string,
+  change: { error: string; nextAttemptAt: string; giveUp: boolean; countAttempt: boolean },
+): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: change.giveUp ? 'failed' : 'pending',
+      last_error: change.error,
+      next_attempt_at: change.nextAttemptAt,
+      attempts: change.countAttempt ? eb('attempts', '+', 1) : eb.ref('attempts'),
+      claimed_by: null,
+      claimed_until: null,
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Makes a recipient's waiting deliveries due now, e.g. the moment they install the bot. */
+export async function wakeDeliveriesFor(db: Db, staffId: string, now: string): Promise<void> {
+  await db.updateTable('outbox').set({ next_attempt_at: now }).where('recipient_staff_id', '=', staffId).where('status', '=', 'pending').execute();
+}
+
+export async function listDeliveries(db: Db, filter: { status?: OutboxItem['status']; recipientStaffId?: string } = {}): Promise<OutboxItem[]> {
+  let q = db.selectFrom('outbox').selectAll().orderBy('created_at');
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.recipientStaffId) q = q.where('recipient_staff_id', '=', filter.recipientStaffId);
+  return (await q.execute()).map(toItem);
+}

@@ -1,0 +1,89 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Row types as stored. Days are `YYYY-MM-DD` text and instants ISO-8601 UTC text on both databases,
+ * so ordering and comparison behave the same on SQLite and PostgreSQL; JSON columns are text.
+ */
+export interface Database {
+  departments: { id: string; name: string; is_demo: number; created_at: string };
+  students: {
+    id: string;
+    department_id: string;
+    given_name: string;
+    family_name: string;
+    email: string | null;
+    entra_id: string | null;
+    programme: string;
+    year: number;
+    status: string;
+    tutor_id: string | null;
+    updated_at: string;
+  };
+  staff: { id: string; department_id: string; display_name: string; email: string | null; entra_id: string | null; updated_at: string };
+  staff_roles: { staff_id: string; role: string };
+  identities: { source_system: string; external_key: string; student_id: string };
+  activity_counts: { student_id: string; day: string; source: string; count: number };
+  imports: {
+    id: string;
+    source: string;
+    file_name: string;
+    file_hash: string | null;
+    period_start: string | null;
+    period_end: string | null;
+    rows_read: number;
+    rows_counted: number;
+    rows_ignored: number;
+    rows_rejected: number;
+    status: string;
+    errors: string;
+    started_at: string;
+    finished_at: string | null;
+  };
+  terms: { id: string; name: string; start_day: string; end_day: string };
+  term_exclusions: { term_id: string; start_day: string; end_day: string; label: string };
+  exemptions: { id: string; student_id: string; reason: string; from_day: string; until_day: string | null; set_by: string | null; created_at: string };
+  evaluations: { id: string; department_id: string; today: string; evaluated_at: string; flags: number; warnings: string };
+  cases: {
+    id: string;
+    student_id: string;
+    department_id: string;
+    severity: string;
+    status: string;
+    rules: string;
+    reason: string;
+    explanation: string;
+    owner_id: string | null;
+    outcome: string | null;
+    opened_at: string;
+    updated_at: string;
+    closed_at: string | null;
+  };
+  case_events: { id: string; case_id: string; at: string; kind: string; actor_kind: string; actor_id: string | null; note: string | null; data: string };
+  conversations: { user_aad_id: string; staff_id: string | null; student_id: string | null; reference: string; updated_at: string };
+  outbox: {
+    id: string;
+    idempotency_key: string;
+    kind: string;
+    recipient_staff_id: string | null;
+    recipient_student_id: string | null;
+    payload: string;
+    status: string;
+    attempts: Generated<number>;
+    next_attempt_at: string;
+    claimed_by: string | null;
+    claimed_until: string | null;
+    last_error: string | null;
+    sent_activity_id: string | null;
+    sent_conversation_id: string | null;
+    created_at: string;
+    sent_at: string | null;
+  };
+  audit_log: { id: string; at: string; actor_id: string | null; action: string; subject_kind: string; subject_id: string | null; detail: string };
+}
+
+export type StudentRow = Selectable<Database['students']>;
+export type StaffRow = Selectable<Database['staff']>;
+export type CaseRow = Selectable<Database['cases']>;
+export type NewCase = Insertable<Database['cases']>;
+export type OutboxRow = Selectable<Database['outbox']>;
+export type ImportRow = Selectable<Database['imports']>;
