@@ -46,7 +46,7 @@ export function buildCli(): Command {
     .command('serve')
     .description('run the service: tab, bot, API and scheduled jobs')
     .action(async () => {
-      require('./main');
+      await import('./main');
     });
 
   program

@@ -101,14 +101,14 @@ export function generateDemoDepartment(seed: number, today: IsoDay): DemoDepartm
         const given = faker.person.firstName();
         const family = faker.person.lastName();
         const roll = random();
-        let profile: Profile = 'engaged';
-        let status: StudentStatus = 'active';
-        if (roll < 0.06) profile = 'fading';
-        else if (roll < 0.13) profile = 'low';
-        else if (roll < 0.145) profile = 'silent';
-        else if (roll < 0.16) (profile = 'away'), (status = 'suspended');
-        else if (roll < 0.175 && year === 3) (profile = 'away'), (status = faker.helpers.arrayElement(['placement', 'study_abroad'] as const));
-        else if (roll < 0.18) profile = 'exempted';
+        const [profile, status]: [Profile, StudentStatus] =
+          roll < 0.06 ? ['fading', 'active']
+          : roll < 0.13 ? ['low', 'active']
+          : roll < 0.145 ? ['silent', 'active']
+          : roll < 0.16 ? ['away', 'suspended']
+          : roll < 0.175 && year === 3 ? ['away', faker.helpers.arrayElement(['placement', 'study_abroad'] as const)]
+          : roll < 0.18 ? ['exempted', 'active']
+          : ['engaged', 'active'];
         const id = `2${String(6 - year).padStart(2, '0')}${String(p)}${String(n).padStart(4, '0')}`;
         const username = `${slug(given).slice(0, 3)}${slug(family).slice(0, 3)}${n}`;
         students.push({
