@@ -1,0 +1,38 @@
+import type { Benchmark, Figure } from './types';
+import { startupBenchmark } from './benchmarks/startup.bench';
+
+/** Every benchmark, in the order they run; each issue adds its own here. */
+const BENCHMARKS: Benchmark[] = [startupBenchmark];
+
+function parseArgs(argv: string[]): { json: boolean; only: string | null } {
+  const onlyIndex = argv.indexOf('--only');
+  return { json: argv.includes('--json'), only: onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? null) : null };
+}
+
+async function main(): Promise<void> {
+  const { json, only } = parseArgs(process.argv.slice(2));
+  const selected = only ? BENCHMARKS.filter((b) => b.name === only) : BENCHMARKS;
+  if (selected.length === 0) {
+    console.error(`bench: no benchmark named "${only}". Known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+    process.exit(2);
+  }
+  const figures: Record<string, Figure> = {};
+  for (const bench of selected) {
+    if (!json) console.error(`running ${bench.name}: ${bench.description}`);
+    Object.assign(figures, await bench.run());
+  }
+  if (json) {
+    console.log(JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, f.value]))));
+    return;
+  }
+  const rows = Object.entries(figures).map(([name, f]) => [name, `${f.value} ${f.unit}`, f.target ?? '', f.met === undefined ? '' : f.met ? 'met' : 'NOT MET']);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['figure', 'value', 'target', ''], ...rows].map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  console.log(line(['figure', 'value', 'target', '']));
+  for (const r of rows) console.log(line(r));
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error);
+  process.exit(1);
+});
