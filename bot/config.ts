@@ -35,6 +35,12 @@ const EnvSchema = z.object({
   NOTIFY_EVERY_SECONDS: int(30, 1, 3_600),
   JOBS_ENABLED: bool(true),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+  ENTRA_CLIENT_ID: z.string().optional(),
+  ENTRA_ALLOWED_TENANTS: z
+    .string()
+    .regex(/^[0-9a-fA-F-]{36}(\s*,\s*[0-9a-fA-F-]{36})*$/, 'expected a comma-separated list of tenant ids (GUIDs)')
+    .optional(),
+  ENTRA_JWKS_URL: z.url({ message: 'expected the absolute URL of a JSON Web Key Set' }).default('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
 });
 
 export type Config = Readonly<{
@@ -49,6 +55,8 @@ export type Config = Readonly<{
   bot: { appId: string; appPassword: string; appType: string; tenantId: string };
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
   shutdownTimeoutMs: number;
+  /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
+  entra: { clientId: string; allowedTenants: readonly string[]; jwksUrl: string };
 }>;
 
 export class ConfigError extends Error {
@@ -95,6 +103,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     bot: Object.freeze({ appId: e.MICROSOFT_APP_ID, appPassword: e.MICROSOFT_APP_PASSWORD, appType: e.MICROSOFT_APP_TYPE, tenantId: e.MICROSOFT_APP_TENANT_ID }),
     jobs: Object.freeze({ enabled: e.JOBS_ENABLED, evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES, notifyEverySeconds: e.NOTIFY_EVERY_SECONDS }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    entra: Object.freeze({
+      // The tab's SSO app registration is usually the bot's own, so the bot's ids are the defaults.
+      clientId: e.ENTRA_CLIENT_ID ?? e.MICROSOFT_APP_ID,
+      allowedTenants: Object.freeze(
+        (e.ENTRA_ALLOWED_TENANTS ?? e.MICROSOFT_APP_TENANT_ID)
+          .split(',')
+          .map((t) => t.trim().toLowerCase())
+          .filter((t) => t !== ''),
+      ),
+      jwksUrl: e.ENTRA_JWKS_URL,
+    }),
   });
 }
 

@@ -1,15 +1,22 @@
 import type { Request } from 'restify';
 import type { Config } from '../config';
 import type { Db } from '../store/database';
-import { findStaff, type Staff } from '../store/staff.repository';
-import { unauthenticated } from '../errors';
+import { findStaff, findStaffByEntraId, type Staff } from '../store/staff.repository';
+import { forbidden, unauthenticated } from '../errors';
+import type { TeamsTokenValidator } from './teams-token';
+
+export interface AuthDeps {
+  db: Db;
+  config: Config;
+  validateTeamsToken: TeamsTokenValidator;
+}
 
 /**
- * Finds the staff member behind a request. In local mode the tab signs in explicitly as a demo
- * staff member (`Authorization: Local <staffId>`); Teams SSO tokens are validated by the tab issue's
- * token validator, which plugs in here.
+ * Finds the staff member behind a request: a Teams SSO token (`Authorization: Bearer <token>`),
+ * validated and matched by Entra object id, or, in local mode only, an explicit sign-in as a demo
+ * staff member (`Authorization: Local <staffId>`).
  */
-export async function resolveViewer(req: Request, deps: { db: Db; config: Config }): Promise<Staff> {
+export async function resolveViewer(req: Request, deps: AuthDeps): Promise<Staff> {
   const header = req.header('authorization') ?? '';
   const [scheme, credential] = header.split(/\s+/, 2);
   if (!scheme || !credential) throw unauthenticated();
@@ -19,5 +26,11 @@ export async function resolveViewer(req: Request, deps: { db: Db; config: Config
     if (!staff) throw unauthenticated('No staff member with that id.');
     return staff;
   }
-  throw unauthenticated('Sign-in through Teams is not configured on this server yet.');
+  if (scheme.toLowerCase() === 'bearer') {
+    const identity = await deps.validateTeamsToken(credential);
+    const staff = await findStaffByEntraId(deps.db, identity.oid);
+    if (!staff) throw forbidden('You are signed in to Teams, but you are not registered as staff in Engagement Monitor. Please contact your department administrator.');
+    return staff;
+  }
+  throw unauthenticated('Unsupported sign-in method.');
 }

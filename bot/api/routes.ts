@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -7,17 +8,31 @@ import type { Db } from '../store/database';
 import { checkDatabase } from '../store/database';
 import { listStaff } from '../store/staff.repository';
 import { findDepartment, listDepartments } from '../store/department.repository';
-import { listFlagsForViewer } from '../commands/list-flags.command';
-import { handleError, notFound } from '../errors';
+import { createFlagListCache, exportFlagsCsv, listFlagPage } from '../commands/flag-page.command';
+import { viewStudent } from '../commands/student-view.command';
+import { actOnCase } from '../commands/case-actions.command';
+import { badRequest, handleError, notFound } from '../errors';
+import { todayIn } from '../clock';
 import type { LocalStaffListResponse, MeResponse } from '../../shared/api/session';
-import type { FlagListResponse } from '../../shared/api/flags';
-import { resolveViewer } from './auth';
+import { FlagQuerySchema, type FlagPage, type FlagQuery } from '../../shared/api/flags';
+import { CaseActionSchema, type CaseActionResponse } from '../../shared/api/cases';
+import type { StudentView } from '../../shared/api/student';
+import { resolveViewer, type AuthDeps } from './auth';
+import { createTeamsTokenValidator } from './teams-token';
 
 export interface RouteDeps {
   db: Db;
   config: Config;
   logger: Logger;
   now: () => Date;
+}
+
+/** Parses input with a contract; every problem is reported at once as a 400 naming the field. */
+function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`);
+  throw badRequest(`The ${what} is not valid: ${problems.join('; ')}.`, problems);
 }
 
 /** Wraps a handler: parse, authorize and call a command inside; every error goes through the one handler. */
@@ -32,7 +47,12 @@ function route<T>(deps: RouteDeps, handler: (req: Request) => Promise<T>) {
   };
 }
 
-export function registerApiRoutes(server: Server, deps: RouteDeps): void {
+export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
+  const deps: RouteDeps & AuthDeps = { ...routeDeps, validateTeamsToken: createTeamsTokenValidator(routeDeps.config.entra) };
+  const flagDeps = { db: deps.db, cache: createFlagListCache(deps.db) };
+  const today = () => todayIn(deps.config.timeZone, deps.now());
+  const flagQuery = (req: Request): FlagQuery => parseInput(FlagQuerySchema, req.query, 'filter');
+
   server.get('/healthz', async (_req: Request, res: Response) => {
     try {
       await checkDatabase(deps.db, deps.config.database);
@@ -68,9 +88,42 @@ export function registerApiRoutes(server: Server, deps: RouteDeps): void {
 
   server.get(
     '/api/flags',
-    route(deps, async (req): Promise<FlagListResponse> => {
+    route(deps, async (req): Promise<FlagPage> => {
       const viewer = await resolveViewer(req, deps);
-      return listFlagsForViewer(deps.db, viewer, deps.now().toISOString());
+      return listFlagPage(flagDeps, viewer, flagQuery(req), today(), deps.now().toISOString());
+    }),
+  );
+
+  server.get('/api/flags/export', async (req: Request, res: Response) => {
+    try {
+      const viewer = await resolveViewer(req, deps);
+      const { csv } = await exportFlagsCsv(flagDeps, viewer, flagQuery(req), today(), deps.now().toISOString());
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="flagged-students-${today()}.csv"`,
+        'cache-control': 'no-store',
+      });
+      res.end(csv);
+    } catch (error) {
+      const presented = handleError(error, deps.logger, { method: req.method, url: req.url });
+      res.send(presented.status, presented.body);
+    }
+  });
+
+  server.get(
+    '/api/students/:studentId',
+    route(deps, async (req): Promise<StudentView> => {
+      const viewer = await resolveViewer(req, deps);
+      return viewStudent(deps.db, viewer, String(req.params.studentId), today(), deps.now().toISOString());
+    }),
+  );
+
+  server.post(
+    '/api/cases/:caseId/actions',
+    route(deps, async (req): Promise<CaseActionResponse> => {
+      const viewer = await resolveViewer(req, deps);
+      const action = parseInput(CaseActionSchema, req.body, 'action');
+      return { case: await actOnCase(deps.db, viewer, String(req.params.caseId), action, today(), deps.now().toISOString()) };
     }),
   );
 }

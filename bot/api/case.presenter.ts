@@ -1,0 +1,63 @@
+import type { LastAction } from '../../shared/api/flags';
+import { OutcomeSchema, type CaseSummary } from '../../shared/api/cases';
+import type { Case, CaseEvent } from '../store/case.repository';
+
+/** Words for each kind of case event, as staff read them in the list and the timeline. */
+const EVENT_WORDS: Record<string, string> = {
+  flagged: 'Flagged',
+  severity_raised: 'Concern raised',
+  alert_queued: 'Alert queued for tutor',
+  alerted: 'Tutor alerted in Teams',
+  acknowledged: 'Acknowledged',
+  outcome_recorded: 'Outcome recorded',
+  snoozed: 'Snoozed',
+  check_in_sent: 'Check-in sent',
+  contacted: 'Student contacted',
+  referred: 'Referred',
+  student_replied: 'Student replied',
+  escalated: 'Escalated',
+  closed: 'Closed',
+};
+
+export function describeEventKind(kind: string): string {
+  return EVENT_WORDS[kind] ?? kind.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+}
+
+export function presentLastAction(event: CaseEvent | undefined, staffNames: ReadonlyMap<string, string>): LastAction | null {
+  if (!event) return null;
+  return { kind: event.kind, label: describeEventKind(event.kind), at: event.at, actorName: event.actorId ? (staffNames.get(event.actorId) ?? null) : null };
+}
+
+/** The actions that make sense for a case in its current state. */
+export function availableActions(status: Case['status']): CaseSummary['actions'] {
+  if (status === 'closed') return [];
+  if (status === 'acknowledged') return ['snooze', 'record_outcome'];
+  if (status === 'snoozed') return ['acknowledge', 'record_outcome'];
+  return ['acknowledge', 'snooze', 'record_outcome'];
+}
+
+export function presentCaseSummary(c: Case, events: readonly CaseEvent[], staffNames: ReadonlyMap<string, string>): CaseSummary {
+  const snooze = c.status === 'snoozed' ? [...events].reverse().find((e) => e.kind === 'snoozed') : undefined;
+  const outcome = OutcomeSchema.safeParse(c.outcome);
+  return {
+    caseId: c.id,
+    severity: c.severity,
+    status: c.status,
+    reason: c.reason,
+    ownerName: c.ownerId ? (staffNames.get(c.ownerId) ?? null) : null,
+    outcome: outcome.success ? outcome.data : null,
+    snoozedUntil: typeof snooze?.data.until === 'string' ? snooze.data.until : null,
+    openedAt: c.openedAt,
+    closedAt: c.closedAt,
+    actions: availableActions(c.status),
+    timeline: events.map((e) => ({
+      id: e.id,
+      at: e.at,
+      kind: e.kind,
+      label: describeEventKind(e.kind),
+      actorKind: e.actorKind,
+      actorName: e.actorId ? (staffNames.get(e.actorId) ?? null) : null,
+      note: e.note,
+    })),
+  };
+}

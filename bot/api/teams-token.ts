@@ -1,0 +1,54 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { Config } from '../config';
+import { AppError, forbidden, unauthenticated } from '../errors';
+
+export interface TeamsIdentity {
+  /** Entra object id: how a staff member is found. */
+  oid: string;
+  tid: string;
+  name: string | null;
+}
+
+export type TeamsTokenValidator = (token: string) => Promise<TeamsIdentity>;
+
+const V1_ISSUER = /^https:\/\/sts\.windows\.net\/([0-9a-f-]{36})\/$/;
+const V2_ISSUER = /^https:\/\/login\.microsoftonline\.com\/([0-9a-f-]{36})\/v2\.0$/;
+
+/** v2 tokens carry the bare client id; v1 tokens the Application ID URI, api://<host>/<client id>. */
+function isOurAudience(aud: JWTPayload['aud'], clientId: string): boolean {
+  const audiences = Array.isArray(aud) ? aud : aud ? [aud] : [];
+  return audiences.some((a) => a === clientId || (a.startsWith('api://') && a.endsWith(`/${clientId}`)));
+}
+
+const invalidToken = (why: string) => new AppError(401, 'invalid_token', `Your Teams sign-in could not be accepted (${why}). Please reopen the app in Teams.`);
+
+/**
+ * Validates a Teams SSO access token: RS256 signature through the configured JWKS, expiry, audience
+ * (client id or api://.../client id), the v1 or v2 issuer of the token's own tenant, an allowed tenant
+ * and the access_as_user scope. The key set is fetched lazily and cached by jose.
+ */
+export function createTeamsTokenValidator(entra: Config['entra']): TeamsTokenValidator {
+  const jwks = createRemoteJWKSet(new URL(entra.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  const allowed = new Set(entra.allowedTenants);
+  return async (token) => {
+    if (!entra.clientId) throw unauthenticated('Sign-in through Teams is not configured on this server (ENTRA_CLIENT_ID is empty).');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, { algorithms: ['RS256'], clockTolerance: 60, requiredClaims: ['exp', 'iss', 'aud', 'tid', 'oid'] }));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw invalidToken('it has expired');
+      // Anything but a JOSE verdict on the token itself means the key set could not be fetched.
+      if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError))
+        throw new AppError(503, 'sign_in_unavailable', 'Sign-in could not be checked just now because Microsoft Entra was unreachable. Please try again shortly.');
+      throw invalidToken(error instanceof errors.JWTClaimValidationFailed ? `claim ${error.claim} is missing or wrong` : 'it is not a token signed by Microsoft Entra');
+    }
+    if (!isOurAudience(payload.aud, entra.clientId)) throw invalidToken('it was issued for another application');
+    const tid = String(payload.tid).toLowerCase();
+    const issuerTenant = V1_ISSUER.exec(payload.iss ?? '')?.[1] ?? V2_ISSUER.exec(payload.iss ?? '')?.[1];
+    if (issuerTenant?.toLowerCase() !== tid) throw invalidToken('its issuer is not Microsoft Entra for its tenant');
+    const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
+    if (!scopes.includes('access_as_user')) throw invalidToken('it does not grant access_as_user');
+    if (!allowed.has(tid)) throw forbidden('Your organisation is not set up to use Engagement Monitor. Please contact your department administrator.');
+    return { oid: String(payload.oid).toLowerCase(), tid, name: typeof payload.name === 'string' ? payload.name : null };
+  };
+}

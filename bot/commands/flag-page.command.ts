@@ -1,0 +1,268 @@
+import { SEVERITY_RANK, SOURCE_LABELS, SOURCES, type IsoDay, type Source } from '../../shared/domain';
+import { addDays } from '../../shared/calendar';
+import type { FlagPage, FlagQuery, FlagRow, FlagSort } from '../../shared/api/flags';
+import type { Db } from '../store/database';
+import { findOpenCases } from '../store/case.repository';
+import { findDepartment, type Department } from '../store/department.repository';
+import { listStaff, type Staff } from '../store/staff.repository';
+import { listStudents } from '../store/student.repository';
+import { findLatestEvaluation } from '../store/evaluation.repository';
+import { loadDepartmentCounts } from '../store/activity.repository';
+import { loadCoverage } from '../store/import.repository';
+import { findFlagListStamp, findLatestCaseEvents } from '../store/tab.repository';
+import { writeAudit } from '../store/audit.repository';
+import { notFound } from '../errors';
+import { presentFlag } from '../api/flag.presenter';
+import { presentLastAction } from '../api/case.presenter';
+import { seesWholeDepartment } from './viewer';
+
+/** The daily chart beside each student spans the 21 days before today, the longest rule window. */
+export const CHART_DAYS = 21;
+
+interface Entry {
+  row: FlagRow;
+  search: string;
+}
+
+interface Snapshot {
+  stamp: string;
+  today: IsoDay;
+  department: Department;
+  evaluatedAt: string | null;
+  days: IsoDay[];
+  entries: Entry[];
+  /** Entries in ascending order per sort, computed on first use. */
+  sorted: Map<FlagSort, Entry[]>;
+}
+
+/**
+ * Keeps each department's presented list in memory until anything it was built from changes (see
+ * findFlagListStamp), so a page of a 5,000-row list costs one small query plus filtering, not a
+ * rebuild. Made once per app by createApp's routes; never a module-level instance.
+ */
+export interface FlagListCache {
+  get(departmentId: string, today: IsoDay): Promise<Snapshot>;
+}
+
+export function createFlagListCache(db: Db): FlagListCache {
+  const snapshots = new Map<string, Snapshot>();
+  const building = new Map<string, Promise<Snapshot>>();
+  return {
+    async get(departmentId, today) {
+      const stamp = await findFlagListStamp(db, departmentId);
+      const held = snapshots.get(departmentId);
+      if (held && held.stamp === stamp && held.today === today) return held;
+      const key = `${departmentId}|${stamp}|${today}`;
+      let pending = building.get(key);
+      if (!pending) {
+        pending = buildSnapshot(db, departmentId, today, stamp).finally(() => building.delete(key));
+        building.set(key, pending);
+      }
+      const snapshot = await pending;
+      snapshots.set(departmentId, snapshot);
+      return snapshot;
+    },
+  };
+}
+
+async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp: string): Promise<Snapshot> {
+  const department = await findDepartment(db, departmentId);
+  if (!department) throw notFound('Your department');
+  const first = addDays(today, -CHART_DAYS);
+  const last = addDays(today, -1);
+  const days: IsoDay[] = [];
+  for (let d = first; d <= last; d = addDays(d, 1)) days.push(d);
+  const [cases, students, staff, counts, coverage, latest] = await Promise.all([
+    findOpenCases(db, departmentId),
+    listStudents(db, departmentId),
+    listStaff(db, departmentId),
+    loadDepartmentCounts(db, departmentId, first, last),
+    loadCoverage(db, first, last),
+    findLatestEvaluation(db, departmentId),
+  ]);
+  const events = await findLatestCaseEvents(
+    db,
+    cases.map((c) => c.id),
+  );
+  const studentsById = new Map(students.map((s) => [s.id, s]));
+  const staffById = new Map<string, Staff>(staff.map((s) => [s.id, s]));
+  const staffNames = new Map(staff.map((s) => [s.id, s.displayName]));
+  const entries: Entry[] = [];
+  for (const c of cases) {
+    const student = studentsById.get(c.studentId);
+    if (!student) continue;
+    const byDay = counts.get(student.id);
+    const daily = Object.fromEntries(
+      SOURCES.map((source) => [source, days.map((day) => (coverage.get(source)?.has(day) ? (byDay?.get(day)?.[source] ?? 0) : null))]),
+    ) as Record<Source, Array<number | null>>;
+    const row: FlagRow = {
+      ...presentFlag(c, student, student.tutorId ? staffById.get(student.tutorId) : undefined, c.ownerId ? staffById.get(c.ownerId) : undefined),
+      tutorId: student.tutorId,
+      lastAction: presentLastAction(events.get(c.id), staffNames),
+      daily,
+    };
+    entries.push({ row, search: `${row.studentName} ${row.studentId}`.toLocaleLowerCase('en-GB') });
+  }
+  return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, sorted: new Map() };
+}
+
+const collator = new Intl.Collator('en-GB', { sensitivity: 'base' });
+const STATUS_ORDER: Record<string, number> = { open: 0, acknowledged: 1, snoozed: 2 };
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+const byName = (a: FlagRow, b: FlagRow) => collator.compare(a.studentName, b.studentName) || a.studentId.localeCompare(b.studentId);
+const byTriage = (a: FlagRow, b: FlagRow) =>
+  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.daysSinceLastActivity ?? NEVER) - (a.daysSinceLastActivity ?? NEVER) || byName(a, b);
+
+/** Ascending comparators; "severity" ascending means the triage order, most urgent first. */
+const COMPARATORS: Record<FlagSort, (a: FlagRow, b: FlagRow) => number> = {
+  severity: byTriage,
+  name: byName,
+  programme: (a, b) => collator.compare(a.programme, b.programme) || a.year - b.year || byName(a, b),
+  tutor: (a, b) => (a.tutorName === null ? 1 : 0) - (b.tutorName === null ? 1 : 0) || collator.compare(a.tutorName ?? '', b.tutorName ?? '') || byTriage(a, b),
+  days: (a, b) => (a.daysSinceLastActivity ?? NEVER) - (b.daysSinceLastActivity ?? NEVER) || byName(a, b),
+  status: (a, b) => (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9) || byTriage(a, b),
+  opened: (a, b) => a.openedAt.localeCompare(b.openedAt) || byTriage(a, b),
+  last_action: (a, b) => (a.lastAction?.at ?? '').localeCompare(b.lastAction?.at ?? '') || byTriage(a, b),
+};
+
+function sortedEntries(snapshot: Snapshot, sort: FlagSort): Entry[] {
+  let list = snapshot.sorted.get(sort);
+  if (!list) {
+    const compare = COMPARATORS[sort];
+    list = [...snapshot.entries].sort((a, b) => compare(a.row, b.row));
+    snapshot.sorted.set(sort, list);
+  }
+  return list;
+}
+
+/** Rows the viewer may see that match the query, in the requested order (all pages). */
+function selectRows(snapshot: Snapshot, viewer: Staff, query: FlagQuery): { rows: FlagRow[]; scoped: FlagRow[]; scope: 'department' | 'tutees' } {
+  const whole = seesWholeDepartment(viewer);
+  const q = query.q?.toLocaleLowerCase('en-GB');
+  const scoped: FlagRow[] = [];
+  const rows: FlagRow[] = [];
+  for (const { row, search } of sortedEntries(snapshot, query.sort)) {
+    if (!whole && row.tutorId !== viewer.id) continue;
+    scoped.push(row);
+    if (query.severity && row.severity !== query.severity) continue;
+    if (query.status && row.status !== query.status) continue;
+    if (query.programme && row.programme !== query.programme) continue;
+    if (query.year !== undefined && row.year !== query.year) continue;
+    if (query.tutor && (query.tutor === 'none' ? row.tutorId !== null : row.tutorId !== query.tutor)) continue;
+    if (query.source && row.counts[query.source]?.d21 !== 0) continue;
+    if (q && !search.includes(q)) continue;
+    rows.push(row);
+  }
+  if (query.dir === 'desc') rows.reverse();
+  return { rows, scoped, scope: whole ? 'department' : 'tutees' };
+}
+
+function facetsOf(rows: readonly FlagRow[]): FlagPage['facets'] {
+  const programmes = new Set<string>();
+  const years = new Set<number>();
+  const tutors = new Map<string, string>();
+  for (const r of rows) {
+    programmes.add(r.programme);
+    years.add(r.year);
+    if (r.tutorId && r.tutorName) tutors.set(r.tutorId, r.tutorName);
+  }
+  return {
+    programmes: [...programmes].sort(collator.compare),
+    years: [...years].sort((a, b) => a - b),
+    tutors: [...tutors].map(([id, name]) => ({ id, name })).sort((a, b) => collator.compare(a.name, b.name)),
+  };
+}
+
+export interface FlagListDeps {
+  db: Db;
+  cache: FlagListCache;
+}
+
+/** A page of the open cases the viewer may see (department or own tutees), filtered and sorted; the view is audited. */
+export async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<FlagPage> {
+  const snapshot = await deps.cache.get(viewer.departmentId, today);
+  const { rows, scoped, scope } = selectRows(snapshot, viewer, query);
+  const start = (query.page - 1) * query.pageSize;
+  await writeAudit(
+    deps.db,
+    { actorId: viewer.id, action: 'viewed_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { scope, matching: rows.length, page: query.page, filters: describeFilters(query) } },
+    now,
+  );
+  return {
+    department: snapshot.department,
+    evaluatedAt: snapshot.evaluatedAt,
+    scope,
+    days: snapshot.days,
+    total: rows.length,
+    page: query.page,
+    pageSize: query.pageSize,
+    flags: rows.slice(start, start + query.pageSize),
+    facets: facetsOf(scoped),
+  };
+}
+
+function describeFilters(query: FlagQuery): Record<string, unknown> {
+  const { page: _page, pageSize: _size, ...rest } = query;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+}
+
+const CSV_HEADER = [
+  'Student ID',
+  'Student',
+  'Programme',
+  'Year',
+  'Personal tutor',
+  'Severity',
+  'Status',
+  'Why',
+  'Days since last activity',
+  ...SOURCES.map((s) => `${SOURCE_LABELS[s]} (last 21 days)`),
+  'Owner',
+  'Last action',
+  'Last action at',
+  'Opened at',
+];
+
+/** Quotes a CSV field and defuses spreadsheet formulas (a cell starting =, +, - or @ is shown as text). */
+export function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The current view (every page) as CSV, counts only, written to the audit log with its filters. */
+export async function exportFlagsCsv(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<{ csv: string; rows: number }> {
+  const snapshot = await deps.cache.get(viewer.departmentId, today);
+  const { rows, scope } = selectRows(snapshot, viewer, query);
+  const lines = [CSV_HEADER.map(csvField).join(',')];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.studentId,
+        r.studentName,
+        r.programme,
+        r.year,
+        r.tutorName,
+        r.severity,
+        r.status,
+        r.reason,
+        r.daysSinceLastActivity,
+        ...SOURCES.map((s) => r.counts[s]?.d21 ?? null),
+        r.ownerName,
+        r.lastAction?.label ?? null,
+        r.lastAction?.at ?? null,
+        r.openedAt,
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  await writeAudit(
+    deps.db,
+    { actorId: viewer.id, action: 'exported_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { scope, rows: rows.length, filters: describeFilters(query), studentIds: rows.map((r) => r.studentId) } },
+    now,
+  );
+  return { csv: `${lines.join('\r\n')}\r\n`, rows: rows.length };
+}

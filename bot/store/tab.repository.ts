@@ -1,0 +1,128 @@
+import { sql } from 'kysely';
+import type { Db } from './database';
+import type { CaseEvent } from './case.repository';
+import { chunk } from './ids';
+
+/**
+ * A cheap fingerprint of everything the flagged list is built from. Ids are time-ordered (UUIDv7), so
+ * max(id) moves whenever a row is added anywhere; updated_at moves when a case, student or member of
+ * staff changes. Each part is an index seek, so this costs far less than rebuilding the list.
+ */
+export async function findFlagListStamp(db: Db, departmentId: string): Promise<string> {
+  const result = await sql<Record<string, string | number | null>>`
+    select
+      (select count(*) from cases where department_id = ${departmentId} and status <> 'closed') as open_cases,
+      (select max(updated_at) from cases where department_id = ${departmentId}) as cases_at,
+      (select max(updated_at) from students where department_id = ${departmentId}) as students_at,
+      (select max(updated_at) from staff where department_id = ${departmentId}) as staff_at,
+      (select max(id) from case_events) as last_event,
+      (select max(id) from imports) as last_import,
+      (select max(finished_at) from imports) as imports_at,
+      (select max(id) from evaluations where department_id = ${departmentId}) as last_evaluation
+  `.execute(db);
+  return JSON.stringify(Object.values(result.rows[0] ?? {}));
+}
+
+/** The newest event of each case, for the list's "last action" column. */
+export async function findLatestCaseEvents(db: Db, caseIds: readonly string[]): Promise<Map<string, CaseEvent>> {
+  const out = new Map<string, CaseEvent>();
+  for (const batch of chunk(caseIds, 500)) {
+    const rows = await db
+      .selectFrom('case_events as e')
+      .selectAll('e')
+      .where('e.case_id', 'in', batch)
+      .where(({ eb, selectFrom }) =>
+        eb('e.id', '=', selectFrom('case_events as x').select((x) => x.fn.max('x.id').as('id')).whereRef('x.case_id', '=', 'e.case_id')),
+      )
+      .execute();
+    for (const r of rows) {
+      out.set(r.case_id, {
+        id: r.id,
+        caseId: r.case_id,
+        at: r.at,
+        kind: r.kind,
+        actorKind: r.actor_kind as CaseEvent['actorKind'],
+        actorId: r.actor_id,
+        note: r.note,
+        data: JSON.parse(r.data) as Record<string, unknown>,
+      });
+    }
+  }
+  return out;
+}
+
+/** The student's open case, or else their most recent one. */
+export async function findCurrentCaseId(db: Db, studentId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('cases')
+    .select('id')
+    .where('student_id', '=', studentId)
+    .orderBy(sql`case when status = 'closed' then 1 else 0 end`)
+    .orderBy('opened_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/**
+ * Moves a case from one status to another only if nobody changed it meanwhile; false when the case
+ * had already moved on (a second click, or the bot's card acting at the same time).
+ */
+export async function transitionCase(
+  db: Db,
+  change: { id: string; from: readonly string[]; to: string; ownerId?: string | null; outcome?: string | null; closedAt?: string | null; updatedAt: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('cases')
+    .set({
+      status: change.to,
+      updated_at: change.updatedAt,
+      ...(change.ownerId !== undefined ? { owner_id: change.ownerId } : {}),
+      ...(change.outcome !== undefined ? { outcome: change.outcome } : {}),
+      ...(change.closedAt !== undefined ? { closed_at: change.closedAt } : {}),
+    })
+    .where('id', '=', change.id)
+    .where('status', 'in', [...change.from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function listStudentExemptions(db: Db, studentId: string): Promise<Array<{ reason: string; from: string; until: string | null }>> {
+  const rows = await db.selectFrom('exemptions').select(['reason', 'from_day', 'until_day']).where('student_id', '=', studentId).orderBy('from_day', 'desc').execute();
+  return rows.map((r) => ({ reason: r.reason, from: r.from_day, until: r.until_day }));
+}
+
+/** Counts for some students between two days (inclusive): student -> day -> source -> count. */
+export async function loadStudentsCounts(db: Db, studentIds: readonly string[], from: string, to: string): Promise<Map<string, Map<string, Map<string, number>>>> {
+  const out = new Map<string, Map<string, Map<string, number>>>();
+  for (const batch of chunk(studentIds, 500)) {
+    const rows = await db
+      .selectFrom('activity_counts')
+      .select(['student_id', 'day', 'source', 'count'])
+      .where('student_id', 'in', batch)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .execute();
+    for (const r of rows) {
+      let days = out.get(r.student_id);
+      if (!days) out.set(r.student_id, (days = new Map()));
+      let sources = days.get(r.day);
+      if (!sources) days.set(r.day, (sources = new Map()));
+      sources.set(r.source, r.count);
+    }
+  }
+  return out;
+}
+
+/** Students of the same department, programme and year: the comparison group for a student's chart. */
+export async function listCohortIds(db: Db, s: { departmentId: string; programme: string; year: number }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('students')
+    .select('id')
+    .where('department_id', '=', s.departmentId)
+    .where('programme', '=', s.programme)
+    .where('year', '=', s.year)
+    .where('status', '=', 'active')
+    .execute();
+  return rows.map((r) => r.id);
+}
