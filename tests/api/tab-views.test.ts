@@ -1,0 +1,167 @@
+import { startTestApp, type RunningApp } from '../support/app';
+import { AUTUMN, buildStaff, buildStudent, insertTerm, NOW, seedDepartment, seedFullCoverage, seedPeople } from '../support/factories';
+import { buildExplanation, seedCase } from '../support/cases';
+import { listAudit } from '../../bot/store/audit.repository';
+import { upsertCounts } from '../../bot/store/activity.repository';
+import { insertExemptions } from '../../bot/store/calendar.repository';
+import { FlagPageSchema, type FlagPage } from '../../shared/api/flags';
+import { StudentViewSchema } from '../../shared/api/student';
+import { CaseActionResponseSchema } from '../../shared/api/cases';
+
+const director = buildStaff({ roles: ['director_of_studies'] });
+const tutor = buildStaff({ displayName: 'Dr Tutor Alpha' });
+const physics = [1, 2, 3].map((i) => buildStudent({ givenName: `Phys${i}`, familyName: 'Quiet', programme: 'BSc Physics', year: 1, tutorId: tutor.id }));
+const chemistry = buildStudent({ givenName: '=HYPERLINK("x")', familyName: 'Chem', programme: 'BSc Chemistry', year: 2 });
+const cohortPeers = [0, 2, 4, 6].map((n) => ({ student: buildStudent({ givenName: `Peer${n}`, programme: 'BSc Physics', year: 1 }), n }));
+
+describe('the tab API views, signed in locally', () => {
+  let server: RunningApp;
+  const auth = { authorization: `Local ${director.id}` };
+  const get = (path: string, as = auth) => fetch(`${server.baseUrl}${path}`, { headers: as });
+  const post = (path: string, body: unknown, as = auth) => fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { ...as, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const page = async (query = ''): Promise<FlagPage> => FlagPageSchema.parse(await (await get(`/api/flags${query}`)).json());
+
+  beforeAll(async () => {
+    server = await startTestApp({}, { now: () => new Date(NOW) });
+    const db = server.app.db;
+    await seedDepartment(db);
+    await insertTerm(db, AUTUMN);
+    await seedFullCoverage(db);
+    await seedPeople(db, { staff: [director, tutor], students: [...physics, chemistry, ...cohortPeers.map((p) => p.student)] });
+    await seedCase(db, physics[0]!.id, { severity: 'high' });
+    await seedCase(db, physics[1]!.id, { severity: 'medium', explanation: buildExplanation({ moodle_login: 3 }, 4) });
+    await seedCase(db, physics[2]!.id, { severity: 'low', explanation: buildExplanation({ moodle_login: 1, panopto_view: 2 }, 2) });
+    await seedCase(db, chemistry.id, { severity: 'medium' });
+    // Peers log in n times a day across the term; the flagged student once on 20 November only.
+    const days: string[] = [];
+    for (let d = new Date('2026-11-01T00:00:00Z'); d <= new Date('2026-11-26T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1)) days.push(d.toISOString().slice(0, 10));
+    await upsertCounts(db, [
+      ...cohortPeers.flatMap(({ student, n }) => days.map((day) => ({ studentId: student.id, day, source: 'moodle_login' as const, count: n }))),
+      { studentId: physics[1]!.id, day: '2026-11-20', source: 'moodle_login', count: 3 },
+    ]);
+    await insertExemptions(db, [{ studentId: physics[1]!.id, reason: 'Medical certificate', from: '2026-10-01', until: '2026-10-14', setBy: director.id }], NOW);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('when no filter is given, then open cases come most severe first with facets and 21 days of daily counts', async () => {
+    const list = await page();
+    expect(list.total).toBe(4);
+    expect(list.flags.map((f) => f.severity)).toEqual(['high', 'medium', 'medium', 'low']);
+    expect(list.days).toHaveLength(21);
+    expect(list.days[20]).toBe('2026-11-26');
+    const medium = list.flags.find((f) => f.studentId === physics[1]!.id)!;
+    expect(medium.daily.moodle_login?.[list.days.indexOf('2026-11-20')]).toBe(3);
+    expect(medium.daily.moodle_login?.reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(3);
+    expect(medium.lastAction).toEqual(expect.objectContaining({ kind: 'flagged', label: 'Flagged' }));
+    expect(list.facets.programmes).toEqual(['BSc Chemistry', 'BSc Physics']);
+    expect(list.facets.tutors).toEqual([{ id: tutor.id, name: 'Dr Tutor Alpha' }]);
+  });
+
+  it('when filters, search, sort and paging are combined, then only the matching page comes back', async () => {
+    expect((await page('?programme=BSc%20Physics&year=1')).total).toBe(3);
+    expect((await page('?severity=medium')).flags.map((f) => f.studentId).sort()).toEqual([physics[1]!.id, chemistry.id].sort());
+    expect((await page(`?tutor=${tutor.id}&source=panopto_view`)).flags.map((f) => f.studentId)).toEqual([physics[0]!.id, physics[1]!.id]);
+    expect((await page('?tutor=none')).flags.map((f) => f.studentId)).toEqual([chemistry.id]);
+    expect((await page(`?q=${physics[2]!.id.toLowerCase()}`)).flags.map((f) => f.studentId)).toEqual([physics[2]!.id]);
+    expect((await page('?q=phys2')).flags.map((f) => f.studentId)).toEqual([physics[1]!.id]);
+    const byDays = await page('?sort=days&dir=asc&pageSize=2&page=1');
+    expect(byDays.flags.map((f) => f.studentId)).toEqual([physics[2]!.id, physics[1]!.id]);
+    expect(byDays.total).toBe(4);
+    const second = await page('?sort=days&dir=asc&pageSize=2&page=2');
+    expect(second.flags).toHaveLength(2);
+    expect(second.flags.map((f) => f.studentId)).not.toContain(physics[2]!.id);
+  });
+
+  it('when a filter is malformed, then the answer is a 400 naming the field', async () => {
+    const res = await get('/api/flags?severity=urgent&pageSize=5000');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { message: string };
+    expect(body.message).toContain('severity');
+    expect(body.message).toContain('pageSize');
+  });
+
+  it('when the current view is exported, then the CSV holds every matching row, defuses formulas and is audited', async () => {
+    const res = await get('/api/flags/export?severity=medium');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    expect(res.headers.get('content-disposition')).toContain('attachment');
+    const lines = (await res.text()).trim().split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain('Student ID,Student,Programme');
+    expect(lines.find((l) => l.startsWith(chemistry.id))).toContain(`"'=HYPERLINK(""x"") Chem"`);
+    const audit = await listAudit(server.app.db, 20);
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'exported_flag_list', actorId: director.id, detail: expect.objectContaining({ rows: 2, filters: expect.objectContaining({ severity: 'medium' }) }) })]));
+  });
+
+  it('when a student is opened, then the term series sit beside the cohort band, with exemptions and the timeline', async () => {
+    const res = await get(`/api/students/${physics[1]!.id}`);
+    expect(res.status).toBe(200);
+    const view = StudentViewSchema.parse(await res.json());
+    expect(view.term?.name).toBe('Autumn 2026');
+    expect(view.days[0]).toBe(AUTUMN.start);
+    expect(view.days.at(-1)).toBe('2026-11-26');
+    expect(view.nonTermDays).toContain('2026-11-03');
+    const i = view.days.indexOf('2026-11-20');
+    const logins = view.series.moodle_login!;
+    expect(logins.counts[i]).toBe(3);
+    // Cohort: 4 peers (0, 2, 4, 6 a day), the three physics students with 0, 0, 0 except this one (3) on the 20th.
+    expect(view.cohortSize).toBe(7);
+    expect(logins.median[i]).toBe(2);
+    expect(logins.low[i]).toBe(0);
+    expect(logins.high[i]).toBe(3.5);
+    expect(view.exemptions).toEqual([{ reason: 'Medical certificate', from: '2026-10-01', until: '2026-10-14' }]);
+    expect(view.case?.timeline.map((e) => e.kind)).toEqual(['flagged']);
+    expect(view.case?.actions).toEqual(['acknowledge', 'snooze', 'record_outcome']);
+    expect(JSON.stringify(view)).not.toMatch(/page|url|ip/i);
+  });
+
+  it('when a case is acknowledged and then an outcome recorded, then both appear in the timeline and the list', async () => {
+    const list = await page(`?q=${physics[0]!.id}`);
+    const caseId = list.flags[0]!.caseId;
+    const ack = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'acknowledge', note: 'Will call this week' })).json());
+    expect(ack.case.status).toBe('acknowledged');
+    expect(ack.case.ownerName).toBe(director.displayName);
+    expect((await page(`?q=${physics[0]!.id}`)).flags[0]?.lastAction).toEqual(expect.objectContaining({ kind: 'acknowledged', actorName: director.displayName }));
+
+    const done = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'supported', note: 'Spoke on Teams' })).json());
+    expect(done.case.status).toBe('closed');
+    expect(done.case.outcome).toBe('supported');
+    expect(done.case.timeline.map((e) => [e.kind, e.note])).toEqual([
+      ['flagged', expect.any(String)],
+      ['acknowledged', 'Will call this week'],
+      ['outcome_recorded', 'Spoke on Teams'],
+    ]);
+    expect((await page(`?q=${physics[0]!.id}`)).total).toBe(0);
+
+    const again = await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'supported' });
+    expect(again.status).toBe(409);
+    const audit = await listAudit(server.app.db, 50);
+    expect(audit.filter((a) => a.action.startsWith('case_') && (a.detail as { caseId?: string }).caseId === caseId).map((a) => a.action).sort()).toEqual(['case_acknowledge', 'case_record_outcome']);
+  });
+
+  it('when a snooze or an action is malformed, then it is refused with a clear 400 and the case is unchanged', async () => {
+    const caseId = (await page(`?q=${chemistry.id}`)).flags[0]!.caseId;
+    const past = await post(`/api/cases/${caseId}/actions`, { action: 'snooze', until: '2026-11-20' });
+    expect(past.status).toBe(400);
+    expect(((await past.json()) as { message: string }).message).toContain('after today');
+    const far = await post(`/api/cases/${caseId}/actions`, { action: 'snooze', until: '2027-03-01' });
+    expect(far.status).toBe(400);
+    const unknown = await post(`/api/cases/${caseId}/actions`, { action: 'delete' });
+    expect(unknown.status).toBe(400);
+    const badOutcome = await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'whatever' });
+    expect(badOutcome.status).toBe(400);
+    expect((await page(`?q=${chemistry.id}`)).flags[0]?.status).toBe('open');
+
+    const ok = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'snooze', until: '2026-12-04' })).json());
+    expect(ok.case.status).toBe('snoozed');
+    expect(ok.case.snoozedUntil).toBe('2026-12-04');
+    expect((await page('?status=snoozed')).flags.map((f) => f.studentId)).toEqual([chemistry.id]);
+  });
+
+  it('when a case id does not exist, then the answer is 404', async () => {
+    expect((await post('/api/cases/nope/actions', { action: 'acknowledge' })).status).toBe(404);
+    expect((await get('/api/students/nope')).status).toBe(404);
+  });
+});

@@ -1,0 +1,82 @@
+import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
+import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
+import { seedCase } from '../support/cases';
+import { appendCaseEvent, findCase } from '../../bot/store/case.repository';
+import { findCurrentCaseId, findFlagListStamp, findLatestCaseEvents, listCohortIds, loadStudentsCounts, transitionCase } from '../../bot/store/tab.repository';
+import { upsertCounts } from '../../bot/store/activity.repository';
+import { createFlagListCache, listFlagPage } from '../../bot/commands/flag-page.command';
+import { actOnCase } from '../../bot/commands/case-actions.command';
+import { FlagQuerySchema } from '../../shared/api/flags';
+
+describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
+  let t: TestDatabase;
+  const director = buildStaff({ roles: ['director_of_studies'] });
+  beforeEach(async () => {
+    t = await createTestDatabase(kind);
+    await seedDepartment(t.db);
+    await seedPeople(t.db, { staff: [director] });
+  });
+  afterEach(async () => t.drop());
+
+  it('when an event is appended or a case changes, then the list stamp changes, and otherwise it stays', async () => {
+    const student = buildStudent();
+    await seedPeople(t.db, { students: [student] });
+    const c = await seedCase(t.db, student.id);
+    const first = await findFlagListStamp(t.db, 'dept-a');
+    expect(await findFlagListStamp(t.db, 'dept-a')).toBe(first);
+    await appendCaseEvent(t.db, { caseId: c.id, at: NOW, kind: 'alerted', actorKind: 'system', actorId: null, note: null, data: {} });
+    const second = await findFlagListStamp(t.db, 'dept-a');
+    expect(second).not.toBe(first);
+    await transitionCase(t.db, { id: c.id, from: ['open'], to: 'acknowledged', updatedAt: '2026-11-27T10:00:00.000Z' });
+    expect(await findFlagListStamp(t.db, 'dept-a')).not.toBe(second);
+  });
+
+  it('when a case has several events, then the latest one is found for the list', async () => {
+    const student = buildStudent();
+    await seedPeople(t.db, { students: [student] });
+    const c = await seedCase(t.db, student.id);
+    await appendCaseEvent(t.db, { caseId: c.id, at: '2026-11-27T10:00:00.000Z', kind: 'alerted', actorKind: 'system', actorId: null, note: null, data: {} });
+    const latest = await findLatestCaseEvents(t.db, [c.id]);
+    expect(latest.get(c.id)?.kind).toBe('alerted');
+  });
+
+  it('when a transition starts from a status the case has already left, then nothing changes', async () => {
+    const student = buildStudent();
+    await seedPeople(t.db, { students: [student] });
+    const c = await seedCase(t.db, student.id);
+    expect(await transitionCase(t.db, { id: c.id, from: ['open'], to: 'closed', outcome: 'supported', closedAt: NOW, updatedAt: NOW })).toBe(true);
+    expect(await transitionCase(t.db, { id: c.id, from: ['open'], to: 'acknowledged', updatedAt: NOW })).toBe(false);
+    expect((await findCase(t.db, c.id))?.status).toBe('closed');
+    expect(await findCurrentCaseId(t.db, student.id)).toBe(c.id);
+  });
+
+  it('when counts and cohorts are loaded, then only the asked students, days and active cohort come back', async () => {
+    const a = buildStudent({ programme: 'BSc X', year: 2 });
+    const b = buildStudent({ programme: 'BSc X', year: 2, status: 'suspended' });
+    const other = buildStudent({ programme: 'BSc X', year: 3 });
+    await seedPeople(t.db, { students: [a, b, other] });
+    await upsertCounts(t.db, [
+      { studentId: a.id, day: '2026-11-20', source: 'moodle_login', count: 2 },
+      { studentId: a.id, day: '2026-12-20', source: 'moodle_login', count: 9 },
+      { studentId: other.id, day: '2026-11-20', source: 'moodle_login', count: 4 },
+    ]);
+    const counts = await loadStudentsCounts(t.db, [a.id], '2026-11-01', '2026-11-30');
+    expect([...counts.keys()]).toEqual([a.id]);
+    expect(counts.get(a.id)?.get('2026-11-20')?.get('moodle_login')).toBe(2);
+    expect(counts.get(a.id)?.has('2026-12-20')).toBe(false);
+    expect(await listCohortIds(t.db, { departmentId: 'dept-a', programme: 'BSc X', year: 2 })).toEqual([a.id]);
+  });
+
+  it('when a case is acted on between two list reads, then the cached list shows the change', async () => {
+    const student = buildStudent();
+    await seedPeople(t.db, { students: [student] });
+    const c = await seedCase(t.db, student.id);
+    const deps = { db: t.db, cache: createFlagListCache(t.db) };
+    const query = FlagQuerySchema.parse({});
+    expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('open');
+    await actOnCase(t.db, director, c.id, { action: 'acknowledge' }, '2026-11-27', '2026-11-27T10:00:00.000Z');
+    const after = await listFlagPage(deps, director, query, '2026-11-27', '2026-11-27T10:00:01.000Z');
+    expect(after.flags[0]?.status).toBe('acknowledged');
+    expect(after.flags[0]?.ownerName).toBe(director.displayName);
+  });
+});
