@@ -11,6 +11,8 @@ import { findDepartment, listDepartments } from '../store/department.repository'
 import { createFlagListCache, exportFlagsCsv, listFlagPage } from '../commands/flag-page.command';
 import { viewStudent } from '../commands/student-view.command';
 import { actOnCase } from '../commands/case-actions.command';
+import { describeDataStatus } from '../commands/data-status.command';
+import type { DataStatus } from '../../shared/api/data';
 import { badRequest, handleError, notFound } from '../errors';
 import { todayIn } from '../clock';
 import type { LocalStaffListResponse, MeResponse } from '../../shared/api/session';
@@ -116,6 +118,11 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       const viewer = await resolveViewer(req, deps);
       return viewStudent(deps.db, viewer, String(req.params.studentId), today(), deps.now().toISOString());
     }),
+  );
+
+  server.get(
+    '/api/data',
+    route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today())),
   );
 
   server.post(

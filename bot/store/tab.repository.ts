@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import type { Selectable } from 'kysely';
+import type { Database } from './schema';
 import type { Db } from './database';
 import type { CaseEvent } from './case.repository';
 import { chunk } from './ids';
@@ -125,4 +127,19 @@ export async function listCohortIds(db: Db, s: { departmentId: string; programme
     .where('status', '=', 'active')
     .execute();
   return rows.map((r) => r.id);
+}
+
+export async function listRecentImports(db: Db, limit: number): Promise<Array<Selectable<Database['imports']>>> {
+  return db.selectFrom('imports').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** Per source, the newest successful import: when it finished and the last day it covered. */
+export async function findLatestSuccessfulImports(db: Db): Promise<Map<string, { finishedAt: string | null; periodEnd: string | null }>> {
+  const rows = await db
+    .selectFrom('imports')
+    .select((eb) => ['source', eb.fn.max('finished_at').as('finished_at'), eb.fn.max('period_end').as('period_end')])
+    .where('status', '=', 'succeeded')
+    .groupBy('source')
+    .execute();
+  return new Map(rows.map((r) => [r.source, { finishedAt: r.finished_at, periodEnd: r.period_end }]));
 }

@@ -1,46 +1,153 @@
-import { useEffect, useState } from 'react';
-import { FluentProvider, Spinner, teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme, makeStyles, tokens } from '@fluentui/react-components';
-import { detectHost, type Host } from './teams';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import {
+  Button,
+  FluentProvider,
+  MessageBar,
+  MessageBarBody,
+  Spinner,
+  Tab,
+  TabList,
+  Text,
+  Title2,
+  makeStyles,
+  teamsDarkTheme,
+  teamsHighContrastTheme,
+  teamsLightTheme,
+  tokens,
+} from '@fluentui/react-components';
+import { detectHost, onTeamsThemeChange, teamsAuthorization, type Host, type ThemeName } from './teams';
 import { LocalSignIn } from './LocalSignIn';
+import { OpenInTeams } from './OpenInTeams';
 import { FlagList } from './FlagList';
+import { StudentPage } from './StudentPage';
+import { DataPage } from './DataPage';
+import { ApiFailure, fetchLocalStaff, fetchMe, type Authorize } from './api';
+import type { MeResponse } from '../../shared/api/session';
 
 const useStyles = makeStyles({
-  root: { minHeight: '100vh', padding: tokens.spacingHorizontalXL, backgroundColor: tokens.colorNeutralBackground2, boxSizing: 'border-box' },
+  root: { minHeight: '100vh', padding: tokens.spacingHorizontalXL, backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1, boxSizing: 'border-box' },
+  header: { display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', marginBottom: tokens.spacingVerticalM },
+  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
 });
 
 const SESSION_KEY = 'engagement-monitor.local-staff';
+const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme } as const;
 
-function themeFor(host: Host | null) {
-  if (host?.kind !== 'teams') return teamsLightTheme;
-  if (host.theme === 'dark') return teamsDarkTheme;
-  if (host.theme === 'contrast') return teamsHighContrastTheme;
-  return teamsLightTheme;
+type View = { page: 'flags' } | { page: 'data' } | { page: 'student'; studentId: string };
+
+/** The view lives in the URL hash, so the browser's Back button and a reload keep the place. */
+function readView(): View {
+  const hash = window.location.hash.replace(/^#\/?/, '');
+  const [first, second] = hash.split('/');
+  if (first === 'students' && second) return { page: 'student', studentId: decodeURIComponent(second) };
+  if (first === 'data') return { page: 'data' };
+  return { page: 'flags' };
 }
+
+function hashOf(view: View): string {
+  return view.page === 'student' ? `#/students/${encodeURIComponent(view.studentId)}` : view.page === 'data' ? '#/data' : '#/';
+}
+
+type Session = { kind: 'pending' } | { kind: 'signed-in'; authorize: Authorize; local: boolean } | { kind: 'local-sign-in' } | { kind: 'open-in-teams' } | { kind: 'failed'; message: string };
 
 export function App() {
   const styles = useStyles();
   const [host, setHost] = useState<Host | null>(null);
-  const [auth, setAuth] = useState<string | null>(() => sessionStorage.getItem(SESSION_KEY));
+  const [theme, setTheme] = useState<ThemeName>('default');
+  const [session, setSession] = useState<Session>({ kind: 'pending' });
+  const [me, setMe] = useState<MeResponse | null>(null);
+  const [view, setView] = useState<View>(readView);
 
   useEffect(() => {
     void detectHost().then(setHost);
+    const onHash = () => setView(readView());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  useEffect(() => {
+    if (!host) return;
+    if (host.kind === 'teams') {
+      setTheme(host.theme);
+      onTeamsThemeChange(setTheme);
+      setSession({ kind: 'signed-in', authorize: teamsAuthorization, local: false });
+      return;
+    }
+    const saved = sessionStorage.getItem(SESSION_KEY);
+    // Outside Teams the server decides: local mode offers a demo sign-in, production asks for Teams.
+    fetchLocalStaff()
+      .then(() => setSession(saved ? { kind: 'signed-in', authorize: async () => saved, local: true } : { kind: 'local-sign-in' }))
+      .catch((e: unknown) =>
+        setSession(e instanceof ApiFailure && e.status === 404 ? { kind: 'open-in-teams' } : { kind: 'failed', message: 'The server could not be reached. Please try again in a moment.' }),
+      );
+  }, [host]);
+
+  useEffect(() => {
+    if (session.kind !== 'signed-in') return;
+    fetchMe(session.authorize)
+      .then(setMe)
+      .catch((e: unknown) => setSession({ kind: 'failed', message: e instanceof Error ? e.message : 'Sign-in failed.' }));
+  }, [session]);
+
+  const navigate = useCallback((next: View) => {
+    window.location.hash = hashOf(next);
+    setView(next);
   }, []);
 
   const signIn = (staffId: string) => {
     const value = `Local ${staffId}`;
     sessionStorage.setItem(SESSION_KEY, value);
-    setAuth(value);
+    setSession({ kind: 'signed-in', authorize: async () => value, local: true });
   };
   const signOut = () => {
     sessionStorage.removeItem(SESSION_KEY);
-    setAuth(null);
+    setMe(null);
+    setSession({ kind: 'local-sign-in' });
   };
 
+  const content = useMemo(() => {
+    if (session.kind === 'pending') return <Spinner label="Loading…" />;
+    if (session.kind === 'open-in-teams') return <OpenInTeams />;
+    if (session.kind === 'local-sign-in') return <LocalSignIn onSignIn={signIn} />;
+    if (session.kind === 'failed')
+      return (
+        <div className={styles.stack}>
+          <MessageBar intent="error"><MessageBarBody>{session.message}</MessageBarBody></MessageBar>
+          {host?.kind !== 'teams' && <Button onClick={signOut}>Sign in again</Button>}
+        </div>
+      );
+    if (!me) return <Spinner label="Signing you in…" />;
+    const auth = session.authorize;
+    return (
+      <div className={styles.stack}>
+        <header className={styles.header}>
+          <div>
+            <Title2 as="h1">Engagement Monitor</Title2>
+            <Text block>{`${me.departmentName} · signed in as ${me.staff.displayName}`}</Text>
+          </div>
+          {session.local && <Button appearance="subtle" onClick={signOut}>Sign out</Button>}
+        </header>
+        {me.isDemo && (
+          <MessageBar intent="warning">
+            <MessageBarBody>Demo data: every student and member of staff here is synthetic.</MessageBarBody>
+          </MessageBar>
+        )}
+        <nav aria-label="Sections">
+          <TabList selectedValue={view.page === 'data' ? 'data' : 'flags'} onTabSelect={(_, d) => navigate(d.value === 'data' ? { page: 'data' } : { page: 'flags' })}>
+            <Tab value="flags">Students to check in with</Tab>
+            <Tab value="data">Data</Tab>
+          </TabList>
+        </nav>
+        {view.page === 'flags' && <FlagList authorize={auth} onOpenStudent={(studentId) => navigate({ page: 'student', studentId })} />}
+        {view.page === 'student' && <StudentPage authorize={auth} studentId={view.studentId} onBack={() => navigate({ page: 'flags' })} />}
+        {view.page === 'data' && <DataPage authorize={auth} />}
+      </div>
+    );
+  }, [session, me, view, host, styles, navigate]);
+
   return (
-    <FluentProvider theme={themeFor(host)}>
-      <main className={styles.root}>
-        {host === null ? <Spinner label="Loading…" /> : auth ? <FlagList authorization={auth} onSignOut={signOut} /> : <LocalSignIn onSignIn={signIn} />}
-      </main>
+    <FluentProvider theme={THEMES[theme]}>
+      <main className={styles.root}>{content}</main>
     </FluentProvider>
   );
 }

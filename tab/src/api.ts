@@ -1,5 +1,8 @@
 import type { z } from 'zod';
-import { FlagListResponseSchema, type FlagListResponse } from '../../shared/api/flags';
+import { FlagPageSchema, type FlagPage, type FlagQuery } from '../../shared/api/flags';
+import { CaseActionResponseSchema, type CaseAction, type CaseActionResponse } from '../../shared/api/cases';
+import { StudentViewSchema, type StudentView } from '../../shared/api/student';
+import { DataStatusSchema, type DataStatus } from '../../shared/api/data';
 import { ApiErrorSchema, LocalStaffListResponseSchema, MeResponseSchema, type LocalStaffListResponse, type MeResponse } from '../../shared/api/session';
 
 export class ApiFailure extends Error {
@@ -8,17 +11,52 @@ export class ApiFailure extends Error {
   }
 }
 
-/** Every response is parsed with the same zod contract the server answers with. */
-async function getJson<T>(path: string, schema: z.ZodType<T>, authorization?: string): Promise<T> {
-  const res = await fetch(path, { headers: authorization ? { authorization } : {} });
-  const body: unknown = await res.json().catch(() => ({}));
+/** Yields the Authorization header value for each request: a fresh Teams token, or the local sign-in. */
+export type Authorize = () => Promise<string>;
+
+async function send(path: string, authorize: Authorize | null, init: RequestInit = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...(init.body ? { 'content-type': 'application/json' } : {}) };
+  if (authorize) headers.authorization = await authorize();
+  const res = await fetch(path, { ...init, headers });
   if (!res.ok) {
+    const body: unknown = await res.json().catch(() => ({}));
     const err = ApiErrorSchema.safeParse(body);
     throw new ApiFailure(res.status, err.success ? err.data.code : 'http_error', err.success ? err.data.message : `The server answered ${res.status}.`);
   }
-  return schema.parse(body);
+  return res;
 }
 
-export const fetchLocalStaff = (): Promise<LocalStaffListResponse> => getJson('/api/local/staff', LocalStaffListResponseSchema);
-export const fetchMe = (auth: string): Promise<MeResponse> => getJson('/api/me', MeResponseSchema, auth);
-export const fetchFlags = (auth: string): Promise<FlagListResponse> => getJson('/api/flags', FlagListResponseSchema, auth);
+/** Every response is parsed with the same zod contract the server answers with. */
+async function getJson<T>(path: string, schema: z.ZodType<T>, authorize: Authorize | null, init?: RequestInit): Promise<T> {
+  return schema.parse(await (await send(path, authorize, init)).json());
+}
+
+export function queryString(query: Partial<FlagQuery>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '' && v !== null) params.set(k, String(v));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export const fetchLocalStaff = (): Promise<LocalStaffListResponse> => getJson('/api/local/staff', LocalStaffListResponseSchema, null);
+export const fetchMe = (auth: Authorize): Promise<MeResponse> => getJson('/api/me', MeResponseSchema, auth);
+export const fetchFlagPage = (auth: Authorize, query: Partial<FlagQuery>): Promise<FlagPage> => getJson(`/api/flags${queryString(query)}`, FlagPageSchema, auth);
+export const fetchStudent = (auth: Authorize, studentId: string): Promise<StudentView> => getJson(`/api/students/${encodeURIComponent(studentId)}`, StudentViewSchema, auth);
+export const fetchDataStatus = (auth: Authorize): Promise<DataStatus> => getJson('/api/data', DataStatusSchema, auth);
+export const postCaseAction = (auth: Authorize, caseId: string, action: CaseAction): Promise<CaseActionResponse> =>
+  getJson(`/api/cases/${encodeURIComponent(caseId)}/actions`, CaseActionResponseSchema, auth, { method: 'POST', body: JSON.stringify(action) });
+
+/** Downloads the current view as CSV; the header carries the sign-in, so a plain link cannot be used. */
+export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery>): Promise<void> {
+  const { page: _page, pageSize: _size, ...view } = query;
+  const res = await send(`/api/flags/export${queryString(view)}`, auth);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'flagged-students.csv';
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,6 +1,9 @@
-import { app } from '@microsoft/teams-js';
+import { app, authentication } from '@microsoft/teams-js';
 
-export type Host = { kind: 'teams'; theme: string } | { kind: 'browser' };
+export type ThemeName = 'default' | 'dark' | 'contrast';
+export type Host = { kind: 'teams'; theme: ThemeName } | { kind: 'browser' };
+
+const asTheme = (t: string | undefined): ThemeName => (t === 'dark' || t === 'contrast' ? t : 'default');
 
 /**
  * Outside Teams, app.initialize() rejects at once or hangs for a minute in a foreign frame, so it
@@ -11,8 +14,18 @@ export async function detectHost(timeoutMs = 3000): Promise<Host> {
   try {
     await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs))]);
     const context = await app.getContext();
-    return { kind: 'teams', theme: context.app.theme ?? 'default' };
+    return { kind: 'teams', theme: asTheme(context.app.theme) };
   } catch {
     return { kind: 'browser' };
   }
+}
+
+/** Follows Teams when the user switches between light, dark and high contrast. */
+export function onTeamsThemeChange(handler: (theme: ThemeName) => void): void {
+  app.registerOnThemeChangeHandler((t) => handler(asTheme(t)));
+}
+
+/** A Teams SSO token for the tab API; teams-js caches it and renews it before it expires. */
+export async function teamsAuthorization(): Promise<string> {
+  return `Bearer ${await authentication.getAuthToken()}`;
 }

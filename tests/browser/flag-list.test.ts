@@ -1,6 +1,31 @@
-import type { Browser } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { assertTabBuilt, launchBrowser } from '../support/browser';
 import { startTestApp, type RunningApp } from '../support/app';
+import { listAudit } from '../../bot/store/audit.repository';
+import { FlagPageSchema } from '../../shared/api/flags';
+
+const SCREENSHOTS = 'build/screenshots';
+const DIRECTOR = 'demo-staff-01';
+
+/**
+ * axe-core's serious and critical findings on the current page; an empty list means none. Fluent's
+ * focus manager (tabster) adds aria-hidden sentinel elements that hand focus straight on to a real
+ * control; axe reports them as aria-hidden-focus, so they alone are left out of the scan.
+ */
+async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8') });
+  const result = (await page.evaluate(`axe.run({ exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] })`)) as { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+async function signInAs(page: Page, baseUrl: string, staffId: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.evaluate(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${staffId}')`);
+  await page.goto(baseUrl);
+  await page.getByRole('heading', { name: 'Students who may need a check-in' }).waitFor();
+  await page.getByTestId('flag-row').first().waitFor();
+}
 
 describe('the tab in a browser, on the demo department', () => {
   let server: RunningApp;
@@ -8,6 +33,7 @@ describe('the tab in a browser, on the demo department', () => {
 
   beforeAll(async () => {
     assertTabBuilt();
+    mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startTestApp({ DEMO_DATA: 'true' });
     browser = await launchBrowser();
   });
@@ -16,7 +42,10 @@ describe('the tab in a browser, on the demo department', () => {
     await server?.close();
   });
 
-  it('when a director of studies signs in locally, then the flagged list shows the demo department with its demo label', async () => {
+  const api = async (query: string, staffId = DIRECTOR) =>
+    FlagPageSchema.parse(await (await fetch(`${server.baseUrl}/api/flags${query}`, { headers: { authorization: `Local ${staffId}` } })).json());
+
+  it('when a director of studies signs in locally, then the flagged list shows the demo department, most severe first, with no serious accessibility problems', async () => {
     const page = await browser.newPage();
     await page.goto(server.baseUrl);
     await page.getByRole('combobox').click();
@@ -26,10 +55,113 @@ describe('the tab in a browser, on the demo department', () => {
     await page.getByRole('heading', { name: 'Students who may need a check-in' }).waitFor();
     const rows = page.getByTestId('flag-row');
     await rows.first().waitFor();
-    expect(await rows.count()).toBeGreaterThan(10);
+    const expected = await api('');
+    expect(await rows.count()).toBe(Math.min(expected.total, 50));
+    expect(expected.total).toBeGreaterThan(10);
     expect(await page.getByText('Demo data: every student and member of staff here is synthetic.').isVisible()).toBe(true);
     expect(await rows.first().textContent()).toContain('High');
-    await page.screenshot({ path: 'build/screenshots/flag-list.png', fullPage: false });
+    expect(await page.getByRole('img', { name: /^Last 21 days: Moodle logins/ }).count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${SCREENSHOTS}/flag-list.png`, fullPage: false });
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('when the list is filtered by programme and year and searched by id, then only matching students remain', async () => {
+    const page = await browser.newPage();
+    await signInAs(page, server.baseUrl, DIRECTOR);
+    const all = await api('');
+    const programme = all.flags[0]!.programme;
+    const filtered = await api(`?programme=${encodeURIComponent(programme)}&year=${all.flags[0]!.year}`);
+    expect(filtered.total).toBeLessThan(all.total);
+    await page.getByLabel('Programme').selectOption(programme);
+    await page.getByLabel('Year').selectOption(String(all.flags[0]!.year));
+    await page.getByTestId('list-summary').filter({ hasText: `of ${filtered.total} ` }).waitFor();
+    const cells = await page.getByTestId('flag-row').locator('td:nth-child(2)').allTextContents();
+    expect(new Set(cells)).toEqual(new Set([`${programme}, year ${all.flags[0]!.year}`]));
+
+    const target = filtered.flags[0]!;
+    await page.getByRole('searchbox').fill(target.studentId);
+    await page.getByTestId('list-summary').filter({ hasText: 'of 1 student' }).waitFor();
+    expect(await page.getByTestId('flag-row').count()).toBe(1);
+    expect(await page.getByTestId('flag-row').first().textContent()).toContain(target.studentName);
+    await page.close();
+  });
+
+  it('when the keyboard is used, then a column can be sorted and a student opened without a mouse', async () => {
+    const page = await browser.newPage();
+    await signInAs(page, server.baseUrl, DIRECTOR);
+    const byName = await api('?sort=name');
+    const nameHeader = page.getByRole('columnheader', { name: 'Student' });
+    await nameHeader.getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(`document.querySelector('[data-testid="flag-row"] a')?.textContent === ${JSON.stringify(byName.flags[0]!.studentName)}`);
+    expect(await nameHeader.getAttribute('aria-sort')).toBe('ascending');
+
+    await page.getByRole('link', { name: byName.flags[0]!.studentName }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: byName.flags[0]!.studentName }).waitFor();
+    expect(page.url()).toContain(`#/students/${byName.flags[0]!.studentId}`);
+    await page.close();
+  });
+
+  it('when a student is opened and an outcome recorded, then it appears in the timeline, the case closes and the view is audited', async () => {
+    const page = await browser.newPage();
+    await signInAs(page, server.baseUrl, DIRECTOR);
+    const target = (await api('?status=open&severity=high')).flags[0]!;
+    await page.getByRole('searchbox').fill(target.studentId);
+    await page.getByTestId('list-summary').filter({ hasText: 'of 1 student' }).waitFor();
+    await page.getByRole('link', { name: target.studentName }).click();
+    await page.getByRole('heading', { name: target.studentName }).waitFor();
+    await page.getByRole('img', { name: /^Moodle logins: / }).waitFor();
+    expect(await page.getByTestId('timeline').textContent()).toContain('Flagged');
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/student.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.getByTestId('case-status').filter({ hasText: 'Acknowledged' }).waitFor();
+    await page.getByLabel('Outcome').selectOption('supported');
+    await page.getByLabel(/^Note/).fill('Met on Teams; study skills session booked.');
+    await page.getByRole('button', { name: 'Record outcome' }).click();
+    await page.getByTestId('case-status').filter({ hasText: 'Closed' }).waitFor();
+    const timeline = await page.getByTestId('timeline').textContent();
+    expect(timeline).toContain('Acknowledged');
+    expect(timeline).toContain('Outcome recorded');
+    expect(timeline).toContain('Met on Teams; study skills session booked.');
+    await page.screenshot({ path: `${SCREENSHOTS}/student-after-outcome.png`, fullPage: true });
+
+    expect((await api(`?q=${target.studentId}`)).total).toBe(0);
+    const audit = await listAudit(server.app.db, 200);
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'viewed_student', subjectId: target.studentId, actorId: DIRECTOR })]));
+    await page.close();
+  });
+
+  it('when the current view is exported, then a CSV of exactly that view downloads and the export is audited', async () => {
+    const page = await browser.newPage();
+    await signInAs(page, server.baseUrl, DIRECTOR);
+    const programme = (await api('')).facets.programmes[0]!;
+    const low = await api(`?programme=${encodeURIComponent(programme)}`);
+    await page.getByLabel('Programme').selectOption(programme);
+    await page.getByTestId('list-summary').filter({ hasText: `of ${low.total} ` }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export this view as CSV' }).click()]);
+    const path = await download.path();
+    const lines = readFileSync(path, 'utf8').trim().split('\r\n');
+    expect(download.suggestedFilename()).toMatch(/^flagged-students-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(lines[0]).toContain('Student ID');
+    expect(lines).toHaveLength(low.total + 1);
+    const audit = await listAudit(server.app.db, 200);
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'exported_flag_list', actorId: DIRECTOR, detail: expect.objectContaining({ rows: low.total }) })]));
+    await page.close();
+  });
+
+  it('when the data page is opened, then each source shows its freshness', async () => {
+    const page = await browser.newPage();
+    await signInAs(page, server.baseUrl, DIRECTOR);
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('heading', { name: 'Where the counts come from' }).waitFor();
+    expect(await page.getByTestId('source-row').count()).toBe(5);
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/data.png`, fullPage: true });
+    await page.close();
   });
 
   it('when a personal tutor signs in, then only their own tutees are listed', async () => {
@@ -39,10 +171,32 @@ describe('the tab in a browser, on the demo department', () => {
     await page.evaluate(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${tutorId}')`);
     await page.reload();
     await page.getByRole('heading', { name: 'Students who may need a check-in' }).waitFor();
-    const api = (await (await fetch(`${server.baseUrl}/api/flags`, { headers: { authorization: `Local ${tutorId}` } })).json()) as { flags: Array<{ tutorName: string }> };
+    const list = await api('', tutorId);
     const rows = page.getByTestId('flag-row');
-    if (api.flags.length > 0) await rows.first().waitFor();
-    expect(await rows.count()).toBe(api.flags.length);
-    expect(new Set(api.flags.map((f) => f.tutorName)).size).toBeLessThanOrEqual(1);
+    if (list.total > 0) await rows.first().waitFor();
+    else await page.getByText('Nobody matches at the moment.').waitFor();
+    expect(list.scope).toBe('tutees');
+    expect(await rows.count()).toBe(Math.min(list.total, 50));
+    expect(new Set(list.flags.map((f) => f.tutorId))).toEqual(list.total > 0 ? new Set([tutorId]) : new Set());
+    expect(await page.getByLabel('Personal tutor').count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe('the tab in a browser, on a production server outside Teams', () => {
+  it('when the tab is opened in a plain browser, then it asks to open the app in Teams and shows no sign-in', async () => {
+    assertTabBuilt();
+    const server = await startTestApp({ APP_MODE: 'production', MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', PUBLIC_URL: 'https://engagement.example.ac.uk' });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.baseUrl);
+      await page.getByRole('heading', { name: 'Please open Engagement Monitor in Microsoft Teams' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
+      await page.screenshot({ path: `${SCREENSHOTS}/open-in-teams.png` });
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });

@@ -1,0 +1,70 @@
+import { SOURCE_LABELS, SOURCES, SourceSchema, type IsoDay } from '../../shared/domain';
+import { addDays, isTermDay } from '../../shared/calendar';
+import type { DataStatus, ImportSummary } from '../../shared/api/data';
+import type { Db } from '../store/database';
+import type { Staff } from '../store/staff.repository';
+import { listTerms } from '../store/calendar.repository';
+import { loadCoverage } from '../store/import.repository';
+import { findLatestSuccessfulImports, listRecentImports } from '../store/tab.repository';
+
+/** Data that stops more than this many days before yesterday is shown as stale. */
+export const STALE_AFTER_DAYS = 3;
+const HISTORY_LENGTH = 50;
+
+/**
+ * Whether the data behind the flags can be trusted: per source, the newest successful import, the last
+ * day covered and how much of this term is covered; then the import history. Rejection reasons may
+ * quote a row, so only department administrators receive them.
+ */
+export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): Promise<DataStatus> {
+  const yesterday = addDays(today, -1);
+  const terms = await listTerms(db);
+  const term = terms.find((t) => t.start <= yesterday && today <= addDays(t.end, 1)) ?? null;
+  const termDays: IsoDay[] = [];
+  if (term) for (let d = term.start; d <= yesterday && d <= term.end; d = addDays(d, 1)) if (isTermDay(d, terms)) termDays.push(d);
+  const [latest, coverage, history] = await Promise.all([
+    findLatestSuccessfulImports(db),
+    termDays.length > 0 ? loadCoverage(db, termDays[0]!, termDays.at(-1)!) : Promise.resolve(null),
+    listRecentImports(db, HISTORY_LENGTH),
+  ]);
+  const showErrors = viewer.roles.includes('department_admin');
+  return {
+    staleAfterDays: STALE_AFTER_DAYS,
+    sources: SOURCES.map((source) => {
+      const last = latest.get(source);
+      const covered = coverage?.get(source);
+      const coveredUntil = last?.periodEnd ?? null;
+      return {
+        source,
+        label: SOURCE_LABELS[source],
+        lastSuccessAt: last?.finishedAt ?? null,
+        coveredUntil,
+        termDaysCovered: termDays.filter((d) => covered?.has(d)).length,
+        termDaysSoFar: termDays.length,
+        state: coveredUntil === null ? 'missing' : coveredUntil < addDays(yesterday, -STALE_AFTER_DAYS) ? 'stale' : 'fresh',
+      };
+    }),
+    imports: history.flatMap((r): ImportSummary[] => {
+      const source = SourceSchema.safeParse(r.source);
+      if (!source.success) return [];
+      const errors = JSON.parse(r.errors) as unknown;
+      return [
+        {
+          id: r.id,
+          source: source.data,
+          fileName: r.file_name,
+          status: r.status === 'succeeded' || r.status === 'failed' ? r.status : 'running',
+          periodStart: r.period_start,
+          periodEnd: r.period_end,
+          rowsRead: r.rows_read,
+          rowsCounted: r.rows_counted,
+          rowsIgnored: r.rows_ignored,
+          rowsRejected: r.rows_rejected,
+          errors: showErrors && Array.isArray(errors) ? errors.slice(0, 20).map(String) : [],
+          startedAt: r.started_at,
+          finishedAt: r.finished_at,
+        },
+      ];
+    }),
+  };
+}

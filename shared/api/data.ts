@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { SourceSchema } from '../domain';
+
+export const SourceFreshnessSchema = z.object({
+  source: SourceSchema,
+  label: z.string(),
+  /** When the newest successful import or collection finished; null if there has never been one. */
+  lastSuccessAt: z.string().nullable(),
+  /** The last day known complete for this source. */
+  coveredUntil: z.string().nullable(),
+  /** Term days so far this term that this source has complete data for, out of `termDaysSoFar`. */
+  termDaysCovered: z.number().int(),
+  termDaysSoFar: z.number().int(),
+  state: z.enum(['fresh', 'stale', 'missing']),
+});
+export type SourceFreshness = z.infer<typeof SourceFreshnessSchema>;
+
+export const ImportSummarySchema = z.object({
+  id: z.string(),
+  source: SourceSchema,
+  fileName: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  periodStart: z.string().nullable(),
+  periodEnd: z.string().nullable(),
+  rowsRead: z.number().int(),
+  rowsCounted: z.number().int(),
+  rowsIgnored: z.number().int(),
+  rowsRejected: z.number().int(),
+  /** Why rows were rejected; only department administrators receive these (they may quote a row). */
+  errors: z.array(z.string()),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type ImportSummary = z.infer<typeof ImportSummarySchema>;
+
+export const DataStatusSchema = z.object({
+  /** A source is stale when its data stops more than this many days before yesterday. */
+  staleAfterDays: z.number().int(),
+  sources: z.array(SourceFreshnessSchema),
+  imports: z.array(ImportSummarySchema),
+});
+export type DataStatus = z.infer<typeof DataStatusSchema>;

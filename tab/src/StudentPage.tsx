@@ -1,0 +1,195 @@
+import { useEffect, useMemo, useState } from 'react';
+import {
+  Badge,
+  Button,
+  Card,
+  Field,
+  Input,
+  MessageBar,
+  MessageBarBody,
+  Select,
+  Spinner,
+  Subtitle2,
+  Text,
+  Textarea,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { SOURCE_LABELS, SOURCES } from '../../shared/domain';
+import { OUTCOME_LABELS, OUTCOMES, type CaseAction, type CaseSummary, type Outcome } from '../../shared/api/cases';
+import type { StudentView } from '../../shared/api/student';
+import { fetchStudent, postCaseAction, type Authorize } from './api';
+import { TermChart } from './TermChart';
+import { CASE_STATUS_WORDS, formatDay, formatInstant, SEVERITY_BADGE } from './words';
+
+const useStyles = makeStyles({
+  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(22rem, 1fr))', gap: tokens.spacingHorizontalL, alignItems: 'start' },
+  card: { padding: tokens.spacingHorizontalL },
+  row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end', flexWrap: 'wrap' },
+  muted: { color: tokens.colorNeutralForeground3 },
+  timeline: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+  event: { borderLeft: `3px solid ${tokens.colorBrandStroke1}`, paddingLeft: tokens.spacingHorizontalM },
+  legend: { display: 'flex', gap: tokens.spacingHorizontalL, flexWrap: 'wrap' },
+});
+
+function tomorrowPlus(days: number): string {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A student's story: counts across the term beside their cohort, exemptions, the case and what has been done. */
+export function StudentPage({ authorize, studentId, onBack }: { authorize: Authorize; studentId: string; onBack: () => void }) {
+  const styles = useStyles();
+  const [view, setView] = useState<StudentView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    setView(null);
+    fetchStudent(authorize, studentId)
+      .then(setView)
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
+  }, [authorize, studentId]);
+
+  const nonTerm = useMemo(() => new Set(view?.nonTermDays ?? []), [view]);
+
+  return (
+    <article className={styles.stack} aria-labelledby="student-title">
+      <div>
+        <Button appearance="subtle" onClick={onBack}>← Back to the list</Button>
+      </div>
+      {error && <MessageBar intent="error"><MessageBarBody>{error}</MessageBarBody></MessageBar>}
+      {!view && !error && <Spinner label="Loading the student…" />}
+      {view && (
+        <>
+          <div>
+            <h2 id="student-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>{view.student.name}</h2>
+            <Text block>{`${view.student.id} · ${view.student.programme}, year ${view.student.year} · personal tutor: ${view.student.tutorName ?? 'none assigned'}`}</Text>
+          </div>
+          <div className={styles.grid}>
+            <Card className={styles.card}>
+              <Subtitle2 as="h3">{view.term ? `Engagement this term (${view.term.name})` : 'Engagement over the last ten weeks'}</Subtitle2>
+              <Text size={200} className={styles.muted}>
+                {`Daily counts only. Bars are this student; the shaded band is the middle half of their cohort (${view.cohortSize} students on the same programme and year) and the dashed line its median. Grey columns are outside teaching; dots mark days with no data.`}
+              </Text>
+              {SOURCES.map((s) => {
+                const series = view.series[s];
+                if (!series) return null;
+                return (
+                  <div key={s}>
+                    <Text weight="semibold">{SOURCE_LABELS[s]}</Text>
+                    <TermChart label={SOURCE_LABELS[s]} series={series} days={view.days} nonTermDays={nonTerm} />
+                  </div>
+                );
+              })}
+              <Text size={200} className={styles.muted}>{view.days.length > 0 ? `${formatDay(view.days[0]!)} to ${formatDay(view.days.at(-1)!)}` : 'No days to show yet.'}</Text>
+            </Card>
+            <div className={styles.stack}>
+              <CasePanel authorize={authorize} initial={view.case} />
+              <Card className={styles.card}>
+                <Subtitle2 as="h3">Exemptions</Subtitle2>
+                {view.exemptions.length === 0 ? (
+                  <Text>None recorded.</Text>
+                ) : (
+                  <ul>
+                    {view.exemptions.map((e) => (
+                      <li key={`${e.from}-${e.reason}`}>{`${e.reason}: from ${formatDay(e.from)}${e.until ? ` until ${formatDay(e.until)}` : ', open-ended'}`}</li>
+                    ))}
+                  </ul>
+                )}
+              </Card>
+            </div>
+          </div>
+        </>
+      )}
+    </article>
+  );
+}
+
+function CasePanel({ authorize, initial }: { authorize: Authorize; initial: CaseSummary | null }) {
+  const styles = useStyles();
+  const [c, setCase] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | ''>('');
+  const [note, setNote] = useState('');
+  const [until, setUntil] = useState(tomorrowPlus(7));
+
+  if (!c) return <Card className={styles.card}><Subtitle2 as="h3">Case</Subtitle2><Text>No case has been opened for this student.</Text></Card>;
+
+  const act = (action: CaseAction, done: string) => {
+    setBusy(true);
+    setMessage(null);
+    postCaseAction(authorize, c.caseId, action)
+      .then((r) => {
+        setCase(r.case);
+        setNote('');
+        setOutcome('');
+        setMessage({ intent: 'success', text: done });
+      })
+      .catch((e: unknown) => setMessage({ intent: 'error', text: e instanceof Error ? e.message : 'The action failed.' }))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <Card className={styles.card}>
+      <Subtitle2 as="h3">Case</Subtitle2>
+      <div className={styles.row}>
+        <Badge appearance="filled" color={SEVERITY_BADGE[c.severity].color}>{SEVERITY_BADGE[c.severity].label}</Badge>
+        <Text weight="semibold" data-testid="case-status">{CASE_STATUS_WORDS[c.status]}</Text>
+        {c.snoozedUntil && <Text>{`until ${formatDay(c.snoozedUntil)}`}</Text>}
+      </div>
+      <Text>{c.reason}</Text>
+      <Text size={200} className={styles.muted}>{`Opened ${formatInstant(c.openedAt)} · owner: ${c.ownerName ?? 'nobody yet'}${c.outcome ? ` · outcome: ${OUTCOME_LABELS[c.outcome]}` : ''}`}</Text>
+      {message && <MessageBar intent={message.intent} role={message.intent === 'error' ? 'alert' : 'status'}><MessageBarBody>{message.text}</MessageBarBody></MessageBar>}
+      {c.actions.length > 0 && (
+        <div className={styles.stack} role="group" aria-label="Actions on this case">
+          <Field label="Note (optional, kept in the case timeline)">
+            <Textarea value={note} onChange={(_, d) => setNote(d.value)} maxLength={2000} resize="vertical" />
+          </Field>
+          <div className={styles.row}>
+            {c.actions.includes('acknowledge') && (
+              <Button appearance="primary" disabled={busy} onClick={() => act({ action: 'acknowledge', note: note || undefined }, 'Acknowledged: you are now the owner of this case.')}>
+                Acknowledge
+              </Button>
+            )}
+            {c.actions.includes('snooze') && (
+              <>
+                <Field label="Snooze until">
+                  <Input type="date" value={until} onChange={(_, d) => setUntil(d.value)} min={tomorrowPlus(1)} max={tomorrowPlus(28)} />
+                </Field>
+                <Button disabled={busy || !until} onClick={() => act({ action: 'snooze', until, note: note || undefined }, `Snoozed until ${formatDay(until)}.`)}>
+                  Snooze
+                </Button>
+              </>
+            )}
+          </div>
+          {c.actions.includes('record_outcome') && (
+            <div className={styles.row}>
+              <Field label="Outcome">
+                <Select value={outcome} onChange={(_, d) => setOutcome(d.value as Outcome | '')}>
+                  <option value="">Choose an outcome</option>
+                  {OUTCOMES.map((o) => <option key={o} value={o}>{OUTCOME_LABELS[o]}</option>)}
+                </Select>
+              </Field>
+              <Button disabled={busy || !outcome} onClick={() => outcome && act({ action: 'record_outcome', outcome, note: note || undefined }, 'Outcome recorded and the case closed.')}>
+                Record outcome
+              </Button>
+            </div>
+          )}
+        </div>
+      )}
+      <Subtitle2 as="h4">Timeline</Subtitle2>
+      <ol className={styles.timeline} aria-label="Case timeline" data-testid="timeline">
+        {c.timeline.map((e) => (
+          <li key={e.id} className={styles.event}>
+            <Text weight="semibold">{e.label}</Text>
+            <Text size={200} className={styles.muted}>{` · ${formatInstant(e.at)}${e.actorName ? ` · ${e.actorName}` : e.actorKind === 'student' ? ' · the student' : ''}`}</Text>
+            {e.note && <Text block>{e.note}</Text>}
+          </li>
+        ))}
+      </ol>
+    </Card>
+  );
+}
