@@ -33,6 +33,8 @@ interface Snapshot {
   entries: Entry[];
   /** Entries in ascending order per sort, computed on first use. */
   sorted: Map<FlagSort, Entry[]>;
+  /** Filter choices for department-wide viewers (tutors get theirs from their own rows). */
+  facets: FlagPage['facets'];
 }
 
 /**
@@ -103,7 +105,7 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
     };
     entries.push({ row, search: `${row.studentName} ${row.studentId}`.toLocaleLowerCase('en-GB') });
   }
-  return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, sorted: new Map() };
+  return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, sorted: new Map(), facets: facetsOf(entries.map((e) => e.row)) };
 }
 
 const collator = new Intl.Collator('en-GB', { sensitivity: 'base' });
@@ -198,7 +200,7 @@ export async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: Fla
     page: query.page,
     pageSize: query.pageSize,
     flags: rows.slice(start, start + query.pageSize),
-    facets: facetsOf(scoped),
+    facets: scope === 'department' ? snapshot.facets : facetsOf(scoped),
   };
 }
 

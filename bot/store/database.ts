@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
 import * as core from './migrations/0001-core';
+import * as tab from './migrations/0006-tab';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -14,7 +15,7 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-const MIGRATIONS: Record<string, Migration> = { '0001-core': core };
+const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0006-tab': tab };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
@@ -29,6 +30,9 @@ export function createDatabase(settings: DatabaseSettings): Db {
       throw new AppError(500, 'database_unreachable', `Cannot open the SQLite database at ${settings.path}: ${(error as Error).message}`);
     }
     sqlite.pragma('journal_mode = WAL');
+    // In WAL mode NORMAL still survives an application crash; it only skips an fsync per commit, which
+    // otherwise dominates small writes such as one audit entry per list view.
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
@@ -65,9 +69,13 @@ export async function checkDatabase(db: Db, settings: DatabaseSettings): Promise
   }
 }
 
-/** Brings the schema up to date; safe to run from several instances at once (Kysely takes a lock). */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+/**
+ * Brings the schema up to date; safe to run from several instances at once (Kysely takes a lock).
+ * On PostgreSQL, Kysely looks for its migration tables in every schema unless told which one, so a
+ * database holding other schemas (tests run side by side) must name its own.
+ */
+export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

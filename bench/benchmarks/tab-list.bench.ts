@@ -1,0 +1,221 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { SOURCES, type Severity } from '../../shared/domain';
+import { addDays } from '../../shared/calendar';
+import { createDatabase, migrateToLatest, type Db } from '../../bot/store/database';
+import { insertDepartment } from '../../bot/store/department.repository';
+import { insertStaff, type Staff } from '../../bot/store/staff.repository';
+import { insertStudents, type Student } from '../../bot/store/student.repository';
+import { insertImport } from '../../bot/store/import.repository';
+import { upsertCounts, type ActivityCount } from '../../bot/store/activity.repository';
+import { newId } from '../../bot/store/ids';
+import { launchBrowser } from '../../tests/support/browser';
+import type { Benchmark } from '../types';
+
+const ROOT = join(__dirname, '..', '..');
+const CASES = 5_000;
+const CONCURRENCY = 50;
+const REQUESTS = 2_000;
+const TODAY = '2026-11-27';
+const NOW = '2026-11-27T09:00:00.000Z';
+const DIRECTOR = 'bench-staff-00';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A department with 5,000 open cases, 40 tutors and sparse counts over the chart's 21 days; deterministic. */
+export async function seedForProfile(db: Db): Promise<void> {
+  return seedLargeDepartment(db);
+}
+
+async function seedLargeDepartment(db: Db): Promise<void> {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  await insertDepartment(db, { id: 'bench-dept', name: 'Benchmark department', isDemo: true }, NOW);
+  const staff: Staff[] = Array.from({ length: 41 }, (_, i) => ({
+    id: `bench-staff-${String(i).padStart(2, '0')}`,
+    departmentId: 'bench-dept',
+    displayName: `Dr Bench ${i}`,
+    email: null,
+    entraId: null,
+    roles: i === 0 ? ['director_of_studies'] : ['personal_tutor'],
+  }));
+  await insertStaff(db, staff, NOW);
+  const programmes = ['BSc Physics', 'BSc Chemistry', 'BSc Biology', 'MSci Natural Sciences', 'BSc Mathematics'];
+  const students: Student[] = Array.from({ length: CASES }, (_, i) => ({
+    id: `B${String(i).padStart(7, '0')}`,
+    departmentId: 'bench-dept',
+    givenName: `Given${i}`,
+    familyName: `Family${(i * 7919) % CASES}`,
+    email: null,
+    entraId: null,
+    programme: programmes[i % programmes.length]!,
+    year: (i % 4) + 1,
+    status: 'active',
+    tutorId: staff[1 + (i % 40)]!.id,
+  }));
+  await insertStudents(db, students, NOW);
+  const severities: Severity[] = ['high', 'medium', 'low'];
+  await db.transaction().execute(async (trx) => {
+    for (const s of students) {
+      const id = newId();
+      const counts = Object.fromEntries(SOURCES.map((src) => [src, { d7: Math.floor(random() * 3), d14: Math.floor(random() * 5), d21: Math.floor(random() * 8) }]));
+      const since = Object.fromEntries(SOURCES.map((src) => [src, Math.floor(random() * 21)]));
+      await trx
+        .insertInto('cases')
+        .values({
+          id,
+          student_id: s.id,
+          department_id: 'bench-dept',
+          severity: severities[Math.floor(random() * 3)]!,
+          status: random() < 0.8 ? 'open' : 'acknowledged',
+          rules: JSON.stringify(['low_engagement']),
+          reason: 'Much less activity than usual over the last 14 term days.',
+          explanation: JSON.stringify({ counts, daysSinceLast: since, windowStart: addDays(TODAY, -21), windowEnd: addDays(TODAY, -1) }),
+          owner_id: null,
+          outcome: null,
+          opened_at: NOW,
+          updated_at: NOW,
+          closed_at: null,
+        })
+        .execute();
+      await trx.insertInto('case_events').values({ id: newId(), case_id: id, at: NOW, kind: 'flagged', actor_kind: 'system', actor_id: null, note: null, data: '{}' }).execute();
+    }
+  });
+  const counts: ActivityCount[] = [];
+  for (const s of students) {
+    for (let d = 1; d <= 21; d++) {
+      for (const source of ['moodle_login', 'panopto_view'] as const) if (random() < 0.3) counts.push({ studentId: s.id, day: addDays(TODAY, -d), source, count: 1 + Math.floor(random() * 3) });
+    }
+  }
+  await upsertCounts(db, counts);
+  for (const source of SOURCES) {
+    await insertImport(db, {
+      id: newId(), source, fileName: 'bench', fileHash: null, periodStart: addDays(TODAY, -30), periodEnd: addDays(TODAY, -1),
+      rowsRead: 0, rowsCounted: 0, rowsIgnored: 0, rowsRejected: 0, status: 'succeeded', errors: [], startedAt: NOW, finishedAt: NOW,
+    });
+  }
+}
+
+async function startService(dbPath: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bot', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}`, DEMO_DATA: 'false', JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', APP_MODE: 'local' },
+    stdio: 'ignore',
+  });
+  const started = performance.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > 60_000) throw new Error('service did not start within 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+
+/** 50 clients in a loop, each asking for a page of the list with a mix of filters, sorts and pages. */
+async function measureListLatency(baseUrl: string): Promise<{ p50: number; p95: number; rps: number }> {
+  const queries = ['', '?severity=high', '?sort=name&page=3', '?programme=BSc%20Physics&year=2', '?q=family12', '?sort=days&dir=desc', `?tutor=bench-staff-07`, '?source=panopto_view&page=2'];
+  const headers = { authorization: `Local ${DIRECTOR}` };
+  for (const q of queries) await (await fetch(`${baseUrl}/api/flags${q}`, { headers })).arrayBuffer(); // warm the cache and each sort
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < REQUESTS) {
+        const q = queries[next++ % queries.length]!;
+        const t = performance.now();
+        const res = await fetch(`${baseUrl}/api/flags${q}`, { headers });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`list answered ${res.status}`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), rps: REQUESTS / seconds };
+}
+
+/** From navigation to the first page of the 5,000-row list painted in headless Chromium; median of five. */
+async function measureRender(baseUrl: string, pageSize: number): Promise<number> {
+  const browser = await launchBrowser();
+  try {
+    const times: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const context = await browser.newContext();
+      await context.addInitScript(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${DIRECTOR}')`);
+      const page = await context.newPage();
+      if (pageSize !== 50) {
+        // The tab keeps its page size in memory, so the first list request is rewritten to ask for more rows.
+        await page.route(
+          (url) => url.pathname === '/api/flags',
+          (route) => {
+            const url = new URL(route.request().url());
+            url.searchParams.set('pageSize', String(pageSize));
+            return route.continue({ url: url.toString() });
+          },
+        );
+      }
+      const t = performance.now();
+      await page.goto(baseUrl);
+      await page.waitForFunction(`document.querySelectorAll('[data-testid="flag-row"]').length === ${pageSize}`, undefined, { timeout: 30_000 });
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
+      times.push(performance.now() - t);
+      await context.close();
+    }
+    times.sort((a, b) => a - b);
+    return times[2] ?? Number.NaN;
+  } finally {
+    await browser.close();
+  }
+}
+
+export const tabListBenchmark: Benchmark = {
+  name: 'tab-list',
+  description: 'the flagged list for a department with 5,000 open cases: API latency at 50 concurrent requests (SQLite) and time to a rendered list in Chromium',
+  async run() {
+    if (!existsSync(join(ROOT, 'tab', 'dist', 'index.html'))) throw new Error('tab/dist is missing: run "npm run build:tab" first');
+    const dir = mkdtempSync(join(tmpdir(), 'em-bench-list-'));
+    const dbPath = join(dir, 'bench.sqlite');
+    const db = createDatabase({ kind: 'sqlite', path: dbPath });
+    await migrateToLatest(db);
+    await seedLargeDepartment(db);
+    await db.destroy();
+    const port = await freePort();
+    const child = await startService(dbPath, port);
+    try {
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const latency = await measureListLatency(baseUrl);
+      const render50 = await measureRender(baseUrl, 50);
+      const render200 = await measureRender(baseUrl, 200);
+      return {
+        'tab_list.api_p50_ms': { value: Math.round(latency.p50 * 10) / 10, unit: 'ms' },
+        'tab_list.api_p95_ms': { value: Math.round(latency.p95 * 10) / 10, unit: 'ms', target: '< 50', met: latency.p95 < 50 },
+        'tab_list.api_requests_per_s': { value: Math.round(latency.rps), unit: 'req/s' },
+        'tab_list.render_first_page_ms': { value: Math.round(render50), unit: 'ms', target: '< 1500', met: render50 < 1500 },
+        'tab_list.render_200_rows_ms': { value: Math.round(render200), unit: 'ms', target: '< 1500', met: render200 < 1500 },
+      };
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
