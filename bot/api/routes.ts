@@ -13,6 +13,8 @@ import { viewStudent } from '../commands/student-view.command';
 import { actOnCase } from '../commands/case-actions.command';
 import { describeDataStatus } from '../commands/data-status.command';
 import type { DataStatus } from '../../shared/api/data';
+import { describeOverview } from '../commands/overview.command';
+import type { Overview } from '../../shared/api/overview';
 import { badRequest, handleError, notFound } from '../errors';
 import { todayIn } from '../clock';
 import type { LocalStaffListResponse, MeResponse } from '../../shared/api/session';
@@ -123,6 +125,11 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
   server.get(
     '/api/data',
     route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today())),
+  );
+
+  server.get(
+    '/api/overview',
+    route(deps, async (req): Promise<Overview> => describeOverview(deps.db, await resolveViewer(req, deps), today(), deps.now().toISOString())),
   );
 
   server.post(

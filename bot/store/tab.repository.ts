@@ -143,3 +143,57 @@ export async function findLatestSuccessfulImports(db: Db): Promise<Map<string, {
     .execute();
   return new Map(rows.map((r) => [r.source, { finishedAt: r.finished_at, periodEnd: r.period_end }]));
 }
+
+/** The last evaluation of each day for a department, oldest first. */
+export async function listDailyEvaluations(db: Db, departmentId: string, fromDay: string): Promise<Array<{ day: string; flags: number }>> {
+  const rows = await db
+    .selectFrom('evaluations')
+    .select(['today', 'flags', 'evaluated_at'])
+    .where('department_id', '=', departmentId)
+    .where('today', '>=', fromDay)
+    .orderBy('today')
+    .orderBy('evaluated_at')
+    .execute();
+  const byDay = new Map<string, number>();
+  for (const r of rows) byDay.set(r.today, r.flags);
+  return [...byDay].map(([day, flags]) => ({ day, flags }));
+}
+
+export async function countOpenCasesByCohort(db: Db, departmentId: string): Promise<Array<{ programme: string; year: number; open: number }>> {
+  const rows = await db
+    .selectFrom('cases')
+    .innerJoin('students', 'students.id', 'cases.student_id')
+    .select((eb) => ['students.programme', 'students.year', eb.fn.countAll<number>().as('open')])
+    .where('cases.department_id', '=', departmentId)
+    .where('cases.status', '<>', 'closed')
+    .groupBy(['students.programme', 'students.year'])
+    .orderBy('students.programme')
+    .orderBy('students.year')
+    .execute();
+  return rows.map((r) => ({ programme: r.programme, year: Number(r.year), open: Number(r.open) }));
+}
+
+/** Every case of a department since a day, with the first staff event on it (if any). */
+export async function listCasesWithFirstStaffAction(
+  db: Db,
+  departmentId: string,
+  sinceInstant: string,
+): Promise<Array<{ id: string; status: string; outcome: string | null; rules: string[]; openedAt: string; firstStaffAt: string | null }>> {
+  const rows = await db
+    .selectFrom('cases')
+    .leftJoin(
+      (eb) =>
+        eb
+          .selectFrom('case_events')
+          .select((x) => ['case_id', x.fn.min('at').as('first_at')])
+          .where('actor_kind', '=', 'staff')
+          .groupBy('case_id')
+          .as('f'),
+      (join) => join.onRef('f.case_id', '=', 'cases.id'),
+    )
+    .select(['cases.id', 'cases.status', 'cases.outcome', 'cases.rules', 'cases.opened_at', 'f.first_at'])
+    .where('cases.department_id', '=', departmentId)
+    .where('cases.opened_at', '>=', sinceInstant)
+    .execute();
+  return rows.map((r) => ({ id: r.id, status: r.status, outcome: r.outcome, rules: JSON.parse(r.rules) as string[], openedAt: r.opened_at, firstStaffAt: r.first_at ?? null }));
+}

@@ -21,6 +21,7 @@ import { OpenInTeams } from './OpenInTeams';
 import { FlagList } from './FlagList';
 import { StudentPage } from './StudentPage';
 import { DataPage } from './DataPage';
+import { OverviewPage } from './OverviewPage';
 import { ApiFailure, fetchLocalStaff, fetchMe, type Authorize } from './api';
 import type { MeResponse } from '../../shared/api/session';
 
@@ -33,7 +34,7 @@ const useStyles = makeStyles({
 const SESSION_KEY = 'engagement-monitor.local-staff';
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme } as const;
 
-type View = { page: 'flags' } | { page: 'data' } | { page: 'student'; studentId: string };
+type View = { page: 'flags' } | { page: 'overview' } | { page: 'data' } | { page: 'student'; studentId: string };
 
 /** The view lives in the URL hash, so the browser's Back button and a reload keep the place. */
 function readView(): View {
@@ -41,11 +42,12 @@ function readView(): View {
   const [first, second] = hash.split('/');
   if (first === 'students' && second) return { page: 'student', studentId: decodeURIComponent(second) };
   if (first === 'data') return { page: 'data' };
+  if (first === 'overview') return { page: 'overview' };
   return { page: 'flags' };
 }
 
 function hashOf(view: View): string {
-  return view.page === 'student' ? `#/students/${encodeURIComponent(view.studentId)}` : view.page === 'data' ? '#/data' : '#/';
+  return view.page === 'student' ? `#/students/${encodeURIComponent(view.studentId)}` : view.page === 'flags' ? '#/' : `#/${view.page}`;
 }
 
 type Session = { kind: 'pending' } | { kind: 'signed-in'; authorize: Authorize; local: boolean } | { kind: 'local-sign-in' } | { kind: 'open-in-teams' } | { kind: 'failed'; message: string };
@@ -118,6 +120,7 @@ export function App() {
       );
     if (!me) return <Spinner label="Signing you in…" />;
     const auth = session.authorize;
+    const wholeDepartment = me.staff.roles.some((r) => r !== 'personal_tutor');
     return (
       <div className={styles.stack}>
         <header className={styles.header}>
@@ -133,13 +136,15 @@ export function App() {
           </MessageBar>
         )}
         <nav aria-label="Sections">
-          <TabList selectedValue={view.page === 'data' ? 'data' : 'flags'} onTabSelect={(_, d) => navigate(d.value === 'data' ? { page: 'data' } : { page: 'flags' })}>
+          <TabList selectedValue={view.page === 'student' ? 'flags' : view.page} onTabSelect={(_, d) => navigate({ page: d.value as 'flags' | 'overview' | 'data' })}>
             <Tab value="flags">Students to check in with</Tab>
+            {wholeDepartment && <Tab value="overview">Overview</Tab>}
             <Tab value="data">Data</Tab>
           </TabList>
         </nav>
         {view.page === 'flags' && <FlagList authorize={auth} onOpenStudent={(studentId) => navigate({ page: 'student', studentId })} />}
         {view.page === 'student' && <StudentPage authorize={auth} studentId={view.studentId} onBack={() => navigate({ page: 'flags' })} />}
+        {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
         {view.page === 'data' && <DataPage authorize={auth} />}
       </div>
     );

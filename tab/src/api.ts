@@ -3,6 +3,7 @@ import { FlagPageSchema, type FlagPage, type FlagQuery } from '../../shared/api/
 import { CaseActionResponseSchema, type CaseAction, type CaseActionResponse } from '../../shared/api/cases';
 import { StudentViewSchema, type StudentView } from '../../shared/api/student';
 import { DataStatusSchema, type DataStatus } from '../../shared/api/data';
+import { OverviewSchema, type Overview } from '../../shared/api/overview';
 import { ApiErrorSchema, LocalStaffListResponseSchema, MeResponseSchema, type LocalStaffListResponse, type MeResponse } from '../../shared/api/session';
 
 export class ApiFailure extends Error {
@@ -60,3 +61,4 @@ export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+export const fetchOverview = (auth: Authorize): Promise<Overview> => getJson('/api/overview', OverviewSchema, auth);

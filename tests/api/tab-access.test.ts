@@ -26,6 +26,8 @@ describe('the tab API with Teams SSO tokens', () => {
     { name: 'GET /api/flags', path: '/api/flags', init: {} },
     { name: 'GET /api/flags/export', path: '/api/flags/export', init: {} },
     { name: 'GET /api/students/:id', path: `/api/students/${secret.id}`, init: {} },
+    { name: 'GET /api/data', path: '/api/data', init: {} },
+    { name: 'GET /api/overview', path: '/api/overview', init: {} },
     { name: 'POST /api/cases/:id/actions', path: `/api/cases/${caseId}/actions`, init: { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) } },
   ];
 

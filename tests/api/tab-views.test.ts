@@ -7,8 +7,13 @@ import { insertExemptions } from '../../bot/store/calendar.repository';
 import { FlagPageSchema, type FlagPage } from '../../shared/api/flags';
 import { StudentViewSchema } from '../../shared/api/student';
 import { CaseActionResponseSchema } from '../../shared/api/cases';
+import { DataStatusSchema } from '../../shared/api/data';
+import { OverviewSchema } from '../../shared/api/overview';
+import { insertImport } from '../../bot/store/import.repository';
+import { recordEvaluation } from '../../bot/store/evaluation.repository';
 
 const director = buildStaff({ roles: ['director_of_studies'] });
+const admin = buildStaff({ roles: ['department_admin'] });
 const tutor = buildStaff({ displayName: 'Dr Tutor Alpha' });
 const physics = [1, 2, 3].map((i) => buildStudent({ givenName: `Phys${i}`, familyName: 'Quiet', programme: 'BSc Physics', year: 1, tutorId: tutor.id }));
 const chemistry = buildStudent({ givenName: '=HYPERLINK("x")', familyName: 'Chem', programme: 'BSc Chemistry', year: 2 });
@@ -27,7 +32,7 @@ describe('the tab API views, signed in locally', () => {
     await seedDepartment(db);
     await insertTerm(db, AUTUMN);
     await seedFullCoverage(db);
-    await seedPeople(db, { staff: [director, tutor], students: [...physics, chemistry, ...cohortPeers.map((p) => p.student)] });
+    await seedPeople(db, { staff: [director, tutor, admin], students: [...physics, chemistry, ...cohortPeers.map((p) => p.student)] });
     await seedCase(db, physics[0]!.id, { severity: 'high' });
     await seedCase(db, physics[1]!.id, { severity: 'medium', explanation: buildExplanation({ moodle_login: 3 }, 4) });
     await seedCase(db, physics[2]!.id, { severity: 'low', explanation: buildExplanation({ moodle_login: 1, panopto_view: 2 }, 2) });
@@ -39,6 +44,13 @@ describe('the tab API views, signed in locally', () => {
       ...cohortPeers.flatMap(({ student, n }) => days.map((day) => ({ studentId: student.id, day, source: 'moodle_login' as const, count: n }))),
       { studentId: physics[1]!.id, day: '2026-11-20', source: 'moodle_login', count: 3 },
     ]);
+    await insertImport(db, {
+      id: 'imp-rejected', source: 'panopto_view', fileName: 'panopto-week-47.csv', fileHash: 'abc', periodStart: '2026-11-16', periodEnd: '2026-11-22',
+      rowsRead: 120, rowsCounted: 110, rowsIgnored: 8, rowsRejected: 2, status: 'succeeded', errors: ['row 17: unknown viewer demo\\xyz', 'row 90: date is not a date'], startedAt: '2026-11-23T06:00:00.000Z', finishedAt: '2026-11-23T06:00:05.000Z',
+    });
+    await recordEvaluation(db, { departmentId: 'dept-a', today: '2026-11-26', evaluatedAt: '2026-11-26T07:00:00.000Z', flags: 3, warnings: [] });
+    await recordEvaluation(db, { departmentId: 'dept-a', today: '2026-11-27', evaluatedAt: '2026-11-27T07:00:00.000Z', flags: 5, warnings: [] });
+    await recordEvaluation(db, { departmentId: 'dept-a', today: '2026-11-27', evaluatedAt: '2026-11-27T08:00:00.000Z', flags: 4, warnings: [] });
     await insertExemptions(db, [{ studentId: physics[1]!.id, reason: 'Medical certificate', from: '2026-10-01', until: '2026-10-14', setBy: director.id }], NOW);
   });
   afterAll(async () => {
@@ -163,5 +175,35 @@ describe('the tab API views, signed in locally', () => {
   it('when a case id does not exist, then the answer is 404', async () => {
     expect((await post('/api/cases/nope/actions', { action: 'acknowledge' })).status).toBe(404);
     expect((await get('/api/students/nope')).status).toBe(404);
+  });
+
+  it('when the data page is asked for, then each source shows its freshness and only administrators see why rows were rejected', async () => {
+    const forDirector = DataStatusSchema.parse(await (await get('/api/data')).json());
+    expect(forDirector.sources.map((s) => s.state)).toEqual(['fresh', 'fresh', 'fresh', 'fresh', 'fresh']);
+    const panopto = forDirector.sources.find((s) => s.source === 'panopto_view')!;
+    expect(panopto.coveredUntil).toBe('2026-11-26');
+    expect(panopto.termDaysSoFar).toBe(panopto.termDaysCovered);
+    expect(panopto.termDaysSoFar).toBe(53); // 28 Sep to 26 Nov less the reading week
+    const rejected = forDirector.imports.find((i) => i.id === 'imp-rejected')!;
+    expect(rejected).toEqual(expect.objectContaining({ rowsRejected: 2, errors: [] }));
+    const forAdmin = DataStatusSchema.parse(await (await get('/api/data', { authorization: `Local ${admin.id}` })).json());
+    expect(forAdmin.imports.find((i) => i.id === 'imp-rejected')?.errors).toHaveLength(2);
+  });
+
+  it('when the overview is asked for, then it gives flagged counts over time, outcomes, time to first contact and rule quality; a tutor is refused', async () => {
+    const overview = OverviewSchema.parse(await (await get('/api/overview')).json());
+    expect(overview.flaggedOverTime).toEqual([
+      { day: '2026-11-26', flagged: 3 },
+      { day: '2026-11-27', flagged: 4 },
+    ]);
+    expect(overview.outcomes.find((o) => o.outcome === 'supported')?.cases).toBe(1);
+    expect(overview.openByCohort).toEqual([
+      { programme: 'BSc Chemistry', year: 2, open: 1 },
+      { programme: 'BSc Physics', year: 1, open: 2 },
+    ]);
+    expect(overview.firstContact).toEqual(expect.objectContaining({ cases: 2, medianHours: 0, waiting: 2 }));
+    expect(overview.ruleQuality).toEqual([{ rule: 'no_engagement', closed: 1, incorrectlyFlagged: 0 }]);
+    expect(JSON.stringify(overview)).not.toContain(physics[0]!.id);
+    expect((await get('/api/overview', { authorization: `Local ${tutor.id}` })).status).toBe(403);
   });
 });
