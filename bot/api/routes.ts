@@ -15,6 +15,8 @@ import { describeDataStatus } from '../commands/data-status.command';
 import type { DataStatus } from '../../shared/api/data';
 import { describeOverview } from '../commands/overview.command';
 import type { Overview } from '../../shared/api/overview';
+import { addExemption, describeSettings, previewRules } from '../commands/settings.command';
+import { NewExemptionSchema, RulesPreviewQuerySchema, type RulesPreview, type Settings } from '../../shared/api/settings';
 import { badRequest, handleError, notFound } from '../errors';
 import { todayIn } from '../clock';
 import type { LocalStaffListResponse, MeResponse } from '../../shared/api/session';
@@ -130,6 +132,27 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
   server.get(
     '/api/overview',
     route(deps, async (req): Promise<Overview> => describeOverview(deps.db, await resolveViewer(req, deps), today(), deps.now().toISOString())),
+  );
+
+  server.get(
+    '/api/settings',
+    route(deps, async (req): Promise<Settings> => describeSettings(deps.db, await resolveViewer(req, deps))),
+  );
+
+  server.get(
+    '/api/settings/preview',
+    route(deps, async (req): Promise<RulesPreview> => {
+      const viewer = await resolveViewer(req, deps);
+      return previewRules(deps.db, viewer, parseInput(RulesPreviewQuerySchema, req.query, 'thresholds'), today());
+    }),
+  );
+
+  server.post(
+    '/api/settings/exemptions',
+    route(deps, async (req): Promise<Settings> => {
+      const viewer = await resolveViewer(req, deps);
+      return addExemption(deps.db, viewer, parseInput(NewExemptionSchema, req.body, 'exemption'), deps.now().toISOString());
+    }),
   );
 
   server.post(

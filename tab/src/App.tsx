@@ -22,6 +22,7 @@ import { FlagList } from './FlagList';
 import { StudentPage } from './StudentPage';
 import { DataPage } from './DataPage';
 import { OverviewPage } from './OverviewPage';
+import { SettingsPage } from './SettingsPage';
 import { ApiFailure, fetchLocalStaff, fetchMe, type Authorize } from './api';
 import type { MeResponse } from '../../shared/api/session';
 
@@ -34,7 +35,8 @@ const useStyles = makeStyles({
 const SESSION_KEY = 'engagement-monitor.local-staff';
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme } as const;
 
-type View = { page: 'flags' } | { page: 'overview' } | { page: 'data' } | { page: 'student'; studentId: string };
+type Section = 'flags' | 'overview' | 'data' | 'settings';
+type View = { page: Exclude<Section, 'flags'> } | { page: 'flags' } | { page: 'student'; studentId: string };
 
 /** The view lives in the URL hash, so the browser's Back button and a reload keep the place. */
 function readView(): View {
@@ -43,6 +45,7 @@ function readView(): View {
   if (first === 'students' && second) return { page: 'student', studentId: decodeURIComponent(second) };
   if (first === 'data') return { page: 'data' };
   if (first === 'overview') return { page: 'overview' };
+  if (first === 'settings') return { page: 'settings' };
   return { page: 'flags' };
 }
 
@@ -121,6 +124,7 @@ export function App() {
     if (!me) return <Spinner label="Signing you in…" />;
     const auth = session.authorize;
     const wholeDepartment = me.staff.roles.some((r) => r !== 'personal_tutor');
+    const administrator = me.staff.roles.includes('department_admin');
     return (
       <div className={styles.stack}>
         <header className={styles.header}>
@@ -136,16 +140,18 @@ export function App() {
           </MessageBar>
         )}
         <nav aria-label="Sections">
-          <TabList selectedValue={view.page === 'student' ? 'flags' : view.page} onTabSelect={(_, d) => navigate({ page: d.value as 'flags' | 'overview' | 'data' })}>
+          <TabList selectedValue={view.page === 'student' ? 'flags' : view.page} onTabSelect={(_, d) => navigate({ page: d.value as Section })}>
             <Tab value="flags">Students to check in with</Tab>
             {wholeDepartment && <Tab value="overview">Overview</Tab>}
             <Tab value="data">Data</Tab>
+            {administrator && <Tab value="settings">Settings</Tab>}
           </TabList>
         </nav>
         {view.page === 'flags' && <FlagList authorize={auth} onOpenStudent={(studentId) => navigate({ page: 'student', studentId })} />}
         {view.page === 'student' && <StudentPage authorize={auth} studentId={view.studentId} onBack={() => navigate({ page: 'flags' })} />}
         {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
         {view.page === 'data' && <DataPage authorize={auth} />}
+        {view.page === 'settings' && administrator && <SettingsPage authorize={auth} />}
       </div>
     );
   }, [session, me, view, host, styles, navigate]);

@@ -4,6 +4,7 @@ import { CaseActionResponseSchema, type CaseAction, type CaseActionResponse } fr
 import { StudentViewSchema, type StudentView } from '../../shared/api/student';
 import { DataStatusSchema, type DataStatus } from '../../shared/api/data';
 import { OverviewSchema, type Overview } from '../../shared/api/overview';
+import { RulesPreviewSchema, SettingsSchema, type NewExemption, type RulesPreview, type Settings } from '../../shared/api/settings';
 import { ApiErrorSchema, LocalStaffListResponseSchema, MeResponseSchema, type LocalStaffListResponse, type MeResponse } from '../../shared/api/session';
 
 export class ApiFailure extends Error {
@@ -62,3 +63,8 @@ export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 export const fetchOverview = (auth: Authorize): Promise<Overview> => getJson('/api/overview', OverviewSchema, auth);
+export const fetchSettings = (auth: Authorize): Promise<Settings> => getJson('/api/settings', SettingsSchema, auth);
+export const fetchRulesPreview = (auth: Authorize, q: { noEngagementDays: number; minKnownCoverage: number }): Promise<RulesPreview> =>
+  getJson(`/api/settings/preview?noEngagementDays=${q.noEngagementDays}&minKnownCoverage=${q.minKnownCoverage}`, RulesPreviewSchema, auth);
+export const postExemption = (auth: Authorize, e: NewExemption): Promise<Settings> =>
+  getJson('/api/settings/exemptions', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(e) });

@@ -6,7 +6,7 @@ import { listAudit } from '../../bot/store/audit.repository';
 
 const director = buildStaff({ departmentId: 'dept-a', roles: ['director_of_studies'], entraId: '0a0a0a0a-0000-4000-8000-000000000001' });
 const tutor = buildStaff({ departmentId: 'dept-a', roles: ['personal_tutor'], entraId: '0a0a0a0a-0000-4000-8000-000000000002' });
-const otherDirector = buildStaff({ departmentId: 'dept-b', roles: ['director_of_studies'], entraId: '0b0b0b0b-0000-4000-8000-000000000001' });
+const otherDirector = buildStaff({ departmentId: 'dept-b', roles: ['director_of_studies', 'department_admin'], entraId: '0b0b0b0b-0000-4000-8000-000000000001' });
 const secret = buildStudent({ departmentId: 'dept-a', givenName: 'Confidential', familyName: 'Person', tutorId: tutor.id });
 const notTutee = buildStudent({ departmentId: 'dept-a', givenName: 'Another', familyName: 'Tutee', tutorId: null });
 const otherStudent = buildStudent({ departmentId: 'dept-b', givenName: 'Bravo', familyName: 'Student' });
@@ -28,6 +28,9 @@ describe('the tab API with Teams SSO tokens', () => {
     { name: 'GET /api/students/:id', path: `/api/students/${secret.id}`, init: {} },
     { name: 'GET /api/data', path: '/api/data', init: {} },
     { name: 'GET /api/overview', path: '/api/overview', init: {} },
+    { name: 'GET /api/settings', path: '/api/settings', init: {} },
+    { name: 'GET /api/settings/preview', path: '/api/settings/preview?noEngagementDays=10&minKnownCoverage=0.8', init: {} },
+    { name: 'POST /api/settings/exemptions', path: '/api/settings/exemptions', init: { method: 'POST', body: JSON.stringify({ studentId: secret.id, reason: 'Test', from: '2026-12-01' }) } },
     { name: 'POST /api/cases/:id/actions', path: `/api/cases/${caseId}/actions`, init: { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) } },
   ];
 
@@ -107,6 +110,11 @@ describe('the tab API with Teams SSO tokens', () => {
     await expectRefused(await call(`/api/students/${secret.id}`, token), 404);
     await expectRefused(await call(`/api/cases/${caseId}/actions`, token, { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) }), 404);
     expect((await call(`/api/flags?q=${secret.id}`, token).then((r) => r.json())) as { total: number }).toEqual(expect.objectContaining({ total: 0 }));
+    await expectRefused(await call('/api/settings/exemptions', token, { method: 'POST', body: JSON.stringify({ studentId: secret.id, reason: 'Not ours', from: '2026-12-01' }) }), 404);
+    const settings = await (await call('/api/settings', token)).text();
+    expect(settings).not.toContain(secret.id);
+    const overview = (await (await call('/api/overview', token)).json()) as { openByCohort: Array<{ open: number }> };
+    expect(overview.openByCohort.reduce((n, c) => n + c.open, 0)).toBe(1);
   });
 
   it('when a personal tutor asks for a student who is not their tutee, then it is not found, and their list holds only tutees', async () => {

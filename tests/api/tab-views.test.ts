@@ -9,6 +9,7 @@ import { StudentViewSchema } from '../../shared/api/student';
 import { CaseActionResponseSchema } from '../../shared/api/cases';
 import { DataStatusSchema } from '../../shared/api/data';
 import { OverviewSchema } from '../../shared/api/overview';
+import { RulesPreviewSchema, SettingsSchema } from '../../shared/api/settings';
 import { insertImport } from '../../bot/store/import.repository';
 import { recordEvaluation } from '../../bot/store/evaluation.repository';
 
@@ -205,5 +206,39 @@ describe('the tab API views, signed in locally', () => {
     expect(overview.ruleQuality).toEqual([{ rule: 'no_engagement', closed: 1, incorrectlyFlagged: 0 }]);
     expect(JSON.stringify(overview)).not.toContain(physics[0]!.id);
     expect((await get('/api/overview', { authorization: `Local ${tutor.id}` })).status).toBe(403);
+  });
+
+  it('when an administrator previews shorter silence, then the rules engine counts who would be flagged, and nothing is stored', async () => {
+    const asAdmin = { authorization: `Local ${admin.id}` };
+    const res = await get('/api/settings/preview?noEngagementDays=5&minKnownCoverage=0.8', asAdmin);
+    expect(res.status).toBe(200);
+    const preview = RulesPreviewSchema.parse(await res.json());
+    expect(preview.current).toEqual(expect.objectContaining({ noEngagementDays: 14, minKnownCoverage: 0.8 }));
+    // The student last seen on 20 November is silent over the last 5 term days but not over 14.
+    expect(preview.newlyFlagged).toBe(1);
+    expect(preview.proposed.flagged).toBe(preview.current.flagged + 1);
+    expect((await page()).total).toBe(3);
+
+    const bad = await get('/api/settings/preview?noEngagementDays=2&minKnownCoverage=3', asAdmin);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/noEngagementDays.*minKnownCoverage/);
+    expect((await get('/api/settings/preview?noEngagementDays=5&minKnownCoverage=0.8')).status).toBe(403);
+    expect((await get('/api/settings')).status).toBe(403);
+  });
+
+  it('when an administrator adds an exemption, then it is listed and audited; another department\'s student or a backwards range is refused', async () => {
+    const asAdmin = { authorization: `Local ${admin.id}` };
+    const res = await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Placement week', from: '2026-11-30', until: '2026-12-04' }, asAdmin);
+    expect(res.status).toBe(200);
+    const settings = SettingsSchema.parse(await res.json());
+    expect(settings.exemptions).toEqual(expect.arrayContaining([expect.objectContaining({ studentId: physics[2]!.id, reason: 'Placement week', from: '2026-11-30', until: '2026-12-04' })]));
+    expect(settings.terms.map((t) => t.name)).toEqual(['Autumn 2026']);
+    expect(await listAudit(server.app.db, 10)).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'added_exemption', actorId: admin.id, subjectId: physics[2]!.id })]));
+
+    expect((await post('/api/settings/exemptions', { studentId: 'S-elsewhere', reason: 'Whatever', from: '2026-11-30' }, asAdmin)).status).toBe(404);
+    const backwards = await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Backwards', from: '2026-12-04', until: '2026-11-30' }, asAdmin);
+    expect(backwards.status).toBe(400);
+    expect(((await backwards.json()) as { message: string }).message).toContain('end day');
+    expect((await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Not mine', from: '2026-11-30' })).status).toBe(403);
   });
 });
