@@ -15,7 +15,7 @@ import {
   teamsLightTheme,
   tokens,
 } from '@fluentui/react-components';
-import { detectHost, onTeamsThemeChange, teamsAuthorization, type Host, type ThemeName } from './teams';
+import { browserTheme, detectHost, onTeamsThemeChange, teamsAuthorization, type Host, type ThemeName } from './teams';
 import { LocalSignIn } from './LocalSignIn';
 import { OpenInTeams } from './OpenInTeams';
 import { FlagList } from './FlagList';
@@ -78,6 +78,7 @@ export function App() {
       setSession({ kind: 'signed-in', authorize: teamsAuthorization, local: false });
       return;
     }
+    setTheme(browserTheme());
     const saved = sessionStorage.getItem(SESSION_KEY);
     // Outside Teams the server decides: local mode offers a demo sign-in, production asks for Teams.
     fetchLocalStaff()

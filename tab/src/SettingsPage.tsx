@@ -79,7 +79,7 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
           {preview && (
             <div role="status" aria-live="polite" data-testid="rules-preview">
               <Text block>{`Now: ${preview.current.flagged} students flagged (${preview.current.noEngagementDays} days, ${preview.current.minKnownCoverage}).`}</Text>
-              <Text block weight="semibold">{`With these thresholds: ${preview.proposed.flagged} students flagged (${preview.newlyFlagged} more, ${preview.noLongerFlagged} fewer).`}</Text>
+              <Text block weight="semibold">{`With ${preview.proposed.noEngagementDays} days and ${preview.proposed.minKnownCoverage}: ${preview.proposed.flagged} students flagged (${preview.newlyFlagged} more, ${preview.noLongerFlagged} fewer).`}</Text>
               {preview.warnings.map((w) => <Text block key={w} className={styles.muted}>{w}</Text>)}
             </div>
           )}

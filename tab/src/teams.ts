@@ -29,3 +29,9 @@ export function onTeamsThemeChange(handler: (theme: ThemeName) => void): void {
 export async function teamsAuthorization(): Promise<string> {
   return `Bearer ${await authentication.getAuthToken()}`;
 }
+
+/** Outside Teams (local mode), follow the browser's dark mode and forced-colours (high contrast) settings. */
+export function browserTheme(): ThemeName {
+  if (window.matchMedia('(forced-colors: active)').matches) return 'contrast';
+  return window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'default';
+}

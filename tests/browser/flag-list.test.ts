@@ -7,6 +7,7 @@ import { FlagPageSchema } from '../../shared/api/flags';
 
 const SCREENSHOTS = 'build/screenshots';
 const DIRECTOR = 'demo-staff-01';
+const ADMIN = 'demo-staff-04';
 
 /**
  * axe-core's serious and critical findings on the current page; an empty list means none. Fluent's
@@ -161,6 +162,48 @@ describe('the tab in a browser, on the demo department', () => {
     expect(await page.getByTestId('source-row').count()).toBe(5);
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: `${SCREENSHOTS}/data.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('when an administrator opens the overview and settings, then the figures and a live threshold preview show without serious accessibility problems', async () => {
+    const page = await browser.newPage();
+    await signInAs(page, server.baseUrl, ADMIN);
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Students flagged over time' }).waitFor();
+    await page.getByRole('img', { name: /^Flagged students from/ }).waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/overview.png`, fullPage: true });
+
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByTestId('rules-preview').waitFor();
+    await page.getByLabel('Term days of silence before flagging').fill('7');
+    const expected = await (await fetch(`${server.baseUrl}/api/settings/preview?noEngagementDays=7&minKnownCoverage=0.8`, { headers: { authorization: `Local ${ADMIN}` } })).json() as { proposed: { flagged: number } };
+    await page.getByTestId('rules-preview').filter({ hasText: `With 7 days and 0.8: ${expected.proposed.flagged} students flagged` }).waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/settings.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('when the browser asks for dark mode or forced colours, then the tab follows with Teams dark and high-contrast themes', async () => {
+    const page = await browser.newPage();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await signInAs(page, server.baseUrl, DIRECTOR);
+    const dark = await page.evaluate(`getComputedStyle(document.querySelector('main')).backgroundColor`);
+    await page.screenshot({ path: `${SCREENSHOTS}/flag-list-dark.png` });
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light', forcedColors: 'active' });
+    await page.reload();
+    await page.getByTestId('flag-row').first().waitFor();
+    const contrast = await page.evaluate(`getComputedStyle(document.querySelector('main')).backgroundColor`);
+    await page.emulateMedia({ colorScheme: 'light', forcedColors: 'none' });
+    await page.reload();
+    await page.getByTestId('flag-row').first().waitFor();
+    const light = await page.evaluate(`getComputedStyle(document.querySelector('main')).backgroundColor`);
+    expect(dark).not.toBe(light);
+    expect(contrast).not.toBe(light);
+    // Dark backgrounds have low channel values; the Teams light background is near white.
+    expect(Math.max(...String(dark).match(/\d+/g)!.slice(0, 3).map(Number))).toBeLessThan(80);
+    expect(Math.min(...String(light).match(/\d+/g)!.slice(0, 3).map(Number))).toBeGreaterThan(200);
     await page.close();
   });
 
