@@ -58,7 +58,7 @@ describe('tab API on the demo department', () => {
 describe('tab API in production mode', () => {
   let server: RunningApp;
   beforeAll(async () => {
-    server = await startTestApp({ DEMO_DATA: 'true', APP_MODE: 'production', MICROSOFT_APP_ID: '00000000-0000-0000-0000-000000000001', PUBLIC_URL: 'https://engagement.example.ac.uk' });
+    server = await startTestApp({ DEMO_DATA: 'true', APP_MODE: 'production', MICROSOFT_APP_ID: '00000000-0000-0000-0000-000000000001', MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa', MICROSOFT_APP_PASSWORD: 'test-secret', PUBLIC_URL: 'https://engagement.example.ac.uk' });
   });
   afterAll(async () => server?.close());
 
