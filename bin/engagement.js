@@ -4,4 +4,4 @@
 process.removeAllListeners('warning');
 process.on('warning', (w) => { if (w.code !== 'DEP0111') console.error(w.stack ?? String(w)); });
 require('tsx/cjs');
-require('../bot/cli.ts');
+require('../bot/cli.ts').runCli(process.argv);

@@ -18,6 +18,12 @@ describe('the engagement command and the service entry point', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('when the installed engagement command is asked for help, then it lists every job', () => {
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'engagement.js'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).toBe(0);
+    for (const command of ['serve', 'migrate', 'demo', 'evaluate', 'notify', 'playground']) expect(result.stdout).toContain(command);
+  });
+
   it('when the database is unreachable, then the service exits non-zero with one clear line and no stack trace', () => {
     const result = run('bot/main.ts', [], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(result.status).toBe(1);
