@@ -68,3 +68,14 @@ describe('tab API in production mode', () => {
     expect((await fetch(`${server.baseUrl}/api/local/staff`)).status).toBe(404);
   });
 });
+
+describe('health when the database is gone', () => {
+  it('when the database connection is closed under a running service, then /healthz answers 503', async () => {
+    const server = await startTestApp();
+    await server.app.db.destroy();
+    const res = await fetch(`${server.baseUrl}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'unavailable', database: 'unreachable' });
+    await server.close();
+  });
+});
