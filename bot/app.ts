@@ -13,6 +13,7 @@ import { createAdapter, createCardSender, type CardSender } from './teams/adapte
 import { EngagementBot } from './teams/bot';
 import { deliverDue } from './teams/deliver.command';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
+import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
 import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
 import { handleError } from './errors';
 import { todayIn } from './clock';
@@ -80,6 +81,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     await adapter.process(req, res, (context) => bot.run(context));
   });
   registerApiRoutes(server, { db, config, logger, now });
+  registerConfigureTabRoutes(server);
   registerTabRoutes(server, join(__dirname, '..', 'tab', 'dist'));
 
   return {

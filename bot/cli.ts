@@ -121,12 +121,15 @@ export function buildCli(): Command {
   return program;
 }
 
-if (require.main === module || process.argv[1]?.endsWith('engagement.js')) {
+/** Parses argv and runs one subcommand; a failure prints one clear line and exits non-zero. */
+export function runCli(argv: string[]): void {
   buildCli()
-    .parseAsync(process.argv)
+    .parseAsync(argv)
     .catch((error: unknown) => {
       if (error instanceof ConfigError || error instanceof AppError) console.error(`engagement: ${error.message}`);
       else console.error('engagement: failed:', error);
       process.exit(1);
     });
 }
+
+if (require.main === module) runCli(process.argv);

@@ -101,14 +101,16 @@ export function generateDemoDepartment(seed: number, today: IsoDay): DemoDepartm
         const given = faker.person.firstName();
         const family = faker.person.lastName();
         const roll = random();
-        const [profile, status]: [Profile, StudentStatus] =
+        let [profile, status]: [Profile, StudentStatus] =
           roll < 0.06 ? ['fading', 'active']
           : roll < 0.13 ? ['low', 'active']
           : roll < 0.145 ? ['silent', 'active']
           : roll < 0.16 ? ['away', 'suspended']
-          : roll < 0.175 && year === 3 ? ['away', faker.helpers.arrayElement(['placement', 'study_abroad'] as const)]
-          : roll < 0.18 ? ['exempted', 'active']
+          : roll < 0.165 ? ['exempted', 'active']
           : ['engaged', 'active'];
+        // A few final-year students in every programme are away all term, as the guide's exemptions describe.
+        if (year === 3 && (i === 3 || i === 17)) [profile, status] = ['away', 'placement'];
+        if (year === 3 && (i === 8 || i === 29)) [profile, status] = ['away', 'study_abroad'];
         const id = `2${String(6 - year).padStart(2, '0')}${String(p)}${String(n).padStart(4, '0')}`;
         const username = `${slug(given).slice(0, 3)}${slug(family).slice(0, 3)}${n}`;
         students.push({

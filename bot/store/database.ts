@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import { Pool, types } from 'pg';
 import { AppError } from '../errors';
 import type { Config } from '../config';
@@ -71,11 +71,16 @@ export async function checkDatabase(db: Db, settings: DatabaseSettings): Promise
 
 /**
  * Brings the schema up to date; safe to run from several instances at once (Kysely takes a lock).
- * On PostgreSQL, Kysely looks for its migration tables in every schema unless told which one, so a
- * database holding other schemas (tests run side by side) must name its own.
+ * On PostgreSQL the bookkeeping tables live in the connection's current schema: Kysely otherwise
+ * looks for them in any schema and can mistake another schema's for ours.
  */
-export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  let migrationTableSchema: string | undefined;
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = rows[0]?.schema;
+  }
+  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

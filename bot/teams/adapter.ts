@@ -14,7 +14,8 @@ export function createAdapter(config: Config['bot']): CloudAdapter {
   const credentials = new ConfigurationServiceClientCredentialFactory({
     MicrosoftAppId: config.appId,
     MicrosoftAppPassword: config.appPassword,
-    MicrosoftAppType: config.appType,
+    // With no app id the bot is anonymous (the Agents Playground); botbuilder only accepts that as MultiTenant.
+    MicrosoftAppType: config.appId ? config.appType : 'MultiTenant',
     MicrosoftAppTenantId: config.tenantId,
   });
   return new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}, credentials));

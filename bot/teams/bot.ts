@@ -31,24 +31,28 @@ export function parseCommand(text: string | undefined): Command {
 export class EngagementBot extends TeamsActivityHandler {
   constructor(private readonly deps: BotDeps) {
     super();
+    // Teams sends installationUpdate (add) and conversationUpdate on install: welcome once, remember on both.
     this.onInstallationUpdateAdd(async (context, next) => {
-      await this.rememberConversation(context);
+      const who = await this.rememberConversation(context);
+      await context.sendActivity(
+        who.staff
+          ? `Hello ${who.staff.displayName}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
+          : 'Hello. This app helps your department look after students. Type "help" at any time.',
+      );
+      if (who.staff) await this.deps.onStaffReachable(who.staff.id);
       await next();
     });
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient.id;
       if ((context.activity.membersAdded ?? []).some((m) => m.id === botId)) {
         const who = await this.rememberConversation(context);
-        await context.sendActivity(
-          who.staff
-            ? `Hello ${who.staff.displayName}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
-            : 'Hello. This app helps your department look after students. Type "help" at any time.',
-        );
+        if (who.staff) await this.deps.onStaffReachable(who.staff.id);
       }
       await next();
     });
     this.onMessage(async (context, next) => {
-      await this.answer(context);
+      const who = await this.answer(context);
+      if (who.staff) await this.deps.onStaffReachable(who.staff.id);
       await next();
     });
   }
@@ -68,28 +72,28 @@ export class EngagementBot extends TeamsActivityHandler {
     if (!aadId || context.activity.conversation.conversationType === 'channel') return who;
     const reference = TurnContext.getConversationReference(context.activity);
     await saveConversation(this.deps.db, { userAadId: aadId, staffId: who.staff?.id ?? null, studentId: who.studentId ?? null, reference }, this.deps.now().toISOString());
-    if (who.staff) await this.deps.onStaffReachable(who.staff.id);
     return who;
   }
 
-  private async answer(context: Ctx): Promise<void> {
+  private async answer(context: Ctx): Promise<{ staff?: Staff; studentId?: string }> {
     const who = await this.rememberConversation(context);
     const command = parseCommand(context.activity.text);
     if (!who.staff && !who.studentId) {
       await context.sendActivity('I could not find you in the staff or student records for this app. If you think you should be, please contact your department administrator.');
-      return;
+      return who;
     }
     if (who.staff && command === 'my_students') {
       const list = await listFlagsForViewer(this.deps.db, who.staff, this.deps.now().toISOString(), { tuteesOnly: true });
       const department = await findDepartment(this.deps.db, who.staff.departmentId);
       if (list.flags.length === 0) {
         await context.sendActivity('None of your students needs a check-in at the moment.');
-        return;
+        return who;
       }
       const card = buildDigestCard({ recipientName: who.staff.displayName, flags: list.flags, listUrl: `${this.deps.publicUrl}/`, isDemo: department?.isDemo ?? false });
       await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-      return;
+      return who;
     }
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(buildHelpCard({ isStaff: Boolean(who.staff) }))));
+    return who;
   }
 }

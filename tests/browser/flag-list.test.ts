@@ -229,7 +229,13 @@ describe('the tab in a browser, on the demo department', () => {
 describe('the tab in a browser, on a production server outside Teams', () => {
   it('when the tab is opened in a plain browser, then it asks to open the app in Teams and shows no sign-in', async () => {
     assertTabBuilt();
-    const server = await startTestApp({ APP_MODE: 'production', MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', PUBLIC_URL: 'https://engagement.example.ac.uk' });
+    const server = await startTestApp({
+      APP_MODE: 'production',
+      MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555',
+      MICROSOFT_APP_TENANT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+      MICROSOFT_APP_PASSWORD: 'test-secret',
+      PUBLIC_URL: 'https://engagement.example.ac.uk',
+    });
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();

@@ -58,6 +58,8 @@ export function ssoEnv(entra: LocalEntra): Record<string, string> {
   return {
     APP_MODE: 'production',
     MICROSOFT_APP_ID: TEST_CLIENT_ID,
+    MICROSOFT_APP_TENANT_ID: TEST_TENANT,
+    MICROSOFT_APP_PASSWORD: 'test-secret',
     PUBLIC_URL: 'https://engagement.example.ac.uk',
     ENTRA_ALLOWED_TENANTS: TEST_TENANT,
     ENTRA_JWKS_URL: entra.jwksUrl,

@@ -1,0 +1,84 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+function run(script: string, args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [TSX, join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.split('\n').filter((l) => l && !l.includes('DEP0111') && !l.includes('trace-deprecation')) };
+}
+
+describe('the engagement command and the service entry point', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'em-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('when the installed engagement command is asked for help, then it lists every job', () => {
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'engagement.js'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).toBe(0);
+    for (const command of ['serve', 'migrate', 'demo', 'evaluate', 'notify', 'playground']) expect(result.stdout).toContain(command);
+  });
+
+  it('when the database is unreachable, then the service exits non-zero with one clear line and no stack trace', () => {
+    const result = run('bot/main.ts', [], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toEqual(['engagement-monitor: Cannot reach the database (PostgreSQL at 127.0.0.1:1/none): connection refused (is the server running?)']);
+  });
+
+  it('when DATABASE_URL is malformed and PORT is not a number, then both problems are named in one line', () => {
+    const result = run('bot/main.ts', [], { DATABASE_URL: 'mysql://x', PORT: 'eighty' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toHaveLength(1);
+    expect(result.stderr[0]).toContain('PORT: expected a whole number');
+    expect(result.stderr[0]).toContain('DATABASE_URL: expected postgres://');
+  });
+
+  it('when demo and evaluate run with --json, then they print machine-readable results and the same seed gives the same department', () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'a.sqlite')}` };
+    const demo = run('bot/cli.ts', ['demo', '--seed', '7', '--today', '2026-11-27', '--json'], env);
+    expect(demo.status).toBe(0);
+    const summary = JSON.parse(demo.stdout) as { students: number; staff: number; countRows: number };
+    expect(summary).toMatchObject({ students: 600, staff: 30 });
+
+    const again = run('bot/cli.ts', ['demo', '--seed', '7', '--today', '2026-11-27', '--json'], { DATABASE_URL: `sqlite:${join(dir, 'b.sqlite')}` });
+    expect(JSON.parse(again.stdout)).toEqual(summary);
+
+    const evaluation = run('bot/cli.ts', ['evaluate', '--today', '2026-11-27', '--json'], env);
+    expect(evaluation.status).toBe(0);
+    const [result] = JSON.parse(evaluation.stdout) as Array<{ flagged: number; opened: number }>;
+    expect(result?.flagged).toBeGreaterThan(0);
+    expect(result?.opened).toBe(result?.flagged);
+  });
+
+  it('when the demo is loaded into a database that already holds a department, then it refuses and exits non-zero', () => {
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'c.sqlite')}` };
+    expect(run('bot/cli.ts', ['demo', '--json'], env).status).toBe(0);
+    const second = run('bot/cli.ts', ['demo', '--json'], env);
+    expect(second.status).toBe(1);
+    expect(second.stderr.join('\n')).toContain('the demo is only loaded into an empty database');
+  });
+
+  it('when the running service receives SIGTERM, then it stops serving and exits cleanly', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, [TSX, join(ROOT, 'bot', 'main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'd.sqlite')}` },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let healthy = false;
+    for (let i = 0; i < 300 && !healthy; i++) {
+      healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(healthy).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});
