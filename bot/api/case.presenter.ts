@@ -1,5 +1,6 @@
 import type { LastAction } from '../../shared/api/flags';
-import { OutcomeSchema, type CaseSummary } from '../../shared/api/cases';
+import type { CaseSummary } from '../../shared/api/cases';
+import { OutcomeSchema } from '../../shared/api/case-actions';
 import type { Case, CaseEvent } from '../store/case.repository';
 
 /** Words for each kind of case event, as staff read them in the list and the timeline. */
@@ -10,6 +11,7 @@ const EVENT_WORDS: Record<string, string> = {
   alerted: 'Tutor alerted in Teams',
   acknowledged: 'Acknowledged',
   outcome_recorded: 'Outcome recorded',
+  checkin_queued: 'Check-in sent to the student',
   snoozed: 'Snoozed',
   check_in_sent: 'Check-in sent',
   contacted: 'Student contacted',
@@ -28,7 +30,7 @@ export function presentLastAction(event: CaseEvent | undefined, staffNames: Read
   return { kind: event.kind, label: describeEventKind(event.kind), at: event.at, actorName: event.actorId ? (staffNames.get(event.actorId) ?? null) : null };
 }
 
-/** The actions that make sense for a case in its current state. */
+/** The actions that make sense for a case in its current state (check-ins are offered by the bot's card). */
 export function availableActions(status: Case['status']): CaseSummary['actions'] {
   if (status === 'closed') return [];
   if (status === 'acknowledged') return ['snooze', 'record_outcome'];

@@ -10,7 +10,8 @@ import { listStaff } from '../store/staff.repository';
 import { findDepartment, listDepartments } from '../store/department.repository';
 import { createFlagListCache, exportFlagsCsv, listFlagPage } from '../commands/flag-page.command';
 import { viewStudent } from '../commands/student-view.command';
-import { actOnCase } from '../commands/case-actions.command';
+import { performCaseAction } from '../commands/case-actions.command';
+import { loadCaseSummary } from '../commands/case-summary.command';
 import { describeDataStatus } from '../commands/data-status.command';
 import type { DataStatus } from '../../shared/api/data';
 import { describeOverview } from '../commands/overview.command';
@@ -21,7 +22,8 @@ import { badRequest, handleError, notFound } from '../errors';
 import { todayIn } from '../clock';
 import type { LocalStaffListResponse, MeResponse } from '../../shared/api/session';
 import { FlagQuerySchema, type FlagPage, type FlagQuery } from '../../shared/api/flags';
-import { CaseActionSchema, type CaseActionResponse } from '../../shared/api/cases';
+import type { CaseActionResponse } from '../../shared/api/cases';
+import { CaseActionSchema } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
 import { resolveViewer, type AuthDeps } from './auth';
 import { createTeamsTokenValidator } from './teams-token';
@@ -160,7 +162,8 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     route(deps, async (req): Promise<CaseActionResponse> => {
       const viewer = await resolveViewer(req, deps);
       const action = parseInput(CaseActionSchema, req.body, 'action');
-      return { case: await actOnCase(deps.db, viewer, String(req.params.caseId), action, today(), deps.now().toISOString()) };
+      const result = await performCaseAction(deps, { actor: viewer, caseId: String(req.params.caseId), action });
+      return { case: await loadCaseSummary(deps.db, result.case) };
     }),
   );
 }

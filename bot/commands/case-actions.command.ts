@@ -1,67 +1,100 @@
-import type { CaseAction, CaseSummary } from '../../shared/api/cases';
-import { addDays } from '../../shared/calendar';
-import type { IsoDay } from '../../shared/domain';
+import { CLOSING_OUTCOMES, OUTCOME_LABELS, type CaseAction } from '../../shared/api/case-actions';
+import type { CaseStatus } from '../../shared/domain';
 import type { Db } from '../store/database';
-import { appendCaseEvent, findCase, listCaseEvents, type Case } from '../store/case.repository';
+import { appendCaseEvent, findCase, type Case, type CaseEvent } from '../store/case.repository';
 import { findStudent } from '../store/student.repository';
-import { listStaff, type Staff } from '../store/staff.repository';
+import type { Staff } from '../store/staff.repository';
 import { transitionCase } from '../store/tab.repository';
 import { writeAudit } from '../store/audit.repository';
-import { AppError, badRequest, notFound } from '../errors';
-import { presentCaseSummary } from '../api/case.presenter';
-import { maySeeStudent } from './viewer';
+import { AppError, forbidden, notFound } from '../errors';
+import { seesWholeDepartment } from './viewer';
 
-/** A snooze is a short pause, not a way to forget a student. */
-export const MAX_SNOOZE_DAYS = 28;
+// INTERIM: issue 6 (the bot) owns the real command of this name, with the same exports and
+// signature plus check-ins, follow-up state and card refreshes. This minimal version lets the tab
+// act on cases meanwhile; at merge, keep issue 6's file and delete this one.
 
-const conflict = (why: string) => new AppError(409, 'case_changed', why);
+export interface CaseActionDeps {
+  db: Db;
+  now: () => Date;
+}
 
-/** The case with its timeline, as the tab and the card show it. */
-export async function loadCaseSummary(db: Db, c: Case): Promise<CaseSummary> {
-  const [events, staff] = await Promise.all([listCaseEvents(db, c.id), listStaff(db, c.departmentId)]);
-  return presentCaseSummary(c, events, new Map(staff.map((s) => [s.id, s.displayName])));
+export interface CaseActionInput {
+  actor: Staff;
+  caseId: string;
+  action: CaseAction;
+}
+
+export interface CaseActionResult {
+  case: Case;
+  /** Events this action wrote; empty when it changed nothing (a repeated click). */
+  events: CaseEvent[];
+  refreshesQueued: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Who may act on a case: the student's tutor, the person who took it on, or department-wide staff. */
+export function canActOnCase(actor: Staff, c: Case, tutorId: string | null): boolean {
+  if (actor.departmentId !== c.departmentId) return false;
+  return actor.id === tutorId || actor.id === c.ownerId || seesWholeDepartment(actor);
 }
 
 /**
- * Acknowledges, snoozes or closes a case with an outcome on behalf of a member of staff who may see
- * the student. The status changes only from the states it is allowed to leave, so a second click, or
- * the bot's card acting at the same moment, gets a clear 409 instead of a double entry. The change, its
- * timeline event and the audit entry are written together.
+ * Acknowledges, snoozes or records an outcome: checks who may act, moves the status only from the
+ * state it was read in (a concurrent change gets 409), and writes the timeline and the audit log in
+ * one transaction. Repeating an action changes nothing.
  */
-export async function actOnCase(db: Db, actor: Staff, caseId: string, action: CaseAction, today: IsoDay, now: string): Promise<CaseSummary> {
-  const c = await findCase(db, caseId);
-  const student = c && (await findStudent(db, c.studentId));
-  if (!c || !student || !maySeeStudent(actor, student)) throw notFound('That case');
-  if (c.status === 'closed') throw conflict('This case is already closed.');
+export async function performCaseAction(deps: CaseActionDeps, input: CaseActionInput): Promise<CaseActionResult> {
+  const events = await deps.db.transaction().execute(async (trx) => {
+    const at = deps.now().toISOString();
+    const current = await findCase(trx, input.caseId);
+    // Another department's case is "not found": its existence is not the caller's business.
+    if (!current || current.departmentId !== input.actor.departmentId) throw notFound('That case');
+    const student = await findStudent(trx, current.studentId);
+    if (!canActOnCase(input.actor, current, student?.tutorId ?? null)) throw forbidden('Only the student’s personal tutor, the person following up, or department-wide staff can act on this case.');
 
-  await db.transaction().execute(async (trx) => {
-    let moved: boolean;
-    let kind: string;
-    let data: Record<string, unknown> = {};
+    const written: CaseEvent[] = [];
+    const record = async (kind: string, note: string | null, data: Record<string, unknown>) => {
+      written.push(await appendCaseEvent(trx, { caseId: current.id, at, kind, actorKind: 'staff', actorId: input.actor.id, note, data }));
+    };
+    const move = async (status: CaseStatus, change: { ownerId?: string; outcome?: string; closedAt?: string } = {}) => {
+      if (!(await transitionCase(trx, { id: current.id, from: [current.status], to: status, ...change, updatedAt: at }))) {
+        throw new AppError(409, 'case_changed', 'Someone else updated this case a moment ago. Please look at it again before acting.');
+      }
+    };
+    const action = input.action;
+    if (current.status === 'closed') {
+      if (action.action === 'record_outcome' && current.outcome === action.outcome) return written;
+      throw new AppError(409, 'case_closed', `This case is already closed${current.outcome ? ` (${OUTCOME_LABELS[current.outcome as keyof typeof OUTCOME_LABELS] ?? current.outcome})` : ''}.`);
+    }
+    const owner = current.ownerId ?? input.actor.id;
     switch (action.action) {
       case 'acknowledge':
-        moved = await transitionCase(trx, { id: c.id, from: ['open', 'snoozed'], to: 'acknowledged', ownerId: c.ownerId ?? actor.id, updatedAt: now });
-        kind = 'acknowledged';
+        if (current.status === 'acknowledged' && current.ownerId === input.actor.id) return written;
+        await move('acknowledged', { ownerId: owner });
+        await record('acknowledged', null, { ownerId: owner });
         break;
-      case 'snooze': {
-        if (action.until <= today) throw badRequest('Choose a day after today to snooze until.');
-        if (action.until > addDays(today, MAX_SNOOZE_DAYS)) throw badRequest(`A case can be snoozed for at most ${MAX_SNOOZE_DAYS} days.`);
-        moved = await transitionCase(trx, { id: c.id, from: ['open', 'acknowledged'], to: 'snoozed', updatedAt: now });
-        kind = 'snoozed';
-        data = { until: action.until };
+      case 'record_outcome': {
+        if (current.outcome === action.outcome && !CLOSING_OUTCOMES.has(action.outcome) && !action.note) return written;
+        const closes = CLOSING_OUTCOMES.has(action.outcome);
+        await move(closes ? 'closed' : 'acknowledged', { ownerId: owner, outcome: action.outcome, ...(closes ? { closedAt: at } : {}) });
+        await record('outcome_recorded', action.note || null, { outcome: action.outcome });
+        if (closes) await record('closed', null, { outcome: action.outcome });
         break;
       }
-      case 'record_outcome':
-        moved = await transitionCase(trx, { id: c.id, from: ['open', 'acknowledged', 'snoozed'], to: 'closed', ownerId: c.ownerId ?? actor.id, outcome: action.outcome, closedAt: now, updatedAt: now });
-        kind = 'outcome_recorded';
-        data = { outcome: action.outcome };
+      case 'snooze': {
+        const until = new Date(deps.now().getTime() + action.days * DAY_MS).toISOString();
+        await move('snoozed');
+        await record('snoozed', null, { days: action.days, until });
         break;
+      }
+      case 'send_checkin':
+        throw new AppError(501, 'not_available', 'Sending a check-in from the tab is not available on this server yet; please use the card in Teams.');
     }
-    if (!moved) throw conflict('Someone else updated this case a moment ago. It has been reloaded; please check it and try again.');
-    await appendCaseEvent(trx, { caseId: c.id, at: now, kind, actorKind: 'staff', actorId: actor.id, note: action.note ?? null, data });
-    await writeAudit(trx, { actorId: actor.id, action: `case_${action.action}`, subjectKind: 'student', subjectId: student.id, detail: { caseId: c.id, ...data } }, now);
+    await writeAudit(trx, { actorId: input.actor.id, action: `case.${action.action}`, subjectKind: 'case', subjectId: current.id, detail: { studentId: current.studentId, ...action } }, at);
+    return written;
   });
-  const updated = await findCase(db, c.id);
+  const updated = await findCase(deps.db, input.caseId);
   if (!updated) throw notFound('That case');
-  return loadCaseSummary(db, updated);
+  return { case: updated, events, refreshesQueued: 0 };
 }

@@ -1,4 +1,4 @@
-import { OutcomeSchema, OUTCOMES, type Outcome } from '../../shared/api/cases';
+import { OutcomeSchema, OUTCOMES, type Outcome } from '../../shared/api/case-actions';
 import type { Overview } from '../../shared/api/overview';
 import { addDays } from '../../shared/calendar';
 import type { IsoDay } from '../../shared/domain';
@@ -8,6 +8,9 @@ import { countOpenCasesByCohort, listCasesWithFirstStaffAction, listDailyEvaluat
 import { writeAudit } from '../store/audit.repository';
 import { forbidden } from '../errors';
 import { seesWholeDepartment } from './viewer';
+
+/** The outcome a tutor records when the flag was wrong ("Not a concern (incorrectly flagged)"). */
+const INCORRECTLY_FLAGGED: Outcome = 'not_a_concern';
 
 /** The overview looks back over roughly an academic year. */
 const LOOKBACK_DAYS = 365;
@@ -41,7 +44,7 @@ export async function describeOverview(db: Db, viewer: Staff, today: IsoDay, now
       for (const rule of c.rules) {
         const r = rules.get(rule) ?? { closed: 0, incorrectlyFlagged: 0 };
         r.closed++;
-        if (c.outcome === 'incorrectly_flagged') r.incorrectlyFlagged++;
+        if (c.outcome === INCORRECTLY_FLAGGED) r.incorrectlyFlagged++;
         rules.set(rule, r);
       }
     }

@@ -12,7 +12,7 @@ import { findCurrentCaseId, listCohortIds, listStudentExemptions, loadStudentsCo
 import { writeAudit } from '../store/audit.repository';
 import { notFound } from '../errors';
 import { maySeeStudent } from './viewer';
-import { loadCaseSummary } from './case-actions.command';
+import { loadCaseSummary } from './case-summary.command';
 
 /** Without term dates the chart shows the last ten weeks. */
 const FALLBACK_DAYS = 70;

@@ -1,29 +1,11 @@
 import { z } from 'zod';
-import { IsoDaySchema } from '../domain';
+import { OutcomeSchema } from './case-actions';
 
-/** How a case can end; "incorrectly_flagged" feeds the overview's rule-quality figures. */
-export const OUTCOMES = ['supported', 'referred', 'no_concern', 'no_response', 'incorrectly_flagged'] as const;
-export const OutcomeSchema = z.enum(OUTCOMES);
-export type Outcome = z.infer<typeof OutcomeSchema>;
-
-export const OUTCOME_LABELS: Record<Outcome, string> = {
-  supported: 'Talked with the student; support offered',
-  referred: 'Referred to a support service',
-  no_concern: 'Checked in; no concern',
-  no_response: 'No response after reasonable attempts',
-  incorrectly_flagged: 'Incorrectly flagged (data or rule problem)',
-};
-
-const note = z.string().trim().max(2000, 'a note is at most 2,000 characters').optional();
-
-/** The actions the tab (and the bot's card) can take on a case; one command serves both. */
-export const CaseActionSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('acknowledge'), note }),
-  z.object({ action: z.literal('record_outcome'), outcome: OutcomeSchema, note }),
-  z.object({ action: z.literal('snooze'), until: IsoDaySchema, note }),
-]);
-export type CaseAction = z.infer<typeof CaseActionSchema>;
-
+/**
+ * What the tab shows of a case: its state, the actions that make sense now and its timeline. The
+ * actions themselves, and their outcomes, are the bot's contract (`case-actions.ts`), so the card and
+ * the tab cannot drift apart.
+ */
 export const TimelineEntrySchema = z.object({
   id: z.string(),
   at: z.string(),
@@ -42,11 +24,12 @@ export const CaseSummarySchema = z.object({
   reason: z.string(),
   ownerName: z.string().nullable(),
   outcome: OutcomeSchema.nullable(),
+  /** ISO instant the snooze ends, while snoozed. */
   snoozedUntil: z.string().nullable(),
   openedAt: z.string(),
   closedAt: z.string().nullable(),
   /** Which actions make sense now, so the tab offers only those. */
-  actions: z.array(z.enum(['acknowledge', 'record_outcome', 'snooze'])),
+  actions: z.array(z.enum(['acknowledge', 'record_outcome', 'snooze', 'send_checkin'])),
   timeline: z.array(TimelineEntrySchema),
 });
 export type CaseSummary = z.infer<typeof CaseSummarySchema>;

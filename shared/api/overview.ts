@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OutcomeSchema } from './cases';
+import { OutcomeSchema } from './case-actions';
 
 export const OverviewSchema = z.object({
   /** Students flagged at each day's last evaluation, oldest first. */

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Card, MessageBar, MessageBarBody, Spinner, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
-import { OUTCOME_LABELS } from '../../shared/api/cases';
+import { OUTCOME_LABELS } from '../../shared/api/case-actions';
 import type { Overview } from '../../shared/api/overview';
 import { fetchOverview, type Authorize } from './api';
 import { formatDay } from './words';

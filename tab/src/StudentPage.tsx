@@ -4,7 +4,6 @@ import {
   Button,
   Card,
   Field,
-  Input,
   MessageBar,
   MessageBarBody,
   Select,
@@ -16,7 +15,8 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { SOURCE_LABELS, SOURCES } from '../../shared/domain';
-import { OUTCOME_LABELS, OUTCOMES, type CaseAction, type CaseSummary, type Outcome } from '../../shared/api/cases';
+import type { CaseSummary } from '../../shared/api/cases';
+import { MAX_SNOOZE_DAYS, OUTCOME_LABELS, OUTCOMES, type CaseAction, type Outcome } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
 import { fetchStudent, postCaseAction, type Authorize } from './api';
 import { TermChart } from './TermChart';
@@ -33,11 +33,6 @@ const useStyles = makeStyles({
   legend: { display: 'flex', gap: tokens.spacingHorizontalL, flexWrap: 'wrap' },
 });
 
-function tomorrowPlus(days: number): string {
-  const d = new Date();
-  d.setDate(d.getDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 /** A student's story: counts across the term beside their cohort, exemptions, the case and what has been done. */
 export function StudentPage({ authorize, studentId, onBack }: { authorize: Authorize; studentId: string; onBack: () => void }) {
@@ -114,7 +109,7 @@ function CasePanel({ authorize, initial }: { authorize: Authorize; initial: Case
   const [message, setMessage] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
   const [outcome, setOutcome] = useState<Outcome | ''>('');
   const [note, setNote] = useState('');
-  const [until, setUntil] = useState(tomorrowPlus(7));
+  const [days, setDays] = useState('7');
 
   if (!c) return <Card className={styles.card}><Subtitle2 as="h3">Case</Subtitle2><Text>No case has been opened for this student.</Text></Card>;
 
@@ -138,44 +133,53 @@ function CasePanel({ authorize, initial }: { authorize: Authorize; initial: Case
       <div className={styles.row}>
         <Badge appearance="filled" color={SEVERITY_BADGE[c.severity].color}>{SEVERITY_BADGE[c.severity].label}</Badge>
         <Text weight="semibold" data-testid="case-status">{CASE_STATUS_WORDS[c.status]}</Text>
-        {c.snoozedUntil && <Text>{`until ${formatDay(c.snoozedUntil)}`}</Text>}
+        {c.snoozedUntil && <Text>{`until ${formatInstant(c.snoozedUntil)}`}</Text>}
       </div>
       <Text>{c.reason}</Text>
       <Text size={200} className={styles.muted}>{`Opened ${formatInstant(c.openedAt)} · owner: ${c.ownerName ?? 'nobody yet'}${c.outcome ? ` · outcome: ${OUTCOME_LABELS[c.outcome]}` : ''}`}</Text>
       {message && <MessageBar intent={message.intent} role={message.intent === 'error' ? 'alert' : 'status'}><MessageBarBody>{message.text}</MessageBarBody></MessageBar>}
       {c.actions.length > 0 && (
         <div className={styles.stack} role="group" aria-label="Actions on this case">
-          <Field label="Note (optional, kept in the case timeline)">
-            <Textarea value={note} onChange={(_, d) => setNote(d.value)} maxLength={2000} resize="vertical" />
-          </Field>
           <div className={styles.row}>
             {c.actions.includes('acknowledge') && (
-              <Button appearance="primary" disabled={busy} onClick={() => act({ action: 'acknowledge', note: note || undefined }, 'Acknowledged: you are now the owner of this case.')}>
+              <Button appearance="primary" disabled={busy} onClick={() => act({ action: 'acknowledge' }, 'Acknowledged: you are now following up this case.')}>
                 Acknowledge
+              </Button>
+            )}
+            {c.actions.includes('send_checkin') && (
+              <Button disabled={busy} onClick={() => act({ action: 'send_checkin' }, 'A check-in message is on its way to the student in Teams.')}>
+                Send a check-in
               </Button>
             )}
             {c.actions.includes('snooze') && (
               <>
-                <Field label="Snooze until">
-                  <Input type="date" value={until} onChange={(_, d) => setUntil(d.value)} min={tomorrowPlus(1)} max={tomorrowPlus(28)} />
+                <Field label="Snooze for (days)">
+                  <Select value={days} onChange={(_, d) => setDays(d.value)}>
+                    {[1, 2, 3, 7, 14, MAX_SNOOZE_DAYS].map((n) => <option key={n} value={n}>{n === 1 ? '1 day' : `${n} days`}</option>)}
+                  </Select>
                 </Field>
-                <Button disabled={busy || !until} onClick={() => act({ action: 'snooze', until, note: note || undefined }, `Snoozed until ${formatDay(until)}.`)}>
+                <Button disabled={busy} onClick={() => act({ action: 'snooze', days: Number(days) }, `Snoozed for ${days} ${days === '1' ? 'day' : 'days'}.`)}>
                   Snooze
                 </Button>
               </>
             )}
           </div>
           {c.actions.includes('record_outcome') && (
-            <div className={styles.row}>
+            <div className={styles.stack}>
+              <Field label="Note with the outcome (optional, kept in the case timeline)">
+                <Textarea value={note} onChange={(_, d) => setNote(d.value)} maxLength={2000} resize="vertical" />
+              </Field>
+              <div className={styles.row}>
               <Field label="Outcome">
                 <Select value={outcome} onChange={(_, d) => setOutcome(d.value as Outcome | '')}>
                   <option value="">Choose an outcome</option>
                   {OUTCOMES.map((o) => <option key={o} value={o}>{OUTCOME_LABELS[o]}</option>)}
                 </Select>
               </Field>
-              <Button disabled={busy || !outcome} onClick={() => outcome && act({ action: 'record_outcome', outcome, note: note || undefined }, 'Outcome recorded and the case closed.')}>
+              <Button disabled={busy || !outcome} onClick={() => outcome && act({ action: 'record_outcome', outcome, note: note || undefined }, 'Outcome recorded.')}>
                 Record outcome
               </Button>
+              </div>
             </div>
           )}
         </div>

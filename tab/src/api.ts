@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { FlagPageSchema, type FlagPage, type FlagQuery } from '../../shared/api/flags';
-import { CaseActionResponseSchema, type CaseAction, type CaseActionResponse } from '../../shared/api/cases';
+import { CaseActionResponseSchema, type CaseActionResponse } from '../../shared/api/cases';
+import type { CaseAction } from '../../shared/api/case-actions';
 import { StudentViewSchema, type StudentView } from '../../shared/api/student';
 import { DataStatusSchema, type DataStatus } from '../../shared/api/data';
 import { OverviewSchema, type Overview } from '../../shared/api/overview';

@@ -133,33 +133,36 @@ describe('the tab API views, signed in locally', () => {
   it('when a case is acknowledged and then an outcome recorded, then both appear in the timeline and the list', async () => {
     const list = await page(`?q=${physics[0]!.id}`);
     const caseId = list.flags[0]!.caseId;
-    const ack = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'acknowledge', note: 'Will call this week' })).json());
+    const ack = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'acknowledge' })).json());
     expect(ack.case.status).toBe('acknowledged');
     expect(ack.case.ownerName).toBe(director.displayName);
     expect((await page(`?q=${physics[0]!.id}`)).flags[0]?.lastAction).toEqual(expect.objectContaining({ kind: 'acknowledged', actorName: director.displayName }));
 
-    const done = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'supported', note: 'Spoke on Teams' })).json());
+    const done = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'contacted_fine', note: 'Spoke on Teams' })).json());
     expect(done.case.status).toBe('closed');
-    expect(done.case.outcome).toBe('supported');
+    expect(done.case.outcome).toBe('contacted_fine');
     expect(done.case.timeline.map((e) => [e.kind, e.note])).toEqual([
       ['flagged', expect.any(String)],
-      ['acknowledged', 'Will call this week'],
+      ['acknowledged', null],
       ['outcome_recorded', 'Spoke on Teams'],
+      ['closed', null],
     ]);
     expect((await page(`?q=${physics[0]!.id}`)).total).toBe(0);
 
-    const again = await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'supported' });
-    expect(again.status).toBe(409);
+    const repeated = await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'contacted_fine' });
+    expect(repeated.status).toBe(200);
+    const other = await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'referred_wellbeing' });
+    expect(other.status).toBe(409);
     const audit = await listAudit(server.app.db, 50);
-    expect(audit.filter((a) => a.action.startsWith('case_') && (a.detail as { caseId?: string }).caseId === caseId).map((a) => a.action).sort()).toEqual(['case_acknowledge', 'case_record_outcome']);
+    expect(audit.filter((a) => a.action.startsWith('case.') && a.subjectId === caseId).map((a) => a.action).sort()).toEqual(['case.acknowledge', 'case.record_outcome']);
   });
 
   it('when a snooze or an action is malformed, then it is refused with a clear 400 and the case is unchanged', async () => {
     const caseId = (await page(`?q=${chemistry.id}`)).flags[0]!.caseId;
-    const past = await post(`/api/cases/${caseId}/actions`, { action: 'snooze', until: '2026-11-20' });
-    expect(past.status).toBe(400);
-    expect(((await past.json()) as { message: string }).message).toContain('after today');
-    const far = await post(`/api/cases/${caseId}/actions`, { action: 'snooze', until: '2027-03-01' });
+    const none = await post(`/api/cases/${caseId}/actions`, { action: 'snooze', days: 0 });
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { message: string }).message).toContain('at least 1 day');
+    const far = await post(`/api/cases/${caseId}/actions`, { action: 'snooze', days: 60 });
     expect(far.status).toBe(400);
     const unknown = await post(`/api/cases/${caseId}/actions`, { action: 'delete' });
     expect(unknown.status).toBe(400);
@@ -167,9 +170,9 @@ describe('the tab API views, signed in locally', () => {
     expect(badOutcome.status).toBe(400);
     expect((await page(`?q=${chemistry.id}`)).flags[0]?.status).toBe('open');
 
-    const ok = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'snooze', until: '2026-12-04' })).json());
+    const ok = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'snooze', days: 7 })).json());
     expect(ok.case.status).toBe('snoozed');
-    expect(ok.case.snoozedUntil).toBe('2026-12-04');
+    expect(ok.case.snoozedUntil).toBe('2026-12-04T09:00:00.000Z');
     expect((await page('?status=snoozed')).flags.map((f) => f.studentId)).toEqual([chemistry.id]);
   });
 
@@ -197,7 +200,7 @@ describe('the tab API views, signed in locally', () => {
       { day: '2026-11-26', flagged: 3 },
       { day: '2026-11-27', flagged: 4 },
     ]);
-    expect(overview.outcomes.find((o) => o.outcome === 'supported')?.cases).toBe(1);
+    expect(overview.outcomes.find((o) => o.outcome === 'contacted_fine')?.cases).toBe(1);
     expect(overview.openByCohort).toEqual([
       { programme: 'BSc Chemistry', year: 2, open: 1 },
       { programme: 'BSc Physics', year: 1, open: 2 },

@@ -120,8 +120,8 @@ describe('the tab in a browser, on the demo department', () => {
 
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await page.getByTestId('case-status').filter({ hasText: 'Acknowledged' }).waitFor();
-    await page.getByLabel('Outcome').selectOption('supported');
-    await page.getByLabel(/^Note/).fill('Met on Teams; study skills session booked.');
+    await page.getByLabel('Outcome', { exact: true }).selectOption('contacted_fine');
+    await page.getByLabel(/^Note with the outcome/).fill('Met on Teams; study skills session booked.');
     await page.getByRole('button', { name: 'Record outcome' }).click();
     await page.getByTestId('case-status').filter({ hasText: 'Closed' }).waitFor();
     const timeline = await page.getByTestId('timeline').textContent();

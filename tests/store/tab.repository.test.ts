@@ -5,7 +5,7 @@ import { appendCaseEvent, findCase } from '../../bot/store/case.repository';
 import { findCurrentCaseId, findFlagListStamp, findLatestCaseEvents, listCohortIds, loadStudentsCounts, transitionCase } from '../../bot/store/tab.repository';
 import { upsertCounts } from '../../bot/store/activity.repository';
 import { createFlagListCache, listFlagPage } from '../../bot/commands/flag-page.command';
-import { actOnCase } from '../../bot/commands/case-actions.command';
+import { performCaseAction } from '../../bot/commands/case-actions.command';
 import { FlagQuerySchema } from '../../shared/api/flags';
 
 describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
@@ -74,7 +74,7 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     const deps = { db: t.db, cache: createFlagListCache(t.db) };
     const query = FlagQuerySchema.parse({});
     expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('open');
-    await actOnCase(t.db, director, c.id, { action: 'acknowledge' }, '2026-11-27', '2026-11-27T10:00:00.000Z');
+    await performCaseAction({ db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') }, { actor: director, caseId: c.id, action: { action: 'acknowledge' } });
     const after = await listFlagPage(deps, director, query, '2026-11-27', '2026-11-27T10:00:01.000Z');
     expect(after.flags[0]?.status).toBe('acknowledged');
     expect(after.flags[0]?.ownerName).toBe(director.displayName);
