@@ -22,6 +22,8 @@ export const CHART_DAYS = 21;
 interface Entry {
   row: FlagRow;
   search: string;
+  /** The row already serialised: a page is answered by joining 50 of these, not by stringifying. */
+  json: string;
 }
 
 interface Snapshot {
@@ -103,7 +105,7 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
       lastAction: presentLastAction(events.get(c.id), staffNames),
       daily,
     };
-    entries.push({ row, search: `${row.studentName} ${row.studentId}`.toLocaleLowerCase('en-GB') });
+    entries.push({ row, search: `${row.studentName} ${row.studentId}`.toLocaleLowerCase('en-GB'), json: JSON.stringify(row) });
   }
   return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, sorted: new Map(), facets: facetsOf(entries.map((e) => e.row)) };
 }
@@ -138,26 +140,46 @@ function sortedEntries(snapshot: Snapshot, sort: FlagSort): Entry[] {
   return list;
 }
 
-/** Rows the viewer may see that match the query, in the requested order (all pages). */
-function selectRows(snapshot: Snapshot, viewer: Staff, query: FlagQuery): { rows: FlagRow[]; scoped: FlagRow[]; scope: 'department' | 'tutees' } {
+interface Selection {
+  scope: 'department' | 'tutees';
+  /** How many rows match, over all pages. */
+  total: number;
+  /** The matching entries inside the window, in the requested order. */
+  entries: Entry[];
+  facets: FlagPage['facets'];
+}
+
+/**
+ * Walks the held list once in the requested order: counts every match, keeps only the rows inside
+ * the window (all of them for an export), and gathers a tutor's own filter choices on the way.
+ */
+function selectEntries(snapshot: Snapshot, viewer: Staff, query: FlagQuery, window: { start: number; size: number } | null): Selection {
   const whole = seesWholeDepartment(viewer);
   const q = query.q?.toLocaleLowerCase('en-GB');
+  const ordered = sortedEntries(snapshot, query.sort);
   const scoped: FlagRow[] = [];
-  const rows: FlagRow[] = [];
-  for (const { row, search } of sortedEntries(snapshot, query.sort)) {
-    if (!whole && row.tutorId !== viewer.id) continue;
-    scoped.push(row);
+  const entries: Entry[] = [];
+  let total = 0;
+  const end = window ? window.start + window.size : Number.MAX_SAFE_INTEGER;
+  const start = window ? window.start : 0;
+  for (let k = 0; k < ordered.length; k++) {
+    const entry = ordered[query.dir === 'desc' ? ordered.length - 1 - k : k]!;
+    const row = entry.row;
+    if (!whole) {
+      if (row.tutorId !== viewer.id) continue;
+      scoped.push(row);
+    }
     if (query.severity && row.severity !== query.severity) continue;
     if (query.status && row.status !== query.status) continue;
     if (query.programme && row.programme !== query.programme) continue;
     if (query.year !== undefined && row.year !== query.year) continue;
     if (query.tutor && (query.tutor === 'none' ? row.tutorId !== null : row.tutorId !== query.tutor)) continue;
     if (query.source && row.counts[query.source]?.d21 !== 0) continue;
-    if (q && !search.includes(q)) continue;
-    rows.push(row);
+    if (q && !entry.search.includes(q)) continue;
+    if (total >= start && total < end) entries.push(entry);
+    total++;
   }
-  if (query.dir === 'desc') rows.reverse();
-  return { rows, scoped, scope: whole ? 'department' : 'tutees' };
+  return { scope: whole ? 'department' : 'tutees', total, entries, facets: whole ? snapshot.facets : facetsOf(scoped) };
 }
 
 function facetsOf(rows: readonly FlagRow[]): FlagPage['facets'] {
@@ -181,27 +203,41 @@ export interface FlagListDeps {
   cache: FlagListCache;
 }
 
-/** A page of the open cases the viewer may see (department or own tutees), filtered and sorted; the view is audited. */
-export async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<FlagPage> {
+/** Finds a page for the viewer and writes the view to the audit log. */
+async function selectPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<{ meta: Omit<FlagPage, 'flags'>; entries: Entry[] }> {
   const snapshot = await deps.cache.get(viewer.departmentId, today);
-  const { rows, scoped, scope } = selectRows(snapshot, viewer, query);
-  const start = (query.page - 1) * query.pageSize;
+  const selection = selectEntries(snapshot, viewer, query, { start: (query.page - 1) * query.pageSize, size: query.pageSize });
   await writeAudit(
     deps.db,
-    { actorId: viewer.id, action: 'viewed_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { scope, matching: rows.length, page: query.page, filters: describeFilters(query) } },
+    { actorId: viewer.id, action: 'viewed_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { scope: selection.scope, matching: selection.total, page: query.page, filters: describeFilters(query) } },
     now,
   );
   return {
-    department: snapshot.department,
-    evaluatedAt: snapshot.evaluatedAt,
-    scope,
-    days: snapshot.days,
-    total: rows.length,
-    page: query.page,
-    pageSize: query.pageSize,
-    flags: rows.slice(start, start + query.pageSize),
-    facets: scope === 'department' ? snapshot.facets : facetsOf(scoped),
+    meta: {
+      department: snapshot.department,
+      evaluatedAt: snapshot.evaluatedAt,
+      scope: selection.scope,
+      days: snapshot.days,
+      total: selection.total,
+      page: query.page,
+      pageSize: query.pageSize,
+      facets: selection.facets,
+    },
+    entries: selection.entries,
   };
+}
+
+/** A page of the open cases the viewer may see (department or own tutees), filtered and sorted; the view is audited. */
+export async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<FlagPage> {
+  const { meta, entries } = await selectPage(deps, viewer, query, today, now);
+  return { ...meta, flags: entries.map((e) => e.row) };
+}
+
+/** The same page as listFlagPage, already as JSON text, built from the rows serialised when the list was held. */
+export async function listFlagPageJson(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<string> {
+  const { meta, entries } = await selectPage(deps, viewer, query, today, now);
+  const head = JSON.stringify(meta);
+  return `${head.slice(0, -1)},"flags":[${entries.map((e) => e.json).join(',')}]}`;
 }
 
 function describeFilters(query: FlagQuery): Record<string, unknown> {
@@ -237,7 +273,8 @@ export function csvField(value: string | number | null): string {
 /** The current view (every page) as CSV, counts only, written to the audit log with its filters. */
 export async function exportFlagsCsv(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<{ csv: string; rows: number }> {
   const snapshot = await deps.cache.get(viewer.departmentId, today);
-  const { rows, scope } = selectRows(snapshot, viewer, query);
+  const { entries, scope } = selectEntries(snapshot, viewer, query, null);
+  const rows = entries.map((e) => e.row);
   const lines = [CSV_HEADER.map(csvField).join(',')];
   for (const r of rows) {
     lines.push(

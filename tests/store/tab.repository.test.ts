@@ -4,7 +4,7 @@ import { seedCase } from '../support/cases';
 import { appendCaseEvent, findCase } from '../../bot/store/case.repository';
 import { findCurrentCaseId, findFlagListStamp, findLatestCaseEvents, listCohortIds, loadStudentsCounts, transitionCase } from '../../bot/store/tab.repository';
 import { upsertCounts } from '../../bot/store/activity.repository';
-import { createFlagListCache, listFlagPage } from '../../bot/commands/flag-page.command';
+import { createFlagListCache, listFlagPage, listFlagPageJson } from '../../bot/commands/flag-page.command';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
 import { FlagQuerySchema } from '../../shared/api/flags';
 
@@ -78,5 +78,7 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     const after = await listFlagPage(deps, director, query, '2026-11-27', '2026-11-27T10:00:01.000Z');
     expect(after.flags[0]?.status).toBe('acknowledged');
     expect(after.flags[0]?.ownerName).toBe(director.displayName);
+    const json = await listFlagPageJson(deps, director, query, '2026-11-27', '2026-11-27T10:00:02.000Z');
+    expect(JSON.parse(json)).toEqual(after);
   });
 });
