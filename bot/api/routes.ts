@@ -158,7 +158,9 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/settings/exemptions',
     route(deps, async (req): Promise<Settings> => {
       const viewer = await resolveViewer(req, deps);
-      return addExemption(deps.db, viewer, parseInput(NewExemptionSchema, req.body, 'exemption'), deps.now().toISOString());
+      const settings = await addExemption(deps.db, viewer, parseInput(NewExemptionSchema, req.body, 'exemption'), deps.now().toISOString());
+      flagDeps.cache.invalidate(viewer.departmentId);
+      return settings;
     }),
   );
 
@@ -168,6 +170,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       const viewer = await resolveViewer(req, deps);
       const action = parseInput(CaseActionSchema, req.body, 'action');
       const result = await performCaseAction(deps, { actor: viewer, caseId: String(req.params.caseId), action });
+      flagDeps.cache.invalidate(viewer.departmentId);
       return { case: await loadCaseSummary(deps.db, result.case) };
     }),
   );

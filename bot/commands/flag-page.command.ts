@@ -26,6 +26,23 @@ interface Entry {
   json: string;
 }
 
+/**
+ * The filterable fields as small typed arrays indexed like `entries`: the filter loop walks 5,000
+ * of these without touching the row objects, which stays fast when the list is large.
+ */
+interface Columns {
+  severity: Uint8Array;
+  status: Uint8Array;
+  programme: Uint16Array;
+  year: Uint8Array;
+  /** Index into `tutorIds`, or -1 without a tutor. */
+  tutor: Int32Array;
+  /** One bit per source (in SOURCES order) with no activity in the last 21 days. */
+  quiet: Uint8Array;
+  programmes: string[];
+  tutorIds: string[];
+}
+
 interface Snapshot {
   stamp: string;
   today: IsoDay;
@@ -33,8 +50,9 @@ interface Snapshot {
   evaluatedAt: string | null;
   days: IsoDay[];
   entries: Entry[];
-  /** Entries in ascending order per sort, computed on first use. */
-  sorted: Map<FlagSort, Entry[]>;
+  columns: Columns;
+  /** Entry indexes in ascending order per sort, computed on first use. */
+  sorted: Map<FlagSort, Uint32Array>;
   /** Filter choices for department-wide viewers (tutors get theirs from their own rows). */
   facets: FlagPage['facets'];
 }
@@ -46,14 +64,31 @@ interface Snapshot {
  */
 export interface FlagListCache {
   get(departmentId: string, today: IsoDay): Promise<Snapshot>;
+  /** Forgets a department's list after a change made through the tab, so the next read rebuilds at once. */
+  invalidate(departmentId: string): void;
 }
 
-export function createFlagListCache(db: Db): FlagListCache {
+/**
+ * Under load, the fingerprint is checked at most every `recheckMs` per department; a change made
+ * elsewhere (the bot's card, an evaluation, an import) shows at most that much later, and changes
+ * made through the tab invalidate at once.
+ */
+export function createFlagListCache(db: Db, opts: { recheckMs?: number; clock?: () => number } = {}): FlagListCache {
+  const recheckMs = opts.recheckMs ?? 250;
+  const clock = opts.clock ?? (() => performance.now());
   const snapshots = new Map<string, Snapshot>();
+  const checkedAt = new Map<string, number>();
   const building = new Map<string, Promise<Snapshot>>();
   return {
+    invalidate(departmentId) {
+      snapshots.delete(departmentId);
+      checkedAt.delete(departmentId);
+    },
     async get(departmentId, today) {
+      const recent = snapshots.get(departmentId);
+      if (recent && recent.today === today && clock() - (checkedAt.get(departmentId) ?? -Infinity) < recheckMs) return recent;
       const stamp = await findFlagListStamp(db, departmentId);
+      checkedAt.set(departmentId, clock());
       const held = snapshots.get(departmentId);
       if (held && held.stamp === stamp && held.today === today) return held;
       const key = `${departmentId}|${stamp}|${today}`;
@@ -107,7 +142,37 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
     };
     entries.push({ row, search: `${row.studentName} ${row.studentId}`.toLocaleLowerCase('en-GB'), json: JSON.stringify(row) });
   }
-  return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, sorted: new Map(), facets: facetsOf(entries.map((e) => e.row)) };
+  return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, columns: buildColumns(entries), sorted: new Map(), facets: facetsOf(entries.map((e) => e.row)) };
+}
+
+const SEVERITY_CODES: readonly string[] = ['high', 'medium', 'low'];
+const STATUS_CODES: readonly string[] = ['open', 'acknowledged', 'snoozed', 'closed'];
+
+function buildColumns(entries: readonly Entry[]): Columns {
+  const n = entries.length;
+  const programmes = [...new Set(entries.map((e) => e.row.programme))];
+  const tutorIds = [...new Set(entries.flatMap((e) => (e.row.tutorId ? [e.row.tutorId] : [])))];
+  const programmeIndex = new Map(programmes.map((p, i) => [p, i]));
+  const tutorIndex = new Map(tutorIds.map((t, i) => [t, i]));
+  const columns: Columns = {
+    severity: new Uint8Array(n),
+    status: new Uint8Array(n),
+    programme: new Uint16Array(n),
+    year: new Uint8Array(n),
+    tutor: new Int32Array(n),
+    quiet: new Uint8Array(n),
+    programmes,
+    tutorIds,
+  };
+  entries.forEach(({ row }, i) => {
+    columns.severity[i] = SEVERITY_CODES.indexOf(row.severity);
+    columns.status[i] = STATUS_CODES.indexOf(row.status);
+    columns.programme[i] = programmeIndex.get(row.programme) ?? 0;
+    columns.year[i] = row.year;
+    columns.tutor[i] = row.tutorId ? (tutorIndex.get(row.tutorId) ?? -1) : -1;
+    columns.quiet[i] = SOURCES.reduce((bits, source, b) => (row.counts[source]?.d21 === 0 ? bits | (1 << b) : bits), 0);
+  });
+  return columns;
 }
 
 const collator = new Intl.Collator('en-GB', { sensitivity: 'base' });
@@ -130,14 +195,15 @@ const COMPARATORS: Record<FlagSort, (a: FlagRow, b: FlagRow) => number> = {
   last_action: (a, b) => (a.lastAction?.at ?? '').localeCompare(b.lastAction?.at ?? '') || byTriage(a, b),
 };
 
-function sortedEntries(snapshot: Snapshot, sort: FlagSort): Entry[] {
-  let list = snapshot.sorted.get(sort);
-  if (!list) {
+function sortedIndexes(snapshot: Snapshot, sort: FlagSort): Uint32Array {
+  let order = snapshot.sorted.get(sort);
+  if (!order) {
     const compare = COMPARATORS[sort];
-    list = [...snapshot.entries].sort((a, b) => compare(a.row, b.row));
-    snapshot.sorted.set(sort, list);
+    const rows = snapshot.entries.map((e) => e.row);
+    order = Uint32Array.from(rows.keys()).sort((a, b) => compare(rows[a]!, rows[b]!));
+    snapshot.sorted.set(sort, order);
   }
-  return list;
+  return order;
 }
 
 interface Selection {
@@ -156,27 +222,46 @@ interface Selection {
 function selectEntries(snapshot: Snapshot, viewer: Staff, query: FlagQuery, window: { start: number; size: number } | null): Selection {
   const whole = seesWholeDepartment(viewer);
   const q = query.q?.toLocaleLowerCase('en-GB');
-  const ordered = sortedEntries(snapshot, query.sort);
+  const order = sortedIndexes(snapshot, query.sort);
+  const { entries: all, columns } = snapshot;
+  const start = window ? window.start : 0;
+  const end = window ? window.start + window.size : Number.MAX_SAFE_INTEGER;
+  const desc = query.dir === 'desc';
+  const last = order.length - 1;
+  const filtered = query.severity || query.status || query.programme || query.year !== undefined || query.tutor || query.source || q;
+  if (whole && !filtered) {
+    // The default view of a department: every row matches, so the page is a slice.
+    const entries: Entry[] = [];
+    for (let k = start; k < Math.min(end, order.length); k++) entries.push(all[order[desc ? last - k : k]!]!);
+    return { scope: 'department', total: order.length, entries, facets: snapshot.facets };
+  }
+  // Query values as column codes; -2 never matches (a programme or tutor with no open case).
+  const NONE = -2;
+  const severity = query.severity ? SEVERITY_CODES.indexOf(query.severity) : -1;
+  const status = query.status ? STATUS_CODES.indexOf(query.status) : -1;
+  const programme = query.programme ? columns.programmes.indexOf(query.programme) : -1;
+  const programmeWanted = query.programme ? (programme < 0 ? NONE : programme) : -1;
+  const year = query.year ?? -1;
+  const tutorWanted = query.tutor === undefined ? -3 : query.tutor === 'none' ? -1 : columns.tutorIds.indexOf(query.tutor) >= 0 ? columns.tutorIds.indexOf(query.tutor) : NONE;
+  const own = whole ? -3 : columns.tutorIds.indexOf(viewer.id);
+  const quietBit = query.source ? 1 << SOURCES.indexOf(query.source) : 0;
   const scoped: FlagRow[] = [];
   const entries: Entry[] = [];
   let total = 0;
-  const end = window ? window.start + window.size : Number.MAX_SAFE_INTEGER;
-  const start = window ? window.start : 0;
-  for (let k = 0; k < ordered.length; k++) {
-    const entry = ordered[query.dir === 'desc' ? ordered.length - 1 - k : k]!;
-    const row = entry.row;
+  for (let k = 0; k <= last; k++) {
+    const i = order[desc ? last - k : k]!;
     if (!whole) {
-      if (row.tutorId !== viewer.id) continue;
-      scoped.push(row);
+      if (own < 0 || columns.tutor[i] !== own) continue;
+      scoped.push(all[i]!.row);
     }
-    if (query.severity && row.severity !== query.severity) continue;
-    if (query.status && row.status !== query.status) continue;
-    if (query.programme && row.programme !== query.programme) continue;
-    if (query.year !== undefined && row.year !== query.year) continue;
-    if (query.tutor && (query.tutor === 'none' ? row.tutorId !== null : row.tutorId !== query.tutor)) continue;
-    if (query.source && row.counts[query.source]?.d21 !== 0) continue;
-    if (q && !entry.search.includes(q)) continue;
-    if (total >= start && total < end) entries.push(entry);
+    if (severity >= 0 && columns.severity[i] !== severity) continue;
+    if (status >= 0 && columns.status[i] !== status) continue;
+    if (programmeWanted !== -1 && columns.programme[i] !== programmeWanted) continue;
+    if (year >= 0 && columns.year[i] !== year) continue;
+    if (tutorWanted !== -3 && columns.tutor[i] !== tutorWanted) continue;
+    if (quietBit && (columns.quiet[i]! & quietBit) === 0) continue;
+    if (q && !all[i]!.search.includes(q)) continue;
+    if (total >= start && total < end) entries.push(all[i]!);
     total++;
   }
   return { scope: whole ? 'department' : 'tutees', total, entries, facets: whole ? snapshot.facets : facetsOf(scoped) };

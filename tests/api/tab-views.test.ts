@@ -85,6 +85,10 @@ describe('the tab API views, signed in locally', () => {
     const second = await page('?sort=days&dir=asc&pageSize=2&page=2');
     expect(second.flags).toHaveLength(2);
     expect(second.flags.map((f) => f.studentId)).not.toContain(physics[2]!.id);
+    const ascending = (await page('?sort=name')).flags.map((f) => f.studentId);
+    const descending = [...(await page('?sort=name&dir=desc&pageSize=3')).flags, ...(await page('?sort=name&dir=desc&pageSize=3&page=2')).flags].map((f) => f.studentId);
+    expect(descending).toEqual([...ascending].reverse());
+    expect((await page('?page=9')).flags).toEqual([]);
   });
 
   it('when a filter is malformed, then the answer is a 400 naming the field', async () => {

@@ -67,18 +67,34 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     expect(await listCohortIds(t.db, { departmentId: 'dept-a', programme: 'BSc X', year: 2 })).toEqual([a.id]);
   });
 
-  it('when a case is acted on between two list reads, then the cached list shows the change', async () => {
+  it('when a case is changed elsewhere between two list reads, then the held list shows it once the recheck interval has passed', async () => {
     const student = buildStudent();
     await seedPeople(t.db, { students: [student] });
     const c = await seedCase(t.db, student.id);
-    const deps = { db: t.db, cache: createFlagListCache(t.db) };
+    let clock = 0;
+    const deps = { db: t.db, cache: createFlagListCache(t.db, { recheckMs: 250, clock: () => clock }) };
     const query = FlagQuerySchema.parse({});
     expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('open');
     await performCaseAction({ db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') }, { actor: director, caseId: c.id, action: { action: 'acknowledge' } });
+    clock = 100;
+    expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('open');
+    clock = 400;
     const after = await listFlagPage(deps, director, query, '2026-11-27', '2026-11-27T10:00:01.000Z');
     expect(after.flags[0]?.status).toBe('acknowledged');
     expect(after.flags[0]?.ownerName).toBe(director.displayName);
     const json = await listFlagPageJson(deps, director, query, '2026-11-27', '2026-11-27T10:00:02.000Z');
     expect(JSON.parse(json)).toEqual(after);
+  });
+
+  it('when the tab invalidates a department, then the next read rebuilds at once', async () => {
+    const student = buildStudent();
+    await seedPeople(t.db, { students: [student] });
+    const c = await seedCase(t.db, student.id);
+    const deps = { db: t.db, cache: createFlagListCache(t.db, { recheckMs: 60_000, clock: () => 0 }) };
+    const query = FlagQuerySchema.parse({});
+    await listFlagPage(deps, director, query, '2026-11-27', NOW);
+    await performCaseAction({ db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') }, { actor: director, caseId: c.id, action: { action: 'acknowledge' } });
+    deps.cache.invalidate('dept-a');
+    expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('acknowledged');
   });
 });
