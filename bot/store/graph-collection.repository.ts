@@ -1,3 +1,4 @@
+import { PostgresAdapter, sql } from 'kysely';
 import type { IsoDay } from '../../shared/domain';
 import type { Db } from './database';
 import { upsertCounts } from './activity.repository';
@@ -49,6 +50,9 @@ export async function findCollectedReports(db: Db, reportIds: readonly string[])
   return found;
 }
 
+/** An arbitrary constant naming the attendance-count lock among the database's advisory locks. */
+const ATTENDANCE_LOCK_KEY = 5_170_705;
+
 export interface CollectedReport {
   reportId: string;
   organiser: string;
@@ -66,6 +70,10 @@ export interface CollectedReport {
  */
 export async function recordAttendanceReport(db: Db, report: CollectedReport): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    // Two collectors (the service's job and a CLI run) may store reports at once. A day's count is
+    // rebuilt from the sessions, so the rebuilds must not interleave: PostgreSQL serialises them with a
+    // transaction-scoped lock; SQLite already allows one writer at a time.
+    if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${ATTENDANCE_LOCK_KEY})`.execute(trx);
     const inserted = await trx
       .insertInto('graph_attendance_reports')
       .values({

@@ -170,6 +170,20 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
     expect((await loadCoverage(t.db, '2026-11-01', '2026-11-30')).get('teams_attendance')?.size).toBe(0);
   });
 
+  it('when two collections run at once over the same meetings, then every session is counted exactly once', async () => {
+    const world = moduleWorld();
+    world.organisers.push({ upn: SECOND_ORGANISER, id: 'aad-second', hasAccessPolicy: true });
+    // The second organiser's sessions fall on the same days as the first's, so both runs rebuild the same student-days.
+    world.meetings.push(meeting('co-taught', SECOND_ORGANISER, [['2026-11-24T13:00:00.000Z', 60], ['2026-11-20T10:00:00.000Z', 60]], () => [studentRecord(amy, 3600), studentRecord(dan, 3600)]));
+    await start(world);
+    const organisers = [ORGANISER, SECOND_ORGANISER];
+
+    const [a, b] = await Promise.all([run(RUN_AT, {}, { organisers }), run(RUN_AT, {}, { organisers: [...organisers].reverse() })]);
+
+    expect(a.reportsCollected + b.reportsCollected).toBe(6);
+    expect(await teamsCounts(t)).toEqual({ ...EXPECTED_COUNTS, [amy.id]: { '2026-11-20': 2, '2026-11-24': 4 }, [dan.id]: { '2026-11-20': 2, '2026-11-24': 1 } });
+  });
+
   it('when lists come in small pages, some empty, and a recurring meeting nears the 50-report limit, then every page is read in batches of at most 20 and the limit is warned about', async () => {
     const sessions: Array<[string, number]> = Array.from({ length: 48 }, (_, i) => [new Date(Date.parse('2026-11-26T08:00:00.000Z') - i * 12 * 3_600_000).toISOString(), 30]);
     const weekly = meeting('drop-in', ORGANISER, sessions, (i) => (i % 2 === 0 ? [studentRecord(amy, 1500), studentRecord(ben, 1500), studentRecord(dan, 1500)] : [studentRecord(cat, 1500)]));
