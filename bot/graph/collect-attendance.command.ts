@@ -18,7 +18,8 @@ import {
 import { BATCH_LIMIT, type GraphFailure, type GraphRequester, type GraphRequestStats } from './graph-requests';
 import { describeGraphFailure, type GraphStep, type OrganiserProblem } from './graph-errors';
 
-/** Graph keeps only the 50 most recent attendance reports of a meeting; warn from this many on. */
+/** Graph keeps only the 50 most recent attendance reports of a meeting; warn from 45 on. */
+const GRAPH_REPORT_LIMIT = 50;
 export const REPORT_LIMIT_WARNING = 45;
 /** Each run re-reads this much before the last checkpoint, for reports Graph publishes late. */
 const CHECKPOINT_OVERLAP_DAYS = 2;
@@ -226,10 +227,14 @@ async function collectOrganiser(
         if (list.failure.status === 404) continue;
         throw fail(list.failure, 'reports');
       }
-      if (list.items.length >= REPORT_LIMIT_WARNING) {
+      const name = `"${meeting.subject || meeting.id}" of ${organiser}`;
+      const oldest = list.items.reduce<string | undefined>((min, r) => (r.meetingStartDateTime && (!min || r.meetingStartDateTime < min) ? r.meetingStartDateTime : min), undefined);
+      if (list.items.length >= GRAPH_REPORT_LIMIT && oldest && Date.parse(oldest) > Date.parse(run.windowStart)) {
         run.totals.warnings.push(
-          `The meeting "${meeting.subject || meeting.id}" of ${organiser} has ${list.items.length} attendance reports; Graph keeps only the 50 most recent, so collection must run at least daily to miss none.`,
+          `The meeting ${name} has more sessions than Graph keeps (the 50 most recent): sessions before ${oldest.slice(0, 10)} in this collection window can no longer be read. The organiser's attendance downloads can fill the gap.`,
         );
+      } else if (list.items.length >= REPORT_LIMIT_WARNING) {
+        run.totals.warnings.push(`The meeting ${name} has ${list.items.length} attendance reports; Graph keeps only the 50 most recent, so collection must run at least daily to miss none.`);
       }
       for (const report of list.items) if (isInWindow(report, run, settings.timeZone)) candidates.push({ meetingId: meeting.id, report });
     }

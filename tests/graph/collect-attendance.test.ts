@@ -201,6 +201,16 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
     expect(standIn?.stats.paths.some((p) => p.includes('$skiptoken'))).toBe(true);
   });
 
+  it('when a recurring meeting had more sessions in the window than Graph keeps, then the 50 kept are counted and the loss is named', async () => {
+    const sessions: Array<[string, number]> = Array.from({ length: 55 }, (_, i) => [new Date(Date.parse('2026-11-26T18:00:00.000Z') - i * 6 * 3_600_000).toISOString(), 30]);
+    await start(emptyWorld({ organisers: [{ upn: ORGANISER, id: 'aad-leader', hasAccessPolicy: true }], meetings: [meeting('help-desk', ORGANISER, sessions, () => [studentRecord(amy, 1200)])] }));
+
+    const summary = await run();
+
+    expect(summary).toMatchObject({ reportsCollected: 50, attendancesCounted: 50 });
+    expect(summary.warnings).toEqual([expect.stringMatching(/^The meeting "Module meeting help-desk" of leader@example.ac.uk has more sessions than Graph keeps \(the 50 most recent\): sessions before 2026-11-14 /)]);
+  });
+
   it('when a report cannot be read, then the others are kept, the organiser is retried next run, and only the missing report is read then', async () => {
     await start((moduleWorld()), { faults: [{ pathIncludes: 'tutorial-report-2/attendanceRecords', status: 500, times: 1 }] });
 
@@ -239,6 +249,14 @@ describe('Teams attendance collection: sign-in and permissions', () => {
     await expect(collectAttendance(deps)).rejects.toThrow(/Could not sign in to Microsoft Graph as app a1b2c3d4-0000-4000-8000-00000000c11e in tenant 72f988bf-0000-4000-8000-000000000001: .*AADSTS7000215.*Check GRAPH_CLIENT_SECRET/s);
     const imports = await t.db.selectFrom('imports').selectAll().where('source', '=', 'teams_attendance').execute();
     expect(imports.map((i) => i.status)).toEqual(['failed']);
+  });
+
+  it('when Graph cannot be reached, then the run fails saying so instead of reporting every organiser as broken', async () => {
+    standIn = await startGraphStandIn(moduleWorld());
+    const deps = collectDeps(t.db, standIn, { now: RUN_AT, settings: { organisers: [ORGANISER, SECOND_ORGANISER] }, graph: { baseUrl: 'https://127.0.0.1:1' } });
+
+    await expect(collectAttendance(deps)).rejects.toMatchObject({ code: 'graph_unreachable', message: expect.stringContaining('Microsoft Graph could not be reached') });
+    expect(await t.db.selectFrom('graph_organiser_checkpoints').selectAll().execute()).toEqual([]);
   });
 
   it('when the app lacks a permission, then the message names the permission to grant', async () => {
