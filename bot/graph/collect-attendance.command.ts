@@ -159,14 +159,14 @@ export async function collectAttendance(deps: CollectDeps, options: CollectOptio
     await runPool(organisers, ORGANISER_CONCURRENCY, runOne);
   } catch (error) {
     const failure = explainRunFailure(error, settings);
-    await recordRun(deps, { status: 'failed', startedAt, organisers, outcomes, totals, windowStarts, since: options.since, errors: [failure.message] });
+    await recordRun(deps, { status: 'failed', startedAt, organisers, outcomes, totals, windowStarts, options, errors: [failure.message] });
     throw failure;
   }
 
   outcomes.sort((a, b) => organisers.indexOf(a.organiser) - organisers.indexOf(b.organiser));
   const failed = outcomes.filter((o) => o.status === 'failed');
   const errors = failed.map((o) => o.problem?.message ?? `${o.organiser}: failed`);
-  const summary = await recordRun(deps, { status: failed.length === 0 ? 'succeeded' : 'failed', startedAt, organisers, outcomes, totals, windowStarts, since: options.since, errors });
+  const summary = await recordRun(deps, { status: failed.length === 0 ? 'succeeded' : 'failed', startedAt, organisers, outcomes, totals, windowStarts, options, errors });
   deps.logger.info(
     { importId: summary.importId, status: summary.status, organisers: organisers.length, failed: failed.length, reports: summary.reportsCollected, counted: summary.attendancesCounted, unknown: summary.unknown.count, requests: summary.requests.httpRequests },
     'teams attendance collected',
@@ -361,7 +361,7 @@ function explainRunFailure(error: unknown, settings: CollectSettings): Error {
 
 async function recordRun(
   deps: CollectDeps,
-  run: { status: 'succeeded' | 'failed'; startedAt: Date; organisers: string[]; outcomes: OrganiserOutcome[]; totals: RunTotals; windowStarts: string[]; since?: IsoDay; errors: string[] },
+  run: { status: 'succeeded' | 'failed'; startedAt: Date; organisers: string[]; outcomes: OrganiserOutcome[]; totals: RunTotals; windowStarts: string[]; options: CollectOptions; errors: string[] },
 ): Promise<CollectSummary> {
   const { totals, outcomes } = run;
   const tz = deps.settings.timeZone;
@@ -369,7 +369,7 @@ async function recordRun(
   const earliest = run.windowStarts.length > 0 ? run.windowStarts.reduce((a, b) => (a < b ? a : b)) : run.startedAt.toISOString();
   // Sessions today may still be going on, so a run covers days up to yesterday.
   const end = addDays(today, -1);
-  const startDay = run.since ?? todayIn(tz, new Date(earliest));
+  const startDay = run.options.since ?? todayIn(tz, new Date(earliest));
   const period = { start: startDay <= end ? startDay : end, end };
   const unknownNote =
     totals.unknownCount > 0
@@ -398,8 +398,9 @@ async function recordRun(
     source: 'teams_attendance',
     fileName: `Microsoft Graph: ${run.organisers.length === 1 ? run.organisers[0] : `${run.organisers.length} organisers`}`,
     fileHash: null,
-    periodStart: period.start,
-    periodEnd: period.end,
+    // One organiser read on request says nothing about the others' meetings: such a run claims no coverage.
+    periodStart: run.options.organiser ? null : period.start,
+    periodEnd: run.options.organiser ? null : period.end,
     rowsRead: totals.recordsRead,
     rowsCounted: totals.attendancesCounted,
     rowsIgnored: skipped,

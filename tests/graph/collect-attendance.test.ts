@@ -132,6 +132,16 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
     expect(standIn?.stats.paths.some((p) => p.includes('attendanceRecords'))).toBe(false);
   });
 
+  it('when one organiser is collected on request, then their sessions count but the run claims no coverage for the source', async () => {
+    await start(moduleWorld());
+
+    const summary = await run(RUN_AT, { organiser: ORGANISER, since: '2026-11-01' });
+
+    expect(summary.status).toBe('succeeded');
+    expect(await teamsCounts(t)).toEqual(EXPECTED_COUNTS);
+    expect((await loadCoverage(t.db, '2026-11-01', '2026-11-30')).get('teams_attendance')?.size).toBe(0);
+  });
+
   it('when Graph throttles whole requests, batch envelopes and single requests inside a batch, then the run retries them and counts the same', async () => {
     await start((moduleWorld()), {
       faults: [
