@@ -9,6 +9,14 @@ const bool = (fallback: boolean) =>
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(min).max(max).default(fallback);
 
+// Graph's SDK attaches the access token only to https hosts, so an http URL would silently send no token.
+const httpsUrl = (fallback: string) =>
+  z
+    .url({ message: 'expected an absolute https URL' })
+    .refine((v) => v.startsWith('https://'), 'expected an https URL: Graph tokens are only sent over https')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .default(fallback);
+
 /**
  * Every setting the service reads, each documented in the README's configuration table.
  * Keys are the environment variable names.
@@ -35,6 +43,16 @@ const EnvSchema = z.object({
   NOTIFY_EVERY_SECONDS: int(30, 1, 3_600),
   JOBS_ENABLED: bool(true),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+  GRAPH_TENANT_ID: z.string().optional(),
+  GRAPH_CLIENT_ID: z.string().optional(),
+  GRAPH_CLIENT_SECRET: z.string().optional(),
+  GRAPH_CLIENT_CERTIFICATE_PATH: z.string().optional(),
+  GRAPH_BASE_URL: httpsUrl('https://graph.microsoft.com'),
+  GRAPH_AUTHORITY_HOST: httpsUrl('https://login.microsoftonline.com'),
+  GRAPH_ORGANISERS: z.string().default(''),
+  GRAPH_MIN_MINUTES: int(10, 0, 600),
+  GRAPH_LOOKBACK_DAYS: int(28, 1, 365),
+  GRAPH_COLLECT_EVERY_HOURS: int(24, 1, 168),
 });
 
 export type Config = Readonly<{
@@ -49,6 +67,21 @@ export type Config = Readonly<{
   bot: { appId: string; appPassword: string; appType: string; tenantId: string };
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
   shutdownTimeoutMs: number;
+  /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
+  graph: GraphConfig | null;
+}>;
+
+export type GraphConfig = Readonly<{
+  tenantId: string;
+  clientId: string;
+  credential: { kind: 'secret'; secret: string } | { kind: 'certificate'; path: string };
+  baseUrl: string;
+  authorityHost: string;
+  /** UPNs or Entra object ids of the organisers whose meetings are read; empty = every staff member in the roster. */
+  organisers: readonly string[];
+  minMinutes: number;
+  lookbackDays: number;
+  collectEveryHours: number;
 }>;
 
 export class ConfigError extends Error {
@@ -79,6 +112,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // Azure stopped creating multi-tenant bots in 2025; a single-tenant bot must name its tenant.
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD) problems.push(`MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_ID is set (type ${e.MICROSOFT_APP_TYPE})`);
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID) problems.push(`MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE=${e.MICROSOFT_APP_TYPE}`);
+  const graph = parseGraph(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -98,6 +132,30 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     bot: Object.freeze({ appId: e.MICROSOFT_APP_ID, appPassword: e.MICROSOFT_APP_PASSWORD, appType: e.MICROSOFT_APP_TYPE, tenantId: e.MICROSOFT_APP_TENANT_ID }),
     jobs: Object.freeze({ enabled: e.JOBS_ENABLED, evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES, notifyEverySeconds: e.NOTIFY_EVERY_SECONDS }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    graph,
+  });
+}
+
+/** Graph is all-or-nothing: no GRAPH_* identity setting means off; a partial set is a mistake worth naming. */
+function parseGraph(e: z.infer<typeof EnvSchema>, problems: string[]): GraphConfig | null {
+  const given = [e.GRAPH_TENANT_ID, e.GRAPH_CLIENT_ID, e.GRAPH_CLIENT_SECRET, e.GRAPH_CLIENT_CERTIFICATE_PATH].some((v) => v !== undefined);
+  if (!given) return null;
+  const before = problems.length;
+  if (!e.GRAPH_TENANT_ID) problems.push('GRAPH_TENANT_ID: required to collect Teams attendance (the directory (tenant) id)');
+  if (!e.GRAPH_CLIENT_ID) problems.push('GRAPH_CLIENT_ID: required to collect Teams attendance (the app registration\'s client id)');
+  if (!e.GRAPH_CLIENT_SECRET && !e.GRAPH_CLIENT_CERTIFICATE_PATH) problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH: one is required to sign in to Microsoft Graph');
+  if (e.GRAPH_CLIENT_SECRET && e.GRAPH_CLIENT_CERTIFICATE_PATH) problems.push('GRAPH_CLIENT_SECRET and GRAPH_CLIENT_CERTIFICATE_PATH: set only one of them');
+  if (problems.length > before) return null;
+  return Object.freeze({
+    tenantId: e.GRAPH_TENANT_ID ?? '',
+    clientId: e.GRAPH_CLIENT_ID ?? '',
+    credential: e.GRAPH_CLIENT_CERTIFICATE_PATH ? { kind: 'certificate' as const, path: e.GRAPH_CLIENT_CERTIFICATE_PATH } : { kind: 'secret' as const, secret: e.GRAPH_CLIENT_SECRET ?? '' },
+    baseUrl: e.GRAPH_BASE_URL,
+    authorityHost: e.GRAPH_AUTHORITY_HOST,
+    organisers: Object.freeze(e.GRAPH_ORGANISERS.split(/[\s,;]+/).filter((o) => o !== '')),
+    minMinutes: e.GRAPH_MIN_MINUTES,
+    lookbackDays: e.GRAPH_LOOKBACK_DAYS,
+    collectEveryHours: e.GRAPH_COLLECT_EVERY_HOURS,
   });
 }
 
