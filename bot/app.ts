@@ -15,6 +15,7 @@ import { deliverDue } from './teams/deliver.command';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
 import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
+import { createCollectAttendanceJob } from './jobs/collect-attendance.job';
 import { handleError } from './errors';
 import { todayIn } from './clock';
 
@@ -52,6 +53,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     { name: 'evaluate', everyMs: config.jobs.evaluateEveryMinutes * 60_000, runAtStart: false, run: () => evaluateAll(evaluateDeps, todayIn(config.timeZone, now())) },
     { name: 'notify', everyMs: config.jobs.notifyEverySeconds * 1000, runAtStart: true, run: () => deliverDue(deliverDeps) },
   ];
+  const collectJob = createCollectAttendanceJob(config, { db, logger, now });
+  if (collectJob) jobs.push(collectJob);
   const scheduler = createScheduler(jobs, logger);
 
   const bot = new EngagementBot({

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
 import { childEnvironment, ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { AppError } from './errors';
@@ -11,6 +12,8 @@ import { deliverDue } from './teams/deliver.command';
 import { createAdapter, createCardSender } from './teams/adapter';
 import { IsoDaySchema } from '../shared/domain';
 import { todayIn } from './clock';
+import { createCollector, GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
+import { presentCollectSummary } from './graph/collect-summary.presenter';
 
 type Output = { json: boolean };
 
@@ -34,6 +37,9 @@ function parseDay(value: string): string {
   if (!parsed.success) throw new AppError(400, 'bad_day', `"${value}" is not a day; use YYYY-MM-DD.`);
   return value;
 }
+
+/** The progress bar's first total: the organisers named, or 1 until the roster has been read. */
+const initialTotal = (graph: { organisers: readonly string[] }, organiser?: string): number => (organiser ? 1 : Math.max(1, graph.organisers.length));
 
 const jsonOption = () => new Option('--json', 'print the result as JSON for scripts').default(false);
 
@@ -103,6 +109,34 @@ export function buildCli(): Command {
       const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
       const summary = await withDatabase(config, (db) => deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }));
       print(opts, summary, () => `Sent ${summary.sent}; waiting for a chat ${summary.waitingForChat}; retrying ${summary.retrying}; failed ${summary.failed}.`);
+    });
+
+  program
+    .command('collect')
+    .description('collect Teams meeting attendance from Microsoft Graph into the teams_attendance counts')
+    .option('--since <day>', 'collect sessions from this day on (YYYY-MM-DD) instead of from each organiser\'s last collection', parseDay)
+    .option('--organiser <id>', 'only this organiser (UPN or Entra object id)')
+    .addOption(jsonOption())
+    .action(async (opts: Output & { since?: string; organiser?: string }) => {
+      const config = loadConfig();
+      if (!config.graph) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
+      const graph = config.graph;
+      const logger = createLogger(opts.json ? 'silent' : 'error');
+      const bar = opts.json ? null : new SingleBar({ format: 'Collecting {bar} {value}/{total} organisers | {reports} sessions | {organiser}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+      bar?.start(initialTotal(graph, opts.organiser), 0, { reports: 0, organiser: '' });
+      try {
+        const summary = await withDatabase(config, (db) =>
+          createCollector(graph, config.timeZone, { db, logger, now: () => new Date() }).collect({ since: opts.since, organiser: opts.organiser }, (p) => {
+            bar?.setTotal(p.organisersTotal);
+            bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
+          }),
+        );
+        bar?.stop();
+        print(opts, summary, () => presentCollectSummary(summary, graph.minMinutes));
+        if (summary.status === 'failed') process.exitCode = 1;
+      } finally {
+        bar?.stop();
+      }
     });
 
   program

@@ -9,6 +9,14 @@ const bool = (fallback: boolean) =>
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(min).max(max).default(fallback);
 
+// Graph's SDK attaches the access token only to https hosts, so an http URL would silently send no token.
+const httpsUrl = (fallback: string) =>
+  z
+    .url({ message: 'expected an absolute https URL' })
+    .refine((v) => v.startsWith('https://'), 'expected an https URL: Graph tokens are only sent over https')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .default(fallback);
+
 /**
  * Every setting the service reads, each documented in the README's configuration table.
  * Keys are the environment variable names.
@@ -41,6 +49,16 @@ const EnvSchema = z.object({
     .regex(/^[0-9a-fA-F-]{36}(\s*,\s*[0-9a-fA-F-]{36})*$/, 'expected a comma-separated list of tenant ids (GUIDs)')
     .optional(),
   ENTRA_JWKS_URL: z.url({ message: 'expected the absolute URL of a JSON Web Key Set' }).default('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
+  GRAPH_TENANT_ID: z.string().optional(),
+  GRAPH_CLIENT_ID: z.string().optional(),
+  GRAPH_CLIENT_SECRET: z.string().optional(),
+  GRAPH_CLIENT_CERTIFICATE_PATH: z.string().optional(),
+  GRAPH_BASE_URL: httpsUrl('https://graph.microsoft.com'),
+  GRAPH_AUTHORITY_HOST: httpsUrl('https://login.microsoftonline.com'),
+  GRAPH_ORGANISERS: z.string().default(''),
+  GRAPH_MIN_MINUTES: int(10, 0, 600),
+  GRAPH_LOOKBACK_DAYS: int(28, 1, 365),
+  GRAPH_COLLECT_EVERY_HOURS: int(24, 1, 168),
 });
 
 export type Config = Readonly<{
@@ -57,6 +75,21 @@ export type Config = Readonly<{
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
   entra: { clientId: string; allowedTenants: readonly string[]; jwksUrl: string };
+  /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
+  graph: GraphConfig | null;
+}>;
+
+export type GraphConfig = Readonly<{
+  tenantId: string;
+  clientId: string;
+  credential: { kind: 'secret'; secret: string } | { kind: 'certificate'; path: string };
+  baseUrl: string;
+  authorityHost: string;
+  /** UPNs or Entra object ids of the organisers whose meetings are read; empty = every staff member in the roster. */
+  organisers: readonly string[];
+  minMinutes: number;
+  lookbackDays: number;
+  collectEveryHours: number;
 }>;
 
 export class ConfigError extends Error {
@@ -87,6 +120,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // Azure stopped creating multi-tenant bots in 2025; a single-tenant bot must name its tenant.
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD) problems.push(`MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_ID is set (type ${e.MICROSOFT_APP_TYPE})`);
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID) problems.push(`MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE=${e.MICROSOFT_APP_TYPE}`);
+  const graph = parseGraph(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -117,6 +151,30 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       ),
       jwksUrl: e.ENTRA_JWKS_URL,
     }),
+    graph,
+  });
+}
+
+/** Graph is all-or-nothing: no GRAPH_* identity setting means off; a partial set is a mistake worth naming. */
+function parseGraph(e: z.infer<typeof EnvSchema>, problems: string[]): GraphConfig | null {
+  const given = [e.GRAPH_TENANT_ID, e.GRAPH_CLIENT_ID, e.GRAPH_CLIENT_SECRET, e.GRAPH_CLIENT_CERTIFICATE_PATH].some((v) => v !== undefined);
+  if (!given) return null;
+  const before = problems.length;
+  if (!e.GRAPH_TENANT_ID) problems.push('GRAPH_TENANT_ID: required to collect Teams attendance (the directory (tenant) id)');
+  if (!e.GRAPH_CLIENT_ID) problems.push('GRAPH_CLIENT_ID: required to collect Teams attendance (the app registration\'s client id)');
+  if (!e.GRAPH_CLIENT_SECRET && !e.GRAPH_CLIENT_CERTIFICATE_PATH) problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH: one is required to sign in to Microsoft Graph');
+  if (e.GRAPH_CLIENT_SECRET && e.GRAPH_CLIENT_CERTIFICATE_PATH) problems.push('GRAPH_CLIENT_SECRET and GRAPH_CLIENT_CERTIFICATE_PATH: set only one of them');
+  if (problems.length > before) return null;
+  return Object.freeze({
+    tenantId: e.GRAPH_TENANT_ID ?? '',
+    clientId: e.GRAPH_CLIENT_ID ?? '',
+    credential: e.GRAPH_CLIENT_CERTIFICATE_PATH ? { kind: 'certificate' as const, path: e.GRAPH_CLIENT_CERTIFICATE_PATH } : { kind: 'secret' as const, secret: e.GRAPH_CLIENT_SECRET ?? '' },
+    baseUrl: e.GRAPH_BASE_URL,
+    authorityHost: e.GRAPH_AUTHORITY_HOST,
+    organisers: Object.freeze(e.GRAPH_ORGANISERS.split(/[\s,;]+/).filter((o) => o !== '')),
+    minMinutes: e.GRAPH_MIN_MINUTES,
+    lookbackDays: e.GRAPH_LOOKBACK_DAYS,
+    collectEveryHours: e.GRAPH_COLLECT_EVERY_HOURS,
   });
 }
 

@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
 import * as core from './migrations/0001-core';
+import * as graphCollection from './migrations/0004-graph-collection';
 import * as tab from './migrations/0006-tab';
 
 export type Db = Kysely<Database>;
@@ -15,7 +16,7 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0006-tab': tab };
+const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0004-graph-collection': graphCollection, '0006-tab': tab };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -79,6 +79,9 @@ export interface Database {
     sent_at: string | null;
   };
   audit_log: { id: string; at: string; actor_id: string | null; action: string; subject_kind: string; subject_id: string | null; detail: string };
+  graph_organiser_checkpoints: { organiser: string; collected_until: string | null; last_run_at: string; last_status: string; last_error: string | null };
+  graph_attendance_reports: { report_id: string; organiser: string; meeting_id: string; session_start: string; day: string; students_counted: number; collected_at: string };
+  teams_attendance_sessions: { report_id: string; student_id: string; day: string };
 }
 
 export type StudentRow = Selectable<Database['students']>;

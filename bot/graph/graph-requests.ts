@@ -1,0 +1,216 @@
+import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
+import { AppError } from '../errors';
+import { GRAPH_VERSION } from './graph-client';
+
+/** Graph's limit on the requests in one JSON $batch. */
+export const BATCH_LIMIT = 20;
+const RETRYABLE = new Set([429, 503, 504]);
+/** A list longer than this many pages is treated as a broken next link rather than followed forever. */
+const MAX_PAGES = 10_000;
+
+export interface GraphFailure {
+  status: number;
+  code: string;
+  message: string;
+  url: string;
+}
+
+export type GraphResult<T> = { ok: true; body: T } | { ok: false; failure: GraphFailure };
+export type GraphListResult<T> = { ok: true; items: T[] } | { ok: false; failure: GraphFailure };
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included. */
+  maxAttempts: number;
+  /** Backoff base when Graph gives no Retry-After: base, 2 x base, 4 x base... */
+  baseDelayMs: number;
+  /** No single wait is longer than this (the SDK's own cap is 180 s). */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 2_000, maxDelayMs: 180_000 };
+
+export interface GraphRequestStats {
+  /** HTTP requests sent to Graph, retries and $batch envelopes included. */
+  httpRequests: number;
+  /** Requests that travelled inside a $batch. */
+  batchedRequests: number;
+  /** Responses (whole or inside a batch) that asked us to slow down: 429, 503 or 504. */
+  throttled: number;
+}
+
+/**
+ * How long to wait before retrying: Graph's Retry-After (seconds or an HTTP date) when given,
+ * otherwise exponential backoff; plus up to 20% (at least 100 ms) of jitter so that clients told the
+ * same Retry-After do not all come back in the same instant.
+ */
+export function retryDelayMs(retryAfter: string | null | undefined, attempt: number, policy: RetryPolicy, now: number, random: () => number = Math.random): number {
+  let base = policy.baseDelayMs * 2 ** Math.max(0, attempt - 1);
+  if (retryAfter != null && retryAfter.trim() !== '') {
+    const seconds = Number(retryAfter);
+    const date = Date.parse(retryAfter);
+    if (Number.isFinite(seconds)) base = Math.max(0, seconds * 1000);
+    else if (Number.isFinite(date)) base = Math.max(0, date - now);
+  }
+  return Math.min(base + random() * Math.max(100, base * 0.2), policy.maxDelayMs);
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function headerValue(headers: unknown, name: string): string | null {
+  if (!headers) return null;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
+  const entry = Object.entries(headers as Record<string, string>).find(([k]) => k.toLowerCase() === name.toLowerCase());
+  return entry ? String(entry[1]) : null;
+}
+
+interface Pending {
+  index: number;
+  url: string;
+  attempt: number;
+}
+
+interface BatchItemResponse {
+  id: string;
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * Reads from Graph the way the collector needs: single GETs, many GETs as JSON $batch of 20, and
+ * whole lists by following every @odata.nextLink. Throttling (429/503/504) is retried here, also for
+ * single items inside a batch, which the SDK never retries. Per-request failures come back as values
+ * so one bad meeting or organiser does not stop the others; failures that concern the whole run
+ * (sign-in refused, Graph unreachable) are thrown.
+ */
+export class GraphRequester {
+  readonly stats: GraphRequestStats = { httpRequests: 0, batchedRequests: 0, throttled: 0 };
+  private readonly versionRoot: string;
+
+  constructor(
+    private readonly client: Client,
+    baseUrl: string,
+    private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    private readonly sleep: (ms: number) => Promise<void> = sleepFor,
+  ) {
+    this.versionRoot = `${baseUrl.replace(/\/+$/, '')}/${GRAPH_VERSION}`;
+  }
+
+  /** One GET (a path under the version root, or an absolute next link), retried while throttled. */
+  async get<T>(url: string): Promise<GraphResult<T>> {
+    for (let attempt = 1; ; attempt++) {
+      this.stats.httpRequests++;
+      try {
+        return { ok: true, body: (await this.client.api(url).get()) as T };
+      } catch (error) {
+        const failure = this.toFailure(error, url);
+        if (RETRYABLE.has(failure.status)) this.stats.throttled++;
+        if (!RETRYABLE.has(failure.status) || attempt >= this.policy.maxAttempts) return { ok: false, failure };
+        await this.sleep(retryDelayMs(headerValue((error as GraphError).headers, 'retry-after'), attempt, this.policy, Date.now()));
+      }
+    }
+  }
+
+  /** Many GETs, 20 to a $batch; results come back in the order of `urls`. */
+  async getMany<T>(urls: readonly string[]): Promise<Array<GraphResult<T>>> {
+    const results: Array<GraphResult<T> | undefined> = new Array(urls.length);
+    let pending: Pending[] = [];
+    for (const [index, url] of urls.entries()) {
+      const relative = this.relativeUrl(url);
+      // A next link on another host cannot travel in our $batch: fetch it on its own.
+      if (relative === null) results[index] = await this.get<T>(url);
+      else pending.push({ index, url: relative, attempt: 1 });
+    }
+    while (pending.length > 0) {
+      const again: Array<Pending & { retryAfter: string | null }> = [];
+      for (let i = 0; i < pending.length; i += BATCH_LIMIT) {
+        const group = pending.slice(i, i + BATCH_LIMIT);
+        if (group.length === 1 && group[0]) {
+          results[group[0].index] = await this.get<T>(group[0].url);
+          continue;
+        }
+        for (const item of await this.sendBatch(group)) {
+          if (item.retry) again.push({ ...item.pending, attempt: item.pending.attempt + 1, retryAfter: item.retryAfter });
+          else results[item.pending.index] = item.result as GraphResult<T>;
+        }
+      }
+      if (again.length > 0) {
+        const now = Date.now();
+        await this.sleep(Math.max(...again.map((p) => retryDelayMs(p.retryAfter, p.attempt - 1, this.policy, now))));
+      }
+      pending = again.map(({ retryAfter: _retryAfter, ...p }) => p);
+    }
+    return results.map((r, i) => r ?? { ok: false, failure: { status: 0, code: 'no_response', message: 'Graph gave no response for this request.', url: urls[i] ?? '' } });
+  }
+
+  /** Whole lists: the first page of each, then every @odata.nextLink, batched across the lists. */
+  async getAllPages<T>(urls: readonly string[]): Promise<Array<GraphListResult<T>>> {
+    const out: Array<GraphListResult<T>> = urls.map(() => ({ ok: true, items: [] }));
+    let cursor = urls.map((url, index) => ({ index, url, pages: 0 }));
+    while (cursor.length > 0) {
+      const pages = await this.getMany<{ value?: T[]; '@odata.nextLink'?: string }>(cursor.map((c) => c.url));
+      const next: typeof cursor = [];
+      for (const [k, page] of pages.entries()) {
+        const c = cursor[k];
+        const list = c && out[c.index];
+        if (!c || !list || !list.ok) continue;
+        if (!page.ok) {
+          out[c.index] = { ok: false, failure: page.failure };
+          continue;
+        }
+        list.items.push(...(page.body.value ?? []));
+        const link = page.body['@odata.nextLink'];
+        if (link && c.pages + 1 >= MAX_PAGES) out[c.index] = { ok: false, failure: { status: 0, code: 'too_many_pages', message: `Stopped after ${MAX_PAGES} pages: the next links never end.`, url: urls[c.index] ?? '' } };
+        else if (link) next.push({ index: c.index, url: link, pages: c.pages + 1 });
+      }
+      cursor = next;
+    }
+    return out;
+  }
+
+  private async sendBatch(group: Pending[]): Promise<Array<{ pending: Pending; retry: boolean; retryAfter: string | null; result?: GraphResult<unknown> }>> {
+    const body = { requests: group.map((p, k) => ({ id: String(k + 1), method: 'GET', url: p.url })) };
+    this.stats.batchedRequests += group.length;
+    const envelope = await this.post<{ responses?: BatchItemResponse[] }>('/$batch', body);
+    if (!envelope.ok) return group.map((pending) => ({ pending, retry: false, retryAfter: null, result: { ok: false, failure: { ...envelope.failure, url: pending.url } } }));
+    const byId = new Map((envelope.body.responses ?? []).map((r) => [String(r.id), r]));
+    return group.map((pending, k) => {
+      const response = byId.get(String(k + 1));
+      if (!response) return { pending, retry: false, retryAfter: null, result: { ok: false, failure: { status: 0, code: 'no_response', message: 'The $batch response left this request out.', url: pending.url } } };
+      if (response.status >= 200 && response.status < 300) return { pending, retry: false, retryAfter: null, result: { ok: true, body: response.body } };
+      if (RETRYABLE.has(response.status)) this.stats.throttled++;
+      const retryAfter = headerValue(response.headers, 'retry-after');
+      if (RETRYABLE.has(response.status) && pending.attempt < this.policy.maxAttempts) return { pending, retry: true, retryAfter };
+      const error = (response.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      return { pending, retry: false, retryAfter, result: { ok: false, failure: { status: response.status, code: error?.code ?? '', message: error?.message ?? `HTTP ${response.status}`, url: pending.url } } };
+    });
+  }
+
+  private async post<T>(url: string, body: unknown): Promise<GraphResult<T>> {
+    for (let attempt = 1; ; attempt++) {
+      this.stats.httpRequests++;
+      try {
+        return { ok: true, body: (await this.client.api(url).post(body)) as T };
+      } catch (error) {
+        const failure = this.toFailure(error, url);
+        if (RETRYABLE.has(failure.status)) this.stats.throttled++;
+        if (!RETRYABLE.has(failure.status) || attempt >= this.policy.maxAttempts) return { ok: false, failure };
+        await this.sleep(retryDelayMs(headerValue((error as GraphError).headers, 'retry-after'), attempt, this.policy, Date.now()));
+      }
+    }
+  }
+
+  /** A path relative to the version root, as $batch wants it; null for a URL on another host. */
+  private relativeUrl(url: string): string | null {
+    if (url.startsWith('/')) return url;
+    return url.startsWith(`${this.versionRoot}/`) ? url.slice(this.versionRoot.length) : null;
+  }
+
+  private toFailure(error: unknown, url: string): GraphFailure {
+    if (error instanceof GraphError && error.statusCode > 0) return { status: error.statusCode, code: error.code ?? '', message: error.message, url };
+    const name = error instanceof GraphError ? (error.code ?? '') : error instanceof Error ? error.name : '';
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Authentication|Credential/i.test(name)) throw new AppError(502, 'graph_sign_in_failed', message, { cause: name });
+    throw new AppError(502, 'graph_unreachable', `Microsoft Graph could not be reached: ${message}`, { cause: name });
+  }
+}
