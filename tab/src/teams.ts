@@ -27,7 +27,13 @@ export function onTeamsThemeChange(handler: (theme: ThemeName) => void): void {
 
 /** A Teams SSO token for the tab API; teams-js caches it and renews it before it expires. */
 export async function teamsAuthorization(): Promise<string> {
-  return `Bearer ${await authentication.getAuthToken()}`;
+  try {
+    return `Bearer ${await authentication.getAuthToken()}`;
+  } catch (error) {
+    // Teams rejects with a bare reason (e.g. consent not yet given); say what a member of staff can do.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Teams could not sign you in to Engagement Monitor (${reason}). Please reload the tab; if this keeps happening, ask your administrator to grant the app consent.`);
+  }
 }
 
 /** Outside Teams (local mode), follow the browser's dark mode and forced-colours (high contrast) settings. */
