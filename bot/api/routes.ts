@@ -143,7 +143,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
 
   server.get(
     '/api/settings',
-    route(deps, async (req): Promise<Settings> => describeSettings(deps.db, await resolveViewer(req, deps))),
+    route(deps, async (req): Promise<Settings> => describeSettings(deps.db, await resolveViewer(req, deps), deps.now().toISOString())),
   );
 
   server.get(

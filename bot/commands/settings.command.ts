@@ -19,9 +19,11 @@ function assertAdministrator(viewer: Staff): void {
   if (!viewer.roles.includes('department_admin')) throw forbidden('Settings are for department administrators.');
 }
 
-export async function describeSettings(db: Db, viewer: Staff): Promise<Settings> {
+/** Rules in force, term dates and exemptions; exemptions name students, so each view is audited. */
+export async function describeSettings(db: Db, viewer: Staff, now: string): Promise<Settings> {
   assertAdministrator(viewer);
   const [terms, exemptions, students] = await Promise.all([listTerms(db), listDepartmentExemptions(db, viewer.departmentId), listStudents(db, viewer.departmentId)]);
+  await writeAudit(db, { actorId: viewer.id, action: 'viewed_exemptions', subjectKind: 'department', subjectId: viewer.departmentId, detail: { students: exemptions.length } }, now);
   const names = new Map(students.map((s) => [s.id, studentName(s)]));
   return {
     rules: { ...DEFAULT_RULES_CONFIG },
@@ -68,5 +70,5 @@ export async function addExemption(db: Db, viewer: Staff, exemption: NewExemptio
     await insertExemptions(trx, [{ studentId: student.id, reason: exemption.reason, from: exemption.from, until: exemption.until ?? null, setBy: viewer.id }], now);
     await writeAudit(trx, { actorId: viewer.id, action: 'added_exemption', subjectKind: 'student', subjectId: student.id, detail: { from: exemption.from, until: exemption.until ?? null } }, now);
   });
-  return describeSettings(db, viewer);
+  return describeSettings(db, viewer, now);
 }

@@ -240,7 +240,12 @@ describe('the tab API views, signed in locally', () => {
     const settings = SettingsSchema.parse(await res.json());
     expect(settings.exemptions).toEqual(expect.arrayContaining([expect.objectContaining({ studentId: physics[2]!.id, reason: 'Placement week', from: '2026-11-30', until: '2026-12-04' })]));
     expect(settings.terms.map((t) => t.name)).toEqual(['Autumn 2026']);
-    expect(await listAudit(server.app.db, 10)).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'added_exemption', actorId: admin.id, subjectId: physics[2]!.id })]));
+    expect(await listAudit(server.app.db, 10)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'added_exemption', actorId: admin.id, subjectId: physics[2]!.id }),
+        expect.objectContaining({ action: 'viewed_exemptions', actorId: admin.id }),
+      ]),
+    );
 
     expect((await post('/api/settings/exemptions', { studentId: 'S-elsewhere', reason: 'Whatever', from: '2026-11-30' }, asAdmin)).status).toBe(404);
     const backwards = await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Backwards', from: '2026-12-04', until: '2026-11-30' }, asAdmin);
