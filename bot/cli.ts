@@ -11,6 +11,7 @@ import { deliverDue } from './teams/deliver.command';
 import { createAdapter, createCardSender } from './teams/adapter';
 import { IsoDaySchema } from '../shared/domain';
 import { todayIn } from './clock';
+import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
 
 type Output = { json: boolean };
 
@@ -103,6 +104,24 @@ export function buildCli(): Command {
       const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
       const summary = await withDatabase(config, (db) => deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }));
       print(opts, summary, () => `Sent ${summary.sent}; waiting for a chat ${summary.waitingForChat}; retrying ${summary.retrying}; failed ${summary.failed}.`);
+    });
+
+  program
+    .command('import')
+    .description(`import activity or identity exports; <source> is one of: ${IMPORT_SOURCES.join(', ')}`)
+    .argument('<source>', 'which system the files come from')
+    .argument('<file...>', 'one or more export files, imported one after another')
+    .option('--timezone <zone>', "the zone the export's times are in (IANA name, e.g. Europe/London); defaults to the source's setting")
+    .option('--locale <locale>', 'date order of a Teams download: en-GB (day first) or en-US (month first); defaults to TEAMS_LOCALE')
+    .option('--from <day>', 'first day the export covers (YYYY-MM-DD); required for Panopto "Sessions Views by Users"', parseDay)
+    .option('--to <day>', 'last day the export covers (YYYY-MM-DD)', parseDay)
+    .option('--department <id>', 'the department a Samis roster belongs to')
+    .option('--dry-run', 'read, check and count, but store nothing', false)
+    .addOption(jsonOption())
+    .action(async (source: string, files: string[], opts: Parameters<typeof runImportCommand>[2]) => {
+      const config = loadConfig();
+      const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => console.log(text) }, source, opts, files));
+      if (!ok) process.exitCode = 1;
     });
 
   program

@@ -180,14 +180,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     );
   }
 
-  if (summary.errors.length === 0 && period && summary.fileHash && format) {
-    const earlier = await findImportByHash(deps.db, summary.fileHash, format);
-    if (earlier) {
-      summary.status = 'already_imported';
-      summary.warnings.push(`This file was already imported (as "${earlier.fileName}" at ${earlier.finishedAt ?? 'an earlier time'}); nothing was changed.`);
-      return summary;
-    }
-  }
+  const earlier = summary.errors.length === 0 && summary.fileHash && format ? await findImportByHash(deps.db, summary.fileHash, format) : undefined;
 
   const resolveStarted = performance.now();
   const resolved = summary.errors.length === 0 && period ? await resolveCounts(deps.db, parsed, period) : null;
@@ -201,6 +194,14 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     if (resolved.outsidePeriod > 0) summary.warnings.push(`${resolved.outsidePeriod} occurrence(s) fell outside the period given and were left out.`);
     if (resolved.unresolved.length > 0) summary.warnings.push(`${resolved.unresolved.length} key(s) are not in the identity map; their rows were not counted. Import the roster or identity export, then this file again.`);
   }
+
+  // The same bytes again change nothing, unless identities added since then let more rows count.
+  if (earlier && resolved && resolved.rowsUnresolved >= earlier.rowsUnresolved) {
+    summary.status = 'already_imported';
+    summary.warnings.push(`This file was already imported (as "${earlier.fileName}" at ${earlier.finishedAt ?? 'an earlier time'}); nothing was changed.`);
+    return summary;
+  }
+  if (earlier) summary.warnings.push(`This file was imported before; it is imported again because ${earlier.rowsUnresolved - summary.rowsUnresolved} more row(s) now match a student.`);
 
   if (options.dryRun) {
     summary.status = summary.errors.length === 0 ? 'dry_run' : 'failed';

@@ -55,16 +55,17 @@ export async function insertImportRun(db: Db, r: ImportRun): Promise<void> {
 }
 
 /** The earlier successful import of exactly these bytes, if any. */
-export async function findImportByHash(db: Db, fileHash: string, format: string): Promise<{ id: string; finishedAt: string | null; fileName: string } | undefined> {
+export async function findImportByHash(db: Db, fileHash: string, format: string): Promise<{ id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number } | undefined> {
   const row = await db
     .selectFrom('imports')
-    .select(['id', 'finished_at', 'file_name'])
+    .select(['id', 'finished_at', 'file_name', 'rows_unresolved'])
     .where('file_hash', '=', fileHash)
     .where('format', '=', format)
     .where('status', '=', 'succeeded')
-    .orderBy('started_at')
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
     .executeTakeFirst();
-  return row && { id: row.id, finishedAt: row.finished_at, fileName: row.file_name };
+  return row && { id: row.id, finishedAt: row.finished_at, fileName: row.file_name, rowsUnresolved: row.rows_unresolved };
 }
 
 /** Resolves many keys of one identity system at once; keys with no student are simply absent. */

@@ -6,6 +6,7 @@ import { upsertCounts, loadDepartmentCounts } from '../../bot/store/activity.rep
 import { loadCoverage } from '../../bot/store/import.repository';
 import { importExport, type ImportOptions } from '../../bot/ingest/import.command';
 import type { Db } from '../../bot/store/database';
+import { insertIdentities } from '../../bot/store/student.repository';
 import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople } from './support';
 
 const NOW = new Date('2026-11-28T10:00:00Z');
@@ -70,6 +71,17 @@ describe.each(DATABASE_KINDS)('importing exports on %s', (kind) => {
 
     expect(again.status).toBe('already_imported');
     expect({ counts: await countsOf(t.db), imports: (await importRows(t.db)).length }).toEqual(before);
+  });
+
+  it('when identities are added after an import, then importing the same file again counts the newly known rows once', async () => {
+    await run(t.db, { source: 'moodle', path: fixture('moodle', 'site-log.csv') });
+    await insertIdentities(t.db, [{ sourceSystem: 'moodle', externalKey: '9999', studentId: OLA.id }]);
+
+    const again = await run(t.db, { source: 'moodle', path: fixture('moodle', 'site-log.csv') });
+
+    expect(again.status).toBe('succeeded');
+    expect(await countsOf(t.db, '2023-10-28', '2023-10-28')).toEqual([`${SIAN.id} 2023-10-28 moodle_submission 1`, `${OLA.id} 2023-10-28 moodle_login 2`]);
+    expect((await run(t.db, { source: 'moodle', path: fixture('moodle', 'site-log.csv') })).status).toBe('already_imported');
   });
 
   it('when a later export overlaps an earlier one, then the overlapping days are replaced, never added, and earlier days stay', async () => {
