@@ -6,10 +6,12 @@ import type { Db } from '../store/database';
 import { AppError } from '../errors';
 import { DATE_LOCALES, isValidTimeZone, type DateLocale } from './dates';
 import { importExport, type ImportSummary } from './import.command';
+import { importMoodleUsers, importSamisRoster } from './identity-imports.command';
 import { presentImportSummary } from './import.presenter';
 import { COUNT_FORMATS, isCountSource } from './parse-export';
 
-export const IMPORT_SOURCES = [...Object.keys(COUNT_FORMATS)];
+/** Activity sources, then the identity and roster files that teach the identity map who is who. */
+export const IMPORT_SOURCES = [...Object.keys(COUNT_FORMATS), 'moodle-users', 'samis-roster'];
 
 export interface ImportCliOptions {
   timezone?: string;
@@ -46,17 +48,23 @@ function createProgress(file: string, enabled: boolean) {
 /** `engagement import`: every file in turn, a summary for each; false when any file was not imported. */
 export async function runImportCommand(deps: { db: Db; config: Config; print: (text: string) => void }, source: string, opts: ImportCliOptions, files: string[]): Promise<boolean> {
   const { locale, period } = checkOptions(source, opts);
-  if (!isCountSource(source)) throw new AppError(400, 'unknown_source', `"${source}" is not a source this tool imports.`);
   const summaries: ImportSummary[] = [];
   for (const file of files) {
     const progress = createProgress(file, !opts.json && process.stderr.isTTY === true);
     try {
-      summaries.push(
-        await importExport(
-          { db: deps.db, ingest: deps.config.ingest, campusTimeZone: deps.config.timeZone, now: () => new Date() },
-          { source, path: file, dryRun: opts.dryRun, timeZone: opts.timezone, locale, period, onProgress: progress.update },
-        ),
-      );
+      const common = { db: deps.db, ingest: deps.config.ingest, now: () => new Date() };
+      if (isCountSource(source)) {
+        summaries.push(
+          await importExport(
+            { ...common, campusTimeZone: deps.config.timeZone },
+            { source, path: file, dryRun: opts.dryRun, timeZone: opts.timezone, locale, period, onProgress: progress.update },
+          ),
+        );
+      } else if (source === 'moodle-users') {
+        summaries.push(await importMoodleUsers(common, { path: file, dryRun: opts.dryRun }));
+      } else {
+        summaries.push(await importSamisRoster(common, { path: file, dryRun: opts.dryRun, departmentId: opts.department }));
+      }
     } finally {
       progress.stop();
     }
