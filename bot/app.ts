@@ -16,6 +16,7 @@ import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
 import { handleError } from './errors';
 import { todayIn } from './clock';
+import { importDropFolder } from './ingest/drop-folder.command';
 
 export interface AppOptions {
   logger?: Logger;
@@ -51,6 +52,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     { name: 'evaluate', everyMs: config.jobs.evaluateEveryMinutes * 60_000, runAtStart: false, run: () => evaluateAll(evaluateDeps, todayIn(config.timeZone, now())) },
     { name: 'notify', everyMs: config.jobs.notifyEverySeconds * 1000, runAtStart: true, run: () => deliverDue(deliverDeps) },
   ];
+  if (config.ingest.dropFolder) {
+    const dropDeps = { db, ingest: config.ingest, campusTimeZone: config.timeZone, logger, now };
+    jobs.push({ name: 'import-watch', everyMs: config.ingest.watchEveryMinutes * 60_000, runAtStart: true, run: () => importDropFolder(dropDeps) });
+  }
   const scheduler = createScheduler(jobs, logger);
 
   const bot = new EngagementBot({
