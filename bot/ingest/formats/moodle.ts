@@ -22,6 +22,7 @@ const LOGSTORE_EVENTS = new Map<string, Source>([
 
 const LOG_HEADER = ['Time', 'User full name', 'Affected user', 'Event context', 'Component', 'Event name', 'Description', 'Origin', 'IP address'];
 const USER_ID_PREFIX = "The user with id '";
+const TIME_OF_DAY = /^, ([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 
 /** Withdraws login coverage from a log with no login at all: a course-level download, whose silence says nothing. */
 function checkLogins(tally: { sources: Set<Source>; warnings: string[]; counts: Map<string, number> }, sawLogin: boolean): void {
@@ -46,6 +47,8 @@ export const moodleLogFormat: ExportFormat = {
     // Logs are sorted by time, so consecutive rows nearly always share a timestamp prefix: remember the last one.
     let lastTime = '';
     let lastDay: IsoDay = '';
+    let lastDatePart = '';
+    const sameZone = settings.sourceTimeZone === settings.campusTimeZone;
     let sawLogin = false;
     return {
       row(fields, line) {
@@ -53,9 +56,17 @@ export const moodleLogFormat: ExportFormat = {
         const time = fields[c.time] as string;
         let day = lastDay;
         if (time !== lastTime) {
-          const wall = parseMoodleTime(time);
-          if (!wall) return tally.reject(line, `Time "${time}" is not a Moodle date such as 4/11/23, 11:18:42`);
-          day = dayOf(wall);
+          // Same zone: the printed date is the campus day, so only a new date needs the full parse.
+          const comma = time.indexOf(',');
+          const datePart = comma > 0 ? time.slice(0, comma) : time;
+          if (sameZone && datePart === lastDatePart && TIME_OF_DAY.test(time.slice(comma))) {
+            day = lastDay;
+          } else {
+            const wall = parseMoodleTime(time);
+            if (!wall) return tally.reject(line, `Time "${time}" is not a Moodle date such as 4/11/23, 11:18:42`);
+            day = dayOf(wall);
+            lastDatePart = datePart;
+          }
           lastTime = time;
           lastDay = day;
         }
@@ -67,7 +78,8 @@ export const moodleLogFormat: ExportFormat = {
         const userId = end > 0 ? description.slice(USER_ID_PREFIX.length, end) : '';
         if (!/^\d+$/.test(userId)) return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
         if (source === 'moodle_login') sawLogin = true;
-        tally.count(identityKey(['moodle', userId]), day, source);
+        // identityKey() of a single candidate, without its allocations: this line runs for every counted row.
+        tally.count(`moodle:${userId}`, day, source);
       },
       finish() {
         checkLogins(tally, sawLogin);

@@ -22,7 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('count', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('import_counts_pk', ['import_id', 'student_id', 'day', 'source'])
     .execute();
-  await db.schema.createIndex('import_counts_student_idx').on('import_counts').columns(['student_id', 'day', 'source']).execute();
+  // No index beyond the key: contributions are looked up by import (the imports of one scope are few), then student and day.
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
