@@ -115,10 +115,11 @@ export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
 /** The UTC instant a wall-clock reading in a zone stands for; in the repeated autumn hour, the earlier one. */
 export function wallToUtcMs(w: WallTime, timeZone: string): number {
   const guess = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  const first = zoneOffsetMinutes(timeZone, guess);
-  const candidate = guess - first * 60_000;
-  const second = zoneOffsetMinutes(timeZone, candidate);
-  return second === first ? candidate : guess - Math.max(first, second) * 60_000;
+  // The offsets a day either side bracket any change; a reading is valid under an offset the zone really had then.
+  const offsets = [...new Set([zoneOffsetMinutes(timeZone, guess - 86_400_000), zoneOffsetMinutes(timeZone, guess + 86_400_000)])];
+  const valid = offsets.map((o) => guess - o * 60_000).filter((t) => offsets.includes(zoneOffsetMinutes(timeZone, t)) && guess - zoneOffsetMinutes(timeZone, t) * 60_000 === t);
+  // In the spring gap no reading is valid: read it with the offset from before the change, as clocks do.
+  return valid.length > 0 ? Math.min(...valid) : guess - (offsets[0] ?? 0) * 60_000;
 }
 
 const QUARTER_HOUR_MS = 900_000;
