@@ -20,11 +20,10 @@ export const panoptoSystemViewsFormat: ExportFormat = {
   produces: ['panopto_view'],
   matches: (header) => hasColumns(header, ['User Name', 'Email', 'Session ID', 'Timestamp']),
   start(header, settings, tally) {
-    const c = findColumns(header, { user: 'User Name', email: 'Email', session: 'Session ID', time: 'Timestamp' });
+    const c = findColumns(header, { user: 'User Name', email: 'Email', time: 'Timestamp' });
     if (!c) throw new Error('unreachable: header matched');
     const dayOf = createDayOfWallTime(settings.sourceTimeZone, settings.campusTimeZone);
-    // One occurrence is one session viewed on a day: a view resumed three times that day counts once.
-    const seen = new Set<string>();
+    // The report has one row per view, so a row is one occurrence; nothing per view is kept, so memory stays flat however long the file.
     return {
       row(fields, line) {
         if (fields.length !== header.length) return tally.reject(line, wrongFieldCount(fields.length, header.length));
@@ -34,9 +33,6 @@ export const panoptoSystemViewsFormat: ExportFormat = {
         tally.seeDay(day);
         const identity = panoptoIdentity(fields[c.user] as string, fields[c.email] as string);
         if (identity === '') return tally.reject(line, 'the row names no user (no User Name and no Email)');
-        const viewKey = `${identity}\u001f${fields[c.session]}\u001f${day}`;
-        if (seen.has(viewKey)) return tally.ignore();
-        seen.add(viewKey);
         tally.count(identity, day, 'panopto_view');
       },
       finish: () => ({ scope: 'site' }),
@@ -44,7 +40,7 @@ export const panoptoSystemViewsFormat: ExportFormat = {
   },
 };
 
-/** "Sessions Views by Users": no timestamps, so the caller gives the period and views land on its last day. */
+/** "Sessions Views by Users": no timestamps, so the caller gives the period and the sessions viewed land on its last day. */
 export const panoptoSessionViewsFormat: ExportFormat = {
   id: 'panopto-session-views',
   label: 'Panopto "Sessions Views by Users" report',
@@ -56,9 +52,8 @@ export const panoptoSessionViewsFormat: ExportFormat = {
     if (!period) {
       throw new FormatError('a Panopto "Sessions Views by Users" report has no timestamps: give the period it covers with --from and --to (YYYY-MM-DD)');
     }
-    const c = findColumns(header, { user: 'UserName', email: 'Email', session: 'Session ID' });
+    const c = findColumns(header, { user: 'UserName', email: 'Email' });
     if (!c) throw new Error('unreachable: header matched');
-    const seen = new Set<string>();
     tally.seeDay(period.start);
     tally.seeDay(period.end);
     return {
@@ -66,9 +61,7 @@ export const panoptoSessionViewsFormat: ExportFormat = {
         if (fields.length !== header.length) return tally.reject(line, wrongFieldCount(fields.length, header.length));
         const identity = panoptoIdentity(fields[c.user] as string, fields[c.email] as string);
         if (identity === '') return tally.reject(line, 'the row names no user (no UserName and no Email)');
-        const viewKey = `${identity}\u001f${fields[c.session]}`;
-        if (seen.has(viewKey)) return tally.ignore();
-        seen.add(viewKey);
+        // One row per person and session: each is one session viewed.
         tally.count(identity, period.end, 'panopto_view');
       },
       finish: () => ({ scope: 'site' }),
