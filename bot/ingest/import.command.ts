@@ -73,8 +73,8 @@ interface ResolvedCounts {
 /** Maps every identity candidate through the identity table, in bulk; an unknown key is listed, never guessed. */
 async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoDay; end: IsoDay }): Promise<ResolvedCounts> {
   const wanted = new Map<IdentitySystem, Set<string>>();
-  const entries = [...parsed.tally.entries()];
-  const identities = new Set(entries.map((e) => e.identity));
+  const identities = new Set<string>();
+  for (const e of parsed.tally.entries()) identities.add(e.identity);
   for (const identity of identities) {
     for (const { system, key } of splitIdentityKey(identity)) {
       let keys = wanted.get(system);
@@ -93,7 +93,7 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
   const merged = new Map<string, { studentId: string; day: IsoDay; source: Source; count: number }>();
   const out: ResolvedCounts = { bySource: new Map(), rowsCounted: 0, rowsUnresolved: 0, unresolved: [], students: new Set(), outsidePeriod: 0 };
   const unresolved = new Set<string>();
-  for (const e of entries) {
+  for (const e of parsed.tally.entries()) {
     if (!parsed.tally.sources.has(e.source)) continue;
     if (e.day < period.start || e.day > period.end) {
       out.outsidePeriod += e.count;
@@ -119,6 +119,8 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
     list.push({ studentId: m.studentId, day: m.day, count: m.count });
   }
   out.unresolved = [...unresolved].sort();
+  // The per-identity tally is no longer needed: let it go before the writes build their batches.
+  parsed.tally.counts.clear();
   return out;
 }
 

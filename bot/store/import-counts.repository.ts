@@ -114,8 +114,8 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
     .where('import_id', '<>', r.importId)
     .where('import_id', 'in', (eb) => eb.selectFrom('imports').select('id').where('source', '=', r.source).where('scope', '=', r.scope))
     .execute();
-  // 4,000 rows x 5 values stays under both databases' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535).
-  for (const batch of chunk(r.counts, 4000)) {
+  // 2,000 rows x 5 values: well under both databases' bound-parameter limits, and small enough to keep memory flat.
+  for (const batch of chunk(r.counts, 2000)) {
     await db
       .insertInto('import_counts')
       .values(batch.map((c) => ({ import_id: r.importId, student_id: c.studentId, day: c.day, source: r.source, count: c.count })))
