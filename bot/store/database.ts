@@ -76,9 +76,17 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     migrationTableSchema = rows[0]?.schema;
   }
   const migrator = new Migrator({ db, provider, migrationTableSchema });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    // Kysely's table check reads the catalogue of every schema; another schema dropped at that moment
+    // makes PostgreSQL report it missing (3F000). That is someone else's DDL, not ours: try again.
+    if ((error as { code?: string }).code === '3F000' && attempt < 5) {
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      continue;
+    }
+    throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
+  }
 }
 
 /** Days are text on both databases; this is the one place that knows how to say "now". */
