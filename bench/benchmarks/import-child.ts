@@ -1,8 +1,9 @@
 /**
  * One measured import in its own process, so its peak RSS is its own: `tsx import-child.ts
- * <read|parse|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
+ * <decode|read|parse|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { parseConfig } from '../../bot/config';
@@ -31,6 +32,19 @@ async function seed(db: Db): Promise<void> {
 
 async function main(): Promise<Record<string, unknown>> {
   const started = performance.now();
+  if (mode === 'decode') {
+    // Bytes only: read, hash and strictly decode, as the reader does before any CSV tokenising.
+    const hash = createHash('sha256');
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let newlines = 0;
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      const text = decoder.decode(chunk, { stream: true });
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines += 1;
+    }
+    hash.digest();
+    return { rows: newlines - 1, ms: performance.now() - started };
+  }
   if (mode === 'read') {
     let rows = 0;
     await readDelimited(file, { delimiter: ',', onRecord: () => ((rows += 1), true) });
