@@ -64,8 +64,9 @@ const HEAD_BYTES = 4096;
 async function readHead(path: string): Promise<{ head: Buffer; size: number }> {
   const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    if (!(await handle.stat()).isFile()) throw new UnreadableFileError('this is not a regular file');
+    const info = await handle.stat();
+    if (!info.isFile()) throw new UnreadableFileError('this is not a regular file');
+    const size = info.size;
     const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
     await handle.read(head, 0, head.length, 0);
     return { head, size };
@@ -95,12 +96,10 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
   let bytes = 0;
   let decodeError: UnreadableFileError | null = null;
   let lastChar = '';
-  let firstText = '';
 
   const decoder = new TextDecoder(sniffed.encoding, { fatal: true });
   const track = (text: string): string => {
     if (text.length > 0) {
-      if (firstText === '') firstText = text.slice(0, HEAD_BYTES);
       lastChar = text[text.length - 1] ?? lastChar;
     }
     return text;
