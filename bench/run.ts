@@ -1,9 +1,10 @@
 import type { Benchmark, Figure } from './types';
 import { startupBenchmark } from './benchmarks/startup.bench';
+import { importBenchmark } from './benchmarks/import.bench';
 import { graphCollectBenchmark } from './benchmarks/graph-collect.bench';
 
 /** Every benchmark, in the order they run; each issue adds its own here. */
-const BENCHMARKS: Benchmark[] = [startupBenchmark, graphCollectBenchmark];
+const BENCHMARKS: Benchmark[] = [startupBenchmark, importBenchmark, graphCollectBenchmark];
 
 function parseArgs(argv: string[]): { json: boolean; only: string | null } {
   const onlyIndex = argv.indexOf('--only');
