@@ -1,10 +1,11 @@
 import type { Benchmark, Figure } from './types';
 import { startupBenchmark } from './benchmarks/startup.bench';
+import { importBenchmark } from './benchmarks/import.bench';
 import { graphCollectBenchmark } from './benchmarks/graph-collect.bench';
 import { tabListBenchmark } from './benchmarks/tab-list.bench';
 
 /** Every benchmark, in the order they run; each issue adds its own here. */
-const BENCHMARKS: Benchmark[] = [startupBenchmark, graphCollectBenchmark, tabListBenchmark];
+const BENCHMARKS: Benchmark[] = [startupBenchmark, importBenchmark, graphCollectBenchmark, tabListBenchmark];
 
 function parseArgs(argv: string[]): { json: boolean; only: string | null } {
   const onlyIndex = argv.indexOf('--only');

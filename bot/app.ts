@@ -18,6 +18,7 @@ import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
 import { createCollectAttendanceJob } from './jobs/collect-attendance.job';
 import { handleError } from './errors';
 import { todayIn } from './clock';
+import { importDropFolder } from './ingest/drop-folder.command';
 
 export interface AppOptions {
   logger?: Logger;
@@ -55,6 +56,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   const collectJob = createCollectAttendanceJob(config, { db, logger, now });
   if (collectJob) jobs.push(collectJob);
+  if (config.ingest.dropFolder) {
+    const dropDeps = { db, ingest: config.ingest, campusTimeZone: config.timeZone, logger, now };
+    jobs.push({ name: 'import-watch', everyMs: config.ingest.watchEveryMinutes * 60_000, runAtStart: true, run: () => importDropFolder(dropDeps) });
+  }
   const scheduler = createScheduler(jobs, logger);
 
   const bot = new EngagementBot({

@@ -14,6 +14,7 @@ import { IsoDaySchema } from '../shared/domain';
 import { todayIn } from './clock';
 import { createCollector, GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
 import { presentCollectSummary } from './graph/collect-summary.presenter';
+import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
 
 type Output = { json: boolean };
 
@@ -137,6 +138,24 @@ export function buildCli(): Command {
       } finally {
         bar?.stop();
       }
+    });
+
+  program
+    .command('import')
+    .description(`import activity or identity exports; <source> is one of: ${IMPORT_SOURCES.join(', ')}`)
+    .argument('<source>', 'which system the files come from')
+    .argument('<file...>', 'one or more export files, imported one after another')
+    .option('--timezone <zone>', "the zone the export's times are in (IANA name, e.g. Europe/London); defaults to the source's setting")
+    .option('--locale <locale>', 'date order of a Teams download: en-GB (day first) or en-US (month first); defaults to TEAMS_LOCALE')
+    .option('--from <day>', 'first day the export covers (YYYY-MM-DD); required for Panopto "Sessions Views by Users"', parseDay)
+    .option('--to <day>', 'last day the export covers (YYYY-MM-DD)', parseDay)
+    .option('--department <id>', 'the department a Samis roster belongs to')
+    .option('--dry-run', 'read, check and count, but store nothing', false)
+    .addOption(jsonOption())
+    .action(async (source: string, files: string[], opts: Parameters<typeof runImportCommand>[2]) => {
+      const config = loadConfig();
+      const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => console.log(text) }, source, opts, files));
+      if (!ok) process.exitCode = 1;
     });
 
   program

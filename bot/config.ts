@@ -1,10 +1,64 @@
 import { z } from 'zod';
+import { STUDENT_STATUSES, type StudentStatus } from '../shared/domain';
 
 const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+/** A JSON object in one variable, e.g. SAMIS_STATUS_MAP='{"EN":"active","SU":"suspended"}'. */
+function jsonObject<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx): z.infer<T> | undefined => {
+      if (text === undefined) return undefined;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object' });
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join(', ') });
+        return z.NEVER;
+      }
+      return parsed.data;
+    });
+}
+
+const SamisLoginColumnsSchema = z.object({ studentCode: z.string().min(1), time: z.string().min(1) }).partial().strict();
+const SamisRosterColumnsSchema = z
+  .object({
+    studentCode: z.string().min(1),
+    familyName: z.string().min(1),
+    givenName: z.string().min(1),
+    email: z.string().min(1),
+    programme: z.string().min(1),
+    tutor: z.string().min(1),
+    status: z.string().min(1),
+    year: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+/** The Samis column names the importers expect unless SAMIS_LOGIN_COLUMNS / SAMIS_ROSTER_COLUMNS say otherwise (SITS field names). */
+export const DEFAULT_SAMIS_LOGIN_COLUMNS = { studentCode: 'STU_CODE', time: 'LOGIN_TIME' } as const;
+export const DEFAULT_SAMIS_ROSTER_COLUMNS = {
+  studentCode: 'STU_CODE',
+  familyName: 'STU_SURN',
+  givenName: 'STU_FNM1',
+  email: 'STU_CAEM',
+  programme: 'SPR_CODE',
+  tutor: 'PRS_CODE',
+  status: 'SCE_STAC',
+  year: 'SCE_BLOK',
+} as const;
+/** Common SITS enrolment status codes; each university states its own in SAMIS_STATUS_MAP, which replaces this. */
+export const DEFAULT_SAMIS_STATUS_MAP: Readonly<Record<string, StudentStatus>> = { C: 'active', EN: 'active', S: 'suspended', SU: 'suspended', P: 'placement', SA: 'study_abroad', W: 'withdrawn', WD: 'withdrawn' };
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(min).max(max).default(fallback);
@@ -59,6 +113,17 @@ const EnvSchema = z.object({
   GRAPH_MIN_MINUTES: int(10, 0, 600),
   GRAPH_LOOKBACK_DAYS: int(28, 1, 365),
   GRAPH_COLLECT_EVERY_HOURS: int(24, 1, 168),
+  IMPORT_MAX_REJECTED_SHARE: z.coerce.number({ message: 'expected a share between 0 and 1, such as 0.02' }).min(0).max(1).default(0.02),
+  MOODLE_TIME_ZONE: z.string().min(1).optional(),
+  PANOPTO_TIME_ZONE: z.string().min(1).default('America/Los_Angeles'),
+  TEAMS_TIME_ZONE: z.string().min(1).optional(),
+  TEAMS_LOCALE: z.enum(['en-GB', 'en-US'], { message: 'expected en-GB (day first) or en-US (month first)' }).optional(),
+  SAMIS_TIME_ZONE: z.string().min(1).optional(),
+  SAMIS_LOGIN_COLUMNS: jsonObject(SamisLoginColumnsSchema),
+  SAMIS_ROSTER_COLUMNS: jsonObject(SamisRosterColumnsSchema),
+  SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
+  IMPORT_DROP_FOLDER: z.string().min(1).optional(),
+  IMPORT_WATCH_EVERY_MINUTES: int(5, 1, 1_440),
 });
 
 export type Config = Readonly<{
@@ -75,6 +140,7 @@ export type Config = Readonly<{
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
   entra: { clientId: string; allowedTenants: readonly string[]; jwksUrl: string };
+  ingest: IngestConfig;
   /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
   graph: GraphConfig | null;
 }>;
@@ -91,6 +157,18 @@ export type GraphConfig = Readonly<{
   lookbackDays: number;
   collectEveryHours: number;
 }>;
+
+export interface IngestConfig {
+  maxRejectedShare: number;
+  /** The zone each system prints its clock readings in. */
+  timeZones: { moodle: string; panopto: string; teams: string; samis: string };
+  teamsLocale: 'en-GB' | 'en-US' | null;
+  samisLoginColumns: { studentCode: string; time: string };
+  samisRosterColumns: { studentCode: string; familyName: string; givenName: string; email: string; programme: string; tutor: string; status: string; year: string };
+  samisStatusMap: Readonly<Record<string, StudentStatus>>;
+  dropFolder: string | null;
+  watchEveryMinutes: number;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -114,7 +192,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   if (!parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
-  if (!isValidTimeZone(e.TIME_ZONE)) problems.push(`TIME_ZONE: unknown time zone "${e.TIME_ZONE}"`);
+  for (const [name, tz] of Object.entries({ TIME_ZONE: e.TIME_ZONE, MOODLE_TIME_ZONE: e.MOODLE_TIME_ZONE, PANOPTO_TIME_ZONE: e.PANOPTO_TIME_ZONE, TEAMS_TIME_ZONE: e.TEAMS_TIME_ZONE, SAMIS_TIME_ZONE: e.SAMIS_TIME_ZONE })) {
+    if (tz !== undefined && !isValidTimeZone(tz)) problems.push(`${name}: unknown time zone "${tz}"`);
+  }
   if (e.APP_MODE === 'production' && !e.MICROSOFT_APP_ID) problems.push('MICROSOFT_APP_ID: required when APP_MODE=production');
   if (e.APP_MODE === 'production' && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required when APP_MODE=production');
   // Azure stopped creating multi-tenant bots in 2025; a single-tenant bot must name its tenant.
@@ -150,6 +230,21 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           .filter((t) => t !== ''),
       ),
       jwksUrl: e.ENTRA_JWKS_URL,
+    }),
+    ingest: Object.freeze({
+      maxRejectedShare: e.IMPORT_MAX_REJECTED_SHARE,
+      timeZones: Object.freeze({
+        moodle: e.MOODLE_TIME_ZONE ?? e.TIME_ZONE,
+        panopto: e.PANOPTO_TIME_ZONE,
+        teams: e.TEAMS_TIME_ZONE ?? e.TIME_ZONE,
+        samis: e.SAMIS_TIME_ZONE ?? e.TIME_ZONE,
+      }),
+      teamsLocale: e.TEAMS_LOCALE ?? null,
+      samisLoginColumns: Object.freeze({ ...DEFAULT_SAMIS_LOGIN_COLUMNS, ...e.SAMIS_LOGIN_COLUMNS }),
+      samisRosterColumns: Object.freeze({ ...DEFAULT_SAMIS_ROSTER_COLUMNS, ...e.SAMIS_ROSTER_COLUMNS }),
+      samisStatusMap: Object.freeze({ ...(e.SAMIS_STATUS_MAP ?? DEFAULT_SAMIS_STATUS_MAP) }),
+      dropFolder: e.IMPORT_DROP_FOLDER ?? null,
+      watchEveryMinutes: e.IMPORT_WATCH_EVERY_MINUTES,
     }),
     graph,
   });

@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
 import * as core from './migrations/0001-core';
+import * as imports from './migrations/0002-imports';
 import * as graphCollection from './migrations/0004-graph-collection';
 import * as tab from './migrations/0006-tab';
 
@@ -16,7 +17,7 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0004-graph-collection': graphCollection, '0006-tab': tab };
+const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0002-imports': imports, '0004-graph-collection': graphCollection, '0006-tab': tab };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
@@ -81,10 +82,18 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
     migrationTableSchema = rows[0]?.schema;
   }
-  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const migrator = new Migrator({ db, provider, migrationTableSchema });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    // Kysely's table check reads the catalogue of every schema; another schema dropped at that moment
+    // makes PostgreSQL report it missing (3F000). That is someone else's DDL, not ours: try again.
+    if ((error as { code?: string }).code === '3F000' && attempt < 5) {
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      continue;
+    }
+    throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
+  }
 }
 
 /** Days are text on both databases; this is the one place that knows how to say "now". */

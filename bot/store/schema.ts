@@ -38,7 +38,15 @@ export interface Database {
     errors: string;
     started_at: string;
     finished_at: string | null;
+    /** 0002: which export format, which part of the source it speaks for, and what it could not use. */
+    format: Generated<string>;
+    scope: Generated<string>;
+    rows_unresolved: Generated<number>;
+    students_affected: Generated<number>;
+    /** JSON: rejected lines (line and reason, never the row), unresolved keys, warnings. */
+    details: Generated<string>;
   };
+  import_counts: { import_id: string; student_id: string; day: string; source: string; count: number };
   terms: { id: string; name: string; start_day: string; end_day: string };
   term_exclusions: { term_id: string; start_day: string; end_day: string; label: string };
   exemptions: { id: string; student_id: string; reason: string; from_day: string; until_day: string | null; set_by: string | null; created_at: string };

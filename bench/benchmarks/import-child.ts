@@ -1,0 +1,97 @@
+/**
+ * One measured import in its own process, so its peak RSS is its own: `tsx import-child.ts
+ * <decode|read|parse|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { parseConfig } from '../../bot/config';
+import { createDatabase, migrateToLatest, type Db } from '../../bot/store/database';
+import { insertDepartment } from '../../bot/store/department.repository';
+import { insertIdentities, insertStudents, type Student } from '../../bot/store/student.repository';
+import { readDelimited } from '../../bot/ingest/read-delimited';
+import { parseExport } from '../../bot/ingest/parse-export';
+import { importExport } from '../../bot/ingest/import.command';
+import { BENCH_STUDENTS, benchMoodleUserId } from './moodle-log-generator';
+
+const [mode, file, workdir] = process.argv.slice(2) as [string, string, string];
+const TZ = 'Europe/London';
+const ingest = parseConfig({ DATABASE_URL: 'sqlite::memory:' }).ingest;
+const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function seed(db: Db): Promise<void> {
+  const now = new Date().toISOString();
+  await insertDepartment(db, { id: 'bench', name: 'Bench', isDemo: false }, now);
+  const students: Student[] = Array.from({ length: BENCH_STUDENTS }, (_, n) => ({
+    id: `B${String(n).padStart(7, '0')}`, departmentId: 'bench', givenName: 'Bench', familyName: `Student ${n}`, email: null, entraId: null, programme: 'P', year: 1, status: 'active', tutorId: null,
+  }));
+  await insertStudents(db, students, now);
+  await insertIdentities(db, students.map((s, n) => ({ sourceSystem: 'moodle', externalKey: benchMoodleUserId(n), studentId: s.id })));
+}
+
+async function main(): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  if (mode === 'decode') {
+    // Bytes only: read, hash and strictly decode, as the reader does before any CSV tokenising.
+    const hash = createHash('sha256');
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let newlines = 0;
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      const text = decoder.decode(chunk, { stream: true });
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines += 1;
+    }
+    hash.digest();
+    return { rows: newlines - 1, ms: performance.now() - started };
+  }
+  if (mode === 'read') {
+    let rows = 0;
+    await readDelimited(file, { delimiter: ',', onRecord: () => ((rows += 1), true) });
+    return { rows: rows - 1, ms: performance.now() - started };
+  }
+  if (mode === 'parse') {
+    const parsed = await parseExport(file, 'moodle', { campusTimeZone: TZ, sourceTimeZone: TZ, locale: null, period: null, samisLoginColumns: ingest.samisLoginColumns });
+    if (parsed.fatal) throw new Error(parsed.fatal);
+    return { rows: parsed.tally.rowsRead, ms: performance.now() - started, countKeys: parsed.tally.counts.size };
+  }
+  let db: Db;
+  let cleanup = async () => undefined as void;
+  if (mode === 'sqlite') {
+    db = createDatabase({ kind: 'sqlite', path: join(workdir, 'bench.sqlite') });
+  } else {
+    const schema = `bench_${randomBytes(5).toString('hex')}`;
+    const admin = new Client({ connectionString: pgUrl });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    db = createDatabase({ kind: 'postgres', url: pgUrl, poolSize: 2, searchPath: schema });
+    cleanup = async () => {
+      const c = new Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    };
+  }
+  try {
+    await migrateToLatest(db);
+    await seed(db);
+    const importStarted = performance.now();
+    const summary = await importExport({ db, ingest, campusTimeZone: TZ, now: () => new Date() }, { source: 'moodle', path: file });
+    if (summary.status !== 'succeeded') throw new Error(`import ${summary.status}: ${summary.errors.join('; ')}`);
+    const countRows = await db.selectFrom('activity_counts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return { rows: summary.rowsRead, ms: performance.now() - importStarted, timings: summary.timings, countRows: Number(countRows.n) };
+  } finally {
+    await db.destroy();
+    await cleanup();
+  }
+}
+
+main()
+  .then((result) => {
+    console.log(JSON.stringify({ ...result, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  })
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });

@@ -1,0 +1,161 @@
+import type { IsoDay } from '../../shared/domain';
+
+/** A clock reading with no zone, as exports print it: the zone is a setting, never guessed. */
+export interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+export type DateLocale = 'en-GB' | 'en-US';
+export const DATE_LOCALES: readonly DateLocale[] = ['en-GB', 'en-US'];
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+export const wallDay = (w: Pick<WallTime, 'year' | 'month' | 'day'>): IsoDay => `${w.year}-${pad2(w.month)}-${pad2(w.day)}`;
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function isRealTime(hour: number, minute: number, second: number): boolean {
+  return hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
+}
+
+function build(year: number, month: number, day: number, hour: number, minute: number, second: number): WallTime | null {
+  const fullYear = year < 100 ? 2000 + year : year;
+  if (!isRealDate(fullYear, month, day) || !isRealTime(hour, minute, second)) return null;
+  return { year: fullYear, month, day, hour, minute, second };
+}
+
+function to24(hour: number, meridiem: string | undefined): number {
+  if (!meridiem) return hour;
+  if (hour < 1 || hour > 12) return -1;
+  const pm = meridiem.toUpperCase() === 'PM';
+  return (hour % 12) + (pm ? 12 : 0);
+}
+
+const MOODLE_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{2}|\d{4}), (\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+/** Moodle 4.x English `4/11/23, 11:18:42` (day first, no zone) and 3.x `2/03/21, 14:21`. */
+export function parseMoodleTime(text: string): WallTime | null {
+  const m = MOODLE_TIME.exec(text);
+  if (!m) return null;
+  return build(Number(m[3]), Number(m[2]), Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+}
+
+const US_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))? ?([AaPp][Mm])$/;
+
+/** Panopto `10/9/2023 7:49:05 AM`: month first, twelve-hour clock. */
+export function parsePanoptoTime(text: string): WallTime | null {
+  const m = US_TIME.exec(text.trim());
+  if (!m) return null;
+  return build(Number(m[3]), Number(m[1]), Number(m[2]), to24(Number(m[4]), m[7]), Number(m[5]), Number(m[6] ?? 0));
+}
+
+const SLASH_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{2}|\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp][Mm]))?$/;
+
+export type LocaleTimeResult = { ok: true; time: WallTime } | { ok: false; reason: string };
+
+/**
+ * A date in the downloader's locale (Teams: UK `15/11/22, 09:30:17`, US `9/22/26, 2:48:05 PM`).
+ * With no locale, a date that reads two ways (11/10/23) is refused rather than guessed.
+ */
+export function parseLocaleTime(text: string, locale: DateLocale | null): LocaleTimeResult {
+  const m = SLASH_TIME.exec(text.trim());
+  if (!m) return { ok: false, reason: `"${text}" is not a date and time such as 15/11/22, 09:30:17 or 9/22/26, 2:48:05 PM` };
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  const hour = to24(Number(m[4]), m[7]);
+  let effective = locale;
+  if (!effective) {
+    if (a === b || (a > 12 && b <= 12)) effective = 'en-GB';
+    else if (b > 12 && a <= 12) effective = 'en-US';
+    else return { ok: false, reason: `the date "${text}" could be read day-first or month-first; set TEAMS_LOCALE or pass --locale en-GB or en-US` };
+  }
+  const time = effective === 'en-GB' ? build(Number(m[3]), b, a, hour, Number(m[5]), Number(m[6] ?? 0)) : build(Number(m[3]), a, b, hour, Number(m[5]), Number(m[6] ?? 0));
+  return time ? { ok: true, time } : { ok: false, reason: `"${text}" is not a real date and time in ${effective} order` };
+}
+
+const ISO_OR_UK = /^(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\/(\d{1,2})\/(\d{4}))[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+/** Samis login times: `2026-11-20 09:15:02` or UK `20/11/2026 09:15[:02]`. */
+export function parseSamisTime(text: string): WallTime | null {
+  const m = ISO_OR_UK.exec(text.trim());
+  if (!m) return null;
+  const [year, month, day] = m[1] ? [Number(m[1]), Number(m[2]), Number(m[3])] : [Number(m[6]), Number(m[5]), Number(m[4])];
+  return build(year, month, day, Number(m[7]), Number(m[8]), Number(m[9] ?? 0));
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+function partsAt(timeZone: string, utcMs: number): WallTime {
+  const out: Record<string, number> = {};
+  for (const p of formatterFor(timeZone).formatToParts(new Date(utcMs))) if (p.type !== 'literal') out[p.type] = Number(p.value);
+  return { year: out.year ?? 0, month: out.month ?? 0, day: out.day ?? 0, hour: out.hour ?? 0, minute: out.minute ?? 0, second: out.second ?? 0 };
+}
+
+/** Minutes the zone is ahead of UTC at an instant (60 for London in summer). */
+export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
+  const w = partsAt(timeZone, utcMs);
+  return Math.round((Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(utcMs / 1000) * 1000) / 60_000);
+}
+
+/** The UTC instant a wall-clock reading in a zone stands for; in the repeated autumn hour, the earlier one. */
+export function wallToUtcMs(w: WallTime, timeZone: string): number {
+  const guess = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  // The offsets a day either side bracket any change; a reading is valid under an offset the zone really had then.
+  const offsets = [...new Set([zoneOffsetMinutes(timeZone, guess - 86_400_000), zoneOffsetMinutes(timeZone, guess + 86_400_000)])];
+  const valid = offsets.map((o) => guess - o * 60_000).filter((t) => offsets.includes(zoneOffsetMinutes(timeZone, t)) && guess - zoneOffsetMinutes(timeZone, t) * 60_000 === t);
+  // In the spring gap no reading is valid: read it with the offset from before the change, as clocks do.
+  return valid.length > 0 ? Math.min(...valid) : guess - (offsets[0] ?? 0) * 60_000;
+}
+
+const QUARTER_HOUR_MS = 900_000;
+
+/**
+ * Turns instants into campus days. Every zone's offset is a whole number of quarter hours, so one
+ * Intl call per quarter hour (cached) serves every row inside it: the hot path stays a map lookup.
+ */
+export function createDayOfInstant(campusTimeZone: string): (utcMs: number) => IsoDay {
+  const cache = new Map<number, number>();
+  return (utcMs) => {
+    const bucket = Math.floor(utcMs / QUARTER_HOUR_MS);
+    let offset = cache.get(bucket);
+    if (offset === undefined) {
+      offset = zoneOffsetMinutes(campusTimeZone, bucket * QUARTER_HOUR_MS);
+      cache.set(bucket, offset);
+    }
+    return new Date(utcMs + offset * 60_000).toISOString().slice(0, 10);
+  };
+}
+
+/**
+ * Turns a wall-clock reading in the export's zone into the campus day it fell on. When both zones
+ * are the same the printed date already is the campus day.
+ */
+export function createDayOfWallTime(sourceTimeZone: string, campusTimeZone: string): (w: WallTime) => IsoDay {
+  if (sourceTimeZone === campusTimeZone) return wallDay;
+  const dayOfInstant = createDayOfInstant(campusTimeZone);
+  return (w) => dayOfInstant(wallToUtcMs(w, sourceTimeZone));
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}

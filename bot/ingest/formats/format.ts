@@ -1,0 +1,66 @@
+import type { IsoDay, Source } from '../../../shared/domain';
+import type { DateLocale } from '../dates';
+import type { Tally } from '../tally';
+
+/** Column names for the Samis login export; a university overrides them in config. */
+export interface SamisLoginColumns {
+  studentCode: string;
+  time: string;
+}
+
+export interface ParseSettings {
+  campusTimeZone: string;
+  /** The zone the export's clock readings are in. */
+  sourceTimeZone: string;
+  locale: DateLocale | null;
+  /** The period the caller says the export covers; required by exports without timestamps. */
+  period: { start: IsoDay; end: IsoDay } | null;
+  samisLoginColumns: SamisLoginColumns;
+}
+
+/** The whole file is unusable (wrong header, missing period): nothing from it is counted. */
+export class FormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FormatError';
+  }
+}
+
+export interface RowHandler {
+  row(fields: string[], line: number): void;
+  /** After the last row: the part of the source this file speaks for (see the import rule). */
+  finish(): { scope: string };
+}
+
+/** One export format: how to recognise its header and how to count its rows. */
+export interface ExportFormat {
+  id: string;
+  /** What a person would call the file, for messages. */
+  label: string;
+  /** The header it expects, for the message when a header matches nothing. */
+  expects: string;
+  produces: readonly Source[];
+  matches(header: readonly string[]): boolean;
+  start(header: readonly string[], settings: ParseSettings, tally: Tally): RowHandler;
+}
+
+export const normaliseHeader = (name: string): string => name.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/\s+/g, ' ');
+
+/** Finds each wanted column by name, case-insensitively and in any order; null when one is missing. */
+export function findColumns<K extends string>(header: readonly string[], wanted: Record<K, string>): Record<K, number> | null {
+  const names = header.map(normaliseHeader);
+  const out = {} as Record<K, number>;
+  for (const [key, name] of Object.entries(wanted) as Array<[K, string]>) {
+    const index = names.indexOf(normaliseHeader(name));
+    if (index < 0) return null;
+    out[key] = index;
+  }
+  return out;
+}
+
+export function hasColumns(header: readonly string[], wanted: readonly string[]): boolean {
+  const names = new Set(header.map(normaliseHeader));
+  return wanted.every((w) => names.has(normaliseHeader(w)));
+}
+
+export const wrongFieldCount = (got: number, expected: number): string => `has ${got} fields where the header has ${expected}`;

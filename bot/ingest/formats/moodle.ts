@@ -1,0 +1,129 @@
+import type { IsoDay, Source } from '../../../shared/domain';
+import { createDayOfInstant, createDayOfWallTime, parseMoodleTime } from '../dates';
+import { identityKey } from '../tally';
+import { findColumns, hasColumns, wrongFieldCount, type ExportFormat } from './format';
+
+/** The "Event name" values that count, from EXPORT-FORMATS.md; everything else is read and ignored. */
+const LOG_EVENTS = new Map<string, Source>([
+  ['User has logged in', 'moodle_login'],
+  ['A submission has been submitted.', 'moodle_submission'],
+  ['Submission created.', 'moodle_submission'],
+  ['Submission updated.', 'moodle_submission'],
+  ['Quiz attempt submitted', 'moodle_submission'],
+]);
+
+const LOGSTORE_EVENTS = new Map<string, Source>([
+  ['\\core\\event\\user_loggedin', 'moodle_login'],
+  ['\\mod_assign\\event\\assessable_submitted', 'moodle_submission'],
+  ['\\assignsubmission_file\\event\\submission_created', 'moodle_submission'],
+  ['\\assignsubmission_file\\event\\submission_updated', 'moodle_submission'],
+  ['\\mod_quiz\\event\\attempt_submitted', 'moodle_submission'],
+]);
+
+const LOG_HEADER = ['Time', 'User full name', 'Affected user', 'Event context', 'Component', 'Event name', 'Description', 'Origin', 'IP address'];
+const USER_ID_PREFIX = "The user with id '";
+const TIME_OF_DAY = /^, ([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
+
+/** Withdraws login coverage from a log with no login at all: a course-level download, whose silence says nothing. */
+function checkLogins(tally: { sources: Set<Source>; warnings: string[]; counts: Map<string, number> }, sawLogin: boolean): void {
+  if (!sawLogin && tally.sources.has('moodle_login')) {
+    tally.sources.delete('moodle_login');
+    tally.warnings.push('No login events in this log: it looks like a course-level download. Submissions were imported; logins appear only in a site-level download, so login data for these days stays unknown.');
+  }
+}
+
+/** Site administration > Reports > Logs, "Download table data as CSV" (Moodle 3.x and 4.x, English). */
+export const moodleLogFormat: ExportFormat = {
+  id: 'moodle-log',
+  label: 'Moodle site log download',
+  expects: LOG_HEADER.join(', '),
+  produces: ['moodle_login', 'moodle_submission'],
+  matches: (header) => header.length === LOG_HEADER.length && hasColumns(header, LOG_HEADER),
+  start(header, settings, tally) {
+    const c = findColumns(header, { time: 'Time', event: 'Event name', description: 'Description' });
+    if (!c) throw new Error('unreachable: header matched');
+    const dayOf = createDayOfWallTime(settings.sourceTimeZone, settings.campusTimeZone);
+    const width = header.length;
+    // Logs are sorted by time, so consecutive rows nearly always share a timestamp prefix: remember the last one.
+    let lastTime = '';
+    let lastDay: IsoDay = '';
+    let lastDatePart = '';
+    const sameZone = settings.sourceTimeZone === settings.campusTimeZone;
+    let sawLogin = false;
+    return {
+      row(fields, line) {
+        if (fields.length !== width) return tally.reject(line, wrongFieldCount(fields.length, width));
+        const time = fields[c.time] as string;
+        let day = lastDay;
+        if (time !== lastTime) {
+          // Same zone: the printed date is the campus day, so only a new date needs the full parse.
+          const comma = time.indexOf(',');
+          const datePart = comma > 0 ? time.slice(0, comma) : time;
+          if (sameZone && datePart === lastDatePart && TIME_OF_DAY.test(time.slice(comma))) {
+            day = lastDay;
+          } else {
+            const wall = parseMoodleTime(time);
+            if (!wall) return tally.reject(line, `Time "${time}" is not a Moodle date such as 4/11/23, 11:18:42`);
+            day = dayOf(wall);
+            lastDatePart = datePart;
+          }
+          lastTime = time;
+          lastDay = day;
+        }
+        tally.seeDay(day);
+        const source = LOG_EVENTS.get(fields[c.event] as string);
+        if (source === undefined) return tally.ignore();
+        const description = fields[c.description] as string;
+        const end = description.startsWith(USER_ID_PREFIX) ? description.indexOf("'", USER_ID_PREFIX.length) : -1;
+        const userId = end > 0 ? description.slice(USER_ID_PREFIX.length, end) : '';
+        if (!/^\d+$/.test(userId)) return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
+        if (source === 'moodle_login') sawLogin = true;
+        // identityKey() of a single candidate, without its allocations: this line runs for every counted row.
+        tally.count(`moodle:${userId}`, day, source);
+      },
+      finish() {
+        checkLogins(tally, sawLogin);
+        return { scope: 'site' };
+      },
+    };
+  },
+};
+
+const LOGSTORE_HEADER = ['id', 'eventname', 'component', 'action', 'target', 'objecttable', 'objectid', 'crud', 'edulevel', 'contextid', 'contextlevel', 'contextinstanceid', 'userid', 'courseid', 'relateduserid', 'anonymous', 'other', 'timecreated', 'origin', 'ip', 'realuserid'];
+const isEmptyDbValue = (v: string): boolean => v === '' || v === 'NULL' || v === '\\N';
+
+/** A CSV dump of the database table `logstore_standard_log`, times as unix seconds. */
+export const moodleLogstoreFormat: ExportFormat = {
+  id: 'moodle-logstore',
+  label: 'Moodle logstore_standard_log table export',
+  expects: LOGSTORE_HEADER.join(', '),
+  produces: ['moodle_login', 'moodle_submission'],
+  matches: (header) => hasColumns(header, ['eventname', 'userid', 'timecreated', 'realuserid']),
+  start(header, settings, tally) {
+    const c = findColumns(header, { event: 'eventname', user: 'userid', time: 'timecreated', realUser: 'realuserid', anonymous: 'anonymous' });
+    if (!c) throw new Error('unreachable: header matched');
+    const dayOf = createDayOfInstant(settings.campusTimeZone);
+    const width = header.length;
+    let sawLogin = false;
+    return {
+      row(fields, line) {
+        if (fields.length !== width) return tally.reject(line, wrongFieldCount(fields.length, width));
+        const seconds = Number(fields[c.time]);
+        if (!Number.isInteger(seconds) || seconds <= 0) return tally.reject(line, `timecreated "${fields[c.time]}" is not unix seconds`);
+        const day = dayOf(seconds * 1000);
+        tally.seeDay(day);
+        const source = LOGSTORE_EVENTS.get(fields[c.event] as string);
+        // Staff "logged in as" a student, and anonymous events, are not the student's own activity.
+        if (source === undefined || !isEmptyDbValue(fields[c.realUser] as string) || fields[c.anonymous] === '1') return tally.ignore();
+        const userId = fields[c.user] as string;
+        if (!/^\d+$/.test(userId)) return tally.reject(line, `userid "${userId}" is not a Moodle user id`);
+        if (source === 'moodle_login') sawLogin = true;
+        tally.count(identityKey(['moodle', userId]), day, source);
+      },
+      finish() {
+        checkLogins(tally, sawLogin);
+        return { scope: 'site' };
+      },
+    };
+  },
+};

@@ -1,0 +1,77 @@
+import type { IsoDay, Source } from '../../shared/domain';
+
+/** The identity systems an export can name a student by; keys in the identities table use these. */
+export type IdentitySystem = 'moodle' | 'moodle_username' | 'panopto' | 'email' | 'entra' | 'samis';
+
+const SEP = '\u001f';
+const CANDIDATE_SEP = '\u001e';
+const MAX_REJECTIONS_KEPT = 200;
+
+/** One or more `system:key` candidates, tried in order, joined into one string (cheap to use as a map key). */
+export function identityKey(...candidates: Array<[IdentitySystem, string] | null>): string {
+  const keys = candidates.filter((c): c is [IdentitySystem, string] => c !== null && c[1] !== '').map(([system, key]) => `${system}:${key}`);
+  return [...new Set(keys)].join(CANDIDATE_SEP);
+}
+
+export function splitIdentityKey(key: string): Array<{ system: IdentitySystem; key: string }> {
+  return key.split(CANDIDATE_SEP).map((c) => {
+    const i = c.indexOf(':');
+    return { system: c.slice(0, i) as IdentitySystem, key: c.slice(i + 1) };
+  });
+}
+
+export interface Rejection {
+  line: number;
+  reason: string;
+}
+
+/**
+ * What one file amounts to, built row by row: counts per (identity, day, source), row figures, the
+ * days seen and the rejected lines. Rows themselves are never kept.
+ */
+export class Tally {
+  rowsRead = 0;
+  rowsCounted = 0;
+  rowsIgnored = 0;
+  rowsRejected = 0;
+  firstDay: IsoDay | null = null;
+  lastDay: IsoDay | null = null;
+  readonly rejections: Rejection[] = [];
+  readonly warnings: string[] = [];
+  /** `identity \x1f day \x1f source` -> occurrences. */
+  readonly counts = new Map<string, number>();
+  /** Sources this file turned out to hold complete data for (a format may withdraw one, see Moodle logins). */
+  readonly sources: Set<Source>;
+
+  constructor(sources: readonly Source[]) {
+    this.sources = new Set(sources);
+  }
+
+  seeDay(day: IsoDay): void {
+    if (this.firstDay === null || day < this.firstDay) this.firstDay = day;
+    if (this.lastDay === null || day > this.lastDay) this.lastDay = day;
+  }
+
+  count(identity: string, day: IsoDay, source: Source, n = 1): void {
+    const key = identity + SEP + day + SEP + source;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+    this.rowsCounted += 1;
+  }
+
+  ignore(): void {
+    this.rowsIgnored += 1;
+  }
+
+  reject(line: number, reason: string): void {
+    this.rowsRejected += 1;
+    if (this.rejections.length < MAX_REJECTIONS_KEPT) this.rejections.push({ line, reason });
+  }
+
+  /** Counts as (identity, day, source, n), for resolving and writing. */
+  *entries(): Generator<{ identity: string; day: IsoDay; source: Source; count: number }> {
+    for (const [key, count] of this.counts) {
+      const [identity, day, source] = key.split(SEP) as [string, IsoDay, Source];
+      yield { identity, day, source, count };
+    }
+  }
+}
