@@ -13,7 +13,8 @@ import { viewStudent } from '../commands/student-view.command';
 import { performCaseAction } from '../commands/case-actions.command';
 import { loadCaseSummary } from '../commands/case-summary.command';
 import { describeDataStatus } from '../commands/data-status.command';
-import type { DataStatus } from '../../shared/api/data';
+import { UploadQuerySchema, type DataStatus, type UploadResult } from '../../shared/api/data';
+import { uploadImport } from '../commands/upload-import.command';
 import { describeOverview } from '../commands/overview.command';
 import type { Overview } from '../../shared/api/overview';
 import { addExemption, describeSettings, previewRules } from '../commands/settings.command';
@@ -134,6 +135,19 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
   server.get(
     '/api/data',
     route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today())),
+  );
+
+  // The file is the raw request body (application/octet-stream), which restify's body parser leaves unread for us to stream.
+  server.post(
+    '/api/data/imports',
+    route(deps, async (req): Promise<UploadResult> => {
+      const viewer = await resolveViewer(req, deps);
+      const { source, fileName } = parseInput(UploadQuerySchema, req.query, 'upload');
+      if (req.contentType() !== 'application/octet-stream') throw badRequest('Send the export file as the request body with Content-Type application/octet-stream.');
+      const result = await uploadImport(deps, viewer, { source, fileName, body: req });
+      flagDeps.cache.invalidate(viewer.departmentId);
+      return result;
+    }),
   );
 
   server.get(

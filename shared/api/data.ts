@@ -40,3 +40,33 @@ export const DataStatusSchema = z.object({
   imports: z.array(ImportSummarySchema),
 });
 export type DataStatus = z.infer<typeof DataStatusSchema>;
+
+/** The largest export the tab uploads (a term of a large Moodle site log); bigger files go through the CLI. */
+export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+
+/** The export kinds an administrator can upload; the same names as `engagement import <source>`. */
+export const UPLOAD_SOURCES = ['moodle', 'panopto', 'teams', 'samis-logins'] as const;
+export const UploadSourceSchema = z.enum(UPLOAD_SOURCES, { message: `expected one of ${UPLOAD_SOURCES.join(', ')}` });
+export type UploadSource = z.infer<typeof UploadSourceSchema>;
+
+export const UploadQuerySchema = z.object({
+  source: UploadSourceSchema,
+  fileName: z.string().trim().min(1, 'name the file').max(200, 'at most 200 characters'),
+});
+
+/** What an upload did, in the import's own terms: nothing is stored when it failed. */
+export const UploadResultSchema = z.object({
+  status: z.enum(['succeeded', 'failed', 'already_imported', 'dry_run']),
+  fileName: z.string(),
+  format: z.string().nullable(),
+  period: z.object({ start: z.string(), end: z.string() }).nullable(),
+  rowsRead: z.number().int(),
+  rowsCounted: z.number().int(),
+  rowsIgnored: z.number().int(),
+  rowsRejected: z.number().int(),
+  unresolved: z.number().int(),
+  rejections: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+  errors: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+export type UploadResult = z.infer<typeof UploadResultSchema>;

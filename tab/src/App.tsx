@@ -151,7 +151,7 @@ export function App() {
         {view.page === 'flags' && <FlagList authorize={auth} onOpenStudent={(studentId) => navigate({ page: 'student', studentId })} />}
         {view.page === 'student' && <StudentPage authorize={auth} studentId={view.studentId} onBack={() => navigate({ page: 'flags' })} />}
         {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
-        {view.page === 'data' && <DataPage authorize={auth} />}
+        {view.page === 'data' && <DataPage authorize={auth} canUpload={administrator} />}
         {view.page === 'settings' && administrator && <SettingsPage authorize={auth} />}
       </div>
     );

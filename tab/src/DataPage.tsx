@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
-import { Badge, MessageBar, MessageBarBody, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { useCallback, useEffect, useState } from 'react';
+import { Badge, Button, Field, MessageBar, MessageBarBody, Select, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { SOURCE_LABELS } from '../../shared/domain';
-import type { DataStatus } from '../../shared/api/data';
-import { fetchDataStatus, type Authorize } from './api';
+import { MAX_UPLOAD_BYTES, UPLOAD_SOURCES, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
+import { fetchDataStatus, uploadExport, type Authorize } from './api';
 import { formatDay, formatInstant } from './words';
 
 const useStyles = makeStyles({
@@ -14,15 +14,16 @@ const useStyles = makeStyles({
 const STATE = { fresh: { label: 'Up to date', color: 'success' }, stale: { label: 'Behind', color: 'warning' }, missing: { label: 'No data yet', color: 'danger' } } as const;
 
 /** Whether the data behind the flags can be trusted: freshness per source and the import history. */
-export function DataPage({ authorize }: { authorize: Authorize }) {
+export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUpload: boolean }) {
   const styles = useStyles();
   const [data, setData] = useState<DataStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
+  const load = useCallback(() => {
     fetchDataStatus(authorize)
       .then(setData)
       .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
   }, [authorize]);
+  useEffect(load, [load]);
   if (error) return <MessageBar intent="error"><MessageBarBody>{error}</MessageBarBody></MessageBar>;
   if (!data) return <Spinner label="Loading data status…" />;
   return (
@@ -51,6 +52,7 @@ export function DataPage({ authorize }: { authorize: Authorize }) {
           ))}
         </TableBody>
       </Table>
+      {canUpload && <UploadForm authorize={authorize} onImported={load} />}
       <h3 style={{ margin: 0 }}>Import history</h3>
       {data.imports.length === 0 ? (
         <Text>No imports yet.</Text>
@@ -87,6 +89,57 @@ export function DataPage({ authorize }: { authorize: Authorize }) {
             ))}
           </TableBody>
         </Table>
+      )}
+    </section>
+  );
+}
+
+const SOURCE_WORDS: Record<UploadSource, string> = { moodle: 'Moodle log', panopto: 'Panopto viewing report', teams: 'Teams attendance download', 'samis-logins': 'Samis login export' };
+
+function UploadForm({ authorize, onImported }: { authorize: Authorize; onImported: () => void }) {
+  const [source, setSource] = useState<UploadSource>('moodle');
+  const [file, setFile] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ intent: 'success' | 'warning' | 'error'; text: string; lines: string[] } | null>(null);
+  const upload = () => {
+    if (!file) return;
+    if (file.size > MAX_UPLOAD_BYTES) {
+      setResult({ intent: 'error', text: `This file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB. Please import it with "engagement import" or put it in the drop folder.`, lines: [] });
+      return;
+    }
+    setBusy(true);
+    setResult(null);
+    uploadExport(authorize, source, file)
+      .then((r: UploadResult) => {
+        const words = r.status === 'already_imported' ? 'This file was imported before; nothing changed.' : `Imported: ${r.rowsCounted} of ${r.rowsRead} rows counted, ${r.rowsRejected} rejected, ${r.unresolved} not matched to a student.`;
+        setResult({ intent: r.rowsRejected > 0 || r.unresolved > 0 ? 'warning' : 'success', text: words, lines: [...r.rejections.map((x) => `Line ${x.line}: ${x.reason}`), ...r.warnings] });
+        onImported();
+      })
+      .catch((e: unknown) => setResult({ intent: 'error', text: e instanceof Error ? e.message : 'The upload failed.', lines: [] }))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <section aria-labelledby="upload-title">
+      <h3 id="upload-title" style={{ margin: 0 }}>Upload an export</h3>
+      <Text block>Counts are taken from the file and the file itself is not kept. Importing the same file twice changes nothing.</Text>
+      <div style={{ display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end', flexWrap: 'wrap' }}>
+        <Field label="Kind of export">
+          <Select value={source} onChange={(_, d) => setSource(d.value as UploadSource)}>
+            {UPLOAD_SOURCES.map((s) => <option key={s} value={s}>{SOURCE_WORDS[s]}</option>)}
+          </Select>
+        </Field>
+        <Field label="Export file">
+          {(fieldProps) => <input {...fieldProps} type="file" accept=".csv,.txt,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
+        </Field>
+        <Button appearance="primary" disabled={!file || busy} onClick={upload}>{busy ? 'Importing…' : 'Upload and import'}</Button>
+      </div>
+      {result && (
+        <MessageBar intent={result.intent} role={result.intent === 'error' ? 'alert' : 'status'}>
+          <MessageBarBody>
+            {result.text}
+            {result.lines.length > 0 && <ul>{result.lines.map((l) => <li key={l}>{l}</li>)}</ul>}
+          </MessageBarBody>
+        </MessageBar>
       )}
     </section>
   );

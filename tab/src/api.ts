@@ -3,7 +3,7 @@ import { FlagPageSchema, type FlagPage, type FlagQuery } from '../../shared/api/
 import { CaseActionResponseSchema, type CaseActionResponse } from '../../shared/api/cases';
 import type { CaseAction } from '../../shared/api/case-actions';
 import { StudentViewSchema, type StudentView } from '../../shared/api/student';
-import { DataStatusSchema, type DataStatus } from '../../shared/api/data';
+import { DataStatusSchema, UploadResultSchema, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
 import { OverviewSchema, type Overview } from '../../shared/api/overview';
 import { RulesPreviewSchema, SettingsSchema, type NewExemption, type RulesPreview, type Settings } from '../../shared/api/settings';
 import { ApiErrorSchema, LocalStaffListResponseSchema, MeResponseSchema, type LocalStaffListResponse, type MeResponse } from '../../shared/api/session';
@@ -18,7 +18,7 @@ export class ApiFailure extends Error {
 export type Authorize = () => Promise<string>;
 
 async function send(path: string, authorize: Authorize | null, init: RequestInit = {}): Promise<Response> {
-  const headers: Record<string, string> = { ...(init.body ? { 'content-type': 'application/json' } : {}) };
+  const headers: Record<string, string> = { ...(init.body ? { 'content-type': 'application/json' } : {}), ...((init.headers as Record<string, string> | undefined) ?? {}) };
   if (authorize) headers.authorization = await authorize();
   const res = await fetch(path, { ...init, headers });
   if (!res.ok) {
@@ -69,3 +69,11 @@ export const fetchRulesPreview = (auth: Authorize, q: { noEngagementDays: number
   getJson(`/api/settings/preview?noEngagementDays=${q.noEngagementDays}&minKnownCoverage=${q.minKnownCoverage}`, RulesPreviewSchema, auth);
 export const postExemption = (auth: Authorize, e: NewExemption): Promise<Settings> =>
   getJson('/api/settings/exemptions', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(e) });
+
+/** Uploads an export file as the raw request body; the server imports it with the CLI's import code. */
+export const uploadExport = (auth: Authorize, source: UploadSource, file: File): Promise<UploadResult> =>
+  getJson(`/api/data/imports?source=${encodeURIComponent(source)}&fileName=${encodeURIComponent(file.name)}`, UploadResultSchema, auth, {
+    method: 'POST',
+    body: file,
+    headers: { 'content-type': 'application/octet-stream' },
+  });

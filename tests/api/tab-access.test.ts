@@ -28,6 +28,7 @@ describe('the tab API with Teams SSO tokens', () => {
     { name: 'GET /api/students/:id', path: `/api/students/${secret.id}`, init: {} },
     { name: 'GET /api/data', path: '/api/data', init: {} },
     { name: 'GET /api/overview', path: '/api/overview', init: {} },
+    { name: 'POST /api/data/imports', path: '/api/data/imports?source=moodle&fileName=x.csv', init: { method: 'POST', body: 'Time,Event name\n', headers: { 'content-type': 'application/octet-stream' } } },
     { name: 'GET /api/settings', path: '/api/settings', init: {} },
     { name: 'GET /api/settings/preview', path: '/api/settings/preview?noEngagementDays=10&minKnownCoverage=0.8', init: {} },
     { name: 'POST /api/settings/exemptions', path: '/api/settings/exemptions', init: { method: 'POST', body: JSON.stringify({ studentId: secret.id, reason: 'Test', from: '2026-12-01' }) } },

@@ -7,7 +7,9 @@ import { insertExemptions } from '../../bot/store/calendar.repository';
 import { FlagPageSchema, type FlagPage } from '../../shared/api/flags';
 import { StudentViewSchema } from '../../shared/api/student';
 import { CaseActionResponseSchema } from '../../shared/api/cases';
-import { DataStatusSchema } from '../../shared/api/data';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataStatusSchema, UploadResultSchema } from '../../shared/api/data';
 import { OverviewSchema } from '../../shared/api/overview';
 import { RulesPreviewSchema, SettingsSchema } from '../../shared/api/settings';
 import { insertImport } from '../../bot/store/import.repository';
@@ -252,5 +254,31 @@ describe('the tab API views, signed in locally', () => {
     expect(backwards.status).toBe(400);
     expect(((await backwards.json()) as { message: string }).message).toContain('end day');
     expect((await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Not mine', from: '2026-11-30' })).status).toBe(403);
+  });
+
+  it('when an administrator uploads an export, then the import code of the CLI imports it and the history shows it; bad files and other roles are refused', async () => {
+    const asAdmin = { authorization: `Local ${admin.id}` };
+    const upload = (query: string, body: Buffer, as = asAdmin) =>
+      fetch(`${server.baseUrl}/api/data/imports${query}`, { method: 'POST', headers: { ...as, 'content-type': 'application/octet-stream' }, body });
+    const csv = readFileSync(join(__dirname, '..', 'fixtures', 'moodle', 'site-log.csv'));
+
+    const res = await upload('?source=moodle&fileName=site-log.csv', csv);
+    expect(res.status).toBe(200);
+    const result = UploadResultSchema.parse(await res.json());
+    expect(result).toEqual(expect.objectContaining({ status: 'succeeded', fileName: 'site-log.csv' }));
+    expect(result.rowsRead).toBeGreaterThan(0);
+    const history = DataStatusSchema.parse(await (await get('/api/data', asAdmin)).json());
+    expect(history.imports.map((i) => i.fileName)).toContain('site-log.csv');
+    expect(await listAudit(server.app.db, 10)).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'uploaded_import', actorId: admin.id })]));
+
+    const again = UploadResultSchema.parse(await (await upload('?source=moodle&fileName=site-log.csv', csv)).json());
+    expect(again.status).toBe('already_imported');
+
+    const garbage = await upload('?source=moodle&fileName=random.bin', readFileSync(join(__dirname, '..', 'fixtures', 'broken', 'random.bin')));
+    expect(garbage.status).toBe(422);
+    expect(((await garbage.json()) as { code: string }).code).toBe('import_failed');
+    expect((await upload('?source=moodle&fileName=empty.csv', Buffer.alloc(0))).status).toBe(400);
+    expect((await upload('?source=blackboard&fileName=x.csv', csv)).status).toBe(400);
+    expect((await upload('?source=moodle&fileName=site-log.csv', csv, auth)).status).toBe(403);
   });
 });

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { assertTabBuilt, launchBrowser } from '../support/browser';
 import { startTestApp, type RunningApp } from '../support/app';
@@ -181,6 +182,21 @@ describe('the tab in a browser, on the demo department', () => {
     await page.getByTestId('rules-preview').filter({ hasText: `With 7 days and 0.8: ${expected.proposed.flagged} students flagged` }).waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: `${SCREENSHOTS}/settings.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('when an administrator uploads a Moodle log on the data page, then it is imported and appears in the history', async () => {
+    const page = await browser.newPage();
+    await signInAs(page, server.baseUrl, ADMIN);
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('heading', { name: 'Upload an export' }).waitFor();
+    await page.getByLabel('Kind of export').selectOption('moodle');
+    await page.getByLabel('Export file').setInputFiles(join(__dirname, '..', 'fixtures', 'moodle', 'site-log.csv'));
+    await page.getByRole('button', { name: 'Upload and import' }).click();
+    await page.getByText(/^Imported: \d+ of \d+ rows counted/).waitFor();
+    await page.getByRole('cell', { name: 'site-log.csv' }).first().waitFor(); // one history row per source the log feeds
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/data-upload.png`, fullPage: true });
     await page.close();
   });
 
