@@ -151,6 +151,27 @@ describe('evaluateRules: properties', () => {
     );
   });
 
+  it('when the same activity comes as daily maps or as a dense matrix, then the decisions are the same', () => {
+    fc.assert(
+      fc.property(departmentArb, (d) => {
+        const input = toInput(d);
+        const ids = input.students.map((s) => s.id);
+        const values = new Float64Array(ids.length * SOURCES.length * DAYS.length);
+        ids.forEach((id, i) => {
+          for (const [day, bySource] of input.counts.get(id) ?? []) {
+            SOURCES.forEach((source, s) => {
+              const at = (i * SOURCES.length + s) * DAYS.length + DAYS.indexOf(day);
+              values[at] = (values[at] ?? 0) + (bySource[source] ?? 0);
+            });
+          }
+        });
+        const { counts: _counts, ...rest } = input;
+        expect(evaluateRules({ ...rest, matrix: { studentIds: ids, days: DAYS, counts: values } })).toEqual(evaluateRules(input));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('when the same inputs are evaluated twice, then the output is identical', () => {
     fc.assert(
       fc.property(departmentArb, (d) => {

@@ -1,10 +1,9 @@
 import { EXEMPT_STATUSES, SEVERITY_RANK, SOURCES, SOURCE_LABELS, type IsoDay, type Severity, type Source } from '../domain';
 import { daysBetween, lastTermDays, type Term } from '../calendar';
 import { DEFAULT_RULES_CONFIG, requiredWindows, type RulesConfig } from './config';
-import { emptySummary, summariseDailyCounts } from './summarise';
+import { summariseDailyCounts, summariseMatrix } from './summarise';
 import { percentile, roundForDisplay } from './stats';
 import type {
-  ActivitySummary,
   Coverage,
   DailyCounts,
   DataWarning,
@@ -47,6 +46,24 @@ interface Context {
   /** Per window length, per source: whether the source counts as known for that window. */
   usable: ReadonlyMap<number, readonly boolean[]>;
   usableCount: ReadonlyMap<number, number>;
+  plans: Plans;
+}
+
+/** One window's layout, looked up once per evaluation so the per-student loop does no map lookups. */
+interface WindowPlan {
+  n: number;
+  offset: number;
+  ready: boolean;
+  usable: readonly boolean[];
+  usableCount: number;
+}
+
+interface Plans {
+  noEngagement: WindowPlan;
+  low: WindowPlan;
+  dropRecent: WindowPlan;
+  dropWhole: WindowPlan;
+  silent: WindowPlan;
 }
 
 interface CohortStats {
@@ -61,7 +78,8 @@ interface CohortStats {
 
 interface Member {
   student: RuleStudent;
-  summary: ActivitySummary;
+  /** The student's row in the activity summary, or -1 when they had no activity at all. */
+  row: number;
 }
 
 function buildContext(input: RulesInput): Context {
@@ -69,7 +87,7 @@ function buildContext(input: RulesInput): Context {
   const windows = requiredWindows(config);
   const longest = windows[windows.length - 1] ?? 21;
   const days = lastTermDays(today, longest, input.terms);
-  const activity = input.activity ?? summariseDailyCounts(input.counts, days, windows, today);
+  const activity = input.activity ?? (input.matrix ? summariseMatrix(input.matrix, days, windows, today) : summariseDailyCounts(input.counts, days, windows, today));
   const offset = new Map<number, number>();
   for (const n of windows) {
     const at = activity.windows.indexOf(n);
@@ -93,10 +111,20 @@ function buildContext(input: RulesInput): Context {
     usable.set(n, ok);
     usableCount.set(n, ok.filter(Boolean).length);
   }
-  return { config, today, days, activity, offset, stride: activity.windows.length, share, usable, usableCount };
+  const plan = (n: number): WindowPlan => ({ n, offset: offset.get(n) ?? 0, ready: days.length >= n, usable: usable.get(n) ?? [], usableCount: usableCount.get(n) ?? 0 });
+  const plans: Plans = {
+    noEngagement: plan(config.noEngagement.days),
+    low: plan(config.lowEngagement.days),
+    dropRecent: plan(config.sharpDrop.recentDays),
+    dropWhole: plan(config.sharpDrop.recentDays + config.sharpDrop.baselineDays),
+    silent: plan(config.silentSource.days),
+  };
+  return { config, today, days, activity, offset, stride: activity.windows.length, share, usable, usableCount, plans };
 }
 
-const sumOf = (ctx: Context, summary: ActivitySummary, s: number, n: number): number => summary.sums[s * ctx.stride + (ctx.offset.get(n) ?? 0)] ?? 0;
+const sumAt = (ctx: Context, row: number, s: number, plan: WindowPlan): number => (row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + plan.offset] as number));
+
+const sumOf = (ctx: Context, row: number, s: number, n: number): number => (row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + (ctx.offset.get(n) ?? 0)] ?? 0));
 const isReady = (ctx: Context, n: number): boolean => ctx.days.length >= n;
 const isUsable = (ctx: Context, s: number, n: number): boolean => ctx.usable.get(n)?.[s] ?? false;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -117,7 +145,13 @@ function buildCohortStats(ctx: Context, members: readonly Member[], programme: s
     if (isReady(ctx, n) && size > 0) {
       for (let s = 0; s < SOURCE_COUNT; s++) {
         if (!isUsable(ctx, s, n)) continue;
-        for (let i = 0; i < size; i++) values[i] = sumOf(ctx, (members[i] as Member).summary, s, n);
+        const at = s * ctx.stride + (ctx.offset.get(n) ?? 0);
+        const rowStride = SOURCE_COUNT * ctx.stride;
+        const sums = ctx.activity.sums;
+        for (let i = 0; i < size; i++) {
+          const row = (members[i] as Member).row;
+          values[i] = row < 0 ? 0 : (sums[row * rowStride + at] as number);
+        }
         row[s] = median(values);
       }
     }
@@ -127,39 +161,41 @@ function buildCohortStats(ctx: Context, members: readonly Member[], programme: s
   let lowMedian = Number.NaN;
   const low = config.lowEngagement;
   if (isReady(ctx, low.days) && size > 0) {
-    for (let i = 0; i < size; i++) values[i] = knownTotal(ctx, (members[i] as Member).summary, low.days);
+    for (let i = 0; i < size; i++) values[i] = knownTotal(ctx, (members[i] as Member).row, ctx.plans.low);
     lowPercentile = percentile(values, low.cohortPercentile);
     lowMedian = percentile(values, 50);
   }
   return { programme, year, size, medians, lowPercentile, lowMedian };
 }
 
-function knownTotal(ctx: Context, summary: ActivitySummary, n: number): number {
+function knownTotal(ctx: Context, row: number, plan: WindowPlan): number {
   let total = 0;
-  for (let s = 0; s < SOURCE_COUNT; s++) if (isUsable(ctx, s, n)) total += sumOf(ctx, summary, s, n);
+  for (let s = 0; s < SOURCE_COUNT; s++) if (plan.usable[s]) total += sumAt(ctx, row, s, plan);
   return total;
 }
 
-function buildExplanation(ctx: Context, summary: ActivitySummary, cohort: CohortStats | null): Explanation {
+function buildExplanation(ctx: Context, row: number, cohort: CohortStats | null): Explanation {
   const counts = {} as WindowCounts;
   const cohortMedians = {} as WindowCounts;
   const daysSinceLast = {} as Record<Source, number | null>;
   const knownShare = {} as Record<Source, number>;
+  const explained = EXPLAINED_WINDOWS.map((n) => ({ n, ready: isReady(ctx, n), usable: ctx.usable.get(n) ?? [], offset: ctx.offset.get(n) ?? 0, medians: cohort?.medians.get(n) }));
+  const shares = ctx.share.get(21) ?? [];
   for (let s = 0; s < SOURCE_COUNT; s++) {
     const source = SOURCES[s] as Source;
-    const show = (n: number): number | null => {
-      const value = sumOf(ctx, summary, s, n);
-      return (isReady(ctx, n) && isUsable(ctx, s, n)) || value > 0 ? value : null;
-    };
-    const med = (n: number): number | null => {
-      const value = cohort?.medians.get(n)?.[s] ?? Number.NaN;
-      return Number.isNaN(value) ? null : roundForDisplay(value);
-    };
-    counts[source] = { d7: show(7), d14: show(14), d21: show(21) };
-    cohortMedians[source] = { d7: med(7), d14: med(14), d21: med(21) };
-    const last = summary.lastActive[s] ?? null;
+    const shown: Array<number | null> = [];
+    const medians: Array<number | null> = [];
+    for (const w of explained) {
+      const value = row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + w.offset] as number);
+      shown.push((w.ready && w.usable[s]) || value > 0 ? value : null);
+      const m = w.medians?.[s] ?? Number.NaN;
+      medians.push(Number.isNaN(m) ? null : roundForDisplay(m));
+    }
+    counts[source] = { d7: shown[0] ?? null, d14: shown[1] ?? null, d21: shown[2] ?? null };
+    cohortMedians[source] = { d7: medians[0] ?? null, d14: medians[1] ?? null, d21: medians[2] ?? null };
+    const last = row < 0 ? null : (ctx.activity.lastActive[row * SOURCE_COUNT + s] ?? null);
     daysSinceLast[source] = last === null ? null : daysBetween(last, ctx.today);
-    knownShare[source] = Math.round((ctx.share.get(21)?.[s] ?? 0) * 100) / 100;
+    knownShare[source] = Math.round((shares[s] ?? 0) * 100) / 100;
   }
   const span = ctx.days.slice(-21);
   return {
@@ -176,7 +212,7 @@ function buildExplanation(ctx: Context, summary: ActivitySummary, cohort: Cohort
 /** Explains a student's engagement over the last 7, 14 and 21 term days, honouring unknown data (no cohort comparison). */
 export function explainStudent(counts: DailyCounts | undefined, input: { coverage: Coverage; terms: readonly Term[]; today: IsoDay }): Explanation {
   const ctx = buildContext({ students: [], counts: new Map(counts ? [['_', counts]] : []), coverage: input.coverage, terms: input.terms, exemptions: [], config: DEFAULT_RULES_CONFIG, today: input.today });
-  return buildExplanation(ctx, ctx.activity.students.get('_') ?? emptySummary(ctx.activity.windows), null);
+  return buildExplanation(ctx, ctx.activity.rows.get('_') ?? -1, null);
 }
 
 type RuleOutcome = { rule: RuleId; outcome: 'fired' | 'not_fired' | 'not_judged'; sentence: string };
@@ -197,39 +233,66 @@ function overlappingExemption(ctx: Context, exemptions: readonly Exemption[] | u
   return exemptions.find((e) => e.from <= last && (e.until === null || e.until >= first)) ?? null;
 }
 
-function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, exemptions: readonly Exemption[] | undefined, why: boolean, hasAnyRecord: boolean, since: IsoDay): StudentVerdict {
+/** Why a rule cannot be judged for a whole cohort today (switched off, too early, too little data, cohort too small), or null. */
+function cohortBlock(ctx: Context, rule: RuleId, enabled: boolean, plan: WindowPlan, cohort: CohortStats): string | null {
   const { config } = ctx;
-  const { summary, student } = member;
-  const findings: Finding[] = [];
-  const lines: RuleOutcome[] = [];
-  const warnings: DataWarning[] = [];
   const minKnown = config.coverage.minKnownSources;
-  const smallCohort = cohort.size < config.lowEngagement.minCohortSize;
+  if (!enabled) return 'switched off for this department.';
+  if (!plan.ready) return `needs ${plan.n} term days; there are ${ctx.days.length} so far.`;
+  if (rule !== 'no_engagement' && plan.usableCount < minKnown) {
+    return `only ${plural(plan.usableCount, 'source')} ${plan.usableCount === 1 ? 'has' : 'have'} complete data for the last ${plan.n} term days; ${minKnown} are needed.`;
+  }
+  if ((rule === 'low_engagement' || rule === 'silent_source') && cohort.size < config.lowEngagement.minCohortSize) {
+    return `the cohort has ${plural(cohort.size, 'student')} being monitored; comparisons need ${config.lowEngagement.minCohortSize}.`;
+  }
+  return null;
+}
 
-  /** Returns true when the rule cannot be judged today, recording why. */
-  const cannotJudge = (rule: RuleId, enabled: boolean, n: number, needsCohort: boolean): boolean => {
-    let sentence: string | null = null;
-    if (!enabled) sentence = 'switched off for this department.';
-    else if (!isReady(ctx, n)) sentence = `needs ${n} term days; there are ${ctx.days.length} so far.`;
-    else if ((ctx.usableCount.get(n) ?? 0) < minKnown && rule !== 'no_engagement') {
-      sentence = `only ${plural(ctx.usableCount.get(n) ?? 0, 'source')} ${ctx.usableCount.get(n) === 1 ? 'has' : 'have'} complete data for the last ${n} term days; ${minKnown} are needed.`;
-    } else if (needsCohort && smallCohort) sentence = `the cohort has ${plural(cohort.size, 'student')} being monitored; comparisons need ${config.lowEngagement.minCohortSize}.`;
-    else {
-      const blocked = overlappingExemption(ctx, exemptions, n);
-      if (blocked) sentence = `waits until its ${n} term days all fall after the exemption (${blocked.reason}) that ${blocked.until === null ? 'is open-ended' : `ended on ${blocked.until}`}.`;
-    }
-    if (sentence === null) return false;
-    if (why) lines.push({ rule, outcome: 'not_judged', sentence });
-    return true;
+type Blocks = Record<RuleId, string | null>;
+
+function cohortBlocks(ctx: Context, cohort: CohortStats): Blocks {
+  const { config, plans } = ctx;
+  return {
+    no_engagement: cohortBlock(ctx, 'no_engagement', config.noEngagement.enabled, plans.noEngagement, cohort),
+    low_engagement: cohortBlock(ctx, 'low_engagement', config.lowEngagement.enabled, plans.low, cohort),
+    sharp_drop: cohortBlock(ctx, 'sharp_drop', config.sharpDrop.enabled, plans.dropWhole, cohort),
+    silent_source: cohortBlock(ctx, 'silent_source', config.silentSource.enabled, plans.silent, cohort),
   };
+}
+
+/** The cohort-wide block, or an ended exemption overlapping this student's window: the rule waits, so no backlog is flagged. */
+function blockFor(ctx: Context, blocks: Blocks, rule: RuleId, plan: WindowPlan, exemptions: readonly Exemption[] | undefined): string | null {
+  const shared = blocks[rule];
+  if (shared !== null || !exemptions) return shared;
+  const blocked = overlappingExemption(ctx, exemptions, plan.n);
+  return blocked ? `waits until its ${plan.n} term days all fall after the exemption (${blocked.reason}) that ${blocked.until === null ? 'is open-ended' : `ended on ${blocked.until}`}.` : null;
+}
+
+function found(findings: Finding[] | null, lines: RuleOutcome[], why: boolean, finding: Finding): Finding[] {
+  const out = findings ?? [];
+  out.push(finding);
+  if (why) lines.push({ rule: finding.rule, outcome: 'fired', sentence: finding.sentence });
+  return out;
+}
+
+function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, blocks: Blocks, exemptions: readonly Exemption[] | undefined, why: boolean, hasAnyRecord: boolean, since: IsoDay): StudentVerdict | null {
+  const { config, plans } = ctx;
+  const { row, student } = member;
+  let findings: Finding[] | null = null;
+  const lines: RuleOutcome[] = [];
+  let warnings: DataWarning[] | null = null;
+  const minKnown = config.coverage.minKnownSources;
 
   // No engagement: silence on every known source; a count seen anywhere, even on partly covered days, is engagement.
   const ne = config.noEngagement;
   let noEngagementFired = false;
-  if (!cannotJudge('no_engagement', ne.enabled, ne.days, false)) {
+  const neBlock = blockFor(ctx, blocks, 'no_engagement', plans.noEngagement, exemptions);
+  if (neBlock !== null) {
+    if (why) lines.push({ rule: 'no_engagement', outcome: 'not_judged', sentence: neBlock });
+  } else {
     let seen = 0;
-    for (let s = 0; s < SOURCE_COUNT; s++) seen += sumOf(ctx, summary, s, ne.days);
-    const known = ctx.usableCount.get(ne.days) ?? 0;
+    for (let s = 0; s < SOURCE_COUNT; s++) seen += sumAt(ctx, row, s, plans.noEngagement);
+    const known = plans.noEngagement.usableCount;
     if (seen > 0) {
       if (why) lines.push({ rule: 'no_engagement', outcome: 'not_fired', sentence: `${plural(seen, 'occurrence')} in the last ${ne.days} term days.` });
     } else if (known >= minKnown) {
@@ -237,44 +300,50 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, exempti
       const sentence = hasAnyRecord
         ? `No activity recorded on any of the ${plural(known, 'source')} with complete data in the last ${ne.days} term days.`
         : `No activity recorded at all in the data we hold${since > '0000-01-01' ? ` since ${since}` : ''}; all ${plural(known, 'source')} with complete data show none over the last ${ne.days} term days.`;
-      findings.push({ rule: 'no_engagement', severity: ne.severity, sentence, facts: { days: ne.days, knownSources: known, anyRecord: hasAnyRecord ? 'yes' : 'no' } });
-      if (why) lines.push({ rule: 'no_engagement', outcome: 'fired', sentence });
+      findings = found(findings, lines, why, { rule: 'no_engagement', severity: ne.severity, sentence, facts: { days: ne.days, knownSources: known, anyRecord: hasAnyRecord ? 'yes' : 'no' } });
     } else {
       const sentence = `only ${plural(known, 'source')} ${known === 1 ? 'has' : 'have'} complete data for the last ${ne.days} term days and ${known === 1 ? 'it shows' : 'they show'} no activity; ${minKnown} are needed before anyone is flagged.`;
       if (why) lines.push({ rule: 'no_engagement', outcome: 'not_judged', sentence });
       if (known > 0) {
-        warnings.push({ scope: 'student', code: 'not_enough_data', studentId: student.id, source: null, cohort: null, message: `No activity seen, but ${sentence} Not flagged until more data arrives.` });
+        (warnings ??= []).push({ scope: 'student', code: 'not_enough_data', studentId: student.id, source: null, cohort: null, message: `No activity seen, but ${sentence} Not flagged until more data arrives.` });
       }
     }
   }
 
   // Low engagement: below the cohort's bottom tail AND below an absolute floor, so an engaged cohort has no forced tail.
   const low = config.lowEngagement;
-  if (!cannotJudge('low_engagement', low.enabled, low.days, true)) {
-    const total = knownTotal(ctx, summary, low.days);
-    const p = roundForDisplay(cohort.lowPercentile);
+  const lowBlock = blockFor(ctx, blocks, 'low_engagement', plans.low, exemptions);
+  if (lowBlock !== null) {
+    if (why) lines.push({ rule: 'low_engagement', outcome: 'not_judged', sentence: lowBlock });
+  } else {
+    const total = knownTotal(ctx, row, plans.low);
     if (total < cohort.lowPercentile && total < low.absoluteFloor) {
-      const sentence = `${plural(total, 'occurrence')} across the known sources over the last ${low.days} term days: fewer than ${100 - low.cohortPercentile}% of their cohort (cohort median ${roundForDisplay(cohort.lowMedian)}) and under the department's floor of ${low.absoluteFloor}.`;
-      findings.push({ rule: 'low_engagement', severity: low.severity, sentence, facts: { days: low.days, total, cohortPercentile: p, cohortMedian: roundForDisplay(cohort.lowMedian), floor: low.absoluteFloor } });
-      if (why) lines.push({ rule: 'low_engagement', outcome: 'fired', sentence });
+      findings = found(findings, lines, why, {
+        rule: 'low_engagement',
+        severity: low.severity,
+        sentence: `${plural(total, 'occurrence')} across the known sources over the last ${low.days} term days: fewer than ${100 - low.cohortPercentile}% of their cohort (cohort median ${roundForDisplay(cohort.lowMedian)}) and under the department's floor of ${low.absoluteFloor}.`,
+        facts: { days: low.days, total, cohortPercentile: roundForDisplay(cohort.lowPercentile), cohortMedian: roundForDisplay(cohort.lowMedian), floor: low.absoluteFloor },
+      });
     } else if (why) {
-      lines.push({ rule: 'low_engagement', outcome: 'not_fired', sentence: `${plural(total, 'occurrence')} over the last ${low.days} term days; it fires below both the cohort's ${low.cohortPercentile}th percentile (${p}) and the floor of ${low.absoluteFloor}.` });
+      lines.push({ rule: 'low_engagement', outcome: 'not_fired', sentence: `${plural(total, 'occurrence')} over the last ${low.days} term days; it fires below both the cohort's ${low.cohortPercentile}th percentile (${roundForDisplay(cohort.lowPercentile)}) and the floor of ${low.absoluteFloor}.` });
     }
   }
 
   // Sharp drop: the recent rate against the student's own earlier rate, only when that earlier rate means something.
   const drop = config.sharpDrop;
-  const dropWindow = drop.recentDays + drop.baselineDays;
-  if (!cannotJudge('sharp_drop', drop.enabled, dropWindow, false)) {
+  const dropBlock = blockFor(ctx, blocks, 'sharp_drop', plans.dropWhole, exemptions);
+  if (dropBlock !== null) {
+    if (why) lines.push({ rule: 'sharp_drop', outcome: 'not_judged', sentence: dropBlock });
+  } else {
     let recent = 0;
     let base = 0;
     let sources = 0;
     for (let s = 0; s < SOURCE_COUNT; s++) {
-      if (!isUsable(ctx, s, dropWindow) || !isUsable(ctx, s, drop.recentDays)) continue;
+      if (!plans.dropWhole.usable[s] || !plans.dropRecent.usable[s]) continue;
       sources++;
-      const r = sumOf(ctx, summary, s, drop.recentDays);
+      const r = sumAt(ctx, row, s, plans.dropRecent);
       recent += r;
-      base += sumOf(ctx, summary, s, dropWindow) - r;
+      base += sumAt(ctx, row, s, plans.dropWhole) - r;
     }
     const basePerWeek = (base * 7) / drop.baselineDays;
     const recentPerWeek = (recent * 7) / drop.recentDays;
@@ -283,9 +352,12 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, exempti
     } else if (basePerWeek < drop.minBaselinePerWeek) {
       if (why) lines.push({ rule: 'sharp_drop', outcome: 'not_fired', sentence: `their usual level (${roundForDisplay(basePerWeek)} a week) is below ${drop.minBaselinePerWeek} a week, too low to measure a drop against.` });
     } else if (recentPerWeek <= drop.ratio * basePerWeek) {
-      const sentence = `${plural(recent, 'occurrence')} in the last ${drop.recentDays} term days, well below their own usual level of about ${roundForDisplay(basePerWeek)} a week over the ${drop.baselineDays} term days before.`;
-      findings.push({ rule: 'sharp_drop', severity: drop.severity, sentence, facts: { recentDays: drop.recentDays, recent, baselineDays: drop.baselineDays, baselinePerWeek: roundForDisplay(basePerWeek), ratio: drop.ratio } });
-      if (why) lines.push({ rule: 'sharp_drop', outcome: 'fired', sentence });
+      findings = found(findings, lines, why, {
+        rule: 'sharp_drop',
+        severity: drop.severity,
+        sentence: `${plural(recent, 'occurrence')} in the last ${drop.recentDays} term days, well below their own usual level of about ${roundForDisplay(basePerWeek)} a week over the ${drop.baselineDays} term days before.`,
+        facts: { recentDays: drop.recentDays, recent, baselineDays: drop.baselineDays, baselinePerWeek: roundForDisplay(basePerWeek), ratio: drop.ratio },
+      });
     } else if (why) {
       lines.push({ rule: 'sharp_drop', outcome: 'not_fired', sentence: `${roundForDisplay(recentPerWeek)} a week recently against ${roundForDisplay(basePerWeek)} a week before; it fires at ${Math.round(drop.ratio * 100)}% or less.` });
     }
@@ -293,26 +365,31 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, exempti
 
   // Silent source: one known source at zero while the cohort's median there is high; implied by no engagement.
   const silent = config.silentSource;
-  if (noEngagementFired) {
-    if (why) lines.push({ rule: 'silent_source', outcome: 'not_judged', sentence: 'covered by the no-engagement rule.' });
-  } else if (!cannotJudge('silent_source', silent.enabled, silent.days, true)) {
+  const silentBlock = noEngagementFired ? 'covered by the no-engagement rule.' : blockFor(ctx, blocks, 'silent_source', plans.silent, exemptions);
+  if (silentBlock !== null) {
+    if (why) lines.push({ rule: 'silent_source', outcome: 'not_judged', sentence: silentBlock });
+  } else {
     const medians = cohort.medians.get(silent.days);
-    const quiet: number[] = [];
+    let quiet: number[] | null = null;
     for (let s = 0; s < SOURCE_COUNT; s++) {
       const m = medians?.[s] ?? Number.NaN;
-      if (!isUsable(ctx, s, silent.days) || Number.isNaN(m) || m <= 0 || m < silent.minCohortMedian) continue;
-      if (sumOf(ctx, summary, s, silent.days) === 0) quiet.push(s);
+      if (!plans.silent.usable[s] || Number.isNaN(m) || m <= 0 || m < silent.minCohortMedian) continue;
+      if (sumAt(ctx, row, s, plans.silent) === 0) (quiet ??= []).push(s);
     }
-    if (quiet.length > 0) {
+    if (quiet !== null) {
       const named = quiet.map((s) => `${labelOf(s)} (cohort median ${roundForDisplay(medians?.[s] ?? 0)})`).join(' or ');
-      const sentence = `No ${named} in the last ${silent.days} term days, while most of their cohort has some.`;
-      findings.push({ rule: 'silent_source', severity: silent.severity, sentence, facts: { days: silent.days, sources: quiet.map((s) => SOURCES[s] as Source).join(','), minCohortMedian: silent.minCohortMedian } });
-      if (why) lines.push({ rule: 'silent_source', outcome: 'fired', sentence });
+      findings = found(findings, lines, why, {
+        rule: 'silent_source',
+        severity: silent.severity,
+        sentence: `No ${named} in the last ${silent.days} term days, while most of their cohort has some.`,
+        facts: { days: silent.days, sources: quiet.map((s) => SOURCES[s] as Source).join(','), minCohortMedian: silent.minCohortMedian },
+      });
     } else if (why) {
       lines.push({ rule: 'silent_source', outcome: 'not_fired', sentence: `no known source is at zero where the cohort median reaches ${silent.minCohortMedian} over ${silent.days} term days.` });
     }
   }
-  return { findings, lines, warnings };
+  if (findings === null && warnings === null && !why) return null;
+  return { findings: findings ?? [], lines, warnings: warnings ?? [] };
 }
 
 function toFlag(studentId: string, findings: Finding[], explanation: Explanation): Flag {
@@ -387,7 +464,7 @@ function cohortWarnings(ctx: Context, stats: CohortStats, members: readonly Memb
     for (let s = 0; s < SOURCE_COUNT; s++) {
       // Submissions follow deadlines: a cohort with none due in three weeks is ordinary.
       if (SOURCES[s] === 'moodle_submission' || !isUsable(ctx, s, 21)) continue;
-      if (members.every((m) => sumOf(ctx, m.summary, s, 21) === 0)) {
+      if (members.every((m) => sumOf(ctx, m.row, s, 21) === 0)) {
         warnings.push({
           scope: 'cohort',
           code: 'cohort_source_silent',
@@ -444,7 +521,7 @@ export function evaluateRules(input: RulesInput): RulesResult {
     const key = `${student.programme}\u0000${student.year}`;
     let cohort = cohorts.get(key);
     if (!cohort) cohorts.set(key, (cohort = { programme: student.programme, year: student.year, members: [] }));
-    cohort.members.push({ student, summary: ctx.activity.students.get(student.id) ?? emptySummary(ctx.activity.windows) });
+    cohort.members.push({ student, row: ctx.activity.rows.get(student.id) ?? -1 });
   }
 
   const flags: Flag[] = [];
@@ -455,18 +532,21 @@ export function evaluateRules(input: RulesInput): RulesResult {
   for (const key of [...cohorts.keys()].sort()) {
     const { programme, year, members } = cohorts.get(key)!;
     const stats = buildCohortStats(ctx, members, programme, year);
+    const blocks = cohortBlocks(ctx, stats);
     warnings.push(...cohortWarnings(ctx, stats, members));
     monitored += members.length;
     for (const member of members) {
       const id = member.student.id;
       const why = input.explain?.has(id) ?? false;
-      const hasAnyRecord = member.summary.lastActive.some((d) => d !== null);
-      const verdict = judgeStudent(ctx, member, stats, exemptionsByStudent.get(id), why, hasAnyRecord, since);
+      let hasAnyRecord = false;
+      for (let s = 0; s < SOURCE_COUNT && member.row >= 0 && !hasAnyRecord; s++) hasAnyRecord = ctx.activity.lastActive[member.row * SOURCE_COUNT + s] != null;
+      const verdict = judgeStudent(ctx, member, stats, blocks, exemptionsByStudent.get(id), why, hasAnyRecord, since);
+      if (verdict === null) continue;
       studentWarnings.push(...verdict.warnings);
-      const flag = verdict.findings.length > 0 ? toFlag(id, verdict.findings, buildExplanation(ctx, member.summary, stats)) : null;
+      const flag = verdict.findings.length > 0 ? toFlag(id, verdict.findings, buildExplanation(ctx, member.row, stats)) : null;
       if (flag) flags.push(flag);
       if (why) {
-        decisions.push({ studentId: id, flag, exempt: null, rules: verdict.lines, warnings: verdict.warnings, explanation: flag?.explanation ?? buildExplanation(ctx, member.summary, stats) });
+        decisions.push({ studentId: id, flag, exempt: null, rules: verdict.lines, warnings: verdict.warnings, explanation: flag?.explanation ?? buildExplanation(ctx, member.row, stats) });
       }
     }
   }

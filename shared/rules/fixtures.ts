@@ -48,7 +48,7 @@ export function engagedPeers(count = 12): { students: RuleStudent[]; counts: Map
   return { students, counts };
 }
 
-export function buildInput(overrides: Partial<Omit<RulesInput, 'counts' | 'activity'>> & { counts?: ReadonlyMap<string, DailyCounts> } = {}): RulesInput {
+export function buildInput(overrides: Partial<Omit<RulesInput, 'counts' | 'activity' | 'matrix'>> & { counts?: ReadonlyMap<string, DailyCounts> } = {}): RulesInput {
   const { counts, ...rest } = overrides;
   return {
     students: [student('S1')],

@@ -1,11 +1,29 @@
 import { SOURCES, type IsoDay } from '../domain';
-import type { ActivitySummary, DailyCounts, SummarisedActivity } from './types';
+import type { DailyCounts, DailyMatrix, SummarisedActivity } from './types';
 
 const SOURCE_COUNT = SOURCES.length;
+const BEGINNING = '0000-01-01';
 
-/** A summary with no activity at all, shaped for `windows`. */
-export function emptySummary(windows: readonly number[]): ActivitySummary {
-  return { sums: new Float64Array(SOURCE_COUNT * windows.length), lastActive: SOURCES.map(() => null) };
+/** For each term day, the index of the first (shortest) window that holds it; windows are sorted ascending. */
+function firstWindowByDay(termDays: readonly IsoDay[], windows: readonly number[]): Map<IsoDay, number> {
+  const out = new Map<IsoDay, number>();
+  for (let i = 0; i < termDays.length; i++) {
+    const age = termDays.length - 1 - i;
+    let w = 0;
+    while (w < windows.length && (windows[w] as number) <= age) w++;
+    if (w < windows.length) out.set(termDays[i] as IsoDay, w);
+  }
+  return out;
+}
+
+/** Turns per-window "first holder" buckets into window sums: a day counted in window w is in every longer one too. */
+function accumulate(sums: Float64Array, at: number, windowCount: number): void {
+  for (let w = 1; w < windowCount; w++) sums[at + w] = (sums[at + w] as number) + (sums[at + w - 1] as number);
+}
+
+/** An activity summary for no one: every student reads as having no activity. */
+export function emptyActivity(windows: readonly number[], since: IsoDay = BEGINNING): SummarisedActivity {
+  return { windows, since, rows: new Map(), sums: new Float64Array(0), lastActive: [] };
 }
 
 /**
@@ -18,28 +36,92 @@ export function summariseDailyCounts(
   termDays: readonly IsoDay[],
   windows: readonly number[],
   today: IsoDay,
-  since: IsoDay = '0000-01-01',
+  since: IsoDay = BEGINNING,
 ): SummarisedActivity {
-  const age = new Map<IsoDay, number>();
-  for (let i = 0; i < termDays.length; i++) age.set(termDays[i] as IsoDay, termDays.length - 1 - i);
   const windowCount = windows.length;
-  const students = new Map<string, ActivitySummary>();
-  for (const [studentId, byDay] of counts) {
-    const sums = new Float64Array(SOURCE_COUNT * windowCount);
-    const lastActive: Array<IsoDay | null> = SOURCES.map(() => null);
-    for (const [day, bySource] of byDay) {
-      if (day >= today || day < since) continue;
-      const dayAge = age.get(day);
+  const firstWindow = firstWindowByDay(termDays, windows);
+  const rows = new Map<string, number>();
+  const sums = new Float64Array(counts.size * SOURCE_COUNT * windowCount);
+  const lastActive: Array<IsoDay | null> = new Array<IsoDay | null>(counts.size * SOURCE_COUNT).fill(null);
+  let row = 0;
+  counts.forEach((byDay, studentId) => {
+    if (rows.has(studentId)) return;
+    rows.set(studentId, row);
+    byDay.forEach((bySource, day) => {
+      if (day >= today || day < since) return;
+      const from = firstWindow.get(day);
+      // In SOURCES order, read by name: much faster than indexing each day's object by a computed key.
+      const counted = [bySource.moodle_login, bySource.moodle_submission, bySource.panopto_view, bySource.samis_login, bySource.teams_attendance];
       for (let s = 0; s < SOURCE_COUNT; s++) {
-        const n = bySource[SOURCES[s]!];
+        const n = counted[s];
         if (n === undefined || n <= 0) continue;
-        const latest = lastActive[s];
-        if (latest === null || latest === undefined || day > latest) lastActive[s] = day;
-        if (dayAge === undefined) continue;
-        for (let w = 0; w < windowCount; w++) if (dayAge < windows[w]!) sums[s * windowCount + w]! += n;
+        const seen = lastActive[row * SOURCE_COUNT + s];
+        if (seen === null || seen === undefined || day > seen) lastActive[row * SOURCE_COUNT + s] = day;
+        if (from !== undefined) {
+          const at = (row * SOURCE_COUNT + s) * windowCount + from;
+          sums[at] = (sums[at] as number) + n;
+        }
+      }
+    });
+    for (let s = 0; s < SOURCE_COUNT; s++) accumulate(sums, (row * SOURCE_COUNT + s) * windowCount, windowCount);
+    row++;
+  });
+  return { windows, since, rows, sums, lastActive };
+}
+
+/**
+ * Sums a dense matrix of daily counts (one row per student and source, one column per day) into the
+ * windows the rules read: the fastest way in for a whole department, one pass over typed arrays.
+ */
+export function summariseMatrix(matrix: DailyMatrix, termDays: readonly IsoDay[], windows: readonly number[], today: IsoDay, since: IsoDay = BEGINNING): SummarisedActivity {
+  const windowCount = windows.length;
+  const { days, counts, studentIds } = matrix;
+  const dayCount = days.length;
+  if (counts.length !== studentIds.length * SOURCE_COUNT * dayCount) {
+    throw new RangeError(`the matrix holds ${counts.length} counts; ${studentIds.length} students x ${SOURCE_COUNT} sources x ${dayCount} days need ${studentIds.length * SOURCE_COUNT * dayCount}`);
+  }
+  const byDay = firstWindowByDay(termDays, windows);
+  // The columns inside some window, with the first window holding each; and the columns that may
+  // count as "last seen", latest day first, so finding the latest activity stops at the first hit.
+  const windowColumns: number[] = [];
+  const windowOf: number[] = [];
+  for (let d = 0; d < dayCount; d++) {
+    const w = byDay.get(days[d] as IsoDay);
+    if (w !== undefined) {
+      windowColumns.push(d);
+      windowOf.push(w);
+    }
+  }
+  const inWindow = Int32Array.from(windowColumns);
+  const firstWindow = Int32Array.from(windowOf);
+  const latestFirst = Int32Array.from(
+    [...days.keys()].filter((d) => (days[d] as IsoDay) < today && (days[d] as IsoDay) >= since).sort((a, b) => ((days[a] as IsoDay) > (days[b] as IsoDay) ? -1 : 1)),
+  );
+  const rows = new Map<string, number>();
+  const sums = new Float64Array(studentIds.length * SOURCE_COUNT * windowCount);
+  const lastActive: Array<IsoDay | null> = new Array<IsoDay | null>(studentIds.length * SOURCE_COUNT).fill(null);
+  for (let i = 0; i < studentIds.length; i++) {
+    rows.set(studentIds[i] as string, i);
+    for (let s = 0; s < SOURCE_COUNT; s++) {
+      const from = (i * SOURCE_COUNT + s) * dayCount;
+      const at = (i * SOURCE_COUNT + s) * windowCount;
+      for (let k = 0; k < inWindow.length; k++) {
+        const n = counts[from + (inWindow[k] as number)] as number;
+        if (n > 0) {
+          const w = at + (firstWindow[k] as number);
+          sums[w] = (sums[w] as number) + n;
+        }
+      }
+      accumulate(sums, at, windowCount);
+      for (let k = 0; k < latestFirst.length; k++) {
+        const d = latestFirst[k] as number;
+        if ((counts[from + d] as number) > 0) {
+          lastActive[i * SOURCE_COUNT + s] = days[d] as IsoDay;
+          break;
+        }
       }
     }
-    students.set(studentId, { sums, lastActive });
   }
-  return { windows, since, students };
+  return { windows, since, rows, sums, lastActive };
 }
+

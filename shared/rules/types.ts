@@ -26,21 +26,21 @@ export type DailyCounts = ReadonlyMap<IsoDay, Partial<Record<Source, number>>>;
 export type Coverage = ReadonlyMap<Source, ReadonlySet<IsoDay>>;
 
 /**
- * One student's activity already summed per window, e.g. by the database: `sums[s * windows.length + w]`
- * is the occurrences of source `SOURCES[s]` over the last `windows[w]` term days before today.
+ * A department's activity already summed per window, e.g. by the database. Students are rows:
+ * `sums[(row * 5 + s) * windows.length + w]` is the occurrences of `SOURCES[s]` over the last
+ * `windows[w]` term days before today. One flat array, because 30,000 small ones cost more to make
+ * than to fill.
  */
-export interface ActivitySummary {
-  sums: Float64Array;
-  /** Per source (in SOURCES order), the latest day before today with an occurrence, or null if none since `since`. */
-  lastActive: ReadonlyArray<IsoDay | null>;
-}
-
 export interface SummarisedActivity {
   /** Window lengths in term days, as given by requiredWindows(config). */
   windows: readonly number[];
   /** The first day the summaries looked at: "no activity" in lastActive means none since then. */
   since: IsoDay;
-  students: ReadonlyMap<string, ActivitySummary>;
+  /** Each student's row; a student without one had no activity at all. */
+  rows: ReadonlyMap<string, number>;
+  sums: Float64Array;
+  /** `lastActive[row * 5 + s]`: the latest day before today with an occurrence of `SOURCES[s]`, or null if none since `since`. */
+  lastActive: ReadonlyArray<IsoDay | null>;
 }
 
 interface RulesInputBase {
@@ -54,9 +54,26 @@ interface RulesInputBase {
   explain?: ReadonlySet<string>;
 }
 
-/** Either raw daily counts (tests, one student) or the same activity already summed per window (the database). */
+/**
+ * Dense daily counts for a whole department: `counts[(student * 5 + source) * days.length + day]` is
+ * the occurrences of `SOURCES[source]` for `studentIds[student]` on `days[day]`.
+ */
+export interface DailyMatrix {
+  studentIds: readonly string[];
+  days: readonly IsoDay[];
+  counts: Float64Array | Int32Array | Uint16Array;
+}
+
+/**
+ * The activity comes in one of three shapes: daily counts per student (tests, one student), a dense
+ * daily matrix (a whole department in memory), or the same activity already summed per window (the database).
+ */
 export type RulesInput = RulesInputBase &
-  ({ counts: ReadonlyMap<string, DailyCounts>; activity?: never } | { activity: SummarisedActivity; counts?: never });
+  (
+    | { counts: ReadonlyMap<string, DailyCounts>; matrix?: never; activity?: never }
+    | { matrix: DailyMatrix; counts?: never; activity?: never }
+    | { activity: SummarisedActivity; counts?: never; matrix?: never }
+  );
 
 export type WindowCounts = Record<Source, { d7: number | null; d14: number | null; d21: number | null }>;
 
