@@ -1,5 +1,7 @@
-import { SourceSchema, type IsoDay, type Source } from '../../shared/domain';
-import type { DailyCounts } from '../../shared/rules/types';
+import { sql } from 'kysely';
+import { SOURCES, SourceSchema, type IsoDay, type Source } from '../../shared/domain';
+import { addDays } from '../../shared/calendar';
+import type { DailyCounts, SummarisedActivity } from '../../shared/rules/types';
 import type { Db } from './database';
 import { chunk } from './ids';
 
@@ -41,4 +43,54 @@ export async function loadDepartmentCounts(db: Db, departmentId: string, from: I
     byDay.set(row.day, day);
   }
   return out;
+}
+
+const SOURCE_INDEX = new Map<string, number>(SOURCES.map((s, i) => [s, i]));
+
+/**
+ * A department's activity summed per window by the database, in the shape the rules read: one row per
+ * student and source comes back instead of one per day, which is what makes a 30,000-student
+ * department quick to evaluate. `termDays` are the last term days before `today`, oldest first;
+ * counts on vacation days inside that span never enter a window. `lastActive` looks back to `since`.
+ */
+export async function summariseDepartmentActivity(
+  db: Db,
+  departmentId: string,
+  opts: { termDays: readonly IsoDay[]; windows: readonly number[]; since: IsoDay; today: IsoDay },
+): Promise<SummarisedActivity> {
+  const { termDays, windows, since, today } = opts;
+  const first = termDays[0];
+  const termSet = new Set(termDays);
+  const vacation: IsoDay[] = [];
+  if (first !== undefined) for (let day = first; day < today; day = addDays(day, 1)) if (!termSet.has(day)) vacation.push(day);
+  const windowSums = windows.map((n, w) => {
+    const start = termDays[Math.max(0, termDays.length - n)];
+    if (start === undefined) return sql<number>`0`.as(`w${w}`);
+    const outsideVacation = vacation.length > 0 ? sql` and ac.day not in (${sql.join(vacation)})` : sql``;
+    return sql<number>`sum(case when ac.day >= ${start}${outsideVacation} then ac.count else 0 end)`.as(`w${w}`);
+  });
+  const rows = await db
+    .selectFrom('activity_counts as ac')
+    .select(['ac.student_id', 'ac.source', sql<string>`max(ac.day)`.as('last_day'), ...windowSums])
+    .where('ac.student_id', 'in', db.selectFrom('students').select('id').where('department_id', '=', departmentId))
+    .where('ac.day', '>=', since)
+    .where('ac.day', '<', today)
+    .where('ac.count', '>', 0)
+    .groupBy(['ac.student_id', 'ac.source'])
+    .execute();
+
+  const studentRows = new Map<string, number>();
+  for (const r of rows) if (!studentRows.has(r.student_id)) studentRows.set(r.student_id, studentRows.size);
+  const stride = windows.length;
+  const sums = new Float64Array(studentRows.size * SOURCES.length * stride);
+  const lastActive: Array<IsoDay | null> = new Array<IsoDay | null>(studentRows.size * SOURCES.length).fill(null);
+  for (const r of rows) {
+    const s = SOURCE_INDEX.get(r.source);
+    if (s === undefined) continue;
+    const at = (studentRows.get(r.student_id) as number) * SOURCES.length + s;
+    lastActive[at] = r.last_day;
+    const values = r as unknown as Record<string, number | string>;
+    for (let w = 0; w < stride; w++) sums[at * stride + w] = Number(values[`w${w}`] ?? 0);
+  }
+  return { windows, since, rows: studentRows, sums, lastActive };
 }

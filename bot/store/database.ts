@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
 import * as core from './migrations/0001-core';
+import * as rules from './migrations/0003-rules';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -14,7 +15,7 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-const MIGRATIONS: Record<string, Migration> = { '0001-core': core };
+const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0003-rules': rules };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
@@ -65,9 +66,13 @@ export async function checkDatabase(db: Db, settings: DatabaseSettings): Promise
   }
 }
 
-/** Brings the schema up to date; safe to run from several instances at once (Kysely takes a lock). */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+/**
+ * Brings the schema up to date; safe to run from several instances at once (Kysely takes a lock).
+ * `schema` names the PostgreSQL schema the tables live in when it is not the default: Kysely looks
+ * for its migration tables in every schema unless told which, and would find another schema's.
+ */
+export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
