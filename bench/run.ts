@@ -1,9 +1,10 @@
 import type { Benchmark, Figure } from './types';
 import { startupBenchmark } from './benchmarks/startup.bench';
 import { rulesBenchmark } from './benchmarks/rules.bench';
+import { evaluateStoreBenchmark } from './benchmarks/evaluate-store.bench';
 
 /** Every benchmark, in the order they run; each issue adds its own here. */
-const BENCHMARKS: Benchmark[] = [startupBenchmark, rulesBenchmark];
+const BENCHMARKS: Benchmark[] = [startupBenchmark, rulesBenchmark, evaluateStoreBenchmark];
 
 function parseArgs(argv: string[]): { json: boolean; only: string | null } {
   const onlyIndex = argv.indexOf('--only');

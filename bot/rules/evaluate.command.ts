@@ -53,6 +53,8 @@ export interface EvaluationSummary {
   decisions: Decision[];
   /** Every flag with its reasons, for `--json`. */
   flags: Flag[];
+  /** Where the time went, in milliseconds: loading (summing in the database), the pure rules, writing cases. */
+  timings: { loadMs: number; rulesMs: number; persistMs: number };
 }
 
 export interface EvaluateDeps {
@@ -92,7 +94,13 @@ function summariseWarnings(warnings: readonly DataWarning[]): string[] {
 const sameRules = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((r, i) => r === b[i]);
 
 /** Runs the pure rules for one department over data summed by the database. */
-export async function assessDepartment(db: Db, departmentId: string, today: IsoDay, explain: readonly string[] = []): Promise<{ result: RulesResult; students: Student[]; config: RulesConfig }> {
+export async function assessDepartment(
+  db: Db,
+  departmentId: string,
+  today: IsoDay,
+  explain: readonly string[] = [],
+): Promise<{ result: RulesResult; students: Student[]; config: RulesConfig; loadMs: number; rulesMs: number }> {
+  const started = performance.now();
   const [config, terms] = await Promise.all([loadRulesConfig(db, departmentId), listTerms(db)]);
   const windows = requiredWindows(config);
   const termDays = lastTermDays(today, windows[windows.length - 1] ?? 21, terms);
@@ -104,8 +112,9 @@ export async function assessDepartment(db: Db, departmentId: string, today: IsoD
     loadCoverage(db, termDays[0] ?? today, addDays(today, -1)),
     listDepartmentExemptions(db, departmentId),
   ]);
+  const loaded = performance.now();
   const result = evaluateRules({ students, activity, coverage, terms, exemptions, config, today, explain: new Set(explain) });
-  return { result, students, config };
+  return { result, students, config, loadMs: loaded - started, rulesMs: performance.now() - loaded };
 }
 
 /**
@@ -118,7 +127,8 @@ export async function assessDepartment(db: Db, departmentId: string, today: IsoD
  */
 export async function evaluateDepartment(deps: EvaluateDeps, departmentId: string, today: IsoDay, opts: { explain?: readonly string[] } = {}): Promise<EvaluationSummary> {
   const { db } = deps;
-  const { result, students, config } = await assessDepartment(db, departmentId, today, opts.explain);
+  const { result, students, config, loadMs, rulesMs } = await assessDepartment(db, departmentId, today, opts.explain);
+  const persistStarted = performance.now();
   const byId = new Map(students.map((s) => [s.id, s]));
   const at = deps.now().toISOString();
   const summary: EvaluationSummary = {
@@ -138,6 +148,7 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
     warnings: summariseWarnings(result.warnings),
     decisions: result.decisions,
     flags: result.flags,
+    timings: { loadMs: Math.round(loadMs), rulesMs: Math.round(rulesMs), persistMs: 0 },
   };
   const flagged = new Set(result.flags.map((f) => f.studentId));
   const exempt = new Set(result.exempt.map((e) => e.studentId));
@@ -240,6 +251,7 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
     await appendCaseEvents(trx, events);
     await recordEvaluation(trx, { departmentId, today, evaluatedAt: at, flags: result.flags.length, warnings: summary.warnings });
   });
+  summary.timings.persistMs = Math.round(performance.now() - persistStarted);
   const { decisions: _decisions, flags: _flags, ...logged } = summary;
   deps.logger.info({ evaluation: logged }, 'evaluation finished');
   return summary;
