@@ -268,6 +268,8 @@ function blockFor(ctx: Context, blocks: Blocks, rule: RuleId, plan: WindowPlan, 
   return blocked ? `waits until its ${plan.n} term days all fall after the exemption (${blocked.reason}) that ${blocked.until === null ? 'is open-ended' : `ended on ${blocked.until}`}.` : null;
 }
 
+const NO_LINES: RuleOutcome[] = [];
+
 function found(findings: Finding[] | null, lines: RuleOutcome[], why: boolean, finding: Finding): Finding[] {
   const out = findings ?? [];
   out.push(finding);
@@ -279,7 +281,8 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, blocks:
   const { config, plans } = ctx;
   const { row, student } = member;
   let findings: Finding[] | null = null;
-  const lines: RuleOutcome[] = [];
+  // Sentences are only written for students being explained; everyone else shares one empty list.
+  const lines: RuleOutcome[] = why ? [] : NO_LINES;
   let warnings: DataWarning[] | null = null;
   const minKnown = config.coverage.minKnownSources;
 
@@ -507,7 +510,8 @@ export function evaluateRules(input: RulesInput): RulesResult {
   }
 
   const exempt: RulesResult['exempt'] = [];
-  const cohorts = new Map<string, { programme: string; year: number; members: Member[] }>();
+  type Cohort = { programme: string; year: number; members: Member[] };
+  const cohorts = new Map<string, Map<number, Cohort>>();
   for (const student of input.students) {
     if (EXEMPT_STATUSES.has(student.status)) {
       exempt.push({ studentId: student.id, why: student.status });
@@ -518,9 +522,10 @@ export function evaluateRules(input: RulesInput): RulesResult {
       exempt.push({ studentId: student.id, why: active.reason });
       continue;
     }
-    const key = `${student.programme}\u0000${student.year}`;
-    let cohort = cohorts.get(key);
-    if (!cohort) cohorts.set(key, (cohort = { programme: student.programme, year: student.year, members: [] }));
+    let byYear = cohorts.get(student.programme);
+    if (!byYear) cohorts.set(student.programme, (byYear = new Map()));
+    let cohort = byYear.get(student.year);
+    if (!cohort) byYear.set(student.year, (cohort = { programme: student.programme, year: student.year, members: [] }));
     cohort.members.push({ student, row: ctx.activity.rows.get(student.id) ?? -1 });
   }
 
@@ -529,8 +534,8 @@ export function evaluateRules(input: RulesInput): RulesResult {
   const studentWarnings: DataWarning[] = [];
   const decisions: Decision[] = [];
   let monitored = 0;
-  for (const key of [...cohorts.keys()].sort()) {
-    const { programme, year, members } = cohorts.get(key)!;
+  const ordered = [...cohorts.values()].flatMap((byYear) => [...byYear.values()]).sort((a, b) => (a.programme < b.programme ? -1 : a.programme > b.programme ? 1 : a.year - b.year));
+  for (const { programme, year, members } of ordered) {
     const stats = buildCohortStats(ctx, members, programme, year);
     const blocks = cohortBlocks(ctx, stats);
     warnings.push(...cohortWarnings(ctx, stats, members));

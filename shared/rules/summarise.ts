@@ -69,6 +69,23 @@ export function summariseDailyCounts(
   return { windows, since, rows, sums, lastActive };
 }
 
+/** When each window's newly added columns form one consecutive run, their [start, end) per window; otherwise null. */
+function contiguousRanges(columns: readonly number[], windowOf: readonly number[], windowCount: number): Int32Array | null {
+  const ranges = new Int32Array(2 * windowCount).fill(-1);
+  for (let w = 0; w < windowCount; w++) {
+    const mine = columns.filter((_, k) => windowOf[k] === w);
+    if (mine.length === 0) {
+      ranges[2 * w] = 0;
+      ranges[2 * w + 1] = 0;
+      continue;
+    }
+    for (let k = 1; k < mine.length; k++) if (mine[k] !== (mine[k - 1] as number) + 1) return null;
+    ranges[2 * w] = mine[0] as number;
+    ranges[2 * w + 1] = (mine[mine.length - 1] as number) + 1;
+  }
+  return ranges;
+}
+
 /**
  * Sums a dense matrix of daily counts (one row per student and source, one column per day) into the
  * windows the rules read: the fastest way in for a whole department, one pass over typed arrays.
@@ -97,6 +114,7 @@ export function summariseMatrix(matrix: DailyMatrix, termDays: readonly IsoDay[]
   const latestFirst = Int32Array.from(
     [...days.keys()].filter((d) => (days[d] as IsoDay) < today && (days[d] as IsoDay) >= since).sort((a, b) => ((days[a] as IsoDay) > (days[b] as IsoDay) ? -1 : 1)),
   );
+  const ranges = contiguousRanges(windowColumns, windowOf, windowCount);
   const rows = new Map<string, number>();
   const sums = new Float64Array(studentIds.length * SOURCE_COUNT * windowCount);
   const lastActive: Array<IsoDay | null> = new Array<IsoDay | null>(studentIds.length * SOURCE_COUNT).fill(null);
@@ -105,11 +123,20 @@ export function summariseMatrix(matrix: DailyMatrix, termDays: readonly IsoDay[]
     for (let s = 0; s < SOURCE_COUNT; s++) {
       const from = (i * SOURCE_COUNT + s) * dayCount;
       const at = (i * SOURCE_COUNT + s) * windowCount;
-      for (let k = 0; k < inWindow.length; k++) {
-        const n = counts[from + (inWindow[k] as number)] as number;
-        if (n > 0) {
-          const w = at + (firstWindow[k] as number);
-          sums[w] = (sums[w] as number) + n;
+      if (ranges) {
+        // Days in order: each window's new days are one run of columns, summed without a branch.
+        for (let w = 0; w < windowCount; w++) {
+          let total = 0;
+          for (let d = from + (ranges[2 * w] as number), end = from + (ranges[2 * w + 1] as number); d < end; d++) total += counts[d] as number;
+          sums[at + w] = total;
+        }
+      } else {
+        for (let k = 0; k < inWindow.length; k++) {
+          const n = counts[from + (inWindow[k] as number)] as number;
+          if (n > 0) {
+            const w = at + (firstWindow[k] as number);
+            sums[w] = (sums[w] as number) + n;
+          }
         }
       }
       accumulate(sums, at, windowCount);
