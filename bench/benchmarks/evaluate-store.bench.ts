@@ -143,27 +143,6 @@ async function benchPostgres(dept: SyntheticDepartment): Promise<Record<string, 
   }
 }
 
-/** Seeds a database for experiments outside the benchmark (kept small on purpose: same path as the benchmark). */
-export async function seedForExperiment(db: Db, dept: SyntheticDepartment, kind: string, path: string): Promise<void> {
-  await seedPeopleAndCalendar(db, dept);
-  if (kind === 'sqlite') {
-    const raw = new SqliteDatabase(path);
-    const insert = raw.prepare('insert into activity_counts (student_id, day, source, count) values (?, ?, ?, ?)');
-    const insertAll = raw.transaction((rows: Array<[string, string, string, number]>) => {
-      for (const row of rows) insert.run(row);
-    });
-    for (const rows of countRows(dept, 100_000)) insertAll(rows);
-    raw.exec('analyze');
-    raw.close();
-  } else {
-    for (const rows of countRows(dept, 100_000)) {
-      await sql`insert into activity_counts (student_id, day, source, count)
-        select * from unnest(${rows.map((r) => r[0])}::text[], ${rows.map((r) => r[1])}::text[], ${rows.map((r) => r[2])}::text[], ${rows.map((r) => r[3])}::int[])`.execute(db);
-    }
-    await sql`analyze`.execute(db);
-  }
-}
-
 export const evaluateStoreBenchmark: Benchmark = {
   name: 'evaluate-store',
   description: `load-evaluate-persist for ${STUDENTS} students x 5 sources x 21 term days on SQLite and PostgreSQL (first run opens the cases; the re-run changes nothing)`,
