@@ -24,7 +24,7 @@ import {
   type Case,
   type CaseEvent,
 } from '../store/case.repository';
-import { enqueueDelivery } from '../store/outbox.repository';
+import { enqueueDeliveries } from '../store/outbox.repository';
 import { recordEvaluation } from '../store/evaluation.repository';
 import { findRuleConfig } from '../store/rule-config.repository';
 
@@ -237,16 +237,20 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
       if (!recipient) continue;
       byRecipient.set(recipient, [...(byRecipient.get(recipient) ?? []), alert]);
     }
-    for (const [staffId, items] of byRecipient) {
-      const caseIds = items.map((i) => i.case.id);
-      const queued = await enqueueDelivery(
-        trx,
-        { idempotencyKey: digestKey(staffId, items.map((i) => ({ caseId: i.case.id, severity: i.case.severity }))), kind: 'digest', recipientStaffId: staffId, payload: { caseIds } },
-        at,
-      );
-      if (!queued) continue;
+    const digests = [...byRecipient].map(([staffId, items]) => ({
+      staffId,
+      caseIds: items.map((i) => i.case.id),
+      idempotencyKey: digestKey(staffId, items.map((i) => ({ caseId: i.case.id, severity: i.case.severity }))),
+    }));
+    const queued = await enqueueDeliveries(
+      trx,
+      digests.map((d) => ({ idempotencyKey: d.idempotencyKey, kind: 'digest', recipientStaffId: d.staffId, payload: { caseIds: d.caseIds } })),
+      at,
+    );
+    for (const digest of digests) {
+      if (!queued.has(digest.idempotencyKey)) continue;
       summary.digestsQueued++;
-      for (const id of caseIds) event(id, 'alert_queued', null, { recipientStaffId: staffId });
+      for (const id of digest.caseIds) event(id, 'alert_queued', null, { recipientStaffId: digest.staffId });
     }
     await appendCaseEvents(trx, events);
     await recordEvaluation(trx, { departmentId, today, evaluatedAt: at, flags: result.flags.length, warnings: summary.warnings });
