@@ -8,7 +8,9 @@ import type { DataWarning, Decision, Flag, RulesResult } from '../../shared/rule
 import { AppError } from '../errors';
 import type { Db } from '../store/database';
 import { listDepartments } from '../store/department.repository';
-import { listStudents, type Student } from '../store/student.repository';
+import { listStudentsForRules, type Student } from '../store/student.repository';
+
+type EvaluatedStudent = Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId'>;
 import { listStaffWithRole } from '../store/staff.repository';
 import { summariseDepartmentActivity } from '../store/activity.repository';
 import { loadCoverage } from '../store/import.repository';
@@ -99,7 +101,7 @@ export async function assessDepartment(
   departmentId: string,
   today: IsoDay,
   explain: readonly string[] = [],
-): Promise<{ result: RulesResult; students: Student[]; config: RulesConfig; loadMs: number; rulesMs: number }> {
+): Promise<{ result: RulesResult; students: EvaluatedStudent[]; config: RulesConfig; loadMs: number; rulesMs: number }> {
   const started = performance.now();
   const [config, terms] = await Promise.all([loadRulesConfig(db, departmentId), listTerms(db)]);
   const windows = requiredWindows(config);
@@ -107,7 +109,7 @@ export async function assessDepartment(
   const lookback = addDays(today, -LOOKBACK_DAYS);
   const since = termDays[0] !== undefined && termDays[0] < lookback ? termDays[0] : lookback;
   const [students, activity, coverage, exemptions] = await Promise.all([
-    listStudents(db, departmentId),
+    listStudentsForRules(db, departmentId),
     summariseDepartmentActivity(db, departmentId, { termDays, windows, since, today }),
     loadCoverage(db, termDays[0] ?? today, addDays(today, -1)),
     listDepartmentExemptions(db, departmentId),
@@ -161,8 +163,8 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
     const recentlyClosed = config.cases.coolDownDays > 0 ? await findRecentlyClosedCases(trx, departmentId, coolDownSince) : new Map<string, Case>();
     const events: Array<Omit<CaseEvent, 'id'>> = [];
     const event = (caseId: string, kind: string, note: string | null, data: Record<string, unknown>) => events.push({ caseId, at, kind, actorKind: 'system', actorId: null, note, data });
-    const alerts: Array<{ case: Case; student: Student }> = [];
-    const toOpen: Array<{ flag: Flag; student: Student }> = [];
+    const alerts: Array<{ case: Case; student: EvaluatedStudent }> = [];
+    const toOpen: Array<{ flag: Flag; student: EvaluatedStudent }> = [];
 
     for (const flag of result.flags) {
       const student = byId.get(flag.studentId);
@@ -231,7 +233,7 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
     }
 
     const fallback = (await listStaffWithRole(trx, departmentId, 'director_of_studies'))[0]?.id ?? null;
-    const byRecipient = new Map<string, Array<{ case: Case; student: Student }>>();
+    const byRecipient = new Map<string, Array<{ case: Case; student: EvaluatedStudent }>>();
     for (const alert of alerts) {
       const recipient = alert.student.tutorId ?? fallback;
       if (!recipient) continue;
