@@ -2,9 +2,11 @@ import type { Benchmark, Figure } from './types';
 import { startupBenchmark } from './benchmarks/startup.bench';
 import { importBenchmark } from './benchmarks/import.bench';
 import { graphCollectBenchmark } from './benchmarks/graph-collect.bench';
+import { rulesBenchmark } from './benchmarks/rules.bench';
+import { evaluateStoreBenchmark } from './benchmarks/evaluate-store.bench';
 
 /** Every benchmark, in the order they run; each issue adds its own here. */
-const BENCHMARKS: Benchmark[] = [startupBenchmark, importBenchmark, graphCollectBenchmark];
+const BENCHMARKS: Benchmark[] = [startupBenchmark, rulesBenchmark, evaluateStoreBenchmark, importBenchmark, graphCollectBenchmark];
 
 function parseArgs(argv: string[]): { json: boolean; only: string | null } {
   const onlyIndex = argv.indexOf('--only');

@@ -65,7 +65,9 @@ export interface Database {
     opened_at: string;
     updated_at: string;
     closed_at: string | null;
+    recovered_on: string | null;
   };
+  rule_configs: { department_id: string; config: string; updated_at: string; updated_by: string | null };
   case_events: { id: string; case_id: string; at: string; kind: string; actor_kind: string; actor_id: string | null; note: string | null; data: string };
   conversations: { user_aad_id: string; staff_id: string | null; student_id: string | null; reference: string; updated_at: string };
   outbox: {
