@@ -11,7 +11,9 @@ import { loadDemo } from './demo/load-demo.command';
 import { evaluateAll } from './rules/evaluate.command';
 import { createAdapter, createCardSender, type CardSender } from './teams/adapter';
 import { EngagementBot } from './teams/bot';
-import { deliverDue } from './teams/deliver.command';
+import { deliverDue, type DeliverDeps } from './teams/deliver.command';
+import { RateLimiter } from './teams/rate-limiter';
+import { escalateUnacknowledged } from './jobs/escalate.command';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
 import { handleError } from './errors';
@@ -41,14 +43,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
   const db = createDatabase(config.database);
-  const adapter = createAdapter(config.bot);
+  const adapter = createAdapter(config.bot, logger);
   const sender = options.sender ?? createCardSender(adapter, config.bot.appId);
   const workerId = `${hostname()}:${process.pid}`;
 
   const evaluateDeps = { db, logger, now };
-  const deliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl };
+  const deliverDeps: DeliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl, limiter: new RateLimiter(), concurrency: config.alerts.sendConcurrency };
+  const escalateDeps = { db, logger, now, timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays };
+  const deliverSoon = () => setImmediate(() => void deliverDue(deliverDeps).catch((error) => handleError(error, logger, { job: 'notify' })));
   const jobs: Job[] = [
     { name: 'evaluate', everyMs: config.jobs.evaluateEveryMinutes * 60_000, runAtStart: false, run: () => evaluateAll(evaluateDeps, todayIn(config.timeZone, now())) },
+    { name: 'escalate', everyMs: config.alerts.escalateEveryMinutes * 60_000, runAtStart: false, run: () => escalateUnacknowledged(escalateDeps) },
     { name: 'notify', everyMs: config.jobs.notifyEverySeconds * 1000, runAtStart: true, run: () => deliverDue(deliverDeps) },
   ];
   const scheduler = createScheduler(jobs, logger);
@@ -58,6 +63,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logger,
     now,
     publicUrl: config.publicUrl,
+    support: config.support,
+    onDeliveriesQueued: deliverSoon,
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.

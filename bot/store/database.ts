@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
 import * as core from './migrations/0001-core';
+import * as bot from './migrations/0005-bot';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -14,7 +15,7 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-const MIGRATIONS: Record<string, Migration> = { '0001-core': core };
+const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0005-bot': bot };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -6,18 +6,48 @@ import {
   MessageFactory,
   type ConversationReference,
 } from 'botbuilder';
+import type { ClaimsIdentity, ConnectorFactory } from 'botframework-connector';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AdaptiveCard } from './cards';
 
-/** Builds the CloudAdapter; with no app id the bot runs anonymously, as the Agents Playground expects. */
-export function createAdapter(config: Config['bot']): CloudAdapter {
+/**
+ * Proactive sends go through the outbox, which owns retries (bounded, with Retry-After and jitter,
+ * and never longer than its claim on the delivery). The connector SDK's own retry policy would
+ * sleep for a long Retry-After while the claim runs out, so it is removed from those clients.
+ */
+class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication {
+  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    const inner = super.createConnectorFactory(claimsIdentity);
+    return {
+      async create(serviceUrl: string, audience?: string) {
+        const client = await inner.create(serviceUrl, audience);
+        (client as unknown as { client?: { pipeline?: { removePolicy(p: { name: string }): unknown } } }).client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+        return client;
+      },
+    } as ConnectorFactory;
+  }
+}
+
+/**
+ * Builds the CloudAdapter. With an app id, every inbound activity must carry a Bot Framework token
+ * (tests point the OpenID metadata at a local key set); without one the bot runs anonymously, as
+ * the Agents Playground expects, and says so loudly once.
+ */
+export function createAdapter(config: Config['bot'], logger?: Logger): CloudAdapter {
   const credentials = new ConfigurationServiceClientCredentialFactory({
     MicrosoftAppId: config.appId,
     MicrosoftAppPassword: config.appPassword,
     MicrosoftAppType: config.appType,
     MicrosoftAppTenantId: config.tenantId,
   });
-  return new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}, credentials));
+  const overrides: Record<string, string> = {};
+  if (config.openIdMetadataUrl) overrides.ToBotFromChannelOpenIdMetadataUrl = config.openIdMetadataUrl;
+  if (config.tokenIssuer) overrides.ToBotFromChannelTokenIssuer = config.tokenIssuer;
+  if (!config.appId) {
+    logger?.warn('MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.');
+  }
+  return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials));
 }
 
 export interface SentActivity {
@@ -25,9 +55,10 @@ export interface SentActivity {
   conversationId: string;
 }
 
-/** Sends proactive cards into a stored conversation. */
+/** Sends and updates proactive cards in a stored conversation. */
 export interface CardSender {
   sendCard(reference: Partial<ConversationReference>, card: AdaptiveCard): Promise<SentActivity>;
+  updateCard(reference: Partial<ConversationReference>, activityId: string, card: AdaptiveCard): Promise<void>;
 }
 
 export function createCardSender(adapter: CloudAdapter, appId: string): CardSender {
@@ -40,5 +71,38 @@ export function createCardSender(adapter: CloudAdapter, appId: string): CardSend
       });
       return sent;
     },
+    async updateCard(reference, activityId, card) {
+      await adapter.continueConversationAsync(appId, reference, async (context) => {
+        await context.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), id: activityId });
+      });
+    },
   };
+}
+
+/** What to do about a failed send, from the Bot Connector's answer. */
+export type SendFailure =
+  | { kind: 'retry'; status: number; retryAfterMs: number | null }
+  | { kind: 'blocked' }
+  | { kind: 'too_large' }
+  | { kind: 'permanent'; status: number | null };
+
+const RETRYABLE = new Set([412, 429, 502, 503, 504]);
+
+/** Reads the status, Retry-After and Teams' sub-code from an error thrown by the connector client. */
+export function classifySendError(error: unknown): SendFailure {
+  const e = error as { statusCode?: number; code?: string; response?: { bodyAsText?: string; headers?: { get?(name: string): string | undefined } }; message?: string };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : null;
+  const body = `${e.response?.bodyAsText ?? ''} ${e.message ?? ''}`;
+  if (status === 403 && body.includes('MessageWritesBlocked')) return { kind: 'blocked' };
+  if (status === 413) return { kind: 'too_large' };
+  if (status !== null && RETRYABLE.has(status)) {
+    const header = e.response?.headers?.get?.('retry-after');
+    const seconds = header !== undefined && header !== null && header !== '' ? Number(header) : Number.NaN;
+    const at = Number.isNaN(seconds) && header ? Date.parse(header) : Number.NaN;
+    const retryAfterMs = !Number.isNaN(seconds) ? Math.max(0, seconds * 1000) : !Number.isNaN(at) ? Math.max(0, at - Date.now()) : null;
+    return { kind: 'retry', status, retryAfterMs };
+  }
+  // Network failures (no status) are worth another try; other 4xx are not.
+  if (status === null && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed/i.test(`${e.code ?? ''} ${body}`)) return { kind: 'retry', status: 0, retryAfterMs: null };
+  return { kind: 'permanent', status };
 }

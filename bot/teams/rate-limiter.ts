@@ -1,0 +1,76 @@
+/** A limit of `count` sends in any `windowMs`. */
+export interface RateWindow {
+  count: number;
+  windowMs: number;
+}
+
+export interface RateLimits {
+  perConversation: readonly RateWindow[];
+  perTenant: readonly RateWindow[];
+}
+
+/** Teams' published limits for a bot: per thread 7/1 s, 8/2 s, 60/30 s, 1,800/h; per app per tenant 50 RPS. */
+export const TEAMS_RATE_LIMITS: RateLimits = {
+  perConversation: [
+    { count: 7, windowMs: 1000 },
+    { count: 8, windowMs: 2000 },
+    { count: 60, windowMs: 30_000 },
+    { count: 1800, windowMs: 3_600_000 },
+  ],
+  perTenant: [{ count: 50, windowMs: 1000 }],
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sliding-window limiter for one process: `acquire` resolves when a send to the conversation fits
+ * every window, and records it. `pause` holds all sends, e.g. after a 429 names a Retry-After.
+ */
+export class RateLimiter {
+  private readonly tenant: number[] = [];
+  private readonly conversations = new Map<string, number[]>();
+  private pausedUntil = 0;
+
+  constructor(
+    private readonly limits: RateLimits = TEAMS_RATE_LIMITS,
+    private readonly clock: () => number = () => Date.now(),
+  ) {}
+
+  private waitFor(times: number[], windows: readonly RateWindow[], now: number): number {
+    let wait = 0;
+    for (const w of windows) {
+      const inWindow = times.filter((t) => t > now - w.windowMs);
+      if (inWindow.length >= w.count) wait = Math.max(wait, (inWindow[inWindow.length - w.count] ?? now) + w.windowMs - now);
+    }
+    return wait;
+  }
+
+  private prune(times: number[], windows: readonly RateWindow[], now: number): void {
+    const longest = Math.max(...windows.map((w) => w.windowMs));
+    while (times.length > 0 && (times[0] ?? 0) <= now - longest) times.shift();
+  }
+
+  /** Waits until one more send to `conversationId` is within every limit, then counts it. */
+  async acquire(conversationId: string): Promise<void> {
+    for (;;) {
+      // Check and record with no await between them: two sends never both take the last slot.
+      const now = this.clock();
+      const times = this.conversations.get(conversationId) ?? [];
+      this.prune(this.tenant, this.limits.perTenant, now);
+      this.prune(times, this.limits.perConversation, now);
+      const wait = Math.max(this.pausedUntil - now, this.waitFor(this.tenant, this.limits.perTenant, now), this.waitFor(times, this.limits.perConversation, now));
+      if (wait <= 0) {
+        this.tenant.push(now);
+        times.push(now);
+        this.conversations.set(conversationId, times);
+        return;
+      }
+      await sleep(Math.min(wait, 1000));
+    }
+  }
+
+  /** Holds every send until `ms` from now: the service asked us to slow down. */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock() + ms);
+  }
+}
