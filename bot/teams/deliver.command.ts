@@ -55,7 +55,7 @@ class Unreachable extends Error {}
 class Undeliverable extends Error {}
 
 type Prepared =
-  | { kind: 'send'; card: AdaptiveCard; after: (activityId: string | null, conversationId: string, reference: Partial<ConversationReference>, at: string) => Promise<void> }
+  | { kind: 'send'; card: AdaptiveCard; after: (trx: Db, activityId: string | null, conversationId: string, reference: Partial<ConversationReference>, at: string) => Promise<void> }
   | { kind: 'update'; card: AdaptiveCard; activityId: string; reference: Partial<ConversationReference>; after: (at: string) => Promise<void> }
   | { kind: 'skip'; why: string };
 
@@ -75,10 +75,10 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       return {
         kind: 'send',
         card,
-        after: async (activityId, conversationId, reference, at) => {
-          if (activityId) await recordSentCard(db, { kind: 'digest', recipientStaffId, recipientStudentId: null, conversationId, activityId, reference, caseIds }, at);
+        after: async (trx, activityId, conversationId, reference, at) => {
+          if (activityId) await recordSentCard(trx, { kind: 'digest', recipientStaffId, recipientStudentId: null, conversationId, activityId, reference, caseIds }, at);
           for (const id of caseIds) {
-            await appendCaseEvent(db, { caseId: id, at, kind: 'alerted', actorKind: 'system', actorId: null, note: null, data: { recipientStaffId, activityId, ...(item.kind === 'escalation' ? { escalationLevel: payload.level } : {}) } });
+            await appendCaseEvent(trx, { caseId: id, at, kind: 'alerted', actorKind: 'system', actorId: null, note: null, data: { recipientStaffId, activityId, ...(item.kind === 'escalation' ? { escalationLevel: payload.level } : {}) } });
           }
         },
       };
@@ -93,9 +93,9 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       return {
         kind: 'send',
         card,
-        after: async (activityId, conversationId, reference, at) => {
-          if (activityId) await recordSentCard(db, { kind: 'checkin', recipientStaffId: null, recipientStudentId: student.id, conversationId, activityId, reference, caseIds: [c.id] }, at);
-          await appendCaseEvent(db, { caseId: c.id, at, kind: 'checkin_sent', actorKind: 'system', actorId: null, note: null, data: { fromStaffId: payload.fromStaffId ?? null, activityId } });
+        after: async (trx, activityId, conversationId, reference, at) => {
+          if (activityId) await recordSentCard(trx, { kind: 'checkin', recipientStaffId: null, recipientStudentId: student.id, conversationId, activityId, reference, caseIds: [c.id] }, at);
+          await appendCaseEvent(trx, { caseId: c.id, at, kind: 'checkin_sent', actorKind: 'system', actorId: null, note: null, data: { fromStaffId: payload.fromStaffId ?? null, activityId } });
         },
       };
     }
@@ -104,9 +104,9 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       return {
         kind: 'send',
         card,
-        after: async (activityId, _conversationId, _reference, at) => {
+        after: async (trx, activityId, _conversationId, _reference, at) => {
           if (typeof payload.caseId === 'string') {
-            await appendCaseEvent(db, { caseId: payload.caseId, at, kind: 'staff_notified', actorKind: 'system', actorId: null, note: String(payload.title ?? ''), data: { recipientStaffId, activityId, urgent: payload.urgent === true } });
+            await appendCaseEvent(trx, { caseId: payload.caseId, at, kind: 'staff_notified', actorKind: 'system', actorId: null, note: String(payload.title ?? ''), data: { recipientStaffId, activityId, urgent: payload.urgent === true } });
           }
         },
       };
@@ -170,7 +170,7 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
           const at = deps.now().toISOString();
           await deps.db.transaction().execute(async (trx) => {
             await markDelivered(trx, item.id, { activityId: sent.activityId, conversationId: sent.conversationId, at });
-            await prepared.after(sent.activityId, sent.conversationId, reference, at);
+            await prepared.after(trx, sent.activityId, sent.conversationId, reference, at);
           });
         } else {
           await deps.sender.updateCard(prepared.reference, prepared.activityId, prepared.card);
