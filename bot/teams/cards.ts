@@ -41,6 +41,8 @@ export interface DigestRow {
   othersOnCase: string[];
   outcome: string | null;
   snoozedUntil: string | null;
+  /** The reader is the one following up. */
+  readerIsOwner: boolean;
 }
 
 const SEVERITY_WORDS: Record<Severity, { label: string; color: string }> = {
@@ -92,6 +94,7 @@ function countsFacts(row: DigestRow): unknown {
 function statusLine(row: DigestRow): string | null {
   if (row.status === 'closed') return `Closed: ${row.outcome ? (OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome) : 'no outcome recorded'}.`;
   if (row.status === 'snoozed' && row.snoozedUntil) return `Snoozed until ${formatDay(row.snoozedUntil)}.`;
+  if (row.readerIsOwner && !row.outcome) return 'You said you will get in touch. Record the outcome here when you have.';
   if (row.outcome) return `Latest outcome: ${OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome}.`;
   return null;
 }

@@ -69,6 +69,7 @@ export async function loadDigestRows(db: Db, caseIds: readonly string[], readerS
       othersOnCase: [...others.values()],
       outcome: c.outcome,
       snoozedUntil: followups.get(c.id)?.snoozedUntil ?? null,
+      readerIsOwner: readerStaffId !== null && c.ownerId === readerStaffId,
     });
   }
   return rankRows(rows);

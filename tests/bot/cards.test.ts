@@ -44,6 +44,7 @@ function row(n: number, overrides: Partial<DigestRow> = {}): DigestRow {
     othersOnCase: n % 2 === 0 ? ['Dr Other Tutor (getting in touch)'] : [],
     outcome: null,
     snoozedUntil: null,
+    readerIsOwner: false,
     ...overrides,
   };
 }
