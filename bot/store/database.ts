@@ -67,8 +67,10 @@ export async function checkDatabase(db: Db, settings: DatabaseSettings): Promise
 }
 
 /** Brings the schema up to date; safe to run from several instances at once (Kysely takes a lock). */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+export async function migrateToLatest(db: Db, opts: { schema?: string } = {}): Promise<string[]> {
+  // Kysely looks for its lock table across every schema it can see; naming ours stops another
+  // schema's table (a parallel test run's) from being taken for it.
+  const migrator = new Migrator({ db, provider, ...(opts.schema ? { migrationTableSchema: opts.schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

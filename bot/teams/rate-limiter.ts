@@ -9,7 +9,10 @@ export interface RateLimits {
   perTenant: readonly RateWindow[];
 }
 
-/** Teams' published limits for a bot: per thread 7/1 s, 8/2 s, 60/30 s, 1,800/h; per app per tenant 50 RPS. */
+/**
+ * Teams' published limits for a bot: per thread 7/1 s, 8/2 s, 60/30 s, 1,800/h; per app per tenant
+ * 50 RPS. The tenant pace keeps a small margin (48) because the service counts arrivals, not sends.
+ */
 export const TEAMS_RATE_LIMITS: RateLimits = {
   perConversation: [
     { count: 7, windowMs: 1000 },
@@ -17,7 +20,7 @@ export const TEAMS_RATE_LIMITS: RateLimits = {
     { count: 60, windowMs: 30_000 },
     { count: 1800, windowMs: 3_600_000 },
   ],
-  perTenant: [{ count: 50, windowMs: 1000 }],
+  perTenant: [{ count: 48, windowMs: 1000 }],
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -41,7 +41,7 @@ export async function createTestDatabase(kind: DatabaseKind, opts: { migrate?: b
     };
   }
   const db = createDatabase(settings);
-  if (opts.migrate !== false) await migrateToLatest(db);
+  if (opts.migrate !== false) await migrateToLatest(db, settings.kind === 'postgres' && settings.searchPath ? { schema: settings.searchPath } : {});
   return {
     db,
     settings,
