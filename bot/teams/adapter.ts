@@ -6,7 +6,8 @@ import {
   MessageFactory,
   type ConversationReference,
 } from 'botbuilder';
-import type { ClaimsIdentity, ConnectorFactory } from 'botframework-connector';
+import { AuthenticationConstants, AuthenticationError, type AuthenticateRequestResult, type ClaimsIdentity, type ConnectorFactory } from 'botframework-connector';
+import { CallerIdConstants, StatusCodes, type Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AdaptiveCard } from './cards';
@@ -17,6 +18,16 @@ import type { AdaptiveCard } from './cards';
  * sleep for a long Retry-After while the claim runs out, so it is removed from those clients.
  */
 class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication {
+  /** A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. */
+  override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    try {
+      return await super.authenticateRequest(activity, authHeader);
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw error;
+      throw new AuthenticationError(`Unauthorized: the token could not be verified (${(error as Error).message}).`, StatusCodes.UNAUTHORIZED);
+    }
+  }
+
   override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
     const inner = super.createConnectorFactory(claimsIdentity);
     return {
@@ -41,9 +52,20 @@ export function createAdapter(config: Config['bot'], logger?: Logger): CloudAdap
     MicrosoftAppType: config.appType,
     MicrosoftAppTenantId: config.tenantId,
   });
-  const overrides: Record<string, string> = {};
-  if (config.openIdMetadataUrl) overrides.ToBotFromChannelOpenIdMetadataUrl = config.openIdMetadataUrl;
-  if (config.tokenIssuer) overrides.ToBotFromChannelTokenIssuer = config.tokenIssuer;
+  // Overriding one endpoint makes the SDK take every endpoint from us, so the rest are the public cloud's.
+  const overrides: Record<string, string | boolean> =
+    config.openIdMetadataUrl || config.tokenIssuer
+      ? {
+          ValidateAuthority: true,
+          ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+          ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+          ToBotFromChannelTokenIssuer: config.tokenIssuer ?? AuthenticationConstants.ToBotFromChannelTokenIssuer,
+          OAuthUrl: AuthenticationConstants.OAuthUrl,
+          ToBotFromChannelOpenIdMetadataUrl: config.openIdMetadataUrl ?? AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl,
+          ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+          CallerId: CallerIdConstants.PublicAzureChannel,
+        }
+      : {};
   if (!config.appId) {
     logger?.warn('MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.');
   }

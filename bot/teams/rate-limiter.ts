@@ -39,8 +39,12 @@ export class RateLimiter {
     private readonly clock: () => number = () => Date.now(),
   ) {}
 
-  private waitFor(times: number[], windows: readonly RateWindow[], now: number): number {
+  private waitFor(times: number[], windows: readonly RateWindow[], now: number, spread = false): number {
     let wait = 0;
+    // Even spacing inside the window: the service counts arrivals, and a burst sent at the start of
+    // a window can arrive bunched with the previous window's tail.
+    const last = times[times.length - 1];
+    if (spread && last !== undefined) for (const w of windows) wait = Math.max(wait, last + w.windowMs / w.count - now);
     for (const w of windows) {
       const inWindow = times.filter((t) => t > now - w.windowMs);
       if (inWindow.length >= w.count) wait = Math.max(wait, (inWindow[inWindow.length - w.count] ?? now) + w.windowMs - now);
@@ -61,7 +65,7 @@ export class RateLimiter {
       const times = this.conversations.get(conversationId) ?? [];
       this.prune(this.tenant, this.limits.perTenant, now);
       this.prune(times, this.limits.perConversation, now);
-      const wait = Math.max(this.pausedUntil - now, this.waitFor(this.tenant, this.limits.perTenant, now), this.waitFor(times, this.limits.perConversation, now));
+      const wait = Math.max(this.pausedUntil - now, this.waitFor(this.tenant, this.limits.perTenant, now, true), this.waitFor(times, this.limits.perConversation, now));
       if (wait <= 0) {
         this.tenant.push(now);
         times.push(now);
