@@ -14,6 +14,8 @@ import { EngagementBot } from './teams/bot';
 import { deliverDue, type DeliverDeps } from './teams/deliver.command';
 import { RateLimiter } from './teams/rate-limiter';
 import { escalateUnacknowledged } from './jobs/escalate.command';
+import { ClientSecretCredential } from '@azure/identity';
+import { openChatThroughGraph, type GraphTokenSource } from './graph/install-app';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
 import { handleError } from './errors';
@@ -24,6 +26,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Replaces the Bot Connector sender; production and the Playground tests use the real one. */
   sender?: CardSender;
+  /** Replaces the Entra credential used for Graph (tests use a local token). */
+  graphCredential?: GraphTokenSource;
 }
 
 export interface App {
@@ -48,7 +52,23 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const workerId = `${hostname()}:${process.pid}`;
 
   const evaluateDeps = { db, logger, now };
-  const deliverDeps: DeliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl, limiter: new RateLimiter(), concurrency: config.alerts.sendConcurrency };
+  const openChat = config.graphInstall.enabled
+    ? (who: { staffId: string | null; studentId: string | null }) =>
+        openChatThroughGraph(
+          {
+            db,
+            logger,
+            now,
+            graphBaseUrl: config.graphInstall.baseUrl,
+            credential: options.graphCredential ?? new ClientSecretCredential(config.bot.tenantId, config.bot.appId, config.bot.appPassword),
+            teamsAppExternalId: config.graphInstall.teamsAppExternalId,
+            botAppId: config.bot.appId,
+            serviceUrl: config.graphInstall.serviceUrl,
+          },
+          who,
+        )
+    : undefined;
+  const deliverDeps: DeliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl, limiter: new RateLimiter(), concurrency: config.alerts.sendConcurrency, ...(openChat ? { openChat } : {}) };
   const escalateDeps = { db, logger, now, timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays };
   const deliverSoon = () => setImmediate(() => void deliverDue(deliverDeps).catch((error) => handleError(error, logger, { job: 'notify' })));
   const jobs: Job[] = [

@@ -49,6 +49,7 @@ const EnvSchema = z.object({
   GRAPH_INSTALL_ENABLED: bool(false),
   GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com/v1.0'),
   TEAMS_APP_EXTERNAL_ID: z.string().default(''),
+  TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
   EVALUATE_EVERY_MINUTES: int(60, 1, 10_080),
   NOTIFY_EVERY_SECONDS: int(30, 1, 3_600),
   JOBS_ENABLED: bool(true),
@@ -67,7 +68,7 @@ export type Config = Readonly<{
   bot: { appId: string; appPassword: string; appType: string; tenantId: string; openIdMetadataUrl: string | null; tokenIssuer: string | null };
   support: { contacts: readonly SupportContact[]; urgentContacts: readonly SupportContact[]; urgentTerms: readonly string[]; wellbeingRole: StaffRole };
   alerts: { escalationWorkingDays: number; escalateEveryMinutes: number; sendConcurrency: number };
-  graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string };
+  graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
   shutdownTimeoutMs: number;
 }>;
@@ -134,6 +135,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t !== '');
+  if (e.GRAPH_INSTALL_ENABLED && (!e.MICROSOFT_APP_ID || !e.MICROSOFT_APP_PASSWORD || !e.MICROSOFT_APP_TENANT_ID)) problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
   if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID) problems.push('TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true (the manifest id of the app to install)');
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -161,7 +163,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }),
     support: Object.freeze({ contacts: supportContacts, urgentContacts, urgentTerms, wellbeingRole: e.WELLBEING_ROLE }),
     alerts: Object.freeze({ escalationWorkingDays: e.ESCALATION_WORKING_DAYS, escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES, sendConcurrency: e.SEND_CONCURRENCY }),
-    graphInstall: Object.freeze({ enabled: e.GRAPH_INSTALL_ENABLED, baseUrl: e.GRAPH_BASE_URL.replace(/\/$/, ''), teamsAppExternalId: e.TEAMS_APP_EXTERNAL_ID }),
+    graphInstall: Object.freeze({ enabled: e.GRAPH_INSTALL_ENABLED, baseUrl: e.GRAPH_BASE_URL.replace(/\/$/, ''), teamsAppExternalId: e.TEAMS_APP_EXTERNAL_ID, serviceUrl: e.TEAMS_SERVICE_URL }),
     jobs: Object.freeze({ enabled: e.JOBS_ENABLED, evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES, notifyEverySeconds: e.NOTIFY_EVERY_SECONDS }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
