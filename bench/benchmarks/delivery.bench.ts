@@ -17,7 +17,7 @@ import { RateLimiter } from '../../bot/teams/rate-limiter';
 import { startConnectorStandIn, TEAMS_LIMITS } from '../../tests/support/connector-standin';
 import { SOURCES } from '../../shared/domain';
 
-const DIGESTS = 5000;
+const DIGESTS = Number(process.env.BENCH_DELIVERY_DIGESTS ?? 5000);
 const TUTORS = 250;
 const TENANT_LIMIT = TEAMS_LIMITS.perTenantPerSecond;
 
@@ -55,9 +55,10 @@ async function run() {
     const deps = { db, sender, logger: pino({ level: 'silent' }), now: () => new Date(), workerId: 'bench', publicUrl: 'http://localhost', limiter: new RateLimiter(), concurrency: 16 };
     const started = performance.now();
     for (let round = 0; round < 200; round++) {
-      await deliverDue(deps, { limit: 250 });
-      if ((await listDeliveries(db, { status: 'pending' })).length === 0) break;
+      const s = await deliverDue(deps, { limit: 500 });
+      if (s.sent + s.retrying + s.failed + s.unreachable + s.waitingForChat === 0) break;
     }
+    const pending = (await listDeliveries(db, { status: 'pending' })).length;
     const seconds = (performance.now() - started) / 1000;
 
     const perCase = new Map<string, number>();
@@ -77,6 +78,7 @@ async function run() {
       'delivery.lost': { value: DIGESTS - delivered, unit: 'digests', target: '0', met: DIGESTS - delivered === 0 },
       'delivery.duplicated': { value: duplicated, unit: 'digests', target: '0', met: duplicated === 0 },
       'delivery.throttled_429': { value: throttled, unit: 'responses' },
+      'delivery.still_pending': { value: pending, unit: 'digests', target: '0', met: pending === 0 },
     };
   } finally {
     await connector.close();

@@ -58,10 +58,12 @@ function card(body: unknown[], extra: Partial<AdaptiveCard> = {}): AdaptiveCard 
 }
 
 /** `2026-11-26` or an instant -> "26 Nov 2026"; UTC so a day never shifts. */
+const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
 export function formatDay(value: string): string {
   const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(ms)) return value;
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(ms);
+  return DAY_FORMAT.format(ms);
 }
 
 function lastActivity(days: number | null): string {

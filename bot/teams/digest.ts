@@ -2,7 +2,7 @@ import { SEVERITY_RANK } from '../../shared/domain';
 import type { WindowCounts } from '../../shared/rules/types';
 import type { Db } from '../store/database';
 import { findCasesByIds, listCaseEvents, type Case } from '../store/case.repository';
-import { listStaff, type Staff } from '../store/staff.repository';
+import { findStaff, type Staff } from '../store/staff.repository';
 import { findStudent, studentName } from '../store/student.repository';
 import { findDepartment } from '../store/department.repository';
 import { listFollowups } from '../store/followup.repository';
@@ -37,17 +37,24 @@ export function rankRows(rows: DigestRow[]): DigestRow[] {
 export async function loadDigestRows(db: Db, caseIds: readonly string[], readerStaffId: string | null): Promise<DigestRow[]> {
   const cases = await findCasesByIds(db, caseIds);
   if (cases.length === 0) return [];
-  const departmentIds = [...new Set(cases.map((c) => c.departmentId))];
   const staff = new Map<string, Staff>();
-  for (const id of departmentIds) for (const s of await listStaff(db, id)) staff.set(s.id, s);
+  const named = async (id: string | null): Promise<Staff | undefined> => {
+    if (!id) return undefined;
+    if (!staff.has(id)) {
+      const found = await findStaff(db, id);
+      if (found) staff.set(id, found);
+    }
+    return staff.get(id);
+  };
   const followups = await listFollowups(db, cases.map((c) => c.id));
   const rows: DigestRow[] = [];
   for (const c of cases) {
     const student = await findStudent(db, c.studentId);
     if (!student) continue;
-    const flag = presentFlag(c, student, student.tutorId ? staff.get(student.tutorId) : undefined, c.ownerId ? staff.get(c.ownerId) : undefined);
+    const flag = presentFlag(c, student, await named(student.tutorId), await named(c.ownerId));
     const others = new Map<string, string>();
     for (const event of await listCaseEvents(db, c.id)) {
+      if (event.actorKind === 'staff') await named(event.actorId);
       if (event.actorKind !== 'staff' || !event.actorId || event.actorId === readerStaffId) continue;
       const words = event.kind === 'outcome_recorded' && typeof event.data.outcome === 'string' ? (OUTCOME_LABELS[event.data.outcome as keyof typeof OUTCOME_LABELS] ?? 'recorded an outcome').toLowerCase() : ACTION_WORDS[event.kind];
       if (words) others.set(event.actorId, `${staff.get(event.actorId)?.displayName ?? 'A colleague'} (${words})`);

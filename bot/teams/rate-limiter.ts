@@ -11,7 +11,7 @@ export interface RateLimits {
 
 /**
  * Teams' published limits for a bot: per thread 7/1 s, 8/2 s, 60/30 s, 1,800/h; per app per tenant
- * 50 RPS. The tenant pace keeps a small margin (48) because the service counts arrivals, not sends.
+ * 50 RPS. The tenant pace keeps a small margin (48, evenly spaced) because the service counts arrivals, not sends.
  */
 export const TEAMS_RATE_LIMITS: RateLimits = {
   perConversation: [
@@ -23,6 +23,9 @@ export const TEAMS_RATE_LIMITS: RateLimits = {
   perTenant: [{ count: 48, windowMs: 1000 }],
 };
 
+/** How many missed slots a late sender may make up at once; the sliding windows still cap every second. */
+const CATCH_UP_SLOTS = 1;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -33,18 +36,15 @@ export class RateLimiter {
   private readonly tenant: number[] = [];
   private readonly conversations = new Map<string, number[]>();
   private pausedUntil = 0;
+  private nextTenantSlot = 0;
 
   constructor(
     private readonly limits: RateLimits = TEAMS_RATE_LIMITS,
     private readonly clock: () => number = () => Date.now(),
   ) {}
 
-  private waitFor(times: number[], windows: readonly RateWindow[], now: number, spread = false): number {
+  private waitFor(times: number[], windows: readonly RateWindow[], now: number): number {
     let wait = 0;
-    // Even spacing inside the window: the service counts arrivals, and a burst sent at the start of
-    // a window can arrive bunched with the previous window's tail.
-    const last = times[times.length - 1];
-    if (spread && last !== undefined) for (const w of windows) wait = Math.max(wait, last + w.windowMs / w.count - now);
     for (const w of windows) {
       const inWindow = times.filter((t) => t > now - w.windowMs);
       if (inWindow.length >= w.count) wait = Math.max(wait, (inWindow[inWindow.length - w.count] ?? now) + w.windowMs - now);
@@ -65,9 +65,14 @@ export class RateLimiter {
       const times = this.conversations.get(conversationId) ?? [];
       this.prune(this.tenant, this.limits.perTenant, now);
       this.prune(times, this.limits.perConversation, now);
-      const wait = Math.max(this.pausedUntil - now, this.waitFor(this.tenant, this.limits.perTenant, now, true), this.waitFor(times, this.limits.perConversation, now));
+      const wait = Math.max(this.pausedUntil - now, this.waitFor(this.tenant, this.limits.perTenant, now), this.nextTenantSlot - now, this.waitFor(times, this.limits.perConversation, now));
       if (wait <= 0) {
         this.tenant.push(now);
+        // Even spacing: the service counts arrivals, and a burst sent at the start of a window can
+        // arrive bunched with the previous window's tail. Slots advance from the schedule, not from
+        // when a waiter woke, so a late timer (the event loop busy with a query) does not slow every later send.
+        const interval = Math.max(...this.limits.perTenant.map((w) => w.windowMs / w.count));
+        this.nextTenantSlot = Math.max(this.nextTenantSlot, now - CATCH_UP_SLOTS * interval) + interval;
         times.push(now);
         this.conversations.set(conversationId, times);
         return;
