@@ -18,21 +18,26 @@ const EXTERNAL_ID = 'c0ffee00-0000-4000-8000-000000000001';
 async function startGraphStandIn(): Promise<{ base: string; server: Server; calls: string[]; installed: Set<string> }> {
   const calls: string[] = [];
   const installed = new Set<string>();
+  // restify (loaded by other suites in the same worker) patches writeHead to return nothing: never chain it.
+  const reply = (res: import('node:http').ServerResponse, status: number, body: string) => {
+    res.statusCode = status;
+    res.end(body);
+  };
   const server = createServer((req, res) => {
     const url = decodeURIComponent(req.url ?? '');
     calls.push(`${req.method} ${url} ${req.headers.authorization ?? ''}`);
     res.setHeader('content-type', 'application/json');
-    if (req.headers.authorization !== 'Bearer test-graph-token') return res.writeHead(401).end(JSON.stringify({ error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } }));
+    if (req.headers.authorization !== 'Bearer test-graph-token') return reply(res, 401, JSON.stringify({ error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } }));
     if (req.method === 'GET' && url.startsWith(`/appCatalogs/teamsApps?$filter=externalId eq '${EXTERNAL_ID}'`)) return res.end(JSON.stringify({ value: [{ id: 'catalog-app-1', externalId: EXTERNAL_ID, displayName: 'Engagement Monitor' }] }));
     const user = /^\/users\/([^/]+)\/teamwork\/installedApps/.exec(url)?.[1];
     if (user && req.method === 'POST') {
-      if (installed.has(user)) return res.writeHead(409).end(JSON.stringify({ error: { code: 'Conflict', message: 'App is already installed.' } }));
+      if (installed.has(user)) return reply(res, 409, JSON.stringify({ error: { code: 'Conflict', message: 'App is already installed.' } }));
       installed.add(user);
-      return res.writeHead(201).end('{}');
+      return reply(res, 201, '{}');
     }
     if (user && req.method === 'GET' && url.endsWith('/chat')) return res.end(JSON.stringify({ id: `19:${user}_bot@unq.gbl.spaces` }));
     if (user && req.method === 'GET') return res.end(JSON.stringify({ value: installed.has(user) ? [{ id: `install-${user}` }] : [] }));
-    return res.writeHead(404).end(JSON.stringify({ error: { code: 'NotFound', message: url } }));
+    return reply(res, 404, JSON.stringify({ error: { code: 'NotFound', message: url } }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, calls, installed };
@@ -56,6 +61,7 @@ describe('opening a chat through Graph for staff who never talked to the bot', (
   });
   afterEach(async () => {
     await connector.close();
+    graph.server.closeAllConnections();
     await new Promise((r) => graph.server.close(r));
     await t.drop();
   });

@@ -60,6 +60,7 @@ describe('inbound authentication of Bot Framework activities', () => {
   });
   afterAll(async () => {
     await app.close();
+    openId.server.closeAllConnections();
     await new Promise((r) => openId.server.close(r));
   });
 
