@@ -47,8 +47,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
   const db = createDatabase(config.database);
-  const adapter = createAdapter(config.bot, logger);
-  const sender = options.sender ?? createCardSender(adapter, config.bot.appId);
+  // One limiter per process for every proactive send, applied where requests leave for Teams.
+  const limiter = new RateLimiter();
+  const adapter = createAdapter(config.bot, logger, limiter);
+  const sender = options.sender ?? createCardSender(adapter, config.bot.appId, { paced: true });
   const workerId = `${hostname()}:${process.pid}`;
 
   const evaluateDeps = { db, logger, now };
@@ -68,7 +70,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
           who,
         )
     : undefined;
-  const deliverDeps: DeliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl, limiter: new RateLimiter(), concurrency: config.alerts.sendConcurrency, ...(openChat ? { openChat } : {}) };
+  const deliverDeps: DeliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl, limiter, concurrency: config.alerts.sendConcurrency, ...(openChat ? { openChat } : {}) };
   const escalateDeps = { db, logger, now, timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays };
   const deliverSoon = () => setImmediate(() => void deliverDue(deliverDeps).catch((error) => handleError(error, logger, { job: 'notify' })));
   const jobs: Job[] = [

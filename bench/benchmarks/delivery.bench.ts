@@ -14,8 +14,18 @@ import { parseConfig } from '../../bot/config';
 import { createAdapter, createCardSender } from '../../bot/teams/adapter';
 import { deliverDue } from '../../bot/teams/deliver.command';
 import { RateLimiter } from '../../bot/teams/rate-limiter';
-import { startConnectorStandIn, TEAMS_LIMITS } from '../../tests/support/connector-standin';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { TEAMS_LIMITS, type ConnectorStandIn } from '../../tests/support/connector-standin';
 import { SOURCES } from '../../shared/domain';
+
+/** Starts the stand-in connector in its own process and reads its URL from its first line of output. */
+function startStandInProcess(): Promise<{ child: ChildProcess; serviceUrl: string }> {
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, '..', 'connector-standin.process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the stand-in connector exited with ${code}`)));
+    child.stdout?.once('data', (chunk: Buffer) => resolve({ child, serviceUrl: String(chunk).trim() }));
+  });
+}
 
 const DIGESTS = Number(process.env.BENCH_DELIVERY_DIGESTS ?? 5000);
 const TUTORS = 250;
@@ -29,7 +39,8 @@ const TENANT_LIMIT = TEAMS_LIMITS.perTenantPerSecond;
 async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'em-bench-deliver-'));
   const db = createDatabase({ kind: 'sqlite', path: join(dir, 'bench.sqlite') });
-  const connector = await startConnectorStandIn(TEAMS_LIMITS);
+  const { child, serviceUrl } = await startStandInProcess();
+  const connector = { serviceUrl };
   try {
     await migrateToLatest(db);
     const now = new Date().toISOString();
@@ -51,8 +62,10 @@ async function run() {
       }
     });
 
-    const sender = createCardSender(createAdapter(parseConfig({}).bot), '');
-    const deps = { db, sender, logger: pino({ level: 'silent' }), now: () => new Date(), workerId: 'bench', publicUrl: 'http://localhost', limiter: new RateLimiter(), concurrency: 16 };
+    // Wired as createApp wires it: one limiter, applied inside the connector client's pipeline.
+    const limiter = new RateLimiter();
+    const sender = createCardSender(createAdapter(parseConfig({}).bot, undefined, limiter), '', { paced: true });
+    const deps = { db, sender, logger: pino({ level: 'silent' }), now: () => new Date(), workerId: 'bench', publicUrl: 'http://localhost', limiter, concurrency: 16 };
     const started = performance.now();
     for (let round = 0; round < 200; round++) {
       const s = await deliverDue(deps, { limit: 500 });
@@ -61,15 +74,16 @@ async function run() {
     const pending = (await listDeliveries(db, { status: 'pending' })).length;
     const seconds = (performance.now() - started) / 1000;
 
+    const log = (await (await fetch(`${serviceUrl}_standin/log`)).json()) as Pick<ConnectorStandIn, 'received' | 'requests'>;
     const perCase = new Map<string, number>();
-    for (const r of connector.received.filter((x) => x.method === 'POST')) {
+    for (const r of log.received.filter((x) => x.method === 'POST')) {
       const match = /"caseId":"([^"]+)"/.exec(JSON.stringify(r.body.attachments?.[0]?.content));
       if (match?.[1]) perCase.set(match[1], (perCase.get(match[1]) ?? 0) + 1);
     }
     const delivered = perCase.size;
     const duplicated = [...perCase.values()].reduce((n, k) => n + (k - 1), 0);
-    const rate = connector.received.length / seconds;
-    const throttled = connector.requests.filter((r) => r.status === 429).length;
+    const rate = log.received.length / seconds;
+    const throttled = log.requests.filter((r) => r.status === 429).length;
     return {
       'delivery.digests': { value: DIGESTS, unit: 'digests' },
       'delivery.seconds': { value: Math.round(seconds * 10) / 10, unit: 's' },
@@ -81,7 +95,7 @@ async function run() {
       'delivery.still_pending': { value: pending, unit: 'digests', target: '0', met: pending === 0 },
     };
   } finally {
-    await connector.close();
+    child.kill('SIGTERM');
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   }

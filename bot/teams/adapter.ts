@@ -11,6 +11,13 @@ import { CallerIdConstants, StatusCodes, type Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AdaptiveCard } from './cards';
+import type { RateLimiter } from './rate-limiter';
+
+/** The part of the connector client's HTTP pipeline (@azure/core-rest-pipeline) we adjust. */
+type Pipeline = {
+  removePolicy(policy: { name: string }): unknown;
+  addPolicy(policy: { name: string; sendRequest<R extends { url: string }, T>(request: R, next: (request: R) => Promise<T>): Promise<T> }): void;
+};
 
 /**
  * Proactive sends go through the outbox, which owns retries (bounded, with Retry-After and jitter,
@@ -18,6 +25,14 @@ import type { AdaptiveCard } from './cards';
  * sleep for a long Retry-After while the claim runs out, so it is removed from those clients.
  */
 class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication {
+  constructor(
+    config: Record<string, string | boolean>,
+    credentials: ConfigurationServiceClientCredentialFactory,
+    private readonly limiter?: RateLimiter,
+  ) {
+    super(config, credentials);
+  }
+
   /** A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. */
   override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
     try {
@@ -30,10 +45,22 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
 
   override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
     const inner = super.createConnectorFactory(claimsIdentity);
+    const limiter = this.limiter;
     return {
       async create(serviceUrl: string, audience?: string) {
         const client = await inner.create(serviceUrl, audience);
-        (client as unknown as { client?: { pipeline?: { removePolicy(p: { name: string }): unknown } } }).client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+        const pipeline = (client as unknown as { client?: { pipeline?: Pipeline } }).client?.pipeline;
+        pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+        // Pacing at the last step before the wire, so the gaps the limiter makes are the gaps Teams sees.
+        if (limiter) {
+          pipeline?.addPolicy({
+            name: 'teamsRateLimit',
+            async sendRequest(request, next) {
+              await limiter.acquire(conversationOf(request.url));
+              return next(request);
+            },
+          });
+        }
         return client;
       },
     } as ConnectorFactory;
@@ -45,7 +72,7 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
  * (tests point the OpenID metadata at a local key set); without one the bot runs anonymously, as
  * the Agents Playground expects, and says so loudly once.
  */
-export function createAdapter(config: Config['bot'], logger?: Logger): CloudAdapter {
+export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: RateLimiter): CloudAdapter {
   const credentials = new ConfigurationServiceClientCredentialFactory({
     MicrosoftAppId: config.appId,
     MicrosoftAppPassword: config.appPassword,
@@ -69,7 +96,7 @@ export function createAdapter(config: Config['bot'], logger?: Logger): CloudAdap
   if (!config.appId) {
     logger?.warn('MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.');
   }
-  return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials));
+  return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter));
 }
 
 export interface SentActivity {
@@ -77,14 +104,23 @@ export interface SentActivity {
   conversationId: string;
 }
 
+/** The conversation a Bot Connector URL writes to: /v3/conversations/{id}/activities[/{activityId}]. */
+function conversationOf(url: string): string {
+  const match = /\/v3\/conversations\/([^/?]+)/.exec(url);
+  return match?.[1] ? decodeURIComponent(match[1]) : '';
+}
+
 /** Sends and updates proactive cards in a stored conversation. */
 export interface CardSender {
+  /** True when the sender paces itself against the Teams limits (the adapter's limiter). */
+  paced?: boolean;
   sendCard(reference: Partial<ConversationReference>, card: AdaptiveCard): Promise<SentActivity>;
   updateCard(reference: Partial<ConversationReference>, activityId: string, card: AdaptiveCard): Promise<void>;
 }
 
-export function createCardSender(adapter: CloudAdapter, appId: string): CardSender {
+export function createCardSender(adapter: CloudAdapter, appId: string, opts: { paced?: boolean } = {}): CardSender {
   return {
+    paced: opts.paced ?? false,
     async sendCard(reference, card) {
       let sent: SentActivity = { activityId: null, conversationId: reference.conversation?.id ?? '' };
       await adapter.continueConversationAsync(appId, reference, async (context) => {

@@ -163,7 +163,7 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
       return;
     }
     for (let tryNo = 1; tryNo <= INLINE_TRIES; tryNo++) {
-      await limiter.acquire(conversationId);
+      if (!deps.sender.paced) await limiter.acquire(conversationId);
       try {
         if (prepared.kind === 'send') {
           const sent = await deps.sender.sendCard(reference, prepared.card);

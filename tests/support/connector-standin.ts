@@ -97,6 +97,8 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
       const now = Date.now();
       const url = new URL(req.url ?? '/', 'http://localhost');
       const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      // For a stand-in running in its own process (the benchmark): what it accepted and refused.
+      if (req.method === 'GET' && url.pathname === '/_standin/log') return answer(res, 200, { received, requests });
       // /v3/conversations/{id}/activities[/{activityId}]
       if (parts[0] !== 'v3' || parts[1] !== 'conversations') return answer(res, 404, { error: { code: 'NotFound', message: 'unknown path' } });
       if (parts.length === 2 && req.method === 'POST') {
