@@ -41,6 +41,8 @@ const CLAIM_MS = 120_000;
 /** Waits up to this long inside one attempt (Retry-After or backoff); longer ones go back to the outbox. */
 const INLINE_WAIT_LIMIT_MS = 5_000;
 const INLINE_TRIES = 3;
+const SHORT_THROTTLE_MS = 2_000;
+const BUNCHING_HOLD_MS = 250;
 /** With no chat yet, look again hourly; installing the bot wakes the delivery at once. */
 const NO_CHAT_RETRY_MS = 3_600_000;
 
@@ -187,7 +189,10 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
         if (failure.kind === 'too_large') throw new Undeliverable('The card is larger than Teams accepts (413 MessageSizeTooBig).');
         if (failure.kind === 'permanent') throw new Undeliverable(`The Bot Connector refused the message (${failure.status ?? 'no status'}): ${lastError}`);
         retryAfterMs = failure.retryAfterMs;
-        if (failure.status === 429 && retryAfterMs !== null) limiter.pause(retryAfterMs);
+        // The refused message always waits its full Retry-After. A short one while we already pace
+        // below the limit means arrivals bunched: the tenant holds a few slots so the window drains.
+        // A long one is a real throttle of the tenant, and every send waits it out.
+        if (failure.status === 429 && retryAfterMs !== null) limiter.pause(retryAfterMs > SHORT_THROTTLE_MS ? retryAfterMs : Math.min(retryAfterMs, BUNCHING_HOLD_MS));
         const wait = retryAfterMs ?? backoffMs(tryNo, 500, INLINE_WAIT_LIMIT_MS);
         if (tryNo === INLINE_TRIES || wait > INLINE_WAIT_LIMIT_MS) break;
         await sleep(wait);
