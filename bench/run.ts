@@ -4,9 +4,10 @@ import { importBenchmark } from './benchmarks/import.bench';
 import { graphCollectBenchmark } from './benchmarks/graph-collect.bench';
 import { rulesBenchmark } from './benchmarks/rules.bench';
 import { evaluateStoreBenchmark } from './benchmarks/evaluate-store.bench';
+import { deliveryBenchmark } from './benchmarks/delivery.bench';
 
 /** Every benchmark, in the order they run; each issue adds its own here. */
-const BENCHMARKS: Benchmark[] = [startupBenchmark, rulesBenchmark, evaluateStoreBenchmark, importBenchmark, graphCollectBenchmark];
+const BENCHMARKS: Benchmark[] = [startupBenchmark, rulesBenchmark, evaluateStoreBenchmark, importBenchmark, graphCollectBenchmark, deliveryBenchmark];
 
 function parseArgs(argv: string[]): { json: boolean; only: string | null } {
   const onlyIndex = argv.indexOf('--only');

@@ -15,6 +15,7 @@ import { saveRuleConfig } from './store/rule-config.repository';
 import { describeDecision } from '../shared/rules/describe';
 import { RulesConfigError } from '../shared/rules/config';
 import { deliverDue } from './teams/deliver.command';
+import { escalateUnacknowledged } from './jobs/escalate.command';
 import { createAdapter, createCardSender } from './teams/adapter';
 import { IsoDaySchema } from '../shared/domain';
 import { todayIn } from './clock';
@@ -160,7 +161,20 @@ export function buildCli(): Command {
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
       const summary = await withDatabase(config, (db) => deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }));
-      print(opts, summary, () => `Sent ${summary.sent}; waiting for a chat ${summary.waitingForChat}; retrying ${summary.retrying}; failed ${summary.failed}.`);
+      print(opts, summary, () => `Sent ${summary.sent}; waiting for a chat ${summary.waitingForChat}; retrying ${summary.retrying}; failed ${summary.failed}; unreachable ${summary.unreachable}.`);
+    });
+
+  program
+    .command('escalate')
+    .description('end run-out snoozes and escalate cases nobody acknowledged (Director of Studies, then Student Experience Officer)')
+    .addOption(jsonOption())
+    .action(async (opts: Output) => {
+      const config = loadConfig();
+      const logger = createLogger(opts.json ? 'silent' : 'warn');
+      const summary = await withDatabase(config, (db) =>
+        escalateUnacknowledged({ db, logger, now: () => new Date(), timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays }),
+      );
+      print(opts, summary, () => `Escalated ${summary.escalated} cases (${summary.cardsQueued} cards queued; ${summary.noRecipient} with no one in the role); ${summary.snoozesEnded} snoozes ended.`);
     });
 
   program

@@ -10,6 +10,7 @@ import * as core from './migrations/0001-core';
 import * as imports from './migrations/0002-imports';
 import * as rules from './migrations/0003-rules';
 import * as graphCollection from './migrations/0004-graph-collection';
+import * as bot from './migrations/0005-bot';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -17,7 +18,7 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0002-imports': imports, '0003-rules': rules, '0004-graph-collection': graphCollection };
+const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0002-imports': imports, '0003-rules': rules, '0004-graph-collection': graphCollection, '0005-bot': bot };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
