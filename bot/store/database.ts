@@ -85,8 +85,9 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Kysely's table check reads the catalogue of every schema; another schema dropped at that moment
-    // makes PostgreSQL report it missing (3F000). That is someone else's DDL, not ours: try again.
-    if ((error as { code?: string }).code === '3F000' && attempt < 5) {
+    // makes PostgreSQL report it, or one of its tables, missing (3F000, 42P01). That is someone else's
+    // DDL, not ours: try again. A genuine missing relation of ours fails again and is reported.
+    if (['3F000', '42P01'].includes((error as { code?: string }).code ?? '') && attempt < 5) {
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       continue;
     }

@@ -52,7 +52,7 @@ describe('inbound authentication of Bot Framework activities', () => {
     openId = await startOpenIdStandIn({ ...(await exportJWK(publicKey)) });
     sign = (claims, key = privateKey) =>
       new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer(ISSUER).setAudience(APP_ID).setIssuedAt().setExpirationTime('10m').sign(key);
-    app = createApp(buildTestConfig({ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'not-used-here', BOT_OPENID_METADATA_URL: openId.url }), { now: () => new Date(NOW) });
+    app = createApp(buildTestConfig({ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'not-used-here', MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa', BOT_OPENID_METADATA_URL: openId.url }), { now: () => new Date(NOW) });
     await app.prepare();
     await seedDepartment(app.db);
     await seedPeople(app.db, { staff: [tutor] });
