@@ -2,10 +2,13 @@ import type { Benchmark, Figure } from './types';
 import { startupBenchmark } from './benchmarks/startup.bench';
 import { importBenchmark } from './benchmarks/import.bench';
 import { graphCollectBenchmark } from './benchmarks/graph-collect.bench';
+import { rulesBenchmark } from './benchmarks/rules.bench';
+import { evaluateStoreBenchmark } from './benchmarks/evaluate-store.bench';
+import { deliveryBenchmark } from './benchmarks/delivery.bench';
 import { tabListBenchmark } from './benchmarks/tab-list.bench';
 
 /** Every benchmark, in the order they run; each issue adds its own here. */
-const BENCHMARKS: Benchmark[] = [startupBenchmark, importBenchmark, graphCollectBenchmark, tabListBenchmark];
+const BENCHMARKS: Benchmark[] = [startupBenchmark, rulesBenchmark, evaluateStoreBenchmark, importBenchmark, graphCollectBenchmark, deliveryBenchmark, tabListBenchmark];
 
 function parseArgs(argv: string[]): { json: boolean; only: string | null } {
   const onlyIndex = argv.indexOf('--only');

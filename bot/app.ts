@@ -11,7 +11,11 @@ import { loadDemo } from './demo/load-demo.command';
 import { evaluateAll } from './rules/evaluate.command';
 import { createAdapter, createCardSender, type CardSender } from './teams/adapter';
 import { EngagementBot } from './teams/bot';
-import { deliverDue } from './teams/deliver.command';
+import { deliverDue, type DeliverDeps } from './teams/deliver.command';
+import { RateLimiter } from './teams/rate-limiter';
+import { escalateUnacknowledged } from './jobs/escalate.command';
+import { ClientSecretCredential } from '@azure/identity';
+import { openChatThroughGraph, type GraphTokenSource } from './graph/install-app';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
 import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
@@ -25,6 +29,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Replaces the Bot Connector sender; production and the Playground tests use the real one. */
   sender?: CardSender;
+  /** Replaces the Entra credential used for Graph (tests use a local token). */
+  graphCredential?: GraphTokenSource;
 }
 
 export interface App {
@@ -44,14 +50,35 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
   const db = createDatabase(config.database);
-  const adapter = createAdapter(config.bot);
-  const sender = options.sender ?? createCardSender(adapter, config.bot.appId);
+  // One limiter per process for every proactive send, applied where requests leave for Teams.
+  const limiter = new RateLimiter();
+  const adapter = createAdapter(config.bot, logger, limiter);
+  const sender = options.sender ?? createCardSender(adapter, config.bot.appId, { paced: true });
   const workerId = `${hostname()}:${process.pid}`;
 
   const evaluateDeps = { db, logger, now };
-  const deliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl };
+  const openChat = config.graphInstall.enabled
+    ? (who: { staffId: string | null; studentId: string | null }) =>
+        openChatThroughGraph(
+          {
+            db,
+            logger,
+            now,
+            graphBaseUrl: config.graphInstall.baseUrl,
+            credential: options.graphCredential ?? new ClientSecretCredential(config.bot.tenantId, config.bot.appId, config.bot.appPassword),
+            teamsAppExternalId: config.graphInstall.teamsAppExternalId,
+            botAppId: config.bot.appId,
+            serviceUrl: config.graphInstall.serviceUrl,
+          },
+          who,
+        )
+    : undefined;
+  const deliverDeps: DeliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl, limiter, concurrency: config.alerts.sendConcurrency, ...(openChat ? { openChat } : {}) };
+  const escalateDeps = { db, logger, now, timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays };
+  const deliverSoon = () => setImmediate(() => void deliverDue(deliverDeps).catch((error) => handleError(error, logger, { job: 'notify' })));
   const jobs: Job[] = [
     { name: 'evaluate', everyMs: config.jobs.evaluateEveryMinutes * 60_000, runAtStart: false, run: () => evaluateAll(evaluateDeps, todayIn(config.timeZone, now())) },
+    { name: 'escalate', everyMs: config.alerts.escalateEveryMinutes * 60_000, runAtStart: false, run: () => escalateUnacknowledged(escalateDeps) },
     { name: 'notify', everyMs: config.jobs.notifyEverySeconds * 1000, runAtStart: true, run: () => deliverDue(deliverDeps) },
   ];
   const collectJob = createCollectAttendanceJob(config, { db, logger, now });
@@ -67,6 +94,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logger,
     now,
     publicUrl: config.publicUrl,
+    support: config.support,
+    onDeliveriesQueued: deliverSoon,
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.

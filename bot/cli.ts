@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
@@ -7,8 +8,14 @@ import { createLogger } from './logger';
 import { AppError } from './errors';
 import { checkDatabase, createDatabase, migrateToLatest, type Db } from './store/database';
 import { loadDemo } from './demo/load-demo.command';
-import { evaluateAll } from './rules/evaluate.command';
+import { evaluateAll, loadRulesConfig } from './rules/evaluate.command';
+import { findStudent, studentName } from './store/student.repository';
+import { findDepartment } from './store/department.repository';
+import { saveRuleConfig } from './store/rule-config.repository';
+import { describeDecision } from '../shared/rules/describe';
+import { RulesConfigError } from '../shared/rules/config';
 import { deliverDue } from './teams/deliver.command';
+import { escalateUnacknowledged } from './jobs/escalate.command';
 import { createAdapter, createCardSender } from './teams/adapter';
 import { IsoDaySchema } from '../shared/domain';
 import { todayIn } from './clock';
@@ -88,16 +95,61 @@ export function buildCli(): Command {
 
   program
     .command('evaluate')
-    .description('run the rules for every department, open or raise cases and queue alerts')
-    .option('--today <day>', 'evaluate as of this day (YYYY-MM-DD)', parseDay)
+    .description('run the rules for every department, open, raise or close cases and queue alerts')
+    .option('--as-of <day>', 'evaluate as of this day (YYYY-MM-DD); defaults to today', parseDay)
+    .addOption(new Option('--today <day>', 'the same as --as-of (kept for scripts written before it)').argParser(parseDay).hideHelp())
+    .option('--explain <student>', 'also print, in words, why this student (by student id) was or was not flagged')
     .addOption(jsonOption())
-    .action(async (opts: Output & { today?: string }) => {
+    .action(async (opts: Output & { asOf?: string; today?: string; explain?: string }) => {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
-      const results = await withDatabase(config, (db) => evaluateAll({ db, logger, now: () => new Date() }, opts.today ?? todayIn(config.timeZone, new Date())));
-      print(opts, results, () =>
-        results.map((r) => `${r.departmentId}: ${r.flagged} flagged, ${r.opened} opened, ${r.escalated} raised, ${r.exempt} exempt, ${r.digestsQueued} digests queued${r.warnings.length ? `\n  warnings: ${r.warnings.join('; ')}` : ''}`).join('\n'),
+      const asOf = opts.asOf ?? opts.today ?? todayIn(config.timeZone, new Date());
+      const { results, student } = await withDatabase(config, async (db) => {
+        const subject = opts.explain === undefined ? undefined : await findStudent(db, opts.explain);
+        if (opts.explain !== undefined && !subject) throw new AppError(404, 'student_not_found', `No student with id "${opts.explain}" is on any roster.`);
+        return { results: await evaluateAll({ db, logger, now: () => new Date() }, asOf, { explain: subject ? [subject.id] : [] }), student: subject };
+      });
+      const decision = student ? results.flatMap((r) => r.decisions).find((d) => d.studentId === student.id) : undefined;
+      if (opts.json) {
+        print(opts, { asOf, departments: results.map(({ decisions: _d, ...rest }) => rest), ...(student ? { explain: decision ?? null } : {}) }, () => '');
+        return;
+      }
+      const lines = results.map(
+        (r) =>
+          `${r.departmentId} as of ${asOf}: ${r.monitored} monitored, ${r.flagged} flagged (${r.opened} new, ${r.escalated} raised, ${r.coolingDown} cooling down), ${r.recovered} recovered, ${r.closed} closed, ${r.exempt} exempt, ${r.digestsQueued} digests queued` +
+          (r.warnings.length ? `\n  data warnings:\n${r.warnings.map((w) => `  - ${w}`).join('\n')}` : ''),
       );
+      if (student) {
+        lines.push('', ...(decision ? describeDecision(decision, `${studentName(student)} (${student.id}, ${student.programme} year ${student.year})`) : [`${student.id} was not evaluated.`]));
+      }
+      console.log(lines.join('\n'));
+    });
+
+  program
+    .command('rules-config')
+    .description("show a department's rule settings, or replace them from a JSON file (validated; every problem is reported)")
+    .argument('<department>', 'department id')
+    .option('--set <file>', 'a JSON file holding the settings that differ from the defaults')
+    .addOption(jsonOption())
+    .action(async (departmentId: string, opts: Output & { set?: string }) => {
+      const config = loadConfig();
+      const effective = await withDatabase(config, async (db) => {
+        if (!(await findDepartment(db, departmentId))) throw new AppError(404, 'department_not_found', `No department with id "${departmentId}".`);
+        if (opts.set === undefined) return loadRulesConfig(db, departmentId);
+        let raw: unknown;
+        try {
+          raw = JSON.parse(readFileSync(opts.set, 'utf8'));
+        } catch (error) {
+          throw new AppError(400, 'bad_rule_config', `Cannot read ${opts.set} as JSON: ${(error as Error).message}`);
+        }
+        try {
+          return await saveRuleConfig(db, departmentId, raw, null, new Date().toISOString());
+        } catch (error) {
+          if (error instanceof RulesConfigError) throw new AppError(400, 'bad_rule_config', error.message);
+          throw error;
+        }
+      });
+      print(opts, effective, () => `${opts.set ? 'Saved. ' : ''}Rule settings in effect for ${departmentId}:\n${JSON.stringify(effective, null, 2)}`);
     });
 
   program
@@ -109,7 +161,20 @@ export function buildCli(): Command {
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
       const summary = await withDatabase(config, (db) => deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }));
-      print(opts, summary, () => `Sent ${summary.sent}; waiting for a chat ${summary.waitingForChat}; retrying ${summary.retrying}; failed ${summary.failed}.`);
+      print(opts, summary, () => `Sent ${summary.sent}; waiting for a chat ${summary.waitingForChat}; retrying ${summary.retrying}; failed ${summary.failed}; unreachable ${summary.unreachable}.`);
+    });
+
+  program
+    .command('escalate')
+    .description('end run-out snoozes and escalate cases nobody acknowledged (Director of Studies, then Student Experience Officer)')
+    .addOption(jsonOption())
+    .action(async (opts: Output) => {
+      const config = loadConfig();
+      const logger = createLogger(opts.json ? 'silent' : 'warn');
+      const summary = await withDatabase(config, (db) =>
+        escalateUnacknowledged({ db, logger, now: () => new Date(), timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays }),
+      );
+      print(opts, summary, () => `Escalated ${summary.escalated} cases (${summary.cardsQueued} cards queued; ${summary.noRecipient} with no one in the role); ${summary.snoozesEnded} snoozes ended.`);
     });
 
   program

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { STUDENT_STATUSES, type StudentStatus } from '../shared/domain';
+import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
+
+export interface SupportContact {
+  name: string;
+  detail: string;
+}
 
 const bool = (fallback: boolean) =>
   z
@@ -93,6 +98,18 @@ const EnvSchema = z.object({
   MICROSOFT_APP_PASSWORD: z.string().default(''),
   MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('SingleTenant'),
   MICROSOFT_APP_TENANT_ID: z.string().default(''),
+  BOT_OPENID_METADATA_URL: z.url({ message: 'expected the URL of an OpenID configuration document' }).optional(),
+  BOT_TOKEN_ISSUER: z.string().min(1).optional(),
+  SUPPORT_CONTACTS: z.string().optional(),
+  URGENT_CONTACTS: z.string().optional(),
+  URGENT_TERMS: z.string().optional(),
+  WELLBEING_ROLE: z.enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin']).default('student_experience_officer'),
+  ESCALATION_WORKING_DAYS: int(3, 1, 30),
+  ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
+  SEND_CONCURRENCY: int(16, 1, 64),
+  GRAPH_INSTALL_ENABLED: bool(false),
+  TEAMS_APP_EXTERNAL_ID: z.string().default(''),
+  TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
   EVALUATE_EVERY_MINUTES: int(60, 1, 10_080),
   NOTIFY_EVERY_SECONDS: int(30, 1, 3_600),
   JOBS_ENABLED: bool(true),
@@ -135,7 +152,10 @@ export type Config = Readonly<{
   demo: { enabled: boolean; seed: number };
   timeZone: string;
   logLevel: string;
-  bot: { appId: string; appPassword: string; appType: string; tenantId: string };
+  bot: { appId: string; appPassword: string; appType: string; tenantId: string; openIdMetadataUrl: string | null; tokenIssuer: string | null };
+  support: { contacts: readonly SupportContact[]; urgentContacts: readonly SupportContact[]; urgentTerms: readonly string[]; wellbeingRole: StaffRole };
+  alerts: { escalationWorkingDays: number; escalateEveryMinutes: number; sendConcurrency: number };
+  graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
@@ -170,6 +190,37 @@ export interface IngestConfig {
   watchEveryMinutes: number;
 }
 
+const ContactsSchema = z.array(z.object({ name: z.string().min(1), detail: z.string().min(1) })).min(1);
+
+/** Placeholders until a university sets its own; the national numbers are real and free to call. */
+const DEFAULT_SUPPORT_CONTACTS: SupportContact[] = [
+  { name: 'Your personal tutor', detail: 'Message them here or by e-mail at any time.' },
+  { name: 'Wellbeing Service', detail: 'Set SUPPORT_CONTACTS to your university’s Wellbeing Service details.' },
+];
+const DEFAULT_URGENT_CONTACTS: SupportContact[] = [
+  { name: 'Emergency services', detail: 'Call 999 if you or someone else is in immediate danger.' },
+  { name: 'Samaritans (24 hours)', detail: 'Call 116 123 free, any time, day or night.' },
+  { name: 'Shout (24 hours)', detail: 'Text SHOUT to 85258.' },
+];
+const DEFAULT_URGENT_TERMS = ['suicide', 'suicidal', 'kill myself', 'end my life', 'end it all', 'self harm', 'self-harm', 'hurt myself', 'want to die', 'no reason to live', 'can’t go on', "can't go on"];
+
+function parseContacts(name: string, raw: string | undefined, fallback: SupportContact[], problems: string[]): SupportContact[] {
+  if (raw === undefined) return fallback;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    problems.push(`${name}: expected JSON such as [{"name":"Wellbeing Service","detail":"01234 567890"}]`);
+    return fallback;
+  }
+  const parsed = ContactsSchema.safeParse(json);
+  if (!parsed.success) {
+    problems.push(`${name}: expected a non-empty list of {"name","detail"} entries (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    return fallback;
+  }
+  return parsed.data;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration: ${problems.join('; ')}`);
@@ -201,6 +252,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD) problems.push(`MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_ID is set (type ${e.MICROSOFT_APP_TYPE})`);
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID) problems.push(`MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE=${e.MICROSOFT_APP_TYPE}`);
   const graph = parseGraph(e, problems);
+  const supportContacts = parseContacts('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, DEFAULT_SUPPORT_CONTACTS, problems);
+  const urgentContacts = parseContacts('URGENT_CONTACTS', e.URGENT_CONTACTS, DEFAULT_URGENT_CONTACTS, problems);
+  const urgentTerms = (e.URGENT_TERMS ?? DEFAULT_URGENT_TERMS.join(','))
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
+  if (e.GRAPH_INSTALL_ENABLED && (!e.MICROSOFT_APP_ID || !e.MICROSOFT_APP_PASSWORD || !e.MICROSOFT_APP_TENANT_ID)) problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
+  if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID) problems.push('TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true (the manifest id of the app to install)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -217,7 +276,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     demo: Object.freeze({ enabled: e.DEMO_DATA, seed: e.DEMO_SEED }),
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
-    bot: Object.freeze({ appId: e.MICROSOFT_APP_ID, appPassword: e.MICROSOFT_APP_PASSWORD, appType: e.MICROSOFT_APP_TYPE, tenantId: e.MICROSOFT_APP_TENANT_ID }),
+    bot: Object.freeze({
+      appId: e.MICROSOFT_APP_ID,
+      appPassword: e.MICROSOFT_APP_PASSWORD,
+      appType: e.MICROSOFT_APP_TYPE,
+      tenantId: e.MICROSOFT_APP_TENANT_ID,
+      openIdMetadataUrl: e.BOT_OPENID_METADATA_URL ?? null,
+      tokenIssuer: e.BOT_TOKEN_ISSUER ?? null,
+    }),
+    support: Object.freeze({ contacts: supportContacts, urgentContacts, urgentTerms, wellbeingRole: e.WELLBEING_ROLE }),
+    alerts: Object.freeze({ escalationWorkingDays: e.ESCALATION_WORKING_DAYS, escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES, sendConcurrency: e.SEND_CONCURRENCY }),
+    graphInstall: Object.freeze({ enabled: e.GRAPH_INSTALL_ENABLED, baseUrl: `${e.GRAPH_BASE_URL}/v1.0`, teamsAppExternalId: e.TEAMS_APP_EXTERNAL_ID, serviceUrl: e.TEAMS_SERVICE_URL }),
     jobs: Object.freeze({ enabled: e.JOBS_ENABLED, evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES, notifyEverySeconds: e.NOTIFY_EVERY_SECONDS }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     entra: Object.freeze({

@@ -30,12 +30,12 @@ export function presentLastAction(event: CaseEvent | undefined, staffNames: Read
   return { kind: event.kind, label: describeEventKind(event.kind), at: event.at, actorName: event.actorId ? (staffNames.get(event.actorId) ?? null) : null };
 }
 
-/** The actions that make sense for a case in its current state (check-ins are offered by the bot's card). */
+/** The actions that make sense for a case in its current state, as the bot's card offers them. */
 export function availableActions(status: Case['status']): CaseSummary['actions'] {
   if (status === 'closed') return [];
-  if (status === 'acknowledged') return ['snooze', 'record_outcome'];
-  if (status === 'snoozed') return ['acknowledge', 'record_outcome'];
-  return ['acknowledge', 'snooze', 'record_outcome'];
+  if (status === 'acknowledged') return ['send_checkin', 'snooze', 'record_outcome'];
+  if (status === 'snoozed') return ['acknowledge', 'send_checkin', 'record_outcome'];
+  return ['acknowledge', 'send_checkin', 'snooze', 'record_outcome'];
 }
 
 export function presentCaseSummary(c: Case, events: readonly CaseEvent[], staffNames: ReadonlyMap<string, string>): CaseSummary {

@@ -1,17 +1,15 @@
 import { CLOSING_OUTCOMES, OUTCOME_LABELS, type CaseAction } from '../../shared/api/case-actions';
 import type { CaseStatus } from '../../shared/domain';
 import type { Db } from '../store/database';
-import { appendCaseEvent, findCase, type Case, type CaseEvent } from '../store/case.repository';
+import { appendCaseEvent, findCase, listCaseEvents, type Case, type CaseEvent } from '../store/case.repository';
 import { findStudent } from '../store/student.repository';
 import type { Staff } from '../store/staff.repository';
-import { transitionCase } from '../store/tab.repository';
+import { changeCaseState, findFollowup, saveFollowup } from '../store/followup.repository';
+import { enqueueDelivery } from '../store/outbox.repository';
+import { listSentCardsForCase } from '../store/sent-card.repository';
 import { writeAudit } from '../store/audit.repository';
 import { AppError, forbidden, notFound } from '../errors';
 import { seesWholeDepartment } from './viewer';
-
-// INTERIM: issue 6 (the bot) owns the real command of this name, with the same exports and
-// signature plus check-ins, follow-up state and card refreshes. This minimal version lets the tab
-// act on cases meanwhile; at merge, keep issue 6's file and delete this one.
 
 export interface CaseActionDeps {
   db: Db;
@@ -22,15 +20,20 @@ export interface CaseActionInput {
   actor: Staff;
   caseId: string;
   action: CaseAction;
+  /** The Teams message the action came from: it is refreshed by the invoke response, not by the outbox. */
+  fromCard?: { conversationId: string; activityId: string };
 }
 
 export interface CaseActionResult {
   case: Case;
   /** Events this action wrote; empty when it changed nothing (a repeated click). */
   events: CaseEvent[];
+  /** Card copies queued for refresh through the outbox. */
   refreshesQueued: number;
 }
 
+/** A second click within this time on "send check-in" is the same request, not a second message. */
+const CHECKIN_REPEAT_MS = 10 * 60_000;
 const DAY_MS = 86_400_000;
 
 /** Who may act on a case: the student's tutor, the person who took it on, or department-wide staff. */
@@ -40,12 +43,12 @@ export function canActOnCase(actor: Staff, c: Case, tutorId: string | null): boo
 }
 
 /**
- * Acknowledges, snoozes or records an outcome: checks who may act, moves the status only from the
- * state it was read in (a concurrent change gets 409), and writes the timeline and the audit log in
- * one transaction. Repeating an action changes nothing.
+ * The one command behind every case action, from a card button or the tab: checks who may act,
+ * changes the case, writes its timeline and the audit log, queues a check-in when asked, and queues
+ * a refresh of every Teams card that shows the case. Repeating an action changes nothing.
  */
 export async function performCaseAction(deps: CaseActionDeps, input: CaseActionInput): Promise<CaseActionResult> {
-  const events = await deps.db.transaction().execute(async (trx) => {
+  const result = await deps.db.transaction().execute(async (trx) => {
     const at = deps.now().toISOString();
     const current = await findCase(trx, input.caseId);
     // Another department's case is "not found": its existence is not the caller's business.
@@ -53,29 +56,34 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
     const student = await findStudent(trx, current.studentId);
     if (!canActOnCase(input.actor, current, student?.tutorId ?? null)) throw forbidden('Only the student’s personal tutor, the person following up, or department-wide staff can act on this case.');
 
-    const written: CaseEvent[] = [];
+    const events: CaseEvent[] = [];
     const record = async (kind: string, note: string | null, data: Record<string, unknown>) => {
-      written.push(await appendCaseEvent(trx, { caseId: current.id, at, kind, actorKind: 'staff', actorId: input.actor.id, note, data }));
+      events.push(await appendCaseEvent(trx, { caseId: current.id, at, kind, actorKind: 'staff', actorId: input.actor.id, note, data }));
     };
-    const move = async (status: CaseStatus, change: { ownerId?: string; outcome?: string; closedAt?: string } = {}) => {
-      if (!(await transitionCase(trx, { id: current.id, from: [current.status], to: status, ...change, updatedAt: at }))) {
+    const move = async (status: CaseStatus, change: Partial<Pick<Case, 'ownerId' | 'outcome' | 'closedAt'>> = {}) => {
+      const next = { status, ownerId: change.ownerId ?? current.ownerId, outcome: change.outcome === undefined ? current.outcome : change.outcome, closedAt: change.closedAt ?? current.closedAt, updatedAt: at };
+      if (!(await changeCaseState(trx, current.id, current.status, next))) {
         throw new AppError(409, 'case_changed', 'Someone else updated this case a moment ago. Please look at it again before acting.');
       }
     };
     const action = input.action;
     if (current.status === 'closed') {
-      if (action.action === 'record_outcome' && current.outcome === action.outcome) return written;
+      if (action.action === 'record_outcome' && current.outcome === action.outcome) return { events };
       throw new AppError(409, 'case_closed', `This case is already closed${current.outcome ? ` (${OUTCOME_LABELS[current.outcome as keyof typeof OUTCOME_LABELS] ?? current.outcome})` : ''}.`);
     }
+    const followup = await findFollowup(trx, current.id);
     const owner = current.ownerId ?? input.actor.id;
+
     switch (action.action) {
-      case 'acknowledge':
-        if (current.status === 'acknowledged' && current.ownerId === input.actor.id) return written;
+      case 'acknowledge': {
+        if (current.status === 'acknowledged' && current.ownerId === input.actor.id) return { events };
+        if (current.status === 'snoozed') await saveFollowup(trx, { ...followup, snoozedUntil: null, statusBeforeSnooze: null }, at);
         await move('acknowledged', { ownerId: owner });
         await record('acknowledged', null, { ownerId: owner });
         break;
+      }
       case 'record_outcome': {
-        if (current.outcome === action.outcome && !CLOSING_OUTCOMES.has(action.outcome) && !action.note) return written;
+        if (current.outcome === action.outcome && !CLOSING_OUTCOMES.has(action.outcome) && !action.note) return { events };
         const closes = CLOSING_OUTCOMES.has(action.outcome);
         await move(closes ? 'closed' : 'acknowledged', { ownerId: owner, outcome: action.outcome, ...(closes ? { closedAt: at } : {}) });
         await record('outcome_recorded', action.note || null, { outcome: action.outcome });
@@ -84,17 +92,51 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
       }
       case 'snooze': {
         const until = new Date(deps.now().getTime() + action.days * DAY_MS).toISOString();
+        if (current.status === 'snoozed' && followup.snoozedUntil === until) return { events };
+        await saveFollowup(trx, { ...followup, snoozedUntil: until, statusBeforeSnooze: current.status === 'snoozed' ? followup.statusBeforeSnooze : current.status }, at);
         await move('snoozed');
         await record('snoozed', null, { days: action.days, until });
         break;
       }
-      case 'send_checkin':
-        throw new AppError(501, 'not_available', 'Sending a check-in from the tab is not available on this server yet; please use the card in Teams.');
+      case 'send_checkin': {
+        const previous = (await listCaseEvents(trx, current.id)).filter((e) => e.kind === 'checkin_queued').at(-1);
+        if (previous && deps.now().getTime() - Date.parse(previous.at) < CHECKIN_REPEAT_MS) return { events };
+        if (!student) throw notFound('The student on this case');
+        const round = followup.checkinsSent + 1;
+        await saveFollowup(trx, { ...followup, checkinsSent: round, ...(current.status === 'snoozed' ? { snoozedUntil: null, statusBeforeSnooze: null } : {}) }, at);
+        await enqueueDelivery(trx, { idempotencyKey: `checkin:${current.id}:${round}`, kind: 'checkin', recipientStudentId: student.id, payload: { caseId: current.id, fromStaffId: input.actor.id } }, at);
+        if (current.status !== 'acknowledged' || current.ownerId === null) await move('acknowledged', { ownerId: owner });
+        await record('checkin_queued', null, { round, ownerId: owner });
+        break;
+      }
     }
+
     await writeAudit(trx, { actorId: input.actor.id, action: `case.${action.action}`, subjectKind: 'case', subjectId: current.id, detail: { studentId: current.studentId, ...action } }, at);
-    return written;
+    return { events };
   });
+
+  const refreshesQueued = result.events.length > 0 ? await queueCardRefreshes(deps, input.caseId, result.events.at(-1)?.id ?? '', input.fromCard) : 0;
   const updated = await findCase(deps.db, input.caseId);
   if (!updated) throw notFound('That case');
-  return { case: updated, events, refreshesQueued: 0 };
+  return { case: updated, events: result.events, refreshesQueued };
+}
+
+/**
+ * Queues an update of every card that shows the case, except the one the action came from. Keyed by
+ * card and event, so each change refreshes each copy once; the sender rebuilds the card from the store.
+ */
+export async function queueCardRefreshes(deps: CaseActionDeps, caseId: string, changeId: string, except?: { conversationId: string; activityId: string }): Promise<number> {
+  const at = deps.now().toISOString();
+  let queued = 0;
+  for (const card of await listSentCardsForCase(deps.db, caseId)) {
+    if (card.kind === 'notice') continue;
+    if (except && card.conversationId === except.conversationId && card.activityId === except.activityId) continue;
+    const added = await enqueueDelivery(
+      deps.db,
+      { idempotencyKey: `refresh:${card.id}:${changeId}`, kind: 'card_refresh', recipientStaffId: card.recipientStaffId, recipientStudentId: card.recipientStudentId, payload: { sentCardId: card.id } },
+      at,
+    );
+    if (added) queued++;
+  }
+  return queued;
 }

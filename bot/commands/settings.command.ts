@@ -1,63 +1,63 @@
 import type { IsoDay } from '../../shared/domain';
-import { addDays } from '../../shared/calendar';
-import { evaluateRules } from '../../shared/rules/evaluate';
-import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../../shared/rules/types';
+import { parseRulesConfig, RulesConfigError, type RulesConfig } from '../../shared/rules/config';
 import type { NewExemption, RulesPreview, RulesPreviewQuery, Settings } from '../../shared/api/settings';
 import type { Db } from '../store/database';
 import type { Staff } from '../store/staff.repository';
 import { findStudent, listStudents, studentName } from '../store/student.repository';
-import { loadDepartmentCounts } from '../store/activity.repository';
-import { loadCoverage } from '../store/import.repository';
 import { insertExemptions, listDepartmentExemptions, listTerms } from '../store/calendar.repository';
 import { writeAudit } from '../store/audit.repository';
-import { forbidden, notFound } from '../errors';
-
-/** Same look-back as evaluation, so the preview counts exactly what evaluation would. */
-const LOOKBACK_DAYS = 70;
+import { assessDepartment, loadRulesConfig } from '../rules/evaluate.command';
+import { badRequest, forbidden, notFound } from '../errors';
 
 function assertAdministrator(viewer: Staff): void {
   if (!viewer.roles.includes('department_admin')) throw forbidden('Settings are for department administrators.');
 }
 
+/** The two thresholds the tab offers, as the rules configuration names them. */
+const thresholdsOf = (config: RulesConfig) => ({ noEngagementDays: config.noEngagement.days, minKnownCoverage: config.coverage.minSourceShare });
+
 /** Rules in force, term dates and exemptions; exemptions name students, so each view is audited. */
 export async function describeSettings(db: Db, viewer: Staff, now: string): Promise<Settings> {
   assertAdministrator(viewer);
-  const [terms, exemptions, students] = await Promise.all([listTerms(db), listDepartmentExemptions(db, viewer.departmentId), listStudents(db, viewer.departmentId)]);
+  const [config, terms, exemptions, students] = await Promise.all([
+    loadRulesConfig(db, viewer.departmentId),
+    listTerms(db),
+    listDepartmentExemptions(db, viewer.departmentId),
+    listStudents(db, viewer.departmentId),
+  ]);
   await writeAudit(db, { actorId: viewer.id, action: 'viewed_exemptions', subjectKind: 'department', subjectId: viewer.departmentId, detail: { students: exemptions.length } }, now);
   const names = new Map(students.map((s) => [s.id, studentName(s)]));
   return {
-    rules: { ...DEFAULT_RULES_CONFIG },
+    rules: thresholdsOf(config),
     terms: terms.map((t) => ({ name: t.name, start: t.start, end: t.end, excluded: [...t.excluded] })),
     exemptions: exemptions.map((e) => ({ studentId: e.studentId, studentName: names.get(e.studentId) ?? e.studentId, reason: e.reason, from: e.from, until: e.until })),
   };
 }
 
 /**
- * How many students the department's current data would flag under proposed thresholds, beside the
- * thresholds in force: the rules engine itself, run on the same inputs evaluation loads. Nothing is stored.
+ * How many students the department's current data would flag with other thresholds, beside the
+ * department's own settings: the same assessment evaluation runs, with the proposal in place of the
+ * stored settings. Nothing is stored.
  */
 export async function previewRules(db: Db, viewer: Staff, proposal: RulesPreviewQuery, today: IsoDay): Promise<RulesPreview> {
   assertAdministrator(viewer);
-  const from = addDays(today, -LOOKBACK_DAYS);
-  const to = addDays(today, -1);
-  const [students, counts, coverage, terms, exemptions] = await Promise.all([
-    listStudents(db, viewer.departmentId),
-    loadDepartmentCounts(db, viewer.departmentId, from, to),
-    loadCoverage(db, from, to),
-    listTerms(db),
-    listDepartmentExemptions(db, viewer.departmentId),
-  ]);
-  const run = (config: RulesConfig) => evaluateRules({ students, counts, coverage, terms, exemptions, config, today });
-  const current = run(DEFAULT_RULES_CONFIG);
-  const proposed = run(proposal);
-  const now = new Set(current.flags.map((f) => f.studentId));
-  const then = new Set(proposed.flags.map((f) => f.studentId));
+  const current = await loadRulesConfig(db, viewer.departmentId);
+  let proposed: RulesConfig;
+  try {
+    proposed = parseRulesConfig({ ...current, noEngagement: { ...current.noEngagement, days: proposal.noEngagementDays }, coverage: { ...current.coverage, minSourceShare: proposal.minKnownCoverage } });
+  } catch (error) {
+    if (error instanceof RulesConfigError) throw badRequest(`Those thresholds are not valid: ${error.problems.join('; ')}.`, error.problems);
+    throw error;
+  }
+  const [now, then] = await Promise.all([assessDepartment(db, viewer.departmentId, today), assessDepartment(db, viewer.departmentId, today, [], proposed)]);
+  const flaggedNow = new Set(now.result.flags.map((f) => f.studentId));
+  const flaggedThen = new Set(then.result.flags.map((f) => f.studentId));
   return {
-    current: { ...DEFAULT_RULES_CONFIG, flagged: now.size },
-    proposed: { ...proposal, flagged: then.size },
-    newlyFlagged: [...then].filter((id) => !now.has(id)).length,
-    noLongerFlagged: [...now].filter((id) => !then.has(id)).length,
-    warnings: [...new Set(proposed.warnings.filter((w) => w.studentId === null).map((w) => w.message))],
+    current: { ...thresholdsOf(current), flagged: flaggedNow.size },
+    proposed: { ...thresholdsOf(proposed), flagged: flaggedThen.size },
+    newlyFlagged: [...flaggedThen].filter((id) => !flaggedNow.has(id)).length,
+    noLongerFlagged: [...flaggedNow].filter((id) => !flaggedThen.has(id)).length,
+    warnings: [...new Set(then.result.warnings.filter((w) => w.scope !== 'student').map((w) => w.message))],
   };
 }
 

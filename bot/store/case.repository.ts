@@ -17,6 +17,8 @@ export interface Case {
   openedAt: string;
   updatedAt: string;
   closedAt: string | null;
+  /** The day the student stopped being flagged while this case was open; null while they still are. */
+  recoveredOn?: string | null;
 }
 
 export interface CaseEvent {
@@ -44,6 +46,7 @@ type CaseRow = {
   opened_at: string;
   updated_at: string;
   closed_at: string | null;
+  recovered_on?: string | null;
 };
 
 const toCase = (r: CaseRow): Case => ({
@@ -60,6 +63,7 @@ const toCase = (r: CaseRow): Case => ({
   openedAt: r.opened_at,
   updatedAt: r.updated_at,
   closedAt: r.closed_at,
+  recoveredOn: r.recovered_on ?? null,
 });
 
 export async function findOpenCases(db: Db, departmentId: string): Promise<Case[]> {
@@ -96,6 +100,7 @@ export async function insertCase(db: Db, c: Omit<Case, 'id'>): Promise<Case> {
       opened_at: c.openedAt,
       updated_at: c.updatedAt,
       closed_at: c.closedAt,
+      recovered_on: c.recoveredOn ?? null,
     })
     .execute();
   return { ...c, id };
@@ -134,4 +139,69 @@ export async function listCaseEvents(db: Db, caseId: string): Promise<CaseEvent[
     note: r.note,
     data: JSON.parse(r.data) as Record<string, unknown>,
   }));
+}
+
+const CASE_BATCH = 200;
+
+/** Opens many cases at once (one statement per batch); returns them with their new ids, in the order given. */
+export async function insertCases(db: Db, cases: ReadonlyArray<Omit<Case, 'id'>>): Promise<Case[]> {
+  const withIds = cases.map((c) => ({ ...c, id: newId() }));
+  for (let i = 0; i < withIds.length; i += CASE_BATCH) {
+    await db
+      .insertInto('cases')
+      .values(
+        withIds.slice(i, i + CASE_BATCH).map((c) => ({
+          id: c.id,
+          student_id: c.studentId,
+          department_id: c.departmentId,
+          severity: c.severity,
+          status: c.status,
+          rules: JSON.stringify(c.rules),
+          reason: c.reason,
+          explanation: JSON.stringify(c.explanation),
+          owner_id: c.ownerId,
+          outcome: c.outcome,
+          opened_at: c.openedAt,
+          updated_at: c.updatedAt,
+          closed_at: c.closedAt,
+          recovered_on: c.recoveredOn ?? null,
+        })),
+      )
+      .execute();
+  }
+  return withIds;
+}
+
+/** Appends many timeline events at once. */
+export async function appendCaseEvents(db: Db, events: ReadonlyArray<Omit<CaseEvent, 'id'>>): Promise<void> {
+  for (let i = 0; i < events.length; i += CASE_BATCH * 2) {
+    await db
+      .insertInto('case_events')
+      .values(
+        events.slice(i, i + CASE_BATCH * 2).map((e) => ({ id: newId(), case_id: e.caseId, at: e.at, kind: e.kind, actor_kind: e.actorKind, actor_id: e.actorId, note: e.note, data: JSON.stringify(e.data) })),
+      )
+      .execute();
+  }
+}
+
+/** The most recently closed case per student, for cases a department closed at or after `since` (an instant). */
+export async function findRecentlyClosedCases(db: Db, departmentId: string, since: string): Promise<Map<string, Case>> {
+  const rows = await db.selectFrom('cases').selectAll().where('department_id', '=', departmentId).where('status', '=', 'closed').where('closed_at', '>=', since).execute();
+  const latest = new Map<string, Case>();
+  for (const c of rows.map(toCase)) {
+    const held = latest.get(c.studentId);
+    if (!held || (c.closedAt ?? '') > (held.closedAt ?? '')) latest.set(c.studentId, c);
+  }
+  return latest;
+}
+
+/** Notes (day) or clears (null) a case's recovery. */
+export async function setCaseRecovery(db: Db, id: string, recoveredOn: string | null, at: string): Promise<void> {
+  await db.updateTable('cases').set({ recovered_on: recoveredOn, updated_at: at }).where('id', '=', id).execute();
+}
+
+/** Closes an open case with an outcome; does nothing to a case already closed. */
+export async function closeCase(db: Db, id: string, outcome: string, at: string): Promise<boolean> {
+  const result = await db.updateTable('cases').set({ status: 'closed', outcome, closed_at: at, updated_at: at }).where('id', '=', id).where('status', '<>', 'closed').executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

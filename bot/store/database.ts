@@ -8,7 +8,9 @@ import type { Config } from '../config';
 import type { Database } from './schema';
 import * as core from './migrations/0001-core';
 import * as imports from './migrations/0002-imports';
+import * as rules from './migrations/0003-rules';
 import * as graphCollection from './migrations/0004-graph-collection';
+import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
 
 export type Db = Kysely<Database>;
@@ -17,7 +19,8 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0002-imports': imports, '0004-graph-collection': graphCollection, '0006-tab': tab };
+
+const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0002-imports': imports, '0003-rules': rules, '0004-graph-collection': graphCollection, '0005-bot': bot, '0006-tab': tab };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
@@ -87,8 +90,9 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Kysely's table check reads the catalogue of every schema; another schema dropped at that moment
-    // makes PostgreSQL report it missing (3F000). That is someone else's DDL, not ours: try again.
-    if ((error as { code?: string }).code === '3F000' && attempt < 5) {
+    // makes PostgreSQL report it, or one of its tables, missing (3F000, 42P01). That is someone else's
+    // DDL, not ours: try again. A genuine missing relation of ours fails again and is reported.
+    if (['3F000', '42P01'].includes((error as { code?: string }).code ?? '') && attempt < 5) {
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       continue;
     }

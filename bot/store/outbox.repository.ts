@@ -156,3 +156,37 @@ export async function listDeliveries(db: Db, filter: { status?: OutboxItem['stat
   if (filter.recipientStaffId) q = q.where('recipient_staff_id', '=', filter.recipientStaffId);
   return (await q.execute()).map(toItem);
 }
+
+/**
+ * Queues many deliveries in a few statements; as with enqueueDelivery, a key already queued is left
+ * alone. Returns the keys this call queued.
+ */
+export async function enqueueDeliveries(
+  db: Db,
+  items: ReadonlyArray<{ idempotencyKey: string; kind: string; recipientStaffId?: string | null; recipientStudentId?: string | null; payload: Record<string, unknown> }>,
+  now: string,
+): Promise<Set<string>> {
+  const queued = new Set<string>();
+  for (let i = 0; i < items.length; i += 300) {
+    const rows = await db
+      .insertInto('outbox')
+      .values(
+        items.slice(i, i + 300).map((item) => ({
+          id: newId(),
+          idempotency_key: item.idempotencyKey,
+          kind: item.kind,
+          recipient_staff_id: item.recipientStaffId ?? null,
+          recipient_student_id: item.recipientStudentId ?? null,
+          payload: JSON.stringify(item.payload),
+          status: 'pending',
+          next_attempt_at: now,
+          created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('idempotency_key')
+      .execute();
+    for (const row of rows) queued.add(row.idempotency_key);
+  }
+  return queued;
+}

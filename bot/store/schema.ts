@@ -65,7 +65,9 @@ export interface Database {
     opened_at: string;
     updated_at: string;
     closed_at: string | null;
+    recovered_on: string | null;
   };
+  rule_configs: { department_id: string; config: string; updated_at: string; updated_by: string | null };
   case_events: { id: string; case_id: string; at: string; kind: string; actor_kind: string; actor_id: string | null; note: string | null; data: string };
   conversations: { user_aad_id: string; staff_id: string | null; student_id: string | null; reference: string; updated_at: string };
   outbox: {
@@ -86,6 +88,29 @@ export interface Database {
     created_at: string;
     sent_at: string | null;
   };
+  sent_cards: {
+    id: string;
+    kind: string;
+    recipient_staff_id: string | null;
+    recipient_student_id: string | null;
+    conversation_id: string;
+    activity_id: string;
+    reference: string;
+    case_ids: string;
+    created_at: string;
+    updated_at: string;
+  };
+  sent_card_cases: { sent_card_id: string; case_id: string };
+  case_followups: {
+    case_id: string;
+    snoozed_until: string | null;
+    status_before_snooze: string | null;
+    escalation_level: Generated<number>;
+    escalated_at: string | null;
+    checkins_sent: Generated<number>;
+    updated_at: string;
+  };
+  unreachable_recipients: { user_aad_id: string; staff_id: string | null; student_id: string | null; reason: string; since: string };
   audit_log: { id: string; at: string; actor_id: string | null; action: string; subject_kind: string; subject_id: string | null; detail: string };
   graph_organiser_checkpoints: { organiser: string; collected_until: string | null; last_run_at: string; last_status: string; last_error: string | null };
   graph_attendance_reports: { report_id: string; organiser: string; meeting_id: string; session_start: string; day: string; students_counted: number; collected_at: string };

@@ -6,11 +6,73 @@ import {
   MessageFactory,
   type ConversationReference,
 } from 'botbuilder';
+import { AuthenticationConstants, AuthenticationError, type AuthenticateRequestResult, type ClaimsIdentity, type ConnectorFactory } from 'botframework-connector';
+import { CallerIdConstants, StatusCodes, type Activity } from 'botbuilder';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AdaptiveCard } from './cards';
+import type { RateLimiter } from './rate-limiter';
 
-/** Builds the CloudAdapter; with no app id the bot runs anonymously, as the Agents Playground expects. */
-export function createAdapter(config: Config['bot']): CloudAdapter {
+/** The part of the connector client's HTTP pipeline (@azure/core-rest-pipeline) we adjust. */
+type Pipeline = {
+  removePolicy(policy: { name: string }): unknown;
+  addPolicy(policy: { name: string; sendRequest<R extends { url: string }, T>(request: R, next: (request: R) => Promise<T>): Promise<T> }): void;
+};
+
+/**
+ * Proactive sends go through the outbox, which owns retries (bounded, with Retry-After and jitter,
+ * and never longer than its claim on the delivery). The connector SDK's own retry policy would
+ * sleep for a long Retry-After while the claim runs out, so it is removed from those clients.
+ */
+class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication {
+  constructor(
+    config: Record<string, string | boolean>,
+    credentials: ConfigurationServiceClientCredentialFactory,
+    private readonly limiter?: RateLimiter,
+  ) {
+    super(config, credentials);
+  }
+
+  /** A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. */
+  override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    try {
+      return await super.authenticateRequest(activity, authHeader);
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw error;
+      throw new AuthenticationError(`Unauthorized: the token could not be verified (${(error as Error).message}).`, StatusCodes.UNAUTHORIZED);
+    }
+  }
+
+  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    const inner = super.createConnectorFactory(claimsIdentity);
+    const limiter = this.limiter;
+    return {
+      async create(serviceUrl: string, audience?: string) {
+        const client = await inner.create(serviceUrl, audience);
+        const pipeline = (client as unknown as { client?: { pipeline?: Pipeline } }).client?.pipeline;
+        pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+        // Pacing at the last step before the wire, so the gaps the limiter makes are the gaps Teams sees.
+        if (limiter) {
+          pipeline?.addPolicy({
+            name: 'teamsRateLimit',
+            async sendRequest(request, next) {
+              await limiter.acquire(conversationOf(request.url));
+              return next(request);
+            },
+          });
+        }
+        return client;
+      },
+    } as ConnectorFactory;
+  }
+}
+
+/**
+ * Builds the CloudAdapter. With an app id, every inbound activity must carry a Bot Framework token
+ * (tests point the OpenID metadata at a local key set); without one the bot runs anonymously, as
+ * the Agents Playground expects, and says so loudly once.
+ */
+export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: RateLimiter): CloudAdapter {
   const credentials = new ConfigurationServiceClientCredentialFactory({
     MicrosoftAppId: config.appId,
     MicrosoftAppPassword: config.appPassword,
@@ -18,7 +80,24 @@ export function createAdapter(config: Config['bot']): CloudAdapter {
     MicrosoftAppType: config.appId ? config.appType : 'MultiTenant',
     MicrosoftAppTenantId: config.tenantId,
   });
-  return new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}, credentials));
+  // Overriding one endpoint makes the SDK take every endpoint from us, so the rest are the public cloud's.
+  const overrides: Record<string, string | boolean> =
+    config.openIdMetadataUrl || config.tokenIssuer
+      ? {
+          ValidateAuthority: true,
+          ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+          ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+          ToBotFromChannelTokenIssuer: config.tokenIssuer ?? AuthenticationConstants.ToBotFromChannelTokenIssuer,
+          OAuthUrl: AuthenticationConstants.OAuthUrl,
+          ToBotFromChannelOpenIdMetadataUrl: config.openIdMetadataUrl ?? AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl,
+          ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+          CallerId: CallerIdConstants.PublicAzureChannel,
+        }
+      : {};
+  if (!config.appId) {
+    logger?.warn('MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.');
+  }
+  return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter));
 }
 
 export interface SentActivity {
@@ -26,13 +105,23 @@ export interface SentActivity {
   conversationId: string;
 }
 
-/** Sends proactive cards into a stored conversation. */
-export interface CardSender {
-  sendCard(reference: Partial<ConversationReference>, card: AdaptiveCard): Promise<SentActivity>;
+/** The conversation a Bot Connector URL writes to: /v3/conversations/{id}/activities[/{activityId}]. */
+function conversationOf(url: string): string {
+  const match = /\/v3\/conversations\/([^/?]+)/.exec(url);
+  return match?.[1] ? decodeURIComponent(match[1]) : '';
 }
 
-export function createCardSender(adapter: CloudAdapter, appId: string): CardSender {
+/** Sends and updates proactive cards in a stored conversation. */
+export interface CardSender {
+  /** True when the sender paces itself against the Teams limits (the adapter's limiter). */
+  paced?: boolean;
+  sendCard(reference: Partial<ConversationReference>, card: AdaptiveCard): Promise<SentActivity>;
+  updateCard(reference: Partial<ConversationReference>, activityId: string, card: AdaptiveCard): Promise<void>;
+}
+
+export function createCardSender(adapter: CloudAdapter, appId: string, opts: { paced?: boolean } = {}): CardSender {
   return {
+    paced: opts.paced ?? false,
     async sendCard(reference, card) {
       let sent: SentActivity = { activityId: null, conversationId: reference.conversation?.id ?? '' };
       await adapter.continueConversationAsync(appId, reference, async (context) => {
@@ -41,5 +130,38 @@ export function createCardSender(adapter: CloudAdapter, appId: string): CardSend
       });
       return sent;
     },
+    async updateCard(reference, activityId, card) {
+      await adapter.continueConversationAsync(appId, reference, async (context) => {
+        await context.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), id: activityId });
+      });
+    },
   };
+}
+
+/** What to do about a failed send, from the Bot Connector's answer. */
+export type SendFailure =
+  | { kind: 'retry'; status: number; retryAfterMs: number | null }
+  | { kind: 'blocked' }
+  | { kind: 'too_large' }
+  | { kind: 'permanent'; status: number | null };
+
+const RETRYABLE = new Set([412, 429, 502, 503, 504]);
+
+/** Reads the status, Retry-After and Teams' sub-code from an error thrown by the connector client. */
+export function classifySendError(error: unknown): SendFailure {
+  const e = error as { statusCode?: number; code?: string; response?: { bodyAsText?: string; headers?: { get?(name: string): string | undefined } }; message?: string };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : null;
+  const body = `${e.response?.bodyAsText ?? ''} ${e.message ?? ''}`;
+  if (status === 403 && body.includes('MessageWritesBlocked')) return { kind: 'blocked' };
+  if (status === 413) return { kind: 'too_large' };
+  if (status !== null && RETRYABLE.has(status)) {
+    const header = e.response?.headers?.get?.('retry-after');
+    const seconds = header !== undefined && header !== null && header !== '' ? Number(header) : Number.NaN;
+    const at = Number.isNaN(seconds) && header ? Date.parse(header) : Number.NaN;
+    const retryAfterMs = !Number.isNaN(seconds) ? Math.max(0, seconds * 1000) : !Number.isNaN(at) ? Math.max(0, at - Date.now()) : null;
+    return { kind: 'retry', status, retryAfterMs };
+  }
+  // Network failures (no status) are worth another try; other 4xx are not.
+  if (status === null && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed/i.test(`${e.code ?? ''} ${body}`)) return { kind: 'retry', status: 0, retryAfterMs: null };
+  return { kind: 'permanent', status };
 }

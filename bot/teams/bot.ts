@@ -1,20 +1,38 @@
-import { CardFactory, MessageFactory, TeamsActivityHandler, TurnContext, type TurnContext as Ctx } from 'botbuilder';
+import {
+  CardFactory,
+  MessageFactory,
+  TeamsActivityHandler,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type TurnContext as Ctx,
+} from 'botbuilder';
 import type { Logger } from 'pino';
+import type { Config } from '../config';
 import type { Db } from '../store/database';
 import { saveConversation } from '../store/conversation.repository';
-import { findStaffByEntraId, type Staff } from '../store/staff.repository';
-import { findStudentByEntraId } from '../store/student.repository';
-import { findDepartment } from '../store/department.repository';
+import { findStaff, findStaffByEntraId, type Staff } from '../store/staff.repository';
+import { findStudentByEntraId, type Student } from '../store/student.repository';
+import { findSentCardByActivity, recordSentCard } from '../store/sent-card.repository';
+import { clearUnreachable } from '../store/followup.repository';
 import { listFlagsForViewer } from '../commands/list-flags.command';
-import { buildDigestCard, buildHelpCard } from './cards';
+import { performCaseAction } from '../commands/case-actions.command';
+import { recordStudentMessage } from '../commands/student-message.command';
+import { AppError, handleError } from '../errors';
+import { buildCheckinCard, buildHelpCard, buildUrgentSupportCard, type AdaptiveCard } from './cards';
+import { renderDigest } from './digest';
+import { parseCardAction } from './verbs';
 
 export interface BotDeps {
   db: Db;
   logger: Logger;
   now: () => Date;
   publicUrl: string;
+  support: Config['support'];
   /** Called when a staff member's chat becomes known, so waiting alerts go out at once. */
   onStaffReachable: (staffId: string) => Promise<void>;
+  /** Called after something queued deliveries (card refreshes, notices), so they go out now. */
+  onDeliveriesQueued: () => void;
 }
 
 type Command = 'help' | 'my_students' | 'unknown';
@@ -27,73 +45,138 @@ export function parseCommand(text: string | undefined): Command {
   return 'unknown';
 }
 
+const cardResponse = (card: AdaptiveCard): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card as unknown as Record<string, unknown> });
+const messageResponse = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> });
+const errorResponse = (status: number, code: string, message: string): AdaptiveCardInvokeResponse => ({ statusCode: status, type: 'application/vnd.microsoft.error', value: { code, message } });
+
 /** The Teams bot: remembers where to reach people, answers staff and students in their 1:1 chat. */
 export class EngagementBot extends TeamsActivityHandler {
   constructor(private readonly deps: BotDeps) {
     super();
-    // Teams sends installationUpdate (add) and conversationUpdate on install: welcome once, remember on both.
     this.onInstallationUpdateAdd(async (context, next) => {
-      const who = await this.rememberConversation(context);
-      await context.sendActivity(
-        who.staff
-          ? `Hello ${who.staff.displayName}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
-          : 'Hello. This app helps your department look after students. Type "help" at any time.',
-      );
-      if (who.staff) await this.deps.onStaffReachable(who.staff.id);
+      await this.rememberConversation(context);
       await next();
     });
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient.id;
       if ((context.activity.membersAdded ?? []).some((m) => m.id === botId)) {
         const who = await this.rememberConversation(context);
-        if (who.staff) await this.deps.onStaffReachable(who.staff.id);
+        await context.sendActivity(
+          who.staff
+            ? `Hello ${who.staff.displayName}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
+            : 'Hello. This app helps your department look after students. Type "help" at any time.',
+        );
       }
       await next();
     });
     this.onMessage(async (context, next) => {
-      const who = await this.answer(context);
-      if (who.staff) await this.deps.onStaffReachable(who.staff.id);
+      await this.answer(context);
       await next();
     });
   }
 
-  private async identify(context: Ctx): Promise<{ staff?: Staff; studentId?: string }> {
+  private async identify(context: Ctx): Promise<{ staff?: Staff; student?: Student }> {
     const aadId = context.activity.from.aadObjectId;
     if (!aadId) return {};
     const staff = await findStaffByEntraId(this.deps.db, aadId);
     if (staff) return { staff };
     const student = await findStudentByEntraId(this.deps.db, aadId);
-    return student ? { studentId: student.id } : {};
+    return student ? { student } : {};
   }
 
-  private async rememberConversation(context: Ctx): Promise<{ staff?: Staff; studentId?: string }> {
+  private async rememberConversation(context: Ctx): Promise<{ staff?: Staff; student?: Student }> {
     const who = await this.identify(context);
     const aadId = context.activity.from.aadObjectId;
     if (!aadId || context.activity.conversation.conversationType === 'channel') return who;
     const reference = TurnContext.getConversationReference(context.activity);
-    await saveConversation(this.deps.db, { userAadId: aadId, staffId: who.staff?.id ?? null, studentId: who.studentId ?? null, reference }, this.deps.now().toISOString());
+    await saveConversation(this.deps.db, { userAadId: aadId, staffId: who.staff?.id ?? null, studentId: who.student?.id ?? null, reference }, this.deps.now().toISOString());
+    await clearUnreachable(this.deps.db, aadId);
+    if (who.staff) await this.deps.onStaffReachable(who.staff.id);
     return who;
   }
 
-  private async answer(context: Ctx): Promise<{ staff?: Staff; studentId?: string }> {
+  private async sendCard(context: Ctx, card: AdaptiveCard): Promise<string | undefined> {
+    const response = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+    return response?.id;
+  }
+
+  private async answer(context: Ctx): Promise<void> {
     const who = await this.rememberConversation(context);
-    const command = parseCommand(context.activity.text);
-    if (!who.staff && !who.studentId) {
+    if (who.student) return this.answerStudent(context, who.student);
+    if (!who.staff) {
       await context.sendActivity('I could not find you in the staff or student records for this app. If you think you should be, please contact your department administrator.');
-      return who;
+      return;
     }
-    if (who.staff && command === 'my_students') {
+    const command = parseCommand(context.activity.text);
+    if (command === 'my_students') {
       const list = await listFlagsForViewer(this.deps.db, who.staff, this.deps.now().toISOString(), { tuteesOnly: true });
-      const department = await findDepartment(this.deps.db, who.staff.departmentId);
       if (list.flags.length === 0) {
         await context.sendActivity('None of your students needs a check-in at the moment.');
-        return who;
+        return;
       }
-      const card = buildDigestCard({ recipientName: who.staff.displayName, flags: list.flags, listUrl: `${this.deps.publicUrl}/`, isDemo: department?.isDemo ?? false });
-      await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-      return who;
+      const caseIds = list.flags.map((f) => f.caseId);
+      const { card } = await renderDigest(this.deps.db, { reader: who.staff, caseIds, publicUrl: this.deps.publicUrl });
+      const activityId = await this.sendCard(context, card);
+      // Recorded like a proactive digest, so its buttons work and every copy stays current.
+      if (activityId) {
+        await recordSentCard(
+          this.deps.db,
+          { kind: 'digest', recipientStaffId: who.staff.id, recipientStudentId: null, conversationId: context.activity.conversation.id, activityId, reference: TurnContext.getConversationReference(context.activity), caseIds },
+          this.deps.now().toISOString(),
+        );
+      }
+      return;
     }
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(buildHelpCard({ isStaff: Boolean(who.staff) }))));
-    return who;
+    await this.sendCard(context, buildHelpCard({ isStaff: true }));
+  }
+
+  private async answerStudent(context: Ctx, student: Student): Promise<void> {
+    const text = (context.activity.text ?? '').replace(/<[^>]*>/g, ' ').trim();
+    if (parseCommand(text) === 'help' || text === '') {
+      await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
+      return;
+    }
+    const result = await recordStudentMessage(this.studentDeps(), { student, message: text.slice(0, 2000) });
+    if (result.urgent) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts));
+    else await context.sendActivity(result.notified.length > 0 ? 'Thank you for your message. Your personal tutor will see it and get back to you. Type "help" to see where else you can find support.' : 'Thank you for your message. Type "help" to see where you can find support.');
+    this.deps.onDeliveriesQueued();
+  }
+
+  private studentDeps() {
+    return { db: this.deps.db, now: this.deps.now, urgentTerms: this.deps.support.urgentTerms, wellbeingRole: this.deps.support.wellbeingRole };
+  }
+
+  /** Universal Actions: every button on our cards arrives here; the response is the card as it now stands. */
+  protected override async onAdaptiveCardInvoke(context: Ctx, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    try {
+      const action = parseCardAction(invokeValue);
+      const who = await this.identify(context);
+      const conversationId = context.activity.conversation.id;
+      const activityId = context.activity.replyToId ?? '';
+      const sentCard = activityId ? await findSentCardByActivity(this.deps.db, conversationId, activityId) : undefined;
+
+      if (action.kind === 'checkin_reply') {
+        if (!who.student) return errorResponse(403, 'forbidden', 'Only the student this check-in was sent to can answer it.');
+        const result = await recordStudentMessage(this.studentDeps(), { student: who.student, caseId: action.caseId, choice: action.choice, message: action.message });
+        this.deps.onDeliveriesQueued();
+        if (result.urgent) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts));
+        else if (action.choice === 'talk' || action.choice === 'unwell') await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
+        const tutor = who.student.tutorId ? await findStaff(this.deps.db, who.student.tutorId) : undefined;
+        return cardResponse(buildCheckinCard({ studentGivenName: who.student.givenName, tutorName: tutor?.displayName ?? 'Your personal tutor', caseId: action.caseId, answered: { choice: action.choice, message: action.message } }));
+      }
+
+      if (!who.staff) return errorResponse(403, 'forbidden', 'These buttons are for staff.');
+      if (action.kind === 'case') {
+        await performCaseAction({ db: this.deps.db, now: this.deps.now }, { actor: who.staff, caseId: action.caseId, action: action.action, ...(activityId ? { fromCard: { conversationId, activityId } } : {}) });
+        this.deps.onDeliveriesQueued();
+      }
+      const caseIds = sentCard?.caseIds ?? (action.kind === 'case' ? [action.caseId] : []);
+      if (caseIds.length === 0) return messageResponse('This card is no longer tracked. Type "my students" for a fresh one.');
+      const { card } = await renderDigest(this.deps.db, { reader: who.staff, caseIds, publicUrl: this.deps.publicUrl });
+      return cardResponse(card);
+    } catch (error) {
+      const presented = handleError(error, this.deps.logger, { invoke: 'adaptiveCard/action' });
+      return errorResponse(presented.status, presented.body.code, error instanceof AppError ? error.message : presented.body.message);
+    }
   }
 }

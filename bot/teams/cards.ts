@@ -1,85 +1,269 @@
-import { SOURCES, SOURCE_LABELS } from '../../shared/domain';
-import type { FlaggedStudent } from '../../shared/api/flags';
+import { SOURCES, SOURCE_LABELS, type Severity, type CaseStatus } from '../../shared/domain';
+import type { WindowCounts } from '../../shared/rules/types';
+import { OUTCOMES, OUTCOME_LABELS, MAX_SNOOZE_DAYS } from '../../shared/api/case-actions';
+import type { SupportContact } from '../config';
+import { CHECKIN_CHOICES, CHECKIN_CHOICE_LABELS } from './verbs';
 
 /** Cards use schema 1.5, the newest Teams renders. Plain objects keep them easy to test and diff. */
-export type AdaptiveCard = { type: 'AdaptiveCard'; version: '1.5'; $schema: string; body: unknown[]; actions?: unknown[]; msteams?: unknown };
+export type AdaptiveCard = {
+  type: 'AdaptiveCard';
+  version: '1.5';
+  $schema: string;
+  body: unknown[];
+  actions?: unknown[];
+  msteams?: unknown;
+  refresh?: unknown;
+  fallbackText?: string;
+};
 
 const SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
 export const DIGEST_LIMIT = 10;
 
-const SEVERITY_WORDS: Record<FlaggedStudent['severity'], { label: string; color: string }> = {
+export type { SupportContact };
+
+/** One student's row on a digest card: counts only, never what a student opened or watched. */
+export interface DigestRow {
+  caseId: string;
+  studentName: string;
+  programme: string;
+  year: number;
+  severity: Severity;
+  status: CaseStatus;
+  reason: string;
+  counts: WindowCounts;
+  /** The cohort's median per source and window, when the case explanation carries it. */
+  cohortMedian: Partial<WindowCounts> | null;
+  daysSinceLastActivity: number | null;
+  /** The last day the figures cover, and when they were last worked out. */
+  dataUpTo: string | null;
+  checkedAt: string;
+  /** Staff other than the reader who are already following up, with what they did. */
+  othersOnCase: string[];
+  outcome: string | null;
+  snoozedUntil: string | null;
+  /** The reader is the one following up. */
+  readerIsOwner: boolean;
+}
+
+const SEVERITY_WORDS: Record<Severity, { label: string; color: string }> = {
   high: { label: 'Please get in touch soon', color: 'Attention' },
   medium: { label: 'Worth a check-in', color: 'Warning' },
   low: { label: 'Keep an eye on', color: 'Default' },
 };
 
-function countsLine(flag: FlaggedStudent): string {
-  return SOURCES.map((s) => `${SOURCE_LABELS[s]}: ${flag.counts[s]?.d14 ?? 'no data'}`).join(' · ');
+const text = (value: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
+
+function card(body: unknown[], extra: Partial<AdaptiveCard> = {}): AdaptiveCard {
+  return { type: 'AdaptiveCard', version: '1.5', $schema: SCHEMA, body, ...extra };
+}
+
+/** `2026-11-26` or an instant -> "26 Nov 2026"; UTC so a day never shifts. */
+const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+export function formatDay(value: string): string {
+  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(ms)) return value;
+  return DAY_FORMAT.format(ms);
 }
 
 function lastActivity(days: number | null): string {
   if (days === null) return 'No activity in the data we hold';
+  if (days === 0) return 'Last activity today';
   if (days === 1) return 'Last activity yesterday';
   return `Last activity ${days} days ago`;
 }
 
+const windowText = (w: { d7: number | null; d14: number | null; d21: number | null } | undefined) =>
+  w ? [w.d7, w.d14, w.d21].map((n) => (n === null || n === undefined ? '?' : String(n))).join(' / ') : '? / ? / ?';
+
+/** Counts per source for 7 / 14 / 21 term days, beside the cohort median where known. */
+function countsFacts(row: DigestRow): unknown {
+  return {
+    type: 'FactSet',
+    spacing: 'Small',
+    facts: SOURCES.map((source) => {
+      const own = row.counts[source];
+      const known = own && (own.d7 !== null || own.d14 !== null || own.d21 !== null);
+      const median = row.cohortMedian?.[source];
+      return {
+        title: SOURCE_LABELS[source],
+        value: known ? `${windowText(own)}${median ? ` (cohort median ${windowText(median)})` : ''}` : 'no data for this period',
+      };
+    }),
+  };
+}
+
+function statusLine(row: DigestRow): string | null {
+  if (row.status === 'closed') return `Closed: ${row.outcome ? (OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome) : 'no outcome recorded'}.`;
+  if (row.status === 'snoozed' && row.snoozedUntil) return `Snoozed until ${formatDay(row.snoozedUntil)}.`;
+  if (row.readerIsOwner && !row.outcome) return 'You said you will get in touch. Record the outcome here when you have.';
+  if (row.outcome) return `Latest outcome: ${OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome}.`;
+  return null;
+}
+
+function rowActions(row: DigestRow): unknown[] {
+  if (row.status === 'closed') return [];
+  const data = { caseId: row.caseId };
+  return [
+    {
+      type: 'ActionSet',
+      spacing: 'Small',
+      actions: [
+        { type: 'Action.Execute', title: 'I’ll get in touch', verb: 'case.acknowledge', data, style: 'positive' },
+        {
+          type: 'Action.ShowCard',
+          title: 'Record outcome',
+          card: card([
+            { type: 'Input.ChoiceSet', id: `outcome-${row.caseId}`, label: 'What happened?', isRequired: true, errorMessage: 'Choose an outcome.', style: 'expanded', choices: OUTCOMES.map((o) => ({ title: OUTCOME_LABELS[o], value: o })) },
+            { type: 'Input.Text', id: `note-${row.caseId}`, label: 'Note for colleagues (optional)', isMultiline: true, maxLength: 2000 },
+          ], { actions: [{ type: 'Action.Execute', title: 'Save outcome', verb: 'case.outcome', data, associatedInputs: 'auto' }] }),
+        },
+        {
+          type: 'Action.ShowCard',
+          title: 'Snooze',
+          card: card([
+            { type: 'Input.Number', id: `days-${row.caseId}`, label: `Snooze for how many days? (1 to ${MAX_SNOOZE_DAYS})`, min: 1, max: MAX_SNOOZE_DAYS, value: 7, isRequired: true, errorMessage: `Enter 1 to ${MAX_SNOOZE_DAYS} days.` },
+          ], { actions: [{ type: 'Action.Execute', title: 'Snooze', verb: 'case.snooze', data, associatedInputs: 'auto' }] }),
+        },
+        { type: 'Action.Execute', title: 'Send check-in', verb: 'case.checkin', data },
+      ],
+    },
+  ];
+}
+
+function digestRow(row: DigestRow): unknown {
+  const status = statusLine(row);
+  return {
+    type: 'Container',
+    separator: true,
+    spacing: 'Medium',
+    items: [
+      {
+        type: 'ColumnSet',
+        columns: [
+          { type: 'Column', width: 'stretch', items: [text(row.studentName, { weight: 'Bolder' }), text(`${row.programme}, year ${row.year}`, { isSubtle: true, spacing: 'None' })] },
+          { type: 'Column', width: 'auto', items: [text(SEVERITY_WORDS[row.severity].label, { color: SEVERITY_WORDS[row.severity].color, weight: 'Bolder' })] },
+        ],
+      },
+      text(row.reason),
+      text(`${lastActivity(row.daysSinceLastActivity)}. Occurrences in the last 7 / 14 / 21 term days:`, { isSubtle: true, size: 'Small' }),
+      countsFacts(row),
+      text(`Figures up to ${row.dataUpTo ? formatDay(row.dataUpTo) : 'an unknown day'}, checked ${formatDay(row.checkedAt)}.`, { isSubtle: true, size: 'Small', spacing: 'Small' }),
+      ...(row.othersOnCase.length > 0 ? [text(`Already on the case: ${row.othersOnCase.join('; ')}.`, { size: 'Small', color: 'Good' })] : []),
+      ...(status ? [text(status, { size: 'Small', weight: 'Bolder' })] : []),
+      ...rowActions(row),
+    ],
+  };
+}
+
 function demoBanner(isDemo: boolean): unknown[] {
-  return isDemo
-    ? [{ type: 'TextBlock', text: 'DEMO DATA: these are synthetic students, not real people.', color: 'Warning', weight: 'Bolder', size: 'Small', wrap: true }]
-    : [];
+  return isDemo ? [text('DEMO DATA: these are synthetic students, not real people.', { color: 'Warning', weight: 'Bolder', size: 'Small' })] : [];
 }
 
 /**
  * One digest per tutor: the students most in need first, at most ten, with a link to the full list.
- * Counts only: nothing about what a student opened or watched.
+ * Each row carries its actions, so acting on a student takes two clicks.
  */
-export function buildDigestCard(opts: { recipientName: string; flags: readonly FlaggedStudent[]; listUrl: string; isDemo: boolean }): AdaptiveCard {
-  const shown = opts.flags.slice(0, DIGEST_LIMIT);
-  const more = opts.flags.length - shown.length;
-  return {
-    type: 'AdaptiveCard',
-    version: '1.5',
-    $schema: SCHEMA,
-    msteams: { width: 'Full' },
-    body: [
+export function buildDigestCard(opts: {
+  recipientName: string;
+  rows: readonly DigestRow[];
+  listUrl: string;
+  isDemo: boolean;
+  /** Replaces the greeting, e.g. for an escalation. */
+  intro?: string;
+  /** Who sees this card: Teams refreshes it for them when they open the chat (max 60). */
+  refreshUserIds?: readonly string[];
+}): AdaptiveCard {
+  const shown = opts.rows.slice(0, DIGEST_LIMIT);
+  const more = opts.rows.length - shown.length;
+  const open = opts.rows.filter((r) => r.status !== 'closed').length;
+  const greeting =
+    opts.intro ??
+    `Hello ${opts.recipientName}. ${opts.rows.length === 1 ? 'One of your students has' : `${opts.rows.length} of your students have`} shown little or no engagement recently. A friendly message from you can make a real difference.`;
+  return card(
+    [
       ...demoBanner(opts.isDemo),
-      { type: 'TextBlock', text: 'Students who may need a check-in', weight: 'Bolder', size: 'Medium', wrap: true, style: 'heading' },
-      {
-        type: 'TextBlock',
-        text: `Hello ${opts.recipientName}. ${opts.flags.length === 1 ? 'One of your students has' : `${opts.flags.length} of your students have`} shown little or no engagement recently. A friendly message from you can make a real difference.`,
-        wrap: true,
-      },
-      ...shown.map((flag) => ({
-        type: 'Container',
-        separator: true,
-        spacing: 'Medium',
-        items: [
-          {
-            type: 'ColumnSet',
-            columns: [
-              { type: 'Column', width: 'stretch', items: [{ type: 'TextBlock', text: flag.studentName, weight: 'Bolder', wrap: true }, { type: 'TextBlock', text: `${flag.programme}, year ${flag.year}`, isSubtle: true, spacing: 'None', wrap: true }] },
-              { type: 'Column', width: 'auto', items: [{ type: 'TextBlock', text: SEVERITY_WORDS[flag.severity].label, color: SEVERITY_WORDS[flag.severity].color, weight: 'Bolder', wrap: true }] },
-            ],
-          },
-          { type: 'TextBlock', text: flag.reason, wrap: true },
-          { type: 'TextBlock', text: `${lastActivity(flag.daysSinceLastActivity)}. Last 14 term days: ${countsLine(flag)}`, isSubtle: true, size: 'Small', wrap: true },
-        ],
-      })),
-      ...(more > 0 ? [{ type: 'TextBlock', text: `And ${more} more in the list.`, wrap: true, separator: true }] : []),
+      text('Students who may need a check-in', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+      text(greeting),
+      ...(open === 0 && opts.rows.length > 0 ? [text('Thank you: every student on this card has been followed up.', { color: 'Good' })] : []),
+      ...shown.map(digestRow),
+      ...(more > 0 ? [text(`And ${more} more in the full list.`, { separator: true })] : []),
     ],
-    actions: [{ type: 'Action.OpenUrl', title: 'Open the full list', url: opts.listUrl }],
-  };
+    {
+      msteams: { width: 'Full' },
+      fallbackText: `${opts.rows.length} students may need a check-in. Open Engagement Monitor to see them.`,
+      actions: [{ type: 'Action.OpenUrl', title: more > 0 ? `Open the full list (${opts.rows.length})` : 'Open the full list', url: opts.listUrl }],
+      ...(opts.refreshUserIds && opts.refreshUserIds.length > 0
+        ? { refresh: { action: { type: 'Action.Execute', verb: 'card.refresh', data: {} }, userIds: opts.refreshUserIds.slice(0, 60) } }
+        : {}),
+    },
+  );
 }
 
 /** What the bot says when it is not sure what was asked: the few things it can do. */
-export function buildHelpCard(opts: { isStaff: boolean }): AdaptiveCard {
+export function buildHelpCard(opts: { isStaff: boolean; supportContacts?: readonly SupportContact[] }): AdaptiveCard {
   const lines = opts.isStaff
-    ? ['Type **my students** to see your students who may need a check-in.', 'Type **help** to see this again.', 'Alerts arrive here as one digest after each evaluation.']
+    ? ['Type **my students** to see your students who may need a check-in.', 'Type **help** to see this again.', 'Alerts arrive here as one digest after each evaluation; the buttons on it record what you did.']
     : ['You can message here at any time, and your personal tutor will see it.', 'Type **help** to see this again.'];
-  return {
-    type: 'AdaptiveCard',
-    version: '1.5',
-    $schema: SCHEMA,
-    body: [{ type: 'TextBlock', text: 'Engagement Monitor', weight: 'Bolder', size: 'Medium', style: 'heading' }, ...lines.map((text) => ({ type: 'TextBlock', text, wrap: true }))],
-  };
+  return card([
+    text('Engagement Monitor', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    ...lines.map((line) => text(line)),
+    ...(!opts.isStaff && opts.supportContacts?.length ? [text('Support is available to you', { weight: 'Bolder', separator: true }), contactsFacts(opts.supportContacts)] : []),
+  ]);
+}
+
+function contactsFacts(contacts: readonly SupportContact[]): unknown {
+  return { type: 'FactSet', facts: contacts.map((c) => ({ title: c.name, value: c.detail })) };
+}
+
+/**
+ * The message a tutor sends a student: warm, with no monitoring figures at all, quick replies and
+ * room to write. `answered` shows the student's reply in place of the buttons.
+ */
+export function buildCheckinCard(opts: { studentGivenName: string; tutorName: string; caseId: string; answered?: { choice: string; message: string | null } }): AdaptiveCard {
+  const intro = [
+    text(`Hello ${opts.studentGivenName}`, { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    text(`${opts.tutorName}, your personal tutor, wanted to check in and see how you are getting on. There is nothing to worry about: we simply like to make sure everyone has what they need.`),
+  ];
+  if (opts.answered) {
+    const label = CHECKIN_CHOICE_LABELS[opts.answered.choice as keyof typeof CHECKIN_CHOICE_LABELS] ?? 'Your message';
+    return card([
+      ...intro,
+      text(`You replied: ${label}`, { weight: 'Bolder', separator: true }),
+      ...(opts.answered.message ? [text(`“${opts.answered.message}”`, { isSubtle: true })] : []),
+      text(`Thank you. ${opts.tutorName} has been told. You can message here at any time.`),
+    ]);
+  }
+  const data = { caseId: opts.caseId };
+  return card(
+    [
+      ...intro,
+      text('How are things? Tap whichever fits, or write a few words below.'),
+      { type: 'Input.Text', id: 'message', label: 'Anything you would like to tell your tutor (optional)', isMultiline: true, maxLength: 2000 },
+    ],
+    {
+      actions: [
+        ...CHECKIN_CHOICES.filter((c) => c !== 'message').map((choice) => ({ type: 'Action.Execute', title: CHECKIN_CHOICE_LABELS[choice], verb: 'checkin.reply', data: { ...data, choice }, associatedInputs: 'auto' })),
+        { type: 'Action.Execute', title: 'Send my message', verb: 'checkin.reply', data: { ...data, choice: 'message' }, associatedInputs: 'auto' },
+      ],
+    },
+  );
+}
+
+/** Shown at once when a student's words suggest they may be in danger. */
+export function buildUrgentSupportCard(contacts: readonly SupportContact[]): AdaptiveCard {
+  return card([
+    text('You do not have to deal with this alone', { weight: 'Bolder', size: 'Medium', style: 'heading', color: 'Attention' }),
+    text('If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:'),
+    contactsFacts(contacts),
+    text('We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.'),
+  ]);
+}
+
+/** A short note to staff in their chat: a student's reply, an urgent message, an escalation. */
+export function buildNoticeCard(opts: { title: string; lines: readonly string[]; urgent: boolean; listUrl: string }): AdaptiveCard {
+  return card(
+    [text(opts.title, { weight: 'Bolder', size: 'Medium', style: 'heading', ...(opts.urgent ? { color: 'Attention' } : {}) }), ...opts.lines.map((line) => text(line))],
+    { actions: [{ type: 'Action.OpenUrl', title: 'Open Engagement Monitor', url: opts.listUrl }] },
+  );
 }

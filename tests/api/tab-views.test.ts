@@ -132,7 +132,7 @@ describe('the tab API views, signed in locally', () => {
     expect(logins.high[i]).toBe(3.5);
     expect(view.exemptions).toEqual([{ reason: 'Medical certificate', from: '2026-10-01', until: '2026-10-14' }]);
     expect(view.case?.timeline.map((e) => e.kind)).toEqual(['flagged']);
-    expect(view.case?.actions).toEqual(['acknowledge', 'snooze', 'record_outcome']);
+    expect(view.case?.actions).toEqual(['acknowledge', 'send_checkin', 'snooze', 'record_outcome']);
     expect(JSON.stringify(view)).not.toMatch(/page|url|ip/i);
   });
 
@@ -280,5 +280,16 @@ describe('the tab API views, signed in locally', () => {
     expect((await upload('?source=moodle&fileName=empty.csv', Buffer.alloc(0))).status).toBe(400);
     expect((await upload('?source=blackboard&fileName=x.csv', csv)).status).toBe(400);
     expect((await upload('?source=moodle&fileName=site-log.csv', csv, auth)).status).toBe(403);
+  });
+
+  it('when a check-in is sent from the tab, then the bot\'s command queues it for the student and the timeline says so', async () => {
+    const caseId = (await page(`?q=${physics[2]!.id}`)).flags[0]!.caseId;
+    const res = await post(`/api/cases/${caseId}/actions`, { action: 'send_checkin' });
+    expect(res.status).toBe(200);
+    const body = CaseActionResponseSchema.parse(await res.json());
+    expect(body.case.timeline.map((e) => e.kind)).toContain('checkin_queued');
+    expect(body.case.status).toBe('acknowledged');
+    const queued = await server.app.db.selectFrom('outbox').select(['kind', 'recipient_student_id']).where('kind', '=', 'checkin').execute();
+    expect(queued).toEqual([{ kind: 'checkin', recipient_student_id: physics[2]!.id }]);
   });
 });

@@ -48,9 +48,9 @@ describe('the engagement command and the service entry point', () => {
     const again = run('bot/cli.ts', ['demo', '--seed', '7', '--today', '2026-11-27', '--json'], { DATABASE_URL: `sqlite:${join(dir, 'b.sqlite')}` });
     expect(JSON.parse(again.stdout)).toEqual(summary);
 
-    const evaluation = run('bot/cli.ts', ['evaluate', '--today', '2026-11-27', '--json'], env);
+    const evaluation = run('bot/cli.ts', ['evaluate', '--as-of', '2026-11-27', '--json'], env);
     expect(evaluation.status).toBe(0);
-    const [result] = JSON.parse(evaluation.stdout) as Array<{ flagged: number; opened: number }>;
+    const [result] = (JSON.parse(evaluation.stdout) as { departments: Array<{ flagged: number; opened: number }> }).departments;
     expect(result?.flagged).toBeGreaterThan(0);
     expect(result?.opened).toBe(result?.flagged);
   });

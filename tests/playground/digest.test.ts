@@ -1,4 +1,5 @@
 import { startTestApp, type RunningApp } from '../support/app';
+import { join } from 'node:path';
 import { cardText, startPlayground, type Playground } from '../support/playground';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { deliverDue } from '../../bot/teams/deliver.command';
@@ -16,10 +17,14 @@ describe('the demo tutor in the Agents Playground', () => {
 
   beforeAll(async () => {
     server = await startTestApp({ DEMO_DATA: 'true' });
-    playground = await startPlayground(`${server.baseUrl}/api/messages`);
+    playground = await startPlayground({
+      botPort: Number(new URL(server.baseUrl).port),
+      configFile: join(__dirname, '..', '..', '.m365agentsplayground.yml'),
+      currentUser: { id: 'user-id-0', name: 'Demo personal tutor', aadObjectId: '00000000-0000-4000-8000-000000000105' },
+    });
   });
   afterAll(async () => {
-    await playground?.close();
+    await playground?.stop();
     await server?.close();
   });
 
@@ -29,8 +34,8 @@ describe('the demo tutor in the Agents Playground', () => {
 
     await playground.install();
 
-    await playground.waitFor((m) => (m.text ?? '').startsWith('Hello Dr'));
-    const digest = await playground.waitFor((m) => cardText(m).includes('Students who may need a check-in'));
+    await playground.waitFor((m) => (m.text ?? '').startsWith('Hello Dr'), 'the welcome');
+    const digest = await playground.waitFor((m) => cardText(m).includes('Students who may need a check-in'), 'the digest');
     const text = cardText(digest);
     for (const flag of expected.flags) expect(text).toContain(flag.studentName);
     expect(text).toContain('DEMO DATA');
@@ -52,14 +57,14 @@ describe('the demo tutor in the Agents Playground', () => {
 
   it('when the tutor types "help", then the bot answers with what it can do', async () => {
     await playground.say('help');
-    const reply = await playground.waitFor((m) => cardText(m).includes('my students'));
+    const reply = await playground.waitFor((m) => cardText(m).includes('my students'), 'the help card');
     expect(cardText(reply)).toContain('Type **help** to see this again.');
   });
 
   it('when the tutor types "my students", then the bot lists the same tutees as the tab', async () => {
     const count = playground.messages.length;
     await playground.say('my students');
-    const reply = await playground.waitFor((m) => playground.messages.indexOf(m) >= count && cardText(m).includes('Students who may need a check-in'));
+    const reply = await playground.waitFor((m) => playground.messages.indexOf(m) >= count && cardText(m).includes('Students who may need a check-in'), 'the my-students card');
     const expected = (await (await fetch(`${server.baseUrl}/api/flags`, { headers: { authorization: `Local ${TUTOR_ID}` } })).json()) as FlagListResponse;
     for (const flag of expected.flags) expect(cardText(reply)).toContain(flag.studentName);
   });

@@ -41,7 +41,7 @@ export async function createTestDatabase(kind: DatabaseKind, opts: { migrate?: b
     };
   }
   const db = createDatabase(settings);
-  if (opts.migrate !== false) await migrateWithRetry(db);
+  if (opts.migrate !== false) await migrateToLatest(db);
   return {
     db,
     settings,
@@ -52,21 +52,6 @@ export async function createTestDatabase(kind: DatabaseKind, opts: { migrate?: b
   };
 }
 
-/**
- * Kysely's migrator introspects the tables of every schema in the database, so another test run
- * dropping its private schema at that instant fails the query ('schema "t_..." does not exist').
- * That is a race with a neighbour, not a problem with this database: try again.
- */
-async function migrateWithRetry(db: Db): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await migrateToLatest(db);
-      return;
-    } catch (error) {
-      if (attempt >= 5 || !/schema "t_[0-9a-f]+" does not exist/.test((error as Error).message)) throw error;
-    }
-  }
-}
 
 /** A config for createApp in tests: port 0, no demo unless asked, jobs off, quiet logs. */
 export function buildTestConfig(overrides: Record<string, string> = {}): Config {

@@ -1,0 +1,129 @@
+// The official Adaptive Cards parser (UMD build: the package's lib/ is ESM-only).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
+import { SOURCES } from '../../shared/domain';
+import { buildCheckinCard, buildDigestCard, buildHelpCard, buildNoticeCard, buildUrgentSupportCard, type AdaptiveCard, type DigestRow } from '../../bot/teams/cards';
+import { parseCardAction } from '../../bot/teams/verbs';
+import { AppError } from '../../bot/errors';
+
+/** Parses a card as Teams' 1.5 renderer would and returns every complaint, including those of nested ShowCards. */
+function schemaProblems(json: AdaptiveCard): string[] {
+  const problems: string[] = [];
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (o.type === 'AdaptiveCard') {
+      const card = new AC.AdaptiveCard();
+      const context = new AC.SerializationContext(AC.Versions.v1_5);
+      card.parse(o, context);
+      for (let i = 0; i < context.eventCount; i++) problems.push(context.getEventAt(i)?.message ?? 'unknown');
+      const results = card.validateProperties();
+      problems.push(...results.validationEvents.map((e) => e.message));
+    }
+    Object.values(o).forEach(visit);
+  };
+  visit(json);
+  return problems;
+}
+
+function row(n: number, overrides: Partial<DigestRow> = {}): DigestRow {
+  return {
+    caseId: `01890000-0000-7000-8000-${String(n).padStart(12, '0')}`,
+    studentName: `Student Number${n}`,
+    programme: 'BSc Physics with a rather long programme name',
+    year: 2,
+    severity: n % 3 === 0 ? 'high' : 'medium',
+    status: 'open',
+    reason: 'No engagement on any source with known data for the last 14 term days.',
+    counts: Object.fromEntries(SOURCES.map((s) => [s, { d7: 0, d14: 1, d21: 3 }])) as DigestRow['counts'],
+    cohortMedian: Object.fromEntries(SOURCES.map((s) => [s, { d7: 5, d14: 11, d21: 16 }])),
+    daysSinceLastActivity: n,
+    dataUpTo: '2026-11-26',
+    checkedAt: '2026-11-27T09:00:00.000Z',
+    othersOnCase: n % 2 === 0 ? ['Dr Other Tutor (getting in touch)'] : [],
+    outcome: null,
+    snoozedUntil: null,
+    readerIsOwner: false,
+    ...overrides,
+  };
+}
+
+describe('cards', () => {
+  it('when a tutor has 45 flagged tutees, then the digest shows 10 with a link to the rest, passes the 1.5 schema and stays under 80 KB', () => {
+    const rows = Array.from({ length: 45 }, (_, i) => row(i + 1));
+    const card = buildDigestCard({ recipientName: 'Dr Ada Tutor', rows, listUrl: 'https://engagement.example.ac.uk/', isDemo: false, refreshUserIds: ['aad-1'] });
+    const json = JSON.stringify(card);
+    expect(Buffer.byteLength(json)).toBeLessThan(80 * 1024);
+    expect(schemaProblems(card)).toEqual([]);
+    expect(json.match(/"verb":"case.acknowledge"/g)).toHaveLength(10);
+    expect(json).toContain('And 35 more in the full list.');
+    expect(json).toContain('Open the full list (45)');
+  });
+
+  it('when a row has cohort medians, others on the case and fresh figures, then the card shows each in words', () => {
+    const json = JSON.stringify(buildDigestCard({ recipientName: 'Dr Ada Tutor', rows: [row(2)], listUrl: 'https://x/', isDemo: false }));
+    expect(json).toContain('0 / 1 / 3 (cohort median 5 / 11 / 16)');
+    expect(json).toContain('Already on the case: Dr Other Tutor (getting in touch).');
+    expect(json).toContain('Figures up to 26 Nov 2026, checked 27 Nov 2026.');
+    expect(json).toContain('Last activity 2 days ago');
+  });
+
+  it('when a source has no data, then the row says so instead of showing zero', () => {
+    const unknown = row(1, { counts: { ...row(1).counts, panopto_view: { d7: null, d14: null, d21: null } } });
+    const json = JSON.stringify(buildDigestCard({ recipientName: 'x', rows: [unknown], listUrl: 'https://x/', isDemo: false }));
+    expect(json).toContain('"title":"Lecture viewings","value":"no data for this period"');
+  });
+
+  it('when a case is closed, then its row shows the outcome and no buttons', () => {
+    const json = JSON.stringify(buildDigestCard({ recipientName: 'x', rows: [row(1, { status: 'closed', outcome: 'contacted_fine' })], listUrl: 'https://x/', isDemo: false }));
+    expect(json).toContain('Closed: Contacted and fine.');
+    expect(json).not.toContain('case.acknowledge');
+  });
+
+  it('when the check-in, help, urgent and notice cards are built, then each passes the 1.5 schema and the check-in never mentions figures', () => {
+    const checkin = buildCheckinCard({ studentGivenName: 'Sam', tutorName: 'Dr Ada Tutor', caseId: 'c1' });
+    const cards = [checkin, buildHelpCard({ isStaff: false, supportContacts: [{ name: 'Wellbeing', detail: '01234' }] }), buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123' }]), buildNoticeCard({ title: 't', lines: ['l'], urgent: true, listUrl: 'https://x/' })];
+    for (const card of cards) expect(schemaProblems(card)).toEqual([]);
+    const words = JSON.stringify(checkin).toLowerCase();
+    for (const banned of ['engagement', 'monitor', 'login', 'moodle', 'panopto', 'flag', 'attendance']) expect(words).not.toContain(banned);
+    expect(JSON.stringify(checkin)).toContain('I’d like to talk to someone');
+  });
+
+  it('when a card carries an unknown element, then the schema check reports it', () => {
+    const broken = { ...buildHelpCard({ isStaff: true }), body: [{ type: 'Table.Of.Doom' }] } as AdaptiveCard;
+    expect(schemaProblems(broken).join(' ')).toContain('Unknown element type');
+  });
+});
+
+describe('card verbs', () => {
+  const invoke = (verb: string, data: Record<string, unknown>) => ({ action: { type: 'Action.Execute', verb, data }, trigger: 'manual' });
+
+  it('when an outcome is submitted from a digest, then the per-case input names are folded into a validated action', () => {
+    expect(parseCardAction(invoke('case.outcome', { caseId: 'c1', 'outcome-c1': 'referred_wellbeing', 'note-c1': ' Booked in. ' }))).toEqual({
+      kind: 'case',
+      caseId: 'c1',
+      action: { action: 'record_outcome', outcome: 'referred_wellbeing', note: 'Booked in.' },
+    });
+  });
+
+  it('when snooze days arrive as text from an input, then they are read as a number within bounds', () => {
+    expect(parseCardAction(invoke('case.snooze', { caseId: 'c1', 'days-c1': '7' }))).toEqual({ kind: 'case', caseId: 'c1', action: { action: 'snooze', days: 7 } });
+    expect(() => parseCardAction(invoke('case.snooze', { caseId: 'c1', 'days-c1': '90' }))).toThrow('snooze for at most 28 days');
+  });
+
+  it('when a verb is unknown or an outcome is invented, then it is refused with a 400', () => {
+    for (const bad of [invoke('case.delete', { caseId: 'c1' }), invoke('case.outcome', { caseId: 'c1', 'outcome-c1': 'expelled' }), { action: { type: 'Action.Submit' } }]) {
+      const error = (() => {
+        try {
+          parseCardAction(bad);
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })();
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).status).toBe(400);
+    }
+  });
+});
