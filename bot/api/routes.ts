@@ -17,7 +17,7 @@ import { UploadQuerySchema, type DataStatus, type UploadResult } from '../../sha
 import { uploadImport } from '../commands/upload-import.command';
 import { describeOverview } from '../commands/overview.command';
 import type { Overview } from '../../shared/api/overview';
-import { addExemption, describeSettings, previewRules } from '../commands/settings.command';
+import { addExemption, describeSettings, previewRules, saveThresholds } from '../commands/settings.command';
 import { NewExemptionSchema, RulesPreviewQuerySchema, type RulesPreview, type Settings } from '../../shared/api/settings';
 import { badRequest, handleError, notFound } from '../errors';
 import { todayIn } from '../clock';
@@ -165,6 +165,14 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     route(deps, async (req): Promise<RulesPreview> => {
       const viewer = await resolveViewer(req, deps);
       return previewRules(deps.db, viewer, parseInput(RulesPreviewQuerySchema, req.query, 'thresholds'), today());
+    }),
+  );
+
+  server.post(
+    '/api/settings/rules',
+    route(deps, async (req): Promise<Settings> => {
+      const viewer = await resolveViewer(req, deps);
+      return saveThresholds(deps.db, viewer, parseInput(RulesPreviewQuerySchema, req.body, 'thresholds'), deps.now().toISOString());
     }),
   );
 

@@ -7,6 +7,7 @@ import { findStudent, listStudents, studentName } from '../store/student.reposit
 import { insertExemptions, listDepartmentExemptions, listTerms } from '../store/calendar.repository';
 import { writeAudit } from '../store/audit.repository';
 import { assessDepartment, loadRulesConfig } from '../rules/evaluate.command';
+import { findRuleConfig, saveRuleConfig } from '../store/rule-config.repository';
 import { badRequest, forbidden, notFound } from '../errors';
 
 function assertAdministrator(viewer: Staff): void {
@@ -59,6 +60,32 @@ export async function previewRules(db: Db, viewer: Staff, proposal: RulesPreview
     noLongerFlagged: [...flaggedNow].filter((id) => !flaggedThen.has(id)).length,
     warnings: [...new Set(then.result.warnings.filter((w) => w.scope !== 'student').map((w) => w.message))],
   };
+}
+
+/**
+ * Stores the two thresholds in the department's rule settings, keeping everything else it had set;
+ * the next evaluation uses them. Audited with the values before and after.
+ */
+export async function saveThresholds(db: Db, viewer: Staff, proposal: RulesPreviewQuery, now: string): Promise<Settings> {
+  assertAdministrator(viewer);
+  const before = await loadRulesConfig(db, viewer.departmentId);
+  const stored = (await findRuleConfig(db, viewer.departmentId))?.overrides;
+  const overrides = typeof stored === 'object' && stored !== null ? (stored as Record<string, Record<string, unknown> | undefined>) : {};
+  const next = {
+    ...overrides,
+    noEngagement: { ...(overrides.noEngagement ?? {}), days: proposal.noEngagementDays },
+    coverage: { ...(overrides.coverage ?? {}), minSourceShare: proposal.minKnownCoverage },
+  };
+  try {
+    await db.transaction().execute(async (trx) => {
+      await saveRuleConfig(trx, viewer.departmentId, next, viewer.id, now);
+      await writeAudit(trx, { actorId: viewer.id, action: 'changed_rule_thresholds', subjectKind: 'department', subjectId: viewer.departmentId, detail: { before: thresholdsOf(before), after: proposal } }, now);
+    });
+  } catch (error) {
+    if (error instanceof RulesConfigError) throw badRequest(`Those thresholds are not valid: ${error.problems.join('; ')}.`, error.problems);
+    throw error;
+  }
+  return describeSettings(db, viewer, now);
 }
 
 /** Records an exemption for a student of the administrator's department; evaluation honours it from then on. */

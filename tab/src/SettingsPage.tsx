@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Button, Card, Field, Input, MessageBar, MessageBarBody, Spinner, Subtitle2, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { RulesPreview, Settings } from '../../shared/api/settings';
-import { fetchRulesPreview, fetchSettings, postExemption, type Authorize } from './api';
+import { fetchRulesPreview, fetchSettings, postExemption, postThresholds, type Authorize } from './api';
 import { formatDay } from './words';
 
 const useStyles = makeStyles({
@@ -22,6 +22,7 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [draft, setDraft] = useState({ studentId: '', reason: '', from: '', until: '' });
   const [saved, setSaved] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
+  const [rulesSaved, setRulesSaved] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
 
   useEffect(() => {
     fetchSettings(authorize)
@@ -49,6 +50,17 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
   if (error) return <MessageBar intent="error"><MessageBarBody>{error}</MessageBarBody></MessageBar>;
   if (!settings) return <Spinner label="Loading settings…" />;
 
+  const saveThresholds = () => {
+    setRulesSaved(null);
+    postThresholds(authorize, { noEngagementDays: Number(days), minKnownCoverage: Number(coverage) })
+      .then((s) => {
+        setSettings(s);
+        setRulesSaved({ intent: 'success', text: 'Thresholds saved. The next evaluation uses them.' });
+        setDays(`${s.rules.noEngagementDays}`);
+      })
+      .catch((e: unknown) => setRulesSaved({ intent: 'error', text: e instanceof Error ? e.message : 'The thresholds could not be saved.' }));
+  };
+
   const addExemption = () => {
     setSaved(null);
     postExemption(authorize, { studentId: draft.studentId, reason: draft.reason, from: draft.from, until: draft.until || null })
@@ -65,8 +77,8 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
       <h2 id="settings-title" style={{ marginTop: 0, fontSize: tokens.fontSizeBase500 }}>Settings</h2>
       <div className={styles.grid}>
         <Card className={styles.card}>
-          <Subtitle2 as="h3">Rule thresholds: preview</Subtitle2>
-          <Text className={styles.muted}>Try other thresholds to see how many students today's data would flag. The preview changes nothing.</Text>
+          <Subtitle2 as="h3">Rule thresholds</Subtitle2>
+          <Text className={styles.muted}>Try other thresholds to see how many students today's data would flag. Nothing changes until you save.</Text>
           <div className={styles.row}>
             <Field label="Term days of silence before flagging">
               <Input type="number" min={5} max={30} value={days} onChange={(_, d) => setDays(d.value)} />
@@ -83,6 +95,13 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
               {preview.warnings.map((w) => <Text block key={w} className={styles.muted}>{w}</Text>)}
             </div>
           )}
+          <Button
+            disabled={!preview || (preview.proposed.noEngagementDays === settings.rules.noEngagementDays && preview.proposed.minKnownCoverage === settings.rules.minKnownCoverage)}
+            onClick={saveThresholds}
+          >
+            Save these thresholds
+          </Button>
+          {rulesSaved && <MessageBar intent={rulesSaved.intent}><MessageBarBody>{rulesSaved.text}</MessageBarBody></MessageBar>}
         </Card>
         <Card className={styles.card}>
           <Subtitle2 as="h3">Term dates</Subtitle2>

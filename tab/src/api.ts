@@ -67,6 +67,8 @@ export const fetchOverview = (auth: Authorize): Promise<Overview> => getJson('/a
 export const fetchSettings = (auth: Authorize): Promise<Settings> => getJson('/api/settings', SettingsSchema, auth);
 export const fetchRulesPreview = (auth: Authorize, q: { noEngagementDays: number; minKnownCoverage: number }): Promise<RulesPreview> =>
   getJson(`/api/settings/preview?noEngagementDays=${q.noEngagementDays}&minKnownCoverage=${q.minKnownCoverage}`, RulesPreviewSchema, auth);
+export const postThresholds = (auth: Authorize, t: { noEngagementDays: number; minKnownCoverage: number }): Promise<Settings> =>
+  getJson('/api/settings/rules', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(t) });
 export const postExemption = (auth: Authorize, e: NewExemption): Promise<Settings> =>
   getJson('/api/settings/exemptions', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(e) });
 

@@ -31,6 +31,7 @@ describe('the tab API with Teams SSO tokens', () => {
     { name: 'POST /api/data/imports', path: '/api/data/imports?source=moodle&fileName=x.csv', init: { method: 'POST', body: 'Time,Event name\n', headers: { 'content-type': 'application/octet-stream' } } },
     { name: 'GET /api/settings', path: '/api/settings', init: {} },
     { name: 'GET /api/settings/preview', path: '/api/settings/preview?noEngagementDays=10&minKnownCoverage=0.8', init: {} },
+    { name: 'POST /api/settings/rules', path: '/api/settings/rules', init: { method: 'POST', body: JSON.stringify({ noEngagementDays: 10, minKnownCoverage: 0.8 }) } },
     { name: 'POST /api/settings/exemptions', path: '/api/settings/exemptions', init: { method: 'POST', body: JSON.stringify({ studentId: secret.id, reason: 'Test', from: '2026-12-01' }) } },
     { name: 'POST /api/cases/:id/actions', path: `/api/cases/${caseId}/actions`, init: { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) } },
   ];

@@ -292,4 +292,18 @@ describe('the tab API views, signed in locally', () => {
     const queued = await server.app.db.selectFrom('outbox').select(['kind', 'recipient_student_id']).where('kind', '=', 'checkin').execute();
     expect(queued).toEqual([{ kind: 'checkin', recipient_student_id: physics[2]!.id }]);
   });
+
+  it('when an administrator saves thresholds, then the department\'s rule settings hold them and the preview starts from them; others are refused', async () => {
+    const asAdmin = { authorization: `Local ${admin.id}` };
+    const res = await post('/api/settings/rules', { noEngagementDays: 10, minKnownCoverage: 0.9 }, asAdmin);
+    expect(res.status).toBe(200);
+    expect(SettingsSchema.parse(await res.json()).rules).toEqual({ noEngagementDays: 10, minKnownCoverage: 0.9 });
+    const preview = RulesPreviewSchema.parse(await (await get('/api/settings/preview?noEngagementDays=14&minKnownCoverage=0.8', asAdmin)).json());
+    expect(preview.current).toEqual(expect.objectContaining({ noEngagementDays: 10, minKnownCoverage: 0.9 }));
+    expect(await listAudit(server.app.db, 10)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'changed_rule_thresholds', detail: expect.objectContaining({ after: { noEngagementDays: 10, minKnownCoverage: 0.9 } }) })]),
+    );
+    expect((await post('/api/settings/rules', { noEngagementDays: 1, minKnownCoverage: 0.9 }, asAdmin)).status).toBe(400);
+    expect((await post('/api/settings/rules', { noEngagementDays: 10, minKnownCoverage: 0.9 })).status).toBe(403);
+  });
 });
