@@ -2,6 +2,7 @@ import type { CaseStatus, Severity } from '../../shared/domain';
 import type { Explanation } from '../../shared/rules/types';
 import type { Db } from './database';
 import { newId } from './ids';
+import type { CaseRow } from './schema';
 
 export interface Case {
   id: string;
@@ -31,23 +32,6 @@ export interface CaseEvent {
   note: string | null;
   data: Record<string, unknown>;
 }
-
-type CaseRow = {
-  id: string;
-  student_id: string;
-  department_id: string;
-  severity: string;
-  status: string;
-  rules: string;
-  reason: string;
-  explanation: string;
-  owner_id: string | null;
-  outcome: string | null;
-  opened_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  recovered_on?: string | null;
-};
 
 const toCase = (r: CaseRow): Case => ({
   id: r.id,
