@@ -2,6 +2,7 @@ import type { CaseStatus, Severity } from '../../shared/domain';
 import type { Explanation } from '../../shared/rules/types';
 import type { Db } from './database';
 import { newId } from './ids';
+import type { CaseRow } from './schema';
 
 export interface Case {
   id: string;
@@ -31,23 +32,6 @@ export interface CaseEvent {
   note: string | null;
   data: Record<string, unknown>;
 }
-
-type CaseRow = {
-  id: string;
-  student_id: string;
-  department_id: string;
-  severity: string;
-  status: string;
-  rules: string;
-  reason: string;
-  explanation: string;
-  owner_id: string | null;
-  outcome: string | null;
-  opened_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  recovered_on?: string | null;
-};
 
 const toCase = (r: CaseRow): Case => ({
   id: r.id,
@@ -83,27 +67,9 @@ export async function findCasesByIds(db: Db, ids: readonly string[]): Promise<Ca
 }
 
 export async function insertCase(db: Db, c: Omit<Case, 'id'>): Promise<Case> {
-  const id = newId();
-  await db
-    .insertInto('cases')
-    .values({
-      id,
-      student_id: c.studentId,
-      department_id: c.departmentId,
-      severity: c.severity,
-      status: c.status,
-      rules: JSON.stringify(c.rules),
-      reason: c.reason,
-      explanation: JSON.stringify(c.explanation),
-      owner_id: c.ownerId,
-      outcome: c.outcome,
-      opened_at: c.openedAt,
-      updated_at: c.updatedAt,
-      closed_at: c.closedAt,
-      recovered_on: c.recoveredOn ?? null,
-    })
-    .execute();
-  return { ...c, id };
+  const [inserted] = await insertCases(db, [c]);
+  if (!inserted) throw new Error('insertCases returned nothing for one case');
+  return inserted;
 }
 
 export async function updateCaseAssessment(
@@ -118,11 +84,13 @@ export async function updateCaseAssessment(
     .execute();
 }
 
+const eventValues = (e: Omit<CaseEvent, 'id'>, id: string) => ({ id, case_id: e.caseId, at: e.at, kind: e.kind, actor_kind: e.actorKind, actor_id: e.actorId, note: e.note, data: JSON.stringify(e.data) });
+
 export async function appendCaseEvent(db: Db, e: Omit<CaseEvent, 'id'>): Promise<CaseEvent> {
   const id = newId();
   await db
     .insertInto('case_events')
-    .values({ id, case_id: e.caseId, at: e.at, kind: e.kind, actor_kind: e.actorKind, actor_id: e.actorId, note: e.note, data: JSON.stringify(e.data) })
+    .values(eventValues(e, id))
     .execute();
   return { ...e, id };
 }
@@ -178,7 +146,7 @@ export async function appendCaseEvents(db: Db, events: ReadonlyArray<Omit<CaseEv
     await db
       .insertInto('case_events')
       .values(
-        events.slice(i, i + CASE_BATCH * 2).map((e) => ({ id: newId(), case_id: e.caseId, at: e.at, kind: e.kind, actor_kind: e.actorKind, actor_id: e.actorId, note: e.note, data: JSON.stringify(e.data) })),
+        events.slice(i, i + CASE_BATCH * 2).map((e) => eventValues(e, newId())),
       )
       .execute();
   }

@@ -1,5 +1,6 @@
 import type { Db } from './database';
 import { newId } from './ids';
+import type { OutboxRow } from './schema';
 
 export interface OutboxItem {
   id: string;
@@ -16,20 +17,7 @@ export interface OutboxItem {
   sentConversationId: string | null;
 }
 
-type Row = {
-  id: string;
-  idempotency_key: string;
-  kind: string;
-  recipient_staff_id: string | null;
-  recipient_student_id: string | null;
-  payload: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  sent_activity_id: string | null;
-  sent_conversation_id: string | null;
-};
+type Row = OutboxRow;
 
 const toItem = (r: Row): OutboxItem => ({
   id: r.id,

@@ -123,3 +123,4 @@ export type CaseRow = Selectable<Database['cases']>;
 export type NewCase = Insertable<Database['cases']>;
 export type OutboxRow = Selectable<Database['outbox']>;
 export type ImportRow = Selectable<Database['imports']>;
+export type SentCardRow = Selectable<Database['sent_cards']>;

@@ -1,6 +1,7 @@
 import type { ConversationReference } from 'botbuilder';
 import type { Db } from './database';
 import { newId } from './ids';
+import type { SentCardRow } from './schema';
 
 /** A Teams message we sent that shows one or more cases, kept so every copy can be refreshed. */
 export interface SentCard {
@@ -16,18 +17,7 @@ export interface SentCard {
   updatedAt: string;
 }
 
-type Row = {
-  id: string;
-  kind: string;
-  recipient_staff_id: string | null;
-  recipient_student_id: string | null;
-  conversation_id: string;
-  activity_id: string;
-  reference: string;
-  case_ids: string;
-  created_at: string;
-  updated_at: string;
-};
+type Row = SentCardRow;
 
 const toSentCard = (r: Row): SentCard => ({
   id: r.id,

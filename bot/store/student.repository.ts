@@ -1,6 +1,7 @@
 import type { StudentStatus } from '../../shared/domain';
 import type { Db } from './database';
 import { chunk } from './ids';
+import type { StudentRow } from './schema';
 
 export interface Student {
   id: string;
@@ -15,18 +16,7 @@ export interface Student {
   tutorId: string | null;
 }
 
-type Row = {
-  id: string;
-  department_id: string;
-  given_name: string;
-  family_name: string;
-  email: string | null;
-  entra_id: string | null;
-  programme: string;
-  year: number;
-  status: string;
-  tutor_id: string | null;
-};
+type Row = StudentRow;
 
 const toStudent = (r: Row): Student => ({
   id: r.id,
