@@ -19,7 +19,6 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-
 const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0002-imports': imports, '0003-rules': rules, '0004-graph-collection': graphCollection, '0005-bot': bot, '0006-tab': tab };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
