@@ -1,15 +1,31 @@
 import { SOURCE_LABELS, SOURCES, SourceSchema, type IsoDay } from '../../shared/domain';
 import { addDays, isTermDay } from '../../shared/calendar';
-import type { DataStatus, ImportSummary } from '../../shared/api/data';
+import type { DataStatus, DeliveryProblem, ImportSummary } from '../../shared/api/data';
 import type { Db } from '../store/database';
 import type { Staff } from '../store/staff.repository';
 import { listTerms } from '../store/calendar.repository';
 import { loadCoverage } from '../store/import.repository';
 import { findLatestSuccessfulImports, listRecentImports } from '../store/tab.repository';
+import { listDeadLetters } from '../store/outbox.repository';
+import { listUnreachableInDepartment } from '../store/followup.repository';
+import { seesWholeDepartment } from './viewer';
 
 /** Data that stops more than this many days before yesterday is shown as stale. */
 export const STALE_AFTER_DAYS = 3;
 const HISTORY_LENGTH = 50;
+const DEAD_LETTERS_SHOWN = 50;
+
+const DELIVERY_WORDS: Record<string, string> = { digest: 'Alert digest', escalation: 'Escalation to a senior colleague', checkin: 'Check-in to a student', notice: 'Notice of a student\'s reply', card_refresh: 'Card update' };
+
+/** Dead letters and unreachable people, for the roles that follow up on a whole department. */
+async function describeDeliveryProblems(db: Db, viewer: Staff): Promise<DeliveryProblem[]> {
+  if (!seesWholeDepartment(viewer)) return [];
+  const [dead, unreachable] = await Promise.all([listDeadLetters(db, viewer.departmentId, DEAD_LETTERS_SHOWN), listUnreachableInDepartment(db, viewer.departmentId)]);
+  return [
+    ...unreachable.map((u): DeliveryProblem => ({ problem: 'unreachable', recipientName: u.name, what: null, attempts: 0, reason: u.reason, at: u.since })),
+    ...dead.map((d): DeliveryProblem => ({ problem: 'gave_up', recipientName: d.recipientName, what: DELIVERY_WORDS[d.kind] ?? d.kind, attempts: d.attempts, reason: d.lastError ?? 'No reason was given.', at: d.at })),
+  ];
+}
 
 /**
  * Whether the data behind the flags can be trusted: per source, the newest successful import, the last
@@ -22,7 +38,8 @@ export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): 
   const term = terms.find((t) => t.start <= yesterday && today <= addDays(t.end, 1)) ?? null;
   const termDays: IsoDay[] = [];
   if (term) for (let d = term.start; d <= yesterday && d <= term.end; d = addDays(d, 1)) if (isTermDay(d, terms)) termDays.push(d);
-  const [latest, coverage, history] = await Promise.all([
+  const [deliveryProblems, latest, coverage, history] = await Promise.all([
+    describeDeliveryProblems(db, viewer),
     findLatestSuccessfulImports(db),
     termDays.length > 0 ? loadCoverage(db, termDays[0]!, termDays.at(-1)!) : Promise.resolve(null),
     listRecentImports(db, HISTORY_LENGTH),
@@ -30,6 +47,7 @@ export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): 
   const showErrors = viewer.roles.includes('department_admin');
   return {
     staleAfterDays: STALE_AFTER_DAYS,
+    deliveryProblems,
     sources: SOURCES.map((source) => {
       const last = latest.get(source);
       const covered = coverage?.get(source);

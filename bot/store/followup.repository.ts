@@ -113,3 +113,16 @@ export async function listUnreachable(db: Db): Promise<Array<{ userAadId: string
   const rows = await db.selectFrom('unreachable_recipients').selectAll().orderBy('since').execute();
   return rows.map((r) => ({ userAadId: r.user_aad_id, staffId: r.staff_id, studentId: r.student_id, reason: r.reason, since: r.since }));
 }
+
+/** People in a department whom Teams will not let the bot write to (blocked or uninstalled), with their names. */
+export async function listUnreachableInDepartment(db: Db, departmentId: string): Promise<Array<{ name: string; reason: string; since: string }>> {
+  const rows = await db
+    .selectFrom('unreachable_recipients')
+    .leftJoin('staff', 'staff.id', 'unreachable_recipients.staff_id')
+    .leftJoin('students', 'students.id', 'unreachable_recipients.student_id')
+    .select(['unreachable_recipients.reason', 'unreachable_recipients.since', 'staff.display_name', 'students.given_name', 'students.family_name'])
+    .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]))
+    .orderBy('unreachable_recipients.since', 'desc')
+    .execute();
+  return rows.map((r) => ({ name: r.display_name ?? `${r.given_name ?? ''} ${r.family_name ?? ''}`.trim(), reason: r.reason, since: r.since }));
+}

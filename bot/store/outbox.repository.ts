@@ -178,3 +178,31 @@ export async function enqueueDeliveries(
   }
   return queued;
 }
+
+/**
+ * Deliveries given up for good (dead letters) whose recipient belongs to a department, newest first,
+ * with the recipient's name: what the Data page shows so that someone can follow up by hand.
+ */
+export async function listDeadLetters(
+  db: Db,
+  departmentId: string,
+  limit: number,
+): Promise<Array<{ recipientName: string; kind: string; attempts: number; lastError: string | null; at: string }>> {
+  const rows = await db
+    .selectFrom('outbox')
+    .leftJoin('staff', 'staff.id', 'outbox.recipient_staff_id')
+    .leftJoin('students', 'students.id', 'outbox.recipient_student_id')
+    .select(['outbox.kind', 'outbox.attempts', 'outbox.last_error', 'outbox.next_attempt_at', 'outbox.created_at', 'staff.display_name', 'students.given_name', 'students.family_name'])
+    .where('outbox.status', '=', 'failed')
+    .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]))
+    .orderBy('outbox.created_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    recipientName: r.display_name ?? (r.given_name ? `${r.given_name} ${r.family_name ?? ''}`.trim() : 'Unknown recipient'),
+    kind: r.kind,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    at: r.created_at,
+  }));
+}

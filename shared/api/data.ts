@@ -33,11 +33,26 @@ export const ImportSummarySchema = z.object({
 });
 export type ImportSummary = z.infer<typeof ImportSummarySchema>;
 
+/** A message the bot gave up on (a dead letter), or a person Teams will not let it write to. */
+export const DeliveryProblemSchema = z.object({
+  problem: z.enum(['gave_up', 'unreachable']),
+  recipientName: z.string(),
+  /** What was being sent: a digest, a check-in, a reply notice...; null for an unreachable person. */
+  what: z.string().nullable(),
+  attempts: z.number().int(),
+  /** The last error in plain words, as the Bot Connector gave it. */
+  reason: z.string(),
+  at: z.string(),
+});
+export type DeliveryProblem = z.infer<typeof DeliveryProblemSchema>;
+
 export const DataStatusSchema = z.object({
   /** A source is stale when its data stops more than this many days before yesterday. */
   staleAfterDays: z.number().int(),
   sources: z.array(SourceFreshnessSchema),
   imports: z.array(ImportSummarySchema),
+  /** Only for roles that see the whole department; empty for a personal tutor. */
+  deliveryProblems: z.array(DeliveryProblemSchema),
 });
 export type DataStatus = z.infer<typeof DataStatusSchema>;
 

@@ -52,6 +52,32 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
           ))}
         </TableBody>
       </Table>
+      {data.deliveryProblems.length > 0 && (
+        <>
+          <h3 style={{ margin: 0 }}>Messages that could not be delivered</h3>
+          <Text className={styles.muted}>The bot stopped trying after these. Please follow up another way, for example by e-mail.</Text>
+          <Table className={styles.table} aria-label="Messages that could not be delivered" size="small">
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>Who</TableHeaderCell>
+                <TableHeaderCell>What</TableHeaderCell>
+                <TableHeaderCell>Since</TableHeaderCell>
+                <TableHeaderCell>Why</TableHeaderCell>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {data.deliveryProblems.map((p, n) => (
+                <TableRow key={n} data-testid="delivery-problem">
+                  <TableCell>{p.recipientName}</TableCell>
+                  <TableCell>{p.problem === 'unreachable' ? 'Cannot be reached in Teams' : `${p.what ?? 'Message'} (${p.attempts} attempts)`}</TableCell>
+                  <TableCell>{formatInstant(p.at)}</TableCell>
+                  <TableCell>{p.reason}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </>
+      )}
       {canUpload && <UploadForm authorize={authorize} onImported={load} />}
       <h3 style={{ margin: 0 }}>Import history</h3>
       {data.imports.length === 0 ? (
