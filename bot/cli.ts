@@ -19,6 +19,8 @@ import { escalateUnacknowledged } from './jobs/escalate.command';
 import { createAdapter, createCardSender } from './teams/adapter';
 import { IsoDaySchema } from '../shared/domain';
 import { todayIn } from './clock';
+import { setTermCalendar } from './commands/terms.command';
+import { listTerms } from './store/calendar.repository';
 import { createCollector, GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
 import { presentCollectSummary } from './graph/collect-summary.presenter';
 import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
@@ -150,6 +152,30 @@ export function buildCli(): Command {
         }
       });
       print(opts, effective, () => `${opts.set ? 'Saved. ' : ''}Rule settings in effect for ${departmentId}:\n${JSON.stringify(effective, null, 2)}`);
+    });
+
+  program
+    .command('terms')
+    .description('show the term calendar, or replace it from a JSON file: [{"name","start","end","excluded":[{"start","end","label"}]}]')
+    .option('--set <file>', 'a JSON file holding every term (it replaces the calendar whole)')
+    .addOption(jsonOption())
+    .action(async (opts: Output & { set?: string }) => {
+      const config = loadConfig();
+      const terms = await withDatabase(config, async (db) => {
+        if (opts.set === undefined) return listTerms(db);
+        let raw: unknown;
+        try {
+          raw = JSON.parse(readFileSync(opts.set, 'utf8'));
+        } catch (error) {
+          throw new AppError(400, 'bad_terms', `Cannot read ${opts.set} as JSON: ${(error as Error).message}`);
+        }
+        return setTermCalendar(db, raw, { actorId: null, now: new Date().toISOString() });
+      });
+      print(opts, terms, () =>
+        terms.length === 0
+          ? 'No terms set: nothing counts as term time, so no student is flagged.'
+          : terms.map((t) => `${t.name}: ${t.start} to ${t.end}${t.excluded.map((x) => `\n  paused ${x.start} to ${x.end} (${x.label})`).join('')}`).join('\n'),
+      );
     });
 
   program

@@ -1,4 +1,4 @@
-import { addDays, daysBetween, isTermDay, lastTermDays, type Term } from './calendar';
+import { addDays, daysBetween, isTermDay, lastTermDays, parseTerms, type Term } from './calendar';
 
 const autumn: Term = {
   name: 'Autumn 2026',
@@ -29,5 +29,34 @@ describe('term calendar', () => {
 
   it('when the term has just begun, then the window holds only the term days there are', () => {
     expect(lastTermDays('2026-10-01', 14, [autumn])).toEqual(['2026-09-28', '2026-09-29', '2026-09-30']);
+  });
+});
+
+describe('parseTerms', () => {
+  it('when a calendar is well formed, then its terms come back with their pauses', () => {
+    const result = parseTerms([{ name: 'Autumn 2026', start: '2026-09-28', end: '2026-12-11', excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }] }]);
+    expect(result).toEqual({ ok: true, terms: [autumn] });
+  });
+
+  it('when a calendar has several mistakes, then every one is named with where it is', () => {
+    const result = parseTerms([
+      { name: 'Autumn', start: '2026-09-28', end: '2026-09-01', excluded: [{ start: '2026-12-20', end: '2026-12-24', label: 'Late break' }] },
+      { name: 'Spring', start: '2026-02-30', end: '2026-05-01' },
+      { name: 'Overlap', start: '2026-03-01', end: '2026-03-10' },
+    ]);
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'term 0.end: ends (2026-09-01) before it starts (2026-09-28)',
+        'term 0.excluded.0: "Late break" (2026-12-20 to 2026-12-24) is not inside the term',
+        'term 1.start: not a real calendar day',
+      ]),
+    );
+  });
+
+  it('when two terms overlap, then it says which', () => {
+    const result = parseTerms([autumn, { ...autumn, name: 'Autumn again', start: '2026-12-01', end: '2026-12-20', excluded: [] }]);
+    expect(result).toEqual({ ok: false, problems: ['"Autumn 2026" and "Autumn again" overlap'] });
   });
 });

@@ -44,3 +44,10 @@ export async function listDepartmentExemptions(db: Db, departmentId: string): Pr
     .execute();
   return rows.map((r) => ({ studentId: r.student_id, reason: r.reason, from: r.from_day, until: r.until_day }));
 }
+
+/** Replaces the whole term calendar at once: callers validate first, and run this in a transaction. */
+export async function replaceTerms(db: Db, terms: readonly Term[]): Promise<void> {
+  await db.deleteFrom('term_exclusions').execute();
+  await db.deleteFrom('terms').execute();
+  for (const term of terms) await insertTerm(db, term);
+}
