@@ -34,28 +34,32 @@ const toItem = (r: Row): OutboxItem => ({
   sentConversationId: r.sent_conversation_id,
 });
 
+type NewDelivery = { idempotencyKey: string; kind: string; recipientStaffId?: string | null; recipientStudentId?: string | null; payload: Record<string, unknown> };
+
+const deliveryValues = (item: NewDelivery, now: string) => ({
+  id: newId(),
+  idempotency_key: item.idempotencyKey,
+  kind: item.kind,
+  recipient_staff_id: item.recipientStaffId ?? null,
+  recipient_student_id: item.recipientStudentId ?? null,
+  payload: JSON.stringify(item.payload),
+  status: 'pending',
+  next_attempt_at: now,
+  created_at: now,
+});
+
 /**
  * Queues a delivery once: a second enqueue with the same idempotency key (a re-run, another instance)
  * is ignored. Returns true when this call queued it.
  */
 export async function enqueueDelivery(
   db: Db,
-  item: { idempotencyKey: string; kind: string; recipientStaffId?: string | null; recipientStudentId?: string | null; payload: Record<string, unknown> },
+  item: NewDelivery,
   now: string,
 ): Promise<boolean> {
   const result = await db
     .insertInto('outbox')
-    .values({
-      id: newId(),
-      idempotency_key: item.idempotencyKey,
-      kind: item.kind,
-      recipient_staff_id: item.recipientStaffId ?? null,
-      recipient_student_id: item.recipientStudentId ?? null,
-      payload: JSON.stringify(item.payload),
-      status: 'pending',
-      next_attempt_at: now,
-      created_at: now,
-    })
+    .values(deliveryValues(item, now))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
@@ -151,7 +155,7 @@ export async function listDeliveries(db: Db, filter: { status?: OutboxItem['stat
  */
 export async function enqueueDeliveries(
   db: Db,
-  items: ReadonlyArray<{ idempotencyKey: string; kind: string; recipientStaffId?: string | null; recipientStudentId?: string | null; payload: Record<string, unknown> }>,
+  items: ReadonlyArray<NewDelivery>,
   now: string,
 ): Promise<Set<string>> {
   const queued = new Set<string>();
@@ -159,17 +163,7 @@ export async function enqueueDeliveries(
     const rows = await db
       .insertInto('outbox')
       .values(
-        items.slice(i, i + 300).map((item) => ({
-          id: newId(),
-          idempotency_key: item.idempotencyKey,
-          kind: item.kind,
-          recipient_staff_id: item.recipientStaffId ?? null,
-          recipient_student_id: item.recipientStudentId ?? null,
-          payload: JSON.stringify(item.payload),
-          status: 'pending',
-          next_attempt_at: now,
-          created_at: now,
-        })),
+        items.slice(i, i + 300).map((item) => deliveryValues(item, now)),
       )
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('idempotency_key')

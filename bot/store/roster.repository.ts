@@ -1,6 +1,6 @@
 import type { Db } from './database';
 import { chunk } from './ids';
-import type { Student } from './student.repository';
+import { studentValues, type Student } from './student.repository';
 
 /** Inserts or updates students from a roster: the roster is the record of who they are and where they stand. */
 export async function upsertStudents(db: Db, students: readonly Student[], now: string): Promise<void> {
@@ -8,19 +8,7 @@ export async function upsertStudents(db: Db, students: readonly Student[], now: 
     await db
       .insertInto('students')
       .values(
-        batch.map((s) => ({
-          id: s.id,
-          department_id: s.departmentId,
-          given_name: s.givenName,
-          family_name: s.familyName,
-          email: s.email,
-          entra_id: s.entraId,
-          programme: s.programme,
-          year: s.year,
-          status: s.status,
-          tutor_id: s.tutorId,
-          updated_at: now,
-        })),
+        batch.map((s) => studentValues(s, now)),
       )
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({

@@ -33,24 +33,27 @@ const toStudent = (r: Row): Student => ({
 
 export const studentName = (s: Pick<Student, 'givenName' | 'familyName'>): string => `${s.givenName} ${s.familyName}`;
 
+/** A student as a row to write; shared by the demo's insert and the roster's upsert. */
+export const studentValues = (s: Student, now: string) => ({
+  id: s.id,
+  department_id: s.departmentId,
+  given_name: s.givenName,
+  family_name: s.familyName,
+  email: s.email,
+  entra_id: s.entraId,
+  programme: s.programme,
+  year: s.year,
+  status: s.status,
+  tutor_id: s.tutorId,
+  updated_at: now,
+});
+
 export async function insertStudents(db: Db, students: readonly Student[], now: string): Promise<void> {
   for (const batch of chunk(students, 500)) {
     await db
       .insertInto('students')
       .values(
-        batch.map((s) => ({
-          id: s.id,
-          department_id: s.departmentId,
-          given_name: s.givenName,
-          family_name: s.familyName,
-          email: s.email,
-          entra_id: s.entraId,
-          programme: s.programme,
-          year: s.year,
-          status: s.status,
-          tutor_id: s.tutorId,
-          updated_at: now,
-        })),
+        batch.map((s) => studentValues(s, now)),
       )
       .execute();
   }
