@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
 import { SOURCES, SourceSchema, type IsoDay, type Source } from '../../shared/domain';
 import { addDays } from '../../shared/calendar';
 import type { DailyCounts, SummarisedActivity } from '../../shared/rules/types';
@@ -76,9 +76,12 @@ export async function summariseDepartmentActivity(
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const bytes = isPostgres ? sql` collate "C"` : sql``;
   const starts = windows.map((n) => termDays[Math.max(0, termDays.length - n)]);
+  // PostgreSQL sums integers as bigint, which node-postgres hands over as text; an int (no count sum
+  // comes near two billion) arrives as a number and costs the client noticeably less across 150,000 rows.
+  const total = (expr: RawBuilder<unknown>) => (isPostgres ? sql`cast(${expr} as integer)` : expr);
   const columns = [
-    ...starts.map((start, w) => (start === undefined ? sql`0 as ${sql.ref(`w${w}`)}` : sql`sum(case when ac.day >= ${start}${bytes} then ac.count else 0 end) as ${sql.ref(`w${w}`)}`)),
-    ...runs.map((run, k) => sql`sum(case when ac.day >= ${run.start}${bytes} and ac.day <= ${run.end}${bytes} then ac.count else 0 end) as ${sql.ref(`v${k}`)}`),
+    ...starts.map((start, w) => (start === undefined ? sql`0 as ${sql.ref(`w${w}`)}` : sql`${total(sql`sum(case when ac.day >= ${start}${bytes} then ac.count else 0 end)`)} as ${sql.ref(`w${w}`)}`)),
+    ...runs.map((run, k) => sql`${total(sql`sum(case when ac.day >= ${run.start}${bytes} and ac.day <= ${run.end}${bytes} then ac.count else 0 end)`)} as ${sql.ref(`v${k}`)}`),
   ];
   // SQLite would otherwise pick the primary key for the day range and sort 3 million rows to group them;
   // the covering index (migration 0003) hands them over already grouped, and naming the sources lets it
