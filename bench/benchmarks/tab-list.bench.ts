@@ -23,7 +23,7 @@ const TODAY = '2026-11-27';
 const NOW = '2026-11-27T09:00:00.000Z';
 const DIRECTOR = 'bench-staff-00';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -38,7 +38,7 @@ export async function seedForProfile(db: Db): Promise<void> {
   return seedLargeDepartment(db);
 }
 
-async function seedLargeDepartment(db: Db): Promise<void> {
+export async function seedLargeDepartment(db: Db): Promise<void> {
   let seed = 7;
   const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
   await insertDepartment(db, { id: 'bench-dept', name: 'Benchmark department', isDemo: true }, NOW);
@@ -107,9 +107,9 @@ async function seedLargeDepartment(db: Db): Promise<void> {
   }
 }
 
-async function startService(dbPath: string, port: number): Promise<ChildProcess> {
+export async function startService(dbPath: string, port: number, nodeArgs: string[] = []): Promise<ChildProcess> {
   // tsx as a require hook (not its CLI) keeps the service in this child, so its CPU time can be read.
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(ROOT, 'bot', 'main.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', join(ROOT, 'bot', 'main.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}`, DEMO_DATA: 'false', JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', APP_MODE: 'local' },
     stdio: 'ignore',
@@ -128,7 +128,7 @@ async function startService(dbPath: string, port: number): Promise<ChildProcess>
 }
 
 /** CPU time (user + system) a process has used so far, from /proc; null where there is no /proc. */
-function cpuMs(pid: number | undefined): number | null {
+export function cpuMs(pid: number | undefined): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
@@ -140,7 +140,7 @@ function cpuMs(pid: number | undefined): number | null {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 
 /** 50 clients in a loop, each asking for a page of the list with a mix of filters, sorts and pages. */
-async function measureListLatency(baseUrl: string): Promise<{ p50: number; p95: number; rps: number }> {
+export async function measureListLatency(baseUrl: string): Promise<{ p50: number; p95: number; rps: number }> {
   const queries = ['', '?severity=high', '?sort=name&page=3', '?programme=BSc%20Physics&year=2', '?q=family12', '?sort=days&dir=desc', `?tutor=bench-staff-07`, '?source=panopto_view&page=2'];
   const headers = { authorization: `Local ${DIRECTOR}` };
   for (const q of queries) await (await fetch(`${baseUrl}/api/flags${q}`, { headers })).arrayBuffer(); // warm the cache and each sort
