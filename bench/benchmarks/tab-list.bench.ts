@@ -21,7 +21,7 @@ const CASES = 5_000;
 const CONCURRENCY = 50;
 const REQUESTS = 2_000;
 /** Requests made (at the same concurrency) and discarded before measuring: the service compiles its hot paths on first use. */
-const WARM_UP_REQUESTS = 1_000;
+const WARM_UP_REQUESTS = 3_000;
 const TODAY = '2026-11-27';
 const NOW = '2026-11-27T09:00:00.000Z';
 const DIRECTOR = 'bench-staff-00';
