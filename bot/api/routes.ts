@@ -8,7 +8,7 @@ import type { Db } from '../store/database';
 import { checkDatabase } from '../store/database';
 import { listStaff } from '../store/staff.repository';
 import { findDepartment, listDepartments } from '../store/department.repository';
-import { createFlagListCache, exportFlagsCsv, listFlagPageJson } from '../commands/flag-page.command';
+import { createFlagListCache, exportFlagsCsv, listFlagPageBody } from '../commands/flag-page.command';
 import { viewStudent } from '../commands/student-view.command';
 import { performCaseAction } from '../commands/case-actions.command';
 import { loadCaseSummary } from '../commands/case-summary.command';
@@ -26,7 +26,8 @@ import { FlagQuerySchema, type FlagQuery } from '../../shared/api/flags';
 import type { CaseActionResponse } from '../../shared/api/cases';
 import { CaseActionSchema } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
-import { resolveViewer, type AuthDeps } from './auth';
+import { createStaffCache, resolveViewer, type AuthDeps } from './auth';
+import { createAuditWriter } from '../store/audit.repository';
 import { createTeamsTokenValidator } from './teams-token';
 
 export interface RouteDeps {
@@ -57,8 +58,8 @@ function route<T>(deps: RouteDeps, handler: (req: Request) => Promise<T>) {
 }
 
 export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
-  const deps: RouteDeps & AuthDeps = { ...routeDeps, validateTeamsToken: createTeamsTokenValidator(routeDeps.config.entra) };
-  const flagDeps = { db: deps.db, cache: createFlagListCache(deps.db) };
+  const deps: RouteDeps & AuthDeps = { ...routeDeps, validateTeamsToken: createTeamsTokenValidator(routeDeps.config.entra), staffCache: createStaffCache() };
+  const flagDeps = { db: deps.db, cache: createFlagListCache(deps.db), audit: createAuditWriter(deps.db) };
   const today = () => todayIn(deps.config.timeZone, deps.now());
   const flagQuery = (req: Request): FlagQuery => parseInput(FlagQuerySchema, req.query, 'filter');
 
@@ -95,12 +96,12 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     }),
   );
 
-  // The busiest endpoint answers with JSON text joined from rows serialised once per change (FlagPage).
+  // The busiest endpoint answers with a page rendered once per change of the held list (FlagPage), audited per request.
   server.get('/api/flags', async (req: Request, res: Response) => {
     try {
       const viewer = await resolveViewer(req, deps);
-      const body = await listFlagPageJson(flagDeps, viewer, flagQuery(req), today(), deps.now().toISOString());
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      const body = await listFlagPageBody(flagDeps, viewer, flagQuery(req), today(), deps.now().toISOString());
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
     } catch (error) {
       const presented = handleError(error, deps.logger, { method: req.method, url: req.url });
@@ -146,6 +147,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       if (req.contentType() !== 'application/octet-stream') throw badRequest('Send the export file as the request body with Content-Type application/octet-stream.');
       const result = await uploadImport(deps, viewer, { source, fileName, body: req });
       flagDeps.cache.invalidate(viewer.departmentId);
+      deps.staffCache?.clear();
       return result;
     }),
   );

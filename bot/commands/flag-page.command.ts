@@ -10,7 +10,7 @@ import { findLatestEvaluation } from '../store/evaluation.repository';
 import { loadDepartmentCounts } from '../store/activity.repository';
 import { loadCoverage } from '../store/import.repository';
 import { findFlagListStamp, findLatestCaseEvents } from '../store/tab.repository';
-import { writeAudit } from '../store/audit.repository';
+import { writeAudit, type AuditWriter } from '../store/audit.repository';
 import { notFound } from '../errors';
 import { presentFlag } from '../api/flag.presenter';
 import { presentLastAction } from '../api/case.presenter';
@@ -55,6 +55,10 @@ interface Snapshot {
   sorted: Map<FlagSort, Uint32Array>;
   /** Filter choices for department-wide viewers (tutors get theirs from their own rows). */
   facets: FlagPage['facets'];
+  /** The page header's fixed parts as JSON, made on first use. */
+  json?: { department: string; evaluatedAt: string; days: string; facets: string };
+  /** Pages already rendered from this list, by viewer scope and query (see listFlagPageBody). */
+  pages: Map<string, { scope: 'department' | 'tutees'; total: number; body: Buffer }>;
 }
 
 /**
@@ -142,7 +146,7 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
     };
     entries.push({ row, search: `${row.studentName} ${row.studentId}`.toLocaleLowerCase('en-GB'), json: JSON.stringify(row) });
   }
-  return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, columns: buildColumns(entries), sorted: new Map(), facets: facetsOf(entries.map((e) => e.row)) };
+  return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, columns: buildColumns(entries), sorted: new Map(), pages: new Map(), facets: facetsOf(entries.map((e) => e.row)) };
 }
 
 const SEVERITY_CODES: readonly string[] = ['high', 'medium', 'low'];
@@ -286,17 +290,15 @@ function facetsOf(rows: readonly FlagRow[]): FlagPage['facets'] {
 export interface FlagListDeps {
   db: Db;
   cache: FlagListCache;
+  /** The routes pass a group-committing writer (createAuditWriter); without one each view is one insert. */
+  audit?: AuditWriter;
 }
 
 /** Finds a page for the viewer and writes the view to the audit log. */
 async function selectPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<{ meta: Omit<FlagPage, 'flags'>; entries: Entry[] }> {
   const snapshot = await deps.cache.get(viewer.departmentId, today);
   const selection = selectEntries(snapshot, viewer, query, { start: (query.page - 1) * query.pageSize, size: query.pageSize });
-  await writeAudit(
-    deps.db,
-    { actorId: viewer.id, action: 'viewed_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { scope: selection.scope, matching: selection.total, page: query.page, filters: describeFilters(query) } },
-    now,
-  );
+  await auditView(deps, viewer, query, selection, now);
   return {
     meta: {
       department: snapshot.department,
@@ -320,9 +322,41 @@ export async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: Fla
 
 /** The same page as listFlagPage, already as JSON text, built from the rows serialised when the list was held. */
 export async function listFlagPageJson(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<string> {
-  const { meta, entries } = await selectPage(deps, viewer, query, today, now);
-  const head = JSON.stringify(meta);
-  return `${head.slice(0, -1)},"flags":[${entries.map((e) => e.json).join(',')}]}`;
+  return (await listFlagPageBody(deps, viewer, query, today, now)).toString('utf8');
+}
+
+/** Rendered pages kept per held list; a list with more distinct views than this starts afresh. */
+const MAX_HELD_PAGES = 256;
+
+/**
+ * The page as UTF-8 JSON, ready to send. Each distinct view (filters, sort, page and, for tutors, who
+ * asks) is rendered once per held list and kept with it, so a change to the list drops them all; every
+ * request is still scoped by the viewer's department and written to the audit log before it is answered.
+ */
+export async function listFlagPageBody(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<Buffer> {
+  const snapshot = await deps.cache.get(viewer.departmentId, today);
+  const key = `${seesWholeDepartment(viewer) ? 'department' : `tutees:${viewer.id}`}|${JSON.stringify(query)}`;
+  let page = snapshot.pages.get(key);
+  if (!page) {
+    const selection = selectEntries(snapshot, viewer, query, { start: (query.page - 1) * query.pageSize, size: query.pageSize });
+    // The parts fixed per held list are serialised once; the same key order as JSON.stringify of a FlagPage.
+    const fixed = (snapshot.json ??= { department: JSON.stringify(snapshot.department), evaluatedAt: JSON.stringify(snapshot.evaluatedAt), days: JSON.stringify(snapshot.days), facets: JSON.stringify(snapshot.facets) });
+    const facets = selection.facets === snapshot.facets ? fixed.facets : JSON.stringify(selection.facets);
+    const flags = selection.entries.map((e) => e.json).join(',');
+    const body = `{"department":${fixed.department},"evaluatedAt":${fixed.evaluatedAt},"scope":${JSON.stringify(selection.scope)},"days":${fixed.days},"total":${selection.total},"page":${query.page},"pageSize":${query.pageSize},"facets":${facets},"flags":[${flags}]}`;
+    page = { scope: selection.scope, total: selection.total, body: Buffer.from(body, 'utf8') };
+    if (snapshot.pages.size >= MAX_HELD_PAGES) snapshot.pages.clear();
+    snapshot.pages.set(key, page);
+  }
+  await auditView(deps, viewer, query, page, now);
+  return page.body;
+}
+
+function auditView(deps: FlagListDeps, viewer: Staff, query: FlagQuery, seen: { scope: Selection['scope']; total: number }, now: string): Promise<void> {
+  return (deps.audit ?? ((entry, at) => writeAudit(deps.db, entry, at)))(
+    { actorId: viewer.id, action: 'viewed_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { scope: seen.scope, matching: seen.total, page: query.page, filters: describeFilters(query) } },
+    now,
+  );
 }
 
 function describeFilters(query: FlagQuery): Record<string, unknown> {

@@ -23,6 +23,31 @@ const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0002-imports
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
+/**
+ * Kysely prepares every query afresh; on a busy read path (the tab's list) preparing cost as much as
+ * running. Statements are reused by their SQL text (Kysely holds the one connection for the whole of a
+ * query or stream, so a statement is never used twice at once); schema changes are never cached.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, maxEntries = 500): { prepare(sql: string): SqliteDatabase.Statement; close(): void } {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(text) {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = sqlite.prepare(text);
+        if (/^\s*(create|alter|drop)\b/i.test(text)) return statement;
+        if (statements.size >= maxEntries) statements.clear();
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      sqlite.close();
+    },
+  };
+}
+
 /** Builds the Kysely instance for SQLite (embedded default) or PostgreSQL; opens no connection to PostgreSQL yet. */
 export function createDatabase(settings: DatabaseSettings): Db {
   if (settings.kind === 'sqlite') {
@@ -39,7 +64,7 @@ export function createDatabase(settings: DatabaseSettings): Db {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   const pool = new Pool({
     connectionString: settings.url,

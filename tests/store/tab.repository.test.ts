@@ -5,6 +5,7 @@ import { appendCaseEvent, findCase } from '../../bot/store/case.repository';
 import { findCurrentCaseId, findFlagListStamp, findLatestCaseEvents, listCohortIds, loadStudentsCounts, transitionCase } from '../../bot/store/tab.repository';
 import { upsertCounts } from '../../bot/store/activity.repository';
 import { createFlagListCache, listFlagPage, listFlagPageJson } from '../../bot/commands/flag-page.command';
+import { createAuditWriter, listAudit } from '../../bot/store/audit.repository';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
 import { FlagQuerySchema } from '../../shared/api/flags';
 
@@ -96,5 +97,29 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     await performCaseAction({ db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') }, { actor: director, caseId: c.id, action: { action: 'acknowledge' } });
     deps.cache.invalidate('dept-a');
     expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('acknowledged');
+  });
+
+  it('when pages are served from rendered pages held with the list, then each viewer gets only their own scope, a change shows after the recheck, and every view is audited', async () => {
+    const tutor = buildStaff({ roles: ['personal_tutor'] });
+    await seedPeople(t.db, { staff: [tutor] });
+    const tutee = buildStudent({ tutorId: tutor.id });
+    const other = buildStudent();
+    await seedPeople(t.db, { students: [tutee, other] });
+    const c = await seedCase(t.db, tutee.id);
+    await seedCase(t.db, other.id);
+    let clock = 0;
+    const deps = { db: t.db, cache: createFlagListCache(t.db, { recheckMs: 250, clock: () => clock }), audit: createAuditWriter(t.db) };
+    const query = FlagQuerySchema.parse({});
+    const read = async (viewer: typeof director) => JSON.parse(await listFlagPageJson(deps, viewer, query, '2026-11-27', NOW)) as { total: number; scope: string; flags: Array<{ studentId: string; status: string }> };
+    expect((await read(director)).total).toBe(2);
+    const own = await read(tutor);
+    expect(own.scope).toBe('tutees');
+    expect(own.flags.map((f) => f.studentId)).toEqual([tutee.id]);
+    expect((await read(director)).total).toBe(2);
+    await performCaseAction({ db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') }, { actor: tutor, caseId: c.id, action: { action: 'acknowledge' } });
+    clock = 400;
+    expect((await read(tutor)).flags[0]?.status).toBe('acknowledged');
+    const views = (await listAudit(t.db, 100)).filter((a) => a.action === 'viewed_flag_list');
+    expect(views.map((v) => v.actorId).sort()).toEqual([director.id, director.id, tutor.id, tutor.id].sort());
   });
 });
