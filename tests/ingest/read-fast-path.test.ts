@@ -1,8 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDelimited, splitPlainLine, type ReadResult } from '../../bot/ingest/read-delimited';
 import { parseExport } from '../../bot/ingest/parse-export';
+import { isTimeOfDayAt } from '../../bot/ingest/formats/moodle';
+import { writeMoodleLog } from '../../bench/benchmarks/moodle-log-generator';
 import { fixture, parseSettings } from './support';
 
 interface Read {
@@ -98,5 +100,42 @@ describe('the fast line reader', () => {
       };
       expect(await parse(true)).toEqual(await parse(false));
     }
+  });
+
+  it('when a generated Moodle log is spoiled here and there, then both paths count, reject and date every row the same', async () => {
+    const clean = join(dir, 'clean.csv');
+    await writeMoodleLog(clean, { rows: 3000 });
+    const lines = readFileSync(clean, 'utf8').split('\n');
+    const next = randomFrom(42);
+    const spoilers: Array<(line: string) => string> = [
+      (l) => l.replace("has logged in.", 'has ""really"" logged in.'),
+      (l) => l.replace(',web,', ',"web, mobile",'),
+      (l) => l.replace(',web,', ',web,extra,'),
+      (l) => l.replace(/^"\d+\//, '"31/'),
+      (l) => l.replace(/, \d\d:/, ', 27:'),
+      (l) => l.replace('"Student', '"Student\nSecond line'),
+      (l) => l.replace("The user with id '", 'The user with id \'0'),
+      (l) => l.replace('-,', ' "-",'),
+    ];
+    const spoilt = lines.map((line, i) => (i > 0 && line !== '' && next(20) === 0 ? (spoilers[next(spoilers.length)] as (l: string) => string)(line) : line));
+    const path = join(dir, 'spoilt.csv');
+    writeFileSync(path, spoilt.join('\n'));
+
+    const parse = async (fastPath: boolean, sourceTimeZone: string) => {
+      const parsed = await parseExport(path, 'moodle', parseSettings({ sourceTimeZone }), undefined, fastPath);
+      return { fatal: parsed.fatal, counts: [...parsed.tally.counts].sort(), rejections: parsed.tally.rejections, counted: parsed.tally.rowsCounted, ignored: parsed.tally.rowsIgnored, days: [parsed.tally.firstDay, parsed.tally.lastDay] };
+    };
+    for (const zone of ['UTC', 'Europe/London']) {
+      const fast = await parse(true, zone);
+
+      expect(fast.rejections.length).toBeGreaterThan(10);
+      expect(fast).toEqual(await parse(false, zone));
+    }
+  });
+
+  it('when a time of day is checked by character, then it agrees with the pattern it replaces', () => {
+    const pattern = /^, ([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
+    const samples = [', 11:18:42', ', 1:05', ', 23:59:59', ', 24:00', ', 9:60', ', 09:5', ', 11:18:4', ', 11:18:42 ', ',11:18', ', 111:18', ', 11:18:42:00', ', :18', ', 20:00', ', 19:00:60', ', 1a:00'];
+    for (const sample of samples) expect([sample, isTimeOfDayAt(`4/11/23${sample}`, 7)]).toEqual([sample, pattern.test(sample)]);
   });
 });
