@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql } from 'kysely';
 import type { IsoDay, Source } from '../../shared/domain';
 import type { Db } from './database';
 import { chunk } from './ids';
@@ -114,17 +114,43 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
     .where('import_id', '<>', r.importId)
     .where('import_id', 'in', (eb) => eb.selectFrom('imports').select('id').where('source', '=', r.source).where('scope', '=', r.scope))
     .execute();
-  // 2,000 rows x 5 values: well under both databases' bound-parameter limits, and small enough to keep memory flat.
-  for (const batch of chunk(r.counts, 2000)) {
-    await db
-      .insertInto('import_counts')
-      .values(batch.map((c) => ({ import_id: r.importId, student_id: c.studentId, day: c.day, source: r.source, count: c.count })))
-      .execute();
-    await db
-      .insertInto('activity_counts')
-      .values(batch.map((c) => ({ student_id: c.studentId, day: c.day, source: r.source, count: c.count })))
-      .onConflict((oc) => oc.columns(['student_id', 'day', 'source']).doUpdateSet((eb) => ({ count: eb('activity_counts.count', '+', eb.ref('excluded.count')) })))
-      .execute();
-  }
+  await insertImportCounts(db, r);
+  // Adds this import's contributions in one statement, read back by the key's leading import_id.
+  await sql`insert into activity_counts (student_id, day, source, count)
+    select student_id, day, source, count from import_counts where import_id = ${r.importId} and source = ${r.source}
+    on conflict (student_id, day, source) do update set count = activity_counts.count + excluded.count`.execute(db);
   await db.deleteFrom('activity_counts').where('source', '=', r.source).where('day', '>=', r.start).where('day', '<=', r.end).where('count', '<=', 0).execute();
+}
+
+const COUNT_BATCH = 2000;
+const insertCountsSql = new Map<string, string>();
+
+/**
+ * Multi-row inserts of 2,000 rows x 5 values (well under both databases' bound-parameter limits, and
+ * small enough to keep memory flat). The statement text is built once per dialect and size and sent
+ * as a compiled query: building a 10,000-value query through the query builder cost more than running it.
+ */
+async function insertImportCounts(db: Db, r: ScopeReplacement): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  for (let from = 0; from < r.counts.length; from += COUNT_BATCH) {
+    const rows = Math.min(COUNT_BATCH, r.counts.length - from);
+    // Only the full-batch text is kept: the last, shorter batch of each import is built once and dropped.
+    const cacheKey = postgres ? 'pg' : 'sqlite';
+    let text = rows === COUNT_BATCH ? insertCountsSql.get(cacheKey) : undefined;
+    if (text === undefined) {
+      const tuples = Array.from({ length: rows }, (_, i) => `(${[1, 2, 3, 4, 5].map((k) => (postgres ? `$${i * 5 + k}` : '?')).join(', ')})`);
+      text = `insert into import_counts (import_id, student_id, day, source, count) values ${tuples.join(', ')}`;
+      if (rows === COUNT_BATCH) insertCountsSql.set(cacheKey, text);
+    }
+    const parameters: unknown[] = new Array(rows * 5);
+    for (let i = 0; i < rows; i++) {
+      const c = r.counts[from + i] as ScopeReplacement['counts'][number];
+      parameters[i * 5] = r.importId;
+      parameters[i * 5 + 1] = c.studentId;
+      parameters[i * 5 + 2] = c.day;
+      parameters[i * 5 + 3] = r.source;
+      parameters[i * 5 + 4] = c.count;
+    }
+    await db.executeQuery(CompiledQuery.raw(text, parameters));
+  }
 }
