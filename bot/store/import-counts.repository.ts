@@ -1,4 +1,4 @@
-import { CompiledQuery, PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { IsoDay, Source } from '../../shared/domain';
 import type { Db } from './database';
 import { chunk } from './ids';
@@ -115,42 +115,31 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
     .where('import_id', 'in', (eb) => eb.selectFrom('imports').select('id').where('source', '=', r.source).where('scope', '=', r.scope))
     .execute();
   await insertImportCounts(db, r);
-  // Adds this import's contributions in one statement, read back by the key's leading import_id.
-  await sql`insert into activity_counts (student_id, day, source, count)
-    select student_id, day, source, count from import_counts where import_id = ${r.importId} and source = ${r.source}
-    on conflict (student_id, day, source) do update set count = activity_counts.count + excluded.count`.execute(db);
   await db.deleteFrom('activity_counts').where('source', '=', r.source).where('day', '>=', r.start).where('day', '<=', r.end).where('count', '<=', 0).execute();
 }
 
-const COUNT_BATCH = 2000;
-const insertCountsSql = new Map<string, string>();
+const COUNT_BATCH = 10_000;
 
 /**
- * Multi-row inserts of 2,000 rows x 5 values (well under both databases' bound-parameter limits, and
- * small enough to keep memory flat). The statement text is built once per dialect and size and sent
- * as a compiled query: building a 10,000-value query through the query builder cost more than running it.
+ * Each batch of 10,000 counts goes to both tables as one JSON parameter, unpacked by the database
+ * (json_each on SQLite, json_to_recordset on PostgreSQL). The statements stay small: a multi-row
+ * VALUES statement of thousands of rows compiles to a program of its own size on every batch, which
+ * cost more time and memory than the rows it wrote.
  */
 async function insertImportCounts(db: Db, r: ScopeReplacement): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   for (let from = 0; from < r.counts.length; from += COUNT_BATCH) {
-    const rows = Math.min(COUNT_BATCH, r.counts.length - from);
-    // Only the full-batch text is kept: the last, shorter batch of each import is built once and dropped.
-    const cacheKey = postgres ? 'pg' : 'sqlite';
-    let text = rows === COUNT_BATCH ? insertCountsSql.get(cacheKey) : undefined;
-    if (text === undefined) {
-      const tuples = Array.from({ length: rows }, (_, i) => `(${[1, 2, 3, 4, 5].map((k) => (postgres ? `$${i * 5 + k}` : '?')).join(', ')})`);
-      text = `insert into import_counts (import_id, student_id, day, source, count) values ${tuples.join(', ')}`;
-      if (rows === COUNT_BATCH) insertCountsSql.set(cacheKey, text);
-    }
-    const parameters: unknown[] = new Array(rows * 5);
-    for (let i = 0; i < rows; i++) {
-      const c = r.counts[from + i] as ScopeReplacement['counts'][number];
-      parameters[i * 5] = r.importId;
-      parameters[i * 5 + 1] = c.studentId;
-      parameters[i * 5 + 2] = c.day;
-      parameters[i * 5 + 3] = r.source;
-      parameters[i * 5 + 4] = c.count;
-    }
-    await db.executeQuery(CompiledQuery.raw(text, parameters));
+    const batch = JSON.stringify(r.counts.slice(from, from + COUNT_BATCH).map((c) => ({ s: c.studentId, d: c.day, c: c.count })));
+    await sql`insert into import_counts (import_id, student_id, day, source, count)
+      select ${r.importId}, r.s, r.d, ${r.source}, r.c from ${batchRows(postgres, batch)} where true`.execute(db);
+    await sql`insert into activity_counts (student_id, day, source, count)
+      select r.s, r.d, ${r.source}, r.c from ${batchRows(postgres, batch)} where true
+      on conflict (student_id, day, source) do update set count = activity_counts.count + excluded.count`.execute(db);
   }
+}
+
+function batchRows(postgres: boolean, batch: string): ReturnType<typeof sql> {
+  return postgres
+    ? sql`json_to_recordset(cast(${batch} as json)) as r(s text, d text, c integer)`
+    : sql`(select json_extract(value, '$.s') as s, json_extract(value, '$.d') as d, json_extract(value, '$.c') as c from json_each(${batch})) as r`;
 }
