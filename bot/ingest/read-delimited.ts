@@ -181,10 +181,17 @@ async function peekText(path: string, sniffed: Sniffed): Promise<string> {
 }
 
 /**
- * Papa Parse guesses the line end from the start of the file. With LF and no CR there, it settles on
- * LF, and then a line can be split on LF alone: the fast path below only runs when that is so.
+ * Papa Parse guesses the line end from the start of the file, quoted text left out. With no CR at the
+ * start and a first LF outside quotes (an even number of quotes before it), it settles on LF, and then
+ * a line can be split on LF alone: the fast path below only runs when that is so.
  */
-const hasPlainLineEnds = (head: string): boolean => head.indexOf('\r') < 0 && head.indexOf('\n') >= 0;
+function hasPlainLineEnds(head: string): boolean {
+  const newline = head.indexOf('\n');
+  if (head.indexOf('\r') >= 0 || newline < 0) return false;
+  let quotes = 0;
+  for (let i = head.indexOf('"'); i >= 0 && i < newline; i = head.indexOf('"', i + 1)) quotes += 1;
+  return quotes % 2 === 0;
+}
 
 const QUOTE = 34;
 

@@ -31,14 +31,16 @@ function randomFrom(seed: number): (n: number) => number {
 }
 
 const PLAIN = ['4/11/23, 11:18:42', 'Siân Ó Briain', '-', 'Course: Physics, Year 1', 'System', 'User has logged in', "The user with id '2113' has logged in.", 'web', '10.0.0.1', ''];
-const ODD = ['say "hi"', '"', '""', 'a\nb', 'a\r\nb', '\r', ' "x" ', 'x"y', 'a,b', '\t', 'é,ü'];
+const ODD = ['say "hi"', '"', '""', 'a\nb', ' "x" ', 'x"y', 'a,b', '\t', 'é,ü'];
+// A CR near the start sends the whole file to Papa Parse, so only some files get one.
+const ODD_WITH_CR = [...ODD, 'a\r\nb', '\r'];
 
 /** A Moodle-like line: mostly the download's shape, now and then a doubled quote, a stray quote, a line break in a field, a missing field or a cut-off quote. */
-function randomLine(next: (n: number) => number): string {
+function randomLine(next: (n: number) => number, odd: readonly string[]): string {
   const width = next(10) === 0 ? 1 + next(12) : 9;
   const fields: string[] = [];
   for (let i = 0; i < width; i++) {
-    const value = next(8) === 0 ? (ODD[next(ODD.length)] as string) : (PLAIN[next(PLAIN.length)] as string);
+    const value = next(8) === 0 ? (odd[next(odd.length)] as string) : (PLAIN[next(PLAIN.length)] as string);
     const style = next(100);
     if (style < 8) fields.push(value);
     else if (style === 8) fields.push(`"${value}`);
@@ -67,7 +69,7 @@ describe('the fast line reader', () => {
   it('when generated files with odd lines are read, then the fast path gives the same records, problems, line numbers, hash and ends as Papa Parse alone', async () => {
     for (let seed = 1; seed <= 120; seed++) {
       const next = randomFrom(seed * 7919);
-      const lines = Array.from({ length: 1 + next(40) }, () => randomLine(next));
+      const lines = Array.from({ length: 1 + next(40) }, () => randomLine(next, seed % 10 === 0 ? ODD_WITH_CR : ODD));
       const ending = next(4) === 0 ? '' : '\n';
       const path = join(dir, `gen-${seed}.csv`);
       writeFileSync(path, `${next(2) === 0 ? '\uFEFF' : ''}Time,"User full name",x\n${lines.join('\n')}${ending}`);
