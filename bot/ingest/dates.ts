@@ -148,7 +148,33 @@ export function createDayOfInstant(campusTimeZone: string): (utcMs: number) => I
 export function createDayOfWallTime(sourceTimeZone: string, campusTimeZone: string): (w: WallTime) => IsoDay {
   if (sourceTimeZone === campusTimeZone) return wallDay;
   const dayOfInstant = createDayOfInstant(campusTimeZone);
-  return (w) => dayOfInstant(wallToUtcMs(w, sourceTimeZone));
+  const toUtc = createWallToUtcMs(sourceTimeZone);
+  return (w) => dayOfInstant(toUtc(w));
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `wallToUtcMs` for one zone, with the zone's offset cached per wall-clock date: on a date whose
+ * offset is the same a day before it starts and a day after it ends (no clock change near it; zones
+ * never change twice within three days) every reading is simply the reading minus that offset, with
+ * no Intl call. Dates near a change take the full path.
+ */
+export function createWallToUtcMs(timeZone: string): (w: WallTime) => number {
+  const steadyOffset = new Map<number, number | null>();
+  return (w) => {
+    const date = Date.UTC(w.year, w.month - 1, w.day);
+    let offset = steadyOffset.get(date);
+    if (offset === undefined) {
+      const before = zoneOffsetMinutes(timeZone, date - 2 * DAY_MS);
+      const after = zoneOffsetMinutes(timeZone, date + 2 * DAY_MS);
+      const middle = zoneOffsetMinutes(timeZone, date);
+      offset = before === after && after === middle ? after : null;
+      steadyOffset.set(date, offset);
+    }
+    if (offset === null) return wallToUtcMs(w, timeZone);
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - offset * 60_000;
+  };
 }
 
 export function isValidTimeZone(timeZone: string): boolean {

@@ -31,7 +31,13 @@ export interface ParsedExport {
  * Reads one export to the end and tallies it. Never throws on bad input: a file that cannot be used
  * comes back with `fatal` saying why, and bad rows are rejected with their line numbers.
  */
-export async function parseExport(path: string, source: CountSource, settings: ParseSettings, onProgress?: (lines: number, bytes: number) => void): Promise<ParsedExport> {
+export async function parseExport(
+  path: string,
+  source: CountSource,
+  settings: ParseSettings,
+  onProgress?: (lines: number, bytes: number) => void,
+  fastPath = true,
+): Promise<ParsedExport> {
   const started = performance.now();
   const formats: readonly ExportFormat[] = COUNT_FORMATS[source];
   let format: ExportFormat | null = null;
@@ -74,7 +80,7 @@ export async function parseExport(path: string, source: CountSource, settings: P
 
   let read: ReadResult | null = null;
   try {
-    read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress });
+    read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress, fastPath });
   } catch (error) {
     if (error instanceof UnreadableFileError) return { format, tally, scope: '', read, fatal: error.message, parseMs: performance.now() - started };
     const err = error as NodeJS.ErrnoException;

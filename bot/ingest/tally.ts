@@ -52,10 +52,11 @@ export class Tally {
     if (this.lastDay === null || day > this.lastDay) this.lastDay = day;
   }
 
+  /** `n` rows, each one occurrence of (identity, day, source). */
   count(identity: string, day: IsoDay, source: Source, n = 1): void {
     const key = identity + SEP + day + SEP + source;
     this.counts.set(key, (this.counts.get(key) ?? 0) + n);
-    this.rowsCounted += 1;
+    this.rowsCounted += n;
   }
 
   ignore(): void {

@@ -114,17 +114,32 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
     .where('import_id', '<>', r.importId)
     .where('import_id', 'in', (eb) => eb.selectFrom('imports').select('id').where('source', '=', r.source).where('scope', '=', r.scope))
     .execute();
-  // 2,000 rows x 5 values: well under both databases' bound-parameter limits, and small enough to keep memory flat.
-  for (const batch of chunk(r.counts, 2000)) {
-    await db
-      .insertInto('import_counts')
-      .values(batch.map((c) => ({ import_id: r.importId, student_id: c.studentId, day: c.day, source: r.source, count: c.count })))
-      .execute();
-    await db
-      .insertInto('activity_counts')
-      .values(batch.map((c) => ({ student_id: c.studentId, day: c.day, source: r.source, count: c.count })))
-      .onConflict((oc) => oc.columns(['student_id', 'day', 'source']).doUpdateSet((eb) => ({ count: eb('activity_counts.count', '+', eb.ref('excluded.count')) })))
-      .execute();
-  }
+  await insertImportCounts(db, r);
   await db.deleteFrom('activity_counts').where('source', '=', r.source).where('day', '>=', r.start).where('day', '<=', r.end).where('count', '<=', 0).execute();
+}
+
+const COUNT_BATCH = 10_000;
+
+/**
+ * Each batch of 10,000 counts goes to both tables as one JSON parameter, unpacked by the database
+ * (json_each on SQLite, json_to_recordset on PostgreSQL). The statements stay small: a multi-row
+ * VALUES statement of thousands of rows compiles to a program of its own size on every batch, which
+ * cost more time and memory than the rows it wrote.
+ */
+async function insertImportCounts(db: Db, r: ScopeReplacement): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  for (let from = 0; from < r.counts.length; from += COUNT_BATCH) {
+    const batch = JSON.stringify(r.counts.slice(from, from + COUNT_BATCH).map((c) => ({ s: c.studentId, d: c.day, c: c.count })));
+    await sql`insert into import_counts (import_id, student_id, day, source, count)
+      select ${r.importId}, r.s, r.d, ${r.source}, r.c from ${batchRows(postgres, batch)} where true`.execute(db);
+    await sql`insert into activity_counts (student_id, day, source, count)
+      select r.s, r.d, ${r.source}, r.c from ${batchRows(postgres, batch)} where true
+      on conflict (student_id, day, source) do update set count = activity_counts.count + excluded.count`.execute(db);
+  }
+}
+
+function batchRows(postgres: boolean, batch: string): ReturnType<typeof sql> {
+  return postgres
+    ? sql`json_to_recordset(cast(${batch} as json)) as r(s text, d text, c integer)`
+    : sql`(select json_extract(value, '$.s') as s, json_extract(value, '$.d') as d, json_extract(value, '$.c') as c from json_each(${batch})) as r`;
 }

@@ -1,4 +1,4 @@
-import { createDayOfInstant, createDayOfWallTime, parseLocaleTime, parseMoodleTime, parsePanoptoTime, parseSamisTime, wallToUtcMs } from '../../bot/ingest/dates';
+import { createDayOfInstant, createDayOfWallTime, createWallToUtcMs, parseLocaleTime, parseMoodleTime, parsePanoptoTime, parseSamisTime, wallToUtcMs } from '../../bot/ingest/dates';
 
 describe('export dates', () => {
   it('when Moodle 4.x and 3.x times are read, then the day comes first and seconds are optional', () => {
@@ -43,5 +43,18 @@ describe('export dates', () => {
     expect(dayOf({ year: 2023, month: 11, day: 1, hour: 16, minute: 59, second: 59 })).toBe('2023-11-01');
     // After 5 Nov both are on standard time: UTC-8.
     expect(dayOf({ year: 2023, month: 11, day: 8, hour: 16, minute: 30, second: 0 })).toBe('2023-11-09');
+  });
+
+  it('when wall times are turned into instants with the per-date offset cache, then every half hour of a year agrees with the full computation', () => {
+    for (const zone of ['Europe/London', 'America/Los_Angeles', 'Australia/Lord_Howe']) {
+      const cached = createWallToUtcMs(zone);
+      const disagreements: string[] = [];
+      for (let t = Date.UTC(2023, 0, 1); t < Date.UTC(2024, 0, 1); t += 1_800_000) {
+        const d = new Date(t);
+        const wall = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: 0 };
+        if (cached(wall) !== wallToUtcMs(wall, zone)) disagreements.push(`${zone} ${d.toISOString()}`);
+      }
+      expect(disagreements).toEqual([]);
+    }
   });
 });

@@ -22,7 +22,34 @@ const LOGSTORE_EVENTS = new Map<string, Source>([
 
 const LOG_HEADER = ['Time', 'User full name', 'Affected user', 'Event context', 'Component', 'Event name', 'Description', 'Origin', 'IP address'];
 const USER_ID_PREFIX = "The user with id '";
-const TIME_OF_DAY = /^, ([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** Whether `text` from `at` is `, H:MM`, `, HH:MM` or either with `:SS`, a real time of day; by character, as it runs for nearly every row. */
+export function isTimeOfDayAt(text: string, at: number): boolean {
+  if (text.charCodeAt(at) !== 44 || text.charCodeAt(at + 1) !== 32) return false;
+  let i = at + 2;
+  const h1 = text.charCodeAt(i);
+  if (!isDigit(h1)) return false;
+  let hour = h1 - 48;
+  i += 1;
+  if (isDigit(text.charCodeAt(i))) {
+    hour = hour * 10 + text.charCodeAt(i) - 48;
+    i += 1;
+  }
+  if (hour > 23 || text.charCodeAt(i) !== 58) return false;
+  const m1 = text.charCodeAt(i + 1);
+  if (!(m1 >= 48 && m1 <= 53) || !isDigit(text.charCodeAt(i + 2))) return false;
+  i += 3;
+  if (i === text.length) return true;
+  const s1 = text.charCodeAt(i + 1);
+  return text.charCodeAt(i) === 58 && s1 >= 48 && s1 <= 53 && isDigit(text.charCodeAt(i + 2)) && i + 3 === text.length;
+}
+
+// Counts are kept per (user, day, source) under one integer while the file is read, then handed to the tally once:
+// a numeric key costs no string building or hashing per row. Ids too long or with a leading zero keep the string path.
+const MAX_NUMERIC_USER_ID_DIGITS = 12;
+const MAX_DAYS = 4096;
 
 /** Withdraws login coverage from a log with no login at all: a course-level download, whose silence says nothing. */
 function checkLogins(tally: { sources: Set<Source>; warnings: string[]; counts: Map<string, number> }, sawLogin: boolean): void {
@@ -50,6 +77,10 @@ export const moodleLogFormat: ExportFormat = {
     let lastDatePart = '';
     const sameZone = settings.sourceTimeZone === settings.campusTimeZone;
     let sawLogin = false;
+    const days: IsoDay[] = [];
+    const dayIndex = new Map<IsoDay, number>();
+    let lastDayIndex = -1;
+    const counts = new Map<number, number>();
     return {
       row(fields, line) {
         if (fields.length !== width) return tally.reject(line, wrongFieldCount(fields.length, width));
@@ -59,7 +90,7 @@ export const moodleLogFormat: ExportFormat = {
           // Same zone: the printed date is the campus day, so only a new date needs the full parse.
           const comma = time.indexOf(',');
           const datePart = comma > 0 ? time.slice(0, comma) : time;
-          if (sameZone && datePart === lastDatePart && TIME_OF_DAY.test(time.slice(comma))) {
+          if (sameZone && comma > 0 && datePart === lastDatePart && isTimeOfDayAt(time, comma)) {
             day = lastDay;
           } else {
             const wall = parseMoodleTime(time);
@@ -68,9 +99,18 @@ export const moodleLogFormat: ExportFormat = {
             lastDatePart = datePart;
           }
           lastTime = time;
-          lastDay = day;
+          if (day !== lastDay) {
+            lastDay = day;
+            tally.seeDay(day);
+            let index = dayIndex.get(day);
+            if (index === undefined) {
+              index = days.length;
+              days.push(day);
+              dayIndex.set(day, index);
+            }
+            lastDayIndex = index;
+          }
         }
-        tally.seeDay(day);
         const source = LOG_EVENTS.get(fields[c.event] as string);
         if (source === undefined) return tally.ignore();
         const description = fields[c.description] as string;
@@ -78,10 +118,21 @@ export const moodleLogFormat: ExportFormat = {
         const userId = end > 0 ? description.slice(USER_ID_PREFIX.length, end) : '';
         if (!/^\d+$/.test(userId)) return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
         if (source === 'moodle_login') sawLogin = true;
-        // identityKey() of a single candidate, without its allocations: this line runs for every counted row.
-        tally.count(`moodle:${userId}`, day, source);
+        if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && lastDayIndex < MAX_DAYS) {
+          const key = (Number(userId) * MAX_DAYS + lastDayIndex) * 2 + (source === 'moodle_login' ? 0 : 1);
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        } else {
+          // identityKey() of a single candidate, without its allocations.
+          tally.count(`moodle:${userId}`, day, source);
+        }
       },
       finish() {
+        for (const [key, n] of counts) {
+          const source: Source = key % 2 === 0 ? 'moodle_login' : 'moodle_submission';
+          const rest = Math.floor(key / 2);
+          tally.count(`moodle:${Math.floor(rest / MAX_DAYS)}`, days[rest % MAX_DAYS] as IsoDay, source, n);
+        }
+        counts.clear();
         checkLogins(tally, sawLogin);
         return { scope: 'site' };
       },
