@@ -1,7 +1,6 @@
-import { EXEMPT_STATUSES, SEVERITY_RANK, SOURCES, SOURCE_LABELS, type IsoDay, type Severity, type Source } from '../domain';
-import { daysBetween, lastTermDays, type Term } from '../calendar';
-import { DEFAULT_RULES_CONFIG, requiredWindows, type RulesConfig } from './config';
-import { summariseDailyCounts, summariseMatrix } from './summarise';
+import { EXEMPT_STATUSES, SEVERITY_RANK, SOURCES, type IsoDay, type Severity, type Source } from '../domain';
+import { daysBetween, type Term } from '../calendar';
+import { DEFAULT_RULES_CONFIG } from './config';
 import { percentile, roundForDisplay } from './stats';
 import type {
   Coverage,
@@ -13,123 +12,12 @@ import type {
   Finding,
   Flag,
   RuleId,
-  RuleStudent,
   RulesInput,
   RulesResult,
-  SummarisedActivity,
   WindowCounts,
 } from './types';
-
-const SOURCE_COUNT = SOURCES.length;
-const EXPLAINED_WINDOWS = [7, 14, 21] as const;
-const RULE_LABELS: Record<RuleId, string> = {
-  no_engagement: 'no engagement',
-  low_engagement: 'low engagement',
-  sharp_drop: 'sharp drop',
-  silent_source: 'silent source',
-};
-/** A cohort where everyone shows zero on a source smaller than this is not remarkable enough to warn about. */
-const MIN_COHORT_FOR_SILENCE_WARNING = 5;
-
-/** What every rule reads: the term days, the window sums' layout and which sources are known per window. */
-interface Context {
-  config: RulesConfig;
-  today: IsoDay;
-  /** The last term days before today, oldest first, as many as the longest window needs (fewer early in term). */
-  days: readonly IsoDay[];
-  activity: SummarisedActivity;
-  /** Offset of each window length inside a summary's per-source block. */
-  offset: ReadonlyMap<number, number>;
-  stride: number;
-  /** Per window length, per source: share (0..1) of the window's term days with complete data. */
-  share: ReadonlyMap<number, readonly number[]>;
-  /** Per window length, per source: whether the source counts as known for that window. */
-  usable: ReadonlyMap<number, readonly boolean[]>;
-  usableCount: ReadonlyMap<number, number>;
-  plans: Plans;
-}
-
-/** One window's layout, looked up once per evaluation so the per-student loop does no map lookups. */
-interface WindowPlan {
-  n: number;
-  offset: number;
-  ready: boolean;
-  usable: readonly boolean[];
-  usableCount: number;
-}
-
-interface Plans {
-  noEngagement: WindowPlan;
-  low: WindowPlan;
-  dropRecent: WindowPlan;
-  dropWhole: WindowPlan;
-  silent: WindowPlan;
-}
-
-interface CohortStats {
-  programme: string;
-  year: number;
-  size: number;
-  /** Per window length, per source: median over the cohort, NaN when the source is unknown for that window. */
-  medians: Map<number, Float64Array>;
-  lowPercentile: number;
-  lowMedian: number;
-}
-
-interface Member {
-  student: RuleStudent;
-  /** The student's row in the activity summary, or -1 when they had no activity at all. */
-  row: number;
-}
-
-function buildContext(input: RulesInput): Context {
-  const { config, today } = input;
-  const windows = requiredWindows(config);
-  const longest = windows[windows.length - 1] ?? 21;
-  const days = lastTermDays(today, longest, input.terms);
-  const activity = input.activity ?? (input.matrix ? summariseMatrix(input.matrix, days, windows, today) : summariseDailyCounts(input.counts, days, windows, today));
-  const offset = new Map<number, number>();
-  for (const n of windows) {
-    const at = activity.windows.indexOf(n);
-    if (at < 0) throw new Error(`the activity summary has no ${n}-term-day window; summarise with requiredWindows(config)`);
-    offset.set(n, at);
-  }
-  const share = new Map<number, number[]>();
-  const usable = new Map<number, boolean[]>();
-  const usableCount = new Map<number, number>();
-  for (const n of windows) {
-    const span = days.slice(-n);
-    const shares = SOURCES.map((source) => {
-      const known = input.coverage.get(source);
-      if (span.length === 0 || !known) return 0;
-      let hits = 0;
-      for (const day of span) if (known.has(day)) hits++;
-      return hits / span.length;
-    });
-    const ok = shares.map((s) => span.length >= n && s >= config.coverage.minSourceShare);
-    share.set(n, shares);
-    usable.set(n, ok);
-    usableCount.set(n, ok.filter(Boolean).length);
-  }
-  const plan = (n: number): WindowPlan => ({ n, offset: offset.get(n) ?? 0, ready: days.length >= n, usable: usable.get(n) ?? [], usableCount: usableCount.get(n) ?? 0 });
-  const plans: Plans = {
-    noEngagement: plan(config.noEngagement.days),
-    low: plan(config.lowEngagement.days),
-    dropRecent: plan(config.sharpDrop.recentDays),
-    dropWhole: plan(config.sharpDrop.recentDays + config.sharpDrop.baselineDays),
-    silent: plan(config.silentSource.days),
-  };
-  return { config, today, days, activity, offset, stride: activity.windows.length, share, usable, usableCount, plans };
-}
-
-const sumAt = (ctx: Context, row: number, s: number, plan: WindowPlan): number => (row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + plan.offset] as number));
-
-const sumOf = (ctx: Context, row: number, s: number, n: number): number => (row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + (ctx.offset.get(n) ?? 0)] ?? 0));
-const isReady = (ctx: Context, n: number): boolean => ctx.days.length >= n;
-const isUsable = (ctx: Context, s: number, n: number): boolean => ctx.usable.get(n)?.[s] ?? false;
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-const labelOf = (s: number): string => SOURCE_LABELS[SOURCES[s] as Source];
-const cohortName = (c: { programme: string; year: number }): string => `${c.programme} year ${c.year}`;
+import { EXPLAINED_WINDOWS, SOURCE_COUNT, buildContext, isReady, isUsable, labelOf, plural, sumAt, type CohortStats, type Context, type Member, type WindowPlan } from './context';
+import { cohortWarnings, departmentWarnings } from './warnings';
 
 function median(values: Float64Array): number {
   return percentile(values, 50);
@@ -409,78 +297,6 @@ function toFlag(studentId: string, findings: Finding[], explanation: Explanation
 }
 
 const RULE_ORDER: Record<RuleId, number> = { no_engagement: 0, low_engagement: 1, sharp_drop: 2, silent_source: 3 };
-
-function departmentWarnings(ctx: Context): DataWarning[] {
-  const { config } = ctx;
-  const warnings: DataWarning[] = [];
-  const dept = (code: string, message: string): DataWarning => ({ scope: 'department', code, studentId: null, source: null, cohort: null, message });
-  const rules: Array<[RuleId, boolean, number]> = [
-    ['no_engagement', config.noEngagement.enabled, config.noEngagement.days],
-    ['low_engagement', config.lowEngagement.enabled, config.lowEngagement.days],
-    ['sharp_drop', config.sharpDrop.enabled, config.sharpDrop.recentDays + config.sharpDrop.baselineDays],
-    ['silent_source', config.silentSource.enabled, config.silentSource.days],
-  ];
-  for (const [rule, enabled, n] of rules) {
-    if (!enabled) continue;
-    if (!isReady(ctx, n)) {
-      warnings.push(dept('window_not_ready', `Only ${plural(ctx.days.length, 'term day')} so far; the ${RULE_LABELS[rule]} rule starts once there are ${n}.`));
-    } else if ((ctx.usableCount.get(n) ?? 0) < config.coverage.minKnownSources) {
-      warnings.push(dept('too_few_sources', `Only ${ctx.usableCount.get(n) ?? 0} of ${SOURCE_COUNT} sources have complete data for the last ${n} term days; the ${RULE_LABELS[rule]} rule needs ${config.coverage.minKnownSources}, so it flags no one today.`));
-    }
-  }
-  const n = Math.min(21, ctx.days.length);
-  if (n > 0) {
-    const shares = ctx.share.get(21) ?? [];
-    for (let s = 0; s < SOURCE_COUNT; s++) {
-      const share = shares[s] ?? 0;
-      if (share >= config.coverage.minSourceShare) continue;
-      const known = Math.round(share * n);
-      warnings.push({
-        scope: 'source',
-        code: 'source_unknown',
-        studentId: null,
-        source: SOURCES[s] as Source,
-        cohort: null,
-        message: `${labelOf(s)}: complete data for ${known} of the last ${plural(n, 'term day')}, so it is left out of today's decisions (missing data is not counted as zero).`,
-      });
-    }
-  }
-  return warnings;
-}
-
-function cohortWarnings(ctx: Context, stats: CohortStats, members: readonly Member[]): DataWarning[] {
-  const { config } = ctx;
-  const warnings: DataWarning[] = [];
-  const cohort = { programme: stats.programme, year: stats.year };
-  const usesCohort = config.lowEngagement.enabled || config.silentSource.enabled;
-  if (usesCohort && stats.size < config.lowEngagement.minCohortSize) {
-    warnings.push({
-      scope: 'cohort',
-      code: 'cohort_too_small',
-      studentId: null,
-      source: null,
-      cohort,
-      message: `${cohortName(stats)} has ${plural(stats.size, 'student')} being monitored; cohort comparisons need ${config.lowEngagement.minCohortSize}, so the low-engagement and silent-source rules are not used for it.`,
-    });
-  }
-  if (isReady(ctx, 21) && stats.size >= MIN_COHORT_FOR_SILENCE_WARNING) {
-    for (let s = 0; s < SOURCE_COUNT; s++) {
-      // Submissions follow deadlines: a cohort with none due in three weeks is ordinary.
-      if (SOURCES[s] === 'moodle_submission' || !isUsable(ctx, s, 21)) continue;
-      if (members.every((m) => sumOf(ctx, m.row, s, 21) === 0)) {
-        warnings.push({
-          scope: 'cohort',
-          code: 'cohort_source_silent',
-          studentId: null,
-          source: SOURCES[s] as Source,
-          cohort,
-          message: `All ${stats.size} students in ${cohortName(stats)} show no ${labelOf(s)} over the last 21 term days although that data is marked complete; please check the import before relying on it.`,
-        });
-      }
-    }
-  }
-  return warnings;
-}
 
 function findActiveExemption(exemptions: readonly Exemption[] | undefined, today: IsoDay): Exemption | null {
   if (!exemptions) return null;
