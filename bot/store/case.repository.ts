@@ -2,7 +2,8 @@ import type { CaseStatus, Severity } from '../../shared/domain';
 import type { Explanation } from '../../shared/rules/types';
 import type { Db } from './database';
 import { newId } from './ids';
-import type { CaseRow } from './schema';
+import type { Selectable } from 'kysely';
+import type { CaseRow, Database } from './schema';
 
 export interface Case {
   id: string;
@@ -97,17 +98,20 @@ export async function appendCaseEvent(db: Db, e: Omit<CaseEvent, 'id'>): Promise
 
 export async function listCaseEvents(db: Db, caseId: string): Promise<CaseEvent[]> {
   const rows = await db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('at').orderBy('id').execute();
-  return rows.map((r) => ({
-    id: r.id,
-    caseId: r.case_id,
-    at: r.at,
-    kind: r.kind,
-    actorKind: r.actor_kind as CaseEvent['actorKind'],
-    actorId: r.actor_id,
-    note: r.note,
-    data: JSON.parse(r.data) as Record<string, unknown>,
-  }));
+  return rows.map(toCaseEvent);
 }
+
+/** A timeline row as the application sees it; the tab's "last action" reads events through this too. */
+export const toCaseEvent = (r: Selectable<Database['case_events']>): CaseEvent => ({
+  id: r.id,
+  caseId: r.case_id,
+  at: r.at,
+  kind: r.kind,
+  actorKind: r.actor_kind as CaseEvent['actorKind'],
+  actorId: r.actor_id,
+  note: r.note,
+  data: JSON.parse(r.data) as Record<string, unknown>,
+});
 
 const CASE_BATCH = 200;
 

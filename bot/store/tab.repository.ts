@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Database } from './schema';
 import type { Db } from './database';
-import type { CaseEvent } from './case.repository';
+import { toCaseEvent, type CaseEvent } from './case.repository';
 import { chunk } from './ids';
 
 /**
@@ -38,16 +38,7 @@ export async function findLatestCaseEvents(db: Db, caseIds: readonly string[]): 
       )
       .execute();
     for (const r of rows) {
-      out.set(r.case_id, {
-        id: r.id,
-        caseId: r.case_id,
-        at: r.at,
-        kind: r.kind,
-        actorKind: r.actor_kind as CaseEvent['actorKind'],
-        actorId: r.actor_id,
-        note: r.note,
-        data: JSON.parse(r.data) as Record<string, unknown>,
-      });
+      out.set(r.case_id, toCaseEvent(r));
     }
   }
   return out;
