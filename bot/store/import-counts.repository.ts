@@ -20,11 +20,11 @@ export interface ImportRun {
   rowsRejected: number;
   rowsUnresolved: number;
   studentsAffected: number;
-  status: 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed';
   errors: string[];
   details: Record<string, unknown>;
   startedAt: string;
-  finishedAt: string;
+  finishedAt: string | null;
 }
 
 export async function insertImportRun(db: Db, r: ImportRun): Promise<void> {

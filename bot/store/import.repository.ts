@@ -2,6 +2,7 @@ import { SOURCES, type IsoDay, type Source } from '../../shared/domain';
 import { addDays } from '../../shared/calendar';
 import type { Coverage } from '../../shared/rules/types';
 import type { Db } from './database';
+import { insertImportRun } from './import-counts.repository';
 
 export interface ImportRecord {
   id: string;
@@ -20,26 +21,9 @@ export interface ImportRecord {
   finishedAt: string | null;
 }
 
+/** Records a run that has no format, scope or details of its own (the demo, a Graph collection). */
 export async function insertImport(db: Db, r: ImportRecord): Promise<void> {
-  await db
-    .insertInto('imports')
-    .values({
-      id: r.id,
-      source: r.source,
-      file_name: r.fileName,
-      file_hash: r.fileHash,
-      period_start: r.periodStart,
-      period_end: r.periodEnd,
-      rows_read: r.rowsRead,
-      rows_counted: r.rowsCounted,
-      rows_ignored: r.rowsIgnored,
-      rows_rejected: r.rowsRejected,
-      status: r.status,
-      errors: JSON.stringify(r.errors),
-      started_at: r.startedAt,
-      finished_at: r.finishedAt,
-    })
-    .execute();
+  await insertImportRun(db, { ...r, format: '', scope: 'site', rowsUnresolved: 0, studentsAffected: 0, details: {} });
 }
 
 /**
