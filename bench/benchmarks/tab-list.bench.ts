@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { Agent, request } from 'node:http';
 import { SOURCES, type Severity } from '../../shared/domain';
 import { addDays } from '../../shared/calendar';
@@ -15,6 +14,7 @@ import { upsertCounts, type ActivityCount } from '../../bot/store/activity.repos
 import { newId } from '../../bot/store/ids';
 import { launchBrowser } from '../../tests/support/browser';
 import type { Benchmark } from '../types';
+import { freePort } from '../../tests/support/ports';
 
 const ROOT = join(__dirname, '..', '..');
 const CASES = 5_000;
@@ -26,15 +26,6 @@ const TODAY = '2026-11-27';
 const NOW = '2026-11-27T09:00:00.000Z';
 const DIRECTOR = 'bench-staff-00';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A department with 5,000 open cases, 40 tutors and sparse counts over the chart's 21 days; deterministic. */
 export async function seedForProfile(db: Db): Promise<void> {
