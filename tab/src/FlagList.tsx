@@ -19,7 +19,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { SOURCE_LABELS, SOURCES, type Severity } from '../../shared/domain';
+import { SEVERITIES, SOURCE_LABELS, SOURCES, type Severity } from '../../shared/domain';
 import type { FlagPage, FlagQuery, FlagSort } from '../../shared/api/flags';
 import { downloadFlagsCsv, fetchFlagPage, type Authorize } from './api';
 import { Sparkline } from './Sparkline';
@@ -111,17 +111,13 @@ export function FlagList({ authorize, onOpenStudent }: { authorize: Authorize; o
         <Field label="Severity">
           <Select value={filters.severity ?? ''} onChange={(_, d) => set({ severity: (d.value || undefined) as Severity | undefined })}>
             <option value="">Any</option>
-            <option value="high">High</option>
-            <option value="medium">Medium</option>
-            <option value="low">Low</option>
+            {SEVERITIES.map((v) => <option key={v} value={v}>{SEVERITY_BADGE[v].label}</option>)}
           </Select>
         </Field>
         <Field label="Status">
           <Select value={filters.status ?? ''} onChange={(_, d) => set({ status: (d.value || undefined) as Filters['status'] })}>
             <option value="">Any</option>
-            <option value="open">New</option>
-            <option value="acknowledged">Acknowledged</option>
-            <option value="snoozed">Snoozed</option>
+            {(['open', 'acknowledged', 'snoozed'] as const).map((v) => <option key={v} value={v}>{CASE_STATUS_WORDS[v]}</option>)}
           </Select>
         </Field>
         <Field label="Programme">
