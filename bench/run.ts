@@ -8,7 +8,15 @@ import { deliveryBenchmark } from './benchmarks/delivery.bench';
 import { tabListBenchmark } from './benchmarks/tab-list.bench';
 
 /** Every benchmark, in the order they run; each issue adds its own here. */
-const BENCHMARKS: Benchmark[] = [startupBenchmark, rulesBenchmark, evaluateStoreBenchmark, importBenchmark, graphCollectBenchmark, deliveryBenchmark, tabListBenchmark];
+const BENCHMARKS: Benchmark[] = [
+  startupBenchmark,
+  rulesBenchmark,
+  evaluateStoreBenchmark,
+  importBenchmark,
+  graphCollectBenchmark,
+  deliveryBenchmark,
+  tabListBenchmark,
+];
 
 function parseArgs(argv: string[]): { json: boolean; only: string | null } {
   const onlyIndex = argv.indexOf('--only');
@@ -31,9 +39,18 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, f.value]))));
     return;
   }
-  const rows = Object.entries(figures).map(([name, f]) => [name, `${f.value} ${f.unit}`, f.target ?? '', f.met === undefined ? '' : f.met ? 'met' : 'NOT MET']);
+  const rows = Object.entries(figures).map(([name, f]) => [
+    name,
+    `${f.value} ${f.unit}`,
+    f.target ?? '',
+    f.met === undefined ? '' : f.met ? 'met' : 'NOT MET',
+  ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...[['figure', 'value', 'target', ''], ...rows].map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   console.log(line(['figure', 'value', 'target', '']));
   for (const r of rows) console.log(line(r));
 }

@@ -65,7 +65,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
             logger,
             now,
             graphBaseUrl: config.graphInstall.baseUrl,
-            credential: options.graphCredential ?? new ClientSecretCredential(config.bot.tenantId, config.bot.appId, config.bot.appPassword),
+            credential:
+              options.graphCredential ?? new ClientSecretCredential(config.bot.tenantId, config.bot.appId, config.bot.appPassword),
             teamsAppExternalId: config.graphInstall.teamsAppExternalId,
             botAppId: config.bot.appId,
             serviceUrl: config.graphInstall.serviceUrl,
@@ -73,19 +74,45 @@ export function createApp(config: Config, options: AppOptions = {}): App {
           who,
         )
     : undefined;
-  const deliverDeps: DeliverDeps = { db, sender, logger, now, workerId, publicUrl: config.publicUrl, limiter, concurrency: config.alerts.sendConcurrency, ...(openChat ? { openChat } : {}) };
+  const deliverDeps: DeliverDeps = {
+    db,
+    sender,
+    logger,
+    now,
+    workerId,
+    publicUrl: config.publicUrl,
+    limiter,
+    concurrency: config.alerts.sendConcurrency,
+    ...(openChat ? { openChat } : {}),
+  };
   const escalateDeps = { db, logger, now, timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays };
-  const deliverSoon = () => setImmediate(() => void deliverDue(deliverDeps).catch((error) => handleError(error, logger, { job: 'notify' })));
+  const deliverSoon = () =>
+    setImmediate(() => void deliverDue(deliverDeps).catch((error) => handleError(error, logger, { job: 'notify' })));
   const jobs: Job[] = [
-    { name: 'evaluate', everyMs: config.jobs.evaluateEveryMinutes * 60_000, runAtStart: false, run: () => evaluateAll(evaluateDeps, todayIn(config.timeZone, now())) },
-    { name: 'escalate', everyMs: config.alerts.escalateEveryMinutes * 60_000, runAtStart: false, run: () => escalateUnacknowledged(escalateDeps) },
+    {
+      name: 'evaluate',
+      everyMs: config.jobs.evaluateEveryMinutes * 60_000,
+      runAtStart: false,
+      run: () => evaluateAll(evaluateDeps, todayIn(config.timeZone, now())),
+    },
+    {
+      name: 'escalate',
+      everyMs: config.alerts.escalateEveryMinutes * 60_000,
+      runAtStart: false,
+      run: () => escalateUnacknowledged(escalateDeps),
+    },
     { name: 'notify', everyMs: config.jobs.notifyEverySeconds * 1000, runAtStart: true, run: () => deliverDue(deliverDeps) },
   ];
   const collectJob = createCollectAttendanceJob(config, { db, logger, now });
   if (collectJob) jobs.push(collectJob);
   if (config.ingest.dropFolder) {
     const dropDeps = { db, ingest: config.ingest, campusTimeZone: config.timeZone, logger, now };
-    jobs.push({ name: 'import-watch', everyMs: config.ingest.watchEveryMinutes * 60_000, runAtStart: true, run: () => importDropFolder(dropDeps) });
+    jobs.push({
+      name: 'import-watch',
+      everyMs: config.ingest.watchEveryMinutes * 60_000,
+      runAtStart: true,
+      run: () => importDropFolder(dropDeps),
+    });
   }
   const scheduler = createScheduler(jobs, logger);
 
@@ -99,7 +126,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.
-      setImmediate(() => void deliverDue(deliverDeps, { recipientStaffId: staffId }).catch((error) => handleError(error, logger, { staffId })));
+      setImmediate(
+        () => void deliverDue(deliverDeps, { recipientStaffId: staffId }).catch((error) => handleError(error, logger, { staffId })),
+      );
     },
   });
   adapter.onTurnError = async (context, error) => {

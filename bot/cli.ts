@@ -49,7 +49,8 @@ function parseDay(value: string): string {
 }
 
 /** The progress bar's first total: the organisers named, or 1 until the roster has been read. */
-const initialTotal = (graph: { organisers: readonly string[] }, organiser?: string): number => (organiser ? 1 : Math.max(1, graph.organisers.length));
+const initialTotal = (graph: { organisers: readonly string[] }, organiser?: string): number =>
+  organiser ? 1 : Math.max(1, graph.organisers.length);
 
 const jsonOption = () => new Option('--json', 'print the result as JSON for scripts').default(false);
 
@@ -91,8 +92,15 @@ export function buildCli(): Command {
       const config = loadConfig();
       const seed = opts.seed ?? config.demo.seed;
       if (!Number.isInteger(seed) || seed < 0) throw new AppError(400, 'bad_seed', '--seed takes a whole number of 0 or more.');
-      const summary = await withDatabase(config, (db) => loadDemo(db, { seed, today: opts.today ?? todayIn(config.timeZone, new Date()), now: new Date().toISOString() }));
-      print(opts, summary, () => `Loaded ${summary.department}: ${summary.students} students, ${summary.staff} staff, ${summary.countRows} daily count rows; term ${summary.term.start} to ${summary.term.end}.`);
+      const summary = await withDatabase(config, (db) =>
+        loadDemo(db, { seed, today: opts.today ?? todayIn(config.timeZone, new Date()), now: new Date().toISOString() }),
+      );
+      print(
+        opts,
+        summary,
+        () =>
+          `Loaded ${summary.department}: ${summary.students} students, ${summary.staff} staff, ${summary.countRows} daily count rows; term ${summary.term.start} to ${summary.term.end}.`,
+      );
     });
 
   program
@@ -108,12 +116,20 @@ export function buildCli(): Command {
       const asOf = opts.asOf ?? opts.today ?? todayIn(config.timeZone, new Date());
       const { results, student } = await withDatabase(config, async (db) => {
         const subject = opts.explain === undefined ? undefined : await findStudent(db, opts.explain);
-        if (opts.explain !== undefined && !subject) throw new AppError(404, 'student_not_found', `No student with id "${opts.explain}" is on any roster.`);
-        return { results: await evaluateAll({ db, logger, now: () => new Date() }, asOf, { explain: subject ? [subject.id] : [] }), student: subject };
+        if (opts.explain !== undefined && !subject)
+          throw new AppError(404, 'student_not_found', `No student with id "${opts.explain}" is on any roster.`);
+        return {
+          results: await evaluateAll({ db, logger, now: () => new Date() }, asOf, { explain: subject ? [subject.id] : [] }),
+          student: subject,
+        };
       });
       const decision = student ? results.flatMap((r) => r.decisions).find((d) => d.studentId === student.id) : undefined;
       if (opts.json) {
-        print(opts, { asOf, departments: results.map(({ decisions: _d, ...rest }) => rest), ...(student ? { explain: decision ?? null } : {}) }, () => '');
+        print(
+          opts,
+          { asOf, departments: results.map(({ decisions: _d, ...rest }) => rest), ...(student ? { explain: decision ?? null } : {}) },
+          () => '',
+        );
         return;
       }
       const lines = results.map(
@@ -122,7 +138,12 @@ export function buildCli(): Command {
           (r.warnings.length ? `\n  data warnings:\n${r.warnings.map((w) => `  - ${w}`).join('\n')}` : ''),
       );
       if (student) {
-        lines.push('', ...(decision ? describeDecision(decision, `${studentName(student)} (${student.id}, ${student.programme} year ${student.year})`) : [`${student.id} was not evaluated.`]));
+        lines.push(
+          '',
+          ...(decision
+            ? describeDecision(decision, `${studentName(student)} (${student.id}, ${student.programme} year ${student.year})`)
+            : [`${student.id} was not evaluated.`]),
+        );
       }
       console.log(lines.join('\n'));
     });
@@ -136,7 +157,8 @@ export function buildCli(): Command {
     .action(async (departmentId: string, opts: Output & { set?: string }) => {
       const config = loadConfig();
       const effective = await withDatabase(config, async (db) => {
-        if (!(await findDepartment(db, departmentId))) throw new AppError(404, 'department_not_found', `No department with id "${departmentId}".`);
+        if (!(await findDepartment(db, departmentId)))
+          throw new AppError(404, 'department_not_found', `No department with id "${departmentId}".`);
         if (opts.set === undefined) return loadRulesConfig(db, departmentId);
         let raw: unknown;
         try {
@@ -151,7 +173,11 @@ export function buildCli(): Command {
           throw error;
         }
       });
-      print(opts, effective, () => `${opts.set ? 'Saved. ' : ''}Rule settings in effect for ${departmentId}:\n${JSON.stringify(effective, null, 2)}`);
+      print(
+        opts,
+        effective,
+        () => `${opts.set ? 'Saved. ' : ''}Rule settings in effect for ${departmentId}:\n${JSON.stringify(effective, null, 2)}`,
+      );
     });
 
   program
@@ -174,7 +200,12 @@ export function buildCli(): Command {
       print(opts, terms, () =>
         terms.length === 0
           ? 'No terms set: nothing counts as term time, so no student is flagged.'
-          : terms.map((t) => `${t.name}: ${t.start} to ${t.end}${t.excluded.map((x) => `\n  paused ${x.start} to ${x.end} (${x.label})`).join('')}`).join('\n'),
+          : terms
+              .map(
+                (t) =>
+                  `${t.name}: ${t.start} to ${t.end}${t.excluded.map((x) => `\n  paused ${x.start} to ${x.end} (${x.label})`).join('')}`,
+              )
+              .join('\n'),
       );
     });
 
@@ -186,8 +217,15 @@ export function buildCli(): Command {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
-      const summary = await withDatabase(config, (db) => deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }));
-      print(opts, summary, () => `Sent ${summary.sent}; waiting for a chat ${summary.waitingForChat}; retrying ${summary.retrying}; failed ${summary.failed}; unreachable ${summary.unreachable}.`);
+      const summary = await withDatabase(config, (db) =>
+        deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }),
+      );
+      print(
+        opts,
+        summary,
+        () =>
+          `Sent ${summary.sent}; waiting for a chat ${summary.waitingForChat}; retrying ${summary.retrying}; failed ${summary.failed}; unreachable ${summary.unreachable}.`,
+      );
     });
 
   program
@@ -198,15 +236,26 @@ export function buildCli(): Command {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const summary = await withDatabase(config, (db) =>
-        escalateUnacknowledged({ db, logger, now: () => new Date(), timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays }),
+        escalateUnacknowledged({
+          db,
+          logger,
+          now: () => new Date(),
+          timeZone: config.timeZone,
+          workingDays: config.alerts.escalationWorkingDays,
+        }),
       );
-      print(opts, summary, () => `Escalated ${summary.escalated} cases (${summary.cardsQueued} cards queued; ${summary.noRecipient} with no one in the role); ${summary.snoozesEnded} snoozes ended.`);
+      print(
+        opts,
+        summary,
+        () =>
+          `Escalated ${summary.escalated} cases (${summary.cardsQueued} cards queued; ${summary.noRecipient} with no one in the role); ${summary.snoozesEnded} snoozes ended.`,
+      );
     });
 
   program
     .command('collect')
     .description('collect Teams meeting attendance from Microsoft Graph into the teams_attendance counts')
-    .option('--since <day>', 'collect sessions from this day on (YYYY-MM-DD) instead of from each organiser\'s last collection', parseDay)
+    .option('--since <day>', "collect sessions from this day on (YYYY-MM-DD) instead of from each organiser's last collection", parseDay)
     .option('--organiser <id>', 'only this organiser (UPN or Entra object id)')
     .addOption(jsonOption())
     .action(async (opts: Output & { since?: string; organiser?: string }) => {
@@ -214,14 +263,26 @@ export function buildCli(): Command {
       if (!config.graph) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
       const graph = config.graph;
       const logger = createLogger(opts.json ? 'silent' : 'error');
-      const bar = opts.json ? null : new SingleBar({ format: 'Collecting {bar} {value}/{total} organisers | {reports} sessions | {organiser}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+      const bar = opts.json
+        ? null
+        : new SingleBar(
+            {
+              format: 'Collecting {bar} {value}/{total} organisers | {reports} sessions | {organiser}',
+              hideCursor: true,
+              clearOnComplete: true,
+            },
+            Presets.shades_classic,
+          );
       bar?.start(initialTotal(graph, opts.organiser), 0, { reports: 0, organiser: '' });
       try {
         const summary = await withDatabase(config, (db) =>
-          createCollector(graph, config.timeZone, { db, logger, now: () => new Date() }).collect({ since: opts.since, organiser: opts.organiser }, (p) => {
-            bar?.setTotal(p.organisersTotal);
-            bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
-          }),
+          createCollector(graph, config.timeZone, { db, logger, now: () => new Date() }).collect(
+            { since: opts.since, organiser: opts.organiser },
+            (p) => {
+              bar?.setTotal(p.organisersTotal);
+              bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
+            },
+          ),
         );
         bar?.stop();
         print(opts, summary, () => presentCollectSummary(summary, graph.minMinutes));
@@ -245,7 +306,9 @@ export function buildCli(): Command {
     .addOption(jsonOption())
     .action(async (source: string, files: string[], opts: Parameters<typeof runImportCommand>[2]) => {
       const config = loadConfig();
-      const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => console.log(text) }, source, opts, files));
+      const ok = await withDatabase(config, (db) =>
+        runImportCommand({ db, config, print: (text) => console.log(text) }, source, opts, files),
+      );
       if (!ok) process.exitCode = 1;
     });
 
@@ -258,8 +321,16 @@ export function buildCli(): Command {
       const bin = join(__dirname, '..', 'node_modules', '.bin', 'agentsplayground');
       const args = ['start', '-e', `http://localhost:${config.port}/api/messages`, '-c', 'msteams', '--dt', '-p', opts.port];
       // The Playground reads .m365agentsplayground.yml from its working directory: the repository root.
-      const child = spawn(bin, args, { stdio: 'inherit', cwd: join(__dirname, '..'), env: childEnvironment({ TEAMSAPPTESTER_BROWSER: 'none' }) });
-      await new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new AppError(500, 'playground_failed', `The Agents Playground exited with code ${code}.`)))));
+      const child = spawn(bin, args, {
+        stdio: 'inherit',
+        cwd: join(__dirname, '..'),
+        env: childEnvironment({ TEAMSAPPTESTER_BROWSER: 'none' }),
+      });
+      await new Promise<void>((resolve, reject) =>
+        child.on('exit', (code) =>
+          code === 0 ? resolve() : reject(new AppError(500, 'playground_failed', `The Agents Playground exited with code ${code}.`)),
+        ),
+      );
     });
 
   return program;

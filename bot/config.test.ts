@@ -3,12 +3,21 @@ import { ConfigError, parseConfig } from './config';
 describe('parseConfig', () => {
   it('when nothing is set, then it runs locally on the embedded database with the demo', () => {
     const config = parseConfig({});
-    expect(config).toMatchObject({ port: 3978, mode: 'local', database: { kind: 'sqlite', path: './data/engagement.sqlite' }, demo: { enabled: true } });
+    expect(config).toMatchObject({
+      port: 3978,
+      mode: 'local',
+      database: { kind: 'sqlite', path: './data/engagement.sqlite' },
+      demo: { enabled: true },
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('when DATABASE_URL is a postgres URL, then PostgreSQL is used', () => {
-    expect(parseConfig({ DATABASE_URL: 'postgres://u@db:5432/em' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/em', poolSize: 10 });
+    expect(parseConfig({ DATABASE_URL: 'postgres://u@db:5432/em' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@db:5432/em',
+      poolSize: 10,
+    });
   });
 
   it('when several variables are wrong, then every problem is reported at once', () => {
@@ -28,14 +37,28 @@ describe('parseConfig', () => {
   });
 
   it('when nothing about Entra is set, then the tab SSO audience and tenants default to the bot registration and keys come from Entra', () => {
-    const config = parseConfig({ MICROSOFT_APP_ID: 'app-1', MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: 'AAAAAAAA-bbbb-4ccc-8ddd-eeeeeeeeeeee' });
-    expect(config.entra).toEqual({ clientId: 'app-1', allowedTenants: ['aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee'], jwksUrl: 'https://login.microsoftonline.com/common/discovery/v2.0/keys' });
+    const config = parseConfig({
+      MICROSOFT_APP_ID: 'app-1',
+      MICROSOFT_APP_PASSWORD: 's',
+      MICROSOFT_APP_TENANT_ID: 'AAAAAAAA-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+    });
+    expect(config.entra).toEqual({
+      clientId: 'app-1',
+      allowedTenants: ['aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee'],
+      jwksUrl: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+    });
   });
 
   it('when Entra settings are given, then they win, and a malformed tenant list or key URL is named', () => {
-    const config = parseConfig({ ENTRA_CLIENT_ID: 'tab-app', ENTRA_ALLOWED_TENANTS: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee', ENTRA_JWKS_URL: 'http://127.0.0.1:9/keys' });
+    const config = parseConfig({
+      ENTRA_CLIENT_ID: 'tab-app',
+      ENTRA_ALLOWED_TENANTS: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+      ENTRA_JWKS_URL: 'http://127.0.0.1:9/keys',
+    });
     expect(config.entra.clientId).toBe('tab-app');
     expect(config.entra.allowedTenants).toEqual(['aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', 'ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
-    expect(() => parseConfig({ ENTRA_ALLOWED_TENANTS: 'contoso', ENTRA_JWKS_URL: 'keys' })).toThrow(/ENTRA_ALLOWED_TENANTS: expected a comma-separated list.*ENTRA_JWKS_URL/);
+    expect(() => parseConfig({ ENTRA_ALLOWED_TENANTS: 'contoso', ENTRA_JWKS_URL: 'keys' })).toThrow(
+      /ENTRA_ALLOWED_TENANTS: expected a comma-separated list.*ENTRA_JWKS_URL/,
+    );
   });
 });

@@ -28,14 +28,20 @@ function jsonObject<T extends z.ZodType>(schema: T) {
       }
       const parsed = schema.safeParse(value);
       if (!parsed.success) {
-        ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join(', ') });
+        ctx.addIssue({
+          code: 'custom',
+          message: parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join(', '),
+        });
         return z.NEVER;
       }
       return parsed.data;
     });
 }
 
-const SamisLoginColumnsSchema = z.object({ studentCode: z.string().min(1), time: z.string().min(1) }).partial().strict();
+const SamisLoginColumnsSchema = z
+  .object({ studentCode: z.string().min(1), time: z.string().min(1) })
+  .partial()
+  .strict();
 const SamisRosterColumnsSchema = z
   .object({
     studentCode: z.string().min(1),
@@ -63,7 +69,16 @@ export const DEFAULT_SAMIS_ROSTER_COLUMNS = {
   year: 'SCE_BLOK',
 } as const;
 /** Common SITS enrolment status codes; each university states its own in SAMIS_STATUS_MAP, which replaces this. */
-export const DEFAULT_SAMIS_STATUS_MAP: Readonly<Record<string, StudentStatus>> = { C: 'active', EN: 'active', S: 'suspended', SU: 'suspended', P: 'placement', SA: 'study_abroad', W: 'withdrawn', WD: 'withdrawn' };
+export const DEFAULT_SAMIS_STATUS_MAP: Readonly<Record<string, StudentStatus>> = {
+  C: 'active',
+  EN: 'active',
+  S: 'suspended',
+  SU: 'suspended',
+  P: 'placement',
+  SA: 'study_abroad',
+  W: 'withdrawn',
+  WD: 'withdrawn',
+};
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number({ message: 'expected a whole number' }).int('expected a whole number').min(min).max(max).default(fallback);
@@ -103,7 +118,9 @@ const EnvSchema = z.object({
   SUPPORT_CONTACTS: z.string().optional(),
   URGENT_CONTACTS: z.string().optional(),
   URGENT_TERMS: z.string().optional(),
-  WELLBEING_ROLE: z.enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin']).default('student_experience_officer'),
+  WELLBEING_ROLE: z
+    .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'])
+    .default('student_experience_officer'),
   ESCALATION_WORKING_DAYS: int(3, 1, 30),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
   SEND_CONCURRENCY: int(16, 1, 64),
@@ -119,7 +136,9 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F-]{36}(\s*,\s*[0-9a-fA-F-]{36})*$/, 'expected a comma-separated list of tenant ids (GUIDs)')
     .optional(),
-  ENTRA_JWKS_URL: z.url({ message: 'expected the absolute URL of a JSON Web Key Set' }).default('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
+  ENTRA_JWKS_URL: z
+    .url({ message: 'expected the absolute URL of a JSON Web Key Set' })
+    .default('https://login.microsoftonline.com/common/discovery/v2.0/keys'),
   GRAPH_TENANT_ID: z.string().optional(),
   GRAPH_CLIENT_ID: z.string().optional(),
   GRAPH_CLIENT_SECRET: z.string().optional(),
@@ -152,8 +171,20 @@ export type Config = Readonly<{
   demo: { enabled: boolean; seed: number };
   timeZone: string;
   logLevel: string;
-  bot: { appId: string; appPassword: string; appType: string; tenantId: string; openIdMetadataUrl: string | null; tokenIssuer: string | null };
-  support: { contacts: readonly SupportContact[]; urgentContacts: readonly SupportContact[]; urgentTerms: readonly string[]; wellbeingRole: StaffRole };
+  bot: {
+    appId: string;
+    appPassword: string;
+    appType: string;
+    tenantId: string;
+    openIdMetadataUrl: string | null;
+    tokenIssuer: string | null;
+  };
+  support: {
+    contacts: readonly SupportContact[];
+    urgentContacts: readonly SupportContact[];
+    urgentTerms: readonly string[];
+    wellbeingRole: StaffRole;
+  };
   alerts: { escalationWorkingDays: number; escalateEveryMinutes: number; sendConcurrency: number };
   graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
@@ -184,7 +215,16 @@ export interface IngestConfig {
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
   samisLoginColumns: { studentCode: string; time: string };
-  samisRosterColumns: { studentCode: string; familyName: string; givenName: string; email: string; programme: string; tutor: string; status: string; year: string };
+  samisRosterColumns: {
+    studentCode: string;
+    familyName: string;
+    givenName: string;
+    email: string;
+    programme: string;
+    tutor: string;
+    status: string;
+    year: string;
+  };
   samisStatusMap: Readonly<Record<string, StudentStatus>>;
   dropFolder: string | null;
   watchEveryMinutes: number;
@@ -202,7 +242,20 @@ const DEFAULT_URGENT_CONTACTS: SupportContact[] = [
   { name: 'Samaritans (24 hours)', detail: 'Call 116 123 free, any time, day or night.' },
   { name: 'Shout (24 hours)', detail: 'Text SHOUT to 85258.' },
 ];
-const DEFAULT_URGENT_TERMS = ['suicide', 'suicidal', 'kill myself', 'end my life', 'end it all', 'self harm', 'self-harm', 'hurt myself', 'want to die', 'no reason to live', 'can’t go on', "can't go on"];
+const DEFAULT_URGENT_TERMS = [
+  'suicide',
+  'suicidal',
+  'kill myself',
+  'end my life',
+  'end it all',
+  'self harm',
+  'self-harm',
+  'hurt myself',
+  'want to die',
+  'no reason to live',
+  'can’t go on',
+  "can't go on",
+];
 
 function parseContacts(name: string, raw: string | undefined, fallback: SupportContact[], problems: string[]): SupportContact[] {
   if (raw === undefined) return fallback;
@@ -243,14 +296,22 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   if (!parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
-  for (const [name, tz] of Object.entries({ TIME_ZONE: e.TIME_ZONE, MOODLE_TIME_ZONE: e.MOODLE_TIME_ZONE, PANOPTO_TIME_ZONE: e.PANOPTO_TIME_ZONE, TEAMS_TIME_ZONE: e.TEAMS_TIME_ZONE, SAMIS_TIME_ZONE: e.SAMIS_TIME_ZONE })) {
+  for (const [name, tz] of Object.entries({
+    TIME_ZONE: e.TIME_ZONE,
+    MOODLE_TIME_ZONE: e.MOODLE_TIME_ZONE,
+    PANOPTO_TIME_ZONE: e.PANOPTO_TIME_ZONE,
+    TEAMS_TIME_ZONE: e.TEAMS_TIME_ZONE,
+    SAMIS_TIME_ZONE: e.SAMIS_TIME_ZONE,
+  })) {
     if (tz !== undefined && !isValidTimeZone(tz)) problems.push(`${name}: unknown time zone "${tz}"`);
   }
   if (e.APP_MODE === 'production' && !e.MICROSOFT_APP_ID) problems.push('MICROSOFT_APP_ID: required when APP_MODE=production');
   if (e.APP_MODE === 'production' && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required when APP_MODE=production');
   // Azure stopped creating multi-tenant bots in 2025; a single-tenant bot must name its tenant.
-  if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD) problems.push(`MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_ID is set (type ${e.MICROSOFT_APP_TYPE})`);
-  if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID) problems.push(`MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE=${e.MICROSOFT_APP_TYPE}`);
+  if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD)
+    problems.push(`MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_ID is set (type ${e.MICROSOFT_APP_TYPE})`);
+  if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'MultiTenant' && !e.MICROSOFT_APP_TENANT_ID)
+    problems.push(`MICROSOFT_APP_TENANT_ID: required when MICROSOFT_APP_TYPE=${e.MICROSOFT_APP_TYPE}`);
   const graph = parseGraph(e, problems);
   const supportContacts = parseContacts('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, DEFAULT_SUPPORT_CONTACTS, problems);
   const urgentContacts = parseContacts('URGENT_CONTACTS', e.URGENT_CONTACTS, DEFAULT_URGENT_CONTACTS, problems);
@@ -258,8 +319,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t !== '');
-  if (e.GRAPH_INSTALL_ENABLED && (!e.MICROSOFT_APP_ID || !e.MICROSOFT_APP_PASSWORD || !e.MICROSOFT_APP_TENANT_ID)) problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
-  if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID) problems.push('TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true (the manifest id of the app to install)');
+  if (e.GRAPH_INSTALL_ENABLED && (!e.MICROSOFT_APP_ID || !e.MICROSOFT_APP_PASSWORD || !e.MICROSOFT_APP_TENANT_ID))
+    problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
+  if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID)
+    problems.push('TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true (the manifest id of the app to install)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -285,9 +348,22 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       tokenIssuer: e.BOT_TOKEN_ISSUER ?? null,
     }),
     support: Object.freeze({ contacts: supportContacts, urgentContacts, urgentTerms, wellbeingRole: e.WELLBEING_ROLE }),
-    alerts: Object.freeze({ escalationWorkingDays: e.ESCALATION_WORKING_DAYS, escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES, sendConcurrency: e.SEND_CONCURRENCY }),
-    graphInstall: Object.freeze({ enabled: e.GRAPH_INSTALL_ENABLED, baseUrl: `${e.GRAPH_BASE_URL}/v1.0`, teamsAppExternalId: e.TEAMS_APP_EXTERNAL_ID, serviceUrl: e.TEAMS_SERVICE_URL }),
-    jobs: Object.freeze({ enabled: e.JOBS_ENABLED, evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES, notifyEverySeconds: e.NOTIFY_EVERY_SECONDS }),
+    alerts: Object.freeze({
+      escalationWorkingDays: e.ESCALATION_WORKING_DAYS,
+      escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
+      sendConcurrency: e.SEND_CONCURRENCY,
+    }),
+    graphInstall: Object.freeze({
+      enabled: e.GRAPH_INSTALL_ENABLED,
+      baseUrl: `${e.GRAPH_BASE_URL}/v1.0`,
+      teamsAppExternalId: e.TEAMS_APP_EXTERNAL_ID,
+      serviceUrl: e.TEAMS_SERVICE_URL,
+    }),
+    jobs: Object.freeze({
+      enabled: e.JOBS_ENABLED,
+      evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES,
+      notifyEverySeconds: e.NOTIFY_EVERY_SECONDS,
+    }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     entra: Object.freeze({
       // The tab's SSO app registration is usually the bot's own, so the bot's ids are the defaults.
@@ -325,14 +401,18 @@ function parseGraph(e: z.infer<typeof EnvSchema>, problems: string[]): GraphConf
   if (!given) return null;
   const before = problems.length;
   if (!e.GRAPH_TENANT_ID) problems.push('GRAPH_TENANT_ID: required to collect Teams attendance (the directory (tenant) id)');
-  if (!e.GRAPH_CLIENT_ID) problems.push('GRAPH_CLIENT_ID: required to collect Teams attendance (the app registration\'s client id)');
-  if (!e.GRAPH_CLIENT_SECRET && !e.GRAPH_CLIENT_CERTIFICATE_PATH) problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH: one is required to sign in to Microsoft Graph');
-  if (e.GRAPH_CLIENT_SECRET && e.GRAPH_CLIENT_CERTIFICATE_PATH) problems.push('GRAPH_CLIENT_SECRET and GRAPH_CLIENT_CERTIFICATE_PATH: set only one of them');
+  if (!e.GRAPH_CLIENT_ID) problems.push("GRAPH_CLIENT_ID: required to collect Teams attendance (the app registration's client id)");
+  if (!e.GRAPH_CLIENT_SECRET && !e.GRAPH_CLIENT_CERTIFICATE_PATH)
+    problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH: one is required to sign in to Microsoft Graph');
+  if (e.GRAPH_CLIENT_SECRET && e.GRAPH_CLIENT_CERTIFICATE_PATH)
+    problems.push('GRAPH_CLIENT_SECRET and GRAPH_CLIENT_CERTIFICATE_PATH: set only one of them');
   if (problems.length > before) return null;
   return Object.freeze({
     tenantId: e.GRAPH_TENANT_ID ?? '',
     clientId: e.GRAPH_CLIENT_ID ?? '',
-    credential: e.GRAPH_CLIENT_CERTIFICATE_PATH ? { kind: 'certificate' as const, path: e.GRAPH_CLIENT_CERTIFICATE_PATH } : { kind: 'secret' as const, secret: e.GRAPH_CLIENT_SECRET ?? '' },
+    credential: e.GRAPH_CLIENT_CERTIFICATE_PATH
+      ? { kind: 'certificate' as const, path: e.GRAPH_CLIENT_CERTIFICATE_PATH }
+      : { kind: 'secret' as const, secret: e.GRAPH_CLIENT_SECRET ?? '' },
     baseUrl: e.GRAPH_BASE_URL,
     authorityHost: e.GRAPH_AUTHORITY_HOST,
     organisers: Object.freeze(e.GRAPH_ORGANISERS.split(/[\s,;]+/).filter((o) => o !== '')),

@@ -31,7 +31,10 @@ export function handleError(error: unknown, logger: Logger, context: Record<stri
   if (error instanceof AppError) {
     const level = error.status >= 500 ? 'error' : 'warn';
     logger[level]({ err: error, ...context }, error.message);
-    return { status: error.status, body: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
+    return {
+      status: error.status,
+      body: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
+    };
   }
   logger.error({ err: error, ...context }, 'unexpected error');
   return { status: 500, body: { code: 'internal', message: 'Something went wrong on our side. It has been logged; please try again.' } };

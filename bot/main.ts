@@ -9,7 +9,10 @@ async function main(): Promise<void> {
   await app.prepare();
   const { port } = await app.listen();
   if (config.jobs.enabled) app.scheduler.start();
-  app.logger.info({ port, url: config.publicUrl, mode: config.mode, database: config.database.kind }, `Engagement Monitor is serving on ${config.publicUrl}`);
+  app.logger.info(
+    { port, url: config.publicUrl, mode: config.mode, database: config.database.kind },
+    `Engagement Monitor is serving on ${config.publicUrl}`,
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -60,7 +60,8 @@ export function fillTemplate(template: Json, values: Record<string, string>): Js
     return node;
   };
   const filled = fill(template);
-  if (unknown.size > 0) throw new PackageError([...unknown].map((name) => `manifest.template.json: placeholder {{${name}}} has no configuration value`));
+  if (unknown.size > 0)
+    throw new PackageError([...unknown].map((name) => `manifest.template.json: placeholder {{${name}}} has no configuration value`));
   return filled;
 }
 
@@ -75,7 +76,8 @@ export function bundledSchemaDir(): string {
 
 function bundledSchema(manifestVersion: string, kind: 'MicrosoftTeams' | 'MicrosoftTeams.Localization'): AppManifestSchema {
   const file = join(bundledSchemaDir(), `v${manifestVersion}`, `${kind}.schema.json`);
-  if (!existsSync(file)) throw new PackageError([`manifestVersion ${manifestVersion}: @microsoft/app-manifest bundles no ${kind} schema for it`]);
+  if (!existsSync(file))
+    throw new PackageError([`manifestVersion ${manifestVersion}: @microsoft/app-manifest bundles no ${kind} schema for it`]);
   return readJson<AppManifestSchema>(file);
 }
 
@@ -86,7 +88,10 @@ type AppManifestSchema = NonNullable<Parameters<typeof AppManifestUtils.validate
  * explicitly: left to itself the library fetches any schema it does not find locally.
  */
 export async function validateManifest(manifest: Manifest): Promise<string[]> {
-  return AppManifestUtils.validateAgainstSchema(manifest as unknown as AppManifest, bundledSchema(manifest.manifestVersion, 'MicrosoftTeams'));
+  return AppManifestUtils.validateAgainstSchema(
+    manifest as unknown as AppManifest,
+    bundledSchema(manifest.manifestVersion, 'MicrosoftTeams'),
+  );
 }
 
 /**
@@ -130,7 +135,9 @@ export function checkLocalisationAgrees(manifest: Manifest, strings: Localisatio
 /** The manifest must name exactly the icon files the package carries. */
 export function checkIconPaths(manifest: Manifest): string[] {
   const icons = (manifest.icons ?? {}) as Record<string, Json>;
-  return ICONS.filter((icon) => icons[icon.name] !== icon.file).map((icon) => `manifest.json/icons/${icon.name}: expected "${icon.file}", the file the package carries`);
+  return ICONS.filter((icon) => icons[icon.name] !== icon.file).map(
+    (icon) => `manifest.json/icons/${icon.name}: expected "${icon.file}", the file the package carries`,
+  );
 }
 
 export interface PackageResult {

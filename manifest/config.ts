@@ -23,9 +23,13 @@ const httpsUrl = (example: string) =>
  * variables (bot/config.ts), so the package and the running service cannot disagree about them.
  */
 const PackageEnvSchema = z.object({
-  TEAMS_APP_ID: guid('a GUID that names this app in Teams: generate one once (for example with uuidgen) and keep it, because Teams treats a new id as a different app'),
+  TEAMS_APP_ID: guid(
+    'a GUID that names this app in Teams: generate one once (for example with uuidgen) and keep it, because Teams treats a new id as a different app',
+  ),
   MICROSOFT_APP_ID: guid("the Azure Bot resource's Microsoft App ID"),
-  SSO_CLIENT_ID: guid('the Application (client) ID of the Entra app registration that exposes the access_as_user scope (it may be the bot registration)'),
+  SSO_CLIENT_ID: guid(
+    'the Application (client) ID of the Entra app registration that exposes the access_as_user scope (it may be the bot registration)',
+  ),
   PUBLIC_URL: z
     .string({ error: 'missing: set it to the https address where the service is reachable, such as https://engagement.example.ac.uk' })
     .pipe(httpsUrl('https://engagement.example.ac.uk'))

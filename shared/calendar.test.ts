@@ -34,13 +34,25 @@ describe('term calendar', () => {
 
 describe('parseTerms', () => {
   it('when a calendar is well formed, then its terms come back with their pauses', () => {
-    const result = parseTerms([{ name: 'Autumn 2026', start: '2026-09-28', end: '2026-12-11', excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }] }]);
+    const result = parseTerms([
+      {
+        name: 'Autumn 2026',
+        start: '2026-09-28',
+        end: '2026-12-11',
+        excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }],
+      },
+    ]);
     expect(result).toEqual({ ok: true, terms: [autumn] });
   });
 
   it('when a calendar has several mistakes, then every one is named with where it is', () => {
     const result = parseTerms([
-      { name: 'Autumn', start: '2026-09-28', end: '2026-09-01', excluded: [{ start: '2026-12-20', end: '2026-12-24', label: 'Late break' }] },
+      {
+        name: 'Autumn',
+        start: '2026-09-28',
+        end: '2026-09-01',
+        excluded: [{ start: '2026-12-20', end: '2026-12-24', label: 'Late break' }],
+      },
       { name: 'Spring', start: '2026-02-30', end: '2026-05-01' },
       { name: 'Overlap', start: '2026-03-01', end: '2026-03-10' },
     ]);

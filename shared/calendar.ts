@@ -52,7 +52,10 @@ export function lastTermDays(today: IsoDay, n: number, terms: readonly Term[]): 
   return days.reverse();
 }
 
-const DaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && utcMsToDay(Date.parse(`${d}T00:00:00Z`)) === d, 'not a real calendar day');
+const DaySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && utcMsToDay(Date.parse(`${d}T00:00:00Z`)) === d, 'not a real calendar day');
 
 /** One term as a university writes it down: the days teaching runs, and the weeks that pause monitoring. */
 export const TermSchema = z
@@ -60,13 +63,16 @@ export const TermSchema = z
     name: z.string().trim().min(1, 'name the term, e.g. "Autumn 2026"'),
     start: DaySchema,
     end: DaySchema,
-    excluded: z.array(z.object({ start: DaySchema, end: DaySchema, label: z.string().trim().min(1, 'label the pause, e.g. "Reading week"') })).default([]),
+    excluded: z
+      .array(z.object({ start: DaySchema, end: DaySchema, label: z.string().trim().min(1, 'label the pause, e.g. "Reading week"') }))
+      .default([]),
   })
   .superRefine((t, ctx) => {
     if (t.end < t.start) ctx.addIssue({ code: 'custom', path: ['end'], message: `ends (${t.end}) before it starts (${t.start})` });
     t.excluded.forEach((x, i) => {
       if (x.end < x.start) ctx.addIssue({ code: 'custom', path: ['excluded', i, 'end'], message: `"${x.label}" ends before it starts` });
-      if (x.start < t.start || x.end > t.end) ctx.addIssue({ code: 'custom', path: ['excluded', i], message: `"${x.label}" (${x.start} to ${x.end}) is not inside the term` });
+      if (x.start < t.start || x.end > t.end)
+        ctx.addIssue({ code: 'custom', path: ['excluded', i], message: `"${x.label}" (${x.start} to ${x.end}) is not inside the term` });
     });
   });
 
@@ -83,5 +89,8 @@ export const TermsSchema = z.array(TermSchema).superRefine((terms, ctx) => {
 export function parseTerms(raw: unknown): { ok: true; terms: Term[] } | { ok: false; problems: string[] } {
   const parsed = TermsSchema.safeParse(raw);
   if (parsed.success) return { ok: true, terms: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((i) => (i.path.length > 0 ? `term ${i.path.map(String).join('.')}: ${i.message}` : i.message)) };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((i) => (i.path.length > 0 ? `term ${i.path.map(String).join('.')}: ${i.message}` : i.message)),
+  };
 }

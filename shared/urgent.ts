@@ -9,5 +9,7 @@ function normalise(text: string): string {
  */
 export function findUrgentTerms(text: string, terms: readonly string[]): string[] {
   const message = ` ${normalise(text).replace(/[^\p{L}\p{N}' -]/gu, ' ')} `.replace(/\s+/g, ' ');
-  return [...new Set(terms.map(normalise).filter((t) => t !== ''))].filter((term) => message.includes(` ${term.replace(/[^\p{L}\p{N}' -]/gu, ' ').replace(/\s+/g, ' ')} `));
+  return [...new Set(terms.map(normalise).filter((t) => t !== ''))].filter((term) =>
+    message.includes(` ${term.replace(/[^\p{L}\p{N}' -]/gu, ' ').replace(/\s+/g, ' ')} `),
+  );
 }

@@ -20,7 +20,11 @@ import { SOURCES } from '../../shared/domain';
 
 /** Starts the stand-in connector in its own process and reads its URL from its first line of output. */
 function startStandInProcess(): Promise<{ child: ChildProcess; serviceUrl: string }> {
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, '..', 'connector-standin.process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, '..', 'connector-standin.process.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the stand-in connector exited with ${code}`)));
     child.stdout?.once('data', (chunk: Buffer) => resolve({ child, serviceUrl: String(chunk).trim() }));
@@ -45,27 +49,77 @@ async function run() {
     await migrateToLatest(db);
     const now = new Date().toISOString();
     await insertDepartment(db, { id: 'bench', name: 'Bench department', isDemo: true }, now);
-    const staff: Staff[] = Array.from({ length: TUTORS }, (_, i) => ({ id: `t${i}`, departmentId: 'bench', displayName: `Tutor ${i}`, email: null, entraId: `aad-t${i}`, roles: ['personal_tutor'] }));
-    const students: Student[] = Array.from({ length: DIGESTS }, (_, i) => ({ id: `s${i}`, departmentId: 'bench', givenName: 'Student', familyName: `${i}`, email: null, entraId: null, programme: 'BSc Bench', year: 1, status: 'active', tutorId: `t${i % TUTORS}` }));
+    const staff: Staff[] = Array.from({ length: TUTORS }, (_, i) => ({
+      id: `t${i}`,
+      departmentId: 'bench',
+      displayName: `Tutor ${i}`,
+      email: null,
+      entraId: `aad-t${i}`,
+      roles: ['personal_tutor'],
+    }));
+    const students: Student[] = Array.from({ length: DIGESTS }, (_, i) => ({
+      id: `s${i}`,
+      departmentId: 'bench',
+      givenName: 'Student',
+      familyName: `${i}`,
+      email: null,
+      entraId: null,
+      programme: 'BSc Bench',
+      year: 1,
+      status: 'active',
+      tutorId: `t${i % TUTORS}`,
+    }));
     await insertStaff(db, staff, now);
     await insertStudents(db, students, now);
     const counts = Object.fromEntries(SOURCES.map((s) => [s, { d7: 0, d14: 0, d21: 0 }])) as never;
     const daysSinceLast = Object.fromEntries(SOURCES.map((s) => [s, 15])) as never;
     await db.transaction().execute(async (trx) => {
       for (const t of staff) {
-        const reference = { serviceUrl: connector.serviceUrl, channelId: 'msteams', conversation: { id: `conv-${t.id}`, isGroup: false, conversationType: 'personal', name: '' }, bot: { id: 'bot', name: 'bot' }, user: { id: t.id, name: t.displayName } };
+        const reference = {
+          serviceUrl: connector.serviceUrl,
+          channelId: 'msteams',
+          conversation: { id: `conv-${t.id}`, isGroup: false, conversationType: 'personal', name: '' },
+          bot: { id: 'bot', name: 'bot' },
+          user: { id: t.id, name: t.displayName },
+        };
         await saveConversation(trx, { userAadId: t.entraId ?? '', staffId: t.id, studentId: null, reference }, now);
       }
       for (const s of students) {
-        const c = await insertCase(trx, { studentId: s.id, departmentId: 'bench', severity: 'high', status: 'open', rules: ['no_engagement'], reason: 'No engagement for 14 term days.', explanation: { counts, daysSinceLast, windowStart: null, windowEnd: null }, ownerId: null, outcome: null, openedAt: now, updatedAt: now, closedAt: null });
-        await enqueueDelivery(trx, { idempotencyKey: `digest:bench:${c.id}`, kind: 'digest', recipientStaffId: s.tutorId, payload: { caseIds: [c.id] } }, now);
+        const c = await insertCase(trx, {
+          studentId: s.id,
+          departmentId: 'bench',
+          severity: 'high',
+          status: 'open',
+          rules: ['no_engagement'],
+          reason: 'No engagement for 14 term days.',
+          explanation: { counts, daysSinceLast, windowStart: null, windowEnd: null },
+          ownerId: null,
+          outcome: null,
+          openedAt: now,
+          updatedAt: now,
+          closedAt: null,
+        });
+        await enqueueDelivery(
+          trx,
+          { idempotencyKey: `digest:bench:${c.id}`, kind: 'digest', recipientStaffId: s.tutorId, payload: { caseIds: [c.id] } },
+          now,
+        );
       }
     });
 
     // Wired as createApp wires it: one limiter, applied inside the connector client's pipeline.
     const limiter = new RateLimiter();
     const sender = createCardSender(createAdapter(parseConfig({}).bot, undefined, limiter), '', { paced: true });
-    const deps = { db, sender, logger: pino({ level: 'silent' }), now: () => new Date(), workerId: 'bench', publicUrl: 'http://localhost', limiter, concurrency: 16 };
+    const deps = {
+      db,
+      sender,
+      logger: pino({ level: 'silent' }),
+      now: () => new Date(),
+      workerId: 'bench',
+      publicUrl: 'http://localhost',
+      limiter,
+      concurrency: 16,
+    };
     const started = performance.now();
     for (let round = 0; round < 200; round++) {
       const s = await deliverDue(deps, { limit: 500 });
@@ -88,7 +142,12 @@ async function run() {
       'delivery.digests': { value: DIGESTS, unit: 'digests' },
       'delivery.seconds': { value: Math.round(seconds * 10) / 10, unit: 's' },
       'delivery.rate_per_s': { value: Math.round(rate * 10) / 10, unit: 'msg/s' },
-      'delivery.share_of_tenant_limit': { value: Math.round((rate / TENANT_LIMIT) * 1000) / 10, unit: '%', target: '>= 90', met: rate / TENANT_LIMIT >= 0.9 },
+      'delivery.share_of_tenant_limit': {
+        value: Math.round((rate / TENANT_LIMIT) * 1000) / 10,
+        unit: '%',
+        target: '>= 90',
+        met: rate / TENANT_LIMIT >= 0.9,
+      },
       'delivery.lost': { value: DIGESTS - delivered, unit: 'digests', target: '0', met: DIGESTS - delivered === 0 },
       'delivery.duplicated': { value: duplicated, unit: 'digests', target: '0', met: duplicated === 0 },
       'delivery.throttled_429': { value: throttled, unit: 'responses' },

@@ -25,15 +25,42 @@ const NOW = `${BENCH_TODAY}T06:00:00.000Z`;
 /** Everything but the counts, through the repositories the service uses. */
 async function seedPeopleAndCalendar(db: Db, dept: SyntheticDepartment): Promise<void> {
   await insertDepartment(db, { id: DEPARTMENT, name: 'Benchmark department', isDemo: false }, NOW);
-  const tutors: Staff[] = Array.from({ length: TUTORS }, (_, i) => ({ id: `bench-tutor-${i}`, departmentId: DEPARTMENT, displayName: `Tutor ${i}`, email: null, entraId: null, roles: ['personal_tutor'] }));
+  const tutors: Staff[] = Array.from({ length: TUTORS }, (_, i) => ({
+    id: `bench-tutor-${i}`,
+    departmentId: DEPARTMENT,
+    displayName: `Tutor ${i}`,
+    email: null,
+    entraId: null,
+    roles: ['personal_tutor'],
+  }));
   await insertStaff(db, tutors, NOW);
-  const students: Student[] = dept.students.map((s, i) => ({ ...s, departmentId: DEPARTMENT, givenName: 'Bench', familyName: `Student ${i}`, email: null, entraId: null, tutorId: `bench-tutor-${i % TUTORS}` }));
+  const students: Student[] = dept.students.map((s, i) => ({
+    ...s,
+    departmentId: DEPARTMENT,
+    givenName: 'Bench',
+    familyName: `Student ${i}`,
+    email: null,
+    entraId: null,
+    tutorId: `bench-tutor-${i % TUTORS}`,
+  }));
   await insertStudents(db, students, NOW);
   await insertTerm(db, BENCH_TERM);
   for (const source of SOURCES) {
     await insertImport(db, {
-      id: newId(), source, fileName: 'bench', fileHash: null, periodStart: dept.days[0] ?? BENCH_TODAY, periodEnd: dept.days[dept.days.length - 1] ?? BENCH_TODAY,
-      rowsRead: 0, rowsCounted: 0, rowsIgnored: 0, rowsRejected: 0, status: 'succeeded', errors: [], startedAt: NOW, finishedAt: NOW,
+      id: newId(),
+      source,
+      fileName: 'bench',
+      fileHash: null,
+      periodStart: dept.days[0] ?? BENCH_TODAY,
+      periodEnd: dept.days[dept.days.length - 1] ?? BENCH_TODAY,
+      rowsRead: 0,
+      rowsCounted: 0,
+      rowsIgnored: 0,
+      rowsRejected: 0,
+      status: 'succeeded',
+      errors: [],
+      startedAt: NOW,
+      finishedAt: NOW,
     });
   }
 }
@@ -134,7 +161,9 @@ async function benchPostgres(dept: SyntheticDepartment): Promise<Record<string, 
     await seedPeopleAndCalendar(t.db, dept);
     for (const rows of countRows(dept, 100_000)) {
       await sql`insert into activity_counts (student_id, day, source, count)
-        select * from unnest(${rows.map((r) => r[0])}::text[], ${rows.map((r) => r[1])}::text[], ${rows.map((r) => r[2])}::text[], ${rows.map((r) => r[3])}::int[])`.execute(t.db);
+        select * from unnest(${rows.map((r) => r[0])}::text[], ${rows.map((r) => r[1])}::text[], ${rows.map((r) => r[2])}::text[], ${rows.map((r) => r[3])}::int[])`.execute(
+        t.db,
+      );
     }
     await sql`analyze`.execute(t.db);
     return figures('postgres', await timeEvaluation(t.db), dept.rows);

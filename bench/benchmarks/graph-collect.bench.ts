@@ -8,7 +8,16 @@ import { collectAttendance, type CollectSummary } from '../../bot/graph/collect-
 import { createGraphClient } from '../../bot/graph/graph-client';
 import { GraphRequester } from '../../bot/graph/graph-requests';
 import { startGraphStandIn, type GraphStandIn, type StandInOptions } from '../../tests/graph/graph-stand-in';
-import { CLIENT_ID, CLIENT_SECRET, TENANT, collectSettings, emptyWorld, meeting, seedStudentIdentities, studentRecord } from '../../tests/graph/graph-fixtures';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  TENANT,
+  collectSettings,
+  emptyWorld,
+  meeting,
+  seedStudentIdentities,
+  studentRecord,
+} from '../../tests/graph/graph-fixtures';
 
 const MEETINGS = 500;
 const ATTENDEES = 120;
@@ -18,7 +27,14 @@ const NOW = '2026-11-27T06:00:00.000Z';
 const TARGET_RECORDS_PER_REQUEST = 15;
 
 function buildPeople(): { staff: Staff[]; students: Student[] } {
-  const staff = Array.from({ length: ORGANISERS }, (_, i): Staff => ({ id: `bench-staff-${i}`, departmentId: 'bench', displayName: `Module Leader ${i}`, email: `leader${i}@example.ac.uk`, entraId: `aad-leader-${i}`, roles: ['personal_tutor'] }));
+  const staff = Array.from({ length: ORGANISERS }, (_, i): Staff => ({
+    id: `bench-staff-${i}`,
+    departmentId: 'bench',
+    displayName: `Module Leader ${i}`,
+    email: `leader${i}@example.ac.uk`,
+    entraId: `aad-leader-${i}`,
+    roles: ['personal_tutor'],
+  }));
   const students = Array.from({ length: STUDENTS }, (_, i): Student => ({
     id: `B${String(i).padStart(7, '0')}`,
     departmentId: 'bench',
@@ -60,24 +76,54 @@ async function freshDatabase(staff: Staff[], students: Student[]): Promise<Db> {
 }
 
 async function countsOf(db: Db): Promise<string> {
-  const rows = await db.selectFrom('activity_counts').select(['student_id', 'day', 'count']).where('source', '=', 'teams_attendance').orderBy('student_id').orderBy('day').execute();
+  const rows = await db
+    .selectFrom('activity_counts')
+    .select(['student_id', 'day', 'count'])
+    .where('source', '=', 'teams_attendance')
+    .orderBy('student_id')
+    .orderBy('day')
+    .execute();
   return rows.map((r) => `${r.student_id}:${r.day}:${r.count}`).join('\n');
 }
 
-async function timedRun(standIn: GraphStandIn, db: Db, organisers: string[], options: StandInOptions): Promise<{ ms: number; summary: CollectSummary; requests: number; records: number; throttled: number; counts: string }> {
+async function timedRun(
+  standIn: GraphStandIn,
+  db: Db,
+  organisers: string[],
+  options: StandInOptions,
+): Promise<{ ms: number; summary: CollectSummary; requests: number; records: number; throttled: number; counts: string }> {
   Object.assign(standIn.options, options);
   standIn.resetStats();
   const client = createGraphClient(
-    { tenantId: TENANT, clientId: CLIENT_ID, credential: { kind: 'secret', secret: CLIENT_SECRET }, baseUrl: standIn.baseUrl, authorityHost: standIn.authorityHost },
+    {
+      tenantId: TENANT,
+      clientId: CLIENT_ID,
+      credential: { kind: 'secret', secret: CLIENT_SECRET },
+      baseUrl: standIn.baseUrl,
+      authorityHost: standIn.authorityHost,
+    },
     { trustedCa: standIn.ca },
   );
   const started = performance.now();
   const summary = await collectAttendance(
-    { db, logger: pino({ level: 'silent' }), now: () => new Date(NOW), graph: new GraphRequester(client, standIn.baseUrl), settings: collectSettings({ organisers }) },
+    {
+      db,
+      logger: pino({ level: 'silent' }),
+      now: () => new Date(NOW),
+      graph: new GraphRequester(client, standIn.baseUrl),
+      settings: collectSettings({ organisers }),
+    },
     { since: '2026-11-01' },
   );
   const ms = performance.now() - started;
-  return { ms, summary, requests: standIn.stats.graphRequests, records: standIn.stats.recordsServed, throttled: standIn.stats.throttled, counts: await countsOf(db) };
+  return {
+    ms,
+    summary,
+    requests: standIn.stats.graphRequests,
+    records: standIn.stats.recordsServed,
+    throttled: standIn.stats.throttled,
+    counts: await countsOf(db),
+  };
 }
 
 export const graphCollectBenchmark: Benchmark = {
@@ -96,17 +142,28 @@ export const graphCollectBenchmark: Benchmark = {
       await throttledDb.destroy();
 
       const recordsPerRequest = clean.records / clean.requests;
-      const identical = clean.counts === throttled.counts && clean.summary.status === 'succeeded' && throttled.summary.status === 'succeeded';
+      const identical =
+        clean.counts === throttled.counts && clean.summary.status === 'succeeded' && throttled.summary.status === 'succeeded';
       const figures: Record<string, Figure> = {
         'graph_collect.records_read': { value: clean.records, unit: 'records' },
         'graph_collect.attendances_counted': { value: clean.summary.attendancesCounted, unit: 'attendances' },
         'graph_collect.http_requests': { value: clean.requests, unit: 'requests' },
-        'graph_collect.records_per_request': { value: Math.round(recordsPerRequest * 10) / 10, unit: 'records/request', target: `>= ${TARGET_RECORDS_PER_REQUEST} (at most 1 request per 15 records)`, met: recordsPerRequest >= TARGET_RECORDS_PER_REQUEST },
+        'graph_collect.records_per_request': {
+          value: Math.round(recordsPerRequest * 10) / 10,
+          unit: 'records/request',
+          target: `>= ${TARGET_RECORDS_PER_REQUEST} (at most 1 request per 15 records)`,
+          met: recordsPerRequest >= TARGET_RECORDS_PER_REQUEST,
+        },
         'graph_collect.wall_ms': { value: Math.round(clean.ms), unit: 'ms' },
         'graph_collect.throttled.http_requests': { value: throttled.requests, unit: 'requests' },
         'graph_collect.throttled.responses_429': { value: throttled.throttled, unit: 'responses' },
         'graph_collect.throttled.wall_ms': { value: Math.round(throttled.ms), unit: 'ms' },
-        'graph_collect.throttled.identical_counts': { value: identical ? 1 : 0, unit: 'yes=1', target: '1 (same counts as the unthrottled run)', met: identical },
+        'graph_collect.throttled.identical_counts': {
+          value: identical ? 1 : 0,
+          unit: 'yes=1',
+          target: '1 (same counts as the unthrottled run)',
+          met: identical,
+        },
       };
       return figures;
     } finally {

@@ -24,10 +24,22 @@ async function seed(db: Db): Promise<void> {
   const now = new Date().toISOString();
   await insertDepartment(db, { id: 'bench', name: 'Bench', isDemo: false }, now);
   const students: Student[] = Array.from({ length: BENCH_STUDENTS }, (_, n) => ({
-    id: `B${String(n).padStart(7, '0')}`, departmentId: 'bench', givenName: 'Bench', familyName: `Student ${n}`, email: null, entraId: null, programme: 'P', year: 1, status: 'active', tutorId: null,
+    id: `B${String(n).padStart(7, '0')}`,
+    departmentId: 'bench',
+    givenName: 'Bench',
+    familyName: `Student ${n}`,
+    email: null,
+    entraId: null,
+    programme: 'P',
+    year: 1,
+    status: 'active',
+    tutorId: null,
   }));
   await insertStudents(db, students, now);
-  await insertIdentities(db, students.map((s, n) => ({ sourceSystem: 'moodle', externalKey: benchMoodleUserId(n), studentId: s.id })));
+  await insertIdentities(
+    db,
+    students.map((s, n) => ({ sourceSystem: 'moodle', externalKey: benchMoodleUserId(n), studentId: s.id })),
+  );
 }
 
 async function main(): Promise<Record<string, unknown>> {
@@ -52,7 +64,13 @@ async function main(): Promise<Record<string, unknown>> {
     return { rows: rows - 1, ms: performance.now() - started };
   }
   if (mode === 'parse') {
-    const parsed = await parseExport(file, 'moodle', { campusTimeZone: TZ, sourceTimeZone: TZ, locale: null, period: null, samisLoginColumns: ingest.samisLoginColumns });
+    const parsed = await parseExport(file, 'moodle', {
+      campusTimeZone: TZ,
+      sourceTimeZone: TZ,
+      locale: null,
+      period: null,
+      samisLoginColumns: ingest.samisLoginColumns,
+    });
     if (parsed.fatal) throw new Error(parsed.fatal);
     return { rows: parsed.tally.rowsRead, ms: performance.now() - started, countKeys: parsed.tally.counts.size };
   }
@@ -80,7 +98,10 @@ async function main(): Promise<Record<string, unknown>> {
     const importStarted = performance.now();
     const summary = await importExport({ db, ingest, campusTimeZone: TZ, now: () => new Date() }, { source: 'moodle', path: file });
     if (summary.status !== 'succeeded') throw new Error(`import ${summary.status}: ${summary.errors.join('; ')}`);
-    const countRows = await db.selectFrom('activity_counts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const countRows = await db
+      .selectFrom('activity_counts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return { rows: summary.rowsRead, ms: performance.now() - importStarted, timings: summary.timings, countRows: Number(countRows.n) };
   } finally {
     await db.destroy();

@@ -5,12 +5,49 @@ export const BENCH_STUDENTS = 3000;
 const FIRST_USER_ID = 10_000;
 
 const EVENTS: Array<{ name: string; component: string; context: string; description: (u: number) => string; weight: number }> = [
-  { name: 'Course viewed', component: 'System', context: '"Course: Physics, Year 1"', description: (u) => `"The user with id '${u}' viewed the course with id '12'."`, weight: 45 },
-  { name: 'Course module viewed', component: 'Page', context: '"Page: Week 4 reading"', description: (u) => `"The user with id '${u}' viewed the 'page' activity with course module id '55'."`, weight: 35 },
-  { name: 'User has logged in', component: 'System', context: 'System', description: (u) => `"The user with id '${u}' has logged in."`, weight: 10 },
-  { name: 'Discussion viewed', component: 'Forum', context: '"Forum: Questions, answers"', description: (u) => `"The user with id '${u}' has viewed the discussion with id '7' in the forum with course module id '60'."`, weight: 8 },
-  { name: 'A submission has been submitted.', component: 'Assignment', context: '"Assignment: Essay 1"', description: (u) => `"The user with id '${u}' has submitted the submission with id '77' for the assignment with course module id '501'."`, weight: 1 },
-  { name: 'Quiz attempt submitted', component: 'Quiz', context: '"Quiz: Week 4"', description: (u) => `"The user with id '${u}' has submitted the attempt with id '31' for the quiz with course module id '502'."`, weight: 1 },
+  {
+    name: 'Course viewed',
+    component: 'System',
+    context: '"Course: Physics, Year 1"',
+    description: (u) => `"The user with id '${u}' viewed the course with id '12'."`,
+    weight: 45,
+  },
+  {
+    name: 'Course module viewed',
+    component: 'Page',
+    context: '"Page: Week 4 reading"',
+    description: (u) => `"The user with id '${u}' viewed the 'page' activity with course module id '55'."`,
+    weight: 35,
+  },
+  {
+    name: 'User has logged in',
+    component: 'System',
+    context: 'System',
+    description: (u) => `"The user with id '${u}' has logged in."`,
+    weight: 10,
+  },
+  {
+    name: 'Discussion viewed',
+    component: 'Forum',
+    context: '"Forum: Questions, answers"',
+    description: (u) => `"The user with id '${u}' has viewed the discussion with id '7' in the forum with course module id '60'."`,
+    weight: 8,
+  },
+  {
+    name: 'A submission has been submitted.',
+    component: 'Assignment',
+    context: '"Assignment: Essay 1"',
+    description: (u) =>
+      `"The user with id '${u}' has submitted the submission with id '77' for the assignment with course module id '501'."`,
+    weight: 1,
+  },
+  {
+    name: 'Quiz attempt submitted',
+    component: 'Quiz',
+    context: '"Quiz: Week 4"',
+    description: (u) => `"The user with id '${u}' has submitted the attempt with id '31' for the quiz with course module id '502'."`,
+    weight: 1,
+  },
 ];
 const PICK: number[] = EVENTS.flatMap((e, i) => Array.from({ length: e.weight }, () => i));
 

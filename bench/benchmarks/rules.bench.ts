@@ -3,7 +3,14 @@ import { evaluateRules } from '../../shared/rules/evaluate';
 import { DEFAULT_RULES_CONFIG } from '../../shared/rules/config';
 import type { RulesInput } from '../../shared/rules/types';
 import type { Benchmark } from '../types';
-import { BENCH_TERM, BENCH_TODAY, generateSyntheticDepartment, syntheticCoverage, toDailyCounts, type SyntheticDepartment } from '../support/synthetic';
+import {
+  BENCH_TERM,
+  BENCH_TODAY,
+  generateSyntheticDepartment,
+  syntheticCoverage,
+  toDailyCounts,
+  type SyntheticDepartment,
+} from '../support/synthetic';
 
 const STUDENTS = 30_000;
 
@@ -45,7 +52,14 @@ export const rulesBenchmark: Benchmark = {
   description: `pure evaluation of ${STUDENTS} students x 5 sources x 21 term days (every rule, cohort statistics and explanations)`,
   async run() {
     const dept = generateSyntheticDepartment(STUDENTS);
-    const base = { students: dept.students, coverage: syntheticCoverage(dept.days), terms: [BENCH_TERM], exemptions: [], config: DEFAULT_RULES_CONFIG, today: BENCH_TODAY };
+    const base = {
+      students: dept.students,
+      coverage: syntheticCoverage(dept.days),
+      terms: [BENCH_TERM],
+      exemptions: [],
+      config: DEFAULT_RULES_CONFIG,
+      today: BENCH_TODAY,
+    };
     const fromMatrix: RulesInput = { ...base, matrix: dept.matrix };
     let flagged = 0;
     const matrix = timeRuns(15, () => {

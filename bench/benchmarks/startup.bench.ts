@@ -7,7 +7,6 @@ import { freePort } from '../../tests/support/ports';
 
 const ROOT = join(__dirname, '..', '..');
 
-
 /** Spawns the real service on an empty SQLite file and times start-up until /healthz answers with the demo loaded. */
 async function timeStartup(): Promise<{ ms: number; flagged: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'em-bench-'));
@@ -31,7 +30,9 @@ async function timeStartup(): Promise<{ ms: number; flagged: number }> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const ms = performance.now() - started;
-    const flags = (await (await fetch(`http://127.0.0.1:${port}/api/flags`, { headers: { authorization: 'Local demo-staff-01' } })).json()) as { total: number };
+    const flags = (await (
+      await fetch(`http://127.0.0.1:${port}/api/flags`, { headers: { authorization: 'Local demo-staff-01' } })
+    ).json()) as { total: number };
     return { ms, flagged: flags.total };
   } finally {
     child.kill('SIGTERM');

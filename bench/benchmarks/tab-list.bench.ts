@@ -26,7 +26,6 @@ const TODAY = '2026-11-27';
 const NOW = '2026-11-27T09:00:00.000Z';
 const DIRECTOR = 'bench-staff-00';
 
-
 /** A department with 5,000 open cases, 40 tutors and sparse counts over the chart's 21 days; deterministic. */
 export async function seedForProfile(db: Db): Promise<void> {
   return seedLargeDepartment(db);
@@ -34,7 +33,7 @@ export async function seedForProfile(db: Db): Promise<void> {
 
 export async function seedLargeDepartment(db: Db): Promise<void> {
   let seed = 7;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   await insertDepartment(db, { id: 'bench-dept', name: 'Benchmark department', isDemo: true }, NOW);
   const staff: Staff[] = Array.from({ length: 41 }, (_, i) => ({
     id: `bench-staff-${String(i).padStart(2, '0')}`,
@@ -63,7 +62,9 @@ export async function seedLargeDepartment(db: Db): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (const s of students) {
       const id = newId();
-      const counts = Object.fromEntries(SOURCES.map((src) => [src, { d7: Math.floor(random() * 3), d14: Math.floor(random() * 5), d21: Math.floor(random() * 8) }]));
+      const counts = Object.fromEntries(
+        SOURCES.map((src) => [src, { d7: Math.floor(random() * 3), d14: Math.floor(random() * 5), d21: Math.floor(random() * 8) }]),
+      );
       const since = Object.fromEntries(SOURCES.map((src) => [src, Math.floor(random() * 21)]));
       await trx
         .insertInto('cases')
@@ -83,20 +84,36 @@ export async function seedLargeDepartment(db: Db): Promise<void> {
           closed_at: null,
         })
         .execute();
-      await trx.insertInto('case_events').values({ id: newId(), case_id: id, at: NOW, kind: 'flagged', actor_kind: 'system', actor_id: null, note: null, data: '{}' }).execute();
+      await trx
+        .insertInto('case_events')
+        .values({ id: newId(), case_id: id, at: NOW, kind: 'flagged', actor_kind: 'system', actor_id: null, note: null, data: '{}' })
+        .execute();
     }
   });
   const counts: ActivityCount[] = [];
   for (const s of students) {
     for (let d = 1; d <= 21; d++) {
-      for (const source of ['moodle_login', 'panopto_view'] as const) if (random() < 0.3) counts.push({ studentId: s.id, day: addDays(TODAY, -d), source, count: 1 + Math.floor(random() * 3) });
+      for (const source of ['moodle_login', 'panopto_view'] as const)
+        if (random() < 0.3) counts.push({ studentId: s.id, day: addDays(TODAY, -d), source, count: 1 + Math.floor(random() * 3) });
     }
   }
   await upsertCounts(db, counts);
   for (const source of SOURCES) {
     await insertImport(db, {
-      id: newId(), source, fileName: 'bench', fileHash: null, periodStart: addDays(TODAY, -30), periodEnd: addDays(TODAY, -1),
-      rowsRead: 0, rowsCounted: 0, rowsIgnored: 0, rowsRejected: 0, status: 'succeeded', errors: [], startedAt: NOW, finishedAt: NOW,
+      id: newId(),
+      source,
+      fileName: 'bench',
+      fileHash: null,
+      periodStart: addDays(TODAY, -30),
+      periodEnd: addDays(TODAY, -1),
+      rowsRead: 0,
+      rowsCounted: 0,
+      rowsIgnored: 0,
+      rowsRejected: 0,
+      status: 'succeeded',
+      errors: [],
+      startedAt: NOW,
+      finishedAt: NOW,
     });
   }
 }
@@ -105,7 +122,16 @@ export async function startService(dbPath: string, port: number, nodeArgs: strin
   // tsx as a require hook (not its CLI) keeps the service in this child, so its CPU time can be read.
   const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', join(ROOT, 'bot', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbPath}`, DEMO_DATA: 'false', JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', APP_MODE: 'local' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${dbPath}`,
+      DEMO_DATA: 'false',
+      JOBS_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      APP_MODE: 'local',
+    },
     stdio: 'ignore',
   });
   const started = performance.now();
@@ -131,7 +157,8 @@ export function cpuMs(pid: number | undefined): number | null {
   }
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 
 /**
  * One GET over a kept-alive connection, body read to the end. node:http costs the client about half
@@ -150,8 +177,20 @@ function get(agent: Agent, url: string, headers: Record<string, string>): Promis
 }
 
 /** 50 clients in a loop, each asking for a page of the list with a mix of filters, sorts and pages. */
-export async function measureListLatency(baseUrl: string, requests = REQUESTS): Promise<{ p50: number; p95: number; rps: number; clientCpuMs: number }> {
-  const queries = ['', '?severity=high', '?sort=name&page=3', '?programme=BSc%20Physics&year=2', '?q=family12', '?sort=days&dir=desc', `?tutor=bench-staff-07`, '?source=panopto_view&page=2'];
+export async function measureListLatency(
+  baseUrl: string,
+  requests = REQUESTS,
+): Promise<{ p50: number; p95: number; rps: number; clientCpuMs: number }> {
+  const queries = [
+    '',
+    '?severity=high',
+    '?sort=name&page=3',
+    '?programme=BSc%20Physics&year=2',
+    '?q=family12',
+    '?sort=days&dir=desc',
+    `?tutor=bench-staff-07`,
+    '?source=panopto_view&page=2',
+  ];
   const headers = { authorization: `Local ${DIRECTOR}` };
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   for (const q of queries) await get(agent, `${baseUrl}/api/flags${q}`, headers); // warm the cache and each sort
@@ -174,7 +213,12 @@ export async function measureListLatency(baseUrl: string, requests = REQUESTS): 
   const cpu = process.cpuUsage(cpuBefore);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), rps: requests / seconds, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+  return {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    rps: requests / seconds,
+    clientCpuMs: (cpu.user + cpu.system) / 1000,
+  };
 }
 
 /** From navigation to the first page of the 5,000-row list painted in headless Chromium; median of five. */
@@ -199,7 +243,9 @@ async function measureRender(baseUrl: string, pageSize: number): Promise<number>
       }
       const t = performance.now();
       await page.goto(baseUrl);
-      await page.waitForFunction(`document.querySelectorAll('[data-testid="flag-row"]').length === ${pageSize}`, undefined, { timeout: 30_000 });
+      await page.waitForFunction(`document.querySelectorAll('[data-testid="flag-row"]').length === ${pageSize}`, undefined, {
+        timeout: 30_000,
+      });
       await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
       times.push(performance.now() - t);
       await context.close();
@@ -213,7 +259,8 @@ async function measureRender(baseUrl: string, pageSize: number): Promise<number>
 
 export const tabListBenchmark: Benchmark = {
   name: 'tab-list',
-  description: 'the flagged list for a department with 5,000 open cases: API latency at 50 concurrent requests (SQLite) and time to a rendered list in Chromium',
+  description:
+    'the flagged list for a department with 5,000 open cases: API latency at 50 concurrent requests (SQLite) and time to a rendered list in Chromium',
   async run() {
     if (!existsSync(join(ROOT, 'tab', 'dist', 'index.html'))) throw new Error('tab/dist is missing: run "npm run build:tab" first');
     const dir = mkdtempSync(join(tmpdir(), 'em-bench-list-'));
@@ -237,7 +284,9 @@ export const tabListBenchmark: Benchmark = {
         'tab_list.api_p95_ms': { value: Math.round(latency.p95 * 10) / 10, unit: 'ms', target: '< 50', met: latency.p95 < 50 },
         'tab_list.api_requests_per_s': { value: Math.round(latency.rps), unit: 'req/s' },
         // Load on a shared machine inflates latency; the service's own CPU per request does not move with it.
-        ...(cpuBefore !== null && cpuAfter !== null ? { 'tab_list.server_cpu_ms_per_request': { value: Math.round(((cpuAfter - cpuBefore) / REQUESTS) * 100) / 100, unit: 'ms' } } : {}),
+        ...(cpuBefore !== null && cpuAfter !== null
+          ? { 'tab_list.server_cpu_ms_per_request': { value: Math.round(((cpuAfter - cpuBefore) / REQUESTS) * 100) / 100, unit: 'ms' } }
+          : {}),
         // The load-generating client runs on the same two cores; when it needs more CPU than the service, it sets the latency.
         'tab_list.client_cpu_ms_per_request': { value: Math.round((latency.clientCpuMs / REQUESTS) * 100) / 100, unit: 'ms' },
         'tab_list.render_first_page_ms': { value: Math.round(render50), unit: 'ms', target: '< 1500', met: render50 < 1500 },

@@ -2,7 +2,12 @@ import { SOURCES, type IsoDay, type Source } from '../../shared/domain';
 import { lastTermDays, type Term } from '../../shared/calendar';
 import type { DailyCounts, DailyMatrix, RuleStudent } from '../../shared/rules/types';
 
-export const BENCH_TERM: Term = { name: 'Bench term', start: '2026-09-28', end: '2026-12-11', excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }] };
+export const BENCH_TERM: Term = {
+  name: 'Bench term',
+  start: '2026-09-28',
+  end: '2026-12-11',
+  excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }],
+};
 export const BENCH_TODAY = '2026-11-27';
 
 export interface SyntheticDepartment {
@@ -31,7 +36,12 @@ export function generateSyntheticDepartment(studentCount: number, termDays = 21,
   let rows = 0;
   for (let i = 0; i < studentCount; i++) {
     const cohort = Math.floor(i / 250);
-    students.push({ id: `B${String(i).padStart(6, '0')}`, programme: `Programme ${Math.floor(cohort / 4)}`, year: (cohort % 4) + 1, status: 'active' });
+    students.push({
+      id: `B${String(i).padStart(6, '0')}`,
+      programme: `Programme ${Math.floor(cohort / 4)}`,
+      year: (cohort % 4) + 1,
+      status: 'active',
+    });
     const roll = random();
     const profile = roll < 0.02 ? 'silent' : roll < 0.05 ? 'low' : roll < 0.08 ? 'fading' : 'engaged';
     if (profile === 'silent') continue;

@@ -61,8 +61,11 @@ export async function resolveViewer(req: Request, deps: AuthDeps): Promise<Staff
   const [scheme, credential] = header.split(/\s+/, 2);
   if (!scheme || !credential) throw unauthenticated();
   if (scheme === 'Local') {
-    if (deps.config.mode !== 'local') throw unauthenticated('Local sign-in is only available when the server runs in local mode. Open this app in Teams.');
-    const staff = deps.staffCache ? await deps.staffCache.get(`id:${credential}`, () => findStaff(deps.db, credential)) : await findStaff(deps.db, credential);
+    if (deps.config.mode !== 'local')
+      throw unauthenticated('Local sign-in is only available when the server runs in local mode. Open this app in Teams.');
+    const staff = deps.staffCache
+      ? await deps.staffCache.get(`id:${credential}`, () => findStaff(deps.db, credential))
+      : await findStaff(deps.db, credential);
     if (!staff) throw unauthenticated('No staff member with that id.');
     return staff;
   }
@@ -71,7 +74,10 @@ export async function resolveViewer(req: Request, deps: AuthDeps): Promise<Staff
     const staff = deps.staffCache
       ? await deps.staffCache.get(`entra:${identity.oid}`, () => findStaffByEntraId(deps.db, identity.oid))
       : await findStaffByEntraId(deps.db, identity.oid);
-    if (!staff) throw forbidden('You are signed in to Teams, but you are not registered as staff in Engagement Monitor. Please contact your department administrator.');
+    if (!staff)
+      throw forbidden(
+        'You are signed in to Teams, but you are not registered as staff in Engagement Monitor. Please contact your department administrator.',
+      );
     return staff;
   }
   throw unauthenticated('Unsupported sign-in method.');

@@ -27,7 +27,12 @@ export function describeEventKind(kind: string): string {
 
 export function presentLastAction(event: CaseEvent | undefined, staffNames: ReadonlyMap<string, string>): LastAction | null {
   if (!event) return null;
-  return { kind: event.kind, label: describeEventKind(event.kind), at: event.at, actorName: event.actorId ? (staffNames.get(event.actorId) ?? null) : null };
+  return {
+    kind: event.kind,
+    label: describeEventKind(event.kind),
+    at: event.at,
+    actorName: event.actorId ? (staffNames.get(event.actorId) ?? null) : null,
+  };
 }
 
 /** The actions that make sense for a case in its current state, as the bot's card offers them. */

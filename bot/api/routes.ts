@@ -58,7 +58,11 @@ function route<T>(deps: RouteDeps, handler: (req: Request) => Promise<T>) {
 }
 
 export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
-  const deps: RouteDeps & AuthDeps = { ...routeDeps, validateTeamsToken: createTeamsTokenValidator(routeDeps.config.entra), staffCache: createStaffCache() };
+  const deps: RouteDeps & AuthDeps = {
+    ...routeDeps,
+    validateTeamsToken: createTeamsTokenValidator(routeDeps.config.entra),
+    staffCache: createStaffCache(),
+  };
   const flagDeps = { db: deps.db, cache: createFlagListCache(deps.db), audit: createAuditWriter(deps.db) };
   const today = () => todayIn(deps.config.timeZone, deps.now());
   const flagQuery = (req: Request): FlagQuery => parseInput(FlagQuerySchema, req.query, 'filter');
@@ -144,7 +148,8 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     route(deps, async (req): Promise<UploadResult> => {
       const viewer = await resolveViewer(req, deps);
       const { source, fileName } = parseInput(UploadQuerySchema, req.query, 'upload');
-      if (req.contentType() !== 'application/octet-stream') throw badRequest('Send the export file as the request body with Content-Type application/octet-stream.');
+      if (req.contentType() !== 'application/octet-stream')
+        throw badRequest('Send the export file as the request body with Content-Type application/octet-stream.');
       const result = await uploadImport(deps, viewer, { source, fileName, body: req });
       flagDeps.cache.invalidate(viewer.departmentId);
       deps.staffCache?.clear();
@@ -154,7 +159,9 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
 
   server.get(
     '/api/overview',
-    route(deps, async (req): Promise<Overview> => describeOverview(deps.db, await resolveViewer(req, deps), today(), deps.now().toISOString())),
+    route(deps, async (req): Promise<Overview> =>
+      describeOverview(deps.db, await resolveViewer(req, deps), today(), deps.now().toISOString()),
+    ),
   );
 
   server.get(
@@ -205,7 +212,10 @@ export function registerTabRoutes(server: Server, tabDist: string): void {
   const index = join(tabDist, 'index.html');
   server.get('/*', (req: Request, res: Response, next: restify.Next) => {
     if (!existsSync(index)) {
-      res.send(503, { code: 'tab_not_built', message: 'The tab has not been built yet: run "npm run build:tab" (npm start does it for you).' });
+      res.send(503, {
+        code: 'tab_not_built',
+        message: 'The tab has not been built yet: run "npm run build:tab" (npm start does it for you).',
+      });
       return next(false);
     }
     return restify.plugins.serveStatic({ directory: tabDist, default: 'index.html' })(req, res, next);

@@ -20,7 +20,8 @@ function isOurAudience(aud: JWTPayload['aud'], clientId: string): boolean {
   return audiences.some((a) => a === clientId || (a.startsWith('api://') && a.endsWith(`/${clientId}`)));
 }
 
-const invalidToken = (why: string) => new AppError(401, 'invalid_token', `Your Teams sign-in could not be accepted (${why}). Please reopen the app in Teams.`);
+const invalidToken = (why: string) =>
+  new AppError(401, 'invalid_token', `Your Teams sign-in could not be accepted (${why}). Please reopen the app in Teams.`);
 
 /**
  * Validates a Teams SSO access token: RS256 signature through the configured JWKS, expiry, audience
@@ -34,13 +35,25 @@ export function createTeamsTokenValidator(entra: Config['entra']): TeamsTokenVal
     if (!entra.clientId) throw unauthenticated('Sign-in through Teams is not configured on this server (ENTRA_CLIENT_ID is empty).');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, jwks, { algorithms: ['RS256'], clockTolerance: 60, requiredClaims: ['exp', 'iss', 'aud', 'tid', 'oid'] }));
+      ({ payload } = await jwtVerify(token, jwks, {
+        algorithms: ['RS256'],
+        clockTolerance: 60,
+        requiredClaims: ['exp', 'iss', 'aud', 'tid', 'oid'],
+      }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw invalidToken('it has expired');
       // Anything but a JOSE verdict on the token itself means the key set could not be fetched.
       if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError))
-        throw new AppError(503, 'sign_in_unavailable', 'Sign-in could not be checked just now because Microsoft Entra was unreachable. Please try again shortly.');
-      throw invalidToken(error instanceof errors.JWTClaimValidationFailed ? `claim ${error.claim} is missing or wrong` : 'it is not a token signed by Microsoft Entra');
+        throw new AppError(
+          503,
+          'sign_in_unavailable',
+          'Sign-in could not be checked just now because Microsoft Entra was unreachable. Please try again shortly.',
+        );
+      throw invalidToken(
+        error instanceof errors.JWTClaimValidationFailed
+          ? `claim ${error.claim} is missing or wrong`
+          : 'it is not a token signed by Microsoft Entra',
+      );
     }
     if (!isOurAudience(payload.aud, entra.clientId)) throw invalidToken('it was issued for another application');
     const tid = String(payload.tid).toLowerCase();
@@ -48,7 +61,8 @@ export function createTeamsTokenValidator(entra: Config['entra']): TeamsTokenVal
     if (issuerTenant?.toLowerCase() !== tid) throw invalidToken('its issuer is not Microsoft Entra for its tenant');
     const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
     if (!scopes.includes('access_as_user')) throw invalidToken('it does not grant access_as_user');
-    if (!allowed.has(tid)) throw forbidden('Your organisation is not set up to use Engagement Monitor. Please contact your department administrator.');
+    if (!allowed.has(tid))
+      throw forbidden('Your organisation is not set up to use Engagement Monitor. Please contact your department administrator.');
     return { oid: String(payload.oid).toLowerCase(), tid, name: typeof payload.name === 'string' ? payload.name : null };
   };
 }

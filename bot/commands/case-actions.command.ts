@@ -54,14 +54,21 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
     // Another department's case is "not found": its existence is not the caller's business.
     if (!current || current.departmentId !== input.actor.departmentId) throw notFound('That case');
     const student = await findStudent(trx, current.studentId);
-    if (!canActOnCase(input.actor, current, student?.tutorId ?? null)) throw forbidden('Only the student’s personal tutor, the person following up, or department-wide staff can act on this case.');
+    if (!canActOnCase(input.actor, current, student?.tutorId ?? null))
+      throw forbidden('Only the student’s personal tutor, the person following up, or department-wide staff can act on this case.');
 
     const events: CaseEvent[] = [];
     const record = async (kind: string, note: string | null, data: Record<string, unknown>) => {
       events.push(await appendCaseEvent(trx, { caseId: current.id, at, kind, actorKind: 'staff', actorId: input.actor.id, note, data }));
     };
     const move = async (status: CaseStatus, change: Partial<Pick<Case, 'ownerId' | 'outcome' | 'closedAt'>> = {}) => {
-      const next = { status, ownerId: change.ownerId ?? current.ownerId, outcome: change.outcome === undefined ? current.outcome : change.outcome, closedAt: change.closedAt ?? current.closedAt, updatedAt: at };
+      const next = {
+        status,
+        ownerId: change.ownerId ?? current.ownerId,
+        outcome: change.outcome === undefined ? current.outcome : change.outcome,
+        closedAt: change.closedAt ?? current.closedAt,
+        updatedAt: at,
+      };
       if (!(await changeCaseState(trx, current.id, current.status, next))) {
         throw new AppError(409, 'case_changed', 'Someone else updated this case a moment ago. Please look at it again before acting.');
       }
@@ -69,7 +76,11 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
     const action = input.action;
     if (current.status === 'closed') {
       if (action.action === 'record_outcome' && current.outcome === action.outcome) return { events };
-      throw new AppError(409, 'case_closed', `This case is already closed${current.outcome ? ` (${OUTCOME_LABELS[current.outcome as keyof typeof OUTCOME_LABELS] ?? current.outcome})` : ''}.`);
+      throw new AppError(
+        409,
+        'case_closed',
+        `This case is already closed${current.outcome ? ` (${OUTCOME_LABELS[current.outcome as keyof typeof OUTCOME_LABELS] ?? current.outcome})` : ''}.`,
+      );
     }
     const followup = await findFollowup(trx, current.id);
     const owner = current.ownerId ?? input.actor.id;
@@ -93,7 +104,15 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
       case 'snooze': {
         const until = new Date(deps.now().getTime() + action.days * DAY_MS).toISOString();
         if (current.status === 'snoozed' && followup.snoozedUntil === until) return { events };
-        await saveFollowup(trx, { ...followup, snoozedUntil: until, statusBeforeSnooze: current.status === 'snoozed' ? followup.statusBeforeSnooze : current.status }, at);
+        await saveFollowup(
+          trx,
+          {
+            ...followup,
+            snoozedUntil: until,
+            statusBeforeSnooze: current.status === 'snoozed' ? followup.statusBeforeSnooze : current.status,
+          },
+          at,
+        );
         await move('snoozed');
         await record('snoozed', null, { days: action.days, until });
         break;
@@ -103,19 +122,43 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
         if (previous && deps.now().getTime() - Date.parse(previous.at) < CHECKIN_REPEAT_MS) return { events };
         if (!student) throw notFound('The student on this case');
         const round = followup.checkinsSent + 1;
-        await saveFollowup(trx, { ...followup, checkinsSent: round, ...(current.status === 'snoozed' ? { snoozedUntil: null, statusBeforeSnooze: null } : {}) }, at);
-        await enqueueDelivery(trx, { idempotencyKey: `checkin:${current.id}:${round}`, kind: 'checkin', recipientStudentId: student.id, payload: { caseId: current.id, fromStaffId: input.actor.id } }, at);
+        await saveFollowup(
+          trx,
+          { ...followup, checkinsSent: round, ...(current.status === 'snoozed' ? { snoozedUntil: null, statusBeforeSnooze: null } : {}) },
+          at,
+        );
+        await enqueueDelivery(
+          trx,
+          {
+            idempotencyKey: `checkin:${current.id}:${round}`,
+            kind: 'checkin',
+            recipientStudentId: student.id,
+            payload: { caseId: current.id, fromStaffId: input.actor.id },
+          },
+          at,
+        );
         if (current.status !== 'acknowledged' || current.ownerId === null) await move('acknowledged', { ownerId: owner });
         await record('checkin_queued', null, { round, ownerId: owner });
         break;
       }
     }
 
-    await writeAudit(trx, { actorId: input.actor.id, action: `case.${action.action}`, subjectKind: 'case', subjectId: current.id, detail: { studentId: current.studentId, ...action } }, at);
+    await writeAudit(
+      trx,
+      {
+        actorId: input.actor.id,
+        action: `case.${action.action}`,
+        subjectKind: 'case',
+        subjectId: current.id,
+        detail: { studentId: current.studentId, ...action },
+      },
+      at,
+    );
     return { events };
   });
 
-  const refreshesQueued = result.events.length > 0 ? await queueCardRefreshes(deps, input.caseId, result.events.at(-1)?.id ?? '', input.fromCard) : 0;
+  const refreshesQueued =
+    result.events.length > 0 ? await queueCardRefreshes(deps, input.caseId, result.events.at(-1)?.id ?? '', input.fromCard) : 0;
   const updated = await findCase(deps.db, input.caseId);
   if (!updated) throw notFound('That case');
   return { case: updated, events: result.events, refreshesQueued };
@@ -125,7 +168,12 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
  * Queues an update of every card that shows the case, except the one the action came from. Keyed by
  * card and event, so each change refreshes each copy once; the sender rebuilds the card from the store.
  */
-export async function queueCardRefreshes(deps: CaseActionDeps, caseId: string, changeId: string, except?: { conversationId: string; activityId: string }): Promise<number> {
+export async function queueCardRefreshes(
+  deps: CaseActionDeps,
+  caseId: string,
+  changeId: string,
+  except?: { conversationId: string; activityId: string },
+): Promise<number> {
   const at = deps.now().toISOString();
   let queued = 0;
   for (const card of await listSentCardsForCase(deps.db, caseId)) {
@@ -133,7 +181,13 @@ export async function queueCardRefreshes(deps: CaseActionDeps, caseId: string, c
     if (except && card.conversationId === except.conversationId && card.activityId === except.activityId) continue;
     const added = await enqueueDelivery(
       deps.db,
-      { idempotencyKey: `refresh:${card.id}:${changeId}`, kind: 'card_refresh', recipientStaffId: card.recipientStaffId, recipientStudentId: card.recipientStudentId, payload: { sentCardId: card.id } },
+      {
+        idempotencyKey: `refresh:${card.id}:${changeId}`,
+        kind: 'card_refresh',
+        recipientStaffId: card.recipientStaffId,
+        recipientStudentId: card.recipientStudentId,
+        payload: { sentCardId: card.id },
+      },
       at,
     );
     if (added) queued++;

@@ -15,15 +15,38 @@ export const STALE_AFTER_DAYS = 3;
 const HISTORY_LENGTH = 50;
 const DEAD_LETTERS_SHOWN = 50;
 
-const DELIVERY_WORDS: Record<string, string> = { digest: 'Alert digest', escalation: 'Escalation to a senior colleague', checkin: 'Check-in to a student', notice: 'Notice of a student\'s reply', card_refresh: 'Card update' };
+const DELIVERY_WORDS: Record<string, string> = {
+  digest: 'Alert digest',
+  escalation: 'Escalation to a senior colleague',
+  checkin: 'Check-in to a student',
+  notice: "Notice of a student's reply",
+  card_refresh: 'Card update',
+};
 
 /** Dead letters and unreachable people, for the roles that follow up on a whole department. */
 async function describeDeliveryProblems(db: Db, viewer: Staff): Promise<DeliveryProblem[]> {
   if (!seesWholeDepartment(viewer)) return [];
-  const [dead, unreachable] = await Promise.all([listDeadLetters(db, viewer.departmentId, DEAD_LETTERS_SHOWN), listUnreachableInDepartment(db, viewer.departmentId)]);
+  const [dead, unreachable] = await Promise.all([
+    listDeadLetters(db, viewer.departmentId, DEAD_LETTERS_SHOWN),
+    listUnreachableInDepartment(db, viewer.departmentId),
+  ]);
   return [
-    ...unreachable.map((u): DeliveryProblem => ({ problem: 'unreachable', recipientName: u.name, what: null, attempts: 0, reason: u.reason, at: u.since })),
-    ...dead.map((d): DeliveryProblem => ({ problem: 'gave_up', recipientName: d.recipientName, what: DELIVERY_WORDS[d.kind] ?? d.kind, attempts: d.attempts, reason: d.lastError ?? 'No reason was given.', at: d.at })),
+    ...unreachable.map((u): DeliveryProblem => ({
+      problem: 'unreachable',
+      recipientName: u.name,
+      what: null,
+      attempts: 0,
+      reason: u.reason,
+      at: u.since,
+    })),
+    ...dead.map((d): DeliveryProblem => ({
+      problem: 'gave_up',
+      recipientName: d.recipientName,
+      what: DELIVERY_WORDS[d.kind] ?? d.kind,
+      attempts: d.attempts,
+      reason: d.lastError ?? 'No reason was given.',
+      at: d.at,
+    })),
   ];
 }
 

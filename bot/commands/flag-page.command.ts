@@ -139,14 +139,30 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
       SOURCES.map((source) => [source, days.map((day) => (coverage.get(source)?.has(day) ? (byDay?.get(day)?.[source] ?? 0) : null))]),
     ) as Record<Source, Array<number | null>>;
     const row: FlagRow = {
-      ...presentFlag(c, student, student.tutorId ? staffById.get(student.tutorId) : undefined, c.ownerId ? staffById.get(c.ownerId) : undefined),
+      ...presentFlag(
+        c,
+        student,
+        student.tutorId ? staffById.get(student.tutorId) : undefined,
+        c.ownerId ? staffById.get(c.ownerId) : undefined,
+      ),
       tutorId: student.tutorId,
       lastAction: presentLastAction(events.get(c.id), staffNames),
       daily,
     };
     entries.push({ row, search: `${row.studentName} ${row.studentId}`.toLocaleLowerCase('en-GB'), json: JSON.stringify(row) });
   }
-  return { stamp, today, department, evaluatedAt: latest?.evaluatedAt ?? null, days, entries, columns: buildColumns(entries), sorted: new Map(), pages: new Map(), facets: facetsOf(entries.map((e) => e.row)) };
+  return {
+    stamp,
+    today,
+    department,
+    evaluatedAt: latest?.evaluatedAt ?? null,
+    days,
+    entries,
+    columns: buildColumns(entries),
+    sorted: new Map(),
+    pages: new Map(),
+    facets: facetsOf(entries.map((e) => e.row)),
+  };
 }
 
 const SEVERITY_CODES: readonly string[] = ['high', 'medium', 'low'];
@@ -185,14 +201,19 @@ const NEVER = Number.MAX_SAFE_INTEGER;
 
 const byName = (a: FlagRow, b: FlagRow) => collator.compare(a.studentName, b.studentName) || a.studentId.localeCompare(b.studentId);
 const byTriage = (a: FlagRow, b: FlagRow) =>
-  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.daysSinceLastActivity ?? NEVER) - (a.daysSinceLastActivity ?? NEVER) || byName(a, b);
+  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+  (b.daysSinceLastActivity ?? NEVER) - (a.daysSinceLastActivity ?? NEVER) ||
+  byName(a, b);
 
 /** Ascending comparators; "severity" ascending means the triage order, most urgent first. */
 const COMPARATORS: Record<FlagSort, (a: FlagRow, b: FlagRow) => number> = {
   severity: byTriage,
   name: byName,
   programme: (a, b) => collator.compare(a.programme, b.programme) || a.year - b.year || byName(a, b),
-  tutor: (a, b) => (a.tutorName === null ? 1 : 0) - (b.tutorName === null ? 1 : 0) || collator.compare(a.tutorName ?? '', b.tutorName ?? '') || byTriage(a, b),
+  tutor: (a, b) =>
+    (a.tutorName === null ? 1 : 0) - (b.tutorName === null ? 1 : 0) ||
+    collator.compare(a.tutorName ?? '', b.tutorName ?? '') ||
+    byTriage(a, b),
   days: (a, b) => (a.daysSinceLastActivity ?? NEVER) - (b.daysSinceLastActivity ?? NEVER) || byName(a, b),
   status: (a, b) => (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9) || byTriage(a, b),
   opened: (a, b) => a.openedAt.localeCompare(b.openedAt) || byTriage(a, b),
@@ -246,7 +267,14 @@ function selectEntries(snapshot: Snapshot, viewer: Staff, query: FlagQuery, wind
   const programme = query.programme ? columns.programmes.indexOf(query.programme) : -1;
   const programmeWanted = query.programme ? (programme < 0 ? NONE : programme) : -1;
   const year = query.year ?? -1;
-  const tutorWanted = query.tutor === undefined ? -3 : query.tutor === 'none' ? -1 : columns.tutorIds.indexOf(query.tutor) >= 0 ? columns.tutorIds.indexOf(query.tutor) : NONE;
+  const tutorWanted =
+    query.tutor === undefined
+      ? -3
+      : query.tutor === 'none'
+        ? -1
+        : columns.tutorIds.indexOf(query.tutor) >= 0
+          ? columns.tutorIds.indexOf(query.tutor)
+          : NONE;
   const own = whole ? -3 : columns.tutorIds.indexOf(viewer.id);
   const quietBit = query.source ? 1 << SOURCES.indexOf(query.source) : 0;
   const scoped: FlagRow[] = [];
@@ -295,7 +323,13 @@ export interface FlagListDeps {
 }
 
 /** Finds a page for the viewer and writes the view to the audit log. */
-async function selectPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<{ meta: Omit<FlagPage, 'flags'>; entries: Entry[] }> {
+async function selectPage(
+  deps: FlagListDeps,
+  viewer: Staff,
+  query: FlagQuery,
+  today: IsoDay,
+  now: string,
+): Promise<{ meta: Omit<FlagPage, 'flags'>; entries: Entry[] }> {
   const snapshot = await deps.cache.get(viewer.departmentId, today);
   const selection = selectEntries(snapshot, viewer, query, { start: (query.page - 1) * query.pageSize, size: query.pageSize });
   await auditView(deps, viewer, query, selection, now);
@@ -340,7 +374,12 @@ export async function listFlagPageBody(deps: FlagListDeps, viewer: Staff, query:
   if (!page) {
     const selection = selectEntries(snapshot, viewer, query, { start: (query.page - 1) * query.pageSize, size: query.pageSize });
     // The parts fixed per held list are serialised once; the same key order as JSON.stringify of a FlagPage.
-    const fixed = (snapshot.json ??= { department: JSON.stringify(snapshot.department), evaluatedAt: JSON.stringify(snapshot.evaluatedAt), days: JSON.stringify(snapshot.days), facets: JSON.stringify(snapshot.facets) });
+    const fixed = (snapshot.json ??= {
+      department: JSON.stringify(snapshot.department),
+      evaluatedAt: JSON.stringify(snapshot.evaluatedAt),
+      days: JSON.stringify(snapshot.days),
+      facets: JSON.stringify(snapshot.facets),
+    });
     const facets = selection.facets === snapshot.facets ? fixed.facets : JSON.stringify(selection.facets);
     const flags = selection.entries.map((e) => e.json).join(',');
     const body = `{"department":${fixed.department},"evaluatedAt":${fixed.evaluatedAt},"scope":${JSON.stringify(selection.scope)},"days":${fixed.days},"total":${selection.total},"page":${query.page},"pageSize":${query.pageSize},"facets":${facets},"flags":[${flags}]}`;
@@ -352,9 +391,21 @@ export async function listFlagPageBody(deps: FlagListDeps, viewer: Staff, query:
   return page.body;
 }
 
-function auditView(deps: FlagListDeps, viewer: Staff, query: FlagQuery, seen: { scope: Selection['scope']; total: number }, now: string): Promise<void> {
+function auditView(
+  deps: FlagListDeps,
+  viewer: Staff,
+  query: FlagQuery,
+  seen: { scope: Selection['scope']; total: number },
+  now: string,
+): Promise<void> {
   return (deps.audit ?? ((entry, at) => writeAudit(deps.db, entry, at)))(
-    { actorId: viewer.id, action: 'viewed_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { scope: seen.scope, matching: seen.total, page: query.page, filters: describeFilters(query) } },
+    {
+      actorId: viewer.id,
+      action: 'viewed_flag_list',
+      subjectKind: 'department',
+      subjectId: viewer.departmentId,
+      detail: { scope: seen.scope, matching: seen.total, page: query.page, filters: describeFilters(query) },
+    },
     now,
   );
 }
@@ -390,7 +441,13 @@ export function csvField(value: string | number | null): string {
 }
 
 /** The current view (every page) as CSV, counts only, written to the audit log with its filters. */
-export async function exportFlagsCsv(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<{ csv: string; rows: number }> {
+export async function exportFlagsCsv(
+  deps: FlagListDeps,
+  viewer: Staff,
+  query: FlagQuery,
+  today: IsoDay,
+  now: string,
+): Promise<{ csv: string; rows: number }> {
   const snapshot = await deps.cache.get(viewer.departmentId, today);
   const { entries, scope } = selectEntries(snapshot, viewer, query, null);
   const rows = entries.map((e) => e.row);
@@ -419,7 +476,13 @@ export async function exportFlagsCsv(deps: FlagListDeps, viewer: Staff, query: F
   }
   await writeAudit(
     deps.db,
-    { actorId: viewer.id, action: 'exported_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { scope, rows: rows.length, filters: describeFilters(query), studentIds: rows.map((r) => r.studentId) } },
+    {
+      actorId: viewer.id,
+      action: 'exported_flag_list',
+      subjectKind: 'department',
+      subjectId: viewer.departmentId,
+      detail: { scope, rows: rows.length, filters: describeFilters(query), studentIds: rows.map((r) => r.studentId) },
+    },
     now,
   );
   return { csv: `${lines.join('\r\n')}\r\n`, rows: rows.length };

@@ -29,12 +29,24 @@ export async function presentCases(db: Db, departmentId: string, cases: readonly
   return cases.flatMap((c) => {
     const student = studentsById.get(c.studentId);
     if (!student) return [];
-    return [presentFlag(c, student, student.tutorId ? staffById.get(student.tutorId) : undefined, c.ownerId ? staffById.get(c.ownerId) : undefined)];
+    return [
+      presentFlag(
+        c,
+        student,
+        student.tutorId ? staffById.get(student.tutorId) : undefined,
+        c.ownerId ? staffById.get(c.ownerId) : undefined,
+      ),
+    ];
   });
 }
 
 /** Open cases the viewer may see, scoped by department and role, ranked; the view is audited. */
-export async function listFlagsForViewer(db: Db, viewer: Staff, now: string, opts: { tuteesOnly?: boolean } = {}): Promise<FlagListResponse> {
+export async function listFlagsForViewer(
+  db: Db,
+  viewer: Staff,
+  now: string,
+  opts: { tuteesOnly?: boolean } = {},
+): Promise<FlagListResponse> {
   const department = await findDepartment(db, viewer.departmentId);
   if (!department) throw notFound('Your department');
   const whole = seesWholeDepartment(viewer) && !opts.tuteesOnly;
@@ -46,6 +58,20 @@ export async function listFlagsForViewer(db: Db, viewer: Staff, now: string, opt
   }
   const flags = rankFlags(await presentCases(db, viewer.departmentId, visible));
   const latest = await findLatestEvaluation(db, viewer.departmentId);
-  await writeAudit(db, { actorId: viewer.id, action: 'viewed_flag_list', subjectKind: 'department', subjectId: viewer.departmentId, detail: { students: flags.length, scope: whole ? 'department' : 'tutees' } }, now);
-  return { department: { id: department.id, name: department.name, isDemo: department.isDemo }, evaluatedAt: latest?.evaluatedAt ?? null, flags };
+  await writeAudit(
+    db,
+    {
+      actorId: viewer.id,
+      action: 'viewed_flag_list',
+      subjectKind: 'department',
+      subjectId: viewer.departmentId,
+      detail: { students: flags.length, scope: whole ? 'department' : 'tutees' },
+    },
+    now,
+  );
+  return {
+    department: { id: department.id, name: department.name, isDemo: department.isDemo },
+    evaluatedAt: latest?.evaluatedAt ?? null,
+    flags,
+  };
 }

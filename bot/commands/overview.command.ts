@@ -26,7 +26,8 @@ function percentileOf(sorted: readonly number[], p: number): number | null {
  * Aggregates only; no student is named.
  */
 export async function describeOverview(db: Db, viewer: Staff, today: IsoDay, now: string): Promise<Overview> {
-  if (!seesWholeDepartment(viewer)) throw forbidden('The overview is for directors of studies, student experience officers and department administrators.');
+  if (!seesWholeDepartment(viewer))
+    throw forbidden('The overview is for directors of studies, student experience officers and department administrators.');
   const since = addDays(today, -LOOKBACK_DAYS);
   const [evaluations, byCohort, cases] = await Promise.all([
     listDailyEvaluations(db, viewer.departmentId, since),

@@ -15,7 +15,10 @@ function assertAdministrator(viewer: Staff): void {
 }
 
 /** The two thresholds the tab offers, as the rules configuration names them. */
-const thresholdsOf = (config: RulesConfig) => ({ noEngagementDays: config.noEngagement.days, minKnownCoverage: config.coverage.minSourceShare });
+const thresholdsOf = (config: RulesConfig) => ({
+  noEngagementDays: config.noEngagement.days,
+  minKnownCoverage: config.coverage.minSourceShare,
+});
 
 /** Rules in force, term dates and exemptions; exemptions name students, so each view is audited. */
 export async function describeSettings(db: Db, viewer: Staff, now: string): Promise<Settings> {
@@ -26,12 +29,28 @@ export async function describeSettings(db: Db, viewer: Staff, now: string): Prom
     listDepartmentExemptions(db, viewer.departmentId),
     listStudents(db, viewer.departmentId),
   ]);
-  await writeAudit(db, { actorId: viewer.id, action: 'viewed_exemptions', subjectKind: 'department', subjectId: viewer.departmentId, detail: { students: exemptions.length } }, now);
+  await writeAudit(
+    db,
+    {
+      actorId: viewer.id,
+      action: 'viewed_exemptions',
+      subjectKind: 'department',
+      subjectId: viewer.departmentId,
+      detail: { students: exemptions.length },
+    },
+    now,
+  );
   const names = new Map(students.map((s) => [s.id, studentName(s)]));
   return {
     rules: thresholdsOf(config),
     terms: terms.map((t) => ({ name: t.name, start: t.start, end: t.end, excluded: [...t.excluded] })),
-    exemptions: exemptions.map((e) => ({ studentId: e.studentId, studentName: names.get(e.studentId) ?? e.studentId, reason: e.reason, from: e.from, until: e.until })),
+    exemptions: exemptions.map((e) => ({
+      studentId: e.studentId,
+      studentName: names.get(e.studentId) ?? e.studentId,
+      reason: e.reason,
+      from: e.from,
+      until: e.until,
+    })),
   };
 }
 
@@ -45,12 +64,20 @@ export async function previewRules(db: Db, viewer: Staff, proposal: RulesPreview
   const current = await loadRulesConfig(db, viewer.departmentId);
   let proposed: RulesConfig;
   try {
-    proposed = parseRulesConfig({ ...current, noEngagement: { ...current.noEngagement, days: proposal.noEngagementDays }, coverage: { ...current.coverage, minSourceShare: proposal.minKnownCoverage } });
+    proposed = parseRulesConfig({
+      ...current,
+      noEngagement: { ...current.noEngagement, days: proposal.noEngagementDays },
+      coverage: { ...current.coverage, minSourceShare: proposal.minKnownCoverage },
+    });
   } catch (error) {
-    if (error instanceof RulesConfigError) throw badRequest(`Those thresholds are not valid: ${error.problems.join('; ')}.`, error.problems);
+    if (error instanceof RulesConfigError)
+      throw badRequest(`Those thresholds are not valid: ${error.problems.join('; ')}.`, error.problems);
     throw error;
   }
-  const [now, then] = await Promise.all([assessDepartment(db, viewer.departmentId, today), assessDepartment(db, viewer.departmentId, today, [], proposed)]);
+  const [now, then] = await Promise.all([
+    assessDepartment(db, viewer.departmentId, today),
+    assessDepartment(db, viewer.departmentId, today, [], proposed),
+  ]);
   const flaggedNow = new Set(now.result.flags.map((f) => f.studentId));
   const flaggedThen = new Set(then.result.flags.map((f) => f.studentId));
   return {
@@ -79,10 +106,21 @@ export async function saveThresholds(db: Db, viewer: Staff, proposal: RulesPrevi
   try {
     await db.transaction().execute(async (trx) => {
       await saveRuleConfig(trx, viewer.departmentId, next, viewer.id, now);
-      await writeAudit(trx, { actorId: viewer.id, action: 'changed_rule_thresholds', subjectKind: 'department', subjectId: viewer.departmentId, detail: { before: thresholdsOf(before), after: proposal } }, now);
+      await writeAudit(
+        trx,
+        {
+          actorId: viewer.id,
+          action: 'changed_rule_thresholds',
+          subjectKind: 'department',
+          subjectId: viewer.departmentId,
+          detail: { before: thresholdsOf(before), after: proposal },
+        },
+        now,
+      );
     });
   } catch (error) {
-    if (error instanceof RulesConfigError) throw badRequest(`Those thresholds are not valid: ${error.problems.join('; ')}.`, error.problems);
+    if (error instanceof RulesConfigError)
+      throw badRequest(`Those thresholds are not valid: ${error.problems.join('; ')}.`, error.problems);
     throw error;
   }
   return describeSettings(db, viewer, now);
@@ -94,8 +132,22 @@ export async function addExemption(db: Db, viewer: Staff, exemption: NewExemptio
   const student = await findStudent(db, exemption.studentId);
   if (!student || student.departmentId !== viewer.departmentId) throw notFound('That student');
   await db.transaction().execute(async (trx) => {
-    await insertExemptions(trx, [{ studentId: student.id, reason: exemption.reason, from: exemption.from, until: exemption.until ?? null, setBy: viewer.id }], now);
-    await writeAudit(trx, { actorId: viewer.id, action: 'added_exemption', subjectKind: 'student', subjectId: student.id, detail: { from: exemption.from, until: exemption.until ?? null } }, now);
+    await insertExemptions(
+      trx,
+      [{ studentId: student.id, reason: exemption.reason, from: exemption.from, until: exemption.until ?? null, setBy: viewer.id }],
+      now,
+    );
+    await writeAudit(
+      trx,
+      {
+        actorId: viewer.id,
+        action: 'added_exemption',
+        subjectKind: 'student',
+        subjectId: student.id,
+        detail: { from: exemption.from, until: exemption.until ?? null },
+      },
+      now,
+    );
   });
   return describeSettings(db, viewer, now);
 }

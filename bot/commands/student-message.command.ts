@@ -47,13 +47,26 @@ export async function recordStudentMessage(
       caseId = c.id;
       ownerId = c.ownerId;
     } else {
-      const open = await trx.selectFrom('cases').select(['id', 'owner_id']).where('student_id', '=', input.student.id).where('status', '<>', 'closed').executeTakeFirst();
+      const open = await trx
+        .selectFrom('cases')
+        .select(['id', 'owner_id'])
+        .where('student_id', '=', input.student.id)
+        .where('status', '<>', 'closed')
+        .executeTakeFirst();
       caseId = open?.id ?? null;
       ownerId = open?.owner_id ?? null;
     }
     const kind = input.choice ? 'student_replied' : 'student_message';
     const event = caseId
-      ? await appendCaseEvent(trx, { caseId, at, kind, actorKind: 'student', actorId: input.student.id, note: input.message, data: { ...(input.choice ? { choice: input.choice } : {}), ...(urgent ? { urgent: true, urgentTerms } : {}) } })
+      ? await appendCaseEvent(trx, {
+          caseId,
+          at,
+          kind,
+          actorKind: 'student',
+          actorId: input.student.id,
+          note: input.message,
+          data: { ...(input.choice ? { choice: input.choice } : {}), ...(urgent ? { urgent: true, urgentTerms } : {}) },
+        })
       : null;
 
     const recipients = new Set<string>();
@@ -66,14 +79,41 @@ export async function recordStudentMessage(
     const lines = [
       ...(answer ? [`Their answer: ${answer}.`] : []),
       ...(input.message ? [`Their message: “${input.message}”`] : []),
-      ...(urgent ? ['Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.'] : []),
+      ...(urgent
+        ? [
+            'Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.',
+          ]
+        : []),
     ];
-    const title = urgent ? `Urgent: ${name} may need help now` : input.choice ? `${name} replied to your check-in` : `${name} sent a message`;
+    const title = urgent
+      ? `Urgent: ${name} may need help now`
+      : input.choice
+        ? `${name} replied to your check-in`
+        : `${name} sent a message`;
     const key = event?.id ?? `${input.student.id}:${at}`;
     for (const staffId of recipients) {
-      await enqueueDelivery(trx, { idempotencyKey: `notice:${key}:${staffId}`, kind: 'notice', recipientStaffId: staffId, payload: { title, lines, urgent, ...(caseId ? { caseId } : {}) } }, at);
+      await enqueueDelivery(
+        trx,
+        {
+          idempotencyKey: `notice:${key}:${staffId}`,
+          kind: 'notice',
+          recipientStaffId: staffId,
+          payload: { title, lines, urgent, ...(caseId ? { caseId } : {}) },
+        },
+        at,
+      );
     }
-    await writeAudit(trx, { actorId: null, action: urgent ? 'student.urgent_message' : 'student.message', subjectKind: 'student', subjectId: input.student.id, detail: { caseId, notified: [...recipients] } }, at);
+    await writeAudit(
+      trx,
+      {
+        actorId: null,
+        action: urgent ? 'student.urgent_message' : 'student.message',
+        subjectKind: 'student',
+        subjectId: input.student.id,
+        detail: { caseId, notified: [...recipients] },
+      },
+      at,
+    );
     return { caseId, event, urgent, notified: [...recipients] };
   });
 }

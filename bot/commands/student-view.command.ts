@@ -53,14 +53,33 @@ export async function viewStudent(db: Db, viewer: Staff, studentId: string, toda
       const known = (day: IsoDay) => coverage.get(source)?.has(day) ?? false;
       const own = days.map((day) => (known(day) ? (counts.get(student.id)?.get(day)?.get(source) ?? 0) : null));
       const band = days.map((day) => (known(day) ? cohortBand(cohortIds.map((id) => counts.get(id)?.get(day)?.get(source) ?? 0)) : null));
-      return [source, { counts: own, median: band.map((b) => b?.median ?? null), low: band.map((b) => b?.low ?? null), high: band.map((b) => b?.high ?? null) }];
+      return [
+        source,
+        {
+          counts: own,
+          median: band.map((b) => b?.median ?? null),
+          low: band.map((b) => b?.low ?? null),
+          high: band.map((b) => b?.high ?? null),
+        },
+      ];
     }),
   ) as Record<Source, Series>;
 
   const c = caseId ? await findCase(db, caseId) : undefined;
-  await writeAudit(db, { actorId: viewer.id, action: 'viewed_student', subjectKind: 'student', subjectId: student.id, detail: { caseId: c?.id ?? null } }, now);
+  await writeAudit(
+    db,
+    { actorId: viewer.id, action: 'viewed_student', subjectKind: 'student', subjectId: student.id, detail: { caseId: c?.id ?? null } },
+    now,
+  );
   return {
-    student: { id: student.id, name: studentName(student), programme: student.programme, year: student.year, status: student.status, tutorName: tutor?.displayName ?? null },
+    student: {
+      id: student.id,
+      name: studentName(student),
+      programme: student.programme,
+      year: student.year,
+      status: student.status,
+      tutorName: tutor?.displayName ?? null,
+    },
     term: term && { name: term.name, start: term.start, end: term.end },
     days,
     nonTermDays: term ? days.filter((d) => !isTermDay(d, terms)) : [],

@@ -13,7 +13,17 @@ export async function setTermCalendar(db: Db, raw: unknown, by: { actorId: strin
   if (!parsed.ok) throw new AppError(400, 'bad_terms', `The term calendar was not changed: ${parsed.problems.join('; ')}`, parsed.problems);
   await db.transaction().execute(async (trx) => {
     await replaceTerms(trx, parsed.terms);
-    await writeAudit(trx, { actorId: by.actorId, action: 'set_term_calendar', subjectKind: 'calendar', subjectId: null, detail: { terms: parsed.terms.map((t) => t.name) } }, by.now);
+    await writeAudit(
+      trx,
+      {
+        actorId: by.actorId,
+        action: 'set_term_calendar',
+        subjectKind: 'calendar',
+        subjectId: null,
+        detail: { terms: parsed.terms.map((t) => t.name) },
+      },
+      by.now,
+    );
   });
   return listTerms(db);
 }

@@ -33,7 +33,14 @@ export async function uploadImport(
     const limit = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         bytes += chunk.length;
-        if (bytes > MAX_UPLOAD_BYTES) callback(new AppError(413, 'file_too_large', `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB; please import it with "engagement import" or the drop folder.`));
+        if (bytes > MAX_UPLOAD_BYTES)
+          callback(
+            new AppError(
+              413,
+              'file_too_large',
+              `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB; please import it with "engagement import" or the drop folder.`,
+            ),
+          );
         else callback(null, chunk);
       },
     });
@@ -46,7 +53,13 @@ export async function uploadImport(
     );
     await writeAudit(
       deps.db,
-      { actorId: viewer.id, action: 'uploaded_import', subjectKind: 'import', subjectId: s.importIds[0] ?? null, detail: { source: upload.source, fileName: upload.fileName, status: s.status, rowsCounted: s.rowsCounted } },
+      {
+        actorId: viewer.id,
+        action: 'uploaded_import',
+        subjectKind: 'import',
+        subjectId: s.importIds[0] ?? null,
+        detail: { source: upload.source, fileName: upload.fileName, status: s.status, rowsCounted: s.rowsCounted },
+      },
       deps.now().toISOString(),
     );
     const result: UploadResult = {
@@ -64,7 +77,13 @@ export async function uploadImport(
       warnings: s.warnings,
     };
     // A file that could not be imported is the uploader's to fix: a 422 that says why, with the summary.
-    if (s.status === 'failed') throw new AppError(422, 'import_failed', `The file was not imported, and nothing was stored: ${s.errors.join(' ') || 'see the rejected lines.'}`, result);
+    if (s.status === 'failed')
+      throw new AppError(
+        422,
+        'import_failed',
+        `The file was not imported, and nothing was stored: ${s.errors.join(' ') || 'see the rejected lines.'}`,
+        result,
+      );
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });

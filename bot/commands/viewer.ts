@@ -10,7 +10,10 @@ export function seesWholeDepartment(staff: Pick<Staff, 'roles'>): boolean {
  * being the student's personal tutor. Callers answer "not found" otherwise, so nothing outside the
  * viewer's reach is even confirmed to exist.
  */
-export function maySeeStudent(viewer: Pick<Staff, 'id' | 'roles' | 'departmentId'>, student: { departmentId: string; tutorId: string | null }): boolean {
+export function maySeeStudent(
+  viewer: Pick<Staff, 'id' | 'roles' | 'departmentId'>,
+  student: { departmentId: string; tutorId: string | null },
+): boolean {
   if (student.departmentId !== viewer.departmentId) return false;
   return seesWholeDepartment(viewer) || student.tutorId === viewer.id;
 }

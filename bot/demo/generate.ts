@@ -55,7 +55,10 @@ export function demoTerm(today: IsoDay): Term {
 }
 
 function slug(text: string): string {
-  return text.normalize('NFKD').replace(/[^A-Za-z]/g, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase();
 }
 
 /**
@@ -76,7 +79,13 @@ export function generateDemoDepartment(seed: number, today: IsoDay): DemoDepartm
   const staff: Staff[] = [];
   for (let i = 0; i < STAFF_COUNT; i++) {
     const roles: StaffRole[] =
-      i === 0 ? ['director_of_studies', 'personal_tutor'] : i <= 2 ? ['student_experience_officer'] : i <= 4 ? ['department_admin'] : ['personal_tutor'];
+      i === 0
+        ? ['director_of_studies', 'personal_tutor']
+        : i <= 2
+          ? ['student_experience_officer']
+          : i <= 4
+            ? ['department_admin']
+            : ['personal_tutor'];
     const given = faker.person.firstName();
     const family = faker.person.lastName();
     staff.push({
@@ -102,12 +111,17 @@ export function generateDemoDepartment(seed: number, today: IsoDay): DemoDepartm
         const family = faker.person.lastName();
         const roll = random();
         let [profile, status]: [Profile, StudentStatus] =
-          roll < 0.06 ? ['fading', 'active']
-          : roll < 0.13 ? ['low', 'active']
-          : roll < 0.145 ? ['silent', 'active']
-          : roll < 0.16 ? ['away', 'suspended']
-          : roll < 0.165 ? ['exempted', 'active']
-          : ['engaged', 'active'];
+          roll < 0.06
+            ? ['fading', 'active']
+            : roll < 0.13
+              ? ['low', 'active']
+              : roll < 0.145
+                ? ['silent', 'active']
+                : roll < 0.16
+                  ? ['away', 'suspended']
+                  : roll < 0.165
+                    ? ['exempted', 'active']
+                    : ['engaged', 'active'];
         // A few final-year students in every programme are away all term, as the guide's exemptions describe.
         if (year === 3 && (i === 3 || i === 17)) [profile, status] = ['away', 'placement'];
         if (year === 3 && (i === 8 || i === 29)) [profile, status] = ['away', 'study_abroad'];
@@ -128,7 +142,14 @@ export function generateDemoDepartment(seed: number, today: IsoDay): DemoDepartm
           moodleUserId: String(2000 + n),
           panoptoUser: `demo-moodle\\${username}`,
         });
-        if (profile === 'exempted') exemptions.push({ studentId: id, reason: 'Medical certificate (demo)', from: addDays(today, -20), until: null, setBy: staff[0]?.id ?? null });
+        if (profile === 'exempted')
+          exemptions.push({
+            studentId: id,
+            reason: 'Medical certificate (demo)',
+            from: addDays(today, -20),
+            until: null,
+            setBy: staff[0]?.id ?? null,
+          });
       }
     }
   }
@@ -137,7 +158,8 @@ export function generateDemoDepartment(seed: number, today: IsoDay): DemoDepartm
   const deadlineOffset = (s: DemoStudent) => (PROGRAMMES.indexOf(s.programme as (typeof PROGRAMMES)[number]) + s.year) % 2;
   for (const s of students) {
     const level = s.profile === 'low' ? 0.12 + random() * 0.2 : 0.6 + random() * 0.8;
-    const stopsOn = s.profile === 'fading' ? addDays(today, -(17 + Math.floor(random() * 18))) : s.profile === 'exempted' ? addDays(today, -21) : null;
+    const stopsOn =
+      s.profile === 'fading' ? addDays(today, -(17 + Math.floor(random() * 18))) : s.profile === 'exempted' ? addDays(today, -21) : null;
     for (let day = term.start; day <= yesterday; day = addDays(day, 1)) {
       if (s.profile === 'silent' || s.profile === 'away') break;
       if (stopsOn !== null && day >= stopsOn) break;

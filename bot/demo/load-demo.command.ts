@@ -27,7 +27,11 @@ export async function loadDemo(db: Db, opts: { seed: number; today: IsoDay; now:
   const demo = generateDemoDepartment(opts.seed, opts.today);
   await db.transaction().execute(async (trx) => {
     if (!(await isStoreEmpty(trx))) {
-      throw new AppError(409, 'store_not_empty', 'The database already holds a department; the demo is only loaded into an empty database.');
+      throw new AppError(
+        409,
+        'store_not_empty',
+        'The database already holds a department; the demo is only loaded into an empty database.',
+      );
     }
     await insertDepartment(trx, demo.department, opts.now);
     await insertStaff(trx, demo.staff, opts.now);

@@ -137,12 +137,28 @@ class OrganiserFailed extends Error {
 export async function collectAttendance(deps: CollectDeps, options: CollectOptions = {}): Promise<CollectSummary> {
   const { db, settings } = deps;
   const startedAt = deps.now();
-  const organisers = options.organiser ? [options.organiser] : settings.organisers.length > 0 ? [...settings.organisers] : await listRosterOrganisers(db);
+  const organisers = options.organiser
+    ? [options.organiser]
+    : settings.organisers.length > 0
+      ? [...settings.organisers]
+      : await listRosterOrganisers(db);
   if (organisers.length === 0) {
-    throw new AppError(400, 'no_organisers', 'There are no organisers to collect from: set GRAPH_ORGANISERS, or load staff with Entra ids into the roster.');
+    throw new AppError(
+      400,
+      'no_organisers',
+      'There are no organisers to collect from: set GRAPH_ORGANISERS, or load staff with Entra ids into the roster.',
+    );
   }
   const staffKeys = await loadStaffKeys(db);
-  const totals: RunTotals = { recordsRead: 0, attendancesCounted: 0, skipped: { guests: 0, externals: 0, staff: 0, belowMinimum: 0 }, notInReports: 0, unknownKeys: new Set(), unknownCount: 0, warnings: [] };
+  const totals: RunTotals = {
+    recordsRead: 0,
+    attendancesCounted: 0,
+    skipped: { guests: 0, externals: 0, staff: 0, belowMinimum: 0 },
+    notInReports: 0,
+    unknownKeys: new Set(),
+    unknownCount: 0,
+    warnings: [],
+  };
   const outcomes: OrganiserOutcome[] = [];
   const windowStarts: string[] = [];
   let reportsSoFar = 0;
@@ -150,7 +166,15 @@ export async function collectAttendance(deps: CollectDeps, options: CollectOptio
   const runOne = async (organiser: string): Promise<void> => {
     const windowStart = await chooseWindowStart(deps, organiser, options.since, startedAt);
     windowStarts.push(windowStart);
-    const outcome = await collectOrganiser(deps, { organiser, windowStart, windowEnd: startedAt.toISOString(), since: options.since, staffKeys, totals, onReport: () => reportsSoFar++ });
+    const outcome = await collectOrganiser(deps, {
+      organiser,
+      windowStart,
+      windowEnd: startedAt.toISOString(),
+      since: options.since,
+      staffKeys,
+      totals,
+      onReport: () => reportsSoFar++,
+    });
     outcomes.push(outcome);
     deps.onProgress?.({ organisersDone: outcomes.length, organisersTotal: organisers.length, reportsCollected: reportsSoFar, organiser });
   };
@@ -166,9 +190,27 @@ export async function collectAttendance(deps: CollectDeps, options: CollectOptio
   outcomes.sort((a, b) => organisers.indexOf(a.organiser) - organisers.indexOf(b.organiser));
   const failed = outcomes.filter((o) => o.status === 'failed');
   const errors = failed.map((o) => o.problem?.message ?? `${o.organiser}: failed`);
-  const summary = await recordRun(deps, { status: failed.length === 0 ? 'succeeded' : 'failed', startedAt, organisers, outcomes, totals, windowStarts, options, errors });
+  const summary = await recordRun(deps, {
+    status: failed.length === 0 ? 'succeeded' : 'failed',
+    startedAt,
+    organisers,
+    outcomes,
+    totals,
+    windowStarts,
+    options,
+    errors,
+  });
   deps.logger.info(
-    { importId: summary.importId, status: summary.status, organisers: organisers.length, failed: failed.length, reports: summary.reportsCollected, counted: summary.attendancesCounted, unknown: summary.unknown.count, requests: summary.requests.httpRequests },
+    {
+      importId: summary.importId,
+      status: summary.status,
+      organisers: organisers.length,
+      failed: failed.length,
+      reports: summary.reportsCollected,
+      counted: summary.attendancesCounted,
+      unknown: summary.unknown.count,
+      requests: summary.requests.httpRequests,
+    },
     'teams attendance collected',
   );
   return summary;
@@ -178,25 +220,38 @@ async function chooseWindowStart(deps: CollectDeps, organiser: string, since: Is
   // A day in the university's zone can start up to a day before UTC midnight; reports are filtered by local day after.
   if (since) return `${addDays(since, -1)}T00:00:00.000Z`;
   const checkpoint = await findOrganiserCheckpoint(deps.db, organiser);
-  const from = checkpoint?.collectedUntil ? new Date(checkpoint.collectedUntil) : new Date(now.getTime() - deps.settings.lookbackDays * 86_400_000);
+  const from = checkpoint?.collectedUntil
+    ? new Date(checkpoint.collectedUntil)
+    : new Date(now.getTime() - deps.settings.lookbackDays * 86_400_000);
   if (checkpoint?.collectedUntil) from.setTime(from.getTime() - CHECKPOINT_OVERLAP_DAYS * 86_400_000);
   return from.toISOString();
 }
 
 async function collectOrganiser(
   deps: CollectDeps,
-  run: { organiser: string; windowStart: string; windowEnd: string; since?: IsoDay; staffKeys: { entraIds: Set<string>; emails: Set<string> }; totals: RunTotals; onReport: () => void },
+  run: {
+    organiser: string;
+    windowStart: string;
+    windowEnd: string;
+    since?: IsoDay;
+    staffKeys: { entraIds: Set<string>; emails: Set<string> };
+    totals: RunTotals;
+    onReport: () => void;
+  },
 ): Promise<OrganiserOutcome> {
   const { graph, settings } = deps;
   const { organiser } = run;
   const user = `/users/${encodeURIComponent(organiser)}`;
   const outcome: OrganiserOutcome = { organiser, status: 'succeeded', meetings: 0, reportsCollected: 0, reportsAlreadyCollected: 0 };
-  const fail = (failure: GraphFailure, step: GraphStep) => new OrganiserFailed(describeGraphFailure(failure, step, { organiser, clientId: settings.clientId }));
+  const fail = (failure: GraphFailure, step: GraphStep) =>
+    new OrganiserFailed(describeGraphFailure(failure, step, { organiser, clientId: settings.clientId }));
   let deferred: OrganiserFailed | undefined;
 
   try {
     const window = `startDateTime=${encodeURIComponent(run.windowStart)}&endDateTime=${encodeURIComponent(run.windowEnd)}`;
-    const [events] = await graph.getAllPages<CalendarEvent>([`${user}/calendarView?${window}&$select=subject,isOnlineMeeting,isOrganizer,onlineMeeting&$top=500`]);
+    const [events] = await graph.getAllPages<CalendarEvent>([
+      `${user}/calendarView?${window}&$select=subject,isOnlineMeeting,isOrganizer,onlineMeeting&$top=500`,
+    ]);
     if (!events?.ok) throw fail(events?.failure ?? noResponse(user), 'calendar');
 
     // A recurring series shows one event per occurrence but shares one online meeting: resolve each join URL once.
@@ -206,7 +261,9 @@ async function collectOrganiser(
       if (e.isOnlineMeeting && e.isOrganizer !== false && joinUrl && !subjects.has(joinUrl)) subjects.set(joinUrl, e.subject ?? '');
     }
     const joinUrls = [...subjects.keys()];
-    const resolved = await graph.getMany<{ value?: Array<{ id: string }> }>(joinUrls.map((url) => `${user}/onlineMeetings?$filter=${encodeURIComponent(`JoinWebUrl eq '${url}'`)}`));
+    const resolved = await graph.getMany<{ value?: Array<{ id: string }> }>(
+      joinUrls.map((url) => `${user}/onlineMeetings?$filter=${encodeURIComponent(`JoinWebUrl eq '${url}'`)}`),
+    );
     const meetings: Array<{ id: string; subject: string }> = [];
     for (const [i, r] of resolved.entries()) {
       if (!r.ok) {
@@ -218,7 +275,9 @@ async function collectOrganiser(
     }
     outcome.meetings = meetings.length;
 
-    const reportLists = await graph.getAllPages<AttendanceReport>(meetings.map((m) => `${user}/onlineMeetings/${encodeURIComponent(m.id)}/attendanceReports`));
+    const reportLists = await graph.getAllPages<AttendanceReport>(
+      meetings.map((m) => `${user}/onlineMeetings/${encodeURIComponent(m.id)}/attendanceReports`),
+    );
     const candidates: Array<{ meetingId: string; report: AttendanceReport }> = [];
     for (const [i, list] of reportLists.entries()) {
       const meeting = meetings[i];
@@ -228,23 +287,34 @@ async function collectOrganiser(
         throw fail(list.failure, 'reports');
       }
       const name = `"${meeting.subject || meeting.id}" of ${organiser}`;
-      const oldest = list.items.reduce<string | undefined>((min, r) => (r.meetingStartDateTime && (!min || r.meetingStartDateTime < min) ? r.meetingStartDateTime : min), undefined);
+      const oldest = list.items.reduce<string | undefined>(
+        (min, r) => (r.meetingStartDateTime && (!min || r.meetingStartDateTime < min) ? r.meetingStartDateTime : min),
+        undefined,
+      );
       if (list.items.length >= GRAPH_REPORT_LIMIT && oldest && Date.parse(oldest) > Date.parse(run.windowStart)) {
         run.totals.warnings.push(
           `The meeting ${name} has more sessions than Graph keeps (the 50 most recent): sessions before ${oldest.slice(0, 10)} in this collection window can no longer be read. The organiser's attendance downloads can fill the gap.`,
         );
       } else if (list.items.length >= REPORT_LIMIT_WARNING) {
-        run.totals.warnings.push(`The meeting ${name} has ${list.items.length} attendance reports; Graph keeps only the 50 most recent, so collection must run at least daily to miss none.`);
+        run.totals.warnings.push(
+          `The meeting ${name} has ${list.items.length} attendance reports; Graph keeps only the 50 most recent, so collection must run at least daily to miss none.`,
+        );
       }
       for (const report of list.items) if (isInWindow(report, run, settings.timeZone)) candidates.push({ meetingId: meeting.id, report });
     }
-    const done = await findCollectedReports(deps.db, candidates.map((c) => c.report.id));
+    const done = await findCollectedReports(
+      deps.db,
+      candidates.map((c) => c.report.id),
+    );
     outcome.reportsAlreadyCollected = candidates.filter((c) => done.has(c.report.id)).length;
     const fresh = candidates.filter((c) => !done.has(c.report.id));
 
     for (const group of chunk(fresh, BATCH_LIMIT)) {
       const pages = await graph.getAllPages<AttendanceRecord>(
-        group.map((c) => `${user}/onlineMeetings/${encodeURIComponent(c.meetingId)}/attendanceReports/${encodeURIComponent(c.report.id)}/attendanceRecords`),
+        group.map(
+          (c) =>
+            `${user}/onlineMeetings/${encodeURIComponent(c.meetingId)}/attendanceReports/${encodeURIComponent(c.report.id)}/attendanceRecords`,
+        ),
       );
       const readable = group.flatMap((c, i) => {
         const page = pages[i];
@@ -253,7 +323,10 @@ async function collectOrganiser(
         deferred ??= fail(page?.failure ?? noResponse(c.report.id), 'records');
         return [];
       });
-      const identities = await resolveAttendees(deps.db, readable.flatMap((r) => r.records));
+      const identities = await resolveAttendees(
+        deps.db,
+        readable.flatMap((r) => r.records),
+      );
       for (const item of readable) {
         const counted = countReport(item.records, item.report, identities, run.staffKeys, settings, run.totals);
         const stored = await recordAttendanceReport(deps.db, {
@@ -330,7 +403,10 @@ function countReport(
     else if ((!id && !email) || email.includes('#ext#')) totals.skipped.guests++;
     else if (record.role === 'Organizer' || staffKeys.entraIds.has(id.toLowerCase()) || staffKeys.emails.has(email)) totals.skipped.staff++;
     else {
-      const studentId = (id && (identities.byEntraId.get(id) ?? identities.byEntraId.get(id.toLowerCase()))) || (email && identities.byEmail.get(email)) || undefined;
+      const studentId =
+        (id && (identities.byEntraId.get(id) ?? identities.byEntraId.get(id.toLowerCase()))) ||
+        (email && identities.byEmail.get(email)) ||
+        undefined;
       if (!studentId) {
         totals.unknownCount++;
         if (totals.unknownKeys.size < UNKNOWN_KEYS_LISTED) totals.unknownKeys.add(email || id);
@@ -361,7 +437,16 @@ function explainRunFailure(error: unknown, settings: CollectSettings): Error {
 
 async function recordRun(
   deps: CollectDeps,
-  run: { status: 'succeeded' | 'failed'; startedAt: Date; organisers: string[]; outcomes: OrganiserOutcome[]; totals: RunTotals; windowStarts: string[]; options: CollectOptions; errors: string[] },
+  run: {
+    status: 'succeeded' | 'failed';
+    startedAt: Date;
+    organisers: string[];
+    outcomes: OrganiserOutcome[];
+    totals: RunTotals;
+    windowStarts: string[];
+    options: CollectOptions;
+    errors: string[];
+  },
 ): Promise<CollectSummary> {
   const { totals, outcomes } = run;
   const tz = deps.settings.timeZone;
@@ -373,7 +458,9 @@ async function recordRun(
   const period = { start: startDay <= end ? startDay : end, end };
   const unknownNote =
     totals.unknownCount > 0
-      ? [`${totals.unknownCount} attendances could not be matched to a student (not in the identity map; not counted): ${[...totals.unknownKeys].join(', ')}${totals.unknownCount > totals.unknownKeys.size ? ', ...' : ''}`]
+      ? [
+          `${totals.unknownCount} attendances could not be matched to a student (not in the identity map; not counted): ${[...totals.unknownKeys].join(', ')}${totals.unknownCount > totals.unknownKeys.size ? ', ...' : ''}`,
+        ]
       : [];
   const summary: CollectSummary = {
     importId: newId(),

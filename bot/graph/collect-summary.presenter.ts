@@ -11,7 +11,10 @@ export function presentCollectSummary(s: CollectSummary, minMinutes: number): st
     `  Counted: ${plural(s.attendancesCounted, 'attendance')}. Not counted: ${s.skipped.guests} guests, ${s.skipped.externals} from other organisations, ${s.skipped.staff} staff, ${s.skipped.belowMinimum} shorter than ${minMinutes} minutes.`,
   ];
   if (s.notInReports > 0) lines.push(`  ${plural(s.notInReports, 'participant')} chose not to appear in attendance reports.`);
-  if (s.unknown.count > 0) lines.push(`  ${plural(s.unknown.count, 'attendance')} could not be matched to a student (check the identity map): ${s.unknown.keys.join(', ')}${s.unknown.count > s.unknown.keys.length ? ', ...' : ''}`);
+  if (s.unknown.count > 0)
+    lines.push(
+      `  ${plural(s.unknown.count, 'attendance')} could not be matched to a student (check the identity map): ${s.unknown.keys.join(', ')}${s.unknown.count > s.unknown.keys.length ? ', ...' : ''}`,
+    );
   lines.push(`  Graph requests: ${s.requests.httpRequests} (${s.requests.throttled} throttled and retried).`);
   for (const w of s.warnings) lines.push(`  Warning: ${w}`);
   for (const e of s.errors) lines.push(`  Problem: ${e}`);

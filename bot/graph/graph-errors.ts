@@ -21,7 +21,11 @@ export const isAccessPolicyMissing = (f: GraphFailure): boolean => f.status === 
  * Turns a Graph failure into a message an administrator can act on: what was refused, why, and
  * what to run or grant. The organiser is named so the fix can be scoped to them.
  */
-export function describeGraphFailure(failure: GraphFailure, step: GraphStep, ctx: { organiser: string; clientId: string }): OrganiserProblem {
+export function describeGraphFailure(
+  failure: GraphFailure,
+  step: GraphStep,
+  ctx: { organiser: string; clientId: string },
+): OrganiserProblem {
   if (isAccessPolicyMissing(failure)) {
     return {
       code: 'graph_access_policy_missing',
@@ -42,10 +46,19 @@ export function describeGraphFailure(failure: GraphFailure, step: GraphStep, ctx
     };
   }
   if (failure.status === 404 && step === 'calendar') {
-    return { code: 'graph_organiser_not_found', message: `Graph has no user ${ctx.organiser} (404 ${failure.code}). Check GRAPH_ORGANISERS or the staff member's Entra id in the roster.` };
+    return {
+      code: 'graph_organiser_not_found',
+      message: `Graph has no user ${ctx.organiser} (404 ${failure.code}). Check GRAPH_ORGANISERS or the staff member's Entra id in the roster.`,
+    };
   }
   if (failure.status === 429 || failure.status === 503 || failure.status === 504) {
-    return { code: 'graph_throttled', message: `Graph kept asking us to slow down while reading ${ctx.organiser}'s meetings (${failure.status}); what was read is kept and the next run carries on from there.` };
+    return {
+      code: 'graph_throttled',
+      message: `Graph kept asking us to slow down while reading ${ctx.organiser}'s meetings (${failure.status}); what was read is kept and the next run carries on from there.`,
+    };
   }
-  return { code: 'graph_error', message: `Graph answered ${failure.status || 'nothing'} ${failure.code} for ${ctx.organiser} (${step}): ${failure.message}` };
+  return {
+    code: 'graph_error',
+    message: `Graph answered ${failure.status || 'nothing'} ${failure.code} for ${ctx.organiser} (${step}): ${failure.message}`,
+  };
 }

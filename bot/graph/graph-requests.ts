@@ -43,7 +43,13 @@ export interface GraphRequestStats {
  * otherwise exponential backoff; plus up to 20% (at least 100 ms) of jitter so that clients told the
  * same Retry-After do not all come back in the same instant.
  */
-export function retryDelayMs(retryAfter: string | null | undefined, attempt: number, policy: RetryPolicy, now: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  retryAfter: string | null | undefined,
+  attempt: number,
+  policy: RetryPolicy,
+  now: number,
+  random: () => number = Math.random,
+): number {
   let base = policy.baseDelayMs * 2 ** Math.max(0, attempt - 1);
   if (retryAfter != null && retryAfter.trim() !== '') {
     const seconds = Number(retryAfter);
@@ -140,7 +146,13 @@ export class GraphRequester {
       }
       pending = again.map(({ retryAfter: _retryAfter, ...p }) => p);
     }
-    return results.map((r, i) => r ?? { ok: false, failure: { status: 0, code: 'no_response', message: 'Graph gave no response for this request.', url: urls[i] ?? '' } });
+    return results.map(
+      (r, i) =>
+        r ?? {
+          ok: false,
+          failure: { status: 0, code: 'no_response', message: 'Graph gave no response for this request.', url: urls[i] ?? '' },
+        },
+    );
   }
 
   /** Whole lists: the first page of each, then every @odata.nextLink, batched across the lists. */
@@ -160,7 +172,16 @@ export class GraphRequester {
         }
         list.items.push(...(page.body.value ?? []));
         const link = page.body['@odata.nextLink'];
-        if (link && c.pages + 1 >= MAX_PAGES) out[c.index] = { ok: false, failure: { status: 0, code: 'too_many_pages', message: `Stopped after ${MAX_PAGES} pages: the next links never end.`, url: urls[c.index] ?? '' } };
+        if (link && c.pages + 1 >= MAX_PAGES)
+          out[c.index] = {
+            ok: false,
+            failure: {
+              status: 0,
+              code: 'too_many_pages',
+              message: `Stopped after ${MAX_PAGES} pages: the next links never end.`,
+              url: urls[c.index] ?? '',
+            },
+          };
         else if (link) next.push({ index: c.index, url: link, pages: c.pages + 1 });
       }
       cursor = next;
@@ -168,21 +189,52 @@ export class GraphRequester {
     return out;
   }
 
-  private async sendBatch(group: Pending[]): Promise<Array<{ pending: Pending; retry: boolean; retryAfter: string | null; result?: GraphResult<unknown> }>> {
+  private async sendBatch(
+    group: Pending[],
+  ): Promise<Array<{ pending: Pending; retry: boolean; retryAfter: string | null; result?: GraphResult<unknown> }>> {
     const body = { requests: group.map((p, k) => ({ id: String(k + 1), method: 'GET', url: p.url })) };
     this.stats.batchedRequests += group.length;
     const envelope = await this.post<{ responses?: BatchItemResponse[] }>('/$batch', body);
-    if (!envelope.ok) return group.map((pending) => ({ pending, retry: false, retryAfter: null, result: { ok: false, failure: { ...envelope.failure, url: pending.url } } }));
+    if (!envelope.ok)
+      return group.map((pending) => ({
+        pending,
+        retry: false,
+        retryAfter: null,
+        result: { ok: false, failure: { ...envelope.failure, url: pending.url } },
+      }));
     const byId = new Map((envelope.body.responses ?? []).map((r) => [String(r.id), r]));
     return group.map((pending, k) => {
       const response = byId.get(String(k + 1));
-      if (!response) return { pending, retry: false, retryAfter: null, result: { ok: false, failure: { status: 0, code: 'no_response', message: 'The $batch response left this request out.', url: pending.url } } };
-      if (response.status >= 200 && response.status < 300) return { pending, retry: false, retryAfter: null, result: { ok: true, body: response.body } };
+      if (!response)
+        return {
+          pending,
+          retry: false,
+          retryAfter: null,
+          result: {
+            ok: false,
+            failure: { status: 0, code: 'no_response', message: 'The $batch response left this request out.', url: pending.url },
+          },
+        };
+      if (response.status >= 200 && response.status < 300)
+        return { pending, retry: false, retryAfter: null, result: { ok: true, body: response.body } };
       if (RETRYABLE.has(response.status)) this.stats.throttled++;
       const retryAfter = headerValue(response.headers, 'retry-after');
       if (RETRYABLE.has(response.status) && pending.attempt < this.policy.maxAttempts) return { pending, retry: true, retryAfter };
       const error = (response.body as { error?: { code?: string; message?: string } } | undefined)?.error;
-      return { pending, retry: false, retryAfter, result: { ok: false, failure: { status: response.status, code: error?.code ?? '', message: error?.message ?? `HTTP ${response.status}`, url: pending.url } } };
+      return {
+        pending,
+        retry: false,
+        retryAfter,
+        result: {
+          ok: false,
+          failure: {
+            status: response.status,
+            code: error?.code ?? '',
+            message: error?.message ?? `HTTP ${response.status}`,
+            url: pending.url,
+          },
+        },
+      };
     });
   }
 
@@ -207,7 +259,8 @@ export class GraphRequester {
   }
 
   private toFailure(error: unknown, url: string): GraphFailure {
-    if (error instanceof GraphError && error.statusCode > 0) return { status: error.statusCode, code: error.code ?? '', message: error.message, url };
+    if (error instanceof GraphError && error.statusCode > 0)
+      return { status: error.statusCode, code: error.code ?? '', message: error.message, url };
     const name = error instanceof GraphError ? (error.code ?? '') : error instanceof Error ? error.name : '';
     const message = error instanceof Error ? error.message : String(error);
     if (/Authentication|Credential/i.test(name)) throw new AppError(502, 'graph_sign_in_failed', message, { cause: name });

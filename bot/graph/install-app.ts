@@ -54,18 +54,32 @@ async function graph<T>(deps: InstallDeps, method: 'GET' | 'POST', path: string,
  * (409 means it already is), reads the chat of that installation, and stores the conversation
  * reference as an install event would. Needs TeamsAppInstallation.ReadWriteSelfForUser.All.
  */
-export async function openChatThroughGraph(deps: InstallDeps, who: { staffId: string | null; studentId: string | null }): Promise<Partial<ConversationReference> | undefined> {
-  const person = who.staffId ? await findStaff(deps.db, who.staffId) : who.studentId ? await findStudent(deps.db, who.studentId) : undefined;
+export async function openChatThroughGraph(
+  deps: InstallDeps,
+  who: { staffId: string | null; studentId: string | null },
+): Promise<Partial<ConversationReference> | undefined> {
+  const person = who.staffId
+    ? await findStaff(deps.db, who.staffId)
+    : who.studentId
+      ? await findStudent(deps.db, who.studentId)
+      : undefined;
   const aadId = person?.entraId;
   if (!aadId) return undefined;
   try {
     const filter = encodeURIComponent(`externalId eq '${deps.teamsAppExternalId}'`);
     const catalog = await graph<{ value?: Array<{ id: string }> }>(deps, 'GET', `/appCatalogs/teamsApps?$filter=${filter}`);
     const appId = catalog.json.value?.[0]?.id;
-    if (!appId) throw new GraphError(404, `The app ${deps.teamsAppExternalId} is not in the tenant's app catalogue; upload the app package first.`);
+    if (!appId)
+      throw new GraphError(404, `The app ${deps.teamsAppExternalId} is not in the tenant's app catalogue; upload the app package first.`);
     const user = encodeURIComponent(aadId);
-    await graph(deps, 'POST', `/users/${user}/teamwork/installedApps`, { 'teamsApp@odata.bind': `${deps.graphBaseUrl}/appCatalogs/teamsApps/${appId}` });
-    const installs = await graph<{ value?: Array<{ id: string }> }>(deps, 'GET', `/users/${user}/teamwork/installedApps?$expand=teamsApp&$filter=${encodeURIComponent(`teamsApp/externalId eq '${deps.teamsAppExternalId}'`)}`);
+    await graph(deps, 'POST', `/users/${user}/teamwork/installedApps`, {
+      'teamsApp@odata.bind': `${deps.graphBaseUrl}/appCatalogs/teamsApps/${appId}`,
+    });
+    const installs = await graph<{ value?: Array<{ id: string }> }>(
+      deps,
+      'GET',
+      `/users/${user}/teamwork/installedApps?$expand=teamsApp&$filter=${encodeURIComponent(`teamsApp/externalId eq '${deps.teamsAppExternalId}'`)}`,
+    );
     const installId = installs.json.value?.[0]?.id;
     if (!installId) throw new GraphError(404, 'The app was installed but its installation could not be read back.');
     const chat = await graph<{ id?: string }>(deps, 'GET', `/users/${user}/teamwork/installedApps/${encodeURIComponent(installId)}/chat`);
@@ -77,7 +91,11 @@ export async function openChatThroughGraph(deps: InstallDeps, who: { staffId: st
       user: { id: aadId, name: '', aadObjectId: aadId },
       conversation: { id: chat.json.id, conversationType: 'personal', isGroup: false, name: '' },
     };
-    await saveConversation(deps.db, { userAadId: aadId, staffId: who.staffId, studentId: who.studentId, reference }, deps.now().toISOString());
+    await saveConversation(
+      deps.db,
+      { userAadId: aadId, staffId: who.staffId, studentId: who.studentId, reference },
+      deps.now().toISOString(),
+    );
     deps.logger.info({ staffId: who.staffId, studentId: who.studentId }, 'installed the app through Graph and opened the chat');
     return reference;
   } catch (error) {

@@ -74,9 +74,16 @@ export function parseLocaleTime(text: string, locale: DateLocale | null): Locale
   if (!effective) {
     if (a === b || (a > 12 && b <= 12)) effective = 'en-GB';
     else if (b > 12 && a <= 12) effective = 'en-US';
-    else return { ok: false, reason: `the date "${text}" could be read day-first or month-first; set TEAMS_LOCALE or pass --locale en-GB or en-US` };
+    else
+      return {
+        ok: false,
+        reason: `the date "${text}" could be read day-first or month-first; set TEAMS_LOCALE or pass --locale en-GB or en-US`,
+      };
   }
-  const time = effective === 'en-GB' ? build(Number(m[3]), b, a, hour, Number(m[5]), Number(m[6] ?? 0)) : build(Number(m[3]), a, b, hour, Number(m[5]), Number(m[6] ?? 0));
+  const time =
+    effective === 'en-GB'
+      ? build(Number(m[3]), b, a, hour, Number(m[5]), Number(m[6] ?? 0))
+      : build(Number(m[3]), a, b, hour, Number(m[5]), Number(m[6] ?? 0));
   return time ? { ok: true, time } : { ok: false, reason: `"${text}" is not a real date and time in ${effective} order` };
 }
 
@@ -94,7 +101,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formatters.set(timeZone, f);
   }
   return f;
@@ -103,7 +119,14 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 function partsAt(timeZone: string, utcMs: number): WallTime {
   const out: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(utcMs))) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return { year: out.year ?? 0, month: out.month ?? 0, day: out.day ?? 0, hour: out.hour ?? 0, minute: out.minute ?? 0, second: out.second ?? 0 };
+  return {
+    year: out.year ?? 0,
+    month: out.month ?? 0,
+    day: out.day ?? 0,
+    hour: out.hour ?? 0,
+    minute: out.minute ?? 0,
+    second: out.second ?? 0,
+  };
 }
 
 /** Minutes the zone is ahead of UTC at an instant (60 for London in summer). */
@@ -117,7 +140,9 @@ export function wallToUtcMs(w: WallTime, timeZone: string): number {
   const guess = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   // The offsets a day either side bracket any change; a reading is valid under an offset the zone really had then.
   const offsets = [...new Set([zoneOffsetMinutes(timeZone, guess - 86_400_000), zoneOffsetMinutes(timeZone, guess + 86_400_000)])];
-  const valid = offsets.map((o) => guess - o * 60_000).filter((t) => offsets.includes(zoneOffsetMinutes(timeZone, t)) && guess - zoneOffsetMinutes(timeZone, t) * 60_000 === t);
+  const valid = offsets
+    .map((o) => guess - o * 60_000)
+    .filter((t) => offsets.includes(zoneOffsetMinutes(timeZone, t)) && guess - zoneOffsetMinutes(timeZone, t) * 60_000 === t);
   // In the spring gap no reading is valid: read it with the offset from before the change, as clocks do.
   return valid.length > 0 ? Math.min(...valid) : guess - (offsets[0] ?? 0) * 60_000;
 }

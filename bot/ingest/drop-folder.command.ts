@@ -29,7 +29,11 @@ export interface DropResult {
   movedTo: string;
 }
 
-const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = (d: Date): string =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /**
  * Imports every settled file in `<drop>/<source>/` and moves it to `processed/` (imported, or
@@ -45,7 +49,10 @@ export async function importDropFolder(deps: DropFolderDeps, options: { settleMs
     const dir = join(root, source);
     await mkdir(join(dir, 'processed'), { recursive: true });
     await mkdir(join(dir, 'failed'), { recursive: true });
-    const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+    const names = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
     for (const name of names) {
       const path = join(dir, name);
       const info = await stat(path).catch(() => null);
@@ -53,7 +60,10 @@ export async function importDropFolder(deps: DropFolderDeps, options: { settleMs
       let summary: ImportSummary;
       try {
         summary = isCountSource(source)
-          ? await importExport({ db: deps.db, ingest: deps.ingest, campusTimeZone: deps.campusTimeZone, now: deps.now }, { source, path, fileName: name })
+          ? await importExport(
+              { db: deps.db, ingest: deps.ingest, campusTimeZone: deps.campusTimeZone, now: deps.now },
+              { source, path, fileName: name },
+            )
           : await importMoodleUsers({ db: deps.db, ingest: deps.ingest, now: deps.now }, { path, fileName: name });
       } catch (error) {
         // Not bad input (that comes back as a failed summary) but the store failing: leave the file to retry.
@@ -69,7 +79,10 @@ export async function importDropFolder(deps: DropFolderDeps, options: { settleMs
   }
   if (results.length > 0) {
     const failed = results.filter((r) => r.status === 'failed').length;
-    deps.logger.info({ imported: results.length - failed, failed, files: results.map((r) => `${r.source}/${r.file}: ${r.status}`) }, 'drop folder imported');
+    deps.logger.info(
+      { imported: results.length - failed, failed, files: results.map((r) => `${r.source}/${r.file}: ${r.status}`) },
+      'drop folder imported',
+    );
   }
   return results;
 }

@@ -30,7 +30,13 @@ interface TableRead<R> {
  * Reads a small table (user export, roster) into typed rows. These files hold one row per person, so
  * they are kept in memory; activity exports are never read this way.
  */
-async function readTable<R, K extends string>(path: string, columns: Record<K, string>, optional: ReadonlyArray<NoInfer<K>>, label: string, toRow: (get: (k: K) => string, line: number, tally: Tally) => R | null): Promise<TableRead<R>> {
+async function readTable<R, K extends string>(
+  path: string,
+  columns: Record<K, string>,
+  optional: ReadonlyArray<NoInfer<K>>,
+  label: string,
+  toRow: (get: (k: K) => string, line: number, tally: Tally) => R | null,
+): Promise<TableRead<R>> {
   const tally = new Tally([]);
   const rows: R[] = [];
   let index: Partial<Record<K, number>> | null = null;
@@ -49,7 +55,11 @@ async function readTable<R, K extends string>(path: string, columns: Record<K, s
             return false;
           }
           const names = fields.map(normaliseHeader);
-          index = Object.fromEntries((Object.entries(columns) as Array<[K, string]>).map(([k, name]) => [k, names.indexOf(normaliseHeader(name))]).filter(([, i]) => (i as number) >= 0));
+          index = Object.fromEntries(
+            (Object.entries(columns) as Array<[K, string]>)
+              .map(([k, name]) => [k, names.indexOf(normaliseHeader(name))])
+              .filter(([, i]) => (i as number) >= 0),
+          );
           width = fields.length;
           return true;
         }
@@ -57,10 +67,14 @@ async function readTable<R, K extends string>(path: string, columns: Record<K, s
         if (problem) return (tally.reject(line, problem), true);
         if (fields.length !== width) return (tally.reject(line, `has ${fields.length} fields where the header has ${width}`), true);
         const at = index;
-        const row = toRow((k) => {
-          const i = at[k];
-          return i === undefined ? '' : (fields[i] ?? '').trim();
-        }, line, tally);
+        const row = toRow(
+          (k) => {
+            const i = at[k];
+            return i === undefined ? '' : (fields[i] ?? '').trim();
+          },
+          line,
+          tally,
+        );
         if (row) rows.push(row);
         return true;
       },
@@ -107,7 +121,9 @@ function emptySummary(source: string, format: string, fileName: string, tally: T
 function checkShare(summary: ImportSummary, fatal: string | null, maxShare: number): void {
   if (fatal) summary.errors.push(fatal);
   else if (summary.rowsRejected > summary.rowsRead * maxShare) {
-    summary.errors.push(`${summary.rowsRejected} of ${summary.rowsRead} rows could not be read, more than the ${Math.round(maxShare * 1000) / 10}% allowed (IMPORT_MAX_REJECTED_SHARE): nothing from this file was stored`);
+    summary.errors.push(
+      `${summary.rowsRejected} of ${summary.rowsRead} rows could not be read, more than the ${Math.round(maxShare * 1000) / 10}% allowed (IMPORT_MAX_REJECTED_SHARE): nothing from this file was stored`,
+    );
   }
 }
 
@@ -143,7 +159,10 @@ const MOODLE_USER_COLUMNS = { id: 'id', username: 'username', email: 'email', id
  * Moodle's user download (id, username, email, idnumber, ...) teaches the identity map which Moodle
  * user id is which student: matched by idnumber (the Samis student code) or by e-mail, nothing else.
  */
-export async function importMoodleUsers(deps: IdentityImportDeps, options: { path: string; fileName?: string; dryRun?: boolean }): Promise<ImportSummary> {
+export async function importMoodleUsers(
+  deps: IdentityImportDeps,
+  options: { path: string; fileName?: string; dryRun?: boolean },
+): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
   const table = await readTable(options.path, MOODLE_USER_COLUMNS, ['idnumber', 'email'], 'Moodle user export', (get, line, tally) => {
     const id = get('id');
@@ -175,7 +194,10 @@ export async function importMoodleUsers(deps: IdentityImportDeps, options: { pat
   summary.rowsUnresolved = unresolved.length;
   summary.unresolved = { total: unresolved.length, keys: unresolved.slice(0, 100) };
   summary.studentsAffected = students.size;
-  if (unresolved.length > 0) summary.warnings.push(`${unresolved.length} Moodle user(s) match no student by idnumber or e-mail (staff and other departments' students are expected here).`);
+  if (unresolved.length > 0)
+    summary.warnings.push(
+      `${unresolved.length} Moodle user(s) match no student by idnumber or e-mail (staff and other departments' students are expected here).`,
+    );
   if (options.dryRun) {
     summary.status = 'dry_run';
     return summary;
@@ -193,25 +215,52 @@ export async function importMoodleUsers(deps: IdentityImportDeps, options: { pat
  * status (mapped from the university's codes by SAMIS_STATUS_MAP) and personal tutor (a staff id).
  * Students missing from the roster are reported and left as they are.
  */
-export async function importSamisRoster(deps: IdentityImportDeps, options: { path: string; departmentId: string | undefined; fileName?: string; dryRun?: boolean }): Promise<ImportSummary> {
+export async function importSamisRoster(
+  deps: IdentityImportDeps,
+  options: { path: string; departmentId: string | undefined; fileName?: string; dryRun?: boolean },
+): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
-  if (!options.departmentId) throw new AppError(400, 'department_required', 'A Samis roster belongs to one department: pass --department <id>.');
+  if (!options.departmentId)
+    throw new AppError(400, 'department_required', 'A Samis roster belongs to one department: pass --department <id>.');
   const department = await findDepartment(deps.db, options.departmentId);
   if (!department) throw new AppError(404, 'not_found', `There is no department "${options.departmentId}".`);
   const statusMap = deps.ingest.samisStatusMap;
   const columns = deps.ingest.samisRosterColumns;
   const now = deps.now().toISOString();
-  const table = await readTable(options.path, columns, ['email', 'tutor'], 'Samis roster', (get, line, tally): (Student & { tutorCode: string }) | null => {
-    const id = get('studentCode');
-    if (!id) return (tally.reject(line, 'the student code is empty'), null);
-    const code = get('status');
-    const status: StudentStatus | undefined = statusMap[code];
-    if (!status) return (tally.reject(line, `enrolment status "${code}" is not in SAMIS_STATUS_MAP (known: ${Object.keys(statusMap).join(', ')})`), null);
-    const year = Number(get('year').replace(/^0+(?=\d)/, ''));
-    if (!Number.isInteger(year) || year < 0 || year > 10) return (tally.reject(line, `year of study "${get('year')}" is not a whole number`), null);
-    const email = get('email').toLowerCase();
-    return { id, departmentId: department.id, givenName: get('givenName'), familyName: get('familyName'), email: email || null, entraId: null, programme: get('programme'), year, status, tutorId: null, tutorCode: get('tutor') };
-  });
+  const table = await readTable(
+    options.path,
+    columns,
+    ['email', 'tutor'],
+    'Samis roster',
+    (get, line, tally): (Student & { tutorCode: string }) | null => {
+      const id = get('studentCode');
+      if (!id) return (tally.reject(line, 'the student code is empty'), null);
+      const code = get('status');
+      const status: StudentStatus | undefined = statusMap[code];
+      if (!status)
+        return (
+          tally.reject(line, `enrolment status "${code}" is not in SAMIS_STATUS_MAP (known: ${Object.keys(statusMap).join(', ')})`),
+          null
+        );
+      const year = Number(get('year').replace(/^0+(?=\d)/, ''));
+      if (!Number.isInteger(year) || year < 0 || year > 10)
+        return (tally.reject(line, `year of study "${get('year')}" is not a whole number`), null);
+      const email = get('email').toLowerCase();
+      return {
+        id,
+        departmentId: department.id,
+        givenName: get('givenName'),
+        familyName: get('familyName'),
+        email: email || null,
+        entraId: null,
+        programme: get('programme'),
+        year,
+        status,
+        tutorId: null,
+        tutorCode: get('tutor'),
+      };
+    },
+  );
   const summary = emptySummary('samis-roster', 'samis-roster', options.fileName ?? basename(options.path), table.tally, table.read);
   summary.scope = `department:${department.id}`;
   checkShare(summary, table.fatal, deps.ingest.maxRejectedShare);
@@ -230,8 +279,12 @@ export async function importSamisRoster(deps: IdentityImportDeps, options: { pat
   const students: Student[] = table.rows.map(({ tutorCode, ...s }) => ({ ...s, tutorId: knownTutors.has(tutorCode) ? tutorCode : null }));
   const before = await listStudentIdsInDepartment(deps.db, department.id);
   const missing = [...before].filter((id) => !students.some((s) => s.id === id));
-  if (unknownTutors.length > 0) summary.warnings.push(`Personal tutor code(s) not found among staff, so those students have no tutor yet: ${unknownTutors.slice(0, 20).join(', ')}.`);
-  if (missing.length > 0) summary.warnings.push(`${missing.length} student(s) of ${department.name} are not in this roster; they were left unchanged.`);
+  if (unknownTutors.length > 0)
+    summary.warnings.push(
+      `Personal tutor code(s) not found among staff, so those students have no tutor yet: ${unknownTutors.slice(0, 20).join(', ')}.`,
+    );
+  if (missing.length > 0)
+    summary.warnings.push(`${missing.length} student(s) of ${department.name} are not in this roster; they were left unchanged.`);
   summary.rowsCounted = students.length;
   summary.studentsAffected = students.length;
   if (options.dryRun) {
@@ -242,7 +295,10 @@ export async function importSamisRoster(deps: IdentityImportDeps, options: { pat
     await upsertStudents(trx, students, now);
     await insertIdentities(
       trx,
-      students.flatMap((s) => [{ sourceSystem: 'samis', externalKey: s.id, studentId: s.id }, ...(s.email ? [{ sourceSystem: 'email', externalKey: s.email, studentId: s.id }] : [])]),
+      students.flatMap((s) => [
+        { sourceSystem: 'samis', externalKey: s.id, studentId: s.id },
+        ...(s.email ? [{ sourceSystem: 'email', externalKey: s.email, studentId: s.id }] : []),
+      ]),
     );
     await record({ ...deps, db: trx }, summary, summary.scope, startedAt);
   });

@@ -23,30 +23,55 @@ export interface ImportCliOptions {
   json: boolean;
 }
 
-function checkOptions(source: string, opts: ImportCliOptions): { locale: DateLocale | null; period: { start: string; end: string } | null } {
-  if (!IMPORT_SOURCES.includes(source)) throw new AppError(400, 'unknown_source', `"${source}" is not a source this tool imports; use one of: ${IMPORT_SOURCES.join(', ')}.`);
-  if (opts.timezone !== undefined && !isValidTimeZone(opts.timezone)) throw new AppError(400, 'bad_timezone', `--timezone "${opts.timezone}" is not a time zone; use an IANA name such as Europe/London or America/Los_Angeles.`);
-  if (opts.locale !== undefined && !DATE_LOCALES.includes(opts.locale as DateLocale)) throw new AppError(400, 'bad_locale', `--locale "${opts.locale}" is not supported; use en-GB (day first) or en-US (month first).`);
-  if ((opts.from === undefined) !== (opts.to === undefined)) throw new AppError(400, 'bad_period', 'give both --from and --to, or neither.');
+function checkOptions(
+  source: string,
+  opts: ImportCliOptions,
+): { locale: DateLocale | null; period: { start: string; end: string } | null } {
+  if (!IMPORT_SOURCES.includes(source))
+    throw new AppError(400, 'unknown_source', `"${source}" is not a source this tool imports; use one of: ${IMPORT_SOURCES.join(', ')}.`);
+  if (opts.timezone !== undefined && !isValidTimeZone(opts.timezone))
+    throw new AppError(
+      400,
+      'bad_timezone',
+      `--timezone "${opts.timezone}" is not a time zone; use an IANA name such as Europe/London or America/Los_Angeles.`,
+    );
+  if (opts.locale !== undefined && !DATE_LOCALES.includes(opts.locale as DateLocale))
+    throw new AppError(400, 'bad_locale', `--locale "${opts.locale}" is not supported; use en-GB (day first) or en-US (month first).`);
+  if ((opts.from === undefined) !== (opts.to === undefined))
+    throw new AppError(400, 'bad_period', 'give both --from and --to, or neither.');
   if (opts.from && opts.to && opts.from > opts.to) throw new AppError(400, 'bad_period', `--from ${opts.from} is after --to ${opts.to}.`);
-  return { locale: (opts.locale as DateLocale | undefined) ?? null, period: opts.from && opts.to ? { start: opts.from, end: opts.to } : null };
+  return {
+    locale: (opts.locale as DateLocale | undefined) ?? null,
+    period: opts.from && opts.to ? { start: opts.from, end: opts.to } : null,
+  };
 }
 
 /** A live bar on a terminal: bytes read against the file size, with lines and lines per second. */
 function createProgress(file: string, enabled: boolean) {
   if (!enabled) return { update: undefined, stop: () => undefined };
   const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-  const bar = new SingleBar({ format: '{file} [{bar}] {percentage}% | {lines} rows | {rate} rows/s | {duration_formatted}', hideCursor: true, clearOnComplete: true, stream: process.stderr });
+  const bar = new SingleBar({
+    format: '{file} [{bar}] {percentage}% | {lines} rows | {rate} rows/s | {duration_formatted}',
+    hideCursor: true,
+    clearOnComplete: true,
+    stream: process.stderr,
+  });
   const started = performance.now();
   bar.start(Math.max(size, 1), 0, { file: basename(file), lines: 0, rate: 0 });
   return {
-    update: (lines: number, bytes: number) => bar.update(bytes, { lines, rate: Math.round(lines / Math.max(0.001, (performance.now() - started) / 1000)) }),
+    update: (lines: number, bytes: number) =>
+      bar.update(bytes, { lines, rate: Math.round(lines / Math.max(0.001, (performance.now() - started) / 1000)) }),
     stop: () => bar.stop(),
   };
 }
 
 /** `engagement import`: every file in turn, a summary for each; false when any file was not imported. */
-export async function runImportCommand(deps: { db: Db; config: Config; print: (text: string) => void }, source: string, opts: ImportCliOptions, files: string[]): Promise<boolean> {
+export async function runImportCommand(
+  deps: { db: Db; config: Config; print: (text: string) => void },
+  source: string,
+  opts: ImportCliOptions,
+  files: string[],
+): Promise<boolean> {
   const { locale, period } = checkOptions(source, opts);
   const summaries: ImportSummary[] = [];
   for (const file of files) {

@@ -4,7 +4,13 @@ import { daysBetween } from '../../shared/calendar';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { newId } from '../store/ids';
-import { findImportByHash, insertImportRun, lockImportScope, replaceScopeCounts, resolveIdentities } from '../store/import-counts.repository';
+import {
+  findImportByHash,
+  insertImportRun,
+  lockImportScope,
+  replaceScopeCounts,
+  resolveIdentities,
+} from '../store/import-counts.repository';
 import type { DateLocale } from './dates';
 import { parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
 import { splitIdentityKey, type IdentitySystem, type Rejection } from './tally';
@@ -86,12 +92,21 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
   for (const [system, keys] of wanted) found.set(system, await resolveIdentities(db, system, [...keys]));
   const studentOf = new Map<string, string | null>();
   for (const identity of identities) {
-    const hit = splitIdentityKey(identity).map(({ system, key }) => found.get(system)?.get(key)).find((s) => s !== undefined);
+    const hit = splitIdentityKey(identity)
+      .map(({ system, key }) => found.get(system)?.get(key))
+      .find((s) => s !== undefined);
     studentOf.set(identity, hit ?? null);
   }
 
   const merged = new Map<string, { studentId: string; day: IsoDay; source: Source; count: number }>();
-  const out: ResolvedCounts = { bySource: new Map(), rowsCounted: 0, rowsUnresolved: 0, unresolved: [], students: new Set(), outsidePeriod: 0 };
+  const out: ResolvedCounts = {
+    bySource: new Map(),
+    rowsCounted: 0,
+    rowsUnresolved: 0,
+    unresolved: [],
+    students: new Set(),
+    outsidePeriod: 0,
+  };
   const unresolved = new Set<string>();
   for (const e of parsed.tally.entries()) {
     if (!parsed.tally.sources.has(e.source)) continue;
@@ -102,7 +117,11 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
     const studentId = studentOf.get(e.identity);
     if (!studentId) {
       out.rowsUnresolved += e.count;
-      unresolved.add(splitIdentityKey(e.identity).map((c) => `${c.system}:${c.key}`).join(' or '));
+      unresolved.add(
+        splitIdentityKey(e.identity)
+          .map((c) => `${c.system}:${c.key}`)
+          .join(' or '),
+      );
       continue;
     }
     // Two keys of one person (an e-mail and a Panopto user name) land on the same student, day and source.
@@ -182,7 +201,8 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     );
   }
 
-  const earlier = summary.errors.length === 0 && summary.fileHash && format ? await findImportByHash(deps.db, summary.fileHash, format) : undefined;
+  const earlier =
+    summary.errors.length === 0 && summary.fileHash && format ? await findImportByHash(deps.db, summary.fileHash, format) : undefined;
 
   const resolveStarted = performance.now();
   const resolved = summary.errors.length === 0 && period ? await resolveCounts(deps.db, parsed, period) : null;
@@ -193,17 +213,26 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     summary.unresolved = { total: resolved.unresolved.length, keys: resolved.unresolved.slice(0, MAX_UNRESOLVED_LISTED) };
     summary.studentsAffected = resolved.students.size;
     for (const [source, list] of resolved.bySource) summary.countsBySource[source] = list.reduce((n, c) => n + c.count, 0);
-    if (resolved.outsidePeriod > 0) summary.warnings.push(`${resolved.outsidePeriod} occurrence(s) fell outside the period given and were left out.`);
-    if (resolved.unresolved.length > 0) summary.warnings.push(`${resolved.unresolved.length} key(s) are not in the identity map; their rows were not counted. Import the roster or identity export, then this file again.`);
+    if (resolved.outsidePeriod > 0)
+      summary.warnings.push(`${resolved.outsidePeriod} occurrence(s) fell outside the period given and were left out.`);
+    if (resolved.unresolved.length > 0)
+      summary.warnings.push(
+        `${resolved.unresolved.length} key(s) are not in the identity map; their rows were not counted. Import the roster or identity export, then this file again.`,
+      );
   }
 
   // The same bytes again change nothing, unless identities added since then let more rows count.
   if (earlier && resolved && resolved.rowsUnresolved >= earlier.rowsUnresolved) {
     summary.status = 'already_imported';
-    summary.warnings.push(`This file was already imported (as "${earlier.fileName}" at ${earlier.finishedAt ?? 'an earlier time'}); nothing was changed.`);
+    summary.warnings.push(
+      `This file was already imported (as "${earlier.fileName}" at ${earlier.finishedAt ?? 'an earlier time'}); nothing was changed.`,
+    );
     return summary;
   }
-  if (earlier) summary.warnings.push(`This file was imported before; it is imported again because ${earlier.rowsUnresolved - summary.rowsUnresolved} more row(s) now match a student.`);
+  if (earlier)
+    summary.warnings.push(
+      `This file was imported before; it is imported again because ${earlier.rowsUnresolved - summary.rowsUnresolved} more row(s) now match a student.`,
+    );
 
   if (options.dryRun) {
     summary.status = summary.errors.length === 0 ? 'dry_run' : 'failed';
@@ -212,7 +241,12 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
 
   const writeStarted = performance.now();
   const finishedAt = () => deps.now().toISOString();
-  const details = { rejections: t.rejections, unresolved: summary.unresolved, warnings: summary.warnings, encoding: parsed.read?.encoding ?? null };
+  const details = {
+    rejections: t.rejections,
+    unresolved: summary.unresolved,
+    warnings: summary.warnings,
+    encoding: parsed.read?.encoding ?? null,
+  };
   const sources: Array<Source | string> = parsed.format ? [...(resolved ? t.sources : parsed.format.produces)] : [options.source];
   await deps.db.transaction().execute(async (trx) => {
     for (const source of sources) {
@@ -241,7 +275,15 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
         startedAt,
         finishedAt: finishedAt(),
       });
-      if (resolved && period) await replaceScopeCounts(trx, { importId: id, source: source as Source, scope: parsed.scope, start: period.start, end: period.end, counts: list });
+      if (resolved && period)
+        await replaceScopeCounts(trx, {
+          importId: id,
+          source: source as Source,
+          scope: parsed.scope,
+          start: period.start,
+          end: period.end,
+          counts: list,
+        });
     }
   });
   summary.timings.writeMs = Math.round(performance.now() - writeStarted);

@@ -32,7 +32,8 @@ export function presentImportSummary(s: ImportSummary): string {
   if (s.unresolved.keys.length > 0) {
     lines.push('  not in the identity map:');
     for (const key of s.unresolved.keys.slice(0, LISTED)) lines.push(`    ${key}`);
-    if (s.unresolved.total > LISTED) lines.push(`    ... and ${s.unresolved.total - LISTED} more (--json lists up to ${s.unresolved.keys.length})`);
+    if (s.unresolved.total > LISTED)
+      lines.push(`    ... and ${s.unresolved.total - LISTED} more (--json lists up to ${s.unresolved.keys.length})`);
   }
   for (const w of s.warnings) lines.push(`  note: ${w}`);
   return lines.join('\n');

@@ -82,11 +82,15 @@ export async function parseExport(
   try {
     read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress, fastPath });
   } catch (error) {
-    if (error instanceof UnreadableFileError) return { format, tally, scope: '', read, fatal: error.message, parseMs: performance.now() - started };
+    if (error instanceof UnreadableFileError)
+      return { format, tally, scope: '', read, fatal: error.message, parseMs: performance.now() - started };
     const err = error as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') return { format, tally, scope: '', read, fatal: 'the file does not exist', parseMs: performance.now() - started };
-    if (err.code === 'EISDIR') return { format, tally, scope: '', read, fatal: 'this is a folder, not a file', parseMs: performance.now() - started };
-    if (err.code === 'EACCES') return { format, tally, scope: '', read, fatal: 'the file cannot be read (permission denied)', parseMs: performance.now() - started };
+    if (err.code === 'ENOENT')
+      return { format, tally, scope: '', read, fatal: 'the file does not exist', parseMs: performance.now() - started };
+    if (err.code === 'EISDIR')
+      return { format, tally, scope: '', read, fatal: 'this is a folder, not a file', parseMs: performance.now() - started };
+    if (err.code === 'EACCES')
+      return { format, tally, scope: '', read, fatal: 'the file cannot be read (permission denied)', parseMs: performance.now() - started };
     throw error;
   }
   let scope = '';
@@ -107,4 +111,5 @@ export async function parseExport(
   return { format, tally, scope, read, fatal, parseMs: performance.now() - started };
 }
 
-export const periodOf = (tally: Tally): { start: IsoDay; end: IsoDay } | null => (tally.firstDay && tally.lastDay ? { start: tally.firstDay, end: tally.lastDay } : null);
+export const periodOf = (tally: Tally): { start: IsoDay; end: IsoDay } | null =>
+  tally.firstDay && tally.lastDay ? { start: tally.firstDay, end: tally.lastDay } : null;

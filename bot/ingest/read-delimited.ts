@@ -26,12 +26,17 @@ export function sniffEncoding(head: Buffer, fileSize: number): Sniffed {
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', hasBom: true };
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8', hasBom: true };
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
-    throw new UnreadableFileError('the file is a zip archive, not a CSV (Panopto reports and Excel workbooks are zipped): extract or save the CSV and import that');
+    throw new UnreadableFileError(
+      'the file is a zip archive, not a CSV (Panopto reports and Excel workbooks are zipped): extract or save the CSV and import that',
+    );
   }
-  if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0) throw new UnreadableFileError('the file is an old Excel workbook, not a CSV: save it as CSV UTF-8 and import that');
+  if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0)
+    throw new UnreadableFileError('the file is an old Excel workbook, not a CSV: save it as CSV UTF-8 and import that');
   if (head.subarray(0, 4).toString('latin1') === '%PDF') throw new UnreadableFileError('the file is a PDF, not a CSV export');
   if (head.includes(0)) {
-    throw new UnreadableFileError('the file looks binary (it contains NUL bytes); if it is UTF-16 text it needs its byte-order mark, as Teams writes it');
+    throw new UnreadableFileError(
+      'the file looks binary (it contains NUL bytes); if it is UTF-16 text it needs its byte-order mark, as Teams writes it',
+    );
   }
   return { encoding: 'utf-8', hasBom: false };
 }
@@ -127,7 +132,9 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
         const rest = track(decoder.decode());
         callback(null, rest.length > 0 ? rest : undefined);
       } catch {
-        decodeError = new UnreadableFileError(`the file is not valid ${sniffed.encoding.toUpperCase()}: it ends in the middle of a character`);
+        decodeError = new UnreadableFileError(
+          `the file is not valid ${sniffed.encoding.toUpperCase()}: it ends in the middle of a character`,
+        );
         callback(null, undefined);
       }
     },
@@ -135,7 +142,8 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
 
   const firstChunk = await peekText(path, sniffed);
   const delimiter = chooseDelimiter(firstChunk, options.delimiter);
-  if (options.fastPath !== false && sniffed.encoding === 'utf-8' && hasPlainLineEnds(firstChunk)) return readLines(path, sniffed, delimiter, options);
+  if (options.fastPath !== false && sniffed.encoding === 'utf-8' && hasPlainLineEnds(firstChunk))
+    return readLines(path, sniffed, delimiter, options);
   let line = 1;
   let nextProgress = 50_000;
   const stream = createReadStream(path, { highWaterMark: 1 << 16 }).pipe(decode);
@@ -171,7 +179,14 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
   });
   if (decodeError) throw decodeError;
   options.onProgress?.(line - 1, bytes);
-  return { encoding: sniffed.encoding, delimiter, fileHash: hash.digest('hex'), bytes, endsWithNewline: lastChar === '\n' || lastChar === '\r', lastLine: line - 1 };
+  return {
+    encoding: sniffed.encoding,
+    delimiter,
+    fileHash: hash.digest('hex'),
+    bytes,
+    endsWithNewline: lastChar === '\n' || lastChar === '\r',
+    lastLine: line - 1,
+  };
 }
 
 async function peekText(path: string, sniffed: Sniffed): Promise<string> {
@@ -281,7 +296,10 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
     const problems = new Map<number, string>();
     for (const e of result.errors) if (e.row !== undefined && !problems.has(e.row)) problems.set(e.row, e.message);
     // A block that ends in LF makes Papa add one empty record after it; the streaming parse never gives that one.
-    const count = tail === '' && lastRow >= 0 && rows[lastRow]?.length === 1 && rows[lastRow]?.[0] === '' && !problems.has(lastRow) ? lastRow : rows.length;
+    const count =
+      tail === '' && lastRow >= 0 && rows[lastRow]?.length === 1 && rows[lastRow]?.[0] === '' && !problems.has(lastRow)
+        ? lastRow
+        : rows.length;
     for (let r = 0; r < count && !stopped; r++) emit(rows[r] as string[], problems.get(r) ?? null);
     pending = null;
     wanted = 1;
@@ -320,7 +338,9 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
       try {
         text = decoder.decode(chunk, { stream: true });
       } catch {
-        throw new UnreadableFileError(`the file is not valid UTF-8 (the bad bytes are near byte ${bytes}); save the export as "CSV UTF-8" and import it again`);
+        throw new UnreadableFileError(
+          `the file is not valid UTF-8 (the bad bytes are near byte ${bytes}); save the export as "CSV UTF-8" and import it again`,
+        );
       }
       bytes += bytesRead;
       takeText(text);
@@ -348,5 +368,12 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
     }
   }
   options.onProgress?.(line - 1, bytes);
-  return { encoding: sniffed.encoding, delimiter, fileHash: hash.digest('hex'), bytes, endsWithNewline: lastChar === '\n' || lastChar === '\r', lastLine: line - 1 };
+  return {
+    encoding: sniffed.encoding,
+    delimiter,
+    fileHash: hash.digest('hex'),
+    bytes,
+    endsWithNewline: lastChar === '\n' || lastChar === '\r',
+    lastLine: line - 1,
+  };
 }

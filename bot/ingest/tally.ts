@@ -9,7 +9,9 @@ const MAX_REJECTIONS_KEPT = 200;
 
 /** One or more `system:key` candidates, tried in order, joined into one string (cheap to use as a map key). */
 export function identityKey(...candidates: Array<[IdentitySystem, string] | null>): string {
-  const keys = candidates.filter((c): c is [IdentitySystem, string] => c !== null && c[1] !== '').map(([system, key]) => `${system}:${key}`);
+  const keys = candidates
+    .filter((c): c is [IdentitySystem, string] => c !== null && c[1] !== '')
+    .map(([system, key]) => `${system}:${key}`);
   return [...new Set(keys)].join(CANDIDATE_SEP);
 }
 

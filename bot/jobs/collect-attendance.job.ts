@@ -17,11 +17,24 @@ export interface Collector {
 }
 
 /** A collector bound to the configuration: one Graph client (and token cache), fresh request counts each run. */
-export function createCollector(graph: GraphConfig, timeZone: string, base: { db: Db; logger: Logger; now: () => Date }, connection: GraphConnectionOptions = {}): Collector {
+export function createCollector(
+  graph: GraphConfig,
+  timeZone: string,
+  base: { db: Db; logger: Logger; now: () => Date },
+  connection: GraphConnectionOptions = {},
+): Collector {
   const client = createGraphClient(graph, connection);
-  const settings = { tenantId: graph.tenantId, clientId: graph.clientId, organisers: graph.organisers, minMinutes: graph.minMinutes, lookbackDays: graph.lookbackDays, timeZone };
+  const settings = {
+    tenantId: graph.tenantId,
+    clientId: graph.clientId,
+    organisers: graph.organisers,
+    minMinutes: graph.minMinutes,
+    lookbackDays: graph.lookbackDays,
+    timeZone,
+  };
   return {
-    collect: (options = {}, onProgress) => collectAttendance({ ...base, graph: new GraphRequester(client, graph.baseUrl), settings, onProgress }, options),
+    collect: (options = {}, onProgress) =>
+      collectAttendance({ ...base, graph: new GraphRequester(client, graph.baseUrl), settings, onProgress }, options),
   };
 }
 
@@ -29,7 +42,11 @@ export function createCollector(graph: GraphConfig, timeZone: string, base: { db
  * The daily collection job, or null when Graph is not configured; in that case it says so once, here,
  * rather than on every tick. Graph keeps only a meeting's 50 latest reports, hence daily by default.
  */
-export function createCollectAttendanceJob(config: Config, base: { db: Db; logger: Logger; now: () => Date }, connection: GraphConnectionOptions = {}): Job | null {
+export function createCollectAttendanceJob(
+  config: Config,
+  base: { db: Db; logger: Logger; now: () => Date },
+  connection: GraphConnectionOptions = {},
+): Job | null {
   if (!config.graph) {
     base.logger.info(GRAPH_OFF_MESSAGE);
     return null;

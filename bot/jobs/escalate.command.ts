@@ -43,9 +43,19 @@ export async function escalateUnacknowledged(deps: EscalateDeps): Promise<Escala
       const followup = await findFollowup(trx, snooze.caseId);
       const c = await findCase(trx, snooze.caseId);
       if (!c) continue;
-      if (await changeCaseState(trx, c.id, 'snoozed', { status: back, ownerId: c.ownerId, outcome: c.outcome, closedAt: null, updatedAt: at })) {
+      if (
+        await changeCaseState(trx, c.id, 'snoozed', { status: back, ownerId: c.ownerId, outcome: c.outcome, closedAt: null, updatedAt: at })
+      ) {
         await saveFollowup(trx, { ...followup, snoozedUntil: null, statusBeforeSnooze: null }, at);
-        await appendCaseEvent(trx, { caseId: snooze.caseId, at, kind: 'snooze_ended', actorKind: 'system', actorId: null, note: null, data: { status: back } });
+        await appendCaseEvent(trx, {
+          caseId: snooze.caseId,
+          at,
+          kind: 'snooze_ended',
+          actorKind: 'system',
+          actorId: null,
+          note: null,
+          data: { status: back },
+        });
         summary.snoozesEnded++;
       }
     }
@@ -63,7 +73,15 @@ export async function escalateUnacknowledged(deps: EscalateDeps): Promise<Escala
         deps.logger.warn({ caseId: c.id, role }, 'no one holds the role to escalate to');
       }
       await saveFollowup(trx, { ...followup, escalationLevel: due, escalatedAt: at }, at);
-      await appendCaseEvent(trx, { caseId: c.id, at, kind: 'escalated', actorKind: 'system', actorId: null, note: null, data: { level: due, role, workingDays: waited, recipients: recipients.map((r) => r.id) } });
+      await appendCaseEvent(trx, {
+        caseId: c.id,
+        at,
+        kind: 'escalated',
+        actorKind: 'system',
+        actorId: null,
+        note: null,
+        data: { level: due, role, workingDays: waited, recipients: recipients.map((r) => r.id) },
+      });
       summary.escalated++;
       for (const r of recipients) {
         const entry = byRecipient.get(r.id) ?? { level: due, caseIds: [] };
@@ -72,8 +90,20 @@ export async function escalateUnacknowledged(deps: EscalateDeps): Promise<Escala
       }
     }
     for (const [staffId, entry] of byRecipient) {
-      const fingerprint = createHash('sha256').update([...entry.caseIds].sort().join(',')).digest('hex').slice(0, 24);
-      const queued = await enqueueDelivery(trx, { idempotencyKey: `escalation:${staffId}:${entry.level}:${fingerprint}`, kind: 'escalation', recipientStaffId: staffId, payload: { caseIds: entry.caseIds, level: entry.level, workingDays: deps.workingDays * entry.level } }, at);
+      const fingerprint = createHash('sha256')
+        .update([...entry.caseIds].sort().join(','))
+        .digest('hex')
+        .slice(0, 24);
+      const queued = await enqueueDelivery(
+        trx,
+        {
+          idempotencyKey: `escalation:${staffId}:${entry.level}:${fingerprint}`,
+          kind: 'escalation',
+          recipientStaffId: staffId,
+          payload: { caseIds: entry.caseIds, level: entry.level, workingDays: deps.workingDays * entry.level },
+        },
+        at,
+      );
       if (queued) summary.cardsQueued++;
     }
   });

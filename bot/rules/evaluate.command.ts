@@ -68,7 +68,12 @@ export interface EvaluateDeps {
 /** The key that makes a digest idempotent: the same staff member and the same set of new alerts. */
 function digestKey(staffId: string, alerts: ReadonlyArray<{ caseId: string; severity: string }>): string {
   const fingerprint = createHash('sha256')
-    .update(alerts.map((a) => `${a.caseId}:${a.severity}`).sort().join(','))
+    .update(
+      alerts
+        .map((a) => `${a.caseId}:${a.severity}`)
+        .sort()
+        .join(','),
+    )
     .digest('hex')
     .slice(0, 24);
   return `digest:${staffId}:${fingerprint}`;
@@ -80,7 +85,13 @@ export async function loadRulesConfig(db: Db, departmentId: string): Promise<Rul
   try {
     return parseRulesConfig(stored?.overrides);
   } catch (error) {
-    if (error instanceof RulesConfigError) throw new AppError(500, 'bad_rule_config', `The rule configuration of department ${departmentId} is not valid: ${error.problems.join('; ')}`, { problems: error.problems });
+    if (error instanceof RulesConfigError)
+      throw new AppError(
+        500,
+        'bad_rule_config',
+        `The rule configuration of department ${departmentId} is not valid: ${error.problems.join('; ')}`,
+        { problems: error.problems },
+      );
     throw error;
   }
 }
@@ -89,7 +100,10 @@ export async function loadRulesConfig(db: Db, departmentId: string): Promise<Rul
 function summariseWarnings(warnings: readonly DataWarning[]): string[] {
   const shared = warnings.filter((w) => w.scope !== 'student').map((w) => w.message);
   const students = warnings.filter((w) => w.scope === 'student').length;
-  if (students > 0) shared.push(`${students} student${students === 1 ? '' : 's'} showed no activity on the sources with data, but too few sources had complete data to flag them; they will be judged once more data arrives.`);
+  if (students > 0)
+    shared.push(
+      `${students} student${students === 1 ? '' : 's'} showed no activity on the sources with data, but too few sources had complete data to flag them; they will be judged once more data arrives.`,
+    );
   return shared;
 }
 
@@ -129,7 +143,12 @@ export async function assessDepartment(
  * enough (if nobody has taken it up). Every change is a case event; each new or raised case queues
  * one digest per responsible tutor. Re-running gives the same state.
  */
-export async function evaluateDepartment(deps: EvaluateDeps, departmentId: string, today: IsoDay, opts: { explain?: readonly string[] } = {}): Promise<EvaluationSummary> {
+export async function evaluateDepartment(
+  deps: EvaluateDeps,
+  departmentId: string,
+  today: IsoDay,
+  opts: { explain?: readonly string[] } = {},
+): Promise<EvaluationSummary> {
   const { db } = deps;
   const { result, students, config, loadMs, rulesMs } = await assessDepartment(db, departmentId, today, opts.explain);
   const persistStarted = performance.now();
@@ -162,9 +181,11 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
 
   await db.transaction().execute(async (trx) => {
     const open = new Map((await findOpenCases(trx, departmentId)).map((c) => [c.studentId, c]));
-    const recentlyClosed = config.cases.coolDownDays > 0 ? await findRecentlyClosedCases(trx, departmentId, coolDownSince) : new Map<string, Case>();
+    const recentlyClosed =
+      config.cases.coolDownDays > 0 ? await findRecentlyClosedCases(trx, departmentId, coolDownSince) : new Map<string, Case>();
     const events: Array<Omit<CaseEvent, 'id'>> = [];
-    const event = (caseId: string, kind: string, note: string | null, data: Record<string, unknown>) => events.push({ caseId, at, kind, actorKind: 'system', actorId: null, note, data });
+    const event = (caseId: string, kind: string, note: string | null, data: Record<string, unknown>) =>
+      events.push({ caseId, at, kind, actorKind: 'system', actorId: null, note, data });
     const alerts: Array<{ case: Case; student: EvaluatedStudent }> = [];
     const toOpen: Array<{ flag: Flag; student: EvaluatedStudent }> = [];
 
@@ -195,16 +216,35 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
         continue;
       }
       summary.unchanged++;
-      if (!sameRules(existing.rules, flag.rules)) event(existing.id, 'reassessed', flag.reason, { ...flagData(flag), previousRules: existing.rules });
+      if (!sameRules(existing.rules, flag.rules))
+        event(existing.id, 'reassessed', flag.reason, { ...flagData(flag), previousRules: existing.rules });
       // Fresh figures for whoever opens the case, without a new alert; the case keeps its highest severity.
-      if (existing.reason !== flag.reason || JSON.stringify(existing.explanation) !== JSON.stringify(flag.explanation) || !sameRules(existing.rules, flag.rules)) {
+      if (
+        existing.reason !== flag.reason ||
+        JSON.stringify(existing.explanation) !== JSON.stringify(flag.explanation) ||
+        !sameRules(existing.rules, flag.rules)
+      ) {
         await updateCaseAssessment(trx, existing.id, { ...assessment, severity: existing.severity });
       }
     }
 
     const opened = await insertCases(
       trx,
-      toOpen.map(({ flag }) => ({ studentId: flag.studentId, departmentId, severity: flag.severity, status: 'open', rules: flag.rules, reason: flag.reason, explanation: flag.explanation, ownerId: null, outcome: null, openedAt: at, updatedAt: at, closedAt: null, recoveredOn: null })),
+      toOpen.map(({ flag }) => ({
+        studentId: flag.studentId,
+        departmentId,
+        severity: flag.severity,
+        status: 'open',
+        rules: flag.rules,
+        reason: flag.reason,
+        explanation: flag.explanation,
+        ownerId: null,
+        outcome: null,
+        openedAt: at,
+        updatedAt: at,
+        closedAt: null,
+        recoveredOn: null,
+      })),
     );
     opened.forEach((c, i) => {
       const { flag, student } = toOpen[i]!;
@@ -222,13 +262,23 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
         if (recoveredOn === null) {
           recoveredOn = today;
           await setCaseRecovery(trx, existing.id, today, at);
-          event(existing.id, 'recovered', 'No rule flags this student any more; engagement looks back to their usual level.', { on: today });
+          event(existing.id, 'recovered', 'No rule flags this student any more; engagement looks back to their usual level.', {
+            on: today,
+          });
           summary.recovered++;
         }
         const after = config.cases.closeAfterRecoveryDays;
         // Only a case nobody has taken up closes itself: a tutor mid-conversation decides when theirs is done.
-        if (after !== null && existing.status === 'open' && daysBetween(recoveredOn, today) >= after && (await closeCase(trx, existing.id, 'recovered', at))) {
-          event(existing.id, 'closed', `Closed automatically: no rule has flagged the student since ${recoveredOn}.`, { outcome: 'recovered', recoveredOn });
+        if (
+          after !== null &&
+          existing.status === 'open' &&
+          daysBetween(recoveredOn, today) >= after &&
+          (await closeCase(trx, existing.id, 'recovered', at))
+        ) {
+          event(existing.id, 'closed', `Closed automatically: no rule has flagged the student since ${recoveredOn}.`, {
+            outcome: 'recovered',
+            recoveredOn,
+          });
           summary.closed++;
         }
       }
@@ -244,11 +294,19 @@ export async function evaluateDepartment(deps: EvaluateDeps, departmentId: strin
     const digests = [...byRecipient].map(([staffId, items]) => ({
       staffId,
       caseIds: items.map((i) => i.case.id),
-      idempotencyKey: digestKey(staffId, items.map((i) => ({ caseId: i.case.id, severity: i.case.severity }))),
+      idempotencyKey: digestKey(
+        staffId,
+        items.map((i) => ({ caseId: i.case.id, severity: i.case.severity })),
+      ),
     }));
     const queued = await enqueueDeliveries(
       trx,
-      digests.map((d) => ({ idempotencyKey: d.idempotencyKey, kind: 'digest', recipientStaffId: d.staffId, payload: { caseIds: d.caseIds } })),
+      digests.map((d) => ({
+        idempotencyKey: d.idempotencyKey,
+        kind: 'digest',
+        recipientStaffId: d.staffId,
+        payload: { caseIds: d.caseIds },
+      })),
       at,
     );
     for (const digest of digests) {
@@ -270,7 +328,11 @@ function flagData(flag: Flag): Record<string, unknown> {
 }
 
 /** Evaluates every department, one after another. */
-export async function evaluateAll(deps: EvaluateDeps, today: IsoDay, opts: { explain?: readonly string[] } = {}): Promise<EvaluationSummary[]> {
+export async function evaluateAll(
+  deps: EvaluateDeps,
+  today: IsoDay,
+  opts: { explain?: readonly string[] } = {},
+): Promise<EvaluationSummary[]> {
   const out: EvaluationSummary[] = [];
   for (const department of await listDepartments(deps.db)) out.push(await evaluateDepartment(deps, department.id, today, opts));
   return out;

@@ -80,13 +80,22 @@ export async function summariseDepartmentActivity(
   // comes near two billion) arrives as a number and costs the client noticeably less across 150,000 rows.
   const total = (expr: RawBuilder<unknown>) => (isPostgres ? sql`cast(${expr} as integer)` : expr);
   const columns = [
-    ...starts.map((start, w) => (start === undefined ? sql`0 as ${sql.ref(`w${w}`)}` : sql`${total(sql`sum(case when ac.day >= ${start}${bytes} then ac.count else 0 end)`)} as ${sql.ref(`w${w}`)}`)),
-    ...runs.map((run, k) => sql`${total(sql`sum(case when ac.day >= ${run.start}${bytes} and ac.day <= ${run.end}${bytes} then ac.count else 0 end)`)} as ${sql.ref(`v${k}`)}`),
+    ...starts.map((start, w) =>
+      start === undefined
+        ? sql`0 as ${sql.ref(`w${w}`)}`
+        : sql`${total(sql`sum(case when ac.day >= ${start}${bytes} then ac.count else 0 end)`)} as ${sql.ref(`w${w}`)}`,
+    ),
+    ...runs.map(
+      (run, k) =>
+        sql`${total(sql`sum(case when ac.day >= ${run.start}${bytes} and ac.day <= ${run.end}${bytes} then ac.count else 0 end)`)} as ${sql.ref(`v${k}`)}`,
+    ),
   ];
   // SQLite would otherwise pick the primary key for the day range and sort 3 million rows to group them;
   // the covering index (migration 0003) hands them over already grouped, and naming the sources lets it
   // seek straight to each student's and source's days in range instead of reading their whole history.
-  const from = isPostgres ? sql.raw('activity_counts as ac') : sql.raw('activity_counts as ac indexed by activity_counts_student_source_idx');
+  const from = isPostgres
+    ? sql.raw('activity_counts as ac')
+    : sql.raw('activity_counts as ac indexed by activity_counts_student_source_idx');
   const query = async (q: Db) =>
     (
       await sql<{ student_id: string; source: string; last_day: string } & Record<string, number>>`

@@ -16,7 +16,14 @@ export async function writeAudit(db: Db, entry: AuditEntry, at: string): Promise
 
 export async function listAudit(db: Db, limit = 100): Promise<Array<AuditEntry & { at: string }>> {
   const rows = await db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').limit(limit).execute();
-  return rows.map((r) => ({ at: r.at, actorId: r.actor_id, action: r.action, subjectKind: r.subject_kind, subjectId: r.subject_id, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  return rows.map((r) => ({
+    at: r.at,
+    actorId: r.actor_id,
+    action: r.action,
+    subjectKind: r.subject_kind,
+    subjectId: r.subject_id,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+  }));
 }
 
 /** Writes audit entries; a returned promise settles only once the entry is stored (or could not be). */
@@ -55,5 +62,13 @@ export function createAuditWriter(db: Db): AuditWriter {
 }
 
 function toRow(entry: AuditEntry, at: string) {
-  return { id: newId(), at, actor_id: entry.actorId, action: entry.action, subject_kind: entry.subjectKind, subject_id: entry.subjectId, detail: JSON.stringify(entry.detail ?? {}) };
+  return {
+    id: newId(),
+    at,
+    actor_id: entry.actorId,
+    action: entry.action,
+    subject_kind: entry.subjectKind,
+    subject_id: entry.subjectId,
+    detail: JSON.stringify(entry.detail ?? {}),
+  };
 }

@@ -26,11 +26,25 @@ export async function listTerms(db: Db): Promise<Term[]> {
   }));
 }
 
-export async function insertExemptions(db: Db, exemptions: ReadonlyArray<Exemption & { setBy: string | null }>, now: string): Promise<void> {
+export async function insertExemptions(
+  db: Db,
+  exemptions: ReadonlyArray<Exemption & { setBy: string | null }>,
+  now: string,
+): Promise<void> {
   for (const batch of chunk(exemptions, 500)) {
     await db
       .insertInto('exemptions')
-      .values(batch.map((e) => ({ id: newId(), student_id: e.studentId, reason: e.reason, from_day: e.from, until_day: e.until, set_by: e.setBy, created_at: now })))
+      .values(
+        batch.map((e) => ({
+          id: newId(),
+          student_id: e.studentId,
+          reason: e.reason,
+          from_day: e.from,
+          until_day: e.until,
+          set_by: e.setBy,
+          created_at: now,
+        })),
+      )
       .execute();
   }
 }

@@ -63,7 +63,11 @@ export async function findCase(db: Db, id: string): Promise<Case | undefined> {
 
 export async function findCasesByIds(db: Db, ids: readonly string[]): Promise<Case[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('cases').selectAll().where('id', 'in', [...ids]).execute();
+  const rows = await db
+    .selectFrom('cases')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
   return rows.map(toCase);
 }
 
@@ -80,19 +84,31 @@ export async function updateCaseAssessment(
 ): Promise<void> {
   await db
     .updateTable('cases')
-    .set({ severity: change.severity, rules: JSON.stringify(change.rules), reason: change.reason, explanation: JSON.stringify(change.explanation), updated_at: change.updatedAt })
+    .set({
+      severity: change.severity,
+      rules: JSON.stringify(change.rules),
+      reason: change.reason,
+      explanation: JSON.stringify(change.explanation),
+      updated_at: change.updatedAt,
+    })
     .where('id', '=', id)
     .execute();
 }
 
-const eventValues = (e: Omit<CaseEvent, 'id'>, id: string) => ({ id, case_id: e.caseId, at: e.at, kind: e.kind, actor_kind: e.actorKind, actor_id: e.actorId, note: e.note, data: JSON.stringify(e.data) });
+const eventValues = (e: Omit<CaseEvent, 'id'>, id: string) => ({
+  id,
+  case_id: e.caseId,
+  at: e.at,
+  kind: e.kind,
+  actor_kind: e.actorKind,
+  actor_id: e.actorId,
+  note: e.note,
+  data: JSON.stringify(e.data),
+});
 
 export async function appendCaseEvent(db: Db, e: Omit<CaseEvent, 'id'>): Promise<CaseEvent> {
   const id = newId();
-  await db
-    .insertInto('case_events')
-    .values(eventValues(e, id))
-    .execute();
+  await db.insertInto('case_events').values(eventValues(e, id)).execute();
   return { ...e, id };
 }
 
@@ -149,16 +165,20 @@ export async function appendCaseEvents(db: Db, events: ReadonlyArray<Omit<CaseEv
   for (let i = 0; i < events.length; i += CASE_BATCH * 2) {
     await db
       .insertInto('case_events')
-      .values(
-        events.slice(i, i + CASE_BATCH * 2).map((e) => eventValues(e, newId())),
-      )
+      .values(events.slice(i, i + CASE_BATCH * 2).map((e) => eventValues(e, newId())))
       .execute();
   }
 }
 
 /** The most recently closed case per student, for cases a department closed at or after `since` (an instant). */
 export async function findRecentlyClosedCases(db: Db, departmentId: string, since: string): Promise<Map<string, Case>> {
-  const rows = await db.selectFrom('cases').selectAll().where('department_id', '=', departmentId).where('status', '=', 'closed').where('closed_at', '>=', since).execute();
+  const rows = await db
+    .selectFrom('cases')
+    .selectAll()
+    .where('department_id', '=', departmentId)
+    .where('status', '=', 'closed')
+    .where('closed_at', '>=', since)
+    .execute();
   const latest = new Map<string, Case>();
   for (const c of rows.map(toCase)) {
     const held = latest.get(c.studentId);
@@ -174,6 +194,11 @@ export async function setCaseRecovery(db: Db, id: string, recoveredOn: string | 
 
 /** Closes an open case with an outcome; does nothing to a case already closed. */
 export async function closeCase(db: Db, id: string, outcome: string, at: string): Promise<boolean> {
-  const result = await db.updateTable('cases').set({ status: 'closed', outcome, closed_at: at, updated_at: at }).where('id', '=', id).where('status', '<>', 'closed').executeTakeFirst();
+  const result = await db
+    .updateTable('cases')
+    .set({ status: 'closed', outcome, closed_at: at, updated_at: at })
+    .where('id', '=', id)
+    .where('status', '<>', 'closed')
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -19,7 +19,14 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
-const MIGRATIONS: Record<string, Migration> = { '0001-core': core, '0002-imports': imports, '0003-rules': rules, '0004-graph-collection': graphCollection, '0005-bot': bot, '0006-tab': tab };
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-core': core,
+  '0002-imports': imports,
+  '0003-rules': rules,
+  '0004-graph-collection': graphCollection,
+  '0005-bot': bot,
+  '0006-tab': tab,
+};
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
@@ -28,7 +35,10 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
  * running. Statements are reused by their SQL text (Kysely holds the one connection for the whole of a
  * query or stream, so a statement is never used twice at once); schema changes are never cached.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database, maxEntries = 500): { prepare(sql: string): SqliteDatabase.Statement; close(): void } {
+function withStatementCache(
+  sqlite: SqliteDatabase.Database,
+  maxEntries = 500,
+): { prepare(sql: string): SqliteDatabase.Statement; close(): void } {
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
     prepare(text) {
@@ -93,7 +103,12 @@ export async function checkDatabase(db: Db, settings: DatabaseSettings): Promise
     await sql`select 1`.execute(db);
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
-    const why = err.code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : err.code === 'ENOTFOUND' ? 'host not found' : err.message;
+    const why =
+      err.code === 'ECONNREFUSED'
+        ? 'connection refused (is the server running?)'
+        : err.code === 'ENOTFOUND'
+          ? 'host not found'
+          : err.message;
     throw new AppError(503, 'database_unreachable', `Cannot reach the database (${describeTarget(settings)}): ${why}`);
   }
 }

@@ -17,7 +17,10 @@ export async function listDepartments(db: Db): Promise<Department[]> {
 }
 
 export async function insertDepartment(db: Db, department: Department, now: string): Promise<void> {
-  await db.insertInto('departments').values({ id: department.id, name: department.name, is_demo: department.isDemo ? 1 : 0, created_at: now }).execute();
+  await db
+    .insertInto('departments')
+    .values({ id: department.id, name: department.name, is_demo: department.isDemo ? 1 : 0, created_at: now })
+    .execute();
 }
 
 /** True when no department exists yet: the signal for loading the demo on first start. */

@@ -1,16 +1,35 @@
 import type { Db } from './database';
 import { newId } from './ids';
 
-export async function recordEvaluation(db: Db, e: { departmentId: string; today: string; evaluatedAt: string; flags: number; warnings: string[] }): Promise<string> {
+export async function recordEvaluation(
+  db: Db,
+  e: { departmentId: string; today: string; evaluatedAt: string; flags: number; warnings: string[] },
+): Promise<string> {
   const id = newId();
   await db
     .insertInto('evaluations')
-    .values({ id, department_id: e.departmentId, today: e.today, evaluated_at: e.evaluatedAt, flags: e.flags, warnings: JSON.stringify(e.warnings) })
+    .values({
+      id,
+      department_id: e.departmentId,
+      today: e.today,
+      evaluated_at: e.evaluatedAt,
+      flags: e.flags,
+      warnings: JSON.stringify(e.warnings),
+    })
     .execute();
   return id;
 }
 
-export async function findLatestEvaluation(db: Db, departmentId: string): Promise<{ evaluatedAt: string; flags: number; warnings: string[] } | undefined> {
-  const row = await db.selectFrom('evaluations').selectAll().where('department_id', '=', departmentId).orderBy('evaluated_at', 'desc').limit(1).executeTakeFirst();
+export async function findLatestEvaluation(
+  db: Db,
+  departmentId: string,
+): Promise<{ evaluatedAt: string; flags: number; warnings: string[] } | undefined> {
+  const row = await db
+    .selectFrom('evaluations')
+    .selectAll()
+    .where('department_id', '=', departmentId)
+    .orderBy('evaluated_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row && { evaluatedAt: row.evaluated_at, flags: row.flags, warnings: JSON.parse(row.warnings) as string[] };
 }

@@ -11,7 +11,14 @@ export interface CaseFollowup {
   checkinsSent: number;
 }
 
-const EMPTY = (caseId: string): CaseFollowup => ({ caseId, snoozedUntil: null, statusBeforeSnooze: null, escalationLevel: 0, escalatedAt: null, checkinsSent: 0 });
+const EMPTY = (caseId: string): CaseFollowup => ({
+  caseId,
+  snoozedUntil: null,
+  statusBeforeSnooze: null,
+  escalationLevel: 0,
+  escalatedAt: null,
+  checkinsSent: 0,
+});
 
 export async function findFollowup(db: Db, caseId: string): Promise<CaseFollowup> {
   const row = await db.selectFrom('case_followups').selectAll().where('case_id', '=', caseId).executeTakeFirst();
@@ -29,7 +36,11 @@ export async function findFollowup(db: Db, caseId: string): Promise<CaseFollowup
 export async function listFollowups(db: Db, caseIds: readonly string[]): Promise<Map<string, CaseFollowup>> {
   const out = new Map(caseIds.map((id) => [id, EMPTY(id)]));
   if (caseIds.length === 0) return out;
-  const rows = await db.selectFrom('case_followups').selectAll().where('case_id', 'in', [...caseIds]).execute();
+  const rows = await db
+    .selectFrom('case_followups')
+    .selectAll()
+    .where('case_id', 'in', [...caseIds])
+    .execute();
   for (const row of rows) {
     out.set(row.case_id, {
       caseId: row.case_id,
@@ -71,7 +82,13 @@ export async function changeCaseState(
 ): Promise<boolean> {
   const result = await db
     .updateTable('cases')
-    .set({ status: change.status, owner_id: change.ownerId, outcome: change.outcome, closed_at: change.closedAt, updated_at: change.updatedAt })
+    .set({
+      status: change.status,
+      owner_id: change.ownerId,
+      outcome: change.outcome,
+      closed_at: change.closedAt,
+      updated_at: change.updatedAt,
+    })
     .where('id', '=', caseId)
     .where('status', '=', expectedStatus)
     .executeTakeFirst();
@@ -79,8 +96,14 @@ export async function changeCaseState(
 }
 
 /** Open cases that nobody has acknowledged: the candidates for escalation. */
-export async function listUnacknowledgedCases(db: Db): Promise<Array<{ id: string; departmentId: string; studentId: string; openedAt: string }>> {
-  const rows = await db.selectFrom('cases').select(['id', 'department_id', 'student_id', 'opened_at']).where('status', '=', 'open').execute();
+export async function listUnacknowledgedCases(
+  db: Db,
+): Promise<Array<{ id: string; departmentId: string; studentId: string; openedAt: string }>> {
+  const rows = await db
+    .selectFrom('cases')
+    .select(['id', 'department_id', 'student_id', 'opened_at'])
+    .where('status', '=', 'open')
+    .execute();
   return rows.map((r) => ({ id: r.id, departmentId: r.department_id, studentId: r.student_id, openedAt: r.opened_at }));
 }
 
@@ -96,7 +119,11 @@ export async function listExpiredSnoozes(db: Db, now: string): Promise<Array<{ c
   return rows.map((r) => ({ caseId: r.case_id, statusBeforeSnooze: r.status_before_snooze as CaseStatus | null }));
 }
 
-export async function markUnreachable(db: Db, who: { userAadId: string; staffId: string | null; studentId: string | null; reason: string }, now: string): Promise<void> {
+export async function markUnreachable(
+  db: Db,
+  who: { userAadId: string; staffId: string | null; studentId: string | null; reason: string },
+  now: string,
+): Promise<void> {
   await db
     .insertInto('unreachable_recipients')
     .values({ user_aad_id: who.userAadId, staff_id: who.staffId, student_id: who.studentId, reason: who.reason, since: now })
@@ -109,20 +136,35 @@ export async function clearUnreachable(db: Db, userAadId: string): Promise<void>
   await db.deleteFrom('unreachable_recipients').where('user_aad_id', '=', userAadId).execute();
 }
 
-export async function listUnreachable(db: Db): Promise<Array<{ userAadId: string; staffId: string | null; studentId: string | null; reason: string; since: string }>> {
+export async function listUnreachable(
+  db: Db,
+): Promise<Array<{ userAadId: string; staffId: string | null; studentId: string | null; reason: string; since: string }>> {
   const rows = await db.selectFrom('unreachable_recipients').selectAll().orderBy('since').execute();
   return rows.map((r) => ({ userAadId: r.user_aad_id, staffId: r.staff_id, studentId: r.student_id, reason: r.reason, since: r.since }));
 }
 
 /** People in a department whom Teams will not let the bot write to (blocked or uninstalled), with their names. */
-export async function listUnreachableInDepartment(db: Db, departmentId: string): Promise<Array<{ name: string; reason: string; since: string }>> {
+export async function listUnreachableInDepartment(
+  db: Db,
+  departmentId: string,
+): Promise<Array<{ name: string; reason: string; since: string }>> {
   const rows = await db
     .selectFrom('unreachable_recipients')
     .leftJoin('staff', 'staff.id', 'unreachable_recipients.staff_id')
     .leftJoin('students', 'students.id', 'unreachable_recipients.student_id')
-    .select(['unreachable_recipients.reason', 'unreachable_recipients.since', 'staff.display_name', 'students.given_name', 'students.family_name'])
+    .select([
+      'unreachable_recipients.reason',
+      'unreachable_recipients.since',
+      'staff.display_name',
+      'students.given_name',
+      'students.family_name',
+    ])
     .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]))
     .orderBy('unreachable_recipients.since', 'desc')
     .execute();
-  return rows.map((r) => ({ name: r.display_name ?? `${r.given_name ?? ''} ${r.family_name ?? ''}`.trim(), reason: r.reason, since: r.since }));
+  return rows.map((r) => ({
+    name: r.display_name ?? `${r.given_name ?? ''} ${r.family_name ?? ''}`.trim(),
+    reason: r.reason,
+    since: r.since,
+  }));
 }

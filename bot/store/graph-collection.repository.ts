@@ -15,11 +15,22 @@ export interface OrganiserCheckpoint {
 
 export async function findOrganiserCheckpoint(db: Db, organiser: string): Promise<OrganiserCheckpoint | undefined> {
   const row = await db.selectFrom('graph_organiser_checkpoints').selectAll().where('organiser', '=', organiser).executeTakeFirst();
-  return row && { organiser: row.organiser, collectedUntil: row.collected_until, lastRunAt: row.last_run_at, lastStatus: row.last_status as OrganiserCheckpoint['lastStatus'], lastError: row.last_error };
+  return (
+    row && {
+      organiser: row.organiser,
+      collectedUntil: row.collected_until,
+      lastRunAt: row.last_run_at,
+      lastStatus: row.last_status as OrganiserCheckpoint['lastStatus'],
+      lastError: row.last_error,
+    }
+  );
 }
 
 /** Records a run for an organiser; a failed run keeps the previous `collected_until`, so the next run starts from there. */
-export async function saveOrganiserRun(db: Db, run: { organiser: string; at: string } & ({ status: 'succeeded'; collectedUntil: string } | { status: 'failed'; error: string })): Promise<void> {
+export async function saveOrganiserRun(
+  db: Db,
+  run: { organiser: string; at: string } & ({ status: 'succeeded'; collectedUntil: string } | { status: 'failed'; error: string }),
+): Promise<void> {
   const values = {
     organiser: run.organiser,
     collected_until: run.status === 'succeeded' ? run.collectedUntil : null,
@@ -33,7 +44,12 @@ export async function saveOrganiserRun(db: Db, run: { organiser: string; at: str
     .onConflict((oc) =>
       oc.column('organiser').doUpdateSet(
         run.status === 'succeeded'
-          ? { collected_until: values.collected_until, last_run_at: values.last_run_at, last_status: values.last_status, last_error: null }
+          ? {
+              collected_until: values.collected_until,
+              last_run_at: values.last_run_at,
+              last_status: values.last_status,
+              last_error: null,
+            }
           : { last_run_at: values.last_run_at, last_status: values.last_status, last_error: values.last_error },
       ),
     )
@@ -90,7 +106,10 @@ export async function recordAttendanceReport(db: Db, report: CollectedReport): P
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
     if (report.studentIds.length === 0) return true;
     for (const ids of chunk(report.studentIds, 500)) {
-      await trx.insertInto('teams_attendance_sessions').values(ids.map((studentId) => ({ report_id: report.reportId, student_id: studentId, day: report.day }))).execute();
+      await trx
+        .insertInto('teams_attendance_sessions')
+        .values(ids.map((studentId) => ({ report_id: report.reportId, student_id: studentId, day: report.day })))
+        .execute();
     }
     await rebuildAttendanceCounts(trx, report.studentIds, [report.day]);
     return true;
@@ -111,7 +130,10 @@ export async function rebuildAttendanceCounts(db: Db, studentIds: readonly strin
       .where('day', 'in', [...days])
       .groupBy(['student_id', 'day'])
       .execute();
-    await upsertCounts(db, rows.map((r) => ({ studentId: r.student_id, day: r.day, source: 'teams_attendance' as const, count: Number(r.n) })));
+    await upsertCounts(
+      db,
+      rows.map((r) => ({ studentId: r.student_id, day: r.day, source: 'teams_attendance' as const, count: Number(r.n) })),
+    );
     written += rows.length;
   }
   return written;
@@ -121,7 +143,12 @@ export async function rebuildAttendanceCounts(db: Db, studentIds: readonly strin
 export async function resolveIdentities(db: Db, sourceSystem: string, keys: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const batch of chunk([...new Set(keys)], 500)) {
-    const rows = await db.selectFrom('identities').select(['external_key', 'student_id']).where('source_system', '=', sourceSystem).where('external_key', 'in', batch).execute();
+    const rows = await db
+      .selectFrom('identities')
+      .select(['external_key', 'student_id'])
+      .where('source_system', '=', sourceSystem)
+      .where('external_key', 'in', batch)
+      .execute();
     for (const r of rows) out.set(r.external_key, r.student_id);
   }
   return out;

@@ -55,7 +55,11 @@ export async function insertImportRun(db: Db, r: ImportRun): Promise<void> {
 }
 
 /** The earlier successful import of exactly these bytes, if any. */
-export async function findImportByHash(db: Db, fileHash: string, format: string): Promise<{ id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number } | undefined> {
+export async function findImportByHash(
+  db: Db,
+  fileHash: string,
+  format: string,
+): Promise<{ id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number } | undefined> {
   const row = await db
     .selectFrom('imports')
     .select(['id', 'finished_at', 'file_name', 'rows_unresolved'])
@@ -72,7 +76,12 @@ export async function findImportByHash(db: Db, fileHash: string, format: string)
 export async function resolveIdentities(db: Db, sourceSystem: string, keys: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const batch of chunk(keys, 500)) {
-    const rows = await db.selectFrom('identities').select(['external_key', 'student_id']).where('source_system', '=', sourceSystem).where('external_key', 'in', batch).execute();
+    const rows = await db
+      .selectFrom('identities')
+      .select(['external_key', 'student_id'])
+      .where('source_system', '=', sourceSystem)
+      .where('external_key', 'in', batch)
+      .execute();
     for (const row of rows) out.set(row.external_key, row.student_id);
   }
   return out;
@@ -115,7 +124,13 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
     .where('import_id', 'in', (eb) => eb.selectFrom('imports').select('id').where('source', '=', r.source).where('scope', '=', r.scope))
     .execute();
   await insertImportCounts(db, r);
-  await db.deleteFrom('activity_counts').where('source', '=', r.source).where('day', '>=', r.start).where('day', '<=', r.end).where('count', '<=', 0).execute();
+  await db
+    .deleteFrom('activity_counts')
+    .where('source', '=', r.source)
+    .where('day', '>=', r.start)
+    .where('day', '<=', r.end)
+    .where('count', '<=', 0)
+    .execute();
 }
 
 const COUNT_BATCH = 10_000;

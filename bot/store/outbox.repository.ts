@@ -34,7 +34,13 @@ const toItem = (r: Row): OutboxItem => ({
   sentConversationId: r.sent_conversation_id,
 });
 
-type NewDelivery = { idempotencyKey: string; kind: string; recipientStaffId?: string | null; recipientStudentId?: string | null; payload: Record<string, unknown> };
+type NewDelivery = {
+  idempotencyKey: string;
+  kind: string;
+  recipientStaffId?: string | null;
+  recipientStudentId?: string | null;
+  payload: Record<string, unknown>;
+};
 
 const deliveryValues = (item: NewDelivery, now: string) => ({
   id: newId(),
@@ -52,11 +58,7 @@ const deliveryValues = (item: NewDelivery, now: string) => ({
  * Queues a delivery once: a second enqueue with the same idempotency key (a re-run, another instance)
  * is ignored. Returns true when this call queued it.
  */
-export async function enqueueDelivery(
-  db: Db,
-  item: NewDelivery,
-  now: string,
-): Promise<boolean> {
+export async function enqueueDelivery(db: Db, item: NewDelivery, now: string): Promise<boolean> {
   const result = await db
     .insertInto('outbox')
     .values(deliveryValues(item, now))
@@ -100,7 +102,11 @@ export async function claimDueDeliveries(
   return claimed;
 }
 
-export async function markDelivered(db: Db, id: string, sent: { activityId: string | null; conversationId: string; at: string }): Promise<void> {
+export async function markDelivered(
+  db: Db,
+  id: string,
+  sent: { activityId: string | null; conversationId: string; at: string },
+): Promise<void> {
   await db
     .updateTable('outbox')
     .set((eb) => ({
@@ -139,10 +145,18 @@ export async function deferDelivery(
 
 /** Makes a recipient's waiting deliveries due now, e.g. the moment they install the bot. */
 export async function wakeDeliveriesFor(db: Db, staffId: string, now: string): Promise<void> {
-  await db.updateTable('outbox').set({ next_attempt_at: now }).where('recipient_staff_id', '=', staffId).where('status', '=', 'pending').execute();
+  await db
+    .updateTable('outbox')
+    .set({ next_attempt_at: now })
+    .where('recipient_staff_id', '=', staffId)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
-export async function listDeliveries(db: Db, filter: { status?: OutboxItem['status']; recipientStaffId?: string } = {}): Promise<OutboxItem[]> {
+export async function listDeliveries(
+  db: Db,
+  filter: { status?: OutboxItem['status']; recipientStaffId?: string } = {},
+): Promise<OutboxItem[]> {
   let q = db.selectFrom('outbox').selectAll().orderBy('created_at');
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.recipientStaffId) q = q.where('recipient_staff_id', '=', filter.recipientStaffId);
@@ -153,18 +167,12 @@ export async function listDeliveries(db: Db, filter: { status?: OutboxItem['stat
  * Queues many deliveries in a few statements; as with enqueueDelivery, a key already queued is left
  * alone. Returns the keys this call queued.
  */
-export async function enqueueDeliveries(
-  db: Db,
-  items: ReadonlyArray<NewDelivery>,
-  now: string,
-): Promise<Set<string>> {
+export async function enqueueDeliveries(db: Db, items: ReadonlyArray<NewDelivery>, now: string): Promise<Set<string>> {
   const queued = new Set<string>();
   for (let i = 0; i < items.length; i += 300) {
     const rows = await db
       .insertInto('outbox')
-      .values(
-        items.slice(i, i + 300).map((item) => deliveryValues(item, now)),
-      )
+      .values(items.slice(i, i + 300).map((item) => deliveryValues(item, now)))
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .returning('idempotency_key')
       .execute();
@@ -186,7 +194,16 @@ export async function listDeadLetters(
     .selectFrom('outbox')
     .leftJoin('staff', 'staff.id', 'outbox.recipient_staff_id')
     .leftJoin('students', 'students.id', 'outbox.recipient_student_id')
-    .select(['outbox.kind', 'outbox.attempts', 'outbox.last_error', 'outbox.next_attempt_at', 'outbox.created_at', 'staff.display_name', 'students.given_name', 'students.family_name'])
+    .select([
+      'outbox.kind',
+      'outbox.attempts',
+      'outbox.last_error',
+      'outbox.next_attempt_at',
+      'outbox.created_at',
+      'staff.display_name',
+      'students.given_name',
+      'students.family_name',
+    ])
     .where('outbox.status', '=', 'failed')
     .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]))
     .orderBy('outbox.created_at', 'desc')

@@ -7,9 +7,7 @@ export async function upsertStudents(db: Db, students: readonly Student[], now: 
   for (const batch of chunk(students, 500)) {
     await db
       .insertInto('students')
-      .values(
-        batch.map((s) => studentValues(s, now)),
-      )
+      .values(batch.map((s) => studentValues(s, now)))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
           department_id: eb.ref('excluded.department_id'),

@@ -49,7 +49,15 @@ export interface Database {
   import_counts: { import_id: string; student_id: string; day: string; source: string; count: number };
   terms: { id: string; name: string; start_day: string; end_day: string };
   term_exclusions: { term_id: string; start_day: string; end_day: string; label: string };
-  exemptions: { id: string; student_id: string; reason: string; from_day: string; until_day: string | null; set_by: string | null; created_at: string };
+  exemptions: {
+    id: string;
+    student_id: string;
+    reason: string;
+    from_day: string;
+    until_day: string | null;
+    set_by: string | null;
+    created_at: string;
+  };
   evaluations: { id: string; department_id: string; today: string; evaluated_at: string; flags: number; warnings: string };
   cases: {
     id: string;
@@ -68,7 +76,16 @@ export interface Database {
     recovered_on: string | null;
   };
   rule_configs: { department_id: string; config: string; updated_at: string; updated_by: string | null };
-  case_events: { id: string; case_id: string; at: string; kind: string; actor_kind: string; actor_id: string | null; note: string | null; data: string };
+  case_events: {
+    id: string;
+    case_id: string;
+    at: string;
+    kind: string;
+    actor_kind: string;
+    actor_id: string | null;
+    note: string | null;
+    data: string;
+  };
   conversations: { user_aad_id: string; staff_id: string | null; student_id: string | null; reference: string; updated_at: string };
   outbox: {
     id: string;
@@ -111,9 +128,31 @@ export interface Database {
     updated_at: string;
   };
   unreachable_recipients: { user_aad_id: string; staff_id: string | null; student_id: string | null; reason: string; since: string };
-  audit_log: { id: string; at: string; actor_id: string | null; action: string; subject_kind: string; subject_id: string | null; detail: string };
-  graph_organiser_checkpoints: { organiser: string; collected_until: string | null; last_run_at: string; last_status: string; last_error: string | null };
-  graph_attendance_reports: { report_id: string; organiser: string; meeting_id: string; session_start: string; day: string; students_counted: number; collected_at: string };
+  audit_log: {
+    id: string;
+    at: string;
+    actor_id: string | null;
+    action: string;
+    subject_kind: string;
+    subject_id: string | null;
+    detail: string;
+  };
+  graph_organiser_checkpoints: {
+    organiser: string;
+    collected_until: string | null;
+    last_run_at: string;
+    last_status: string;
+    last_error: string | null;
+  };
+  graph_attendance_reports: {
+    report_id: string;
+    organiser: string;
+    meeting_id: string;
+    session_start: string;
+    day: string;
+    students_counted: number;
+    collected_at: string;
+  };
   teams_attendance_sessions: { report_id: string; student_id: string; day: string };
 }
 

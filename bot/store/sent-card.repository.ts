@@ -52,7 +52,11 @@ export async function recordSentCard(db: Db, card: Omit<SentCard, 'id' | 'create
       updated_at: now,
     })
     .execute();
-  if (card.caseIds.length > 0) await db.insertInto('sent_card_cases').values(card.caseIds.map((caseId) => ({ sent_card_id: id, case_id: caseId }))).execute();
+  if (card.caseIds.length > 0)
+    await db
+      .insertInto('sent_card_cases')
+      .values(card.caseIds.map((caseId) => ({ sent_card_id: id, case_id: caseId })))
+      .execute();
   return { ...card, id, createdAt: now, updatedAt: now };
 }
 
@@ -62,7 +66,12 @@ export async function findSentCard(db: Db, id: string): Promise<SentCard | undef
 }
 
 export async function findSentCardByActivity(db: Db, conversationId: string, activityId: string): Promise<SentCard | undefined> {
-  const row = await db.selectFrom('sent_cards').selectAll().where('conversation_id', '=', conversationId).where('activity_id', '=', activityId).executeTakeFirst();
+  const row = await db
+    .selectFrom('sent_cards')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('activity_id', '=', activityId)
+    .executeTakeFirst();
   return row && toSentCard(row);
 }
 

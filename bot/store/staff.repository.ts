@@ -15,16 +15,36 @@ export async function insertStaff(db: Db, people: readonly Staff[], now: string)
   for (const batch of chunk(people, 500)) {
     await db
       .insertInto('staff')
-      .values(batch.map((s) => ({ id: s.id, department_id: s.departmentId, display_name: s.displayName, email: s.email, entra_id: s.entraId, updated_at: now })))
+      .values(
+        batch.map((s) => ({
+          id: s.id,
+          department_id: s.departmentId,
+          display_name: s.displayName,
+          email: s.email,
+          entra_id: s.entraId,
+          updated_at: now,
+        })),
+      )
       .execute();
     const roles = batch.flatMap((s) => s.roles.map((role) => ({ staff_id: s.id, role })));
     if (roles.length > 0) await db.insertInto('staff_roles').values(roles).execute();
   }
 }
 
-async function withRoles(db: Db, rows: Array<{ id: string; department_id: string; display_name: string; email: string | null; entra_id: string | null }>): Promise<Staff[]> {
+async function withRoles(
+  db: Db,
+  rows: Array<{ id: string; department_id: string; display_name: string; email: string | null; entra_id: string | null }>,
+): Promise<Staff[]> {
   if (rows.length === 0) return [];
-  const roles = await db.selectFrom('staff_roles').selectAll().where('staff_id', 'in', rows.map((r) => r.id)).execute();
+  const roles = await db
+    .selectFrom('staff_roles')
+    .selectAll()
+    .where(
+      'staff_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     departmentId: r.department_id,

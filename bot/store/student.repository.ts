@@ -52,9 +52,7 @@ export async function insertStudents(db: Db, students: readonly Student[], now: 
   for (const batch of chunk(students, 500)) {
     await db
       .insertInto('students')
-      .values(
-        batch.map((s) => studentValues(s, now)),
-      )
+      .values(batch.map((s) => studentValues(s, now)))
       .execute();
   }
 }
@@ -75,7 +73,10 @@ export async function listStudents(db: Db, departmentId: string): Promise<Studen
 }
 
 /** Records which external key (Moodle id, Panopto user, UPN, ...) belongs to which student. */
-export async function insertIdentities(db: Db, identities: ReadonlyArray<{ sourceSystem: string; externalKey: string; studentId: string }>): Promise<void> {
+export async function insertIdentities(
+  db: Db,
+  identities: ReadonlyArray<{ sourceSystem: string; externalKey: string; studentId: string }>,
+): Promise<void> {
   for (const batch of chunk(identities, 1000)) {
     await db
       .insertInto('identities')
@@ -97,7 +98,14 @@ export async function resolveIdentity(db: Db, sourceSystem: string, externalKey:
 }
 
 /** What evaluation needs of each student of a department: lighter than listStudents for 30,000 rows. */
-export async function listStudentsForRules(db: Db, departmentId: string): Promise<Array<Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId'>>> {
-  const rows = await db.selectFrom('students').select(['id', 'programme', 'year', 'status', 'tutor_id']).where('department_id', '=', departmentId).execute();
+export async function listStudentsForRules(
+  db: Db,
+  departmentId: string,
+): Promise<Array<Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId'>>> {
+  const rows = await db
+    .selectFrom('students')
+    .select(['id', 'programme', 'year', 'status', 'tutor_id'])
+    .where('department_id', '=', departmentId)
+    .execute();
   return rows.map((r) => ({ id: r.id, programme: r.programme, year: r.year, status: r.status as StudentStatus, tutorId: r.tutor_id }));
 }

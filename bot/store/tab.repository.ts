@@ -34,7 +34,13 @@ export async function findLatestCaseEvents(db: Db, caseIds: readonly string[]): 
       .selectAll('e')
       .where('e.case_id', 'in', batch)
       .where(({ eb, selectFrom }) =>
-        eb('e.id', '=', selectFrom('case_events as x').select((x) => x.fn.max('x.id').as('id')).whereRef('x.case_id', '=', 'e.case_id')),
+        eb(
+          'e.id',
+          '=',
+          selectFrom('case_events as x')
+            .select((x) => x.fn.max('x.id').as('id'))
+            .whereRef('x.case_id', '=', 'e.case_id'),
+        ),
       )
       .execute();
     for (const r of rows) {
@@ -63,7 +69,15 @@ export async function findCurrentCaseId(db: Db, studentId: string): Promise<stri
  */
 export async function transitionCase(
   db: Db,
-  change: { id: string; from: readonly string[]; to: string; ownerId?: string | null; outcome?: string | null; closedAt?: string | null; updatedAt: string },
+  change: {
+    id: string;
+    from: readonly string[];
+    to: string;
+    ownerId?: string | null;
+    outcome?: string | null;
+    closedAt?: string | null;
+    updatedAt: string;
+  },
 ): Promise<boolean> {
   const result = await db
     .updateTable('cases')
@@ -80,13 +94,26 @@ export async function transitionCase(
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function listStudentExemptions(db: Db, studentId: string): Promise<Array<{ reason: string; from: string; until: string | null }>> {
-  const rows = await db.selectFrom('exemptions').select(['reason', 'from_day', 'until_day']).where('student_id', '=', studentId).orderBy('from_day', 'desc').execute();
+export async function listStudentExemptions(
+  db: Db,
+  studentId: string,
+): Promise<Array<{ reason: string; from: string; until: string | null }>> {
+  const rows = await db
+    .selectFrom('exemptions')
+    .select(['reason', 'from_day', 'until_day'])
+    .where('student_id', '=', studentId)
+    .orderBy('from_day', 'desc')
+    .execute();
   return rows.map((r) => ({ reason: r.reason, from: r.from_day, until: r.until_day }));
 }
 
 /** Counts for some students between two days (inclusive): student -> day -> source -> count. */
-export async function loadStudentsCounts(db: Db, studentIds: readonly string[], from: string, to: string): Promise<Map<string, Map<string, Map<string, number>>>> {
+export async function loadStudentsCounts(
+  db: Db,
+  studentIds: readonly string[],
+  from: string,
+  to: string,
+): Promise<Map<string, Map<string, Map<string, number>>>> {
   const out = new Map<string, Map<string, Map<string, number>>>();
   for (const batch of chunk(studentIds, 500)) {
     const rows = await db
@@ -150,7 +177,10 @@ export async function listDailyEvaluations(db: Db, departmentId: string, fromDay
   return [...byDay].map(([day, flags]) => ({ day, flags }));
 }
 
-export async function countOpenCasesByCohort(db: Db, departmentId: string): Promise<Array<{ programme: string; year: number; open: number }>> {
+export async function countOpenCasesByCohort(
+  db: Db,
+  departmentId: string,
+): Promise<Array<{ programme: string; year: number; open: number }>> {
   const rows = await db
     .selectFrom('cases')
     .innerJoin('students', 'students.id', 'cases.student_id')
@@ -186,5 +216,12 @@ export async function listCasesWithFirstStaffAction(
     .where('cases.department_id', '=', departmentId)
     .where('cases.opened_at', '>=', sinceInstant)
     .execute();
-  return rows.map((r) => ({ id: r.id, status: r.status, outcome: r.outcome, rules: JSON.parse(r.rules) as string[], openedAt: r.opened_at, firstStaffAt: r.first_at ?? null }));
+  return rows.map((r) => ({
+    id: r.id,
+    status: r.status,
+    outcome: r.outcome,
+    rules: JSON.parse(r.rules) as string[],
+    openedAt: r.opened_at,
+    firstStaffAt: r.first_at ?? null,
+  }));
 }

@@ -6,7 +6,13 @@ import {
   MessageFactory,
   type ConversationReference,
 } from 'botbuilder';
-import { AuthenticationConstants, AuthenticationError, type AuthenticateRequestResult, type ClaimsIdentity, type ConnectorFactory } from 'botframework-connector';
+import {
+  AuthenticationConstants,
+  AuthenticationError,
+  type AuthenticateRequestResult,
+  type ClaimsIdentity,
+  type ConnectorFactory,
+} from 'botframework-connector';
 import { CallerIdConstants, StatusCodes, type Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -16,7 +22,10 @@ import type { RateLimiter } from './rate-limiter';
 /** The part of the connector client's HTTP pipeline (@azure/core-rest-pipeline) we adjust. */
 type Pipeline = {
   removePolicy(policy: { name: string }): unknown;
-  addPolicy(policy: { name: string; sendRequest<R extends { url: string }, T>(request: R, next: (request: R) => Promise<T>): Promise<T> }): void;
+  addPolicy(policy: {
+    name: string;
+    sendRequest<R extends { url: string }, T>(request: R, next: (request: R) => Promise<T>): Promise<T>;
+  }): void;
 };
 
 /**
@@ -39,7 +48,10 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
       return await super.authenticateRequest(activity, authHeader);
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
-      throw new AuthenticationError(`Unauthorized: the token could not be verified (${(error as Error).message}).`, StatusCodes.UNAUTHORIZED);
+      throw new AuthenticationError(
+        `Unauthorized: the token could not be verified (${(error as Error).message}).`,
+        StatusCodes.UNAUTHORIZED,
+      );
     }
   }
 
@@ -95,7 +107,9 @@ export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: 
         }
       : {};
   if (!config.appId) {
-    logger?.warn('MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.');
+    logger?.warn(
+      'MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.',
+    );
   }
   return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter));
 }
@@ -149,7 +163,12 @@ const RETRYABLE = new Set([412, 429, 502, 503, 504]);
 
 /** Reads the status, Retry-After and Teams' sub-code from an error thrown by the connector client. */
 export function classifySendError(error: unknown): SendFailure {
-  const e = error as { statusCode?: number; code?: string; response?: { bodyAsText?: string; headers?: { get?(name: string): string | undefined } }; message?: string };
+  const e = error as {
+    statusCode?: number;
+    code?: string;
+    response?: { bodyAsText?: string; headers?: { get?(name: string): string | undefined } };
+    message?: string;
+  };
   const status = typeof e.statusCode === 'number' ? e.statusCode : null;
   const body = `${e.response?.bodyAsText ?? ''} ${e.message ?? ''}`;
   if (status === 403 && body.includes('MessageWritesBlocked')) return { kind: 'blocked' };
@@ -162,6 +181,7 @@ export function classifySendError(error: unknown): SendFailure {
     return { kind: 'retry', status, retryAfterMs };
   }
   // Network failures (no status) are worth another try; other 4xx are not.
-  if (status === null && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed/i.test(`${e.code ?? ''} ${body}`)) return { kind: 'retry', status: 0, retryAfterMs: null };
+  if (status === null && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|fetch failed/i.test(`${e.code ?? ''} ${body}`))
+    return { kind: 'retry', status: 0, retryAfterMs: null };
   return { kind: 'permanent', status };
 }

@@ -39,15 +39,31 @@ type Command = 'help' | 'my_students' | 'unknown';
 
 /** Recognises the few things staff can type; anything else is answered with help. */
 export function parseCommand(text: string | undefined): Command {
-  const words = (text ?? '').replace(/<[^>]*>/g, ' ').trim().toLowerCase().replace(/\s+/g, ' ');
+  const words = (text ?? '')
+    .replace(/<[^>]*>/g, ' ')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ');
   if (words === 'help' || words === '?') return 'help';
   if (words === 'my students' || words === 'students') return 'my_students';
   return 'unknown';
 }
 
-const cardResponse = (card: AdaptiveCard): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card as unknown as Record<string, unknown> });
-const messageResponse = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> });
-const errorResponse = (status: number, code: string, message: string): AdaptiveCardInvokeResponse => ({ statusCode: status, type: 'application/vnd.microsoft.error', value: { code, message } });
+const cardResponse = (card: AdaptiveCard): AdaptiveCardInvokeResponse => ({
+  statusCode: 200,
+  type: 'application/vnd.microsoft.card.adaptive',
+  value: card as unknown as Record<string, unknown>,
+});
+const messageResponse = (text: string): AdaptiveCardInvokeResponse => ({
+  statusCode: 200,
+  type: 'application/vnd.microsoft.activity.message',
+  value: text as unknown as Record<string, unknown>,
+});
+const errorResponse = (status: number, code: string, message: string): AdaptiveCardInvokeResponse => ({
+  statusCode: status,
+  type: 'application/vnd.microsoft.error',
+  value: { code, message },
+});
 
 /** The Teams bot: remembers where to reach people, answers staff and students in their 1:1 chat. */
 export class EngagementBot extends TeamsActivityHandler {
@@ -89,7 +105,11 @@ export class EngagementBot extends TeamsActivityHandler {
     const aadId = context.activity.from.aadObjectId;
     if (!aadId || context.activity.conversation.conversationType === 'channel') return who;
     const reference = TurnContext.getConversationReference(context.activity);
-    await saveConversation(this.deps.db, { userAadId: aadId, staffId: who.staff?.id ?? null, studentId: who.student?.id ?? null, reference }, this.deps.now().toISOString());
+    await saveConversation(
+      this.deps.db,
+      { userAadId: aadId, staffId: who.staff?.id ?? null, studentId: who.student?.id ?? null, reference },
+      this.deps.now().toISOString(),
+    );
     await clearUnreachable(this.deps.db, aadId);
     if (who.staff) await this.deps.onStaffReachable(who.staff.id);
     return who;
@@ -104,7 +124,9 @@ export class EngagementBot extends TeamsActivityHandler {
     const who = await this.rememberConversation(context);
     if (who.student) return this.answerStudent(context, who.student);
     if (!who.staff) {
-      await context.sendActivity('I could not find you in the staff or student records for this app. If you think you should be, please contact your department administrator.');
+      await context.sendActivity(
+        'I could not find you in the staff or student records for this app. If you think you should be, please contact your department administrator.',
+      );
       return;
     }
     const command = parseCommand(context.activity.text);
@@ -121,7 +143,15 @@ export class EngagementBot extends TeamsActivityHandler {
       if (activityId) {
         await recordSentCard(
           this.deps.db,
-          { kind: 'digest', recipientStaffId: who.staff.id, recipientStudentId: null, conversationId: context.activity.conversation.id, activityId, reference: TurnContext.getConversationReference(context.activity), caseIds },
+          {
+            kind: 'digest',
+            recipientStaffId: who.staff.id,
+            recipientStudentId: null,
+            conversationId: context.activity.conversation.id,
+            activityId,
+            reference: TurnContext.getConversationReference(context.activity),
+            caseIds,
+          },
           this.deps.now().toISOString(),
         );
       }
@@ -138,12 +168,22 @@ export class EngagementBot extends TeamsActivityHandler {
     }
     const result = await recordStudentMessage(this.studentDeps(), { student, message: text.slice(0, 2000) });
     if (result.urgent) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts));
-    else await context.sendActivity(result.notified.length > 0 ? 'Thank you for your message. Your personal tutor will see it and get back to you. Type "help" to see where else you can find support.' : 'Thank you for your message. Type "help" to see where you can find support.');
+    else
+      await context.sendActivity(
+        result.notified.length > 0
+          ? 'Thank you for your message. Your personal tutor will see it and get back to you. Type "help" to see where else you can find support.'
+          : 'Thank you for your message. Type "help" to see where you can find support.',
+      );
     this.deps.onDeliveriesQueued();
   }
 
   private studentDeps() {
-    return { db: this.deps.db, now: this.deps.now, urgentTerms: this.deps.support.urgentTerms, wellbeingRole: this.deps.support.wellbeingRole };
+    return {
+      db: this.deps.db,
+      now: this.deps.now,
+      urgentTerms: this.deps.support.urgentTerms,
+      wellbeingRole: this.deps.support.wellbeingRole,
+    };
   }
 
   /** Universal Actions: every button on our cards arrives here; the response is the card as it now stands. */
@@ -157,17 +197,38 @@ export class EngagementBot extends TeamsActivityHandler {
 
       if (action.kind === 'checkin_reply') {
         if (!who.student) return errorResponse(403, 'forbidden', 'Only the student this check-in was sent to can answer it.');
-        const result = await recordStudentMessage(this.studentDeps(), { student: who.student, caseId: action.caseId, choice: action.choice, message: action.message });
+        const result = await recordStudentMessage(this.studentDeps(), {
+          student: who.student,
+          caseId: action.caseId,
+          choice: action.choice,
+          message: action.message,
+        });
         this.deps.onDeliveriesQueued();
         if (result.urgent) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts));
-        else if (action.choice === 'talk' || action.choice === 'unwell') await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
+        else if (action.choice === 'talk' || action.choice === 'unwell')
+          await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
         const tutor = who.student.tutorId ? await findStaff(this.deps.db, who.student.tutorId) : undefined;
-        return cardResponse(buildCheckinCard({ studentGivenName: who.student.givenName, tutorName: tutor?.displayName ?? 'Your personal tutor', caseId: action.caseId, answered: { choice: action.choice, message: action.message } }));
+        return cardResponse(
+          buildCheckinCard({
+            studentGivenName: who.student.givenName,
+            tutorName: tutor?.displayName ?? 'Your personal tutor',
+            caseId: action.caseId,
+            answered: { choice: action.choice, message: action.message },
+          }),
+        );
       }
 
       if (!who.staff) return errorResponse(403, 'forbidden', 'These buttons are for staff.');
       if (action.kind === 'case') {
-        await performCaseAction({ db: this.deps.db, now: this.deps.now }, { actor: who.staff, caseId: action.caseId, action: action.action, ...(activityId ? { fromCard: { conversationId, activityId } } : {}) });
+        await performCaseAction(
+          { db: this.deps.db, now: this.deps.now },
+          {
+            actor: who.staff,
+            caseId: action.caseId,
+            action: action.action,
+            ...(activityId ? { fromCard: { conversationId, activityId } } : {}),
+          },
+        );
         this.deps.onDeliveriesQueued();
       }
       const caseIds = sentCard?.caseIds ?? (action.kind === 'case' ? [action.caseId] : []);

@@ -94,7 +94,8 @@ function countsFacts(row: DigestRow): unknown {
 }
 
 function statusLine(row: DigestRow): string | null {
-  if (row.status === 'closed') return `Closed: ${row.outcome ? (OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome) : 'no outcome recorded'}.`;
+  if (row.status === 'closed')
+    return `Closed: ${row.outcome ? (OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome) : 'no outcome recorded'}.`;
   if (row.status === 'snoozed' && row.snoozedUntil) return `Snoozed until ${formatDay(row.snoozedUntil)}.`;
   if (row.readerIsOwner && !row.outcome) return 'You said you will get in touch. Record the outcome here when you have.';
   if (row.outcome) return `Latest outcome: ${OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome}.`;
@@ -113,17 +114,40 @@ function rowActions(row: DigestRow): unknown[] {
         {
           type: 'Action.ShowCard',
           title: 'Record outcome',
-          card: card([
-            { type: 'Input.ChoiceSet', id: `outcome-${row.caseId}`, label: 'What happened?', isRequired: true, errorMessage: 'Choose an outcome.', style: 'expanded', choices: OUTCOMES.map((o) => ({ title: OUTCOME_LABELS[o], value: o })) },
-            { type: 'Input.Text', id: `note-${row.caseId}`, label: 'Note for colleagues (optional)', isMultiline: true, maxLength: 2000 },
-          ], { actions: [{ type: 'Action.Execute', title: 'Save outcome', verb: 'case.outcome', data, associatedInputs: 'auto' }] }),
+          card: card(
+            [
+              {
+                type: 'Input.ChoiceSet',
+                id: `outcome-${row.caseId}`,
+                label: 'What happened?',
+                isRequired: true,
+                errorMessage: 'Choose an outcome.',
+                style: 'expanded',
+                choices: OUTCOMES.map((o) => ({ title: OUTCOME_LABELS[o], value: o })),
+              },
+              { type: 'Input.Text', id: `note-${row.caseId}`, label: 'Note for colleagues (optional)', isMultiline: true, maxLength: 2000 },
+            ],
+            { actions: [{ type: 'Action.Execute', title: 'Save outcome', verb: 'case.outcome', data, associatedInputs: 'auto' }] },
+          ),
         },
         {
           type: 'Action.ShowCard',
           title: 'Snooze',
-          card: card([
-            { type: 'Input.Number', id: `days-${row.caseId}`, label: `Snooze for how many days? (1 to ${MAX_SNOOZE_DAYS})`, min: 1, max: MAX_SNOOZE_DAYS, value: 7, isRequired: true, errorMessage: `Enter 1 to ${MAX_SNOOZE_DAYS} days.` },
-          ], { actions: [{ type: 'Action.Execute', title: 'Snooze', verb: 'case.snooze', data, associatedInputs: 'auto' }] }),
+          card: card(
+            [
+              {
+                type: 'Input.Number',
+                id: `days-${row.caseId}`,
+                label: `Snooze for how many days? (1 to ${MAX_SNOOZE_DAYS})`,
+                min: 1,
+                max: MAX_SNOOZE_DAYS,
+                value: 7,
+                isRequired: true,
+                errorMessage: `Enter 1 to ${MAX_SNOOZE_DAYS} days.`,
+              },
+            ],
+            { actions: [{ type: 'Action.Execute', title: 'Snooze', verb: 'case.snooze', data, associatedInputs: 'auto' }] },
+          ),
         },
         { type: 'Action.Execute', title: 'Send check-in', verb: 'case.checkin', data },
       ],
@@ -141,15 +165,32 @@ function digestRow(row: DigestRow): unknown {
       {
         type: 'ColumnSet',
         columns: [
-          { type: 'Column', width: 'stretch', items: [text(row.studentName, { weight: 'Bolder' }), text(`${row.programme}, year ${row.year}`, { isSubtle: true, spacing: 'None' })] },
-          { type: 'Column', width: 'auto', items: [text(SEVERITY_WORDS[row.severity].label, { color: SEVERITY_WORDS[row.severity].color, weight: 'Bolder' })] },
+          {
+            type: 'Column',
+            width: 'stretch',
+            items: [
+              text(row.studentName, { weight: 'Bolder' }),
+              text(`${row.programme}, year ${row.year}`, { isSubtle: true, spacing: 'None' }),
+            ],
+          },
+          {
+            type: 'Column',
+            width: 'auto',
+            items: [text(SEVERITY_WORDS[row.severity].label, { color: SEVERITY_WORDS[row.severity].color, weight: 'Bolder' })],
+          },
         ],
       },
       text(row.reason),
       text(`${lastActivity(row.daysSinceLastActivity)}. Occurrences in the last 7 / 14 / 21 term days:`, { isSubtle: true, size: 'Small' }),
       countsFacts(row),
-      text(`Figures up to ${row.dataUpTo ? formatDay(row.dataUpTo) : 'an unknown day'}, checked ${formatDay(row.checkedAt)}.`, { isSubtle: true, size: 'Small', spacing: 'Small' }),
-      ...(row.othersOnCase.length > 0 ? [text(`Already on the case: ${row.othersOnCase.join('; ')}.`, { size: 'Small', color: 'Good' })] : []),
+      text(`Figures up to ${row.dataUpTo ? formatDay(row.dataUpTo) : 'an unknown day'}, checked ${formatDay(row.checkedAt)}.`, {
+        isSubtle: true,
+        size: 'Small',
+        spacing: 'Small',
+      }),
+      ...(row.othersOnCase.length > 0
+        ? [text(`Already on the case: ${row.othersOnCase.join('; ')}.`, { size: 'Small', color: 'Good' })]
+        : []),
       ...(status ? [text(status, { size: 'Small', weight: 'Bolder' })] : []),
       ...rowActions(row),
     ],
@@ -157,7 +198,9 @@ function digestRow(row: DigestRow): unknown {
 }
 
 function demoBanner(isDemo: boolean): unknown[] {
-  return isDemo ? [text('DEMO DATA: these are synthetic students, not real people.', { color: 'Warning', weight: 'Bolder', size: 'Small' })] : [];
+  return isDemo
+    ? [text('DEMO DATA: these are synthetic students, not real people.', { color: 'Warning', weight: 'Bolder', size: 'Small' })]
+    : [];
 }
 
 /**
@@ -185,14 +228,18 @@ export function buildDigestCard(opts: {
       ...demoBanner(opts.isDemo),
       text('Students who may need a check-in', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
       text(greeting),
-      ...(open === 0 && opts.rows.length > 0 ? [text('Thank you: every student on this card has been followed up.', { color: 'Good' })] : []),
+      ...(open === 0 && opts.rows.length > 0
+        ? [text('Thank you: every student on this card has been followed up.', { color: 'Good' })]
+        : []),
       ...shown.map(digestRow),
       ...(more > 0 ? [text(`And ${more} more in the full list.`, { separator: true })] : []),
     ],
     {
       msteams: { width: 'Full' },
       fallbackText: `${opts.rows.length} students may need a check-in. Open Engagement Monitor to see them.`,
-      actions: [{ type: 'Action.OpenUrl', title: more > 0 ? `Open the full list (${opts.rows.length})` : 'Open the full list', url: opts.listUrl }],
+      actions: [
+        { type: 'Action.OpenUrl', title: more > 0 ? `Open the full list (${opts.rows.length})` : 'Open the full list', url: opts.listUrl },
+      ],
       ...(opts.refreshUserIds && opts.refreshUserIds.length > 0
         ? { refresh: { action: { type: 'Action.Execute', verb: 'card.refresh', data: {} }, userIds: opts.refreshUserIds.slice(0, 60) } }
         : {}),
@@ -203,12 +250,18 @@ export function buildDigestCard(opts: {
 /** What the bot says when it is not sure what was asked: the few things it can do. */
 export function buildHelpCard(opts: { isStaff: boolean; supportContacts?: readonly SupportContact[] }): AdaptiveCard {
   const lines = opts.isStaff
-    ? ['Type **my students** to see your students who may need a check-in.', 'Type **help** to see this again.', 'Alerts arrive here as one digest after each evaluation; the buttons on it record what you did.']
+    ? [
+        'Type **my students** to see your students who may need a check-in.',
+        'Type **help** to see this again.',
+        'Alerts arrive here as one digest after each evaluation; the buttons on it record what you did.',
+      ]
     : ['You can message here at any time, and your personal tutor will see it.', 'Type **help** to see this again.'];
   return card([
     text('Engagement Monitor', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
     ...lines.map((line) => text(line)),
-    ...(!opts.isStaff && opts.supportContacts?.length ? [text('Support is available to you', { weight: 'Bolder', separator: true }), contactsFacts(opts.supportContacts)] : []),
+    ...(!opts.isStaff && opts.supportContacts?.length
+      ? [text('Support is available to you', { weight: 'Bolder', separator: true }), contactsFacts(opts.supportContacts)]
+      : []),
   ]);
 }
 
@@ -220,10 +273,17 @@ function contactsFacts(contacts: readonly SupportContact[]): unknown {
  * The message a tutor sends a student: warm, with no monitoring figures at all, quick replies and
  * room to write. `answered` shows the student's reply in place of the buttons.
  */
-export function buildCheckinCard(opts: { studentGivenName: string; tutorName: string; caseId: string; answered?: { choice: string; message: string | null } }): AdaptiveCard {
+export function buildCheckinCard(opts: {
+  studentGivenName: string;
+  tutorName: string;
+  caseId: string;
+  answered?: { choice: string; message: string | null };
+}): AdaptiveCard {
   const intro = [
     text(`Hello ${opts.studentGivenName}`, { weight: 'Bolder', size: 'Medium', style: 'heading' }),
-    text(`${opts.tutorName}, your personal tutor, wanted to check in and see how you are getting on. There is nothing to worry about: we simply like to make sure everyone has what they need.`),
+    text(
+      `${opts.tutorName}, your personal tutor, wanted to check in and see how you are getting on. There is nothing to worry about: we simply like to make sure everyone has what they need.`,
+    ),
   ];
   if (opts.answered) {
     const label = CHECKIN_CHOICE_LABELS[opts.answered.choice as keyof typeof CHECKIN_CHOICE_LABELS] ?? 'Your message';
@@ -239,12 +299,30 @@ export function buildCheckinCard(opts: { studentGivenName: string; tutorName: st
     [
       ...intro,
       text('How are things? Tap whichever fits, or write a few words below.'),
-      { type: 'Input.Text', id: 'message', label: 'Anything you would like to tell your tutor (optional)', isMultiline: true, maxLength: 2000 },
+      {
+        type: 'Input.Text',
+        id: 'message',
+        label: 'Anything you would like to tell your tutor (optional)',
+        isMultiline: true,
+        maxLength: 2000,
+      },
     ],
     {
       actions: [
-        ...CHECKIN_CHOICES.filter((c) => c !== 'message').map((choice) => ({ type: 'Action.Execute', title: CHECKIN_CHOICE_LABELS[choice], verb: 'checkin.reply', data: { ...data, choice }, associatedInputs: 'auto' })),
-        { type: 'Action.Execute', title: 'Send my message', verb: 'checkin.reply', data: { ...data, choice: 'message' }, associatedInputs: 'auto' },
+        ...CHECKIN_CHOICES.filter((c) => c !== 'message').map((choice) => ({
+          type: 'Action.Execute',
+          title: CHECKIN_CHOICE_LABELS[choice],
+          verb: 'checkin.reply',
+          data: { ...data, choice },
+          associatedInputs: 'auto',
+        })),
+        {
+          type: 'Action.Execute',
+          title: 'Send my message',
+          verb: 'checkin.reply',
+          data: { ...data, choice: 'message' },
+          associatedInputs: 'auto',
+        },
       ],
     },
   );
@@ -254,7 +332,9 @@ export function buildCheckinCard(opts: { studentGivenName: string; tutorName: st
 export function buildUrgentSupportCard(contacts: readonly SupportContact[]): AdaptiveCard {
   return card([
     text('You do not have to deal with this alone', { weight: 'Bolder', size: 'Medium', style: 'heading', color: 'Attention' }),
-    text('If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:'),
+    text(
+      'If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:',
+    ),
     contactsFacts(contacts),
     text('We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.'),
   ]);
@@ -263,7 +343,10 @@ export function buildUrgentSupportCard(contacts: readonly SupportContact[]): Ada
 /** A short note to staff in their chat: a student's reply, an urgent message, an escalation. */
 export function buildNoticeCard(opts: { title: string; lines: readonly string[]; urgent: boolean; listUrl: string }): AdaptiveCard {
   return card(
-    [text(opts.title, { weight: 'Bolder', size: 'Medium', style: 'heading', ...(opts.urgent ? { color: 'Attention' } : {}) }), ...opts.lines.map((line) => text(line))],
+    [
+      text(opts.title, { weight: 'Bolder', size: 'Medium', style: 'heading', ...(opts.urgent ? { color: 'Attention' } : {}) }),
+      ...opts.lines.map((line) => text(line)),
+    ],
     { actions: [{ type: 'Action.OpenUrl', title: 'Open Engagement Monitor', url: opts.listUrl }] },
   );
 }

@@ -57,8 +57,24 @@ class Unreachable extends Error {}
 class Undeliverable extends Error {}
 
 type Prepared =
-  | { kind: 'send'; card: AdaptiveCard; after: (trx: Db, activityId: string | null, conversationId: string, reference: Partial<ConversationReference>, at: string) => Promise<void> }
-  | { kind: 'update'; card: AdaptiveCard; activityId: string; reference: Partial<ConversationReference>; after: (at: string) => Promise<void> }
+  | {
+      kind: 'send';
+      card: AdaptiveCard;
+      after: (
+        trx: Db,
+        activityId: string | null,
+        conversationId: string,
+        reference: Partial<ConversationReference>,
+        at: string,
+      ) => Promise<void>;
+    }
+  | {
+      kind: 'update';
+      card: AdaptiveCard;
+      activityId: string;
+      reference: Partial<ConversationReference>;
+      after: (at: string) => Promise<void>;
+    }
   | { kind: 'skip'; why: string };
 
 /** Builds what an outbox item sends, from the store as it is now (a card waits in the outbox, not its content). */
@@ -72,15 +88,31 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       const open = (await findCasesByIds(db, (payload.caseIds as string[] | undefined) ?? [])).filter((c) => c.status !== 'closed');
       if (open.length === 0) return { kind: 'skip', why: 'every case on this digest was closed before it could be sent' };
       const caseIds = open.map((c) => c.id);
-      const intro = item.kind === 'escalation' ? escalationIntro(reader?.displayName ?? 'there', open.length, Number(payload.workingDays ?? 0)) : undefined;
+      const intro =
+        item.kind === 'escalation'
+          ? escalationIntro(reader?.displayName ?? 'there', open.length, Number(payload.workingDays ?? 0))
+          : undefined;
       const { card } = await renderDigest(db, { reader, caseIds, publicUrl: deps.publicUrl, ...(intro ? { intro } : {}) });
       return {
         kind: 'send',
         card,
         after: async (trx, activityId, conversationId, reference, at) => {
-          if (activityId) await recordSentCard(trx, { kind: 'digest', recipientStaffId, recipientStudentId: null, conversationId, activityId, reference, caseIds }, at);
+          if (activityId)
+            await recordSentCard(
+              trx,
+              { kind: 'digest', recipientStaffId, recipientStudentId: null, conversationId, activityId, reference, caseIds },
+              at,
+            );
           for (const id of caseIds) {
-            await appendCaseEvent(trx, { caseId: id, at, kind: 'alerted', actorKind: 'system', actorId: null, note: null, data: { recipientStaffId, activityId, ...(item.kind === 'escalation' ? { escalationLevel: payload.level } : {}) } });
+            await appendCaseEvent(trx, {
+              caseId: id,
+              at,
+              kind: 'alerted',
+              actorKind: 'system',
+              actorId: null,
+              note: null,
+              data: { recipientStaffId, activityId, ...(item.kind === 'escalation' ? { escalationLevel: payload.level } : {}) },
+            });
           }
         },
       };
@@ -91,24 +123,62 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       if (!c || !student) throw new Undeliverable('The case or student for this check-in no longer exists.');
       const from = await findStaff(db, String(payload.fromStaffId ?? ''));
       const tutor = student.tutorId ? await findStaff(db, student.tutorId) : undefined;
-      const card = buildCheckinCard({ studentGivenName: student.givenName, tutorName: (tutor ?? from)?.displayName ?? 'Your personal tutor', caseId: c.id });
+      const card = buildCheckinCard({
+        studentGivenName: student.givenName,
+        tutorName: (tutor ?? from)?.displayName ?? 'Your personal tutor',
+        caseId: c.id,
+      });
       return {
         kind: 'send',
         card,
         after: async (trx, activityId, conversationId, reference, at) => {
-          if (activityId) await recordSentCard(trx, { kind: 'checkin', recipientStaffId: null, recipientStudentId: student.id, conversationId, activityId, reference, caseIds: [c.id] }, at);
-          await appendCaseEvent(trx, { caseId: c.id, at, kind: 'checkin_sent', actorKind: 'system', actorId: null, note: null, data: { fromStaffId: payload.fromStaffId ?? null, activityId } });
+          if (activityId)
+            await recordSentCard(
+              trx,
+              {
+                kind: 'checkin',
+                recipientStaffId: null,
+                recipientStudentId: student.id,
+                conversationId,
+                activityId,
+                reference,
+                caseIds: [c.id],
+              },
+              at,
+            );
+          await appendCaseEvent(trx, {
+            caseId: c.id,
+            at,
+            kind: 'checkin_sent',
+            actorKind: 'system',
+            actorId: null,
+            note: null,
+            data: { fromStaffId: payload.fromStaffId ?? null, activityId },
+          });
         },
       };
     }
     case 'notice': {
-      const card = buildNoticeCard({ title: String(payload.title ?? 'Engagement Monitor'), lines: (payload.lines as string[] | undefined) ?? [], urgent: payload.urgent === true, listUrl: `${deps.publicUrl}/` });
+      const card = buildNoticeCard({
+        title: String(payload.title ?? 'Engagement Monitor'),
+        lines: (payload.lines as string[] | undefined) ?? [],
+        urgent: payload.urgent === true,
+        listUrl: `${deps.publicUrl}/`,
+      });
       return {
         kind: 'send',
         card,
         after: async (trx, activityId, _conversationId, _reference, at) => {
           if (typeof payload.caseId === 'string') {
-            await appendCaseEvent(trx, { caseId: payload.caseId, at, kind: 'staff_notified', actorKind: 'system', actorId: null, note: String(payload.title ?? ''), data: { recipientStaffId, activityId, urgent: payload.urgent === true } });
+            await appendCaseEvent(trx, {
+              caseId: payload.caseId,
+              at,
+              kind: 'staff_notified',
+              actorKind: 'system',
+              actorId: null,
+              note: String(payload.title ?? ''),
+              data: { recipientStaffId, activityId, urgent: payload.urgent === true },
+            });
           }
         },
       };
@@ -119,7 +189,13 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       if (sent.kind !== 'digest') return { kind: 'skip', why: 'only digest cards are refreshed' };
       const reader = sent.recipientStaffId ? await findStaff(db, sent.recipientStaffId) : undefined;
       const { card } = await renderDigest(db, { reader, caseIds: sent.caseIds, publicUrl: deps.publicUrl });
-      return { kind: 'update', card, activityId: sent.activityId, reference: sent.reference, after: (at) => touchSentCard(db, sent.id, at) };
+      return {
+        kind: 'update',
+        card,
+        activityId: sent.activityId,
+        reference: sent.reference,
+        after: (at) => touchSentCard(db, sent.id, at),
+      };
     }
     default:
       throw new Undeliverable(`Unknown delivery kind "${item.kind}".`);
@@ -150,7 +226,12 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
   const now = deps.now();
   const reference = await findReference(deps, item);
   if (!reference?.conversation?.id) {
-    await deferDelivery(deps.db, item.id, { error: 'No Teams chat with this person yet (the app is not installed for them).', nextAttemptAt: new Date(now.getTime() + NO_CHAT_RETRY_MS).toISOString(), giveUp: false, countAttempt: false });
+    await deferDelivery(deps.db, item.id, {
+      error: 'No Teams chat with this person yet (the app is not installed for them).',
+      nextAttemptAt: new Date(now.getTime() + NO_CHAT_RETRY_MS).toISOString(),
+      giveUp: false,
+      countAttempt: false,
+    });
     summary.waitingForChat++;
     return;
   }
@@ -187,12 +268,14 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
         lastError = `${(error as Error).message ?? String(error)}`.slice(0, 500);
         if (failure.kind === 'blocked') throw new Unreachable('Teams blocks messages to this person: they blocked or uninstalled the app.');
         if (failure.kind === 'too_large') throw new Undeliverable('The card is larger than Teams accepts (413 MessageSizeTooBig).');
-        if (failure.kind === 'permanent') throw new Undeliverable(`The Bot Connector refused the message (${failure.status ?? 'no status'}): ${lastError}`);
+        if (failure.kind === 'permanent')
+          throw new Undeliverable(`The Bot Connector refused the message (${failure.status ?? 'no status'}): ${lastError}`);
         retryAfterMs = failure.retryAfterMs;
         // The refused message always waits its full Retry-After. A short one while we already pace
         // below the limit means arrivals bunched: the tenant holds a few slots so the window drains.
         // A long one is a real throttle of the tenant, and every send waits it out.
-        if (failure.status === 429 && retryAfterMs !== null) limiter.pause(retryAfterMs > SHORT_THROTTLE_MS ? retryAfterMs : Math.min(retryAfterMs, BUNCHING_HOLD_MS));
+        if (failure.status === 429 && retryAfterMs !== null)
+          limiter.pause(retryAfterMs > SHORT_THROTTLE_MS ? retryAfterMs : Math.min(retryAfterMs, BUNCHING_HOLD_MS));
         const wait = retryAfterMs ?? backoffMs(tryNo, 500, INLINE_WAIT_LIMIT_MS);
         if (tryNo === INLINE_TRIES || wait > INLINE_WAIT_LIMIT_MS) break;
         await sleep(wait);
@@ -201,9 +284,17 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
   } catch (error) {
     if (error instanceof Unreachable) {
       const aad = await findConversationUser(deps.db, { staffId: item.recipientStaffId, studentId: item.recipientStudentId });
-      if (aad) await markUnreachable(deps.db, { userAadId: aad, staffId: item.recipientStaffId, studentId: item.recipientStudentId, reason: error.message }, now.toISOString());
+      if (aad)
+        await markUnreachable(
+          deps.db,
+          { userAadId: aad, staffId: item.recipientStaffId, studentId: item.recipientStudentId, reason: error.message },
+          now.toISOString(),
+        );
       await deferDelivery(deps.db, item.id, { error: error.message, nextAttemptAt: now.toISOString(), giveUp: true, countAttempt: true });
-      deps.logger.warn({ outboxId: item.id, staffId: item.recipientStaffId, studentId: item.recipientStudentId }, 'recipient unreachable: Teams blocks messages to them');
+      deps.logger.warn(
+        { outboxId: item.id, staffId: item.recipientStaffId, studentId: item.recipientStudentId },
+        'recipient unreachable: Teams blocks messages to them',
+      );
       summary.unreachable++;
       return;
     }
@@ -219,7 +310,12 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
   const attempts = item.attempts + 1;
   const giveUp = attempts >= MAX_ATTEMPTS;
   const delay = Math.max(retryAfterMs ?? 0, backoffMs(attempts));
-  await deferDelivery(deps.db, item.id, { error: lastError, nextAttemptAt: new Date(deps.now().getTime() + delay).toISOString(), giveUp, countAttempt: true });
+  await deferDelivery(deps.db, item.id, {
+    error: lastError,
+    nextAttemptAt: new Date(deps.now().getTime() + delay).toISOString(),
+    giveUp,
+    countAttempt: true,
+  });
   deps.logger.warn({ outboxId: item.id, attempts }, giveUp ? 'delivery failed for good after retries' : 'delivery failed; will retry');
   if (giveUp) summary.failed++;
   else summary.retrying++;
@@ -233,7 +329,8 @@ function interleaveByRecipient(items: OutboxItem[]): OutboxItem[] {
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
   const out: OutboxItem[] = [];
-  for (let round = 0; out.length < items.length; round++) for (const group of groups.values()) {
+  for (let round = 0; out.length < items.length; round++)
+    for (const group of groups.values()) {
       const next = group[round];
       if (next) out.push(next);
     }

@@ -46,7 +46,10 @@ export async function loadDigestRows(db: Db, caseIds: readonly string[], readerS
     }
     return staff.get(id);
   };
-  const followups = await listFollowups(db, cases.map((c) => c.id));
+  const followups = await listFollowups(
+    db,
+    cases.map((c) => c.id),
+  );
   const rows: DigestRow[] = [];
   for (const c of cases) {
     const student = await findStudent(db, c.studentId);
@@ -56,10 +59,14 @@ export async function loadDigestRows(db: Db, caseIds: readonly string[], readerS
     for (const event of await listCaseEvents(db, c.id)) {
       if (event.actorKind === 'staff') await named(event.actorId);
       if (event.actorKind !== 'staff' || !event.actorId || event.actorId === readerStaffId) continue;
-      const words = event.kind === 'outcome_recorded' && typeof event.data.outcome === 'string' ? (OUTCOME_LABELS[event.data.outcome as keyof typeof OUTCOME_LABELS] ?? 'recorded an outcome').toLowerCase() : ACTION_WORDS[event.kind];
+      const words =
+        event.kind === 'outcome_recorded' && typeof event.data.outcome === 'string'
+          ? (OUTCOME_LABELS[event.data.outcome as keyof typeof OUTCOME_LABELS] ?? 'recorded an outcome').toLowerCase()
+          : ACTION_WORDS[event.kind];
       if (words) others.set(event.actorId, `${staff.get(event.actorId)?.displayName ?? 'A colleague'} (${words})`);
     }
-    if (c.ownerId && c.ownerId !== readerStaffId && !others.has(c.ownerId)) others.set(c.ownerId, `${staff.get(c.ownerId)?.displayName ?? 'A colleague'} (following up)`);
+    if (c.ownerId && c.ownerId !== readerStaffId && !others.has(c.ownerId))
+      others.set(c.ownerId, `${staff.get(c.ownerId)?.displayName ?? 'A colleague'} (following up)`);
     rows.push({
       caseId: c.id,
       studentName: studentName(student),

@@ -65,7 +65,12 @@ export class RateLimiter {
       const times = this.conversations.get(conversationId) ?? [];
       this.prune(this.tenant, this.limits.perTenant, now);
       this.prune(times, this.limits.perConversation, now);
-      const wait = Math.max(this.pausedUntil - now, this.waitFor(this.tenant, this.limits.perTenant, now), this.nextTenantSlot - now, this.waitFor(times, this.limits.perConversation, now));
+      const wait = Math.max(
+        this.pausedUntil - now,
+        this.waitFor(this.tenant, this.limits.perTenant, now),
+        this.nextTenantSlot - now,
+        this.waitFor(times, this.limits.perConversation, now),
+      );
       if (wait <= 0) {
         this.tenant.push(now);
         // Even spacing: the service counts arrivals, and a burst sent at the start of a window can

@@ -16,14 +16,21 @@ export const CHECKIN_CHOICE_LABELS: Record<CheckinChoice, string> = {
 const CaseIdSchema = z.string().min(1).max(100);
 
 const InvokeSchema = z.object({
-  action: z.object({ type: z.literal('Action.Execute'), verb: z.string().min(1).max(100), data: z.record(z.string(), z.unknown()).default({}) }),
+  action: z.object({
+    type: z.literal('Action.Execute'),
+    verb: z.string().min(1).max(100),
+    data: z.record(z.string(), z.unknown()).default({}),
+  }),
   trigger: z.enum(['manual', 'automatic']).optional(),
 });
 
 /** Every verb our cards carry; anything else is refused before it reaches a command. */
 const VerbSchema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('case.acknowledge'), data: z.object({ caseId: CaseIdSchema }) }),
-  z.object({ verb: z.literal('case.outcome'), data: z.object({ caseId: CaseIdSchema, outcome: z.unknown(), note: z.unknown().optional() }) }),
+  z.object({
+    verb: z.literal('case.outcome'),
+    data: z.object({ caseId: CaseIdSchema, outcome: z.unknown(), note: z.unknown().optional() }),
+  }),
   z.object({ verb: z.literal('case.snooze'), data: z.object({ caseId: CaseIdSchema, days: z.unknown() }) }),
   z.object({ verb: z.literal('case.checkin'), data: z.object({ caseId: CaseIdSchema }) }),
   z.object({ verb: z.literal('card.refresh'), data: z.object({}).passthrough() }),
@@ -44,7 +51,11 @@ export type CardAction =
  */
 export function parseCardAction(value: unknown): CardAction {
   const invoke = InvokeSchema.safeParse(value);
-  if (!invoke.success) throw badRequest('This card action is not one we recognise.', invoke.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!invoke.success)
+    throw badRequest(
+      'This card action is not one we recognise.',
+      invoke.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
   const raw = invoke.data.action.data;
   const caseId = typeof raw.caseId === 'string' ? raw.caseId : '';
   const data = {
@@ -54,11 +65,19 @@ export function parseCardAction(value: unknown): CardAction {
     ...(raw[`days-${caseId}`] !== undefined ? { days: raw[`days-${caseId}`] } : {}),
   };
   const parsed = VerbSchema.safeParse({ verb: invoke.data.action.verb, data });
-  if (!parsed.success) throw badRequest('This card action is not one we recognise.', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!parsed.success)
+    throw badRequest(
+      'This card action is not one we recognise.',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
   const verb = parsed.data;
   const toAction = (candidate: unknown): CaseAction => {
     const action = CaseActionSchema.safeParse(candidate);
-    if (!action.success) throw badRequest(action.error.issues[0]?.message ?? 'Please check what you entered.', action.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    if (!action.success)
+      throw badRequest(
+        action.error.issues[0]?.message ?? 'Please check what you entered.',
+        action.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+      );
     return action.data;
   };
   switch (verb.verb) {
@@ -66,7 +85,11 @@ export function parseCardAction(value: unknown): CardAction {
       return { kind: 'case', caseId: verb.data.caseId, action: { action: 'acknowledge' } };
     case 'case.outcome': {
       const note = typeof verb.data.note === 'string' && verb.data.note.trim() !== '' ? verb.data.note : undefined;
-      return { kind: 'case', caseId: verb.data.caseId, action: toAction({ action: 'record_outcome', outcome: verb.data.outcome, ...(note ? { note } : {}) }) };
+      return {
+        kind: 'case',
+        caseId: verb.data.caseId,
+        action: toAction({ action: 'record_outcome', outcome: verb.data.outcome, ...(note ? { note } : {}) }),
+      };
     }
     case 'case.snooze':
       return { kind: 'case', caseId: verb.data.caseId, action: toAction({ action: 'snooze', days: verb.data.days }) };
@@ -75,6 +98,11 @@ export function parseCardAction(value: unknown): CardAction {
     case 'card.refresh':
       return { kind: 'refresh', automatic: invoke.data.trigger === 'automatic' };
     case 'checkin.reply':
-      return { kind: 'checkin_reply', caseId: verb.data.caseId, choice: verb.data.choice, message: verb.data.message && verb.data.message !== '' ? verb.data.message : null };
+      return {
+        kind: 'checkin_reply',
+        caseId: verb.data.caseId,
+        choice: verb.data.choice,
+        message: verb.data.message && verb.data.message !== '' ? verb.data.message : null,
+      };
   }
 }

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
 /** The outcomes a tutor can record, in the words the card and the tab show. */
-export const OUTCOMES = ['contacted_fine', 'contacted_no_reply', 'referred_wellbeing', 'missing_student_procedure', 'not_a_concern'] as const;
+export const OUTCOMES = [
+  'contacted_fine',
+  'contacted_no_reply',
+  'referred_wellbeing',
+  'missing_student_procedure',
+  'not_a_concern',
+] as const;
 export const OutcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
@@ -25,7 +31,11 @@ export const CaseActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('record_outcome'), outcome: OutcomeSchema, note: z.string().trim().max(NOTE_MAX).optional() }),
   z.object({
     action: z.literal('snooze'),
-    days: z.coerce.number({ message: 'expected a number of days' }).int('expected a whole number of days').min(1, 'snooze for at least 1 day').max(MAX_SNOOZE_DAYS, `snooze for at most ${MAX_SNOOZE_DAYS} days`),
+    days: z.coerce
+      .number({ message: 'expected a number of days' })
+      .int('expected a whole number of days')
+      .min(1, 'snooze for at least 1 day')
+      .max(MAX_SNOOZE_DAYS, `snooze for at most ${MAX_SNOOZE_DAYS} days`),
   }),
   z.object({ action: z.literal('send_checkin') }),
 ]);

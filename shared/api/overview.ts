@@ -8,7 +8,12 @@ export const OverviewSchema = z.object({
   openByCohort: z.array(z.object({ programme: z.string(), year: z.number().int(), open: z.number().int() })),
   outcomes: z.array(z.object({ outcome: OutcomeSchema, cases: z.number().int() })),
   /** Hours from a case opening to the first thing a member of staff did on it. */
-  firstContact: z.object({ cases: z.number().int(), medianHours: z.number().nullable(), p90Hours: z.number().nullable(), waiting: z.number().int() }),
+  firstContact: z.object({
+    cases: z.number().int(),
+    medianHours: z.number().nullable(),
+    p90Hours: z.number().nullable(),
+    waiting: z.number().int(),
+  }),
   /** Per rule: cases it raised that have closed, and how many of those were marked "incorrectly flagged". */
   ruleQuality: z.array(z.object({ rule: z.string(), closed: z.number().int(), incorrectlyFlagged: z.number().int() })),
 });

@@ -3,7 +3,11 @@ import { IsoDaySchema } from '../domain';
 
 /** Proposed rule thresholds for the live preview; the bounds keep a preview meaningful. */
 export const RulesPreviewQuerySchema = z.object({
-  noEngagementDays: z.coerce.number({ message: 'expected a number of term days' }).int('expected a whole number of days').min(5, 'at least 5 term days').max(30, 'at most 30 term days'),
+  noEngagementDays: z.coerce
+    .number({ message: 'expected a number of term days' })
+    .int('expected a whole number of days')
+    .min(5, 'at least 5 term days')
+    .max(30, 'at most 30 term days'),
   minKnownCoverage: z.coerce.number({ message: 'expected a share between 0.5 and 1' }).min(0.5, 'at least 0.5').max(1, 'at most 1'),
 });
 export type RulesPreviewQuery = z.infer<typeof RulesPreviewQuerySchema>;
@@ -20,8 +24,17 @@ export type RulesPreview = z.infer<typeof RulesPreviewSchema>;
 
 export const SettingsSchema = z.object({
   rules: z.object({ noEngagementDays: z.number(), minKnownCoverage: z.number() }),
-  terms: z.array(z.object({ name: z.string(), start: z.string(), end: z.string(), excluded: z.array(z.object({ start: z.string(), end: z.string(), label: z.string() })) })),
-  exemptions: z.array(z.object({ studentId: z.string(), studentName: z.string(), reason: z.string(), from: z.string(), until: z.string().nullable() })),
+  terms: z.array(
+    z.object({
+      name: z.string(),
+      start: z.string(),
+      end: z.string(),
+      excluded: z.array(z.object({ start: z.string(), end: z.string(), label: z.string() })),
+    }),
+  ),
+  exemptions: z.array(
+    z.object({ studentId: z.string(), studentName: z.string(), reason: z.string(), from: z.string(), until: z.string().nullable() }),
+  ),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -33,7 +33,9 @@ describe('rule configuration', () => {
   });
 
   it('when the drop baseline is shorter than the recent period, then it is refused as not meaningful', () => {
-    expect(() => parseRulesConfig({ sharpDrop: { recentDays: 14, baselineDays: 7 } })).toThrow('sharpDrop.baselineDays must be at least sharpDrop.recentDays');
+    expect(() => parseRulesConfig({ sharpDrop: { recentDays: 14, baselineDays: 7 } })).toThrow(
+      'sharpDrop.baselineDays must be at least sharpDrop.recentDays',
+    );
   });
 
   it('when the stored configuration is not an object, then the error says so', () => {
@@ -42,6 +44,8 @@ describe('rule configuration', () => {
 
   it('when windows are configured, then the summed windows are exactly those the rules and explanations read', () => {
     expect(requiredWindows(DEFAULT_RULES_CONFIG)).toEqual([7, 14, 21, 28]);
-    expect(requiredWindows(parseRulesConfig({ noEngagement: { days: 10 }, sharpDrop: { recentDays: 5, baselineDays: 15 } }))).toEqual([5, 7, 10, 14, 20, 21]);
+    expect(requiredWindows(parseRulesConfig({ noEngagement: { days: 10 }, sharpDrop: { recentDays: 5, baselineDays: 15 } }))).toEqual([
+      5, 7, 10, 14, 20, 21,
+    ]);
   });
 });

@@ -71,7 +71,9 @@ export function buildContext(input: RulesInput): Context {
   const windows = requiredWindows(config);
   const longest = windows[windows.length - 1] ?? 21;
   const days = lastTermDays(today, longest, input.terms);
-  const activity = input.activity ?? (input.matrix ? summariseMatrix(input.matrix, days, windows, today) : summariseDailyCounts(input.counts, days, windows, today));
+  const activity =
+    input.activity ??
+    (input.matrix ? summariseMatrix(input.matrix, days, windows, today) : summariseDailyCounts(input.counts, days, windows, today));
   const offset = new Map<number, number>();
   for (const n of windows) {
     const at = activity.windows.indexOf(n);
@@ -95,7 +97,13 @@ export function buildContext(input: RulesInput): Context {
     usable.set(n, ok);
     usableCount.set(n, ok.filter(Boolean).length);
   }
-  const plan = (n: number): WindowPlan => ({ n, offset: offset.get(n) ?? 0, ready: days.length >= n, usable: usable.get(n) ?? [], usableCount: usableCount.get(n) ?? 0 });
+  const plan = (n: number): WindowPlan => ({
+    n,
+    offset: offset.get(n) ?? 0,
+    ready: days.length >= n,
+    usable: usable.get(n) ?? [],
+    usableCount: usableCount.get(n) ?? 0,
+  });
   const plans: Plans = {
     noEngagement: plan(config.noEngagement.days),
     low: plan(config.lowEngagement.days),
@@ -106,9 +114,11 @@ export function buildContext(input: RulesInput): Context {
   return { config, today, days, activity, offset, stride: activity.windows.length, share, usable, usableCount, plans };
 }
 
-export const sumAt = (ctx: Context, row: number, s: number, plan: WindowPlan): number => (row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + plan.offset] as number));
+export const sumAt = (ctx: Context, row: number, s: number, plan: WindowPlan): number =>
+  row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + plan.offset] as number);
 
-export const sumOf = (ctx: Context, row: number, s: number, n: number): number => (row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + (ctx.offset.get(n) ?? 0)] ?? 0));
+export const sumOf = (ctx: Context, row: number, s: number, n: number): number =>
+  row < 0 ? 0 : (ctx.activity.sums[(row * SOURCE_COUNT + s) * ctx.stride + (ctx.offset.get(n) ?? 0)] ?? 0);
 export const isReady = (ctx: Context, n: number): boolean => ctx.days.length >= n;
 export const isUsable = (ctx: Context, s: number, n: number): boolean => ctx.usable.get(n)?.[s] ?? false;
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

@@ -9,7 +9,8 @@ const RULE_NAMES: Record<RuleId, string> = {
 };
 const OUTCOMES = { fired: 'fired', not_fired: 'did not fire', not_judged: 'not judged' } as const;
 
-const cell = (value: number | null, median: number | null | undefined): string => `${value === null ? '?' : value}${median === null || median === undefined ? '' : ` (${median})`}`;
+const cell = (value: number | null, median: number | null | undefined): string =>
+  `${value === null ? '?' : value}${median === null || median === undefined ? '' : ` (${median})`}`;
 
 /** One student's decision in plain words, for `engagement evaluate --explain`: counts only, never what was accessed. */
 export function describeDecision(decision: Decision, subject: string): string[] {
@@ -24,7 +25,9 @@ export function describeDecision(decision: Decision, subject: string): string[] 
   for (const rule of decision.rules) lines.push(`  ${RULE_NAMES[rule.rule]}: ${OUTCOMES[rule.outcome]}: ${rule.sentence}`);
   const explanation = decision.explanation;
   if (explanation) {
-    const cohort = explanation.cohort ? ` against ${explanation.cohort.programme} year ${explanation.cohort.year} (${explanation.cohort.size} students)` : '';
+    const cohort = explanation.cohort
+      ? ` against ${explanation.cohort.programme} year ${explanation.cohort.year} (${explanation.cohort.size} students)`
+      : '';
     lines.push('', `Occurrences over the last 7 / 14 / 21 term days, cohort median in brackets${cohort}; ? means the data is incomplete:`);
     const width = Math.max(...SOURCES.map((s) => SOURCE_LABELS[s].length));
     for (const source of SOURCES) {
@@ -37,7 +40,8 @@ export function describeDecision(decision: Decision, subject: string): string[] 
       const known = share !== undefined && share < 1 ? `; data complete for ${Math.round(share * 100)}% of the 21 term days` : '';
       lines.push(`  ${SOURCE_LABELS[source].padEnd(width)}  ${cells} ${last}${known}`);
     }
-    if (explanation.windowStart && explanation.windowEnd) lines.push(`  (21 term days: ${explanation.windowStart} to ${explanation.windowEnd}, vacations left out)`);
+    if (explanation.windowStart && explanation.windowEnd)
+      lines.push(`  (21 term days: ${explanation.windowStart} to ${explanation.windowEnd}, vacations left out)`);
   }
   for (const warning of decision.warnings) lines.push('', `Data warning: ${warning.message}`);
   return lines;

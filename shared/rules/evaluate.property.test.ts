@@ -38,7 +38,10 @@ const studentArb = fc.record({
 /** A department of 1..30 students, some exemptions, and coverage that may miss sources or days. */
 const departmentArb = fc.record({
   students: fc.array(studentArb, { minLength: 1, maxLength: 30 }),
-  exemptions: fc.array(fc.record({ who: fc.nat(29), from: fc.constantFrom(...DAYS, TODAY), length: fc.integer({ min: 0, max: 40 }), open: fc.boolean() }), { maxLength: 5 }),
+  exemptions: fc.array(
+    fc.record({ who: fc.nat(29), from: fc.constantFrom(...DAYS, TODAY), length: fc.integer({ min: 0, max: 40 }), open: fc.boolean() }),
+    { maxLength: 5 },
+  ),
   knownSources: fc.subarray([...SOURCES]),
   missingDays: fc.subarray(DAYS, { maxLength: 8 }),
 });
@@ -47,12 +50,19 @@ type Department = typeof departmentArb extends fc.Arbitrary<infer T> ? T : never
 type DailyInput = RulesInput & { counts: ReadonlyMap<string, DailyCounts> };
 
 function toInput(d: Department): DailyInput {
-  const students: RuleStudent[] = d.students.map((s, i) => ({ id: `S${String(i).padStart(2, '0')}`, programme: s.programme, year: s.year, status: s.status }));
+  const students: RuleStudent[] = d.students.map((s, i) => ({
+    id: `S${String(i).padStart(2, '0')}`,
+    programme: s.programme,
+    year: s.year,
+    status: s.status,
+  }));
   const exemptions: Exemption[] = d.exemptions
     .filter((e) => e.who < students.length)
     .map((e) => ({ studentId: students[e.who]!.id, reason: 'exempted', from: e.from, until: e.open ? null : addDays(e.from, e.length) }));
   const coverage = new Map(
-    [...fullCoverage(d.knownSources)].map(([source, days]) => [source, new Set([...days].filter((day) => !d.missingDays.includes(day)))] as const),
+    [...fullCoverage(d.knownSources)].map(
+      ([source, days]) => [source, new Set([...days].filter((day) => !d.missingDays.includes(day)))] as const,
+    ),
   );
   return {
     students,
@@ -84,13 +94,18 @@ function shuffle<T>(items: readonly T[], seed: number): T[] {
 describe('evaluateRules: properties', () => {
   it('when a student has more activity in the last week, then their severity is never higher', () => {
     fc.assert(
-      fc.property(departmentArb, fc.nat(29), fc.array(fc.tuple(fc.constantFrom(...RECENT), sourceArb, fc.integer({ min: 1, max: 6 })), { minLength: 1, maxLength: 10 }), (d, pick, extra) => {
-        const who = pick % d.students.length;
-        const input = toInput(d);
-        const id = input.students[who]!.id;
-        const more = toInput({ ...d, students: d.students.map((s, i) => (i === who ? { ...s, entries: [...s.entries, ...extra] } : s)) });
-        expect(severityOf(more, id)).toBeLessThanOrEqual(severityOf(input, id));
-      }),
+      fc.property(
+        departmentArb,
+        fc.nat(29),
+        fc.array(fc.tuple(fc.constantFrom(...RECENT), sourceArb, fc.integer({ min: 1, max: 6 })), { minLength: 1, maxLength: 10 }),
+        (d, pick, extra) => {
+          const who = pick % d.students.length;
+          const input = toInput(d);
+          const id = input.students[who]!.id;
+          const more = toInput({ ...d, students: d.students.map((s, i) => (i === who ? { ...s, entries: [...s.entries, ...extra] } : s)) });
+          expect(severityOf(more, id)).toBeLessThanOrEqual(severityOf(input, id));
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -125,7 +140,11 @@ describe('evaluateRules: properties', () => {
   it('when a source has no data, then it is never named as silent and its zeros are shown as unknown', () => {
     fc.assert(
       fc.property(departmentArb, sourceArb, (d, unknown) => {
-        const input = toInput({ ...d, knownSources: d.knownSources.filter((s) => s !== unknown), students: d.students.map((s) => ({ ...s, entries: s.entries.filter(([, source]) => source !== unknown) })) });
+        const input = toInput({
+          ...d,
+          knownSources: d.knownSources.filter((s) => s !== unknown),
+          students: d.students.map((s) => ({ ...s, entries: s.entries.filter(([, source]) => source !== unknown) })),
+        });
         for (const flag of evaluateRules(input).flags) {
           expect(String(flag.findings.find((f) => f.rule === 'silent_source')?.facts.sources ?? '')).not.toContain(unknown);
           expect(flag.explanation.counts[unknown]).toEqual({ d7: null, d14: null, d21: null });
@@ -143,8 +162,18 @@ describe('evaluateRules: properties', () => {
           ...input,
           students: shuffle(input.students, seed),
           exemptions: shuffle(input.exemptions, seed + 1),
-          counts: new Map(shuffle([...input.counts].map(([id, c]) => [id, new Map(shuffle([...c], seed + 2))] as const), seed + 3)),
-          coverage: new Map(shuffle([...input.coverage].map(([s, days]) => [s, new Set(shuffle([...days], seed + 4))] as const), seed + 5)),
+          counts: new Map(
+            shuffle(
+              [...input.counts].map(([id, c]) => [id, new Map(shuffle([...c], seed + 2))] as const),
+              seed + 3,
+            ),
+          ),
+          coverage: new Map(
+            shuffle(
+              [...input.coverage].map(([s, days]) => [s, new Set(shuffle([...days], seed + 4))] as const),
+              seed + 5,
+            ),
+          ),
         };
         expect(evaluateRules(reordered)).toEqual(evaluateRules(input));
       }),

@@ -51,7 +51,9 @@ describe('evaluateRules: no engagement', () => {
   it('when the term has fewer term days than the window, then no one is flagged and a warning says when the rule starts', () => {
     const result = evaluateRules(buildInput({ today: '2026-10-05' }));
     expect(result.flags).toEqual([]);
-    expect(result.warnings.find((w) => w.code === 'window_not_ready')?.message).toBe('Only 7 term days so far; the no engagement rule starts once there are 14.');
+    expect(result.warnings.find((w) => w.code === 'window_not_ready')?.message).toBe(
+      'Only 7 term days so far; the no engagement rule starts once there are 14.',
+    );
   });
 });
 
@@ -59,8 +61,14 @@ describe('evaluateRules: unknown is not zero', () => {
   it('when only two sources have data for the window, then no one is flagged and warnings explain why', () => {
     const result = evaluateRules(buildInput({ coverage: fullCoverage(['moodle_login', 'samis_login']) }));
     expect(result.flags).toEqual([]);
-    expect(result.warnings.find((w) => w.code === 'too_few_sources')?.message).toContain('Only 2 of 5 sources have complete data for the last 14 term days');
-    expect(result.warnings.filter((w) => w.code === 'source_unknown').map((w) => w.source)).toEqual(['moodle_submission', 'panopto_view', 'teams_attendance']);
+    expect(result.warnings.find((w) => w.code === 'too_few_sources')?.message).toContain(
+      'Only 2 of 5 sources have complete data for the last 14 term days',
+    );
+    expect(result.warnings.filter((w) => w.code === 'source_unknown').map((w) => w.source)).toEqual([
+      'moodle_submission',
+      'panopto_view',
+      'teams_attendance',
+    ]);
     expect(result.warnings.find((w) => w.scope === 'student')).toMatchObject({ code: 'not_enough_data', studentId: 'S1' });
   });
 
@@ -99,7 +107,9 @@ describe('evaluateRules: low engagement', () => {
     const flag = flagOf(withPeers(trickle));
     expect(flag?.severity).toBe('medium');
     expect(flag?.rules).toContain('low_engagement');
-    expect(flag?.reason).toMatch(/^3 occurrences across the known sources over the last 21 term days: fewer than 90% of their cohort \(cohort median \d+\)/);
+    expect(flag?.reason).toMatch(
+      /^3 occurrences across the known sources over the last 21 term days: fewer than 90% of their cohort \(cohort median \d+\)/,
+    );
     expect(flag?.explanation.counts.moodle_login).toEqual({ d7: 0, d14: 3, d21: 3 });
     expect(flag?.explanation.cohortMedians?.moodle_login.d21).toBe(63);
     expect(flag?.explanation.cohort).toEqual({ programme: 'BSc Physics', year: 1, size: 13 });
@@ -165,39 +175,57 @@ describe('evaluateRules: silent source', () => {
 });
 
 describe('evaluateRules: exemptions', () => {
-  it.each(STUDENT_STATUSES.filter((s) => s !== 'active'))('when a silent student is %s, then they are never flagged and listed as exempt', (status) => {
-    const result = evaluateRules(buildInput({ students: [student('S1', { status })] }));
-    expect(result.flags).toEqual([]);
-    expect(result.exempt).toEqual([{ studentId: 'S1', why: status }]);
-  });
+  it.each(STUDENT_STATUSES.filter((s) => s !== 'active'))(
+    'when a silent student is %s, then they are never flagged and listed as exempt',
+    (status) => {
+      const result = evaluateRules(buildInput({ students: [student('S1', { status })] }));
+      expect(result.flags).toEqual([]);
+      expect(result.exempt).toEqual([{ studentId: 'S1', why: status }]);
+    },
+  );
 
   it('when a dated exemption covers today, then the student is not flagged', () => {
-    const result = evaluateRules(buildInput({ exemptions: [{ studentId: 'S1', reason: 'illness', from: '2026-11-01', until: '2026-12-01' }] }));
+    const result = evaluateRules(
+      buildInput({ exemptions: [{ studentId: 'S1', reason: 'illness', from: '2026-11-01', until: '2026-12-01' }] }),
+    );
     expect(result.flags).toEqual([]);
     expect(result.exempt).toEqual([{ studentId: 'S1', why: 'illness' }]);
   });
 
   it('when an exemption ended yesterday, then monitoring resumes without a backlog: the silent weeks it covered flag nothing', () => {
-    const result = evaluateRules(buildInput({ exemptions: [{ studentId: 'S1', reason: 'illness', from: '2026-11-01', until: '2026-11-26' }], explain: new Set(['S1']) }));
+    const result = evaluateRules(
+      buildInput({
+        exemptions: [{ studentId: 'S1', reason: 'illness', from: '2026-11-01', until: '2026-11-26' }],
+        explain: new Set(['S1']),
+      }),
+    );
     expect(result.flags).toEqual([]);
     expect(result.exempt).toEqual([]);
-    expect(result.decisions[0]?.rules[0]?.sentence).toBe('waits until its 14 term days all fall after the exemption (illness) that ended on 2026-11-26.');
+    expect(result.decisions[0]?.rules[0]?.sentence).toBe(
+      'waits until its 14 term days all fall after the exemption (illness) that ended on 2026-11-26.',
+    );
   });
 
   it('when 14 silent term days have passed since an exemption ended, then the student is flagged again', () => {
-    const result = evaluateRules(buildInput({ exemptions: [{ studentId: 'S1', reason: 'illness', from: '2026-10-01', until: '2026-11-12' }] }));
+    const result = evaluateRules(
+      buildInput({ exemptions: [{ studentId: 'S1', reason: 'illness', from: '2026-10-01', until: '2026-11-12' }] }),
+    );
     expect(result.flags.map((f) => f.rules)).toEqual([['no_engagement']]);
   });
 
   it('when an exemption starts next week, then it does not exempt the student today', () => {
-    const result = evaluateRules(buildInput({ exemptions: [{ studentId: 'S1', reason: 'planned surgery', from: addDays(TODAY, 7), until: null }] }));
+    const result = evaluateRules(
+      buildInput({ exemptions: [{ studentId: 'S1', reason: 'planned surgery', from: addDays(TODAY, 7), until: null }] }),
+    );
     expect(result.flags).toHaveLength(1);
   });
 });
 
 describe('evaluateRules: explanations and warnings', () => {
   it('when a decision is asked for, then every rule says whether it fired and why', () => {
-    const result = evaluateRules(withPeers(steady({ moodle_login: 3, panopto_view: 1, samis_login: 1 }), { explain: new Set(['S1', 'P01']) }));
+    const result = evaluateRules(
+      withPeers(steady({ moodle_login: 3, panopto_view: 1, samis_login: 1 }), { explain: new Set(['S1', 'P01']) }),
+    );
     const mine = result.decisions.find((d) => d.studentId === 'S1');
     expect(mine?.rules.map((r) => [r.rule, r.outcome])).toEqual([
       ['no_engagement', 'not_fired'],

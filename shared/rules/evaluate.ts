@@ -16,7 +16,20 @@ import type {
   RulesResult,
   WindowCounts,
 } from './types';
-import { EXPLAINED_WINDOWS, SOURCE_COUNT, buildContext, isReady, isUsable, labelOf, plural, sumAt, type CohortStats, type Context, type Member, type WindowPlan } from './context';
+import {
+  EXPLAINED_WINDOWS,
+  SOURCE_COUNT,
+  buildContext,
+  isReady,
+  isUsable,
+  labelOf,
+  plural,
+  sumAt,
+  type CohortStats,
+  type Context,
+  type Member,
+  type WindowPlan,
+} from './context';
 import { cohortWarnings, departmentWarnings } from './warnings';
 
 function median(values: Float64Array): number {
@@ -67,7 +80,13 @@ function buildExplanation(ctx: Context, row: number, cohort: CohortStats | null)
   const cohortMedians = {} as WindowCounts;
   const daysSinceLast = {} as Record<Source, number | null>;
   const knownShare = {} as Record<Source, number>;
-  const explained = EXPLAINED_WINDOWS.map((n) => ({ n, ready: isReady(ctx, n), usable: ctx.usable.get(n) ?? [], offset: ctx.offset.get(n) ?? 0, medians: cohort?.medians.get(n) }));
+  const explained = EXPLAINED_WINDOWS.map((n) => ({
+    n,
+    ready: isReady(ctx, n),
+    usable: ctx.usable.get(n) ?? [],
+    offset: ctx.offset.get(n) ?? 0,
+    medians: cohort?.medians.get(n),
+  }));
   const shares = ctx.share.get(21) ?? [];
   for (let s = 0; s < SOURCE_COUNT; s++) {
     const source = SOURCES[s] as Source;
@@ -98,8 +117,19 @@ function buildExplanation(ctx: Context, row: number, cohort: CohortStats | null)
 }
 
 /** Explains a student's engagement over the last 7, 14 and 21 term days, honouring unknown data (no cohort comparison). */
-export function explainStudent(counts: DailyCounts | undefined, input: { coverage: Coverage; terms: readonly Term[]; today: IsoDay }): Explanation {
-  const ctx = buildContext({ students: [], counts: new Map(counts ? [['_', counts]] : []), coverage: input.coverage, terms: input.terms, exemptions: [], config: DEFAULT_RULES_CONFIG, today: input.today });
+export function explainStudent(
+  counts: DailyCounts | undefined,
+  input: { coverage: Coverage; terms: readonly Term[]; today: IsoDay },
+): Explanation {
+  const ctx = buildContext({
+    students: [],
+    counts: new Map(counts ? [['_', counts]] : []),
+    coverage: input.coverage,
+    terms: input.terms,
+    exemptions: [],
+    config: DEFAULT_RULES_CONFIG,
+    today: input.today,
+  });
   return buildExplanation(ctx, ctx.activity.rows.get('_') ?? -1, null);
 }
 
@@ -149,11 +179,19 @@ function cohortBlocks(ctx: Context, cohort: CohortStats): Blocks {
 }
 
 /** The cohort-wide block, or an ended exemption overlapping this student's window: the rule waits, so no backlog is flagged. */
-function blockFor(ctx: Context, blocks: Blocks, rule: RuleId, plan: WindowPlan, exemptions: readonly Exemption[] | undefined): string | null {
+function blockFor(
+  ctx: Context,
+  blocks: Blocks,
+  rule: RuleId,
+  plan: WindowPlan,
+  exemptions: readonly Exemption[] | undefined,
+): string | null {
   const shared = blocks[rule];
   if (shared !== null || !exemptions) return shared;
   const blocked = overlappingExemption(ctx, exemptions, plan.n);
-  return blocked ? `waits until its ${plan.n} term days all fall after the exemption (${blocked.reason}) that ${blocked.until === null ? 'is open-ended' : `ended on ${blocked.until}`}.` : null;
+  return blocked
+    ? `waits until its ${plan.n} term days all fall after the exemption (${blocked.reason}) that ${blocked.until === null ? 'is open-ended' : `ended on ${blocked.until}`}.`
+    : null;
 }
 
 const NO_LINES: RuleOutcome[] = [];
@@ -165,7 +203,16 @@ function found(findings: Finding[] | null, lines: RuleOutcome[], why: boolean, f
   return out;
 }
 
-function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, blocks: Blocks, exemptions: readonly Exemption[] | undefined, why: boolean, hasAnyRecord: boolean, since: IsoDay): StudentVerdict | null {
+function judgeStudent(
+  ctx: Context,
+  member: Member,
+  cohort: CohortStats,
+  blocks: Blocks,
+  exemptions: readonly Exemption[] | undefined,
+  why: boolean,
+  hasAnyRecord: boolean,
+  since: IsoDay,
+): StudentVerdict | null {
   const { config, plans } = ctx;
   const { row, student } = member;
   let findings: Finding[] | null = null;
@@ -185,18 +232,35 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, blocks:
     for (let s = 0; s < SOURCE_COUNT; s++) seen += sumAt(ctx, row, s, plans.noEngagement);
     const known = plans.noEngagement.usableCount;
     if (seen > 0) {
-      if (why) lines.push({ rule: 'no_engagement', outcome: 'not_fired', sentence: `${plural(seen, 'occurrence')} in the last ${ne.days} term days.` });
+      if (why)
+        lines.push({
+          rule: 'no_engagement',
+          outcome: 'not_fired',
+          sentence: `${plural(seen, 'occurrence')} in the last ${ne.days} term days.`,
+        });
     } else if (known >= minKnown) {
       noEngagementFired = true;
       const sentence = hasAnyRecord
         ? `No activity recorded on any of the ${plural(known, 'source')} with complete data in the last ${ne.days} term days.`
         : `No activity recorded at all in the data we hold${since > '0000-01-01' ? ` since ${since}` : ''}; all ${plural(known, 'source')} with complete data show none over the last ${ne.days} term days.`;
-      findings = found(findings, lines, why, { rule: 'no_engagement', severity: ne.severity, sentence, facts: { days: ne.days, knownSources: known, anyRecord: hasAnyRecord ? 'yes' : 'no' } });
+      findings = found(findings, lines, why, {
+        rule: 'no_engagement',
+        severity: ne.severity,
+        sentence,
+        facts: { days: ne.days, knownSources: known, anyRecord: hasAnyRecord ? 'yes' : 'no' },
+      });
     } else {
       const sentence = `only ${plural(known, 'source')} ${known === 1 ? 'has' : 'have'} complete data for the last ${ne.days} term days and ${known === 1 ? 'it shows' : 'they show'} no activity; ${minKnown} are needed before anyone is flagged.`;
       if (why) lines.push({ rule: 'no_engagement', outcome: 'not_judged', sentence });
       if (known > 0) {
-        (warnings ??= []).push({ scope: 'student', code: 'not_enough_data', studentId: student.id, source: null, cohort: null, message: `No activity seen, but ${sentence} Not flagged until more data arrives.` });
+        (warnings ??= []).push({
+          scope: 'student',
+          code: 'not_enough_data',
+          studentId: student.id,
+          source: null,
+          cohort: null,
+          message: `No activity seen, but ${sentence} Not flagged until more data arrives.`,
+        });
       }
     }
   }
@@ -213,10 +277,20 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, blocks:
         rule: 'low_engagement',
         severity: low.severity,
         sentence: `${plural(total, 'occurrence')} across the known sources over the last ${low.days} term days: fewer than ${100 - low.cohortPercentile}% of their cohort (cohort median ${roundForDisplay(cohort.lowMedian)}) and under the department's floor of ${low.absoluteFloor}.`,
-        facts: { days: low.days, total, cohortPercentile: roundForDisplay(cohort.lowPercentile), cohortMedian: roundForDisplay(cohort.lowMedian), floor: low.absoluteFloor },
+        facts: {
+          days: low.days,
+          total,
+          cohortPercentile: roundForDisplay(cohort.lowPercentile),
+          cohortMedian: roundForDisplay(cohort.lowMedian),
+          floor: low.absoluteFloor,
+        },
       });
     } else if (why) {
-      lines.push({ rule: 'low_engagement', outcome: 'not_fired', sentence: `${plural(total, 'occurrence')} over the last ${low.days} term days; it fires below both the cohort's ${low.cohortPercentile}th percentile (${roundForDisplay(cohort.lowPercentile)}) and the floor of ${low.absoluteFloor}.` });
+      lines.push({
+        rule: 'low_engagement',
+        outcome: 'not_fired',
+        sentence: `${plural(total, 'occurrence')} over the last ${low.days} term days; it fires below both the cohort's ${low.cohortPercentile}th percentile (${roundForDisplay(cohort.lowPercentile)}) and the floor of ${low.absoluteFloor}.`,
+      });
     }
   }
 
@@ -239,24 +313,46 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, blocks:
     const basePerWeek = (base * 7) / drop.baselineDays;
     const recentPerWeek = (recent * 7) / drop.recentDays;
     if (sources < minKnown) {
-      if (why) lines.push({ rule: 'sharp_drop', outcome: 'not_judged', sentence: `only ${plural(sources, 'source')} known over both periods; ${minKnown} are needed.` });
+      if (why)
+        lines.push({
+          rule: 'sharp_drop',
+          outcome: 'not_judged',
+          sentence: `only ${plural(sources, 'source')} known over both periods; ${minKnown} are needed.`,
+        });
     } else if (basePerWeek < drop.minBaselinePerWeek) {
-      if (why) lines.push({ rule: 'sharp_drop', outcome: 'not_fired', sentence: `their usual level (${roundForDisplay(basePerWeek)} a week) is below ${drop.minBaselinePerWeek} a week, too low to measure a drop against.` });
+      if (why)
+        lines.push({
+          rule: 'sharp_drop',
+          outcome: 'not_fired',
+          sentence: `their usual level (${roundForDisplay(basePerWeek)} a week) is below ${drop.minBaselinePerWeek} a week, too low to measure a drop against.`,
+        });
     } else if (recentPerWeek <= drop.ratio * basePerWeek) {
       findings = found(findings, lines, why, {
         rule: 'sharp_drop',
         severity: drop.severity,
         sentence: `${plural(recent, 'occurrence')} in the last ${drop.recentDays} term days, well below their own usual level of about ${roundForDisplay(basePerWeek)} a week over the ${drop.baselineDays} term days before.`,
-        facts: { recentDays: drop.recentDays, recent, baselineDays: drop.baselineDays, baselinePerWeek: roundForDisplay(basePerWeek), ratio: drop.ratio },
+        facts: {
+          recentDays: drop.recentDays,
+          recent,
+          baselineDays: drop.baselineDays,
+          baselinePerWeek: roundForDisplay(basePerWeek),
+          ratio: drop.ratio,
+        },
       });
     } else if (why) {
-      lines.push({ rule: 'sharp_drop', outcome: 'not_fired', sentence: `${roundForDisplay(recentPerWeek)} a week recently against ${roundForDisplay(basePerWeek)} a week before; it fires at ${Math.round(drop.ratio * 100)}% or less.` });
+      lines.push({
+        rule: 'sharp_drop',
+        outcome: 'not_fired',
+        sentence: `${roundForDisplay(recentPerWeek)} a week recently against ${roundForDisplay(basePerWeek)} a week before; it fires at ${Math.round(drop.ratio * 100)}% or less.`,
+      });
     }
   }
 
   // Silent source: one known source at zero while the cohort's median there is high; implied by no engagement.
   const silent = config.silentSource;
-  const silentBlock = noEngagementFired ? 'covered by the no-engagement rule.' : blockFor(ctx, blocks, 'silent_source', plans.silent, exemptions);
+  const silentBlock = noEngagementFired
+    ? 'covered by the no-engagement rule.'
+    : blockFor(ctx, blocks, 'silent_source', plans.silent, exemptions);
   if (silentBlock !== null) {
     if (why) lines.push({ rule: 'silent_source', outcome: 'not_judged', sentence: silentBlock });
   } else {
@@ -276,7 +372,11 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, blocks:
         facts: { days: silent.days, sources: quiet.map((s) => SOURCES[s] as Source).join(','), minCohortMedian: silent.minCohortMedian },
       });
     } else if (why) {
-      lines.push({ rule: 'silent_source', outcome: 'not_fired', sentence: `no known source is at zero where the cohort median reaches ${silent.minCohortMedian} over ${silent.days} term days.` });
+      lines.push({
+        rule: 'silent_source',
+        outcome: 'not_fired',
+        sentence: `no known source is at zero where the cohort median reaches ${silent.minCohortMedian} over ${silent.days} term days.`,
+      });
     }
   }
   if (findings === null && warnings === null && !why) return null;
@@ -284,7 +384,9 @@ function judgeStudent(ctx: Context, member: Member, cohort: CohortStats, blocks:
 }
 
 function toFlag(studentId: string, findings: Finding[], explanation: Explanation): Flag {
-  const ordered = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || RULE_ORDER[a.rule] - RULE_ORDER[b.rule]);
+  const ordered = [...findings].sort(
+    (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || RULE_ORDER[a.rule] - RULE_ORDER[b.rule],
+  );
   const severity = (ordered[0]?.severity ?? 'low') as Severity;
   return {
     studentId,
@@ -307,7 +409,8 @@ function findActiveExemption(exemptions: readonly Exemption[] | undefined, today
   return found;
 }
 
-const byStudentId = <T extends { studentId: string | null }>(a: T, b: T): number => ((a.studentId ?? '') < (b.studentId ?? '') ? -1 : (a.studentId ?? '') > (b.studentId ?? '') ? 1 : 0);
+const byStudentId = <T extends { studentId: string | null }>(a: T, b: T): number =>
+  (a.studentId ?? '') < (b.studentId ?? '') ? -1 : (a.studentId ?? '') > (b.studentId ?? '') ? 1 : 0;
 
 /**
  * Decides which students need a human to get in touch. Pure: every fact, including today, is an
@@ -350,7 +453,9 @@ export function evaluateRules(input: RulesInput): RulesResult {
   const studentWarnings: DataWarning[] = [];
   const decisions: Decision[] = [];
   let monitored = 0;
-  const ordered = [...cohorts.values()].flatMap((byYear) => [...byYear.values()]).sort((a, b) => (a.programme < b.programme ? -1 : a.programme > b.programme ? 1 : a.year - b.year));
+  const ordered = [...cohorts.values()]
+    .flatMap((byYear) => [...byYear.values()])
+    .sort((a, b) => (a.programme < b.programme ? -1 : a.programme > b.programme ? 1 : a.year - b.year));
   for (const { programme, year, members } of ordered) {
     const stats = buildCohortStats(ctx, members, programme, year);
     const blocks = cohortBlocks(ctx, stats);
@@ -360,19 +465,28 @@ export function evaluateRules(input: RulesInput): RulesResult {
       const id = member.student.id;
       const why = input.explain?.has(id) ?? false;
       let hasAnyRecord = false;
-      for (let s = 0; s < SOURCE_COUNT && member.row >= 0 && !hasAnyRecord; s++) hasAnyRecord = ctx.activity.lastActive[member.row * SOURCE_COUNT + s] != null;
+      for (let s = 0; s < SOURCE_COUNT && member.row >= 0 && !hasAnyRecord; s++)
+        hasAnyRecord = ctx.activity.lastActive[member.row * SOURCE_COUNT + s] != null;
       const verdict = judgeStudent(ctx, member, stats, blocks, exemptionsByStudent.get(id), why, hasAnyRecord, since);
       if (verdict === null) continue;
       studentWarnings.push(...verdict.warnings);
       const flag = verdict.findings.length > 0 ? toFlag(id, verdict.findings, buildExplanation(ctx, member.row, stats)) : null;
       if (flag) flags.push(flag);
       if (why) {
-        decisions.push({ studentId: id, flag, exempt: null, rules: verdict.lines, warnings: verdict.warnings, explanation: flag?.explanation ?? buildExplanation(ctx, member.row, stats) });
+        decisions.push({
+          studentId: id,
+          flag,
+          exempt: null,
+          rules: verdict.lines,
+          warnings: verdict.warnings,
+          explanation: flag?.explanation ?? buildExplanation(ctx, member.row, stats),
+        });
       }
     }
   }
   for (const e of exempt) {
-    if (input.explain?.has(e.studentId)) decisions.push({ studentId: e.studentId, flag: null, exempt: e.why, rules: [], warnings: [], explanation: null });
+    if (input.explain?.has(e.studentId))
+      decisions.push({ studentId: e.studentId, flag: null, exempt: e.why, rules: [], warnings: [], explanation: null });
   }
   flags.sort(byStudentId);
   studentWarnings.sort(byStudentId);

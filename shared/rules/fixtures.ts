@@ -4,7 +4,12 @@ import { DEFAULT_RULES_CONFIG } from './config';
 import type { Coverage, DailyCounts, RuleStudent, RulesInput } from './types';
 
 /** Shared by the rules' example and property tests: an autumn term with a reading week, "today" late in it. */
-export const AUTUMN: Term = { name: 'Autumn', start: '2026-09-28', end: '2026-12-11', excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }] };
+export const AUTUMN: Term = {
+  name: 'Autumn',
+  start: '2026-09-28',
+  end: '2026-12-11',
+  excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }],
+};
 export const TODAY = '2026-11-27';
 
 /** Every term day from the start of term to the day before `today`, for the given sources. */
@@ -15,7 +20,11 @@ export function fullCoverage(sources: readonly Source[] = SOURCES, today: IsoDay
 }
 
 /** The same counts on every term day from `from` to `to` inclusive. */
-export function steady(perDay: Partial<Record<Source, number>>, from: IsoDay = AUTUMN.start, to: IsoDay = addDays(TODAY, -1)): Map<IsoDay, Partial<Record<Source, number>>> {
+export function steady(
+  perDay: Partial<Record<Source, number>>,
+  from: IsoDay = AUTUMN.start,
+  to: IsoDay = addDays(TODAY, -1),
+): Map<IsoDay, Partial<Record<Source, number>>> {
   const out = new Map<IsoDay, Partial<Record<Source, number>>>();
   for (let d = from; d <= to; d = addDays(d, 1)) if (isTermDay(d, [AUTUMN])) out.set(d, { ...perDay });
   return out;
@@ -34,7 +43,13 @@ export function merge(...parts: DailyCounts[]): Map<IsoDay, Partial<Record<Sourc
   return out;
 }
 
-export const student = (id: string, overrides: Partial<RuleStudent> = {}): RuleStudent => ({ id, programme: 'BSc Physics', year: 1, status: 'active', ...overrides });
+export const student = (id: string, overrides: Partial<RuleStudent> = {}): RuleStudent => ({
+  id,
+  programme: 'BSc Physics',
+  year: 1,
+  status: 'active',
+  ...overrides,
+});
 
 /** Twelve well-engaged peers in BSc Physics year 1, named P01..P12, with slightly different levels. */
 export function engagedPeers(count = 12): { students: RuleStudent[]; counts: Map<string, DailyCounts> } {
@@ -48,7 +63,9 @@ export function engagedPeers(count = 12): { students: RuleStudent[]; counts: Map
   return { students, counts };
 }
 
-export function buildInput(overrides: Partial<Omit<RulesInput, 'counts' | 'activity' | 'matrix'>> & { counts?: ReadonlyMap<string, DailyCounts> } = {}): RulesInput {
+export function buildInput(
+  overrides: Partial<Omit<RulesInput, 'counts' | 'activity' | 'matrix'>> & { counts?: ReadonlyMap<string, DailyCounts> } = {},
+): RulesInput {
   const { counts, ...rest } = overrides;
   return {
     students: [student('S1')],

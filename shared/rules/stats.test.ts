@@ -20,9 +20,13 @@ describe('percentile', () => {
 
   it('when values come in any order, then the linear-time selection agrees with sorting', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }), fc.double({ min: 0, max: 100, noNaN: true }), (values, p) => {
-        expect(percentile(Float64Array.from(values), p)).toBeCloseTo(reference(values, p), 9);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        (values, p) => {
+          expect(percentile(Float64Array.from(values), p)).toBeCloseTo(reference(values, p), 9);
+        },
+      ),
     );
   });
 });

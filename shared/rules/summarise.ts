@@ -51,7 +51,13 @@ export function summariseDailyCounts(
       if (day >= today || day < since) return;
       const from = firstWindow.get(day);
       // In SOURCES order, read by name: much faster than indexing each day's object by a computed key.
-      const counted = [bySource.moodle_login, bySource.moodle_submission, bySource.panopto_view, bySource.samis_login, bySource.teams_attendance];
+      const counted = [
+        bySource.moodle_login,
+        bySource.moodle_submission,
+        bySource.panopto_view,
+        bySource.samis_login,
+        bySource.teams_attendance,
+      ];
       for (let s = 0; s < SOURCE_COUNT; s++) {
         const n = counted[s];
         if (n === undefined || n <= 0) continue;
@@ -90,12 +96,20 @@ function contiguousRanges(columns: readonly number[], windowOf: readonly number[
  * Sums a dense matrix of daily counts (one row per student and source, one column per day) into the
  * windows the rules read: the fastest way in for a whole department, one pass over typed arrays.
  */
-export function summariseMatrix(matrix: DailyMatrix, termDays: readonly IsoDay[], windows: readonly number[], today: IsoDay, since: IsoDay = BEGINNING): SummarisedActivity {
+export function summariseMatrix(
+  matrix: DailyMatrix,
+  termDays: readonly IsoDay[],
+  windows: readonly number[],
+  today: IsoDay,
+  since: IsoDay = BEGINNING,
+): SummarisedActivity {
   const windowCount = windows.length;
   const { days, counts, studentIds } = matrix;
   const dayCount = days.length;
   if (counts.length !== studentIds.length * SOURCE_COUNT * dayCount) {
-    throw new RangeError(`the matrix holds ${counts.length} counts; ${studentIds.length} students x ${SOURCE_COUNT} sources x ${dayCount} days need ${studentIds.length * SOURCE_COUNT * dayCount}`);
+    throw new RangeError(
+      `the matrix holds ${counts.length} counts; ${studentIds.length} students x ${SOURCE_COUNT} sources x ${dayCount} days need ${studentIds.length * SOURCE_COUNT * dayCount}`,
+    );
   }
   const byDay = firstWindowByDay(termDays, windows);
   // The columns inside some window, with the first window holding each; and the columns that may
@@ -112,7 +126,9 @@ export function summariseMatrix(matrix: DailyMatrix, termDays: readonly IsoDay[]
   const inWindow = Int32Array.from(windowColumns);
   const firstWindow = Int32Array.from(windowOf);
   const latestFirst = Int32Array.from(
-    [...days.keys()].filter((d) => (days[d] as IsoDay) < today && (days[d] as IsoDay) >= since).sort((a, b) => ((days[a] as IsoDay) > (days[b] as IsoDay) ? -1 : 1)),
+    [...days.keys()]
+      .filter((d) => (days[d] as IsoDay) < today && (days[d] as IsoDay) >= since)
+      .sort((a, b) => ((days[a] as IsoDay) > (days[b] as IsoDay) ? -1 : 1)),
   );
   const ranges = contiguousRanges(windowColumns, windowOf, windowCount);
   const rows = new Map<string, number>();
@@ -127,7 +143,8 @@ export function summariseMatrix(matrix: DailyMatrix, termDays: readonly IsoDay[]
         // Days in order: each window's new days are one run of columns, summed without a branch.
         for (let w = 0; w < windowCount; w++) {
           let total = 0;
-          for (let d = from + (ranges[2 * w] as number), end = from + (ranges[2 * w + 1] as number); d < end; d++) total += counts[d] as number;
+          for (let d = from + (ranges[2 * w] as number), end = from + (ranges[2 * w + 1] as number); d < end; d++)
+            total += counts[d] as number;
           sums[at + w] = total;
         }
       } else {
@@ -151,4 +168,3 @@ export function summariseMatrix(matrix: DailyMatrix, termDays: readonly IsoDay[]
   }
   return { windows, since, rows, sums, lastActive };
 }
-

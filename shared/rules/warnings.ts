@@ -1,6 +1,18 @@
 import { SOURCES, type Source } from '../domain';
 import type { DataWarning, RuleId } from './types';
-import { RULE_LABELS, SOURCE_COUNT, cohortName, isReady, isUsable, labelOf, plural, sumOf, type CohortStats, type Context, type Member } from './context';
+import {
+  RULE_LABELS,
+  SOURCE_COUNT,
+  cohortName,
+  isReady,
+  isUsable,
+  labelOf,
+  plural,
+  sumOf,
+  type CohortStats,
+  type Context,
+  type Member,
+} from './context';
 
 /** A cohort where everyone shows zero on a source smaller than this is not remarkable enough to warn about. */
 const MIN_COHORT_FOR_SILENCE_WARNING = 5;
@@ -9,7 +21,14 @@ const MIN_COHORT_FOR_SILENCE_WARNING = 5;
 export function departmentWarnings(ctx: Context): DataWarning[] {
   const { config } = ctx;
   const warnings: DataWarning[] = [];
-  const dept = (code: string, message: string): DataWarning => ({ scope: 'department', code, studentId: null, source: null, cohort: null, message });
+  const dept = (code: string, message: string): DataWarning => ({
+    scope: 'department',
+    code,
+    studentId: null,
+    source: null,
+    cohort: null,
+    message,
+  });
   const rules: Array<[RuleId, boolean, number]> = [
     ['no_engagement', config.noEngagement.enabled, config.noEngagement.days],
     ['low_engagement', config.lowEngagement.enabled, config.lowEngagement.days],
@@ -19,9 +38,19 @@ export function departmentWarnings(ctx: Context): DataWarning[] {
   for (const [rule, enabled, n] of rules) {
     if (!enabled) continue;
     if (!isReady(ctx, n)) {
-      warnings.push(dept('window_not_ready', `Only ${plural(ctx.days.length, 'term day')} so far; the ${RULE_LABELS[rule]} rule starts once there are ${n}.`));
+      warnings.push(
+        dept(
+          'window_not_ready',
+          `Only ${plural(ctx.days.length, 'term day')} so far; the ${RULE_LABELS[rule]} rule starts once there are ${n}.`,
+        ),
+      );
     } else if ((ctx.usableCount.get(n) ?? 0) < config.coverage.minKnownSources) {
-      warnings.push(dept('too_few_sources', `Only ${ctx.usableCount.get(n) ?? 0} of ${SOURCE_COUNT} sources have complete data for the last ${n} term days; the ${RULE_LABELS[rule]} rule needs ${config.coverage.minKnownSources}, so it flags no one today.`));
+      warnings.push(
+        dept(
+          'too_few_sources',
+          `Only ${ctx.usableCount.get(n) ?? 0} of ${SOURCE_COUNT} sources have complete data for the last ${n} term days; the ${RULE_LABELS[rule]} rule needs ${config.coverage.minKnownSources}, so it flags no one today.`,
+        ),
+      );
     }
   }
   const n = Math.min(21, ctx.days.length);

@@ -27,8 +27,21 @@ import { ApiFailure, fetchLocalStaff, fetchMe, type Authorize } from './api';
 import type { MeResponse } from '../../shared/api/session';
 
 const useStyles = makeStyles({
-  root: { minHeight: '100vh', padding: tokens.spacingHorizontalXL, backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1, boxSizing: 'border-box' },
-  header: { display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', marginBottom: tokens.spacingVerticalM },
+  root: {
+    minHeight: '100vh',
+    padding: tokens.spacingHorizontalXL,
+    backgroundColor: tokens.colorNeutralBackground2,
+    color: tokens.colorNeutralForeground1,
+    boxSizing: 'border-box',
+  },
+  header: {
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalM,
+    flexWrap: 'wrap',
+    marginBottom: tokens.spacingVerticalM,
+  },
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
 });
 
@@ -53,7 +66,12 @@ function hashOf(view: View): string {
   return view.page === 'student' ? `#/students/${encodeURIComponent(view.studentId)}` : view.page === 'flags' ? '#/' : `#/${view.page}`;
 }
 
-type Session = { kind: 'pending' } | { kind: 'signed-in'; authorize: Authorize; local: boolean } | { kind: 'local-sign-in' } | { kind: 'open-in-teams' } | { kind: 'failed'; message: string };
+type Session =
+  | { kind: 'pending' }
+  | { kind: 'signed-in'; authorize: Authorize; local: boolean }
+  | { kind: 'local-sign-in' }
+  | { kind: 'open-in-teams' }
+  | { kind: 'failed'; message: string };
 
 export function App() {
   const styles = useStyles();
@@ -84,7 +102,11 @@ export function App() {
     fetchLocalStaff()
       .then(() => setSession(saved ? { kind: 'signed-in', authorize: async () => saved, local: true } : { kind: 'local-sign-in' }))
       .catch((e: unknown) =>
-        setSession(e instanceof ApiFailure && e.status === 404 ? { kind: 'open-in-teams' } : { kind: 'failed', message: 'The server could not be reached. Please try again in a moment.' }),
+        setSession(
+          e instanceof ApiFailure && e.status === 404
+            ? { kind: 'open-in-teams' }
+            : { kind: 'failed', message: 'The server could not be reached. Please try again in a moment.' },
+        ),
       );
   }, [host]);
 
@@ -118,7 +140,9 @@ export function App() {
     if (session.kind === 'failed')
       return (
         <div className={styles.stack}>
-          <MessageBar intent="error"><MessageBarBody>{session.message}</MessageBarBody></MessageBar>
+          <MessageBar intent="error">
+            <MessageBarBody>{session.message}</MessageBarBody>
+          </MessageBar>
           {host?.kind !== 'teams' && <Button onClick={signOut}>Sign in again</Button>}
         </div>
       );
@@ -133,7 +157,11 @@ export function App() {
             <Title2 as="h1">Engagement Monitor</Title2>
             <Text block>{`${me.departmentName} · signed in as ${me.staff.displayName}`}</Text>
           </div>
-          {session.local && <Button appearance="subtle" onClick={signOut}>Sign out</Button>}
+          {session.local && (
+            <Button appearance="subtle" onClick={signOut}>
+              Sign out
+            </Button>
+          )}
         </header>
         {me.isDemo && (
           <MessageBar intent="warning">
@@ -141,7 +169,10 @@ export function App() {
           </MessageBar>
         )}
         <nav aria-label="Sections">
-          <TabList selectedValue={view.page === 'student' ? 'flags' : view.page} onTabSelect={(_, d) => navigate({ page: d.value as Section })}>
+          <TabList
+            selectedValue={view.page === 'student' ? 'flags' : view.page}
+            onTabSelect={(_, d) => navigate({ page: d.value as Section })}
+          >
             <Tab value="flags">Students to check in with</Tab>
             {wholeDepartment && <Tab value="overview">Overview</Tab>}
             <Tab value="data">Data</Tab>

@@ -1,5 +1,22 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Badge, Button, Field, MessageBar, MessageBarBody, Select, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Badge,
+  Button,
+  Field,
+  MessageBar,
+  MessageBarBody,
+  Select,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { SOURCE_LABELS } from '../../shared/domain';
 import { MAX_UPLOAD_BYTES, UPLOAD_SOURCES, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
 import { fetchDataStatus, uploadExport, type Authorize } from './api';
@@ -11,7 +28,11 @@ const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
-const STATE = { fresh: { label: 'Up to date', color: 'success' }, stale: { label: 'Behind', color: 'warning' }, missing: { label: 'No data yet', color: 'danger' } } as const;
+const STATE = {
+  fresh: { label: 'Up to date', color: 'success' },
+  stale: { label: 'Behind', color: 'warning' },
+  missing: { label: 'No data yet', color: 'danger' },
+} as const;
 
 /** Whether the data behind the flags can be trusted: freshness per source and the import history. */
 export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUpload: boolean }) {
@@ -24,12 +45,21 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
       .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
   }, [authorize]);
   useEffect(load, [load]);
-  if (error) return <MessageBar intent="error"><MessageBarBody>{error}</MessageBarBody></MessageBar>;
+  if (error)
+    return (
+      <MessageBar intent="error">
+        <MessageBarBody>{error}</MessageBarBody>
+      </MessageBar>
+    );
   if (!data) return <Spinner label="Loading data status…" />;
   return (
     <section className={styles.stack} aria-labelledby="data-title">
-      <h2 id="data-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>Where the counts come from</h2>
-      <Text className={styles.muted}>{`A source that is behind by more than ${data.staleAfterDays} days is treated as unknown for the missing days: it never causes a flag on its own.`}</Text>
+      <h2 id="data-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
+        Where the counts come from
+      </h2>
+      <Text
+        className={styles.muted}
+      >{`A source that is behind by more than ${data.staleAfterDays} days is treated as unknown for the missing days: it never causes a flag on its own.`}</Text>
       <Table className={styles.table} aria-label="Freshness per source" size="small">
         <TableHeader>
           <TableRow>
@@ -44,7 +74,11 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
           {data.sources.map((s) => (
             <TableRow key={s.source} data-testid="source-row">
               <TableCell>{s.label}</TableCell>
-              <TableCell><Badge appearance="tint" color={STATE[s.state].color}>{STATE[s.state].label}</Badge></TableCell>
+              <TableCell>
+                <Badge appearance="tint" color={STATE[s.state].color}>
+                  {STATE[s.state].label}
+                </Badge>
+              </TableCell>
               <TableCell>{s.coveredUntil ? formatDay(s.coveredUntil) : '—'}</TableCell>
               <TableCell>{s.lastSuccessAt ? formatInstant(s.lastSuccessAt) : 'Never'}</TableCell>
               <TableCell>{`${s.termDaysCovered} of ${s.termDaysSoFar}`}</TableCell>
@@ -69,7 +103,9 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
               {data.deliveryProblems.map((p, n) => (
                 <TableRow key={n} data-testid="delivery-problem">
                   <TableCell>{p.recipientName}</TableCell>
-                  <TableCell>{p.problem === 'unreachable' ? 'Cannot be reached in Teams' : `${p.what ?? 'Message'} (${p.attempts} attempts)`}</TableCell>
+                  <TableCell>
+                    {p.problem === 'unreachable' ? 'Cannot be reached in Teams' : `${p.what ?? 'Message'} (${p.attempts} attempts)`}
+                  </TableCell>
                   <TableCell>{formatInstant(p.at)}</TableCell>
                   <TableCell>{p.reason}</TableCell>
                 </TableRow>
@@ -107,7 +143,11 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
                   {i.errors.length > 0 && (
                     <details>
                       <summary>Why rows were rejected</summary>
-                      <ul>{i.errors.map((e, n) => <li key={n}>{e}</li>)}</ul>
+                      <ul>
+                        {i.errors.map((e, n) => (
+                          <li key={n}>{e}</li>
+                        ))}
+                      </ul>
                     </details>
                   )}
                 </TableCell>
@@ -120,7 +160,12 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
   );
 }
 
-const SOURCE_WORDS: Record<UploadSource, string> = { moodle: 'Moodle log', panopto: 'Panopto viewing report', teams: 'Teams attendance download', 'samis-logins': 'Samis login export' };
+const SOURCE_WORDS: Record<UploadSource, string> = {
+  moodle: 'Moodle log',
+  panopto: 'Panopto viewing report',
+  teams: 'Teams attendance download',
+  'samis-logins': 'Samis login export',
+};
 
 function UploadForm({ authorize, onImported }: { authorize: Authorize; onImported: () => void }) {
   const [source, setSource] = useState<UploadSource>('moodle');
@@ -130,15 +175,26 @@ function UploadForm({ authorize, onImported }: { authorize: Authorize; onImporte
   const upload = () => {
     if (!file) return;
     if (file.size > MAX_UPLOAD_BYTES) {
-      setResult({ intent: 'error', text: `This file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB. Please import it with "engagement import" or put it in the drop folder.`, lines: [] });
+      setResult({
+        intent: 'error',
+        text: `This file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB. Please import it with "engagement import" or put it in the drop folder.`,
+        lines: [],
+      });
       return;
     }
     setBusy(true);
     setResult(null);
     uploadExport(authorize, source, file)
       .then((r: UploadResult) => {
-        const words = r.status === 'already_imported' ? 'This file was imported before; nothing changed.' : `Imported: ${r.rowsCounted} of ${r.rowsRead} rows counted, ${r.rowsRejected} rejected, ${r.unresolved} not matched to a student.`;
-        setResult({ intent: r.rowsRejected > 0 || r.unresolved > 0 ? 'warning' : 'success', text: words, lines: [...r.rejections.map((x) => `Line ${x.line}: ${x.reason}`), ...r.warnings] });
+        const words =
+          r.status === 'already_imported'
+            ? 'This file was imported before; nothing changed.'
+            : `Imported: ${r.rowsCounted} of ${r.rowsRead} rows counted, ${r.rowsRejected} rejected, ${r.unresolved} not matched to a student.`;
+        setResult({
+          intent: r.rowsRejected > 0 || r.unresolved > 0 ? 'warning' : 'success',
+          text: words,
+          lines: [...r.rejections.map((x) => `Line ${x.line}: ${x.reason}`), ...r.warnings],
+        });
         onImported();
       })
       .catch((e: unknown) => setResult({ intent: 'error', text: e instanceof Error ? e.message : 'The upload failed.', lines: [] }))
@@ -146,24 +202,40 @@ function UploadForm({ authorize, onImported }: { authorize: Authorize; onImporte
   };
   return (
     <section aria-labelledby="upload-title">
-      <h3 id="upload-title" style={{ margin: 0 }}>Upload an export</h3>
+      <h3 id="upload-title" style={{ margin: 0 }}>
+        Upload an export
+      </h3>
       <Text block>Counts are taken from the file and the file itself is not kept. Importing the same file twice changes nothing.</Text>
       <div style={{ display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end', flexWrap: 'wrap' }}>
         <Field label="Kind of export">
           <Select value={source} onChange={(_, d) => setSource(d.value as UploadSource)}>
-            {UPLOAD_SOURCES.map((s) => <option key={s} value={s}>{SOURCE_WORDS[s]}</option>)}
+            {UPLOAD_SOURCES.map((s) => (
+              <option key={s} value={s}>
+                {SOURCE_WORDS[s]}
+              </option>
+            ))}
           </Select>
         </Field>
         <Field label="Export file">
-          {(fieldProps) => <input {...fieldProps} type="file" accept=".csv,.txt,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
+          {(fieldProps) => (
+            <input {...fieldProps} type="file" accept=".csv,.txt,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+          )}
         </Field>
-        <Button appearance="primary" disabled={!file || busy} onClick={upload}>{busy ? 'Importing…' : 'Upload and import'}</Button>
+        <Button appearance="primary" disabled={!file || busy} onClick={upload}>
+          {busy ? 'Importing…' : 'Upload and import'}
+        </Button>
       </div>
       {result && (
         <MessageBar intent={result.intent} role={result.intent === 'error' ? 'alert' : 'status'}>
           <MessageBarBody>
             {result.text}
-            {result.lines.length > 0 && <ul>{result.lines.map((l) => <li key={l}>{l}</li>)}</ul>}
+            {result.lines.length > 0 && (
+              <ul>
+                {result.lines.map((l) => (
+                  <li key={l}>{l}</li>
+                ))}
+              </ul>
+            )}
           </MessageBarBody>
         </MessageBar>
       )}

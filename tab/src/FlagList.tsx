@@ -61,7 +61,10 @@ export function FlagList({ authorize, onOpenStudent }: { authorize: Authorize; o
 
   // Typing searches after a short pause rather than on every key.
   useEffect(() => {
-    const timer = setTimeout(() => setFilters((f) => (f.q === (search.trim() || undefined) ? f : { ...f, q: search.trim() || undefined, page: 1 })), 250);
+    const timer = setTimeout(
+      () => setFilters((f) => (f.q === (search.trim() || undefined) ? f : { ...f, q: search.trim() || undefined, page: 1 })),
+      250,
+    );
     return () => clearTimeout(timer);
   }, [search]);
 
@@ -96,12 +99,15 @@ export function FlagList({ authorize, onOpenStudent }: { authorize: Authorize; o
       .finally(() => setExporting(false));
   };
 
-  const sortDirection = (sort?: FlagSort) => (sort && filters.sort === sort ? (filters.dir === 'asc' ? 'ascending' : 'descending') : undefined);
+  const sortDirection = (sort?: FlagSort) =>
+    sort && filters.sort === sort ? (filters.dir === 'asc' ? 'ascending' : 'descending') : undefined;
 
   return (
     <section className={styles.stack} aria-labelledby="flags-title">
       <div>
-        <h2 id="flags-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>Students who may need a check-in</h2>
+        <h2 id="flags-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
+          Students who may need a check-in
+        </h2>
         <Text className={styles.muted}>Counts only: nobody can see what a student opened or watched.</Text>
       </div>
       <div className={styles.filters} role="search" aria-label="Filter the list">
@@ -111,25 +117,42 @@ export function FlagList({ authorize, onOpenStudent }: { authorize: Authorize; o
         <Field label="Severity">
           <Select value={filters.severity ?? ''} onChange={(_, d) => set({ severity: (d.value || undefined) as Severity | undefined })}>
             <option value="">Any</option>
-            {SEVERITIES.map((v) => <option key={v} value={v}>{SEVERITY_BADGE[v].label}</option>)}
+            {SEVERITIES.map((v) => (
+              <option key={v} value={v}>
+                {SEVERITY_BADGE[v].label}
+              </option>
+            ))}
           </Select>
         </Field>
         <Field label="Status">
           <Select value={filters.status ?? ''} onChange={(_, d) => set({ status: (d.value || undefined) as Filters['status'] })}>
             <option value="">Any</option>
-            {(['open', 'acknowledged', 'snoozed'] as const).map((v) => <option key={v} value={v}>{CASE_STATUS_WORDS[v]}</option>)}
+            {(['open', 'acknowledged', 'snoozed'] as const).map((v) => (
+              <option key={v} value={v}>
+                {CASE_STATUS_WORDS[v]}
+              </option>
+            ))}
           </Select>
         </Field>
         <Field label="Programme">
           <Select value={filters.programme ?? ''} onChange={(_, d) => set({ programme: d.value || undefined })}>
             <option value="">Any</option>
-            {data?.facets.programmes.map((p) => <option key={p} value={p}>{p}</option>)}
+            {data?.facets.programmes.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
           </Select>
         </Field>
         <Field label="Year">
-          <Select value={filters.year === undefined ? '' : String(filters.year)} onChange={(_, d) => set({ year: d.value ? Number(d.value) : undefined })}>
+          <Select
+            value={filters.year === undefined ? '' : String(filters.year)}
+            onChange={(_, d) => set({ year: d.value ? Number(d.value) : undefined })}
+          >
             <option value="">Any</option>
-            {data?.facets.years.map((y) => <option key={y} value={y}>{`Year ${y}`}</option>)}
+            {data?.facets.years.map((y) => (
+              <option key={y} value={y}>{`Year ${y}`}</option>
+            ))}
           </Select>
         </Field>
         {data?.scope === 'department' && (
@@ -137,24 +160,38 @@ export function FlagList({ authorize, onOpenStudent }: { authorize: Authorize; o
             <Select value={filters.tutor ?? ''} onChange={(_, d) => set({ tutor: d.value || undefined })}>
               <option value="">Any</option>
               <option value="none">No tutor assigned</option>
-              {data.facets.tutors.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+              {data.facets.tutors.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
             </Select>
           </Field>
         )}
         <Field label="No activity in 21 days on">
           <Select value={filters.source ?? ''} onChange={(_, d) => set({ source: (d.value || undefined) as Filters['source'] })}>
             <option value="">Any source</option>
-            {SOURCES.map((s) => <option key={s} value={s}>{SOURCE_LABELS[s]}</option>)}
+            {SOURCES.map((s) => (
+              <option key={s} value={s}>
+                {SOURCE_LABELS[s]}
+              </option>
+            ))}
           </Select>
         </Field>
       </div>
       <div className={styles.bar}>
-        <Text role="status" aria-live="polite" data-testid="list-summary">{loading ? 'Loading…' : summary}</Text>
+        <Text role="status" aria-live="polite" data-testid="list-summary">
+          {loading ? 'Loading…' : summary}
+        </Text>
         <Button onClick={exportCsv} disabled={exporting || !data || data.total === 0}>
           {exporting ? 'Exporting…' : 'Export this view as CSV'}
         </Button>
       </div>
-      {error && <MessageBar intent="error"><MessageBarBody>{error}</MessageBarBody></MessageBar>}
+      {error && (
+        <MessageBar intent="error">
+          <MessageBarBody>{error}</MessageBarBody>
+        </MessageBar>
+      )}
       {!data && !error && <Spinner label="Loading students…" />}
       {data && data.flags.length > 0 && (
         <Table className={styles.table} aria-label="Students who may need a check-in" sortable size="small">
@@ -184,17 +221,29 @@ export function FlagList({ authorize, onOpenStudent }: { authorize: Authorize; o
                   >
                     {f.studentName}
                   </Link>
-                  <Text block size={200} className={styles.muted}>{f.studentId}</Text>
+                  <Text block size={200} className={styles.muted}>
+                    {f.studentId}
+                  </Text>
                 </TableCell>
                 <TableCell>{`${f.programme}, year ${f.year}`}</TableCell>
                 <TableCell>{f.tutorName ?? 'None assigned'}</TableCell>
-                <TableCell><Badge appearance="filled" color={SEVERITY_BADGE[f.severity].color}>{SEVERITY_BADGE[f.severity].label}</Badge></TableCell>
+                <TableCell>
+                  <Badge appearance="filled" color={SEVERITY_BADGE[f.severity].color}>
+                    {SEVERITY_BADGE[f.severity].label}
+                  </Badge>
+                </TableCell>
                 <TableCell>{f.reason}</TableCell>
-                <TableCell><Sparkline daily={f.daily} days={data.days.length} /></TableCell>
+                <TableCell>
+                  <Sparkline daily={f.daily} days={data.days.length} />
+                </TableCell>
                 <TableCell>{lastActivity(f.daysSinceLastActivity)}</TableCell>
                 <TableCell>{CASE_STATUS_WORDS[f.status]}</TableCell>
                 <TableCell>{f.ownerName ?? 'Nobody yet'}</TableCell>
-                <TableCell>{f.lastAction ? `${f.lastAction.label}${f.lastAction.actorName ? ` by ${f.lastAction.actorName}` : ''}, ${relativeDay(f.lastAction.at)}` : '—'}</TableCell>
+                <TableCell>
+                  {f.lastAction
+                    ? `${f.lastAction.label}${f.lastAction.actorName ? ` by ${f.lastAction.actorName}` : ''}, ${relativeDay(f.lastAction.at)}`
+                    : '—'}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
@@ -202,14 +251,22 @@ export function FlagList({ authorize, onOpenStudent }: { authorize: Authorize; o
       )}
       {data && data.total > 0 && (
         <nav className={styles.bar} aria-label="Pages">
-          <Button disabled={data.page <= 1} onClick={() => setFilters((f) => ({ ...f, page: f.page - 1 }))}>Previous page</Button>
+          <Button disabled={data.page <= 1} onClick={() => setFilters((f) => ({ ...f, page: f.page - 1 }))}>
+            Previous page
+          </Button>
           <Text>{`Page ${data.page} of ${pages}`}</Text>
           <Field label="Rows per page" orientation="horizontal">
             <Select value={String(filters.pageSize)} onChange={(_, d) => set({ pageSize: Number(d.value) })}>
-              {[25, 50, 100, 200].map((n) => <option key={n} value={n}>{n}</option>)}
+              {[25, 50, 100, 200].map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
             </Select>
           </Field>
-          <Button disabled={data.page >= pages} onClick={() => setFilters((f) => ({ ...f, page: f.page + 1 }))}>Next page</Button>
+          <Button disabled={data.page >= pages} onClick={() => setFilters((f) => ({ ...f, page: f.page + 1 }))}>
+            Next page
+          </Button>
         </nav>
       )}
     </section>

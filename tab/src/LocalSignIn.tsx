@@ -1,5 +1,17 @@
 import { useEffect, useState } from 'react';
-import { Button, Dropdown, Field, MessageBar, MessageBarBody, Option, Spinner, Subtitle1, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Dropdown,
+  Field,
+  MessageBar,
+  MessageBarBody,
+  Option,
+  Spinner,
+  Subtitle1,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { ApiFailure, fetchLocalStaff } from './api';
 import type { StaffSummary } from '../../shared/api/session';
 
@@ -24,14 +36,27 @@ export function LocalSignIn({ onSignIn }: { onSignIn: (staffId: string) => void 
   useEffect(() => {
     fetchLocalStaff()
       .then((r) => setStaff(r.staff))
-      .catch((e: unknown) => setError(e instanceof ApiFailure && e.status === 404 ? 'Please open Engagement Monitor from Microsoft Teams.' : 'The server could not be reached. Please try again.'));
+      .catch((e: unknown) =>
+        setError(
+          e instanceof ApiFailure && e.status === 404
+            ? 'Please open Engagement Monitor from Microsoft Teams.'
+            : 'The server could not be reached. Please try again.',
+        ),
+      );
   }, []);
 
-  if (error) return <MessageBar intent="warning"><MessageBarBody>{error}</MessageBarBody></MessageBar>;
+  if (error)
+    return (
+      <MessageBar intent="warning">
+        <MessageBarBody>{error}</MessageBarBody>
+      </MessageBar>
+    );
   if (!staff) return <Spinner label="Loading staff…" />;
   return (
     <section className={styles.card} aria-labelledby="signin-title">
-      <Subtitle1 id="signin-title" as="h1">Sign in (local mode)</Subtitle1>
+      <Subtitle1 id="signin-title" as="h1">
+        Sign in (local mode)
+      </Subtitle1>
       <Text>This server runs in local mode. Choose which member of staff to be; inside Teams you are signed in automatically.</Text>
       <Field label="Member of staff">
         <Dropdown placeholder="Choose a person" onOptionSelect={(_, data) => setChosen(data.optionValue ?? null)}>

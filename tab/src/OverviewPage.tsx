@@ -1,12 +1,32 @@
 import { useEffect, useState } from 'react';
-import { Card, MessageBar, MessageBarBody, Spinner, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  Card,
+  MessageBar,
+  MessageBarBody,
+  Spinner,
+  Subtitle2,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
 import { OUTCOME_LABELS } from '../../shared/api/case-actions';
 import type { Overview } from '../../shared/api/overview';
 import { fetchOverview, type Authorize } from './api';
 import { formatDay } from './words';
 
 const useStyles = makeStyles({
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(20rem, 1fr))', gap: tokens.spacingHorizontalL, alignItems: 'start' },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(20rem, 1fr))',
+    gap: tokens.spacingHorizontalL,
+    alignItems: 'start',
+  },
   card: { padding: tokens.spacingHorizontalL },
   muted: { color: tokens.colorNeutralForeground3 },
 });
@@ -20,7 +40,14 @@ function FlaggedChart({ points }: { points: Overview['flaggedOverTime'] }) {
   const line = points.map((p, i) => `${i * step},${height - 4 - (p.flagged / max) * (height - 8)}`).join(' ');
   const last = points.at(-1)!;
   return (
-    <svg role="img" aria-label={`Flagged students from ${formatDay(points[0]!.day)} to ${formatDay(last.day)}: from ${points[0]!.flagged} to ${last.flagged}, at most ${max}.`} width={width} height={height} viewBox={`0 0 ${width} ${height}`} style={{ maxWidth: '100%' }}>
+    <svg
+      role="img"
+      aria-label={`Flagged students from ${formatDay(points[0]!.day)} to ${formatDay(last.day)}: from ${points[0]!.flagged} to ${last.flagged}, at most ${max}.`}
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      style={{ maxWidth: '100%' }}
+    >
       <polyline points={line} fill="none" stroke={tokens.colorBrandForeground1} strokeWidth={2} />
     </svg>
   );
@@ -36,11 +63,18 @@ export function OverviewPage({ authorize }: { authorize: Authorize }) {
       .then(setData)
       .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
   }, [authorize]);
-  if (error) return <MessageBar intent="error"><MessageBarBody>{error}</MessageBarBody></MessageBar>;
+  if (error)
+    return (
+      <MessageBar intent="error">
+        <MessageBarBody>{error}</MessageBarBody>
+      </MessageBar>
+    );
   if (!data) return <Spinner label="Loading the overview…" />;
   return (
     <section aria-labelledby="overview-title">
-      <h2 id="overview-title" style={{ marginTop: 0, fontSize: tokens.fontSizeBase500 }}>Overview</h2>
+      <h2 id="overview-title" style={{ marginTop: 0, fontSize: tokens.fontSizeBase500 }}>
+        Overview
+      </h2>
       <div className={styles.grid}>
         <Card className={styles.card}>
           <Subtitle2 as="h3">Students flagged over time</Subtitle2>
@@ -48,16 +82,30 @@ export function OverviewPage({ authorize }: { authorize: Authorize }) {
         </Card>
         <Card className={styles.card}>
           <Subtitle2 as="h3">Time to first contact</Subtitle2>
-          <Text>{data.firstContact.medianHours === null ? 'No case has been acted on yet.' : `Median ${data.firstContact.medianHours} hours; 90% within ${data.firstContact.p90Hours} hours (${data.firstContact.cases} cases).`}</Text>
+          <Text>
+            {data.firstContact.medianHours === null
+              ? 'No case has been acted on yet.'
+              : `Median ${data.firstContact.medianHours} hours; 90% within ${data.firstContact.p90Hours} hours (${data.firstContact.cases} cases).`}
+          </Text>
           <Text>{`${data.firstContact.waiting} open ${data.firstContact.waiting === 1 ? 'case has' : 'cases have'} no action yet.`}</Text>
         </Card>
         <Card className={styles.card}>
           <Subtitle2 as="h3">Open cases by programme and year</Subtitle2>
           <Table size="small" aria-label="Open cases by programme and year">
-            <TableHeader><TableRow><TableHeaderCell>Programme</TableHeaderCell><TableHeaderCell>Year</TableHeaderCell><TableHeaderCell>Open</TableHeaderCell></TableRow></TableHeader>
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>Programme</TableHeaderCell>
+                <TableHeaderCell>Year</TableHeaderCell>
+                <TableHeaderCell>Open</TableHeaderCell>
+              </TableRow>
+            </TableHeader>
             <TableBody>
               {data.openByCohort.map((c) => (
-                <TableRow key={`${c.programme}-${c.year}`}><TableCell>{c.programme}</TableCell><TableCell>{c.year}</TableCell><TableCell>{c.open}</TableCell></TableRow>
+                <TableRow key={`${c.programme}-${c.year}`}>
+                  <TableCell>{c.programme}</TableCell>
+                  <TableCell>{c.year}</TableCell>
+                  <TableCell>{c.open}</TableCell>
+                </TableRow>
               ))}
             </TableBody>
           </Table>
@@ -65,10 +113,18 @@ export function OverviewPage({ authorize }: { authorize: Authorize }) {
         <Card className={styles.card}>
           <Subtitle2 as="h3">Outcomes</Subtitle2>
           <Table size="small" aria-label="Outcomes of closed cases">
-            <TableHeader><TableRow><TableHeaderCell>Outcome</TableHeaderCell><TableHeaderCell>Cases</TableHeaderCell></TableRow></TableHeader>
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>Outcome</TableHeaderCell>
+                <TableHeaderCell>Cases</TableHeaderCell>
+              </TableRow>
+            </TableHeader>
             <TableBody>
               {data.outcomes.map((o) => (
-                <TableRow key={o.outcome}><TableCell>{OUTCOME_LABELS[o.outcome]}</TableCell><TableCell>{o.cases}</TableCell></TableRow>
+                <TableRow key={o.outcome}>
+                  <TableCell>{OUTCOME_LABELS[o.outcome]}</TableCell>
+                  <TableCell>{o.cases}</TableCell>
+                </TableRow>
               ))}
             </TableBody>
           </Table>
@@ -79,7 +135,13 @@ export function OverviewPage({ authorize }: { authorize: Authorize }) {
             <Text>No closed cases yet.</Text>
           ) : (
             <Table size="small" aria-label="Incorrectly flagged by rule">
-              <TableHeader><TableRow><TableHeaderCell>Rule</TableHeaderCell><TableHeaderCell>Closed cases</TableHeaderCell><TableHeaderCell>Incorrectly flagged</TableHeaderCell></TableRow></TableHeader>
+              <TableHeader>
+                <TableRow>
+                  <TableHeaderCell>Rule</TableHeaderCell>
+                  <TableHeaderCell>Closed cases</TableHeaderCell>
+                  <TableHeaderCell>Incorrectly flagged</TableHeaderCell>
+                </TableRow>
+              </TableHeader>
               <TableBody>
                 {data.ruleQuality.map((r) => (
                   <TableRow key={r.rule}>
@@ -91,7 +153,9 @@ export function OverviewPage({ authorize }: { authorize: Authorize }) {
               </TableBody>
             </Table>
           )}
-          <Text size={200} className={styles.muted}>Counts only; no student is named here.</Text>
+          <Text size={200} className={styles.muted}>
+            Counts only; no student is named here.
+          </Text>
         </Card>
       </div>
     </section>

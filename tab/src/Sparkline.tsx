@@ -42,7 +42,14 @@ export function Sparkline({ daily, days }: { daily: Partial<Record<Source, Array
     });
   });
   return (
-    <svg role="img" aria-label={describeDaily(daily, days)} width={width} height={height} viewBox={`0 0 ${width} ${height}`} style={{ display: 'block' }}>
+    <svg
+      role="img"
+      aria-label={describeDaily(daily, days)}
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      style={{ display: 'block' }}
+    >
       {zero && <path d={zero} fill={tokens.colorNeutralStroke1} />}
       {unknown && <path d={unknown} fill={tokens.colorNeutralForeground4} />}
       {active && <path d={active} fill={tokens.colorBrandForeground1} />}

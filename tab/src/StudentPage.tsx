@@ -24,7 +24,12 @@ import { CASE_STATUS_WORDS, formatDay, formatInstant, SEVERITY_BADGE } from './w
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(22rem, 1fr))', gap: tokens.spacingHorizontalL, alignItems: 'start' },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(22rem, 1fr))',
+    gap: tokens.spacingHorizontalL,
+    alignItems: 'start',
+  },
   card: { padding: tokens.spacingHorizontalL },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end', flexWrap: 'wrap' },
   muted: { color: tokens.colorNeutralForeground3 },
@@ -32,7 +37,6 @@ const useStyles = makeStyles({
   event: { borderLeft: `3px solid ${tokens.colorBrandStroke1}`, paddingLeft: tokens.spacingHorizontalM },
   legend: { display: 'flex', gap: tokens.spacingHorizontalL, flexWrap: 'wrap' },
 });
-
 
 /** A student's story: counts across the term beside their cohort, exemptions, the case and what has been done. */
 export function StudentPage({ authorize, studentId, onBack }: { authorize: Authorize; studentId: string; onBack: () => void }) {
@@ -52,15 +56,25 @@ export function StudentPage({ authorize, studentId, onBack }: { authorize: Autho
   return (
     <article className={styles.stack} aria-labelledby="student-title">
       <div>
-        <Button appearance="subtle" onClick={onBack}>← Back to the list</Button>
+        <Button appearance="subtle" onClick={onBack}>
+          ← Back to the list
+        </Button>
       </div>
-      {error && <MessageBar intent="error"><MessageBarBody>{error}</MessageBarBody></MessageBar>}
+      {error && (
+        <MessageBar intent="error">
+          <MessageBarBody>{error}</MessageBarBody>
+        </MessageBar>
+      )}
       {!view && !error && <Spinner label="Loading the student…" />}
       {view && (
         <>
           <div>
-            <h2 id="student-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>{view.student.name}</h2>
-            <Text block>{`${view.student.id} · ${view.student.programme}, year ${view.student.year} · personal tutor: ${view.student.tutorName ?? 'none assigned'}`}</Text>
+            <h2 id="student-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
+              {view.student.name}
+            </h2>
+            <Text
+              block
+            >{`${view.student.id} · ${view.student.programme}, year ${view.student.year} · personal tutor: ${view.student.tutorName ?? 'none assigned'}`}</Text>
           </div>
           <div className={styles.grid}>
             <Card className={styles.card}>
@@ -78,7 +92,9 @@ export function StudentPage({ authorize, studentId, onBack }: { authorize: Autho
                   </div>
                 );
               })}
-              <Text size={200} className={styles.muted}>{view.days.length > 0 ? `${formatDay(view.days[0]!)} to ${formatDay(view.days.at(-1)!)}` : 'No days to show yet.'}</Text>
+              <Text size={200} className={styles.muted}>
+                {view.days.length > 0 ? `${formatDay(view.days[0]!)} to ${formatDay(view.days.at(-1)!)}` : 'No days to show yet.'}
+              </Text>
             </Card>
             <div className={styles.stack}>
               <CasePanel authorize={authorize} initial={view.case} />
@@ -89,7 +105,9 @@ export function StudentPage({ authorize, studentId, onBack }: { authorize: Autho
                 ) : (
                   <ul>
                     {view.exemptions.map((e) => (
-                      <li key={`${e.from}-${e.reason}`}>{`${e.reason}: from ${formatDay(e.from)}${e.until ? ` until ${formatDay(e.until)}` : ', open-ended'}`}</li>
+                      <li
+                        key={`${e.from}-${e.reason}`}
+                      >{`${e.reason}: from ${formatDay(e.from)}${e.until ? ` until ${formatDay(e.until)}` : ', open-ended'}`}</li>
                     ))}
                   </ul>
                 )}
@@ -111,7 +129,13 @@ function CasePanel({ authorize, initial }: { authorize: Authorize; initial: Case
   const [note, setNote] = useState('');
   const [days, setDays] = useState('7');
 
-  if (!c) return <Card className={styles.card}><Subtitle2 as="h3">Case</Subtitle2><Text>No case has been opened for this student.</Text></Card>;
+  if (!c)
+    return (
+      <Card className={styles.card}>
+        <Subtitle2 as="h3">Case</Subtitle2>
+        <Text>No case has been opened for this student.</Text>
+      </Card>
+    );
 
   const act = (action: CaseAction, done: string) => {
     setBusy(true);
@@ -131,23 +155,41 @@ function CasePanel({ authorize, initial }: { authorize: Authorize; initial: Case
     <Card className={styles.card}>
       <Subtitle2 as="h3">Case</Subtitle2>
       <div className={styles.row}>
-        <Badge appearance="filled" color={SEVERITY_BADGE[c.severity].color}>{SEVERITY_BADGE[c.severity].label}</Badge>
-        <Text weight="semibold" data-testid="case-status">{CASE_STATUS_WORDS[c.status]}</Text>
+        <Badge appearance="filled" color={SEVERITY_BADGE[c.severity].color}>
+          {SEVERITY_BADGE[c.severity].label}
+        </Badge>
+        <Text weight="semibold" data-testid="case-status">
+          {CASE_STATUS_WORDS[c.status]}
+        </Text>
         {c.snoozedUntil && <Text>{`until ${formatInstant(c.snoozedUntil)}`}</Text>}
       </div>
       <Text>{c.reason}</Text>
-      <Text size={200} className={styles.muted}>{`Opened ${formatInstant(c.openedAt)} · owner: ${c.ownerName ?? 'nobody yet'}${c.outcome ? ` · outcome: ${OUTCOME_LABELS[c.outcome]}` : ''}`}</Text>
-      {message && <MessageBar intent={message.intent} role={message.intent === 'error' ? 'alert' : 'status'}><MessageBarBody>{message.text}</MessageBarBody></MessageBar>}
+      <Text
+        size={200}
+        className={styles.muted}
+      >{`Opened ${formatInstant(c.openedAt)} · owner: ${c.ownerName ?? 'nobody yet'}${c.outcome ? ` · outcome: ${OUTCOME_LABELS[c.outcome]}` : ''}`}</Text>
+      {message && (
+        <MessageBar intent={message.intent} role={message.intent === 'error' ? 'alert' : 'status'}>
+          <MessageBarBody>{message.text}</MessageBarBody>
+        </MessageBar>
+      )}
       {c.actions.length > 0 && (
         <div className={styles.stack} role="group" aria-label="Actions on this case">
           <div className={styles.row}>
             {c.actions.includes('acknowledge') && (
-              <Button appearance="primary" disabled={busy} onClick={() => act({ action: 'acknowledge' }, 'Acknowledged: you are now following up this case.')}>
+              <Button
+                appearance="primary"
+                disabled={busy}
+                onClick={() => act({ action: 'acknowledge' }, 'Acknowledged: you are now following up this case.')}
+              >
                 Acknowledge
               </Button>
             )}
             {c.actions.includes('send_checkin') && (
-              <Button disabled={busy} onClick={() => act({ action: 'send_checkin' }, 'A check-in message is on its way to the student in Teams.')}>
+              <Button
+                disabled={busy}
+                onClick={() => act({ action: 'send_checkin' }, 'A check-in message is on its way to the student in Teams.')}
+              >
                 Send a check-in
               </Button>
             )}
@@ -155,10 +197,17 @@ function CasePanel({ authorize, initial }: { authorize: Authorize; initial: Case
               <>
                 <Field label="Snooze for (days)">
                   <Select value={days} onChange={(_, d) => setDays(d.value)}>
-                    {[1, 2, 3, 7, 14, MAX_SNOOZE_DAYS].map((n) => <option key={n} value={n}>{n === 1 ? '1 day' : `${n} days`}</option>)}
+                    {[1, 2, 3, 7, 14, MAX_SNOOZE_DAYS].map((n) => (
+                      <option key={n} value={n}>
+                        {n === 1 ? '1 day' : `${n} days`}
+                      </option>
+                    ))}
                   </Select>
                 </Field>
-                <Button disabled={busy} onClick={() => act({ action: 'snooze', days: Number(days) }, `Snoozed for ${days} ${days === '1' ? 'day' : 'days'}.`)}>
+                <Button
+                  disabled={busy}
+                  onClick={() => act({ action: 'snooze', days: Number(days) }, `Snoozed for ${days} ${days === '1' ? 'day' : 'days'}.`)}
+                >
                   Snooze
                 </Button>
               </>
@@ -170,15 +219,22 @@ function CasePanel({ authorize, initial }: { authorize: Authorize; initial: Case
                 <Textarea value={note} onChange={(_, d) => setNote(d.value)} maxLength={2000} resize="vertical" />
               </Field>
               <div className={styles.row}>
-              <Field label="Outcome">
-                <Select value={outcome} onChange={(_, d) => setOutcome(d.value as Outcome | '')}>
-                  <option value="">Choose an outcome</option>
-                  {OUTCOMES.map((o) => <option key={o} value={o}>{OUTCOME_LABELS[o]}</option>)}
-                </Select>
-              </Field>
-              <Button disabled={busy || !outcome} onClick={() => outcome && act({ action: 'record_outcome', outcome, note: note || undefined }, 'Outcome recorded.')}>
-                Record outcome
-              </Button>
+                <Field label="Outcome">
+                  <Select value={outcome} onChange={(_, d) => setOutcome(d.value as Outcome | '')}>
+                    <option value="">Choose an outcome</option>
+                    {OUTCOMES.map((o) => (
+                      <option key={o} value={o}>
+                        {OUTCOME_LABELS[o]}
+                      </option>
+                    ))}
+                  </Select>
+                </Field>
+                <Button
+                  disabled={busy || !outcome}
+                  onClick={() => outcome && act({ action: 'record_outcome', outcome, note: note || undefined }, 'Outcome recorded.')}
+                >
+                  Record outcome
+                </Button>
               </div>
             </div>
           )}
@@ -189,7 +245,10 @@ function CasePanel({ authorize, initial }: { authorize: Authorize; initial: Case
         {c.timeline.map((e) => (
           <li key={e.id} className={styles.event}>
             <Text weight="semibold">{e.label}</Text>
-            <Text size={200} className={styles.muted}>{` · ${formatInstant(e.at)}${e.actorName ? ` · ${e.actorName}` : e.actorKind === 'student' ? ' · the student' : ''}`}</Text>
+            <Text
+              size={200}
+              className={styles.muted}
+            >{` · ${formatInstant(e.at)}${e.actorName ? ` · ${e.actorName}` : e.actorKind === 'student' ? ' · the student' : ''}`}</Text>
             {e.note && <Text block>{e.note}</Text>}
           </li>
         ))}

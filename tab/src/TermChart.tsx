@@ -5,7 +5,17 @@ const DAY = 6;
 const HEIGHT = 64;
 
 /** One source across the term: the student's daily bars over the cohort's middle half (band) and median (line). */
-export function TermChart({ label, series, days, nonTermDays }: { label: string; series: Series; days: string[]; nonTermDays: ReadonlySet<string> }) {
+export function TermChart({
+  label,
+  series,
+  days,
+  nonTermDays,
+}: {
+  label: string;
+  series: Series;
+  days: string[];
+  nonTermDays: ReadonlySet<string>;
+}) {
   const max = Math.max(1, ...series.counts.map((v) => v ?? 0), ...series.high.map((v) => v ?? 0));
   const y = (v: number) => HEIGHT - (v / max) * (HEIGHT - 4);
   const width = days.length * DAY;
@@ -29,8 +39,19 @@ export function TermChart({ label, series, days, nonTermDays }: { label: string;
   const unknown = series.counts.length - known.length;
   const description = `${label}: ${total} over ${known.length} days with data${unknown ? `, ${unknown} days unknown` : ''}; the cohort's median adds up to ${Math.round(cohortTotal)} over the same days.`;
   return (
-    <svg role="img" aria-label={description} width={width} height={HEIGHT} viewBox={`0 0 ${width} ${HEIGHT}`} style={{ display: 'block', maxWidth: '100%' }}>
-      {days.map((d, i) => (nonTermDays.has(d) ? <rect key={`v${d}`} x={i * DAY} y={0} width={DAY} height={HEIGHT} fill={tokens.colorNeutralBackground3} /> : null))}
+    <svg
+      role="img"
+      aria-label={description}
+      width={width}
+      height={HEIGHT}
+      viewBox={`0 0 ${width} ${HEIGHT}`}
+      style={{ display: 'block', maxWidth: '100%' }}
+    >
+      {days.map((d, i) =>
+        nonTermDays.has(d) ? (
+          <rect key={`v${d}`} x={i * DAY} y={0} width={DAY} height={HEIGHT} fill={tokens.colorNeutralBackground3} />
+        ) : null,
+      )}
       {band.length > 1 && <polygon points={[...band, ...lower].join(' ')} fill={tokens.colorPaletteLightGreenBackground2} stroke="none" />}
       {series.counts.map((v, i) =>
         v === null ? (
@@ -39,7 +60,15 @@ export function TermChart({ label, series, days, nonTermDays }: { label: string;
           <rect key={`c${i}`} x={i * DAY + 1} y={y(v)} width={DAY - 2} height={HEIGHT - y(v)} fill={tokens.colorBrandForeground1} />
         ),
       )}
-      {median.length > 1 && <polyline points={median.join(' ')} fill="none" stroke={tokens.colorPaletteGreenForeground1} strokeWidth={1.5} strokeDasharray="3 2" />}
+      {median.length > 1 && (
+        <polyline
+          points={median.join(' ')}
+          fill="none"
+          stroke={tokens.colorPaletteGreenForeground1}
+          strokeWidth={1.5}
+          strokeDasharray="3 2"
+        />
+      )}
     </svg>
   );
 }

@@ -6,10 +6,20 @@ import { StudentViewSchema, type StudentView } from '../../shared/api/student';
 import { DataStatusSchema, UploadResultSchema, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
 import { OverviewSchema, type Overview } from '../../shared/api/overview';
 import { RulesPreviewSchema, SettingsSchema, type NewExemption, type RulesPreview, type Settings } from '../../shared/api/settings';
-import { ApiErrorSchema, LocalStaffListResponseSchema, MeResponseSchema, type LocalStaffListResponse, type MeResponse } from '../../shared/api/session';
+import {
+  ApiErrorSchema,
+  LocalStaffListResponseSchema,
+  MeResponseSchema,
+  type LocalStaffListResponse,
+  type MeResponse,
+} from '../../shared/api/session';
 
 export class ApiFailure extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -18,13 +28,20 @@ export class ApiFailure extends Error {
 export type Authorize = () => Promise<string>;
 
 async function send(path: string, authorize: Authorize | null, init: RequestInit = {}): Promise<Response> {
-  const headers: Record<string, string> = { ...(init.body ? { 'content-type': 'application/json' } : {}), ...((init.headers as Record<string, string> | undefined) ?? {}) };
+  const headers: Record<string, string> = {
+    ...(init.body ? { 'content-type': 'application/json' } : {}),
+    ...((init.headers as Record<string, string> | undefined) ?? {}),
+  };
   if (authorize) headers.authorization = await authorize();
   const res = await fetch(path, { ...init, headers });
   if (!res.ok) {
     const body: unknown = await res.json().catch(() => ({}));
     const err = ApiErrorSchema.safeParse(body);
-    throw new ApiFailure(res.status, err.success ? err.data.code : 'http_error', err.success ? err.data.message : `The server answered ${res.status}.`);
+    throw new ApiFailure(
+      res.status,
+      err.success ? err.data.code : 'http_error',
+      err.success ? err.data.message : `The server answered ${res.status}.`,
+    );
   }
   return res;
 }
@@ -43,11 +60,16 @@ export function queryString(query: Partial<FlagQuery>): string {
 
 export const fetchLocalStaff = (): Promise<LocalStaffListResponse> => getJson('/api/local/staff', LocalStaffListResponseSchema, null);
 export const fetchMe = (auth: Authorize): Promise<MeResponse> => getJson('/api/me', MeResponseSchema, auth);
-export const fetchFlagPage = (auth: Authorize, query: Partial<FlagQuery>): Promise<FlagPage> => getJson(`/api/flags${queryString(query)}`, FlagPageSchema, auth);
-export const fetchStudent = (auth: Authorize, studentId: string): Promise<StudentView> => getJson(`/api/students/${encodeURIComponent(studentId)}`, StudentViewSchema, auth);
+export const fetchFlagPage = (auth: Authorize, query: Partial<FlagQuery>): Promise<FlagPage> =>
+  getJson(`/api/flags${queryString(query)}`, FlagPageSchema, auth);
+export const fetchStudent = (auth: Authorize, studentId: string): Promise<StudentView> =>
+  getJson(`/api/students/${encodeURIComponent(studentId)}`, StudentViewSchema, auth);
 export const fetchDataStatus = (auth: Authorize): Promise<DataStatus> => getJson('/api/data', DataStatusSchema, auth);
 export const postCaseAction = (auth: Authorize, caseId: string, action: CaseAction): Promise<CaseActionResponse> =>
-  getJson(`/api/cases/${encodeURIComponent(caseId)}/actions`, CaseActionResponseSchema, auth, { method: 'POST', body: JSON.stringify(action) });
+  getJson(`/api/cases/${encodeURIComponent(caseId)}/actions`, CaseActionResponseSchema, auth, {
+    method: 'POST',
+    body: JSON.stringify(action),
+  });
 
 /** Downloads the current view as CSV; the header carries the sign-in, so a plain link cannot be used. */
 export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery>): Promise<void> {

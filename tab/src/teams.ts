@@ -32,7 +32,9 @@ export async function teamsAuthorization(): Promise<string> {
   } catch (error) {
     // Teams rejects with a bare reason (e.g. consent not yet given); say what a member of staff can do.
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Teams could not sign you in to Engagement Monitor (${reason}). Please reload the tab; if this keeps happening, ask your administrator to grant the app consent.`);
+    throw new Error(
+      `Teams could not sign you in to Engagement Monitor (${reason}). Please reload the tab; if this keeps happening, ask your administrator to grant the app consent.`,
+    );
   }
 }
 

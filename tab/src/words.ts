@@ -6,7 +6,12 @@ export const SEVERITY_BADGE: Record<Severity, { label: string; color: 'danger' |
   low: { label: 'Low', color: 'informative' },
 };
 
-export const CASE_STATUS_WORDS: Record<CaseStatus, string> = { open: 'New', acknowledged: 'Acknowledged', snoozed: 'Snoozed', closed: 'Closed' };
+export const CASE_STATUS_WORDS: Record<CaseStatus, string> = {
+  open: 'New',
+  acknowledged: 'Acknowledged',
+  snoozed: 'Snoozed',
+  closed: 'Closed',
+};
 
 export function lastActivity(days: number | null): string {
   return days === null ? 'None on record' : days === 0 ? 'Today' : days === 1 ? 'Yesterday' : `${days} days ago`;

@@ -10,11 +10,29 @@ describe('dead letters and unreachable people on the Data page', () => {
     server = await startTestApp({ DEMO_DATA: 'true', NOTIFY_EVERY_SECONDS: '3600' });
     const db = server.app.db;
     const now = new Date().toISOString();
-    await enqueueDelivery(db, { idempotencyKey: 'test:dead-letter', kind: 'digest', recipientStaffId: 'demo-staff-07', payload: { caseIds: [] } }, now);
+    await enqueueDelivery(
+      db,
+      { idempotencyKey: 'test:dead-letter', kind: 'digest', recipientStaffId: 'demo-staff-07', payload: { caseIds: [] } },
+      now,
+    );
     const item = (await listDeliveries(db, { recipientStaffId: 'demo-staff-07' })).find((d) => d.idempotencyKey === 'test:dead-letter');
-    await deferDelivery(db, item!.id, { error: 'Bot Connector answered 502 eight times', nextAttemptAt: now, giveUp: true, countAttempt: true });
+    await deferDelivery(db, item!.id, {
+      error: 'Bot Connector answered 502 eight times',
+      nextAttemptAt: now,
+      giveUp: true,
+      countAttempt: true,
+    });
     const [student] = await listStudents(db, 'demo-natsci');
-    await markUnreachable(db, { userAadId: student!.entraId!, staffId: null, studentId: student!.id, reason: 'Teams blocked messages from the bot (MessageWritesBlocked)' }, now);
+    await markUnreachable(
+      db,
+      {
+        userAadId: student!.entraId!,
+        staffId: null,
+        studentId: student!.id,
+        reason: 'Teams blocked messages from the bot (MessageWritesBlocked)',
+      },
+      now,
+    );
   });
   afterAll(async () => server?.close());
 

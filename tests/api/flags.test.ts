@@ -46,7 +46,12 @@ describe('tab API on the demo department', () => {
     expect(mine.flags.length).toBeLessThan(all.flags.length);
     const tutorName = mine.flags[0]?.tutorName;
     expect(mine.flags.every((f) => f.tutorName === tutorName)).toBe(true);
-    expect(all.flags.filter((f) => f.tutorName === tutorName).map((f) => f.caseId).sort()).toEqual(mine.flags.map((f) => f.caseId).sort());
+    expect(
+      all.flags
+        .filter((f) => f.tutorName === tutorName)
+        .map((f) => f.caseId)
+        .sort(),
+    ).toEqual(mine.flags.map((f) => f.caseId).sort());
   });
 
   it('when a staff list is asked for in local mode, then it lists the demo staff by role', async () => {
@@ -59,7 +64,14 @@ describe('tab API on the demo department', () => {
 describe('tab API in production mode', () => {
   let server: RunningApp;
   beforeAll(async () => {
-    server = await startTestApp({ DEMO_DATA: 'true', APP_MODE: 'production', MICROSOFT_APP_ID: '00000000-0000-0000-0000-000000000001', MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa', MICROSOFT_APP_PASSWORD: 'test-secret', PUBLIC_URL: 'https://engagement.example.ac.uk' });
+    server = await startTestApp({
+      DEMO_DATA: 'true',
+      APP_MODE: 'production',
+      MICROSOFT_APP_ID: '00000000-0000-0000-0000-000000000001',
+      MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
+      MICROSOFT_APP_PASSWORD: 'test-secret',
+      PUBLIC_URL: 'https://engagement.example.ac.uk',
+    });
   });
   afterAll(async () => server?.close());
 

@@ -1,7 +1,14 @@
 import { createStaffCache } from '../../bot/api/auth';
 import type { Staff } from '../../bot/store/staff.repository';
 
-const member = (roles: Staff['roles']): Staff => ({ id: 's1', departmentId: 'dept-a', displayName: 'Dr One', email: null, entraId: null, roles });
+const member = (roles: Staff['roles']): Staff => ({
+  id: 's1',
+  departmentId: 'dept-a',
+  displayName: 'Dr One',
+  email: null,
+  entraId: null,
+  roles,
+});
 
 describe('staff cache for request sign-in', () => {
   it('when the same member of staff signs in again within the time to live, then they are not looked up again, and after it they are', async () => {

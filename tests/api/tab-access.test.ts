@@ -6,7 +6,11 @@ import { listAudit } from '../../bot/store/audit.repository';
 
 const director = buildStaff({ departmentId: 'dept-a', roles: ['director_of_studies'], entraId: '0a0a0a0a-0000-4000-8000-000000000001' });
 const tutor = buildStaff({ departmentId: 'dept-a', roles: ['personal_tutor'], entraId: '0a0a0a0a-0000-4000-8000-000000000002' });
-const otherDirector = buildStaff({ departmentId: 'dept-b', roles: ['director_of_studies', 'department_admin'], entraId: '0b0b0b0b-0000-4000-8000-000000000001' });
+const otherDirector = buildStaff({
+  departmentId: 'dept-b',
+  roles: ['director_of_studies', 'department_admin'],
+  entraId: '0b0b0b0b-0000-4000-8000-000000000001',
+});
 const secret = buildStudent({ departmentId: 'dept-a', givenName: 'Confidential', familyName: 'Person', tutorId: tutor.id });
 const notTutee = buildStudent({ departmentId: 'dept-a', givenName: 'Another', familyName: 'Tutee', tutorId: null });
 const otherStudent = buildStudent({ departmentId: 'dept-b', givenName: 'Bravo', familyName: 'Student' });
@@ -19,7 +23,10 @@ describe('the tab API with Teams SSO tokens', () => {
 
   const v2 = (oid: string, claims: Record<string, unknown> = {}) => entra.sign({ oid, ...claims });
   const call = (path: string, token: string | null, init: RequestInit = {}) =>
-    fetch(`${server.baseUrl}${path}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    fetch(`${server.baseUrl}${path}`, {
+      ...init,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
 
   const endpoints = () => [
     { name: 'GET /api/me', path: '/api/me', init: {} },
@@ -28,12 +35,28 @@ describe('the tab API with Teams SSO tokens', () => {
     { name: 'GET /api/students/:id', path: `/api/students/${secret.id}`, init: {} },
     { name: 'GET /api/data', path: '/api/data', init: {} },
     { name: 'GET /api/overview', path: '/api/overview', init: {} },
-    { name: 'POST /api/data/imports', path: '/api/data/imports?source=moodle&fileName=x.csv', init: { method: 'POST', body: 'Time,Event name\n', headers: { 'content-type': 'application/octet-stream' } } },
+    {
+      name: 'POST /api/data/imports',
+      path: '/api/data/imports?source=moodle&fileName=x.csv',
+      init: { method: 'POST', body: 'Time,Event name\n', headers: { 'content-type': 'application/octet-stream' } },
+    },
     { name: 'GET /api/settings', path: '/api/settings', init: {} },
     { name: 'GET /api/settings/preview', path: '/api/settings/preview?noEngagementDays=10&minKnownCoverage=0.8', init: {} },
-    { name: 'POST /api/settings/rules', path: '/api/settings/rules', init: { method: 'POST', body: JSON.stringify({ noEngagementDays: 10, minKnownCoverage: 0.8 }) } },
-    { name: 'POST /api/settings/exemptions', path: '/api/settings/exemptions', init: { method: 'POST', body: JSON.stringify({ studentId: secret.id, reason: 'Test', from: '2026-12-01' }) } },
-    { name: 'POST /api/cases/:id/actions', path: `/api/cases/${caseId}/actions`, init: { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) } },
+    {
+      name: 'POST /api/settings/rules',
+      path: '/api/settings/rules',
+      init: { method: 'POST', body: JSON.stringify({ noEngagementDays: 10, minKnownCoverage: 0.8 }) },
+    },
+    {
+      name: 'POST /api/settings/exemptions',
+      path: '/api/settings/exemptions',
+      init: { method: 'POST', body: JSON.stringify({ studentId: secret.id, reason: 'Test', from: '2026-12-01' }) },
+    },
+    {
+      name: 'POST /api/cases/:id/actions',
+      path: `/api/cases/${caseId}/actions`,
+      init: { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) },
+    },
   ];
 
   beforeAll(async () => {
@@ -67,8 +90,16 @@ describe('the tab API with Teams SSO tokens', () => {
     ['a token for another application', () => v2(director.entraId!, { aud: '99999999-2222-4333-8444-555555555555' }), 401],
     ['a token signed by another key', () => entra.sign({ oid: director.entraId }, { useForeignKey: true }), 401],
     ['a token without the access_as_user scope', () => v2(director.entraId!, { scp: 'User.Read' }), 401],
-    ['a token whose issuer is another tenant than its tid', () => v2(director.entraId!, { iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` }), 401],
-    ['a token from a tenant that is not allowed', () => v2(director.entraId!, { tid: OTHER_TENANT, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` }), 403],
+    [
+      'a token whose issuer is another tenant than its tid',
+      () => v2(director.entraId!, { iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` }),
+      401,
+    ],
+    [
+      'a token from a tenant that is not allowed',
+      () => v2(director.entraId!, { tid: OTHER_TENANT, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` }),
+      403,
+    ],
     ['a valid token for someone who is not staff', () => v2('0c0c0c0c-0000-4000-8000-000000000009'), 403],
     ['garbage instead of a token', async () => 'not-a-jwt', 401],
   ];
@@ -92,7 +123,10 @@ describe('the tab API with Teams SSO tokens', () => {
   });
 
   it('when a v1 token (sts.windows.net issuer, api:// audience) is valid, then it is accepted too', async () => {
-    const token = await v2(director.entraId!, { iss: `https://sts.windows.net/${TEST_TENANT}/`, aud: `api://engagement.example.ac.uk/${TEST_CLIENT_ID}` });
+    const token = await v2(director.entraId!, {
+      iss: `https://sts.windows.net/${TEST_TENANT}/`,
+      aud: `api://engagement.example.ac.uk/${TEST_CLIENT_ID}`,
+    });
     const res = await call('/api/flags', token);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { flags: Array<{ studentId: string }> };
@@ -110,9 +144,20 @@ describe('the tab API with Teams SSO tokens', () => {
     expect(csv).toContain(otherStudent.id);
     expect(csv).not.toContain(secret.id);
     await expectRefused(await call(`/api/students/${secret.id}`, token), 404);
-    await expectRefused(await call(`/api/cases/${caseId}/actions`, token, { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) }), 404);
-    expect((await call(`/api/flags?q=${secret.id}`, token).then((r) => r.json())) as { total: number }).toEqual(expect.objectContaining({ total: 0 }));
-    await expectRefused(await call('/api/settings/exemptions', token, { method: 'POST', body: JSON.stringify({ studentId: secret.id, reason: 'Not ours', from: '2026-12-01' }) }), 404);
+    await expectRefused(
+      await call(`/api/cases/${caseId}/actions`, token, { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) }),
+      404,
+    );
+    expect((await call(`/api/flags?q=${secret.id}`, token).then((r) => r.json())) as { total: number }).toEqual(
+      expect.objectContaining({ total: 0 }),
+    );
+    await expectRefused(
+      await call('/api/settings/exemptions', token, {
+        method: 'POST',
+        body: JSON.stringify({ studentId: secret.id, reason: 'Not ours', from: '2026-12-01' }),
+      }),
+      404,
+    );
     const settings = await (await call('/api/settings', token)).text();
     expect(settings).not.toContain(secret.id);
     const overview = (await (await call('/api/overview', token)).json()) as { openByCohort: Array<{ open: number }> };
@@ -122,7 +167,10 @@ describe('the tab API with Teams SSO tokens', () => {
   it('when a personal tutor asks for a student who is not their tutee, then it is not found, and their list holds only tutees', async () => {
     const token = await v2(tutor.entraId!);
     await expectRefused(await call(`/api/students/${notTutee.id}`, token), 404);
-    await expectRefused(await call(`/api/cases/${notTuteeCaseId}/actions`, token, { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) }), 403);
+    await expectRefused(
+      await call(`/api/cases/${notTuteeCaseId}/actions`, token, { method: 'POST', body: JSON.stringify({ action: 'acknowledge' }) }),
+      403,
+    );
     const body = (await (await call('/api/flags', token)).json()) as { scope: string; flags: Array<{ studentId: string }> };
     expect(body.scope).toBe('tutees');
     expect(body.flags.map((f) => f.studentId)).toEqual([secret.id]);
@@ -132,7 +180,9 @@ describe('the tab API with Teams SSO tokens', () => {
     const res = await call(`/api/students/${secret.id}`, await v2(director.entraId!));
     expect(res.status).toBe(200);
     const audit = await listAudit(server.app.db, 50);
-    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ actorId: director.id, action: 'viewed_student', subjectId: secret.id })]));
+    expect(audit).toEqual(
+      expect.arrayContaining([expect.objectContaining({ actorId: director.id, action: 'viewed_student', subjectId: secret.id })]),
+    );
   });
 });
 

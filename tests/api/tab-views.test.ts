@@ -18,7 +18,9 @@ import { recordEvaluation } from '../../bot/store/evaluation.repository';
 const director = buildStaff({ roles: ['director_of_studies'] });
 const admin = buildStaff({ roles: ['department_admin'] });
 const tutor = buildStaff({ displayName: 'Dr Tutor Alpha' });
-const physics = [1, 2, 3].map((i) => buildStudent({ givenName: `Phys${i}`, familyName: 'Quiet', programme: 'BSc Physics', year: 1, tutorId: tutor.id }));
+const physics = [1, 2, 3].map((i) =>
+  buildStudent({ givenName: `Phys${i}`, familyName: 'Quiet', programme: 'BSc Physics', year: 1, tutorId: tutor.id }),
+);
 const chemistry = buildStudent({ givenName: '=HYPERLINK("x")', familyName: 'Chem', programme: 'BSc Chemistry', year: 2 });
 const cohortPeers = [0, 2, 4, 6].map((n) => ({ student: buildStudent({ givenName: `Peer${n}`, programme: 'BSc Physics', year: 1 }), n }));
 
@@ -26,7 +28,12 @@ describe('the tab API views, signed in locally', () => {
   let server: RunningApp;
   const auth = { authorization: `Local ${director.id}` };
   const get = (path: string, as = auth) => fetch(`${server.baseUrl}${path}`, { headers: as });
-  const post = (path: string, body: unknown, as = auth) => fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { ...as, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown, as = auth) =>
+    fetch(`${server.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { ...as, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const page = async (query = ''): Promise<FlagPage> => FlagPageSchema.parse(await (await get(`/api/flags${query}`)).json());
 
   beforeAll(async () => {
@@ -42,19 +49,56 @@ describe('the tab API views, signed in locally', () => {
     await seedCase(db, chemistry.id, { severity: 'medium' });
     // Peers log in n times a day across the term; the flagged student once on 20 November only.
     const days: string[] = [];
-    for (let d = new Date('2026-11-01T00:00:00Z'); d <= new Date('2026-11-26T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1)) days.push(d.toISOString().slice(0, 10));
+    for (let d = new Date('2026-11-01T00:00:00Z'); d <= new Date('2026-11-26T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1))
+      days.push(d.toISOString().slice(0, 10));
     await upsertCounts(db, [
-      ...cohortPeers.flatMap(({ student, n }) => days.map((day) => ({ studentId: student.id, day, source: 'moodle_login' as const, count: n }))),
+      ...cohortPeers.flatMap(({ student, n }) =>
+        days.map((day) => ({ studentId: student.id, day, source: 'moodle_login' as const, count: n })),
+      ),
       { studentId: physics[1]!.id, day: '2026-11-20', source: 'moodle_login', count: 3 },
     ]);
     await insertImport(db, {
-      id: 'imp-rejected', source: 'panopto_view', fileName: 'panopto-week-47.csv', fileHash: 'abc', periodStart: '2026-11-16', periodEnd: '2026-11-22',
-      rowsRead: 120, rowsCounted: 110, rowsIgnored: 8, rowsRejected: 2, status: 'succeeded', errors: ['row 17: unknown viewer demo\\xyz', 'row 90: date is not a date'], startedAt: '2026-11-23T06:00:00.000Z', finishedAt: '2026-11-23T06:00:05.000Z',
+      id: 'imp-rejected',
+      source: 'panopto_view',
+      fileName: 'panopto-week-47.csv',
+      fileHash: 'abc',
+      periodStart: '2026-11-16',
+      periodEnd: '2026-11-22',
+      rowsRead: 120,
+      rowsCounted: 110,
+      rowsIgnored: 8,
+      rowsRejected: 2,
+      status: 'succeeded',
+      errors: ['row 17: unknown viewer demo\\xyz', 'row 90: date is not a date'],
+      startedAt: '2026-11-23T06:00:00.000Z',
+      finishedAt: '2026-11-23T06:00:05.000Z',
     });
-    await recordEvaluation(db, { departmentId: 'dept-a', today: '2026-11-26', evaluatedAt: '2026-11-26T07:00:00.000Z', flags: 3, warnings: [] });
-    await recordEvaluation(db, { departmentId: 'dept-a', today: '2026-11-27', evaluatedAt: '2026-11-27T07:00:00.000Z', flags: 5, warnings: [] });
-    await recordEvaluation(db, { departmentId: 'dept-a', today: '2026-11-27', evaluatedAt: '2026-11-27T08:00:00.000Z', flags: 4, warnings: [] });
-    await insertExemptions(db, [{ studentId: physics[1]!.id, reason: 'Medical certificate', from: '2026-10-01', until: '2026-10-14', setBy: director.id }], NOW);
+    await recordEvaluation(db, {
+      departmentId: 'dept-a',
+      today: '2026-11-26',
+      evaluatedAt: '2026-11-26T07:00:00.000Z',
+      flags: 3,
+      warnings: [],
+    });
+    await recordEvaluation(db, {
+      departmentId: 'dept-a',
+      today: '2026-11-27',
+      evaluatedAt: '2026-11-27T07:00:00.000Z',
+      flags: 5,
+      warnings: [],
+    });
+    await recordEvaluation(db, {
+      departmentId: 'dept-a',
+      today: '2026-11-27',
+      evaluatedAt: '2026-11-27T08:00:00.000Z',
+      flags: 4,
+      warnings: [],
+    });
+    await insertExemptions(
+      db,
+      [{ studentId: physics[1]!.id, reason: 'Medical certificate', from: '2026-10-01', until: '2026-10-14', setBy: director.id }],
+      NOW,
+    );
   });
   afterAll(async () => {
     await server?.close();
@@ -88,7 +132,10 @@ describe('the tab API views, signed in locally', () => {
     expect(second.flags).toHaveLength(2);
     expect(second.flags.map((f) => f.studentId)).not.toContain(physics[2]!.id);
     const ascending = (await page('?sort=name')).flags.map((f) => f.studentId);
-    const descending = [...(await page('?sort=name&dir=desc&pageSize=3')).flags, ...(await page('?sort=name&dir=desc&pageSize=3&page=2')).flags].map((f) => f.studentId);
+    const descending = [
+      ...(await page('?sort=name&dir=desc&pageSize=3')).flags,
+      ...(await page('?sort=name&dir=desc&pageSize=3&page=2')).flags,
+    ].map((f) => f.studentId);
     expect(descending).toEqual([...ascending].reverse());
     expect((await page('?page=9')).flags).toEqual([]);
   });
@@ -111,7 +158,15 @@ describe('the tab API views, signed in locally', () => {
     expect(lines[0]).toContain('Student ID,Student,Programme');
     expect(lines.find((l) => l.startsWith(chemistry.id))).toContain(`"'=HYPERLINK(""x"") Chem"`);
     const audit = await listAudit(server.app.db, 20);
-    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'exported_flag_list', actorId: director.id, detail: expect.objectContaining({ rows: 2, filters: expect.objectContaining({ severity: 'medium' }) }) })]));
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'exported_flag_list',
+          actorId: director.id,
+          detail: expect.objectContaining({ rows: 2, filters: expect.objectContaining({ severity: 'medium' }) }),
+        }),
+      ]),
+    );
   });
 
   it('when a student is opened, then the term series sit beside the cohort band, with exemptions and the timeline', async () => {
@@ -142,9 +197,15 @@ describe('the tab API views, signed in locally', () => {
     const ack = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'acknowledge' })).json());
     expect(ack.case.status).toBe('acknowledged');
     expect(ack.case.ownerName).toBe(director.displayName);
-    expect((await page(`?q=${physics[0]!.id}`)).flags[0]?.lastAction).toEqual(expect.objectContaining({ kind: 'acknowledged', actorName: director.displayName }));
+    expect((await page(`?q=${physics[0]!.id}`)).flags[0]?.lastAction).toEqual(
+      expect.objectContaining({ kind: 'acknowledged', actorName: director.displayName }),
+    );
 
-    const done = CaseActionResponseSchema.parse(await (await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'contacted_fine', note: 'Spoke on Teams' })).json());
+    const done = CaseActionResponseSchema.parse(
+      await (
+        await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'contacted_fine', note: 'Spoke on Teams' })
+      ).json(),
+    );
     expect(done.case.status).toBe('closed');
     expect(done.case.outcome).toBe('contacted_fine');
     expect(done.case.timeline.map((e) => [e.kind, e.note])).toEqual([
@@ -160,7 +221,12 @@ describe('the tab API views, signed in locally', () => {
     const other = await post(`/api/cases/${caseId}/actions`, { action: 'record_outcome', outcome: 'referred_wellbeing' });
     expect(other.status).toBe(409);
     const audit = await listAudit(server.app.db, 50);
-    expect(audit.filter((a) => a.action.startsWith('case.') && a.subjectId === caseId).map((a) => a.action).sort()).toEqual(['case.acknowledge', 'case.record_outcome']);
+    expect(
+      audit
+        .filter((a) => a.action.startsWith('case.') && a.subjectId === caseId)
+        .map((a) => a.action)
+        .sort(),
+    ).toEqual(['case.acknowledge', 'case.record_outcome']);
   });
 
   it('when a snooze or an action is malformed, then it is refused with a clear 400 and the case is unchanged', async () => {
@@ -235,12 +301,20 @@ describe('the tab API views, signed in locally', () => {
     expect((await get('/api/settings')).status).toBe(403);
   });
 
-  it('when an administrator adds an exemption, then it is listed and audited; another department\'s student or a backwards range is refused', async () => {
+  it("when an administrator adds an exemption, then it is listed and audited; another department's student or a backwards range is refused", async () => {
     const asAdmin = { authorization: `Local ${admin.id}` };
-    const res = await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Placement week', from: '2026-11-30', until: '2026-12-04' }, asAdmin);
+    const res = await post(
+      '/api/settings/exemptions',
+      { studentId: physics[2]!.id, reason: 'Placement week', from: '2026-11-30', until: '2026-12-04' },
+      asAdmin,
+    );
     expect(res.status).toBe(200);
     const settings = SettingsSchema.parse(await res.json());
-    expect(settings.exemptions).toEqual(expect.arrayContaining([expect.objectContaining({ studentId: physics[2]!.id, reason: 'Placement week', from: '2026-11-30', until: '2026-12-04' })]));
+    expect(settings.exemptions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ studentId: physics[2]!.id, reason: 'Placement week', from: '2026-11-30', until: '2026-12-04' }),
+      ]),
+    );
     expect(settings.terms.map((t) => t.name)).toEqual(['Autumn 2026']);
     expect(await listAudit(server.app.db, 10)).toEqual(
       expect.arrayContaining([
@@ -249,17 +323,29 @@ describe('the tab API views, signed in locally', () => {
       ]),
     );
 
-    expect((await post('/api/settings/exemptions', { studentId: 'S-elsewhere', reason: 'Whatever', from: '2026-11-30' }, asAdmin)).status).toBe(404);
-    const backwards = await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Backwards', from: '2026-12-04', until: '2026-11-30' }, asAdmin);
+    expect(
+      (await post('/api/settings/exemptions', { studentId: 'S-elsewhere', reason: 'Whatever', from: '2026-11-30' }, asAdmin)).status,
+    ).toBe(404);
+    const backwards = await post(
+      '/api/settings/exemptions',
+      { studentId: physics[2]!.id, reason: 'Backwards', from: '2026-12-04', until: '2026-11-30' },
+      asAdmin,
+    );
     expect(backwards.status).toBe(400);
     expect(((await backwards.json()) as { message: string }).message).toContain('end day');
-    expect((await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Not mine', from: '2026-11-30' })).status).toBe(403);
+    expect((await post('/api/settings/exemptions', { studentId: physics[2]!.id, reason: 'Not mine', from: '2026-11-30' })).status).toBe(
+      403,
+    );
   });
 
   it('when an administrator uploads an export, then the import code of the CLI imports it and the history shows it; bad files and other roles are refused', async () => {
     const asAdmin = { authorization: `Local ${admin.id}` };
     const upload = (query: string, body: Buffer, as = asAdmin) =>
-      fetch(`${server.baseUrl}/api/data/imports${query}`, { method: 'POST', headers: { ...as, 'content-type': 'application/octet-stream' }, body });
+      fetch(`${server.baseUrl}/api/data/imports${query}`, {
+        method: 'POST',
+        headers: { ...as, 'content-type': 'application/octet-stream' },
+        body,
+      });
     const csv = readFileSync(join(__dirname, '..', 'fixtures', 'moodle', 'site-log.csv'));
 
     const res = await upload('?source=moodle&fileName=site-log.csv', csv);
@@ -269,12 +355,17 @@ describe('the tab API views, signed in locally', () => {
     expect(result.rowsRead).toBeGreaterThan(0);
     const history = DataStatusSchema.parse(await (await get('/api/data', asAdmin)).json());
     expect(history.imports.map((i) => i.fileName)).toContain('site-log.csv');
-    expect(await listAudit(server.app.db, 10)).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'uploaded_import', actorId: admin.id })]));
+    expect(await listAudit(server.app.db, 10)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'uploaded_import', actorId: admin.id })]),
+    );
 
     const again = UploadResultSchema.parse(await (await upload('?source=moodle&fileName=site-log.csv', csv)).json());
     expect(again.status).toBe('already_imported');
 
-    const garbage = await upload('?source=moodle&fileName=random.bin', readFileSync(join(__dirname, '..', 'fixtures', 'broken', 'random.bin')));
+    const garbage = await upload(
+      '?source=moodle&fileName=random.bin',
+      readFileSync(join(__dirname, '..', 'fixtures', 'broken', 'random.bin')),
+    );
     expect(garbage.status).toBe(422);
     expect(((await garbage.json()) as { code: string }).code).toBe('import_failed');
     expect((await upload('?source=moodle&fileName=empty.csv', Buffer.alloc(0))).status).toBe(400);
@@ -282,26 +373,37 @@ describe('the tab API views, signed in locally', () => {
     expect((await upload('?source=moodle&fileName=site-log.csv', csv, auth)).status).toBe(403);
   });
 
-  it('when a check-in is sent from the tab, then the bot\'s command queues it for the student and the timeline says so', async () => {
+  it("when a check-in is sent from the tab, then the bot's command queues it for the student and the timeline says so", async () => {
     const caseId = (await page(`?q=${physics[2]!.id}`)).flags[0]!.caseId;
     const res = await post(`/api/cases/${caseId}/actions`, { action: 'send_checkin' });
     expect(res.status).toBe(200);
     const body = CaseActionResponseSchema.parse(await res.json());
     expect(body.case.timeline.map((e) => e.kind)).toContain('checkin_queued');
     expect(body.case.status).toBe('acknowledged');
-    const queued = await server.app.db.selectFrom('outbox').select(['kind', 'recipient_student_id']).where('kind', '=', 'checkin').execute();
+    const queued = await server.app.db
+      .selectFrom('outbox')
+      .select(['kind', 'recipient_student_id'])
+      .where('kind', '=', 'checkin')
+      .execute();
     expect(queued).toEqual([{ kind: 'checkin', recipient_student_id: physics[2]!.id }]);
   });
 
-  it('when an administrator saves thresholds, then the department\'s rule settings hold them and the preview starts from them; others are refused', async () => {
+  it("when an administrator saves thresholds, then the department's rule settings hold them and the preview starts from them; others are refused", async () => {
     const asAdmin = { authorization: `Local ${admin.id}` };
     const res = await post('/api/settings/rules', { noEngagementDays: 10, minKnownCoverage: 0.9 }, asAdmin);
     expect(res.status).toBe(200);
     expect(SettingsSchema.parse(await res.json()).rules).toEqual({ noEngagementDays: 10, minKnownCoverage: 0.9 });
-    const preview = RulesPreviewSchema.parse(await (await get('/api/settings/preview?noEngagementDays=14&minKnownCoverage=0.8', asAdmin)).json());
+    const preview = RulesPreviewSchema.parse(
+      await (await get('/api/settings/preview?noEngagementDays=14&minKnownCoverage=0.8', asAdmin)).json(),
+    );
     expect(preview.current).toEqual(expect.objectContaining({ noEngagementDays: 10, minKnownCoverage: 0.9 }));
     expect(await listAudit(server.app.db, 10)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ action: 'changed_rule_thresholds', detail: expect.objectContaining({ after: { noEngagementDays: 10, minKnownCoverage: 0.9 } }) })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'changed_rule_thresholds',
+          detail: expect.objectContaining({ after: { noEngagementDays: 10, minKnownCoverage: 0.9 } }),
+        }),
+      ]),
     );
     expect((await post('/api/settings/rules', { noEngagementDays: 1, minKnownCoverage: 0.9 }, asAdmin)).status).toBe(400);
     expect((await post('/api/settings/rules', { noEngagementDays: 10, minKnownCoverage: 0.9 })).status).toBe(403);

@@ -2,7 +2,15 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
 import { SOURCES } from '../../shared/domain';
-import { buildCheckinCard, buildDigestCard, buildHelpCard, buildNoticeCard, buildUrgentSupportCard, type AdaptiveCard, type DigestRow } from '../../bot/teams/cards';
+import {
+  buildCheckinCard,
+  buildDigestCard,
+  buildHelpCard,
+  buildNoticeCard,
+  buildUrgentSupportCard,
+  type AdaptiveCard,
+  type DigestRow,
+} from '../../bot/teams/cards';
 import { parseCardAction } from '../../bot/teams/verbs';
 import { AppError } from '../../bot/errors';
 
@@ -52,7 +60,13 @@ function row(n: number, overrides: Partial<DigestRow> = {}): DigestRow {
 describe('cards', () => {
   it('when a tutor has 45 flagged tutees, then the digest shows 10 with a link to the rest, passes the 1.5 schema and stays under 80 KB', () => {
     const rows = Array.from({ length: 45 }, (_, i) => row(i + 1));
-    const card = buildDigestCard({ recipientName: 'Dr Ada Tutor', rows, listUrl: 'https://engagement.example.ac.uk/', isDemo: false, refreshUserIds: ['aad-1'] });
+    const card = buildDigestCard({
+      recipientName: 'Dr Ada Tutor',
+      rows,
+      listUrl: 'https://engagement.example.ac.uk/',
+      isDemo: false,
+      refreshUserIds: ['aad-1'],
+    });
     const json = JSON.stringify(card);
     expect(Buffer.byteLength(json)).toBeLessThan(80 * 1024);
     expect(schemaProblems(card)).toEqual([]);
@@ -76,14 +90,26 @@ describe('cards', () => {
   });
 
   it('when a case is closed, then its row shows the outcome and no buttons', () => {
-    const json = JSON.stringify(buildDigestCard({ recipientName: 'x', rows: [row(1, { status: 'closed', outcome: 'contacted_fine' })], listUrl: 'https://x/', isDemo: false }));
+    const json = JSON.stringify(
+      buildDigestCard({
+        recipientName: 'x',
+        rows: [row(1, { status: 'closed', outcome: 'contacted_fine' })],
+        listUrl: 'https://x/',
+        isDemo: false,
+      }),
+    );
     expect(json).toContain('Closed: Contacted and fine.');
     expect(json).not.toContain('case.acknowledge');
   });
 
   it('when the check-in, help, urgent and notice cards are built, then each passes the 1.5 schema and the check-in never mentions figures', () => {
     const checkin = buildCheckinCard({ studentGivenName: 'Sam', tutorName: 'Dr Ada Tutor', caseId: 'c1' });
-    const cards = [checkin, buildHelpCard({ isStaff: false, supportContacts: [{ name: 'Wellbeing', detail: '01234' }] }), buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123' }]), buildNoticeCard({ title: 't', lines: ['l'], urgent: true, listUrl: 'https://x/' })];
+    const cards = [
+      checkin,
+      buildHelpCard({ isStaff: false, supportContacts: [{ name: 'Wellbeing', detail: '01234' }] }),
+      buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123' }]),
+      buildNoticeCard({ title: 't', lines: ['l'], urgent: true, listUrl: 'https://x/' }),
+    ];
     for (const card of cards) expect(schemaProblems(card)).toEqual([]);
     const words = JSON.stringify(checkin).toLowerCase();
     for (const banned of ['engagement', 'monitor', 'login', 'moodle', 'panopto', 'flag', 'attendance']) expect(words).not.toContain(banned);
@@ -100,7 +126,9 @@ describe('card verbs', () => {
   const invoke = (verb: string, data: Record<string, unknown>) => ({ action: { type: 'Action.Execute', verb, data }, trigger: 'manual' });
 
   it('when an outcome is submitted from a digest, then the per-case input names are folded into a validated action', () => {
-    expect(parseCardAction(invoke('case.outcome', { caseId: 'c1', 'outcome-c1': 'referred_wellbeing', 'note-c1': ' Booked in. ' }))).toEqual({
+    expect(
+      parseCardAction(invoke('case.outcome', { caseId: 'c1', 'outcome-c1': 'referred_wellbeing', 'note-c1': ' Booked in. ' })),
+    ).toEqual({
       kind: 'case',
       caseId: 'c1',
       action: { action: 'record_outcome', outcome: 'referred_wellbeing', note: 'Booked in.' },
@@ -108,12 +136,20 @@ describe('card verbs', () => {
   });
 
   it('when snooze days arrive as text from an input, then they are read as a number within bounds', () => {
-    expect(parseCardAction(invoke('case.snooze', { caseId: 'c1', 'days-c1': '7' }))).toEqual({ kind: 'case', caseId: 'c1', action: { action: 'snooze', days: 7 } });
+    expect(parseCardAction(invoke('case.snooze', { caseId: 'c1', 'days-c1': '7' }))).toEqual({
+      kind: 'case',
+      caseId: 'c1',
+      action: { action: 'snooze', days: 7 },
+    });
     expect(() => parseCardAction(invoke('case.snooze', { caseId: 'c1', 'days-c1': '90' }))).toThrow('snooze for at most 28 days');
   });
 
   it('when a verb is unknown or an outcome is invented, then it is refused with a 400', () => {
-    for (const bad of [invoke('case.delete', { caseId: 'c1' }), invoke('case.outcome', { caseId: 'c1', 'outcome-c1': 'expelled' }), { action: { type: 'Action.Submit' } }]) {
+    for (const bad of [
+      invoke('case.delete', { caseId: 'c1' }),
+      invoke('case.outcome', { caseId: 'c1', 'outcome-c1': 'expelled' }),
+      { action: { type: 'Action.Submit' } },
+    ]) {
       const error = (() => {
         try {
           parseCardAction(bad);

@@ -39,22 +39,33 @@ describe.each(DATABASE_KINDS)('case actions on %s', (kind) => {
 
   it('when "contacted and fine" is recorded, then the case closes with that outcome, and a different outcome afterwards is refused', async () => {
     const c = await seedCase(t.db, student.id);
-    const result = await performCaseAction({ db: t.db, now }, { actor: tutor, caseId: c.id, action: { action: 'record_outcome', outcome: 'contacted_fine', note: 'Had a cold; catching up.' } });
+    const result = await performCaseAction(
+      { db: t.db, now },
+      { actor: tutor, caseId: c.id, action: { action: 'record_outcome', outcome: 'contacted_fine', note: 'Had a cold; catching up.' } },
+    );
     expect(result.case).toMatchObject({ status: 'closed', outcome: 'contacted_fine', closedAt: NOW });
     expect(result.events.map((e) => [e.kind, e.note])).toEqual([
       ['outcome_recorded', 'Had a cold; catching up.'],
       ['closed', null],
     ]);
-    await expect(performCaseAction({ db: t.db, now }, { actor: tutor, caseId: c.id, action: { action: 'record_outcome', outcome: 'not_a_concern' } })).rejects.toMatchObject({ status: 409, code: 'case_closed' });
+    await expect(
+      performCaseAction({ db: t.db, now }, { actor: tutor, caseId: c.id, action: { action: 'record_outcome', outcome: 'not_a_concern' } }),
+    ).rejects.toMatchObject({ status: 409, code: 'case_closed' });
   });
 
   it('when "contacted, no reply yet" is recorded, then the case stays open with an owner', async () => {
     const c = await seedCase(t.db, student.id);
-    const result = await performCaseAction({ db: t.db, now }, { actor: colleague, caseId: c.id, action: { action: 'record_outcome', outcome: 'contacted_no_reply' } }).catch((e: unknown) => e);
+    const result = await performCaseAction(
+      { db: t.db, now },
+      { actor: colleague, caseId: c.id, action: { action: 'record_outcome', outcome: 'contacted_no_reply' } },
+    ).catch((e: unknown) => e);
     // A colleague who is not the tutor, owner or department-wide staff may not act.
     expect(result).toBeInstanceOf(AppError);
     expect((result as AppError).status).toBe(403);
-    const byTutor = await performCaseAction({ db: t.db, now }, { actor: tutor, caseId: c.id, action: { action: 'record_outcome', outcome: 'contacted_no_reply' } });
+    const byTutor = await performCaseAction(
+      { db: t.db, now },
+      { actor: tutor, caseId: c.id, action: { action: 'record_outcome', outcome: 'contacted_no_reply' } },
+    );
     expect(byTutor.case).toMatchObject({ status: 'acknowledged', ownerId: tutor.id, outcome: 'contacted_no_reply' });
   });
 
@@ -77,17 +88,49 @@ describe.each(DATABASE_KINDS)('case actions on %s', (kind) => {
 
   it('when staff of another department act on a case, then it is not found and nothing changes', async () => {
     const c = await seedCase(t.db, student.id);
-    await expect(performCaseAction({ db: t.db, now }, { actor: outsider, caseId: c.id, action: { action: 'acknowledge' } })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      performCaseAction({ db: t.db, now }, { actor: outsider, caseId: c.id, action: { action: 'acknowledge' } }),
+    ).rejects.toMatchObject({ status: 404 });
     expect((await findCase(t.db, c.id))?.status).toBe('open');
     expect(await listCaseEvents(t.db, c.id)).toEqual([]);
   });
 
   it('when a case shown on two cards is acknowledged from one, then only the other is queued for refresh', async () => {
     const c = await seedCase(t.db, student.id);
-    const reference = { conversation: { id: 'conv-1', isGroup: false, conversationType: 'personal', name: '' }, serviceUrl: 'http://127.0.0.1:1/' };
-    await recordSentCard(t.db, { kind: 'digest', recipientStaffId: tutor.id, recipientStudentId: null, conversationId: 'conv-1', activityId: 'act-1', reference, caseIds: [c.id] }, NOW);
-    await recordSentCard(t.db, { kind: 'digest', recipientStaffId: director.id, recipientStudentId: null, conversationId: 'conv-2', activityId: 'act-2', reference, caseIds: [c.id] }, NOW);
-    const result = await performCaseAction({ db: t.db, now }, { actor: tutor, caseId: c.id, action: { action: 'acknowledge' }, fromCard: { conversationId: 'conv-1', activityId: 'act-1' } });
+    const reference = {
+      conversation: { id: 'conv-1', isGroup: false, conversationType: 'personal', name: '' },
+      serviceUrl: 'http://127.0.0.1:1/',
+    };
+    await recordSentCard(
+      t.db,
+      {
+        kind: 'digest',
+        recipientStaffId: tutor.id,
+        recipientStudentId: null,
+        conversationId: 'conv-1',
+        activityId: 'act-1',
+        reference,
+        caseIds: [c.id],
+      },
+      NOW,
+    );
+    await recordSentCard(
+      t.db,
+      {
+        kind: 'digest',
+        recipientStaffId: director.id,
+        recipientStudentId: null,
+        conversationId: 'conv-2',
+        activityId: 'act-2',
+        reference,
+        caseIds: [c.id],
+      },
+      NOW,
+    );
+    const result = await performCaseAction(
+      { db: t.db, now },
+      { actor: tutor, caseId: c.id, action: { action: 'acknowledge' }, fromCard: { conversationId: 'conv-1', activityId: 'act-1' } },
+    );
     const refreshes = (await listDeliveries(t.db)).filter((d) => d.kind === 'card_refresh');
     expect(result.refreshesQueued).toBe(1);
     expect(refreshes.map((r) => r.recipientStaffId)).toEqual([director.id]);

@@ -26,18 +26,33 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
     connector = await startConnectorStandIn();
     await seedDepartment(t.db);
     await seedPeople(t.db, { staff: [tutor], students: [student] });
-    const reference = { serviceUrl: connector.serviceUrl, channelId: 'msteams', conversation: { id: 'conv-tutor', isGroup: false, conversationType: 'personal', name: '' }, bot: { id: 'bot', name: 'bot' }, user: { id: 'u-tutor', name: 'Ada' } };
+    const reference = {
+      serviceUrl: connector.serviceUrl,
+      channelId: 'msteams',
+      conversation: { id: 'conv-tutor', isGroup: false, conversationType: 'personal', name: '' },
+      bot: { id: 'bot', name: 'bot' },
+      user: { id: 'u-tutor', name: 'Ada' },
+    };
     await saveConversation(t.db, { userAadId: tutor.entraId ?? '', staffId: tutor.id, studentId: null, reference }, NOW);
     clock = Date.parse(NOW);
     const bot = parseConfig({}).bot;
-    deps = { db: t.db, sender: createCardSender(createAdapter(bot), ''), logger: silentLogger, now: () => new Date(clock), workerId: 'test', publicUrl: 'https://engagement.example.ac.uk', limiter: new RateLimiter() };
+    deps = {
+      db: t.db,
+      sender: createCardSender(createAdapter(bot), ''),
+      logger: silentLogger,
+      now: () => new Date(clock),
+      workerId: 'test',
+      publicUrl: 'https://engagement.example.ac.uk',
+      limiter: new RateLimiter(),
+    };
   });
   afterEach(async () => {
     await connector.close();
     await t.drop();
   });
 
-  const queueDigest = async (caseIds: string[], key = 'digest:1') => enqueueDelivery(t.db, { idempotencyKey: key, kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds } }, NOW);
+  const queueDigest = async (caseIds: string[], key = 'digest:1') =>
+    enqueueDelivery(t.db, { idempotencyKey: key, kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds } }, NOW);
 
   it('when a digest is due, then it is posted once, recorded for later refresh, and the case says it was alerted; running again sends nothing', async () => {
     const c = await seedCase(t.db, student.id);
@@ -102,7 +117,10 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
     await queueDigest([c.id]);
     await deliverDue(deps);
     const posted = connector.received[0];
-    await performCaseAction({ db: t.db, now: deps.now }, { actor: director, caseId: c.id, action: { action: 'record_outcome', outcome: 'referred_wellbeing' } });
+    await performCaseAction(
+      { db: t.db, now: deps.now },
+      { actor: director, caseId: c.id, action: { action: 'record_outcome', outcome: 'referred_wellbeing' } },
+    );
     const summary = await deliverDue(deps);
     const update = connector.received.find((r) => r.method === 'PUT');
     expect(summary.sent).toBe(1);

@@ -34,7 +34,10 @@ describe.each(DATABASE_KINDS)('escalation on %s', (kind) => {
       [director.id, 1],
       [officer.id, 2],
     ]);
-    expect((await listCaseEvents(t.db, c.id)).filter((e) => e.kind === 'escalated').map((e) => e.data.role)).toEqual(['director_of_studies', 'student_experience_officer']);
+    expect((await listCaseEvents(t.db, c.id)).filter((e) => e.kind === 'escalated').map((e) => e.data.role)).toEqual([
+      'director_of_studies',
+      'student_experience_officer',
+    ]);
   });
 
   it('when the tutor acknowledged in time, then nothing is escalated', async () => {

@@ -27,11 +27,14 @@ async function startGraphStandIn(): Promise<{ base: string; server: Server; call
     const url = decodeURIComponent(req.url ?? '');
     calls.push(`${req.method} ${url} ${req.headers.authorization ?? ''}`);
     res.setHeader('content-type', 'application/json');
-    if (req.headers.authorization !== 'Bearer test-graph-token') return reply(res, 401, JSON.stringify({ error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } }));
-    if (req.method === 'GET' && url.startsWith(`/appCatalogs/teamsApps?$filter=externalId eq '${EXTERNAL_ID}'`)) return res.end(JSON.stringify({ value: [{ id: 'catalog-app-1', externalId: EXTERNAL_ID, displayName: 'Engagement Monitor' }] }));
+    if (req.headers.authorization !== 'Bearer test-graph-token')
+      return reply(res, 401, JSON.stringify({ error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } }));
+    if (req.method === 'GET' && url.startsWith(`/appCatalogs/teamsApps?$filter=externalId eq '${EXTERNAL_ID}'`))
+      return res.end(JSON.stringify({ value: [{ id: 'catalog-app-1', externalId: EXTERNAL_ID, displayName: 'Engagement Monitor' }] }));
     const user = /^\/users\/([^/]+)\/teamwork\/installedApps/.exec(url)?.[1];
     if (user && req.method === 'POST') {
-      if (installed.has(user)) return reply(res, 409, JSON.stringify({ error: { code: 'Conflict', message: 'App is already installed.' } }));
+      if (installed.has(user))
+        return reply(res, 409, JSON.stringify({ error: { code: 'Conflict', message: 'App is already installed.' } }));
       installed.add(user);
       return reply(res, 201, '{}');
     }
@@ -57,7 +60,16 @@ describe('opening a chat through Graph for staff who never talked to the bot', (
     connector = await startConnectorStandIn();
     await seedDepartment(t.db);
     await seedPeople(t.db, { staff: [tutor], students: [student] });
-    deps = { db: t.db, logger: silentLogger, now: () => new Date(NOW), graphBaseUrl: graph.base, credential: { getToken: async () => ({ token: 'test-graph-token' }) }, teamsAppExternalId: EXTERNAL_ID, botAppId: 'bot-app', serviceUrl: connector.serviceUrl };
+    deps = {
+      db: t.db,
+      logger: silentLogger,
+      now: () => new Date(NOW),
+      graphBaseUrl: graph.base,
+      credential: { getToken: async () => ({ token: 'test-graph-token' }) },
+      teamsAppExternalId: EXTERNAL_ID,
+      botAppId: 'bot-app',
+      serviceUrl: connector.serviceUrl,
+    };
   });
   afterEach(async () => {
     await connector.close();
@@ -68,7 +80,11 @@ describe('opening a chat through Graph for staff who never talked to the bot', (
 
   it('when a digest waits for a tutor with no chat, then the app is installed for them, the chat is stored and the digest is delivered into it', async () => {
     const c = await seedCase(t.db, student.id);
-    await enqueueDelivery(t.db, { idempotencyKey: 'digest:graph', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [c.id] } }, NOW);
+    await enqueueDelivery(
+      t.db,
+      { idempotencyKey: 'digest:graph', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [c.id] } },
+      NOW,
+    );
     const summary = await deliverDue({
       db: t.db,
       sender: createCardSender(createAdapter(parseConfig({}).bot), ''),

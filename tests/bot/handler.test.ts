@@ -22,19 +22,36 @@ describe('the bot handler (TestAdapter)', () => {
     await seedDepartment(t.db);
     await seedPeople(t.db, { staff: [tutor, officer], students: [student] });
     const support = parseConfig({ SUPPORT_CONTACTS: '[{"name":"Wellbeing Service","detail":"wellbeing@example.ac.uk"}]' }).support;
-    const bot = new EngagementBot({ db: t.db, logger: silentLogger, now: () => new Date(NOW), publicUrl: 'https://x', support, onStaffReachable: async () => undefined, onDeliveriesQueued: () => void queued++ });
+    const bot = new EngagementBot({
+      db: t.db,
+      logger: silentLogger,
+      now: () => new Date(NOW),
+      publicUrl: 'https://x',
+      support,
+      onStaffReachable: async () => undefined,
+      onDeliveriesQueued: () => void queued++,
+    });
     adapter = new TestAdapter((context) => bot.run(context));
   });
   afterEach(async () => t.drop());
 
-  const as = (aadObjectId: string | null, text: string): Partial<Activity> => ({ type: 'message', text, from: { id: 'u1', name: 'someone', ...(aadObjectId ? { aadObjectId } : {}) }, conversation: { id: 'c1', isGroup: false, conversationType: 'personal', name: '' } });
+  const as = (aadObjectId: string | null, text: string): Partial<Activity> => ({
+    type: 'message',
+    text,
+    from: { id: 'u1', name: 'someone', ...(aadObjectId ? { aadObjectId } : {}) },
+    conversation: { id: 'c1', isGroup: false, conversationType: 'personal', name: '' },
+  });
 
   it('when a tutor types anything else, then a short help card answers', async () => {
-    await adapter.send(as(tutor.entraId, 'what can you do?')).assertReply((reply) => expect(cardOf(reply)).toContain('Type **my students**'));
+    await adapter
+      .send(as(tutor.entraId, 'what can you do?'))
+      .assertReply((reply) => expect(cardOf(reply)).toContain('Type **my students**'));
   });
 
   it('when someone the app does not know writes, then they are told kindly whom to ask', async () => {
-    await adapter.send(as('aad-stranger', 'hello')).assertReply((reply) => expect(reply.text).toContain('contact your department administrator'));
+    await adapter
+      .send(as('aad-stranger', 'hello'))
+      .assertReply((reply) => expect(reply.text).toContain('contact your department administrator'));
   });
 
   it('when a student types help, then the support contacts from config are shown', async () => {

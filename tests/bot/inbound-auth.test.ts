@@ -17,8 +17,10 @@ async function startOpenIdStandIn(jwk: Record<string, unknown>): Promise<{ url: 
   const server = createServer((req, res) => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     res.setHeader('content-type', 'application/json');
-    if (req.url === '/v1/.well-known/openidconfiguration') return res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${base}/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
-    if (req.url === '/keys') return res.end(JSON.stringify({ keys: [{ ...jwk, kid: 'test-key', use: 'sig', alg: 'RS256', endorsements: ['msteams'] }] }));
+    if (req.url === '/v1/.well-known/openidconfiguration')
+      return res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${base}/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
+    if (req.url === '/keys')
+      return res.end(JSON.stringify({ keys: [{ ...jwk, kid: 'test-key', use: 'sig', alg: 'RS256', endorsements: ['msteams'] }] }));
     res.statusCode = 404;
     return res.end('{}');
   });
@@ -44,15 +46,34 @@ describe('inbound authentication of Bot Framework activities', () => {
     recipient: { id: `28:${APP_ID}` },
     conversation: { id: 'a:conv-auth', conversationType: 'personal' },
   };
-  const post = (headers: Record<string, string>) => fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(activity) });
+  const post = (headers: Record<string, string>) =>
+    fetch(`${base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(activity),
+    });
 
   beforeAll(async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     otherKey = (await generateKeyPair('RS256')).privateKey;
     openId = await startOpenIdStandIn({ ...(await exportJWK(publicKey)) });
     sign = (claims, key = privateKey) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer(ISSUER).setAudience(APP_ID).setIssuedAt().setExpirationTime('10m').sign(key);
-    app = createApp(buildTestConfig({ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'not-used-here', MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa', BOT_OPENID_METADATA_URL: openId.url }), { now: () => new Date(NOW) });
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+        .setIssuer(ISSUER)
+        .setAudience(APP_ID)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(key);
+    app = createApp(
+      buildTestConfig({
+        MICROSOFT_APP_ID: APP_ID,
+        MICROSOFT_APP_PASSWORD: 'not-used-here',
+        MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
+        BOT_OPENID_METADATA_URL: openId.url,
+      }),
+      { now: () => new Date(NOW) },
+    );
     await app.prepare();
     await seedDepartment(app.db);
     await seedPeople(app.db, { staff: [tutor] });

@@ -17,8 +17,12 @@ const ADMIN = 'demo-staff-04';
  */
 async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8') });
-  const result = (await page.evaluate(`axe.run({ exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] })`)) as { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const result = (await page.evaluate(`axe.run({ exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] })`)) as {
+    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+  };
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 async function signInAs(page: Page, baseUrl: string, staffId: string): Promise<void> {
@@ -45,7 +49,9 @@ describe('the tab in a browser, on the demo department', () => {
   });
 
   const api = async (query: string, staffId = DIRECTOR) =>
-    FlagPageSchema.parse(await (await fetch(`${server.baseUrl}/api/flags${query}`, { headers: { authorization: `Local ${staffId}` } })).json());
+    FlagPageSchema.parse(
+      await (await fetch(`${server.baseUrl}/api/flags${query}`, { headers: { authorization: `Local ${staffId}` } })).json(),
+    );
 
   it('when a director of studies signs in locally, then the flagged list shows the demo department, most severe first, with no serious accessibility problems', async () => {
     const page = await browser.newPage();
@@ -77,7 +83,10 @@ describe('the tab in a browser, on the demo department', () => {
     expect(filtered.total).toBeLessThan(all.total);
     await page.getByLabel('Programme').selectOption(programme);
     await page.getByLabel('Year').selectOption(String(all.flags[0]!.year));
-    await page.getByTestId('list-summary').filter({ hasText: `of ${filtered.total} ` }).waitFor();
+    await page
+      .getByTestId('list-summary')
+      .filter({ hasText: `of ${filtered.total} ` })
+      .waitFor();
     const cells = await page.getByTestId('flag-row').locator('td:nth-child(2)').allTextContents();
     expect(new Set(cells)).toEqual(new Set([`${programme}, year ${all.flags[0]!.year}`]));
 
@@ -96,7 +105,9 @@ describe('the tab in a browser, on the demo department', () => {
     const nameHeader = page.getByRole('columnheader', { name: 'Student' });
     await nameHeader.getByRole('button').focus();
     await page.keyboard.press('Enter');
-    await page.waitForFunction(`document.querySelector('[data-testid="flag-row"] a')?.textContent === ${JSON.stringify(byName.flags[0]!.studentName)}`);
+    await page.waitForFunction(
+      `document.querySelector('[data-testid="flag-row"] a')?.textContent === ${JSON.stringify(byName.flags[0]!.studentName)}`,
+    );
     expect(await nameHeader.getAttribute('aria-sort')).toBe('ascending');
 
     await page.getByRole('link', { name: byName.flags[0]!.studentName }).focus();
@@ -133,7 +144,9 @@ describe('the tab in a browser, on the demo department', () => {
 
     expect((await api(`?q=${target.studentId}`)).total).toBe(0);
     const audit = await listAudit(server.app.db, 200);
-    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'viewed_student', subjectId: target.studentId, actorId: DIRECTOR })]));
+    expect(audit).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'viewed_student', subjectId: target.studentId, actorId: DIRECTOR })]),
+    );
     await page.close();
   });
 
@@ -143,15 +156,25 @@ describe('the tab in a browser, on the demo department', () => {
     const programme = (await api('')).facets.programmes[0]!;
     const low = await api(`?programme=${encodeURIComponent(programme)}`);
     await page.getByLabel('Programme').selectOption(programme);
-    await page.getByTestId('list-summary').filter({ hasText: `of ${low.total} ` }).waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export this view as CSV' }).click()]);
+    await page
+      .getByTestId('list-summary')
+      .filter({ hasText: `of ${low.total} ` })
+      .waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export this view as CSV' }).click(),
+    ]);
     const path = await download.path();
     const lines = readFileSync(path, 'utf8').trim().split('\r\n');
     expect(download.suggestedFilename()).toMatch(/^flagged-students-\d{4}-\d{2}-\d{2}\.csv$/);
     expect(lines[0]).toContain('Student ID');
     expect(lines).toHaveLength(low.total + 1);
     const audit = await listAudit(server.app.db, 200);
-    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'exported_flag_list', actorId: DIRECTOR, detail: expect.objectContaining({ rows: low.total }) })]));
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'exported_flag_list', actorId: DIRECTOR, detail: expect.objectContaining({ rows: low.total }) }),
+      ]),
+    );
     await page.close();
   });
 
@@ -178,8 +201,15 @@ describe('the tab in a browser, on the demo department', () => {
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByTestId('rules-preview').waitFor();
     await page.getByLabel('Term days of silence before flagging').fill('7');
-    const expected = await (await fetch(`${server.baseUrl}/api/settings/preview?noEngagementDays=7&minKnownCoverage=0.8`, { headers: { authorization: `Local ${ADMIN}` } })).json() as { proposed: { flagged: number } };
-    await page.getByTestId('rules-preview').filter({ hasText: `With 7 days and 0.8: ${expected.proposed.flagged} students flagged` }).waitFor();
+    const expected = (await (
+      await fetch(`${server.baseUrl}/api/settings/preview?noEngagementDays=7&minKnownCoverage=0.8`, {
+        headers: { authorization: `Local ${ADMIN}` },
+      })
+    ).json()) as { proposed: { flagged: number } };
+    await page
+      .getByTestId('rules-preview')
+      .filter({ hasText: `With 7 days and 0.8: ${expected.proposed.flagged} students flagged` })
+      .waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: `${SCREENSHOTS}/settings.png`, fullPage: true });
     await page.close();

@@ -7,8 +7,17 @@ const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 function run(script: string, args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [TSX, join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr.split('\n').filter((l) => l && !l.includes('DEP0111') && !l.includes('trace-deprecation')) };
+  const result = spawnSync(process.execPath, [TSX, join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr.split('\n').filter((l) => l && !l.includes('DEP0111') && !l.includes('trace-deprecation')),
+  };
 }
 
 describe('the engagement command and the service entry point', () => {
@@ -19,7 +28,11 @@ describe('the engagement command and the service entry point', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('when the installed engagement command is asked for help, then it lists every job', () => {
-    const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'engagement.js'), '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'engagement.js'), '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.status).toBe(0);
     for (const command of ['serve', 'migrate', 'demo', 'evaluate', 'notify', 'playground']) expect(result.stdout).toContain(command);
   });
@@ -27,7 +40,9 @@ describe('the engagement command and the service entry point', () => {
   it('when the database is unreachable, then the service exits non-zero with one clear line and no stack trace', () => {
     const result = run('bot/main.ts', [], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toEqual(['engagement-monitor: Cannot reach the database (PostgreSQL at 127.0.0.1:1/none): connection refused (is the server running?)']);
+    expect(result.stderr).toEqual([
+      'engagement-monitor: Cannot reach the database (PostgreSQL at 127.0.0.1:1/none): connection refused (is the server running?)',
+    ]);
   });
 
   it('when DATABASE_URL is malformed and PORT is not a number, then both problems are named in one line', () => {
@@ -45,7 +60,9 @@ describe('the engagement command and the service entry point', () => {
     const summary = JSON.parse(demo.stdout) as { students: number; staff: number; countRows: number };
     expect(summary).toMatchObject({ students: 600, staff: 30 });
 
-    const again = run('bot/cli.ts', ['demo', '--seed', '7', '--today', '2026-11-27', '--json'], { DATABASE_URL: `sqlite:${join(dir, 'b.sqlite')}` });
+    const again = run('bot/cli.ts', ['demo', '--seed', '7', '--today', '2026-11-27', '--json'], {
+      DATABASE_URL: `sqlite:${join(dir, 'b.sqlite')}`,
+    });
     expect(JSON.parse(again.stdout)).toEqual(summary);
 
     const evaluation = run('bot/cli.ts', ['evaluate', '--as-of', '2026-11-27', '--json'], env);
@@ -73,7 +90,10 @@ describe('the engagement command and the service entry point', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let healthy = false;
     for (let i = 0; i < 300 && !healthy; i++) {
-      healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
     expect(healthy).toBe(true);

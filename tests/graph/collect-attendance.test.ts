@@ -7,7 +7,18 @@ import { loadDepartmentCounts } from '../../bot/store/activity.repository';
 import { loadCoverage } from '../../bot/store/import.repository';
 import { collectAttendance } from '../../bot/graph/collect-attendance.command';
 import { startGraphStandIn, generateCertificate, type GraphStandIn, type GraphWorld, type StandInOptions } from './graph-stand-in';
-import { TENANT, anonymousRecord, collectDeps, emptyWorld, externalRecord, guestRecord, meeting, seedStudentIdentities, staffRecord, studentRecord } from './graph-fixtures';
+import {
+  TENANT,
+  anonymousRecord,
+  collectDeps,
+  emptyWorld,
+  externalRecord,
+  guestRecord,
+  meeting,
+  seedStudentIdentities,
+  staffRecord,
+  studentRecord,
+} from './graph-fixtures';
 
 const RUN_AT = '2026-11-27T06:00:00.000Z';
 const LATER = '2026-11-28T06:00:00.000Z';
@@ -30,11 +41,35 @@ function moduleWorld(overrides: Partial<GraphWorld> = {}): GraphWorld {
     organisers: [{ upn: ORGANISER, id: 'aad-leader', hasAccessPolicy: true }],
     meetings: [
       lecture,
-      meeting('tutorial', ORGANISER, [['2026-11-20T14:00:00.000Z', 50], ['2026-11-24T09:00:00.000Z', 50], ['2026-11-24T16:00:00.000Z', 50]], (i) => (i === 0 ? [studentRecord(amy, 2900), studentRecord(dan, 2900)] : [studentRecord(amy, 2900)])),
+      meeting(
+        'tutorial',
+        ORGANISER,
+        [
+          ['2026-11-20T14:00:00.000Z', 50],
+          ['2026-11-24T09:00:00.000Z', 50],
+          ['2026-11-24T16:00:00.000Z', 50],
+        ],
+        (i) => (i === 0 ? [studentRecord(amy, 2900), studentRecord(dan, 2900)] : [studentRecord(amy, 2900)]),
+      ),
     ],
     otherEvents: [
-      { organiser: ORGANISER, subject: 'Exam board', isOnlineMeeting: false, isOrganizer: true, start: '2026-11-23T10:00:00.000Z', end: '2026-11-23T11:00:00.000Z' },
-      { organiser: ORGANISER, subject: 'Faculty briefing', isOnlineMeeting: true, isOrganizer: false, joinUrl: 'https://teams.microsoft.com/l/meetup-join/someone-else', start: '2026-11-25T10:00:00.000Z', end: '2026-11-25T11:00:00.000Z' },
+      {
+        organiser: ORGANISER,
+        subject: 'Exam board',
+        isOnlineMeeting: false,
+        isOrganizer: true,
+        start: '2026-11-23T10:00:00.000Z',
+        end: '2026-11-23T11:00:00.000Z',
+      },
+      {
+        organiser: ORGANISER,
+        subject: 'Faculty briefing',
+        isOnlineMeeting: true,
+        isOrganizer: false,
+        joinUrl: 'https://teams.microsoft.com/l/meetup-join/someone-else',
+        start: '2026-11-25T10:00:00.000Z',
+        end: '2026-11-25T11:00:00.000Z',
+      },
     ],
     ...overrides,
   });
@@ -51,7 +86,12 @@ function lectureRecords() {
     externalRecord(1),
     staffRecord(ta),
     staffRecord(leader, 'Organizer'),
-    { emailAddress: 'nobody-known@example.ac.uk', totalAttendanceInSeconds: 3000, role: 'Attendee' as const, identity: { id: 'aad-unknown', displayName: 'Unknown Person', tenantId: TENANT } },
+    {
+      emailAddress: 'nobody-known@example.ac.uk',
+      totalAttendanceInSeconds: 3000,
+      role: 'Attendee' as const,
+      identity: { id: 'aad-unknown', displayName: 'Unknown Person', tenantId: TENANT },
+    },
   ];
 }
 
@@ -95,7 +135,7 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
   };
 
   it('when an organiser held meetings, then each student who stayed the minimum counts once per session, and everyone else is skipped, counted or reported', async () => {
-    await start((moduleWorld()));
+    await start(moduleWorld());
 
     const summary = await run();
 
@@ -118,7 +158,7 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
   });
 
   it('when the collection runs again, then nothing is counted twice and collected reports are not read again', async () => {
-    await start((moduleWorld()));
+    await start(moduleWorld());
     await run();
     standIn?.resetStats();
 
@@ -143,7 +183,7 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
   });
 
   it('when Graph throttles whole requests, batch envelopes and single requests inside a batch, then the run retries them and counts the same', async () => {
-    await start((moduleWorld()), {
+    await start(moduleWorld(), {
       faults: [
         { pathIncludes: 'calendarView', status: 503, times: 1, retryAfter: '1', where: 'direct' },
         { pathIncludes: '$batch', status: 429, times: 1, retryAfter: '1', where: 'direct' },
@@ -162,7 +202,7 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
   });
 
   it('when one organiser has no application access policy, then that organiser is skipped with the admin commands to fix it and the others are collected', async () => {
-    const world = (moduleWorld());
+    const world = moduleWorld();
     world.organisers.push({ upn: SECOND_ORGANISER, id: 'aad-second', hasAccessPolicy: false });
     world.meetings.push(meeting('seminar', SECOND_ORGANISER, [['2026-11-25T10:00:00.000Z', 60]], () => [studentRecord(ben, 3600)]));
     await start(world);
@@ -173,8 +213,12 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
     expect(summary.status).toBe('failed');
     const skipped = summary.organisers.find((o) => o.organiser === SECOND_ORGANISER);
     expect(skipped).toMatchObject({ status: 'failed', problem: { code: 'graph_access_policy_missing' } });
-    expect(skipped?.problem?.message).toContain(`New-CsApplicationAccessPolicy -Identity EngagementMonitor-Attendance -AppIds "${collectDeps(t.db, standIn!, { now: RUN_AT }).settings.clientId}"`);
-    expect(skipped?.problem?.message).toContain(`Grant-CsApplicationAccessPolicy -PolicyName EngagementMonitor-Attendance -Identity "${SECOND_ORGANISER}"`);
+    expect(skipped?.problem?.message).toContain(
+      `New-CsApplicationAccessPolicy -Identity EngagementMonitor-Attendance -AppIds "${collectDeps(t.db, standIn!, { now: RUN_AT }).settings.clientId}"`,
+    );
+    expect(skipped?.problem?.message).toContain(
+      `Grant-CsApplicationAccessPolicy -PolicyName EngagementMonitor-Attendance -Identity "${SECOND_ORGANISER}"`,
+    );
     expect(summary.organisers.find((o) => o.organiser === ORGANISER)?.status).toBe('succeeded');
     // A partial run claims no coverage, so the missing meetings are unknown to the rules rather than zero.
     expect((await loadCoverage(t.db, '2026-11-01', '2026-11-30')).get('teams_attendance')?.size).toBe(0);
@@ -184,26 +228,63 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
     const world = moduleWorld();
     world.organisers.push({ upn: SECOND_ORGANISER, id: 'aad-second', hasAccessPolicy: true });
     // The second organiser's sessions fall on the same days as the first's, so both runs rebuild the same student-days.
-    world.meetings.push(meeting('co-taught', SECOND_ORGANISER, [['2026-11-24T13:00:00.000Z', 60], ['2026-11-20T10:00:00.000Z', 60]], () => [studentRecord(amy, 3600), studentRecord(dan, 3600)]));
+    world.meetings.push(
+      meeting(
+        'co-taught',
+        SECOND_ORGANISER,
+        [
+          ['2026-11-24T13:00:00.000Z', 60],
+          ['2026-11-20T10:00:00.000Z', 60],
+        ],
+        () => [studentRecord(amy, 3600), studentRecord(dan, 3600)],
+      ),
+    );
     await start(world);
     const organisers = [ORGANISER, SECOND_ORGANISER];
 
     const [a, b] = await Promise.all([run(RUN_AT, {}, { organisers }), run(RUN_AT, {}, { organisers: [...organisers].reverse() })]);
 
     expect(a.reportsCollected + b.reportsCollected).toBe(6);
-    expect(await teamsCounts(t)).toEqual({ ...EXPECTED_COUNTS, [amy.id]: { '2026-11-20': 2, '2026-11-24': 4 }, [dan.id]: { '2026-11-20': 2, '2026-11-24': 1 } });
+    expect(await teamsCounts(t)).toEqual({
+      ...EXPECTED_COUNTS,
+      [amy.id]: { '2026-11-20': 2, '2026-11-24': 4 },
+      [dan.id]: { '2026-11-20': 2, '2026-11-24': 1 },
+    });
   });
 
   it('when lists come in small pages, some empty, and a recurring meeting nears the 50-report limit, then every page is read in batches of at most 20 and the limit is warned about', async () => {
-    const sessions: Array<[string, number]> = Array.from({ length: 48 }, (_, i) => [new Date(Date.parse('2026-11-26T08:00:00.000Z') - i * 12 * 3_600_000).toISOString(), 30]);
-    const weekly = meeting('drop-in', ORGANISER, sessions, (i) => (i % 2 === 0 ? [studentRecord(amy, 1500), studentRecord(ben, 1500), studentRecord(dan, 1500)] : [studentRecord(cat, 1500)]));
-    const many = Array.from({ length: 25 }, (_, i) => meeting(`class-${i}`, ORGANISER, [[`2026-11-${String(10 + (i % 10)).padStart(2, '0')}T09:00:00.000Z`, 50]], () => [studentRecord(amy, 1800), studentRecord(ben, 1800), studentRecord(cat, 1800)]));
-    await start(emptyWorld({ organisers: [{ upn: ORGANISER, id: 'aad-leader', hasAccessPolicy: true }], meetings: [weekly, ...many] }), { pageSize: { events: 7, reports: 9, records: 2 }, emptyFirstPages: true });
+    const sessions: Array<[string, number]> = Array.from({ length: 48 }, (_, i) => [
+      new Date(Date.parse('2026-11-26T08:00:00.000Z') - i * 12 * 3_600_000).toISOString(),
+      30,
+    ]);
+    const weekly = meeting('drop-in', ORGANISER, sessions, (i) =>
+      i % 2 === 0 ? [studentRecord(amy, 1500), studentRecord(ben, 1500), studentRecord(dan, 1500)] : [studentRecord(cat, 1500)],
+    );
+    const many = Array.from({ length: 25 }, (_, i) =>
+      meeting(`class-${i}`, ORGANISER, [[`2026-11-${String(10 + (i % 10)).padStart(2, '0')}T09:00:00.000Z`, 50]], () => [
+        studentRecord(amy, 1800),
+        studentRecord(ben, 1800),
+        studentRecord(cat, 1800),
+      ]),
+    );
+    await start(emptyWorld({ organisers: [{ upn: ORGANISER, id: 'aad-leader', hasAccessPolicy: true }], meetings: [weekly, ...many] }), {
+      pageSize: { events: 7, reports: 9, records: 2 },
+      emptyFirstPages: true,
+    });
 
     const summary = await run();
 
-    expect(summary).toMatchObject({ status: 'succeeded', meetings: 26, reportsCollected: 48 + 25, attendancesCounted: 24 * 3 + 24 + 25 * 3 });
-    expect(summary.warnings).toEqual([expect.stringContaining('"Module meeting drop-in" of leader@example.ac.uk has 48 attendance reports; Graph keeps only the 50 most recent')]);
+    expect(summary).toMatchObject({
+      status: 'succeeded',
+      meetings: 26,
+      reportsCollected: 48 + 25,
+      attendancesCounted: 24 * 3 + 24 + 25 * 3,
+    });
+    expect(summary.warnings).toEqual([
+      expect.stringContaining(
+        '"Module meeting drop-in" of leader@example.ac.uk has 48 attendance reports; Graph keeps only the 50 most recent',
+      ),
+    ]);
     const counts = await teamsCounts(t);
     const total = (id: string) => Object.values(counts[id] ?? {}).reduce((a, b) => a + b, 0);
     expect([total(amy.id), total(ben.id), total(cat.id), total(dan.id)]).toEqual([24 + 25, 24 + 25, 24 + 25, 24]);
@@ -212,17 +293,29 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
   });
 
   it('when a recurring meeting had more sessions in the window than Graph keeps, then the 50 kept are counted and the loss is named', async () => {
-    const sessions: Array<[string, number]> = Array.from({ length: 55 }, (_, i) => [new Date(Date.parse('2026-11-26T18:00:00.000Z') - i * 6 * 3_600_000).toISOString(), 30]);
-    await start(emptyWorld({ organisers: [{ upn: ORGANISER, id: 'aad-leader', hasAccessPolicy: true }], meetings: [meeting('help-desk', ORGANISER, sessions, () => [studentRecord(amy, 1200)])] }));
+    const sessions: Array<[string, number]> = Array.from({ length: 55 }, (_, i) => [
+      new Date(Date.parse('2026-11-26T18:00:00.000Z') - i * 6 * 3_600_000).toISOString(),
+      30,
+    ]);
+    await start(
+      emptyWorld({
+        organisers: [{ upn: ORGANISER, id: 'aad-leader', hasAccessPolicy: true }],
+        meetings: [meeting('help-desk', ORGANISER, sessions, () => [studentRecord(amy, 1200)])],
+      }),
+    );
 
     const summary = await run();
 
     expect(summary).toMatchObject({ reportsCollected: 50, attendancesCounted: 50 });
-    expect(summary.warnings).toEqual([expect.stringMatching(/^The meeting "Module meeting help-desk" of leader@example.ac.uk has more sessions than Graph keeps \(the 50 most recent\): sessions before 2026-11-14 /)]);
+    expect(summary.warnings).toEqual([
+      expect.stringMatching(
+        /^The meeting "Module meeting help-desk" of leader@example.ac.uk has more sessions than Graph keeps \(the 50 most recent\): sessions before 2026-11-14 /,
+      ),
+    ]);
   });
 
   it('when a report cannot be read, then the others are kept, the organiser is retried next run, and only the missing report is read then', async () => {
-    await start((moduleWorld()), { faults: [{ pathIncludes: 'tutorial-report-2/attendanceRecords', status: 500, times: 1 }] });
+    await start(moduleWorld(), { faults: [{ pathIncludes: 'tutorial-report-2/attendanceRecords', status: 500, times: 1 }] });
 
     const first = await run();
     const afterFirst = await teamsCounts(t);
@@ -233,7 +326,9 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
     expect(first.errors[0]).toContain('Graph answered 500');
     expect(afterFirst[amy.id]).toEqual({ '2026-11-20': 1, '2026-11-24': 2 });
     expect(second).toMatchObject({ status: 'succeeded', reportsCollected: 1, reportsAlreadyCollected: 3 });
-    expect(standIn?.stats.paths.filter((p) => p.includes('attendanceRecords'))).toEqual([expect.stringContaining('tutorial-report-2/attendanceRecords')]);
+    expect(standIn?.stats.paths.filter((p) => p.includes('attendanceRecords'))).toEqual([
+      expect.stringContaining('tutorial-report-2/attendanceRecords'),
+    ]);
     expect(await teamsCounts(t)).toEqual(EXPECTED_COUNTS);
   });
 });
@@ -253,28 +348,44 @@ describe('Teams attendance collection: sign-in and permissions', () => {
   });
 
   it('when the client secret is wrong, then the run fails with one message naming the app, the tenant and what to check, and records the failed run', async () => {
-    standIn = await startGraphStandIn((moduleWorld()));
-    const deps = collectDeps(t.db, standIn, { now: RUN_AT, settings: { organisers: [ORGANISER] }, graph: { credential: { kind: 'secret', secret: 'expired-secret' } } });
+    standIn = await startGraphStandIn(moduleWorld());
+    const deps = collectDeps(t.db, standIn, {
+      now: RUN_AT,
+      settings: { organisers: [ORGANISER] },
+      graph: { credential: { kind: 'secret', secret: 'expired-secret' } },
+    });
 
-    await expect(collectAttendance(deps)).rejects.toThrow(/Could not sign in to Microsoft Graph as app a1b2c3d4-0000-4000-8000-00000000c11e in tenant 72f988bf-0000-4000-8000-000000000001: .*AADSTS7000215.*Check GRAPH_CLIENT_SECRET/s);
+    await expect(collectAttendance(deps)).rejects.toThrow(
+      /Could not sign in to Microsoft Graph as app a1b2c3d4-0000-4000-8000-00000000c11e in tenant 72f988bf-0000-4000-8000-000000000001: .*AADSTS7000215.*Check GRAPH_CLIENT_SECRET/s,
+    );
     const imports = await t.db.selectFrom('imports').selectAll().where('source', '=', 'teams_attendance').execute();
     expect(imports.map((i) => i.status)).toEqual(['failed']);
   });
 
   it('when Graph cannot be reached, then the run fails saying so instead of reporting every organiser as broken', async () => {
     standIn = await startGraphStandIn(moduleWorld());
-    const deps = collectDeps(t.db, standIn, { now: RUN_AT, settings: { organisers: [ORGANISER, SECOND_ORGANISER] }, graph: { baseUrl: 'https://127.0.0.1:1' } });
+    const deps = collectDeps(t.db, standIn, {
+      now: RUN_AT,
+      settings: { organisers: [ORGANISER, SECOND_ORGANISER] },
+      graph: { baseUrl: 'https://127.0.0.1:1' },
+    });
 
-    await expect(collectAttendance(deps)).rejects.toMatchObject({ code: 'graph_unreachable', message: expect.stringContaining('Microsoft Graph could not be reached') });
+    await expect(collectAttendance(deps)).rejects.toMatchObject({
+      code: 'graph_unreachable',
+      message: expect.stringContaining('Microsoft Graph could not be reached'),
+    });
     expect(await t.db.selectFrom('graph_organiser_checkpoints').selectAll().execute()).toEqual([]);
   });
 
   it('when the app lacks a permission, then the message names the permission to grant', async () => {
-    standIn = await startGraphStandIn((moduleWorld({ permissions: ['Calendars.Read', 'OnlineMeetings.Read.All'] })));
+    standIn = await startGraphStandIn(moduleWorld({ permissions: ['Calendars.Read', 'OnlineMeetings.Read.All'] }));
 
     const summary = await collectAttendance(collectDeps(t.db, standIn, { now: RUN_AT, settings: { organisers: [ORGANISER] } }));
 
-    expect(summary.organisers[0]?.problem).toMatchObject({ code: 'graph_permission_missing', message: expect.stringContaining('needs the application permission OnlineMeetingArtifact.Read.All with admin consent') });
+    expect(summary.organisers[0]?.problem).toMatchObject({
+      code: 'graph_permission_missing',
+      message: expect.stringContaining('needs the application permission OnlineMeetingArtifact.Read.All with admin consent'),
+    });
   });
 
   it('when the app signs in with a certificate, then the signed assertion is accepted and attendance is collected', async () => {
@@ -283,9 +394,15 @@ describe('Teams attendance collection: sign-in and permissions', () => {
       const appCert = await generateCertificate('engagement-monitor-app');
       const path = join(dir, 'app.pem');
       writeFileSync(path, `${appCert.key}\n${appCert.cert}`);
-      standIn = await startGraphStandIn((moduleWorld({ clientSecret: 'not-used', clientCertificate: appCert.cert })));
+      standIn = await startGraphStandIn(moduleWorld({ clientSecret: 'not-used', clientCertificate: appCert.cert }));
 
-      const summary = await collectAttendance(collectDeps(t.db, standIn, { now: RUN_AT, settings: { organisers: [ORGANISER] }, graph: { credential: { kind: 'certificate', path } } }));
+      const summary = await collectAttendance(
+        collectDeps(t.db, standIn, {
+          now: RUN_AT,
+          settings: { organisers: [ORGANISER] },
+          graph: { credential: { kind: 'certificate', path } },
+        }),
+      );
 
       expect(summary).toMatchObject({ status: 'succeeded', attendancesCounted: 6 });
       expect(standIn.stats.tokensIssued).toBe(1);

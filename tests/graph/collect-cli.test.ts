@@ -44,7 +44,17 @@ describe('engagement collect', () => {
     standIn = await startGraphStandIn(
       emptyWorld({
         organisers: [{ upn: ORGANISER, id: 'aad-convenor', hasAccessPolicy: true }],
-        meetings: [meeting('workshop', ORGANISER, [['2026-11-16T10:00:00.000Z', 60], ['2026-11-23T10:00:00.000Z', 60]], () => [studentRecord(amy, 3000), studentRecord(ben, 3000), guestRecord(7)])],
+        meetings: [
+          meeting(
+            'workshop',
+            ORGANISER,
+            [
+              ['2026-11-16T10:00:00.000Z', 60],
+              ['2026-11-23T10:00:00.000Z', 60],
+            ],
+            () => [studentRecord(amy, 3000), studentRecord(ben, 3000), guestRecord(7)],
+          ),
+        ],
       }),
     );
     const caFile = join(dir, 'stand-in-ca.pem');
@@ -72,17 +82,27 @@ describe('engagement collect', () => {
 
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Collected Teams attendance for 2026-11-01 to ');
-    expect(first.stdout).toContain('Counted: 4 attendances. Not counted: 2 guests, 0 from other organisations, 0 staff, 0 shorter than 10 minutes.');
+    expect(first.stdout).toContain(
+      'Counted: 4 attendances. Not counted: 2 guests, 0 from other organisations, 0 staff, 0 shorter than 10 minutes.',
+    );
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ status: 'succeeded', reportsCollected: 0, reportsAlreadyCollected: 2, attendancesCounted: 0, period: { start: '2026-11-01' } });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      status: 'succeeded',
+      reportsCollected: 0,
+      reportsAlreadyCollected: 2,
+      attendancesCounted: 0,
+      period: { start: '2026-11-01' },
+    });
   });
 
   it('when Graph is not configured, then collect says the collector is off, names the settings and exits non-zero', async () => {
     const result = await runCli(['collect', '--json'], { DATABASE_URL: env.DATABASE_URL ?? '' });
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('Teams attendance collection through Microsoft Graph is off: GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET');
+    expect(result.stderr).toContain(
+      'Teams attendance collection through Microsoft Graph is off: GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET',
+    );
   });
 
   it('when the Graph settings are incomplete, then the CLI names every missing one', async () => {

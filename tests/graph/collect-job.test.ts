@@ -55,7 +55,11 @@ describe('the scheduled Teams attendance collection', () => {
 
   it('when Graph is configured, then the job runs daily by default and collects from the staff in the roster', async () => {
     const config = buildTestConfig(graphEnv(standIn));
-    const job = createCollectAttendanceJob(config, { db: t.db, logger: pino({ level: 'silent' }), now: () => new Date('2026-11-27T02:00:00.000Z') }, { trustedCa: standIn.ca });
+    const job = createCollectAttendanceJob(
+      config,
+      { db: t.db, logger: pino({ level: 'silent' }), now: () => new Date('2026-11-27T02:00:00.000Z') },
+      { trustedCa: standIn.ca },
+    );
 
     await job?.run();
 
@@ -81,16 +85,26 @@ describe('the scheduled Teams attendance collection', () => {
 describe('Graph settings', () => {
   it('when only a tenant and a secret are given, then every missing setting is named at once', () => {
     expect(() => parseConfig({ GRAPH_TENANT_ID: TENANT, GRAPH_CLIENT_SECRET: 's', GRAPH_CLIENT_CERTIFICATE_PATH: '/x.pem' })).toThrow(
-      new ConfigError(['GRAPH_CLIENT_ID: required to collect Teams attendance (the app registration\'s client id)', 'GRAPH_CLIENT_SECRET and GRAPH_CLIENT_CERTIFICATE_PATH: set only one of them']),
+      new ConfigError([
+        "GRAPH_CLIENT_ID: required to collect Teams attendance (the app registration's client id)",
+        'GRAPH_CLIENT_SECRET and GRAPH_CLIENT_CERTIFICATE_PATH: set only one of them',
+      ]),
     );
   });
 
   it('when the Graph base URL is plain http, then it is refused because Graph tokens only travel over https', () => {
-    expect(() => parseConfig({ GRAPH_BASE_URL: 'http://graph.local' })).toThrow('GRAPH_BASE_URL: expected an https URL: Graph tokens are only sent over https');
+    expect(() => parseConfig({ GRAPH_BASE_URL: 'http://graph.local' })).toThrow(
+      'GRAPH_BASE_URL: expected an https URL: Graph tokens are only sent over https',
+    );
   });
 
   it('when Graph is fully configured, then organisers are split and defaults apply', () => {
-    const config = parseConfig({ GRAPH_TENANT_ID: TENANT, GRAPH_CLIENT_ID: CLIENT_ID, GRAPH_CLIENT_CERTIFICATE_PATH: '/etc/em/app.pem', GRAPH_ORGANISERS: 'a@example.ac.uk, b@example.ac.uk;c@example.ac.uk' });
+    const config = parseConfig({
+      GRAPH_TENANT_ID: TENANT,
+      GRAPH_CLIENT_ID: CLIENT_ID,
+      GRAPH_CLIENT_CERTIFICATE_PATH: '/etc/em/app.pem',
+      GRAPH_ORGANISERS: 'a@example.ac.uk, b@example.ac.uk;c@example.ac.uk',
+    });
 
     expect(config.graph).toEqual({
       tenantId: TENANT,

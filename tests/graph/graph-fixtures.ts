@@ -49,7 +49,12 @@ export const guestRecord = (n: number): StandInRecord => ({
   identity: { id: `guest-${n}`, displayName: `Visitor ${n} (Guest)`, tenantId: TENANT },
 });
 
-export const anonymousRecord = (name: string): StandInRecord => ({ emailAddress: null, totalAttendanceInSeconds: 2400, role: 'Attendee', identity: { id: null, displayName: name, tenantId: null } });
+export const anonymousRecord = (name: string): StandInRecord => ({
+  emailAddress: null,
+  totalAttendanceInSeconds: 2400,
+  role: 'Attendee',
+  identity: { id: null, displayName: name, tenantId: null },
+});
 
 export const externalRecord = (n: number): StandInRecord => ({
   emailAddress: `colleague${n}@partner.example.org`,
@@ -59,7 +64,13 @@ export const externalRecord = (n: number): StandInRecord => ({
 });
 
 /** A meeting with one report per session; sessions are [start ISO, minutes] pairs. */
-export function meeting(id: string, organiser: string, sessions: Array<[string, number]>, records: (session: number) => StandInRecord[], extra: Partial<StandInMeeting> = {}): StandInMeeting {
+export function meeting(
+  id: string,
+  organiser: string,
+  sessions: Array<[string, number]>,
+  records: (session: number) => StandInRecord[],
+  extra: Partial<StandInMeeting> = {},
+): StandInMeeting {
   const end = (start: string, minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
   return {
     id,
@@ -67,21 +78,51 @@ export function meeting(id: string, organiser: string, sessions: Array<[string, 
     subject: `Module meeting ${id}`,
     joinUrl: `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${id}%40thread.v2/0?context=%7b%22Tid%22%3a%22${TENANT}%22%7d`,
     occurrences: sessions.map(([start, minutes]) => ({ start, end: end(start, minutes) })),
-    reports: sessions.map(([start, minutes], i) => ({ id: `${id}-report-${i}`, meetingStartDateTime: start, meetingEndDateTime: end(start, minutes), records: records(i) })),
+    reports: sessions.map(([start, minutes], i) => ({
+      id: `${id}-report-${i}`,
+      meetingStartDateTime: start,
+      meetingEndDateTime: end(start, minutes),
+      records: records(i),
+    })),
     ...extra,
   };
 }
 
 export function collectSettings(overrides: Partial<CollectSettings> = {}): CollectSettings {
-  return { tenantId: TENANT, clientId: CLIENT_ID, organisers: [], minMinutes: 10, lookbackDays: 28, timeZone: 'Europe/London', ...overrides };
+  return {
+    tenantId: TENANT,
+    clientId: CLIENT_ID,
+    organisers: [],
+    minMinutes: 10,
+    lookbackDays: 28,
+    timeZone: 'Europe/London',
+    ...overrides,
+  };
 }
 
 export function graphSettings(standIn: GraphStandIn, overrides: Partial<GraphSettings> = {}): GraphSettings {
-  return { tenantId: TENANT, clientId: CLIENT_ID, credential: { kind: 'secret', secret: CLIENT_SECRET }, baseUrl: standIn.baseUrl, authorityHost: standIn.authorityHost, ...overrides };
+  return {
+    tenantId: TENANT,
+    clientId: CLIENT_ID,
+    credential: { kind: 'secret', secret: CLIENT_SECRET },
+    baseUrl: standIn.baseUrl,
+    authorityHost: standIn.authorityHost,
+    ...overrides,
+  };
 }
 
 /** The production collector's dependencies, pointed at the stand-in with a test credential. */
-export function collectDeps(db: Db, standIn: GraphStandIn, opts: { now: string; settings?: Partial<CollectSettings>; graph?: Partial<GraphSettings>; connection?: GraphConnectionOptions }): CollectDeps {
+export function collectDeps(
+  db: Db,
+  standIn: GraphStandIn,
+  opts: { now: string; settings?: Partial<CollectSettings>; graph?: Partial<GraphSettings>; connection?: GraphConnectionOptions },
+): CollectDeps {
   const client = createGraphClient(graphSettings(standIn, opts.graph), { trustedCa: standIn.ca, ...opts.connection });
-  return { db, logger: pino({ level: 'silent' }), now: () => new Date(opts.now), graph: new GraphRequester(client, standIn.baseUrl), settings: collectSettings(opts.settings) };
+  return {
+    db,
+    logger: pino({ level: 'silent' }),
+    now: () => new Date(opts.now),
+    graph: new GraphRequester(client, standIn.baseUrl),
+    settings: collectSettings(opts.settings),
+  };
 }

@@ -121,7 +121,13 @@ const ALL_PERMISSIONS = ['Calendars.Read', 'OnlineMeetings.Read.All', 'OnlineMee
 const graphError = (status: number, code: string, message: string, headers?: Record<string, string>): Answer => ({
   status,
   headers,
-  body: { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': `standin-${Math.random().toString(16).slice(2)}` } } },
+  body: {
+    error: {
+      code,
+      message,
+      innerError: { date: new Date().toISOString(), 'request-id': `standin-${Math.random().toString(16).slice(2)}` },
+    },
+  },
 });
 
 /** A small seeded generator, so a throttled run is the same run every time. */
@@ -139,14 +145,30 @@ function seeded(seed: number): () => number {
 export async function generateCertificate(commonName = 'localhost'): Promise<{ cert: string; key: string }> {
   const pems = await generate([{ name: 'commonName', value: commonName }], {
     keySize: 2048,
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   });
   return { cert: pems.cert, key: pems.private };
 }
 
 export async function startGraphStandIn(world: GraphWorld, options: StandInOptions = {}): Promise<GraphStandIn> {
   const tls = await generateCertificate();
-  const stats: StandInStats = { graphRequests: 0, batchEnvelopes: 0, batchItems: 0, throttled: 0, tokensIssued: 0, recordsServed: 0, paths: [] };
+  const stats: StandInStats = {
+    graphRequests: 0,
+    batchEnvelopes: 0,
+    batchItems: 0,
+    throttled: 0,
+    tokensIssued: 0,
+    recordsServed: 0,
+    paths: [],
+  };
   const tokens = new Set<string>();
   let random = seeded(options.throttleSeed ?? 1);
   let base = '';
@@ -158,13 +180,18 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
     const token = url.searchParams.get('$skiptoken');
     // Graph's next links carry a literal $skiptoken; URLSearchParams would write %24skiptoken.
     const link = (skip: number) => {
-      const rest = [...url.searchParams.entries()].filter(([k]) => k !== '$skiptoken').map(([k, v]) => `${encodeURIComponent(k).replace(/^%24/, '$')}=${encodeURIComponent(v)}`);
+      const rest = [...url.searchParams.entries()]
+        .filter(([k]) => k !== '$skiptoken')
+        .map(([k, v]) => `${encodeURIComponent(k).replace(/^%24/, '$')}=${encodeURIComponent(v)}`);
       return `${base}/v1.0${url.pathname}?${[...rest, `$skiptoken=${skip}`].join('&')}`;
     };
     if (options.emptyFirstPages && token === null) return { status: 200, body: { value: [], '@odata.nextLink': link(0) } };
     const skip = Number(token ?? 0);
     const slice = items.slice(skip, skip + size);
-    return { status: 200, body: { value: slice.map(map), ...(skip + size < items.length ? { '@odata.nextLink': link(skip + size) } : {}) } };
+    return {
+      status: 200,
+      body: { value: slice.map(map), ...(skip + size < items.length ? { '@odata.nextLink': link(skip + size) } : {}) },
+    };
   };
 
   /** One Graph request, top level or inside a batch: `path` is relative to /v1.0. */
@@ -174,7 +201,14 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
     if (fault) {
       fault.times--;
       if (fault.status === 429 || fault.status === 503) stats.throttled++;
-      return fault.body ? { status: fault.status, headers: fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {}, body: fault.body } : graphError(fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', 'The service is busy.', fault.retryAfter ? { 'Retry-After': fault.retryAfter } : undefined);
+      return fault.body
+        ? { status: fault.status, headers: fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {}, body: fault.body }
+        : graphError(
+            fault.status,
+            fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+            'The service is busy.',
+            fault.retryAfter ? { 'Retry-After': fault.retryAfter } : undefined,
+          );
     }
     if ((options.throttleRate ?? 0) > 0 && random() < (options.throttleRate ?? 0)) {
       stats.throttled++;
@@ -185,26 +219,61 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] !== 'users' || !parts[1]) return graphError(404, 'BadRequest', `Resource not found for the segment '${parts[0] ?? ''}'.`);
     const organiser = organiserOf(parts[1]);
-    if (!organiser) return graphError(404, 'Request_ResourceNotFound', `Resource '${parts[1]}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!organiser)
+      return graphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${parts[1]}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     const mine = world.meetings.filter((m) => organiserOf(m.organiser) === organiser);
 
     if (parts[2] === 'calendarView' && parts.length === 3) {
       if (!granted('Calendars.Read')) return graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
       const from = url.searchParams.get('startDateTime');
       const to = url.searchParams.get('endDateTime');
-      if (!from || !to) return graphError(400, 'ErrorInvalidParameter', 'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.');
+      if (!from || !to)
+        return graphError(
+          400,
+          'ErrorInvalidParameter',
+          'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+        );
       const events = [
-        ...mine.flatMap((m) => m.occurrences.map((o, i) => ({ id: `${m.id}-occ-${i}`, subject: m.subject, isOnlineMeeting: true, isOrganizer: true, onlineMeeting: { joinUrl: m.joinUrl }, start: o.start, end: o.end }))),
-        ...(world.otherEvents ?? []).filter((e) => organiserOf(e.organiser) === organiser).map((e, i) => ({ id: `other-${i}`, subject: e.subject, isOnlineMeeting: e.isOnlineMeeting, isOrganizer: e.isOrganizer, onlineMeeting: e.joinUrl ? { joinUrl: e.joinUrl } : null, start: e.start, end: e.end })),
+        ...mine.flatMap((m) =>
+          m.occurrences.map((o, i) => ({
+            id: `${m.id}-occ-${i}`,
+            subject: m.subject,
+            isOnlineMeeting: true,
+            isOrganizer: true,
+            onlineMeeting: { joinUrl: m.joinUrl },
+            start: o.start,
+            end: o.end,
+          })),
+        ),
+        ...(world.otherEvents ?? [])
+          .filter((e) => organiserOf(e.organiser) === organiser)
+          .map((e, i) => ({
+            id: `other-${i}`,
+            subject: e.subject,
+            isOnlineMeeting: e.isOnlineMeeting,
+            isOrganizer: e.isOrganizer,
+            onlineMeeting: e.joinUrl ? { joinUrl: e.joinUrl } : null,
+            start: e.start,
+            end: e.end,
+          })),
       ]
         .filter((e) => Date.parse(e.start) < Date.parse(to) && Date.parse(e.end) > Date.parse(from))
         .sort((a, b) => a.start.localeCompare(b.start));
       const top = Math.min(Number(url.searchParams.get('$top') ?? 10), options.pageSize?.events ?? 1000);
-      return page(events, url, top, (e) => ({ ...e, start: { dateTime: e.start.replace('Z', ''), timeZone: 'UTC' }, end: { dateTime: e.end.replace('Z', ''), timeZone: 'UTC' } }));
+      return page(events, url, top, (e) => ({
+        ...e,
+        start: { dateTime: e.start.replace('Z', ''), timeZone: 'UTC' },
+        end: { dateTime: e.end.replace('Z', ''), timeZone: 'UTC' },
+      }));
     }
 
     if (parts[2] !== 'onlineMeetings') return graphError(400, 'BadRequest', `Unsupported segment ${parts[2] ?? ''}.`);
-    if (!granted('OnlineMeetings.Read.All')) return graphError(403, 'Forbidden', 'Application does not have permission to read online meetings.');
+    if (!granted('OnlineMeetings.Read.All'))
+      return graphError(403, 'Forbidden', 'Application does not have permission to read online meetings.');
     if (!organiser.hasAccessPolicy) return graphError(403, 'General', 'No application access policy found for this app.');
     if (parts.length === 3) {
       const filter = url.searchParams.get('$filter');
@@ -216,13 +285,27 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
     const meeting = mine.find((m) => m.id === parts[3]);
     if (!meeting) return graphError(404, 'NotFound', 'The online meeting was not found.');
     if (parts[4] !== 'attendanceReports') return graphError(400, 'BadRequest', `Unsupported segment ${parts[4] ?? ''}.`);
-    if (!granted('OnlineMeetingArtifact.Read.All')) return graphError(403, 'Forbidden', 'Application does not have permission to read meeting artifacts.');
+    if (!granted('OnlineMeetingArtifact.Read.All'))
+      return graphError(403, 'Forbidden', 'Application does not have permission to read meeting artifacts.');
     // Graph keeps only the 50 most recent reports of a meeting.
     const kept = [...meeting.reports].sort((a, b) => b.meetingStartDateTime.localeCompare(a.meetingStartDateTime)).slice(0, 50);
-    const presentReport = (r: StandInReport) => ({ id: r.id, meetingStartDateTime: r.meetingStartDateTime, meetingEndDateTime: r.meetingEndDateTime, totalParticipantCount: r.totalParticipantCount ?? r.records.length, attendanceRecords: [] as unknown[] });
+    const presentReport = (r: StandInReport) => ({
+      id: r.id,
+      meetingStartDateTime: r.meetingStartDateTime,
+      meetingEndDateTime: r.meetingEndDateTime,
+      totalParticipantCount: r.totalParticipantCount ?? r.records.length,
+      attendanceRecords: [] as unknown[],
+    });
     const presentRecord = (r: StandInRecord, i: number) => {
       stats.recordsServed++;
-      return { id: r.id ?? `rec-${i}`, emailAddress: r.emailAddress, totalAttendanceInSeconds: r.totalAttendanceInSeconds, role: r.role, identity: r.identity, attendanceIntervals: [] };
+      return {
+        id: r.id ?? `rec-${i}`,
+        emailAddress: r.emailAddress,
+        totalAttendanceInSeconds: r.totalAttendanceInSeconds,
+        role: r.role,
+        identity: r.identity,
+        attendanceIntervals: [],
+      };
     };
     if (parts.length === 5) return page(kept, url, options.pageSize?.reports ?? 50, presentReport);
     const report = kept.find((r) => r.id === parts[5]);
@@ -243,7 +326,8 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
     if (!Array.isArray(requests) || requests.length === 0) return graphError(400, 'BadRequest', 'Invalid batch payload format.');
     if (requests.length > 20) return graphError(400, 'BadRequest', 'The number of batch requests exceeds the maximum of 20.');
     const ids = requests.map((r) => r.id);
-    if (new Set(ids).size !== ids.length || ids.some((id) => !id)) return graphError(400, 'BadRequest', 'Batch request ids must be present and unique.');
+    if (new Set(ids).size !== ids.length || ids.some((id) => !id))
+      return graphError(400, 'BadRequest', 'Batch request ids must be present and unique.');
     stats.batchItems += requests.length;
     // Graph answers a batch in any order: reversed here so the client must match by id.
     const responses = requests.map((r) => ({ id: r.id, ...answer(r.method ?? 'GET', r.url ?? '', 'batch') })).reverse();
@@ -251,18 +335,39 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
   };
 
   const token = async (form: URLSearchParams): Promise<Answer> => {
-    if (form.get('client_id') !== world.clientId) return { status: 400, body: { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory '${world.tenantId}'.` } };
+    if (form.get('client_id') !== world.clientId)
+      return {
+        status: 400,
+        body: {
+          error: 'unauthorized_client',
+          error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory '${world.tenantId}'.`,
+        },
+      };
     const assertion = form.get('client_assertion');
     let valid = form.get('client_secret') === world.clientSecret;
     if (assertion && world.clientCertificate) {
       try {
-        await jwtVerify(assertion, createPublicKey(world.clientCertificate), { audience: `${base}/${world.tenantId}/oauth2/v2.0/token`, issuer: world.clientId, subject: world.clientId, clockTolerance: 300 });
+        await jwtVerify(assertion, createPublicKey(world.clientCertificate), {
+          audience: `${base}/${world.tenantId}/oauth2/v2.0/token`,
+          issuer: world.clientId,
+          subject: world.clientId,
+          clockTolerance: 300,
+        });
         valid = true;
       } catch {
         valid = false;
       }
     }
-    if (!valid) return { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.', error_codes: [7000215] } };
+    if (!valid)
+      return {
+        status: 401,
+        body: {
+          error: 'invalid_client',
+          error_description:
+            'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+          error_codes: [7000215],
+        },
+      };
     const accessToken = `standin-token-${++stats.tokensIssued}`;
     tokens.add(accessToken);
     return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: accessToken } };
@@ -278,7 +383,18 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
         let reply: Answer;
         if (url.pathname === `/${world.tenantId}/v2.0/.well-known/openid-configuration`) {
           const t = `${base}/${world.tenantId}`;
-          reply = { status: 200, body: { token_endpoint: `${t}/oauth2/v2.0/token`, authorization_endpoint: `${t}/oauth2/v2.0/authorize`, issuer: `${t}/v2.0`, jwks_uri: `${t}/discovery/v2.0/keys`, response_types_supported: ['code', 'token'], subject_types_supported: ['pairwise'], id_token_signing_alg_values_supported: ['RS256'] } };
+          reply = {
+            status: 200,
+            body: {
+              token_endpoint: `${t}/oauth2/v2.0/token`,
+              authorization_endpoint: `${t}/oauth2/v2.0/authorize`,
+              issuer: `${t}/v2.0`,
+              jwks_uri: `${t}/discovery/v2.0/keys`,
+              response_types_supported: ['code', 'token'],
+              subject_types_supported: ['pairwise'],
+              id_token_signing_alg_values_supported: ['RS256'],
+            },
+          };
         } else if (url.pathname === `/${world.tenantId}/oauth2/v2.0/token` && req.method === 'POST') {
           reply = await token(new URLSearchParams(raw));
         } else if (url.pathname.startsWith('/v1.0/')) {
@@ -292,7 +408,12 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
             if (fault) {
               fault.times--;
               stats.throttled++;
-              reply = graphError(fault.status, 'TooManyRequests', 'Too many requests.', fault.retryAfter ? { 'Retry-After': fault.retryAfter } : undefined);
+              reply = graphError(
+                fault.status,
+                'TooManyRequests',
+                'Too many requests.',
+                fault.retryAfter ? { 'Retry-After': fault.retryAfter } : undefined,
+              );
             } else if ((options.throttleRate ?? 0) > 0 && random() < (options.throttleRate ?? 0)) {
               stats.throttled++;
               reply = graphError(429, 'TooManyRequests', 'Too many requests.', { 'Retry-After': String(options.retryAfterSeconds ?? 1) });
@@ -325,7 +446,15 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
     options,
     stats,
     resetStats() {
-      Object.assign(stats, { graphRequests: 0, batchEnvelopes: 0, batchItems: 0, throttled: 0, tokensIssued: stats.tokensIssued, recordsServed: 0, paths: [] });
+      Object.assign(stats, {
+        graphRequests: 0,
+        batchEnvelopes: 0,
+        batchItems: 0,
+        throttled: 0,
+        tokensIssued: stats.tokensIssued,
+        recordsServed: 0,
+        paths: [],
+      });
       random = seeded(options.throttleSeed ?? 1);
     },
     close: () =>

@@ -23,7 +23,13 @@ describe('import settings', () => {
   it('when import settings are wrong, then every problem is reported together by name', () => {
     let problems: string[] = [];
     try {
-      parseConfig({ ...base, SAMIS_STATUS_MAP: '{"EN":"enrolled"}', SAMIS_LOGIN_COLUMNS: 'not json', TEAMS_LOCALE: 'fr-FR', IMPORT_MAX_REJECTED_SHARE: '2' });
+      parseConfig({
+        ...base,
+        SAMIS_STATUS_MAP: '{"EN":"enrolled"}',
+        SAMIS_LOGIN_COLUMNS: 'not json',
+        TEAMS_LOCALE: 'fr-FR',
+        IMPORT_MAX_REJECTED_SHARE: '2',
+      });
     } catch (error) {
       problems = (error as ConfigError).problems;
     }
@@ -34,6 +40,8 @@ describe('import settings', () => {
   });
 
   it('when a source time zone is not a real zone, then it is named', () => {
-    expect(() => parseConfig({ ...base, PANOPTO_TIME_ZONE: 'Pacific Time' })).toThrow('PANOPTO_TIME_ZONE: unknown time zone "Pacific Time"');
+    expect(() => parseConfig({ ...base, PANOPTO_TIME_ZONE: 'Pacific Time' })).toThrow(
+      'PANOPTO_TIME_ZONE: unknown time zone "Pacific Time"',
+    );
   });
 });

@@ -1,4 +1,13 @@
-import { createDayOfInstant, createDayOfWallTime, createWallToUtcMs, parseLocaleTime, parseMoodleTime, parsePanoptoTime, parseSamisTime, wallToUtcMs } from '../../bot/ingest/dates';
+import {
+  createDayOfInstant,
+  createDayOfWallTime,
+  createWallToUtcMs,
+  parseLocaleTime,
+  parseMoodleTime,
+  parsePanoptoTime,
+  parseSamisTime,
+  wallToUtcMs,
+} from '../../bot/ingest/dates';
 
 describe('export dates', () => {
   it('when Moodle 4.x and 3.x times are read, then the day comes first and seconds are optional', () => {
@@ -16,8 +25,14 @@ describe('export dates', () => {
   });
 
   it('when a Teams date reads only one way, then it is accepted without a locale; when it reads two ways, then it is refused', () => {
-    expect(parseLocaleTime('15/11/22, 09:30:17', null)).toEqual({ ok: true, time: { year: 2022, month: 11, day: 15, hour: 9, minute: 30, second: 17 } });
-    expect(parseLocaleTime('9/22/26, 2:48:05 PM', null)).toEqual({ ok: true, time: { year: 2026, month: 9, day: 22, hour: 14, minute: 48, second: 5 } });
+    expect(parseLocaleTime('15/11/22, 09:30:17', null)).toEqual({
+      ok: true,
+      time: { year: 2022, month: 11, day: 15, hour: 9, minute: 30, second: 17 },
+    });
+    expect(parseLocaleTime('9/22/26, 2:48:05 PM', null)).toEqual({
+      ok: true,
+      time: { year: 2026, month: 9, day: 22, hour: 14, minute: 48, second: 5 },
+    });
     expect(parseLocaleTime('11/10/23, 10:00:00', null)).toMatchObject({ ok: false });
     expect(parseLocaleTime('11/10/23, 10:00:00', 'en-US')).toMatchObject({ ok: true, time: { month: 11, day: 10 } });
     expect(parseLocaleTime('15/11/22, 09:30:17', 'en-US')).toMatchObject({ ok: false, reason: expect.stringContaining('not a real date') });
@@ -29,8 +44,12 @@ describe('export dates', () => {
   });
 
   it('when London clocks go back, then the repeated hour resolves to the earlier instant and days follow London', () => {
-    expect(new Date(wallToUtcMs({ year: 2023, month: 10, day: 29, hour: 1, minute: 30, second: 0 }, 'Europe/London')).toISOString()).toBe('2023-10-29T00:30:00.000Z');
-    expect(new Date(wallToUtcMs({ year: 2023, month: 3, day: 26, hour: 12, minute: 0, second: 0 }, 'Europe/London')).toISOString()).toBe('2023-03-26T11:00:00.000Z');
+    expect(new Date(wallToUtcMs({ year: 2023, month: 10, day: 29, hour: 1, minute: 30, second: 0 }, 'Europe/London')).toISOString()).toBe(
+      '2023-10-29T00:30:00.000Z',
+    );
+    expect(new Date(wallToUtcMs({ year: 2023, month: 3, day: 26, hour: 12, minute: 0, second: 0 }, 'Europe/London')).toISOString()).toBe(
+      '2023-03-26T11:00:00.000Z',
+    );
     const day = createDayOfInstant('Europe/London');
     expect(day(Date.parse('2023-10-28T23:30:00Z'))).toBe('2023-10-29');
     expect(day(Date.parse('2023-10-29T23:30:00Z'))).toBe('2023-10-29');
@@ -51,7 +70,14 @@ describe('export dates', () => {
       const disagreements: string[] = [];
       for (let t = Date.UTC(2023, 0, 1); t < Date.UTC(2024, 0, 1); t += 1_800_000) {
         const d = new Date(t);
-        const wall = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: 0 };
+        const wall = {
+          year: d.getUTCFullYear(),
+          month: d.getUTCMonth() + 1,
+          day: d.getUTCDate(),
+          hour: d.getUTCHours(),
+          minute: d.getUTCMinutes(),
+          second: 0,
+        };
         if (cached(wall) !== wallToUtcMs(wall, zone)) disagreements.push(`${zone} ${d.toISOString()}`);
       }
       expect(disagreements).toEqual([]);

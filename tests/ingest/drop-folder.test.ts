@@ -33,7 +33,13 @@ describe.each(DATABASE_KINDS)('drop folder on %s', (kind) => {
     drop(root, 'moodle', fixture('broken', 'moodle-french.csv'), 120_000);
     const arriving = drop(root, 'teams', fixture('teams', 'attendance-uk.csv'), 0);
 
-    const results = await importDropFolder({ db: t.db, ingest: ingestConfig({ IMPORT_DROP_FOLDER: root, TEAMS_LOCALE: 'en-GB' }), campusTimeZone: CAMPUS, logger: silentLogger, now: () => new Date() });
+    const results = await importDropFolder({
+      db: t.db,
+      ingest: ingestConfig({ IMPORT_DROP_FOLDER: root, TEAMS_LOCALE: 'en-GB' }),
+      campusTimeZone: CAMPUS,
+      logger: silentLogger,
+      now: () => new Date(),
+    });
 
     expect(results.map((r) => [r.file, r.status])).toEqual([
       ['moodle-french.csv', 'failed'],
@@ -43,8 +49,14 @@ describe.each(DATABASE_KINDS)('drop folder on %s', (kind) => {
     expect(processed.filter((n) => n.endsWith('site-log.csv'))).toHaveLength(1);
     const failed = readdirSync(join(root, 'moodle', 'failed'));
     const report = failed.find((n) => n.endsWith('moodle-french.csv.report.txt')) as string;
-    expect(readFileSync(join(root, 'moodle', 'failed', report), 'utf8')).toMatch(/NOT imported[\s\S]*the header is not one this tool reads for moodle/);
-    expect(JSON.parse(readFileSync(join(root, 'moodle', 'processed', `${processed.find((n) => n.endsWith('site-log.csv'))}.report.json`), 'utf8'))).toMatchObject({ status: 'succeeded', rowsCounted: 6 });
+    expect(readFileSync(join(root, 'moodle', 'failed', report), 'utf8')).toMatch(
+      /NOT imported[\s\S]*the header is not one this tool reads for moodle/,
+    );
+    expect(
+      JSON.parse(
+        readFileSync(join(root, 'moodle', 'processed', `${processed.find((n) => n.endsWith('site-log.csv'))}.report.json`), 'utf8'),
+      ),
+    ).toMatchObject({ status: 'succeeded', rowsCounted: 6 });
     expect(existsSync(arriving)).toBe(true);
     expect(readdirSync(join(root, 'moodle')).sort()).toEqual(['failed', 'processed']);
   });

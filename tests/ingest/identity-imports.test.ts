@@ -18,25 +18,43 @@ describe.each(DATABASE_KINDS)('roster and identity imports on %s', (kind) => {
   afterEach(async () => t.drop());
 
   it('when a Samis roster is imported, then students are created with mapped statuses and tutors, and bad status codes are rejected by line', async () => {
-    const summary = await importSamisRoster(deps({ IMPORT_MAX_REJECTED_SHARE: '0.5' }), { path: fixture('samis', 'roster.csv'), departmentId: 'dept-a' });
+    const summary = await importSamisRoster(deps({ IMPORT_MAX_REJECTED_SHARE: '0.5' }), {
+      path: fixture('samis', 'roster.csv'),
+      departmentId: 'dept-a',
+    });
 
     expect(summary.status).toBe('succeeded');
-    expect(summary.rejections).toEqual([{ line: 5, reason: 'enrolment status "ZZ" is not in SAMIS_STATUS_MAP (known: C, EN, S, SU, P, SA, W, WD)' }]);
-    expect(await findStudent(t.db, 'S1000002')).toMatchObject({ givenName: 'Zoë', familyName: 'Jones, Jr', status: 'study_abroad', year: 2, tutorId: 'TUT01', programme: 'USPH-AFB01', email: 'zoe.jones@example.ac.uk' });
+    expect(summary.rejections).toEqual([
+      { line: 5, reason: 'enrolment status "ZZ" is not in SAMIS_STATUS_MAP (known: C, EN, S, SU, P, SA, W, WD)' },
+    ]);
+    expect(await findStudent(t.db, 'S1000002')).toMatchObject({
+      givenName: 'Zoë',
+      familyName: 'Jones, Jr',
+      status: 'study_abroad',
+      year: 2,
+      tutorId: 'TUT01',
+      programme: 'USPH-AFB01',
+      email: 'zoe.jones@example.ac.uk',
+    });
     expect(await findStudent(t.db, 'S1000003')).toMatchObject({ status: 'active', tutorId: 'TUT02' });
     expect(await resolveIdentity(t.db, 'samis', 'S1000001')).toBe('S1000001');
     expect(await resolveIdentity(t.db, 'email', 'ola.nordmann@example.ac.uk')).toBe('S1000003');
   });
 
   it('when the university maps its own status codes, then the roster follows that mapping', async () => {
-    const summary = await importSamisRoster(deps({ SAMIS_STATUS_MAP: '{"C":"active","SA":"active","EN":"suspended","ZZ":"withdrawn"}' }), { path: fixture('samis', 'roster.csv'), departmentId: 'dept-a' });
+    const summary = await importSamisRoster(deps({ SAMIS_STATUS_MAP: '{"C":"active","SA":"active","EN":"suspended","ZZ":"withdrawn"}' }), {
+      path: fixture('samis', 'roster.csv'),
+      departmentId: 'dept-a',
+    });
     expect(summary.status).toBe('succeeded');
     expect((await findStudent(t.db, 'S1000003'))?.status).toBe('suspended');
     expect(summary.warnings.join(' ')).toContain('TUT09');
   });
 
   it('when a roster is imported without a department, then it is refused before anything is read', async () => {
-    await expect(importSamisRoster(deps(), { path: fixture('samis', 'roster.csv'), departmentId: undefined })).rejects.toThrow('pass --department');
+    await expect(importSamisRoster(deps(), { path: fixture('samis', 'roster.csv'), departmentId: undefined })).rejects.toThrow(
+      'pass --department',
+    );
   });
 
   it('when the roster and then the Moodle user export are imported, then Moodle log rows resolve through idnumber and e-mail', async () => {

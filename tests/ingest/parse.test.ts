@@ -23,7 +23,11 @@ describe('parsing the real export formats', () => {
       'moodle:2115 2023-10-28 moodle_login 1',
       'moodle:9999 2023-10-28 moodle_login 1',
     ]);
-    expect({ read: parsed.tally.rowsRead, ignored: parsed.tally.rowsIgnored, rejected: parsed.tally.rowsRejected }).toEqual({ read: 10, ignored: 3, rejected: 0 });
+    expect({ read: parsed.tally.rowsRead, ignored: parsed.tally.rowsIgnored, rejected: parsed.tally.rowsRejected }).toEqual({
+      read: 10,
+      ignored: 3,
+      rejected: 0,
+    });
     expect([parsed.tally.firstDay, parsed.tally.lastDay]).toEqual(['2023-10-27', '2023-10-30']);
   });
 
@@ -66,7 +70,9 @@ describe('parsing the real export formats', () => {
   });
 
   it('when a Panopto Sessions Views report comes with a period, then each session viewed counts on its last day', async () => {
-    const { parsed, counts } = await countsOf('panopto', fixture('panopto', 'session-views.csv'), { period: { start: '2023-10-23', end: '2023-10-29' } });
+    const { parsed, counts } = await countsOf('panopto', fixture('panopto', 'session-views.csv'), {
+      period: { start: '2023-10-23', end: '2023-10-29' },
+    });
     expect(parsed.fatal).toBeNull();
     expect(counts).toEqual([
       'panopto:moodle-prod\\ab123\u001eemail:sian.obriain@example.ac.uk 2023-10-29 panopto_view 2',
@@ -96,7 +102,9 @@ describe('parsing the real export formats', () => {
   it('when Teams dates read two ways and no locale is set, then every such row is rejected saying how to set it', async () => {
     const { parsed } = await countsOf('teams', fixture('teams', 'attendance-ambiguous.csv'));
     expect(parsed.tally.rowsRejected).toBe(2);
-    expect(parsed.tally.rejections[0]?.reason).toMatch(/"11\/10\/23, 10:01:00" could be read day-first or month-first; set TEAMS_LOCALE or pass --locale/);
+    expect(parsed.tally.rejections[0]?.reason).toMatch(
+      /"11\/10\/23, 10:01:00" could be read day-first or month-first; set TEAMS_LOCALE or pass --locale/,
+    );
     const uk = await countsOf('teams', fixture('teams', 'attendance-ambiguous.csv'), { locale: 'en-GB' });
     expect(uk.counts[0]).toContain('2023-10-11');
   });
@@ -104,7 +112,10 @@ describe('parsing the real export formats', () => {
   it('when the 2021 Teams list is read, then a person who rejoined counts once and the UPN stands in for a missing e-mail', async () => {
     const { parsed, counts } = await countsOf('teams', fixture('teams', 'attendance-2021.csv'), { locale: 'en-US' });
     expect(parsed.format?.id).toBe('teams-attendance-2021');
-    expect(counts).toEqual(['email:ola.nordmann@example.ac.uk 2021-03-02 teams_attendance 1', 'email:sian.obriain@example.ac.uk 2021-03-02 teams_attendance 1']);
+    expect(counts).toEqual([
+      'email:ola.nordmann@example.ac.uk 2021-03-02 teams_attendance 1',
+      'email:sian.obriain@example.ac.uk 2021-03-02 teams_attendance 1',
+    ]);
   });
 
   it('when the 2020 Teams list is read, then it is refused because display names are never used to identify anyone', async () => {
@@ -115,11 +126,17 @@ describe('parsing the real export formats', () => {
 
   it('when a Samis login export is read, then ISO and UK times both count per student code', async () => {
     const { counts } = await countsOf('samis-logins', fixture('samis', 'logins.csv'));
-    expect(counts).toEqual(['samis:S1000001 2026-11-20 samis_login 2', 'samis:S1000002 2026-11-21 samis_login 1', 'samis:S9999999 2026-11-20 samis_login 1']);
+    expect(counts).toEqual([
+      'samis:S1000001 2026-11-20 samis_login 2',
+      'samis:S1000002 2026-11-21 samis_login 1',
+      'samis:S9999999 2026-11-20 samis_login 1',
+    ]);
   });
 
   it('when the Samis login columns are renamed in config, then a file with the default names is refused naming the expected columns', async () => {
-    const { parsed } = await countsOf('samis-logins', fixture('samis', 'logins.csv'), { samisLoginColumns: { studentCode: 'Student', time: 'When' } });
+    const { parsed } = await countsOf('samis-logins', fixture('samis', 'logins.csv'), {
+      samisLoginColumns: { studentCode: 'Student', time: 'When' },
+    });
     expect(parsed.fatal).toMatch(/needs the columns "Student" and "When"/);
   });
 });
@@ -141,17 +158,23 @@ describe('parsing broken files', () => {
   it('when the last line is cut inside a quoted field, then that line is rejected and called cut short', async () => {
     const { parsed } = await countsOf('moodle', fixture('broken', 'moodle-truncated.csv'));
     expect(parsed.fatal).toBeNull();
-    expect(parsed.tally.rejections).toEqual([{ line: 12, reason: 'a quoted field is never closed (the file ends in the middle of this line: it looks cut short)' }]);
+    expect(parsed.tally.rejections).toEqual([
+      { line: 12, reason: 'a quoted field is never closed (the file ends in the middle of this line: it looks cut short)' },
+    ]);
     expect(parsed.tally.rowsCounted).toBe(7);
   });
 
   it('when the last line is cut between fields, then it is rejected with its field count and called cut short', async () => {
     const { parsed } = await countsOf('moodle', fixture('broken', 'moodle-truncated-unquoted.csv'));
-    expect(parsed.tally.rejections).toEqual([{ line: 12, reason: 'has 4 fields where the header has 9 (the file ends in the middle of this line: it looks cut short)' }]);
+    expect(parsed.tally.rejections).toEqual([
+      { line: 12, reason: 'has 4 fields where the header has 9 (the file ends in the middle of this line: it looks cut short)' },
+    ]);
   });
 
   it('when a row has an impossible date, then it is rejected with its line number and the date', async () => {
     const { parsed } = await countsOf('moodle', fixture('broken', 'moodle-bad-date.csv'));
-    expect(parsed.tally.rejections).toEqual([{ line: 3, reason: 'Time "31/02/23, 08:01:40" is not a Moodle date such as 4/11/23, 11:18:42' }]);
+    expect(parsed.tally.rejections).toEqual([
+      { line: 3, reason: 'Time "31/02/23, 08:01:40" is not a Moodle date such as 4/11/23, 11:18:42' },
+    ]);
   });
 });

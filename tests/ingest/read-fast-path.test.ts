@@ -14,7 +14,11 @@ interface Read {
 
 async function readAll(path: string, fastPath: boolean, stopAfter = Infinity): Promise<Read> {
   const records: Read['records'] = [];
-  const result = await readDelimited(path, { delimiter: 'auto', fastPath, onRecord: (fields, line, problem) => (records.push([[...fields], line, problem]), records.length < stopAfter) });
+  const result = await readDelimited(path, {
+    delimiter: 'auto',
+    fastPath,
+    onRecord: (fields, line, problem) => (records.push([[...fields], line, problem]), records.length < stopAfter),
+  });
   return { records, result };
 }
 
@@ -30,7 +34,18 @@ function randomFrom(seed: number): (n: number) => number {
   };
 }
 
-const PLAIN = ['4/11/23, 11:18:42', 'Siân Ó Briain', '-', 'Course: Physics, Year 1', 'System', 'User has logged in', "The user with id '2113' has logged in.", 'web', '10.0.0.1', ''];
+const PLAIN = [
+  '4/11/23, 11:18:42',
+  'Siân Ó Briain',
+  '-',
+  'Course: Physics, Year 1',
+  'System',
+  'User has logged in',
+  "The user with id '2113' has logged in.",
+  'web',
+  '10.0.0.1',
+  '',
+];
 const ODD = ['say "hi"', '"', '""', 'a\nb', ' "x" ', 'x"y', 'a,b', '\t', 'é,ü'];
 // A CR near the start sends the whole file to Papa Parse, so only some files get one.
 const ODD_WITH_CR = [...ODD, 'a\r\nb', '\r'];
@@ -57,7 +72,14 @@ describe('the fast line reader', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('when a line holds only plain and simply quoted fields, then it is split as Papa Parse would, commas inside quotes included', () => {
-    expect(splitPlainLine('"4/11/23, 11:18:42","Siân Ó Briain",-,,"",web', ',')).toEqual(['4/11/23, 11:18:42', 'Siân Ó Briain', '-', '', '', 'web']);
+    expect(splitPlainLine('"4/11/23, 11:18:42","Siân Ó Briain",-,,"",web', ',')).toEqual([
+      '4/11/23, 11:18:42',
+      'Siân Ó Briain',
+      '-',
+      '',
+      '',
+      'web',
+    ]);
     expect(splitPlainLine('', ',')).toEqual(['']);
     expect(splitPlainLine('a,', ',')).toEqual(['a', '']);
   });
@@ -98,7 +120,15 @@ describe('the fast line reader', () => {
     for (const file of files) {
       const parse = async (fastPath: boolean) => {
         const parsed = await parseExport(file, 'moodle', parseSettings(), undefined, fastPath);
-        return { file, fatal: parsed.fatal, counts: [...parsed.tally.counts], rejections: parsed.tally.rejections, read: parsed.tally.rowsRead, ignored: parsed.tally.rowsIgnored, hash: parsed.read?.fileHash };
+        return {
+          file,
+          fatal: parsed.fatal,
+          counts: [...parsed.tally.counts],
+          rejections: parsed.tally.rejections,
+          read: parsed.tally.rowsRead,
+          ignored: parsed.tally.rowsIgnored,
+          hash: parsed.read?.fileHash,
+        };
       };
       expect(await parse(true)).toEqual(await parse(false));
     }
@@ -110,22 +140,31 @@ describe('the fast line reader', () => {
     const lines = readFileSync(clean, 'utf8').split('\n');
     const next = randomFrom(42);
     const spoilers: Array<(line: string) => string> = [
-      (l) => l.replace("has logged in.", 'has ""really"" logged in.'),
+      (l) => l.replace('has logged in.', 'has ""really"" logged in.'),
       (l) => l.replace(',web,', ',"web, mobile",'),
       (l) => l.replace(',web,', ',web,extra,'),
       (l) => l.replace(/^"\d+\//, '"31/'),
       (l) => l.replace(/, \d\d:/, ', 27:'),
       (l) => l.replace('"Student', '"Student\nSecond line'),
-      (l) => l.replace("The user with id '", 'The user with id \'0'),
+      (l) => l.replace("The user with id '", "The user with id '0"),
       (l) => l.replace('-,', ' "-",'),
     ];
-    const spoilt = lines.map((line, i) => (i > 0 && line !== '' && next(20) === 0 ? (spoilers[next(spoilers.length)] as (l: string) => string)(line) : line));
+    const spoilt = lines.map((line, i) =>
+      i > 0 && line !== '' && next(20) === 0 ? (spoilers[next(spoilers.length)] as (l: string) => string)(line) : line,
+    );
     const path = join(dir, 'spoilt.csv');
     writeFileSync(path, spoilt.join('\n'));
 
     const parse = async (fastPath: boolean, sourceTimeZone: string) => {
       const parsed = await parseExport(path, 'moodle', parseSettings({ sourceTimeZone }), undefined, fastPath);
-      return { fatal: parsed.fatal, counts: [...parsed.tally.counts].sort(), rejections: parsed.tally.rejections, counted: parsed.tally.rowsCounted, ignored: parsed.tally.rowsIgnored, days: [parsed.tally.firstDay, parsed.tally.lastDay] };
+      return {
+        fatal: parsed.fatal,
+        counts: [...parsed.tally.counts].sort(),
+        rejections: parsed.tally.rejections,
+        counted: parsed.tally.rowsCounted,
+        ignored: parsed.tally.rowsIgnored,
+        days: [parsed.tally.firstDay, parsed.tally.lastDay],
+      };
     };
     for (const zone of ['UTC', 'Europe/London']) {
       const fast = await parse(true, zone);
@@ -137,7 +176,23 @@ describe('the fast line reader', () => {
 
   it('when a time of day is checked by character, then it agrees with the pattern it replaces', () => {
     const pattern = /^, ([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
-    const samples = [', 11:18:42', ', 1:05', ', 23:59:59', ', 24:00', ', 9:60', ', 09:5', ', 11:18:4', ', 11:18:42 ', ',11:18', ', 111:18', ', 11:18:42:00', ', :18', ', 20:00', ', 19:00:60', ', 1a:00'];
+    const samples = [
+      ', 11:18:42',
+      ', 1:05',
+      ', 23:59:59',
+      ', 24:00',
+      ', 9:60',
+      ', 09:5',
+      ', 11:18:4',
+      ', 11:18:42 ',
+      ',11:18',
+      ', 111:18',
+      ', 11:18:42:00',
+      ', :18',
+      ', 20:00',
+      ', 19:00:60',
+      ', 1a:00',
+    ];
     for (const sample of samples) expect([sample, isTimeOfDayAt(`4/11/23${sample}`, 7)]).toEqual([sample, pattern.test(sample)]);
   });
 });

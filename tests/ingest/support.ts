@@ -10,7 +10,14 @@ export const fixture = (...parts: string[]): string => join(__dirname, '..', 'fi
 export const CAMPUS = 'Europe/London';
 
 export function parseSettings(overrides: Partial<ParseSettings> = {}): ParseSettings {
-  return { campusTimeZone: CAMPUS, sourceTimeZone: CAMPUS, locale: null, period: null, samisLoginColumns: { studentCode: 'STU_CODE', time: 'LOGIN_TIME' }, ...overrides };
+  return {
+    campusTimeZone: CAMPUS,
+    sourceTimeZone: CAMPUS,
+    locale: null,
+    period: null,
+    samisLoginColumns: { studentCode: 'STU_CODE', time: 'LOGIN_TIME' },
+    ...overrides,
+  };
 }
 
 export function ingestConfig(env: Record<string, string> = {}): IngestConfig {

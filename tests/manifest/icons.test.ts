@@ -34,7 +34,13 @@ describe('the app icons', () => {
 
     expect([png.width, png.height]).toEqual([192, 192]);
     expect(pixels(png).every(([, , , a]) => a === 255)).toBe(true);
-    for (const [x, y] of [[0, 0], [191, 0], [0, 191], [191, 191]] as const) expect(hex(pixel(png, x, y))).toBe(accent);
+    for (const [x, y] of [
+      [0, 0],
+      [191, 0],
+      [0, 191],
+      [191, 191],
+    ] as const)
+      expect(hex(pixel(png, x, y))).toBe(accent);
     const white = pixels(png).filter(([r, g, b]) => r === 255 && g === 255 && b === 255).length;
     expect(white / (192 * 192)).toBeGreaterThan(0.1);
   });
@@ -47,7 +53,12 @@ describe('the app icons', () => {
     expect(readFileSync(join(ICONS_DIR, 'outline.png'))[IHDR_COLOUR_TYPE_OFFSET]).toBe(COLOUR_TYPE_RGBA);
     // Every visible pixel is white; anti-aliased edges differ only in alpha.
     expect(all.filter(([r, g, b, a]) => a > 0 && (r !== 255 || g !== 255 || b !== 255))).toEqual([]);
-    for (const [x, y] of [[0, 0], [31, 0], [0, 31]] as const) expect(pixel(png, x, y)[3]).toBe(0);
+    for (const [x, y] of [
+      [0, 0],
+      [31, 0],
+      [0, 31],
+    ] as const)
+      expect(pixel(png, x, y)[3]).toBe(0);
     const transparent = all.filter(([, , , a]) => a === 0).length;
     const opaque = all.filter(([, , , a]) => a === 255).length;
     expect(transparent / all.length).toBeGreaterThan(0.4);

@@ -52,7 +52,12 @@ async function unzip(file: string): Promise<Map<string, Buffer>> {
 
 /** Runs `npm run package`'s script as an operator would, with only the given settings. */
 function runPackageScript(env: Record<string, string>, outFile: string) {
-  const blank = Object.fromEntries([...Object.keys(VALID_ENV), 'MANIFEST_VERSION', 'MANIFEST_DEVELOPER_NAME', 'MANIFEST_WEBSITE_URL', 'MANIFEST_TERMS_URL'].map((k) => [k, '']));
+  const blank = Object.fromEntries(
+    [...Object.keys(VALID_ENV), 'MANIFEST_VERSION', 'MANIFEST_DEVELOPER_NAME', 'MANIFEST_WEBSITE_URL', 'MANIFEST_TERMS_URL'].map((k) => [
+      k,
+      '',
+    ]),
+  );
   return spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['manifest/package.ts', '--out', outFile], {
     cwd: ROOT,
     env: childEnvironment({ ...blank, ...env }),
@@ -123,7 +128,10 @@ describe('the app package', () => {
     expect(manifest.bots[0]!.scopes).toEqual(['personal']);
     expect(manifest.bots[0]!.commandLists[0]!.commands.map((c) => c.title)).toEqual(['my students', 'help']);
     expect(manifest.staticTabs[0]).toMatchObject({ contentUrl: 'https://engagement.example.ac.uk/', scopes: ['personal'] });
-    expect(manifest.configurableTabs[0]).toMatchObject({ configurationUrl: `https://engagement.example.ac.uk${CONFIGURE_TAB_PATH}`, scopes: ['team'] });
+    expect(manifest.configurableTabs[0]).toMatchObject({
+      configurationUrl: `https://engagement.example.ac.uk${CONFIGURE_TAB_PATH}`,
+      scopes: ['team'],
+    });
     expect(manifest.validDomains).toEqual(['engagement.example.ac.uk']);
     // Entra shows client ids in lower case; the manifest and the Application ID URI must match it exactly.
     expect(manifest.webApplicationInfo).toEqual({
@@ -223,7 +231,8 @@ describe('the app package', () => {
     const run = runPackageScript({ PUBLIC_URL: 'http://localhost:3978' }, outFile);
 
     expect(run.status).toBe(1);
-    for (const name of ['TEAMS_APP_ID', 'MICROSOFT_APP_ID', 'SSO_CLIENT_ID', 'PUBLIC_URL', 'MANIFEST_PRIVACY_URL']) expect(run.stderr).toContain(`${name}:`);
+    for (const name of ['TEAMS_APP_ID', 'MICROSOFT_APP_ID', 'SSO_CLIENT_ID', 'PUBLIC_URL', 'MANIFEST_PRIVACY_URL'])
+      expect(run.stderr).toContain(`${name}:`);
     expect(run.stderr).toContain('No package was written.');
     expect(existsSync(outFile)).toBe(false);
   });

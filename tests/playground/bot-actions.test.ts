@@ -13,7 +13,12 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
   let playground: Playground;
   let port: number;
   const tutor = buildStaff({ displayName: 'Dr Ada Tutor', entraId: '00000000-0000-4000-8000-00000000a001' });
-  const student = buildStudent({ givenName: 'Sam', familyName: 'Rivers', tutorId: tutor.id, entraId: '00000000-0000-4000-8000-00000000b001' });
+  const student = buildStudent({
+    givenName: 'Sam',
+    familyName: 'Rivers',
+    tutorId: tutor.id,
+    entraId: '00000000-0000-4000-8000-00000000b001',
+  });
 
   beforeAll(async () => {
     app = createApp(buildTestConfig(), { now: () => new Date(NOW) });
@@ -34,7 +39,11 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
 
   it('when a tutor with a waiting digest says hello, then the digest arrives, "I\'ll get in touch" refreshes it, and the case is theirs', async () => {
     const c = await seedCase(app.db, student.id);
-    await enqueueDelivery(app.db, { idempotencyKey: 'digest:playground', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [c.id] } }, NOW);
+    await enqueueDelivery(
+      app.db,
+      { idempotencyKey: 'digest:playground', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [c.id] } },
+      NOW,
+    );
 
     await playground.say('hello');
     const help = await playground.waitFor((m) => cardText(m).includes('Type **my students**'), 'the help card');
@@ -61,7 +70,11 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
     expect(JSON.stringify(pressed.body)).toContain('application/vnd.microsoft.error');
     expect((await findCase(app.db, c.id))?.status).toBe('open');
 
-    const saved = await playground.press(digest.messageId, 'case.outcome', { caseId: c.id, [`outcome-${c.id}`]: 'not_a_concern', [`note-${c.id}`]: 'On a field trip.' });
+    const saved = await playground.press(digest.messageId, 'case.outcome', {
+      caseId: c.id,
+      [`outcome-${c.id}`]: 'not_a_concern',
+      [`note-${c.id}`]: 'On a field trip.',
+    });
     expect(JSON.stringify(saved.body)).toContain('Closed: Not a concern (incorrectly flagged).');
     expect((await listCaseEvents(app.db, c.id)).map((e) => e.kind)).toEqual(['outcome_recorded', 'closed']);
   });
@@ -69,28 +82,48 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
   it('when the tutor sends a check-in and the student answers "I\'d like to talk to someone", then the reply is on the case and the tutor is told in their chat', async () => {
     const c = (await app.db.selectFrom('cases').select('id').where('student_id', '=', student.id).executeTakeFirstOrThrow()).id;
     // The student has their own Teams (a second Playground) and has said "help" to the bot before.
-    const studentTeams = await startPlayground({ botPort: port, currentUser: { id: 'user-id-0', name: 'Sam Rivers', aadObjectId: student.entraId ?? '' } });
+    const studentTeams = await startPlayground({
+      botPort: port,
+      currentUser: { id: 'user-id-0', name: 'Sam Rivers', aadObjectId: student.entraId ?? '' },
+    });
     try {
-    await studentTeams.say('help');
-    const help = await studentTeams.waitFor((m) => cardText(m).includes('Support is available to you'), 'support contacts for the student');
-    expect(cardText(help)).toContain('Wellbeing Service');
+      await studentTeams.say('help');
+      const help = await studentTeams.waitFor(
+        (m) => cardText(m).includes('Support is available to you'),
+        'support contacts for the student',
+      );
+      expect(cardText(help)).toContain('Wellbeing Service');
 
-    const digest = await playground.waitFor((m) => cardText(m).includes('Sam Rivers') && cardText(m).includes('case.checkin'), 'the digest with Sam');
-    await playground.press(digest.messageId, 'case.checkin', { caseId: c });
-    const checkin = await studentTeams.waitFor((m) => cardText(m).includes('wanted to check in'), 'the check-in card');
-    expect(cardText(checkin)).not.toMatch(/moodle|panopto|engagement/i);
+      const digest = await playground.waitFor(
+        (m) => cardText(m).includes('Sam Rivers') && cardText(m).includes('case.checkin'),
+        'the digest with Sam',
+      );
+      await playground.press(digest.messageId, 'case.checkin', { caseId: c });
+      const checkin = await studentTeams.waitFor((m) => cardText(m).includes('wanted to check in'), 'the check-in card');
+      expect(cardText(checkin)).not.toMatch(/moodle|panopto|engagement/i);
 
-    const reply = await studentTeams.press(checkin.messageId, 'checkin.reply', { caseId: c, choice: 'talk', message: 'Struggling a bit with deadlines.' });
-    expect(JSON.stringify(reply.body)).toContain('You replied: I’d like to talk to someone');
-    const notice = await playground.waitFor((m) => cardText(m).includes('Sam Rivers replied to your check-in'), 'the tutor being told');
-    expect(cardText(notice)).toContain('Struggling a bit with deadlines.');
-    const events = await listCaseEvents(app.db, c);
-    expect(events.find((e) => e.kind === 'student_replied')).toMatchObject({ actorKind: 'student', note: 'Struggling a bit with deadlines.', data: { choice: 'talk' } });
+      const reply = await studentTeams.press(checkin.messageId, 'checkin.reply', {
+        caseId: c,
+        choice: 'talk',
+        message: 'Struggling a bit with deadlines.',
+      });
+      expect(JSON.stringify(reply.body)).toContain('You replied: I’d like to talk to someone');
+      const notice = await playground.waitFor((m) => cardText(m).includes('Sam Rivers replied to your check-in'), 'the tutor being told');
+      expect(cardText(notice)).toContain('Struggling a bit with deadlines.');
+      const events = await listCaseEvents(app.db, c);
+      expect(events.find((e) => e.kind === 'student_replied')).toMatchObject({
+        actorKind: 'student',
+        note: 'Struggling a bit with deadlines.',
+        data: { choice: 'talk' },
+      });
 
-    await studentTeams.say('I want to end it all');
-    const urgent = await studentTeams.waitFor((m) => cardText(m).includes('You do not have to deal with this alone'), 'urgent support contacts');
-    expect(cardText(urgent)).toContain('116 123');
-    await playground.waitFor((m) => cardText(m).includes('Urgent: Sam Rivers may need help now'), 'the tutor alerted at once');
+      await studentTeams.say('I want to end it all');
+      const urgent = await studentTeams.waitFor(
+        (m) => cardText(m).includes('You do not have to deal with this alone'),
+        'urgent support contacts',
+      );
+      expect(cardText(urgent)).toContain('116 123');
+      await playground.waitFor((m) => cardText(m).includes('Urgent: Sam Rivers may need help now'), 'the tutor alerted at once');
     } finally {
       await studentTeams.stop();
     }

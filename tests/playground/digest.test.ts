@@ -29,7 +29,9 @@ describe('the demo tutor in the Agents Playground', () => {
   });
 
   it('when the tutor installs the app, then they are welcomed and receive one digest card naming their flagged tutees', async () => {
-    const expected = (await (await fetch(`${server.baseUrl}/api/flags`, { headers: { authorization: `Local ${TUTOR_ID}` } })).json()) as FlagListResponse;
+    const expected = (await (
+      await fetch(`${server.baseUrl}/api/flags`, { headers: { authorization: `Local ${TUTOR_ID}` } })
+    ).json()) as FlagListResponse;
     expect(expected.flags.length).toBeGreaterThan(0);
 
     await playground.install();
@@ -49,7 +51,10 @@ describe('the demo tutor in the Agents Playground', () => {
   it('when the notifier runs again, then the digest is not sent twice', async () => {
     const before = playground.messages.length;
     const sender = createCardSender(createAdapter(server.app.config.bot), '');
-    const summary = await deliverDue({ db: server.app.db, sender, logger: silentLogger, now: () => new Date(), workerId: 'test', publicUrl: 'http://localhost' }, { recipientStaffId: TUTOR_ID });
+    const summary = await deliverDue(
+      { db: server.app.db, sender, logger: silentLogger, now: () => new Date(), workerId: 'test', publicUrl: 'http://localhost' },
+      { recipientStaffId: TUTOR_ID },
+    );
     expect(summary.sent).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(playground.messages.length).toBe(before);
@@ -64,8 +69,13 @@ describe('the demo tutor in the Agents Playground', () => {
   it('when the tutor types "my students", then the bot lists the same tutees as the tab', async () => {
     const count = playground.messages.length;
     await playground.say('my students');
-    const reply = await playground.waitFor((m) => playground.messages.indexOf(m) >= count && cardText(m).includes('Students who may need a check-in'), 'the my-students card');
-    const expected = (await (await fetch(`${server.baseUrl}/api/flags`, { headers: { authorization: `Local ${TUTOR_ID}` } })).json()) as FlagListResponse;
+    const reply = await playground.waitFor(
+      (m) => playground.messages.indexOf(m) >= count && cardText(m).includes('Students who may need a check-in'),
+      'the my-students card',
+    );
+    const expected = (await (
+      await fetch(`${server.baseUrl}/api/flags`, { headers: { authorization: `Local ${TUTOR_ID}` } })
+    ).json()) as FlagListResponse;
     for (const flag of expected.flags) expect(cardText(reply)).toContain(flag.studentName);
   });
 });

@@ -15,7 +15,9 @@ async function run(databaseUrl: string, args: string[]): Promise<string> {
   const before = process.env.DATABASE_URL;
   process.env.DATABASE_URL = databaseUrl;
   try {
-    await buildCli().exitOverride().parseAsync(['node', 'engagement', ...args]);
+    await buildCli()
+      .exitOverride()
+      .parseAsync(['node', 'engagement', ...args]);
   } finally {
     process.env.DATABASE_URL = before;
     log.mockRestore();
@@ -37,18 +39,25 @@ describe('engagement evaluate', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('when run with --json, then every flag is printed with its rules and reasons, and a re-run opens nothing', async () => {
-    const first = JSON.parse(await run(url, ['evaluate', '--as-of', TODAY, '--json'])) as { asOf: string; departments: Array<{ opened: number; flags: Array<{ rules: string[]; reason: string; findings: unknown[] }> }> };
+    const first = JSON.parse(await run(url, ['evaluate', '--as-of', TODAY, '--json'])) as {
+      asOf: string;
+      departments: Array<{ opened: number; flags: Array<{ rules: string[]; reason: string; findings: unknown[] }> }>;
+    };
     const again = JSON.parse(await run(url, ['evaluate', '--today', TODAY, '--json'])) as typeof first;
     expect(first.asOf).toBe(TODAY);
     expect(first.departments[0]?.opened).toBe(first.departments[0]?.flags.length);
-    expect(first.departments[0]?.flags.every((f) => f.rules.length > 0 && f.reason.length > 0 && f.findings.length === f.rules.length)).toBe(true);
+    expect(
+      first.departments[0]?.flags.every((f) => f.rules.length > 0 && f.reason.length > 0 && f.findings.length === f.rules.length),
+    ).toBe(true);
     expect(again.departments[0]?.opened).toBe(0);
   });
 
   it('when asked to explain a student, then the decision is printed in words with counts beside cohort medians', async () => {
     const fading = generateDemoDepartment(42, TODAY).students.find((s) => s.profile === 'fading')!;
     const text = await run(url, ['evaluate', '--as-of', TODAY, '--explain', fading.id]);
-    expect(text).toContain(`${fading.givenName} ${fading.familyName} (${fading.id}, ${fading.programme} year ${fading.year}): flagged, high severity.`);
+    expect(text).toContain(
+      `${fading.givenName} ${fading.familyName} (${fading.id}, ${fading.programme} year ${fading.year}): flagged, high severity.`,
+    );
     expect(text).toContain('  No engagement: fired: ');
     expect(text).toMatch(/Moodle logins +0 \(\d+(\.\d)?\) +0 \(\d+/);
   });
@@ -60,9 +69,14 @@ describe('engagement evaluate', () => {
   it('when a department is given invalid rule settings, then they are refused naming every problem', async () => {
     const file = join(dir, 'rules.json');
     writeFileSync(file, JSON.stringify({ sharpDrop: { ratio: 2 }, silentSorce: {} }));
-    await expect(run(url, ['rules-config', 'demo-natsci', '--set', file])).rejects.toThrow('Invalid rule configuration: sharpDrop.ratio must be below 1; unknown setting "silentSorce"');
+    await expect(run(url, ['rules-config', 'demo-natsci', '--set', file])).rejects.toThrow(
+      'Invalid rule configuration: sharpDrop.ratio must be below 1; unknown setting "silentSorce"',
+    );
     writeFileSync(file, JSON.stringify({ noEngagement: { days: 10 } }));
-    const saved = JSON.parse(await run(url, ['rules-config', 'demo-natsci', '--set', file, '--json'])) as { noEngagement: { days: number }; sharpDrop: { ratio: number } };
+    const saved = JSON.parse(await run(url, ['rules-config', 'demo-natsci', '--set', file, '--json'])) as {
+      noEngagement: { days: number };
+      sharpDrop: { ratio: number };
+    };
     expect(saved.noEngagement.days).toBe(10);
     expect(saved.sharpDrop.ratio).toBe(0.25);
   });

@@ -59,7 +59,15 @@ describe.each(DATABASE_KINDS)('evaluation on %s', (kind) => {
     }
     const inMemory = summariseDailyCounts(byStudent as Map<string, DailyCounts>, termDays, windows, today, since);
 
-    const base = { students, coverage: new Map(SOURCES.map((s) => [s, new Set(termDays)])), terms: [AUTUMN], exemptions: [], config: DEFAULT_RULES_CONFIG, today, explain: new Set(students.map((s) => s.id)) };
+    const base = {
+      students,
+      coverage: new Map(SOURCES.map((s) => [s, new Set(termDays)])),
+      terms: [AUTUMN],
+      exemptions: [],
+      config: DEFAULT_RULES_CONFIG,
+      today,
+      explain: new Set(students.map((s) => s.id)),
+    };
     expect(evaluateRules({ ...base, activity: fromSql })).toEqual(evaluateRules({ ...base, activity: inMemory }));
     expect(fromSql.rows.size).toBe(5);
   });
@@ -69,7 +77,13 @@ describe.each(DATABASE_KINDS)('evaluation on %s', (kind) => {
     const student = buildStudent({ tutorId: tutor.id });
     await seedPeople(t.db, { staff: [tutor], students: [student] });
     await seedFullCoverage(t.db, AUTUMN.start, '2026-12-11');
-    await saveRuleConfig(t.db, 'dept-a', { noEngagement: { days: 3 }, sharpDrop: { recentDays: 3, baselineDays: 6, minBaselinePerWeek: 1 } }, null, NOW);
+    await saveRuleConfig(
+      t.db,
+      'dept-a',
+      { noEngagement: { days: 3 }, sharpDrop: { recentDays: 3, baselineDays: 6, minBaselinePerWeek: 1 } },
+      null,
+      NOW,
+    );
     await upsertCounts(t.db, [...daily(student.id, '2026-11-16', '2026-11-21', 5), ...daily(student.id, '2026-11-22', '2026-11-22', 1)]);
 
     const first = await evaluateDepartment(depsAt(t, '2026-11-25'), 'dept-a', '2026-11-25');
@@ -133,7 +147,11 @@ describe.each(DATABASE_KINDS)('evaluation on %s', (kind) => {
     const student = buildStudent();
     await seedPeople(t.db, { students: [student] });
     await seedFullCoverage(t.db);
-    await insertExemptions(t.db, [{ studentId: student.id, reason: 'Medical certificate', from: '2026-11-01', until: null, setBy: null }], NOW);
+    await insertExemptions(
+      t.db,
+      [{ studentId: student.id, reason: 'Medical certificate', from: '2026-11-01', until: null, setBy: null }],
+      NOW,
+    );
     const summary = await evaluateDepartment(depsAt(t, '2026-11-27'), 'dept-a', '2026-11-27');
     expect(summary).toMatchObject({ flagged: 0, exempt: 1, opened: 0 });
     expect(await findOpenCases(t.db, 'dept-a')).toEqual([]);
@@ -144,18 +162,27 @@ describe.each(DATABASE_KINDS)('evaluation on %s', (kind) => {
     await seedPeople(t.db, { students: [student] });
     const summary = await evaluateDepartment(depsAt(t, '2026-11-27'), 'dept-a', '2026-11-27');
     expect(summary.opened).toBe(0);
-    expect(summary.warnings).toContain('Only 0 of 5 sources have complete data for the last 14 term days; the no engagement rule needs 3, so it flags no one today.');
+    expect(summary.warnings).toContain(
+      'Only 0 of 5 sources have complete data for the last 14 term days; the no engagement rule needs 3, so it flags no one today.',
+    );
   });
 
   it('when a department stores invalid settings, then saving is refused with every problem named and nothing is stored', async () => {
-    await expect(saveRuleConfig(t.db, 'dept-a', { noEngagement: { days: 0 }, lowEngagment: {} }, null, NOW)).rejects.toThrow(RulesConfigError);
+    await expect(saveRuleConfig(t.db, 'dept-a', { noEngagement: { days: 0 }, lowEngagment: {} }, null, NOW)).rejects.toThrow(
+      RulesConfigError,
+    );
     expect(await findRuleConfig(t.db, 'dept-a')).toBeUndefined();
   });
 
   it('when stored settings no longer validate, then evaluation stops with a clear error naming the department', async () => {
-    await t.db.insertInto('rule_configs').values({ department_id: 'dept-a', config: '{"sharpDrop":{"ratio":3}}', updated_at: NOW, updated_by: null }).execute();
+    await t.db
+      .insertInto('rule_configs')
+      .values({ department_id: 'dept-a', config: '{"sharpDrop":{"ratio":3}}', updated_at: NOW, updated_by: null })
+      .execute();
     const attempt = assessDepartment(t.db, 'dept-a', '2026-11-27');
     await expect(attempt).rejects.toThrow(AppError);
-    await expect(assessDepartment(t.db, 'dept-a', '2026-11-27')).rejects.toThrow('The rule configuration of department dept-a is not valid: sharpDrop.ratio must be below 1');
+    await expect(assessDepartment(t.db, 'dept-a', '2026-11-27')).rejects.toThrow(
+      'The rule configuration of department dept-a is not valid: sharpDrop.ratio must be below 1',
+    );
   });
 });

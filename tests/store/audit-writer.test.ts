@@ -13,7 +13,10 @@ describe.each(DATABASE_KINDS)('group-committed audit writer on %s', (kind) => {
     const stored: number[] = [];
     await Promise.all(
       Array.from({ length: 150 }, async (_, i) => {
-        await write({ actorId: `staff-${i}`, action: 'viewed_flag_list', subjectKind: 'department', subjectId: 'dept-a', detail: { page: i } }, '2026-11-27T09:00:00.000Z');
+        await write(
+          { actorId: `staff-${i}`, action: 'viewed_flag_list', subjectKind: 'department', subjectId: 'dept-a', detail: { page: i } },
+          '2026-11-27T09:00:00.000Z',
+        );
         stored.push((await listAudit(t.db, 1000)).filter((a) => a.actorId === `staff-${i}`).length);
       }),
     );
@@ -28,7 +31,10 @@ describe.each(DATABASE_KINDS)('group-committed audit writer on %s', (kind) => {
     const results = await Promise.allSettled([
       write({ actorId: 'a', action: 'viewed_flag_list', subjectKind: 'department', subjectId: 'dept-a' }, '2026-11-27T09:00:00.000Z'),
       // An entry breaking the table's NOT NULL rule fails the whole insert it is part of.
-      write({ actorId: 'b', action: null as unknown as string, subjectKind: 'department', subjectId: 'dept-a' }, '2026-11-27T09:00:00.000Z'),
+      write(
+        { actorId: 'b', action: null as unknown as string, subjectKind: 'department', subjectId: 'dept-a' },
+        '2026-11-27T09:00:00.000Z',
+      ),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(await listAudit(t.db)).toHaveLength(0);

@@ -1,5 +1,15 @@
 import { DATABASE_KINDS, createTestDatabase, silentLogger, type TestDatabase } from '../support/databases';
-import { AUTUMN, NOW, TODAY, buildStaff, buildStudent, insertTerm, seedDepartment, seedFullCoverage, seedPeople } from '../support/factories';
+import {
+  AUTUMN,
+  NOW,
+  TODAY,
+  buildStaff,
+  buildStudent,
+  insertTerm,
+  seedDepartment,
+  seedFullCoverage,
+  seedPeople,
+} from '../support/factories';
 import { upsertCounts, loadDepartmentCounts } from '../../bot/store/activity.repository';
 import { loadCoverage } from '../../bot/store/import.repository';
 import { listTerms } from '../../bot/store/calendar.repository';
@@ -61,7 +71,20 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
     const student = buildStudent();
     await seedPeople(t.db, { students: [student] });
     const explanation = explainStudent(undefined, { coverage: new Map(), terms: [AUTUMN], today: TODAY });
-    const base = { studentId: student.id, departmentId: 'dept-a', severity: 'high' as const, status: 'open' as const, rules: ['no_engagement'], reason: 'r', explanation, ownerId: null, outcome: null, openedAt: NOW, updatedAt: NOW, closedAt: null };
+    const base = {
+      studentId: student.id,
+      departmentId: 'dept-a',
+      severity: 'high' as const,
+      status: 'open' as const,
+      rules: ['no_engagement'],
+      reason: 'r',
+      explanation,
+      ownerId: null,
+      outcome: null,
+      openedAt: NOW,
+      updatedAt: NOW,
+      closedAt: null,
+    };
     await insertCase(t.db, base);
     // Matched by message: better-sqlite3's error class can come from another jest realm, so instanceof Error is unreliable.
     await expect(insertCase(t.db, base)).rejects.toHaveProperty('message', expect.stringMatching(/unique/i));
@@ -72,8 +95,12 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
   it('when the same delivery is queued twice, then it is stored once; and a claimed item is not claimed again', async () => {
     const tutor = buildStaff();
     await seedPeople(t.db, { staff: [tutor] });
-    expect(await enqueueDelivery(t.db, { idempotencyKey: 'k1', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [] } }, NOW)).toBe(true);
-    expect(await enqueueDelivery(t.db, { idempotencyKey: 'k1', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [] } }, NOW)).toBe(false);
+    expect(
+      await enqueueDelivery(t.db, { idempotencyKey: 'k1', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [] } }, NOW),
+    ).toBe(true);
+    expect(
+      await enqueueDelivery(t.db, { idempotencyKey: 'k1', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [] } }, NOW),
+    ).toBe(false);
     const later = '2026-11-27T09:00:01.000Z';
     const first = await claimDueDeliveries(t.db, { worker: 'a', now: later, claimUntil: '2026-11-27T09:01:00.000Z', limit: 10 });
     const second = await claimDueDeliveries(t.db, { worker: 'b', now: later, claimUntil: '2026-11-27T09:01:00.000Z', limit: 10 });
@@ -109,7 +136,9 @@ describe('database reachability', () => {
   it('when PostgreSQL refuses the connection, then one clear error names the host and the cause', async () => {
     const settings = { kind: 'postgres' as const, url: 'postgres://nobody:secret@127.0.0.1:1/none', poolSize: 1 };
     const db = createDatabase(settings);
-    await expect(checkDatabase(db, settings)).rejects.toThrow('Cannot reach the database (PostgreSQL at 127.0.0.1:1/none): connection refused (is the server running?)');
+    await expect(checkDatabase(db, settings)).rejects.toThrow(
+      'Cannot reach the database (PostgreSQL at 127.0.0.1:1/none): connection refused (is the server running?)',
+    );
     await db.destroy();
   });
 });

@@ -2,7 +2,14 @@ import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../suppor
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { seedCase } from '../support/cases';
 import { appendCaseEvent, findCase } from '../../bot/store/case.repository';
-import { findCurrentCaseId, findFlagListStamp, findLatestCaseEvents, listCohortIds, loadStudentsCounts, transitionCase } from '../../bot/store/tab.repository';
+import {
+  findCurrentCaseId,
+  findFlagListStamp,
+  findLatestCaseEvents,
+  listCohortIds,
+  loadStudentsCounts,
+  transitionCase,
+} from '../../bot/store/tab.repository';
 import { upsertCounts } from '../../bot/store/activity.repository';
 import { createFlagListCache, listFlagPage, listFlagPageJson } from '../../bot/commands/flag-page.command';
 import { createAuditWriter, listAudit } from '../../bot/store/audit.repository';
@@ -36,7 +43,15 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     const student = buildStudent();
     await seedPeople(t.db, { students: [student] });
     const c = await seedCase(t.db, student.id);
-    await appendCaseEvent(t.db, { caseId: c.id, at: '2026-11-27T10:00:00.000Z', kind: 'alerted', actorKind: 'system', actorId: null, note: null, data: {} });
+    await appendCaseEvent(t.db, {
+      caseId: c.id,
+      at: '2026-11-27T10:00:00.000Z',
+      kind: 'alerted',
+      actorKind: 'system',
+      actorId: null,
+      note: null,
+      data: {},
+    });
     const latest = await findLatestCaseEvents(t.db, [c.id]);
     expect(latest.get(c.id)?.kind).toBe('alerted');
   });
@@ -45,7 +60,9 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     const student = buildStudent();
     await seedPeople(t.db, { students: [student] });
     const c = await seedCase(t.db, student.id);
-    expect(await transitionCase(t.db, { id: c.id, from: ['open'], to: 'closed', outcome: 'supported', closedAt: NOW, updatedAt: NOW })).toBe(true);
+    expect(
+      await transitionCase(t.db, { id: c.id, from: ['open'], to: 'closed', outcome: 'supported', closedAt: NOW, updatedAt: NOW }),
+    ).toBe(true);
     expect(await transitionCase(t.db, { id: c.id, from: ['open'], to: 'acknowledged', updatedAt: NOW })).toBe(false);
     expect((await findCase(t.db, c.id))?.status).toBe('closed');
     expect(await findCurrentCaseId(t.db, student.id)).toBe(c.id);
@@ -76,7 +93,10 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     const deps = { db: t.db, cache: createFlagListCache(t.db, { recheckMs: 250, clock: () => clock }) };
     const query = FlagQuerySchema.parse({});
     expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('open');
-    await performCaseAction({ db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') }, { actor: director, caseId: c.id, action: { action: 'acknowledge' } });
+    await performCaseAction(
+      { db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') },
+      { actor: director, caseId: c.id, action: { action: 'acknowledge' } },
+    );
     clock = 100;
     expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('open');
     clock = 400;
@@ -94,7 +114,10 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     const deps = { db: t.db, cache: createFlagListCache(t.db, { recheckMs: 60_000, clock: () => 0 }) };
     const query = FlagQuerySchema.parse({});
     await listFlagPage(deps, director, query, '2026-11-27', NOW);
-    await performCaseAction({ db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') }, { actor: director, caseId: c.id, action: { action: 'acknowledge' } });
+    await performCaseAction(
+      { db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') },
+      { actor: director, caseId: c.id, action: { action: 'acknowledge' } },
+    );
     deps.cache.invalidate('dept-a');
     expect((await listFlagPage(deps, director, query, '2026-11-27', NOW)).flags[0]?.status).toBe('acknowledged');
   });
@@ -110,13 +133,21 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     let clock = 0;
     const deps = { db: t.db, cache: createFlagListCache(t.db, { recheckMs: 250, clock: () => clock }), audit: createAuditWriter(t.db) };
     const query = FlagQuerySchema.parse({});
-    const read = async (viewer: typeof director) => JSON.parse(await listFlagPageJson(deps, viewer, query, '2026-11-27', NOW)) as { total: number; scope: string; flags: Array<{ studentId: string; status: string }> };
+    const read = async (viewer: typeof director) =>
+      JSON.parse(await listFlagPageJson(deps, viewer, query, '2026-11-27', NOW)) as {
+        total: number;
+        scope: string;
+        flags: Array<{ studentId: string; status: string }>;
+      };
     expect((await read(director)).total).toBe(2);
     const own = await read(tutor);
     expect(own.scope).toBe('tutees');
     expect(own.flags.map((f) => f.studentId)).toEqual([tutee.id]);
     expect((await read(director)).total).toBe(2);
-    await performCaseAction({ db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') }, { actor: tutor, caseId: c.id, action: { action: 'acknowledge' } });
+    await performCaseAction(
+      { db: t.db, now: () => new Date('2026-11-27T10:00:00.000Z') },
+      { actor: tutor, caseId: c.id, action: { action: 'acknowledge' } },
+    );
     clock = 400;
     expect((await read(tutor)).flags[0]?.status).toBe('acknowledged');
     const views = (await listAudit(t.db, 100)).filter((a) => a.action === 'viewed_flag_list');

@@ -13,7 +13,12 @@ describe.each(DATABASE_KINDS)('the term calendar on %s', (kind) => {
 
   it('when a new calendar is set, then it replaces the old one whole and the change is audited', async () => {
     await insertTerm(t.db, AUTUMN);
-    const spring = { name: 'Spring 2027', start: '2027-01-25', end: '2027-05-14', excluded: [{ start: '2027-03-29', end: '2027-04-09', label: 'Easter' }] };
+    const spring = {
+      name: 'Spring 2027',
+      start: '2027-01-25',
+      end: '2027-05-14',
+      excluded: [{ start: '2027-03-29', end: '2027-04-09', label: 'Easter' }],
+    };
     const terms = await setTermCalendar(t.db, [spring], { actorId: null, now: NOW });
     expect(terms).toEqual([spring]);
     expect(await listTerms(t.db)).toEqual([spring]);
@@ -22,7 +27,9 @@ describe.each(DATABASE_KINDS)('the term calendar on %s', (kind) => {
 
   it('when the new calendar has a mistake, then nothing changes and the problem is named', async () => {
     await insertTerm(t.db, AUTUMN);
-    await expect(setTermCalendar(t.db, [{ name: 'Broken', start: '2027-05-01', end: '2027-01-01' }], { actorId: null, now: NOW })).rejects.toMatchObject({
+    await expect(
+      setTermCalendar(t.db, [{ name: 'Broken', start: '2027-05-01', end: '2027-01-01' }], { actorId: null, now: NOW }),
+    ).rejects.toMatchObject({
       status: 400,
       message: 'The term calendar was not changed: term 0.end: ends (2027-01-01) before it starts (2027-05-01)',
     });

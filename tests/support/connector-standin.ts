@@ -48,7 +48,10 @@ export const BLOCKED_BODY = {
   error: {
     code: 'Forbidden',
     message: 'The bot is not permitted to send messages to this conversation.',
-    innerHttpError: { statusCode: 403, body: { errorCode: 209, message: '{"subCode":"MessageWritesBlocked","message":"Thread is blocked from message writes"}' } },
+    innerHttpError: {
+      statusCode: 403,
+      body: { errorCode: 209, message: '{"subCode":"MessageWritesBlocked","message":"Thread is blocked from message writes"}' },
+    },
   },
 };
 
@@ -100,7 +103,8 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
       // For a stand-in running in its own process (the benchmark): what it accepted and refused.
       if (req.method === 'GET' && url.pathname === '/_standin/log') return answer(res, 200, { received, requests });
       // /v3/conversations/{id}/activities[/{activityId}]
-      if (parts[0] !== 'v3' || parts[1] !== 'conversations') return answer(res, 404, { error: { code: 'NotFound', message: 'unknown path' } });
+      if (parts[0] !== 'v3' || parts[1] !== 'conversations')
+        return answer(res, 404, { error: { code: 'NotFound', message: 'unknown path' } });
       if (parts.length === 2 && req.method === 'POST') {
         const id = `a:${randomUUID()}`;
         return answer(res, 201, { id });
@@ -111,7 +115,12 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
       const failure = queue?.shift();
       if (failure) {
         record(failure.status);
-        return answer(res, failure.status, failure.body ?? { error: { code: 'ServiceError', message: `scripted ${failure.status}` } }, failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {});
+        return answer(
+          res,
+          failure.status,
+          failure.body ?? { error: { code: 'ServiceError', message: `scripted ${failure.status}` } },
+          failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {},
+        );
       }
       if (blocked.has(conversationId)) {
         record(403);

@@ -52,10 +52,17 @@ export async function createTestDatabase(kind: DatabaseKind, opts: { migrate?: b
   };
 }
 
-
 /** A config for createApp in tests: port 0, no demo unless asked, jobs off, quiet logs. */
 export function buildTestConfig(overrides: Record<string, string> = {}): Config {
-  return parseConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: 'sqlite::memory:', DEMO_DATA: 'false', JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', ...overrides });
+  return parseConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: 'sqlite::memory:',
+    DEMO_DATA: 'false',
+    JOBS_ENABLED: 'false',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
 }
 
 export const silentLogger = pino({ level: 'silent' });

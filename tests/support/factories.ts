@@ -16,7 +16,15 @@ const next = () => ++counter;
 
 export function buildStaff(overrides: Partial<Staff> = {}): Staff {
   const n = next();
-  return { id: `staff-${n}`, departmentId: 'dept-a', displayName: `Dr Tutor ${n}`, email: `tutor${n}@example.ac.uk`, entraId: `aad-staff-${n}`, roles: ['personal_tutor'], ...overrides };
+  return {
+    id: `staff-${n}`,
+    departmentId: 'dept-a',
+    displayName: `Dr Tutor ${n}`,
+    email: `tutor${n}@example.ac.uk`,
+    entraId: `aad-staff-${n}`,
+    roles: ['personal_tutor'],
+    ...overrides,
+  };
 }
 
 export function buildStudent(overrides: Partial<Student> = {}): Student {
@@ -36,7 +44,12 @@ export function buildStudent(overrides: Partial<Student> = {}): Student {
   };
 }
 
-export const AUTUMN: Term = { name: 'Autumn 2026', start: '2026-09-28', end: '2026-12-11', excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }] };
+export const AUTUMN: Term = {
+  name: 'Autumn 2026',
+  start: '2026-09-28',
+  end: '2026-12-11',
+  excluded: [{ start: '2026-11-02', end: '2026-11-08', label: 'Reading week' }],
+};
 
 export async function seedDepartment(db: Db, id = 'dept-a', name = 'Department A'): Promise<void> {
   await insertDepartment(db, { id, name, isDemo: false }, NOW);
@@ -46,8 +59,20 @@ export async function seedDepartment(db: Db, id = 'dept-a', name = 'Department A
 export async function seedFullCoverage(db: Db, start = AUTUMN.start, end = '2026-11-26'): Promise<void> {
   for (const source of SOURCES) {
     await insertImport(db, {
-      id: newId(), source, fileName: 'fixture', fileHash: null, periodStart: start, periodEnd: end,
-      rowsRead: 0, rowsCounted: 0, rowsIgnored: 0, rowsRejected: 0, status: 'succeeded', errors: [], startedAt: NOW, finishedAt: NOW,
+      id: newId(),
+      source,
+      fileName: 'fixture',
+      fileHash: null,
+      periodStart: start,
+      periodEnd: end,
+      rowsRead: 0,
+      rowsCounted: 0,
+      rowsIgnored: 0,
+      rowsRejected: 0,
+      status: 'succeeded',
+      errors: [],
+      startedAt: NOW,
+      finishedAt: NOW,
     });
   }
 }

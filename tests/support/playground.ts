@@ -35,12 +35,25 @@ export interface Playground {
   stop(): Promise<void>;
 }
 
-
 function yamlFor(current: PlaygroundUser, others: PlaygroundUser[]): string {
   // The Playground insists on five other users; fillers are people the bot does not know.
-  const fillers = Array.from({ length: Math.max(0, 5 - others.length) }, (_, i) => ({ id: `user-id-${9 - i}`, name: `Visitor ${i}`, aadObjectId: `00000000-0000-4000-9000-00000000000${i}` }));
+  const fillers = Array.from({ length: Math.max(0, 5 - others.length) }, (_, i) => ({
+    id: `user-id-${9 - i}`,
+    name: `Visitor ${i}`,
+    aadObjectId: `00000000-0000-4000-9000-00000000000${i}`,
+  }));
   const person = (u: PlaygroundUser, indent: string) =>
-    [`id: ${u.id}`, `name: ${u.name}`, `userPrincipleName: ${u.id}@example.ac.uk`, `aadObjectId: ${u.aadObjectId}`, 'givenName: Test', 'surname: Person', `email: ${u.id}@example.ac.uk`].map((l, i) => `${i === 0 && indent.endsWith('- ') ? indent : indent.replace('- ', '  ')}${l}`).join('\n');
+    [
+      `id: ${u.id}`,
+      `name: ${u.name}`,
+      `userPrincipleName: ${u.id}@example.ac.uk`,
+      `aadObjectId: ${u.aadObjectId}`,
+      'givenName: Test',
+      'surname: Person',
+      `email: ${u.id}@example.ac.uk`,
+    ]
+      .map((l, i) => `${i === 0 && indent.endsWith('- ') ? indent : indent.replace('- ', '  ')}${l}`)
+      .join('\n');
   return [
     'version: "0.1.1"',
     'tenantId: 00000000-0000-0000-0000-0000000000001',
@@ -72,17 +85,23 @@ function yamlFor(current: PlaygroundUser, others: PlaygroundUser[]): string {
  * with its own users, and follows the conversation stream.
  */
 export async function startPlayground(
-  opts: { botPort: number } & ({ currentUser: PlaygroundUser; users?: PlaygroundUser[] } | { configFile: string; currentUser: PlaygroundUser }),
+  opts: { botPort: number } & (
+    { currentUser: PlaygroundUser; users?: PlaygroundUser[] } | { configFile: string; currentUser: PlaygroundUser }
+  ),
 ): Promise<Playground> {
   const dir = mkdtempSync(join(tmpdir(), 'em-playground-'));
   if ('configFile' in opts) copyFileSync(opts.configFile, join(dir, '.m365agentsplayground.yml'));
   else writeFileSync(join(dir, '.m365agentsplayground.yml'), yamlFor(opts.currentUser, opts.users ?? []));
   const port = await freePort();
-  const child: ChildProcess = spawn(BIN, ['start', '-e', `http://127.0.0.1:${opts.botPort}/api/messages`, '-c', 'msteams', '--dt', '-p', String(port)], {
-    cwd: dir,
-    env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' },
-    stdio: 'ignore',
-  });
+  const child: ChildProcess = spawn(
+    BIN,
+    ['start', '-e', `http://127.0.0.1:${opts.botPort}/api/messages`, '-c', 'msteams', '--dt', '-p', String(port)],
+    {
+      cwd: dir,
+      env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' },
+      stdio: 'ignore',
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   let config: { personalChat?: { id?: string } } | undefined;
   const started = Date.now();
@@ -101,8 +120,17 @@ export async function startPlayground(
   const messages: PlaygroundMessage[] = [];
   const ws = new WebSocket(`ws://127.0.0.1:${port}/_ws_conversation/v1/conversations/stream`);
   ws.on('message', (raw) => {
-    const frame = JSON.parse(String(raw)) as { action?: string; actionConversationId?: string; message?: Omit<PlaygroundMessage, 'action' | 'conversationId'> };
-    if (frame.message) messages.push({ ...frame.message, action: frame.action ?? '', conversationId: frame.actionConversationId ?? '' } as PlaygroundMessage);
+    const frame = JSON.parse(String(raw)) as {
+      action?: string;
+      actionConversationId?: string;
+      message?: Omit<PlaygroundMessage, 'action' | 'conversationId'>;
+    };
+    if (frame.message)
+      messages.push({
+        ...frame.message,
+        action: frame.action ?? '',
+        conversationId: frame.actionConversationId ?? '',
+      } as PlaygroundMessage);
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -135,7 +163,13 @@ export async function startPlayground(
       const res = await fetch(`${base}/_conversation/v1/invoke`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' }, from: { id: fromId }, conversation: { id: personalChatId }, replyToId }),
+        body: JSON.stringify({
+          name: 'adaptiveCard/action',
+          value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+          from: { id: fromId },
+          conversation: { id: personalChatId },
+          replyToId,
+        }),
       });
       const text = await res.text();
       let body: unknown = text;
@@ -148,7 +182,11 @@ export async function startPlayground(
     },
     waitFor,
     async install() {
-      const res = await fetch(`${base}/_debug/conversation/${encodeURIComponent(personalChatId)}/installation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const res = await fetch(`${base}/_debug/conversation/${encodeURIComponent(personalChatId)}/installation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       if (!res.ok) throw new Error(`the Playground refused the installation: ${res.status}`);
     },
     async stop() {

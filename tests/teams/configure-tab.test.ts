@@ -63,7 +63,11 @@ describe('the team tab configuration page', () => {
       await page.goto(hostUrl);
       await page.waitForFunction(() => (globalThis as unknown as HostWindow).validity === true, undefined, { timeout: 15_000 });
       await page.evaluate(() => (globalThis as unknown as HostWindow).pressSave());
-      await page.waitForFunction(() => (globalThis as unknown as HostWindow).calls.some((c) => c.func.startsWith('settings.save.')), undefined, { timeout: 15_000 });
+      await page.waitForFunction(
+        () => (globalThis as unknown as HostWindow).calls.some((c) => c.func.startsWith('settings.save.')),
+        undefined,
+        { timeout: 15_000 },
+      );
       const calls = await page.evaluate(() => (globalThis as unknown as HostWindow).calls);
 
       const saved = calls.find((c) => c.func === 'settings.setSettings');

@@ -44,7 +44,12 @@ export interface ExportFormat {
   start(header: readonly string[], settings: ParseSettings, tally: Tally): RowHandler;
 }
 
-export const normaliseHeader = (name: string): string => name.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/\s+/g, ' ');
+export const normaliseHeader = (name: string): string =>
+  name
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ');
 
 /** Finds each wanted column by name, case-insensitively and in any order; null when one is missing. */
 export function findColumns<K extends string>(header: readonly string[], wanted: Record<K, string>): Record<K, number> | null {

@@ -20,7 +20,17 @@ const LOGSTORE_EVENTS = new Map<string, Source>([
   ['\\mod_quiz\\event\\attempt_submitted', 'moodle_submission'],
 ]);
 
-const LOG_HEADER = ['Time', 'User full name', 'Affected user', 'Event context', 'Component', 'Event name', 'Description', 'Origin', 'IP address'];
+const LOG_HEADER = [
+  'Time',
+  'User full name',
+  'Affected user',
+  'Event context',
+  'Component',
+  'Event name',
+  'Description',
+  'Origin',
+  'IP address',
+];
 const USER_ID_PREFIX = "The user with id '";
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
@@ -55,7 +65,9 @@ const MAX_DAYS = 4096;
 function checkLogins(tally: { sources: Set<Source>; warnings: string[]; counts: Map<string, number> }, sawLogin: boolean): void {
   if (!sawLogin && tally.sources.has('moodle_login')) {
     tally.sources.delete('moodle_login');
-    tally.warnings.push('No login events in this log: it looks like a course-level download. Submissions were imported; logins appear only in a site-level download, so login data for these days stays unknown.');
+    tally.warnings.push(
+      'No login events in this log: it looks like a course-level download. Submissions were imported; logins appear only in a site-level download, so login data for these days stays unknown.',
+    );
   }
 }
 
@@ -116,7 +128,8 @@ export const moodleLogFormat: ExportFormat = {
         const description = fields[c.description] as string;
         const end = description.startsWith(USER_ID_PREFIX) ? description.indexOf("'", USER_ID_PREFIX.length) : -1;
         const userId = end > 0 ? description.slice(USER_ID_PREFIX.length, end) : '';
-        if (!/^\d+$/.test(userId)) return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
+        if (!/^\d+$/.test(userId))
+          return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
         if (source === 'moodle_login') sawLogin = true;
         if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && lastDayIndex < MAX_DAYS) {
           const key = (Number(userId) * MAX_DAYS + lastDayIndex) * 2 + (source === 'moodle_login' ? 0 : 1);
@@ -140,7 +153,29 @@ export const moodleLogFormat: ExportFormat = {
   },
 };
 
-const LOGSTORE_HEADER = ['id', 'eventname', 'component', 'action', 'target', 'objecttable', 'objectid', 'crud', 'edulevel', 'contextid', 'contextlevel', 'contextinstanceid', 'userid', 'courseid', 'relateduserid', 'anonymous', 'other', 'timecreated', 'origin', 'ip', 'realuserid'];
+const LOGSTORE_HEADER = [
+  'id',
+  'eventname',
+  'component',
+  'action',
+  'target',
+  'objecttable',
+  'objectid',
+  'crud',
+  'edulevel',
+  'contextid',
+  'contextlevel',
+  'contextinstanceid',
+  'userid',
+  'courseid',
+  'relateduserid',
+  'anonymous',
+  'other',
+  'timecreated',
+  'origin',
+  'ip',
+  'realuserid',
+];
 const isEmptyDbValue = (v: string): boolean => v === '' || v === 'NULL' || v === '\\N';
 
 /** A CSV dump of the database table `logstore_standard_log`, times as unix seconds. */
@@ -151,7 +186,13 @@ export const moodleLogstoreFormat: ExportFormat = {
   produces: ['moodle_login', 'moodle_submission'],
   matches: (header) => hasColumns(header, ['eventname', 'userid', 'timecreated', 'realuserid']),
   start(header, settings, tally) {
-    const c = findColumns(header, { event: 'eventname', user: 'userid', time: 'timecreated', realUser: 'realuserid', anonymous: 'anonymous' });
+    const c = findColumns(header, {
+      event: 'eventname',
+      user: 'userid',
+      time: 'timecreated',
+      realUser: 'realuserid',
+      anonymous: 'anonymous',
+    });
     if (!c) throw new Error('unreachable: header matched');
     const dayOf = createDayOfInstant(settings.campusTimeZone);
     const width = header.length;

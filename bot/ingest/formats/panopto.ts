@@ -2,7 +2,18 @@ import { createDayOfWallTime, parsePanoptoTime } from '../dates';
 import { identityKey } from '../tally';
 import { FormatError, findColumns, hasColumns, wrongFieldCount, type ExportFormat } from './format';
 
-const SYSTEM_VIEWS = ['User Name', 'User ID', 'Email', 'Session Name', 'Session ID', 'Folder Name', 'Folder ID', 'Viewing Type', 'Timestamp', 'Minutes Delivered'];
+const SYSTEM_VIEWS = [
+  'User Name',
+  'User ID',
+  'Email',
+  'Session Name',
+  'Session ID',
+  'Folder Name',
+  'Folder ID',
+  'Viewing Type',
+  'Timestamp',
+  'Minutes Delivered',
+];
 const SESSION_VIEWS = ['UserName', 'User ID', 'Email', 'Session Name', 'Session ID', 'Minutes Delivered', 'Percent Completed'];
 
 /**
@@ -10,7 +21,10 @@ const SESSION_VIEWS = ['UserName', 'User ID', 'Email', 'Session Name', 'Session 
  * the Moodle integration), then by e-mail. Never by the display name.
  */
 const panoptoIdentity = (userName: string, email: string): string =>
-  identityKey(userName.trim() ? ['panopto', userName.trim().toLowerCase()] : null, email.trim() ? ['email', email.trim().toLowerCase()] : null);
+  identityKey(
+    userName.trim() ? ['panopto', userName.trim().toLowerCase()] : null,
+    email.trim() ? ['email', email.trim().toLowerCase()] : null,
+  );
 
 /** "System Views": one row per view, US-ordered timestamps in the configured Panopto zone. */
 export const panoptoSystemViewsFormat: ExportFormat = {
@@ -50,7 +64,9 @@ export const panoptoSessionViewsFormat: ExportFormat = {
   start(header, settings, tally) {
     const period = settings.period;
     if (!period) {
-      throw new FormatError('a Panopto "Sessions Views by Users" report has no timestamps: give the period it covers with --from and --to (YYYY-MM-DD)');
+      throw new FormatError(
+        'a Panopto "Sessions Views by Users" report has no timestamps: give the period it covers with --from and --to (YYYY-MM-DD)',
+      );
     }
     const c = findColumns(header, { user: 'UserName', email: 'Email' });
     if (!c) throw new Error('unreachable: header matched');

@@ -10,9 +10,11 @@ const PARTICIPANTS = { name: 'Name', firstJoin: 'First Join', email: 'Email', up
  * A meeting's own scope: a later download of the same meeting replaces the earlier one, while other
  * meetings that day are untouched. The title is hashed so it is never stored.
  */
-const meetingScope = (...parts: string[]): string => `teams-meeting:${createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 16)}`;
+const meetingScope = (...parts: string[]): string =>
+  `teams-meeting:${createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 16)}`;
 
-const sortableWall = (w: WallTime): string => [w.year, w.month, w.day, w.hour, w.minute, w.second].map((n) => String(n).padStart(4, '0')).join('');
+const sortableWall = (w: WallTime): string =>
+  [w.year, w.month, w.day, w.hour, w.minute, w.second].map((n) => String(n).padStart(4, '0')).join('');
 
 /** Counts each participant once per meeting, on the day they first joined; organisers and people with no e-mail are not counted. */
 function createAttendance(settings: ParseSettings, tally: Tally) {
@@ -29,7 +31,10 @@ function createAttendance(settings: ParseSettings, tally: Tally) {
       const key = sortableWall(parsed.time);
       if (!earliest || key < earliest.key) earliest = { key, text: joinText.trim() };
       if (role.trim().toLowerCase() === 'organizer') return tally.ignore();
-      const identity = identityKey(email.trim() ? ['email', email.trim().toLowerCase()] : null, upn.trim() ? ['email', upn.trim().toLowerCase()] : null);
+      const identity = identityKey(
+        email.trim() ? ['email', email.trim().toLowerCase()] : null,
+        upn.trim() ? ['email', upn.trim().toLowerCase()] : null,
+      );
       if (identity === '') {
         guests += 1;
         return tally.ignore();
@@ -39,7 +44,10 @@ function createAttendance(settings: ParseSettings, tally: Tally) {
       tally.count(identity, day, 'teams_attendance');
     },
     finish(): { earliestJoin: string | null } {
-      if (guests > 0) tally.warnings.push(`${guests} participant row(s) had no e-mail (guests or unverified users) and could not be matched to a student.`);
+      if (guests > 0)
+        tally.warnings.push(
+          `${guests} participant row(s) had no e-mail (guests or unverified users) and could not be matched to a student.`,
+        );
       return { earliestJoin: earliest?.text ?? null };
     },
   };
@@ -49,7 +57,8 @@ function createAttendance(settings: ParseSettings, tally: Tally) {
 export const teamsAttendanceFormat: ExportFormat = {
   id: 'teams-attendance',
   label: 'Teams meeting attendance report (current format)',
-  expects: '"1. Summary" on the first line, then "2. Participants" with Name, First Join, Last Leave, In-Meeting Duration, Email, Participant ID (UPN), Role',
+  expects:
+    '"1. Summary" on the first line, then "2. Participants" with Name, First Join, Last Leave, In-Meeting Duration, Email, Participant ID (UPN), Role',
   produces: ['teams_attendance'],
   matches: (header) => header.length >= 1 && /^1\.\s*summary$/.test(normaliseHeader(header[0] ?? '')),
   start(_header, settings, tally): RowHandler {
@@ -80,15 +89,26 @@ export const teamsAttendanceFormat: ExportFormat = {
         if (expectHeader) {
           expectHeader = false;
           columns = findColumns(fields, PARTICIPANTS);
-          if (!columns) throw new FormatError(`line ${line}: the "2. Participants" header should have the columns ${Object.values(PARTICIPANTS).join(', ')}`);
+          if (!columns)
+            throw new FormatError(
+              `line ${line}: the "2. Participants" header should have the columns ${Object.values(PARTICIPANTS).join(', ')}`,
+            );
           return tally.ignore();
         }
         if (!columns) return tally.ignore();
-        if (fields.length < 5) return tally.reject(line, `has ${fields.length} fields; a participant row has ${Object.keys(PARTICIPANTS).length} or more`);
-        attendance.add(line, fields[columns.firstJoin] ?? '', fields[columns.email] ?? '', fields[columns.upn] ?? '', fields[columns.role] ?? '');
+        if (fields.length < 5)
+          return tally.reject(line, `has ${fields.length} fields; a participant row has ${Object.keys(PARTICIPANTS).length} or more`);
+        attendance.add(
+          line,
+          fields[columns.firstJoin] ?? '',
+          fields[columns.email] ?? '',
+          fields[columns.upn] ?? '',
+          fields[columns.role] ?? '',
+        );
       },
       finish() {
-        if (!sawParticipants) throw new FormatError('the attendance report has no "2. Participants" section, so no attendance can be read from it');
+        if (!sawParticipants)
+          throw new FormatError('the attendance report has no "2. Participants" section, so no attendance can be read from it');
         const { earliestJoin } = attendance.finish();
         return { scope: meetingScope(title, startTime || (earliestJoin ?? '')) };
       },
@@ -113,7 +133,13 @@ export const teams2021Format: ExportFormat = {
     return {
       row(fields, line) {
         if (fields.length !== header.length) return tally.reject(line, `has ${fields.length} fields where the header has ${header.length}`);
-        attendance.add(line, fields[c.join] ?? '', fields[c.email] ?? '', upnIndex >= 0 ? (fields[upnIndex] ?? '') : '', fields[c.role] ?? '');
+        attendance.add(
+          line,
+          fields[c.join] ?? '',
+          fields[c.email] ?? '',
+          upnIndex >= 0 ? (fields[upnIndex] ?? '') : '',
+          fields[c.role] ?? '',
+        );
       },
       finish() {
         const { earliestJoin } = attendance.finish();

@@ -136,7 +136,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('closed_at', 'text')
     .execute();
   // One open case per student, enforced by the database so two instances evaluating at once cannot duplicate it.
-  await db.schema.createIndex('cases_one_open_per_student').on('cases').column('student_id').unique().where(sql.ref('status'), '<>', 'closed').execute();
+  await db.schema
+    .createIndex('cases_one_open_per_student')
+    .on('cases')
+    .column('student_id')
+    .unique()
+    .where(sql.ref('status'), '<>', 'closed')
+    .execute();
   await db.schema.createIndex('cases_department_idx').on('cases').columns(['department_id', 'status']).execute();
 
   await db.schema
@@ -198,7 +204,24 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['audit_log', 'outbox', 'conversations', 'case_events', 'cases', 'evaluations', 'exemptions', 'term_exclusions', 'terms', 'imports', 'activity_counts', 'identities', 'students', 'staff_roles', 'staff', 'departments']) {
+  for (const table of [
+    'audit_log',
+    'outbox',
+    'conversations',
+    'case_events',
+    'cases',
+    'evaluations',
+    'exemptions',
+    'term_exclusions',
+    'terms',
+    'imports',
+    'activity_counts',
+    'identities',
+    'students',
+    'staff_roles',
+    'staff',
+    'departments',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -4,11 +4,26 @@ import type { Kysely } from 'kysely';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   // SQLite adds one column per ALTER TABLE.
-  await db.schema.alterTable('imports').addColumn('format', 'text', (c) => c.notNull().defaultTo('')).execute();
-  await db.schema.alterTable('imports').addColumn('scope', 'text', (c) => c.notNull().defaultTo('site')).execute();
-  await db.schema.alterTable('imports').addColumn('rows_unresolved', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('imports').addColumn('students_affected', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('imports').addColumn('details', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+  await db.schema
+    .alterTable('imports')
+    .addColumn('format', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
+  await db.schema
+    .alterTable('imports')
+    .addColumn('scope', 'text', (c) => c.notNull().defaultTo('site'))
+    .execute();
+  await db.schema
+    .alterTable('imports')
+    .addColumn('rows_unresolved', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('imports')
+    .addColumn('students_affected', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('imports')
+    .addColumn('details', 'text', (c) => c.notNull().defaultTo('{}'))
+    .execute();
   await db.schema.createIndex('imports_scope_idx').on('imports').columns(['source', 'scope', 'status']).execute();
   await db.schema.createIndex('imports_hash_idx').on('imports').column('file_hash').execute();
 
@@ -30,5 +45,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('import_counts').ifExists().execute();
   await db.schema.dropIndex('imports_hash_idx').ifExists().execute();
   await db.schema.dropIndex('imports_scope_idx').ifExists().execute();
-  for (const column of ['details', 'students_affected', 'rows_unresolved', 'scope', 'format']) await db.schema.alterTable('imports').dropColumn(column).execute();
+  for (const column of ['details', 'students_affected', 'rows_unresolved', 'scope', 'format'])
+    await db.schema.alterTable('imports').dropColumn(column).execute();
 }

@@ -15,7 +15,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('cases').addColumn('recovered_on', 'text').execute();
   // Evaluation sums each student's sources over the last weeks in one ordered pass: with count in the
   // index that pass never touches the table, and needs no sort (SQLite) or hash spill (PostgreSQL).
-  await db.schema.createIndex('activity_counts_student_source_idx').on('activity_counts').columns(['student_id', 'source', 'day', 'count']).execute();
+  await db.schema
+    .createIndex('activity_counts_student_source_idx')
+    .on('activity_counts')
+    .columns(['student_id', 'source', 'day', 'count'])
+    .execute();
   // Cool-down looks up each department's recently closed cases.
   await db.schema.createIndex('cases_closed_idx').on('cases').columns(['department_id', 'closed_at']).execute();
 }

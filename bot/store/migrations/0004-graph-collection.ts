@@ -36,7 +36,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('day', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('teams_attendance_sessions_pk', ['report_id', 'student_id'])
     .execute();
-  await db.schema.createIndex('teams_attendance_sessions_student_day_idx').on('teams_attendance_sessions').columns(['student_id', 'day']).execute();
+  await db.schema
+    .createIndex('teams_attendance_sessions_student_day_idx')
+    .on('teams_attendance_sessions')
+    .columns(['student_id', 'day'])
+    .execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

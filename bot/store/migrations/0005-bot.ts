@@ -50,5 +50,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['unreachable_recipients', 'case_followups', 'sent_card_cases', 'sent_cards']) await db.schema.dropTable(table).ifExists().execute();
+  for (const table of ['unreachable_recipients', 'case_followups', 'sent_card_cases', 'sent_cards'])
+    await db.schema.dropTable(table).ifExists().execute();
 }

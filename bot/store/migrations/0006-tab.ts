@@ -11,5 +11,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const index of ['cases_department_updated_idx', 'students_department_updated_idx', 'staff_department_updated_idx']) await db.schema.dropIndex(index).ifExists().execute();
+  for (const index of ['cases_department_updated_idx', 'students_department_updated_idx', 'staff_department_updated_idx'])
+    await db.schema.dropIndex(index).ifExists().execute();
 }
