@@ -23,6 +23,7 @@ import { createCollectAttendanceJob } from './jobs/collect-attendance.job';
 import { handleError } from './errors';
 import { todayIn } from './clock';
 import { importDropFolder } from './ingest/drop-folder.command';
+import { projectRoot } from './paths';
 
 export interface AppOptions {
   logger?: Logger;
@@ -148,7 +149,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   registerApiRoutes(server, { db, config, logger, now });
   registerConfigureTabRoutes(server);
-  registerTabRoutes(server, join(__dirname, '..', 'tab', 'dist'));
+  registerTabRoutes(server, join(projectRoot(), 'tab', 'dist'));
 
   return {
     config,

@@ -2,28 +2,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
-import { childEnvironment, ConfigError, loadConfig, type Config } from './config';
-import { createLogger } from './logger';
+import type { Config } from './config';
+import type { Db } from './store/database';
 import { AppError } from './errors';
-import { checkDatabase, createDatabase, migrateToLatest, type Db } from './store/database';
-import { loadDemo } from './demo/load-demo.command';
-import { evaluateAll, loadRulesConfig } from './rules/evaluate.command';
-import { findStudent, studentName } from './store/student.repository';
-import { findDepartment } from './store/department.repository';
-import { saveRuleConfig } from './store/rule-config.repository';
-import { describeDecision } from '../shared/rules/describe';
-import { RulesConfigError } from '../shared/rules/config';
-import { deliverDue } from './teams/deliver.command';
-import { escalateUnacknowledged } from './jobs/escalate.command';
-import { createAdapter, createCardSender } from './teams/adapter';
-import { IsoDaySchema } from '../shared/domain';
-import { todayIn } from './clock';
-import { setTermCalendar } from './commands/terms.command';
-import { listTerms } from './store/calendar.repository';
-import { createCollector, GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
-import { presentCollectSummary } from './graph/collect-summary.presenter';
-import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
+import { IMPORT_SOURCES, type ImportCliOptions } from './ingest/import.cli';
+
+// Each command loads what it needs when it runs (`await import`), so `engagement --help` and the
+// start of an import do not wait for the bot, Graph and web server libraries to load.
 
 type Output = { json: boolean };
 
@@ -32,6 +17,7 @@ function print(opts: Output, value: unknown, human: () => string): void {
 }
 
 async function withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+  const { checkDatabase, createDatabase, migrateToLatest } = await import('./store/database');
   const db = createDatabase(config.database);
   try {
     await checkDatabase(db, config.database);
@@ -43,6 +29,9 @@ async function withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Pr
 }
 
 function parseDay(value: string): string {
+  // Option parsers are synchronous; zod is loaded only when a day is given.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { IsoDaySchema } = require('../shared/domain') as typeof import('../shared/domain');
   const parsed = IsoDaySchema.safeParse(value);
   if (!parsed.success) throw new AppError(400, 'bad_day', `"${value}" is not a day; use YYYY-MM-DD.`);
   return value;
@@ -63,7 +52,8 @@ export function buildCli(): Command {
     .command('serve')
     .description('run the service: tab, bot, API and scheduled jobs')
     .action(async () => {
-      await import('./main');
+      const { runService } = await import('./main');
+      runService();
     });
 
   program
@@ -71,6 +61,10 @@ export function buildCli(): Command {
     .description('bring the database schema up to date')
     .addOption(jsonOption())
     .action(async (opts: Output) => {
+      const [{ loadConfig }, { checkDatabase, createDatabase, migrateToLatest }] = await Promise.all([
+        import('./config'),
+        import('./store/database'),
+      ]);
       const config = loadConfig();
       const db = createDatabase(config.database);
       try {
@@ -89,6 +83,11 @@ export function buildCli(): Command {
     .option('--today <day>', 'the day the demo is built around (YYYY-MM-DD)', parseDay)
     .addOption(jsonOption())
     .action(async (opts: Output & { seed?: number; today?: string }) => {
+      const [{ loadConfig }, { loadDemo }, { todayIn }] = await Promise.all([
+        import('./config'),
+        import('./demo/load-demo.command'),
+        import('./clock'),
+      ]);
       const config = loadConfig();
       const seed = opts.seed ?? config.demo.seed;
       if (!Number.isInteger(seed) || seed < 0) throw new AppError(400, 'bad_seed', '--seed takes a whole number of 0 or more.');
@@ -111,6 +110,15 @@ export function buildCli(): Command {
     .option('--explain <student>', 'also print, in words, why this student (by student id) was or was not flagged')
     .addOption(jsonOption())
     .action(async (opts: Output & { asOf?: string; today?: string; explain?: string }) => {
+      const [{ loadConfig }, { createLogger }, { evaluateAll }, { findStudent, studentName }, { describeDecision }, { todayIn }] =
+        await Promise.all([
+          import('./config'),
+          import('./logger'),
+          import('./rules/evaluate.command'),
+          import('./store/student.repository'),
+          import('../shared/rules/describe'),
+          import('./clock'),
+        ]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const asOf = opts.asOf ?? opts.today ?? todayIn(config.timeZone, new Date());
@@ -155,6 +163,13 @@ export function buildCli(): Command {
     .option('--set <file>', 'a JSON file holding the settings that differ from the defaults')
     .addOption(jsonOption())
     .action(async (departmentId: string, opts: Output & { set?: string }) => {
+      const [{ loadConfig }, { findDepartment }, { loadRulesConfig }, { saveRuleConfig }, { RulesConfigError }] = await Promise.all([
+        import('./config'),
+        import('./store/department.repository'),
+        import('./rules/evaluate.command'),
+        import('./store/rule-config.repository'),
+        import('../shared/rules/config'),
+      ]);
       const config = loadConfig();
       const effective = await withDatabase(config, async (db) => {
         if (!(await findDepartment(db, departmentId)))
@@ -186,6 +201,11 @@ export function buildCli(): Command {
     .option('--set <file>', 'a JSON file holding every term (it replaces the calendar whole)')
     .addOption(jsonOption())
     .action(async (opts: Output & { set?: string }) => {
+      const [{ loadConfig }, { listTerms }, { setTermCalendar }] = await Promise.all([
+        import('./config'),
+        import('./store/calendar.repository'),
+        import('./commands/terms.command'),
+      ]);
       const config = loadConfig();
       const terms = await withDatabase(config, async (db) => {
         if (opts.set === undefined) return listTerms(db);
@@ -214,6 +234,12 @@ export function buildCli(): Command {
     .description('send every due alert through the Bot Connector')
     .addOption(jsonOption())
     .action(async (opts: Output) => {
+      const [{ loadConfig }, { createLogger }, { createAdapter, createCardSender }, { deliverDue }] = await Promise.all([
+        import('./config'),
+        import('./logger'),
+        import('./teams/adapter'),
+        import('./teams/deliver.command'),
+      ]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
@@ -233,6 +259,11 @@ export function buildCli(): Command {
     .description('end run-out snoozes and escalate cases nobody acknowledged (Director of Studies, then Student Experience Officer)')
     .addOption(jsonOption())
     .action(async (opts: Output) => {
+      const [{ loadConfig }, { createLogger }, { escalateUnacknowledged }] = await Promise.all([
+        import('./config'),
+        import('./logger'),
+        import('./jobs/escalate.command'),
+      ]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const summary = await withDatabase(config, (db) =>
@@ -259,6 +290,14 @@ export function buildCli(): Command {
     .option('--organiser <id>', 'only this organiser (UPN or Entra object id)')
     .addOption(jsonOption())
     .action(async (opts: Output & { since?: string; organiser?: string }) => {
+      const [{ loadConfig }, { createLogger }, { createCollector, GRAPH_OFF_MESSAGE }, { presentCollectSummary }, { Presets, SingleBar }] =
+        await Promise.all([
+          import('./config'),
+          import('./logger'),
+          import('./jobs/collect-attendance.job'),
+          import('./graph/collect-summary.presenter'),
+          import('cli-progress'),
+        ]);
       const config = loadConfig();
       if (!config.graph) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
       const graph = config.graph;
@@ -304,7 +343,8 @@ export function buildCli(): Command {
     .option('--department <id>', 'the department a Samis roster belongs to')
     .option('--dry-run', 'read, check and count, but store nothing', false)
     .addOption(jsonOption())
-    .action(async (source: string, files: string[], opts: Parameters<typeof runImportCommand>[2]) => {
+    .action(async (source: string, files: string[], opts: ImportCliOptions) => {
+      const [{ loadConfig }, { runImportCommand }] = await Promise.all([import('./config'), import('./ingest/import.cli')]);
       const config = loadConfig();
       const ok = await withDatabase(config, (db) =>
         runImportCommand({ db, config, print: (text) => console.log(text) }, source, opts, files),
@@ -317,13 +357,14 @@ export function buildCli(): Command {
     .description('start the Microsoft 365 Agents Playground against the running bot (headless; open http://localhost:56150)')
     .option('--port <n>', 'the Playground port', '56150')
     .action(async (opts: { port: string }) => {
+      const [{ loadConfig, childEnvironment }, { projectRoot }] = await Promise.all([import('./config'), import('./paths')]);
       const config = loadConfig();
-      const bin = join(__dirname, '..', 'node_modules', '.bin', 'agentsplayground');
+      const bin = join(projectRoot(), 'node_modules', '.bin', 'agentsplayground');
       const args = ['start', '-e', `http://localhost:${config.port}/api/messages`, '-c', 'msteams', '--dt', '-p', opts.port];
       // The Playground reads .m365agentsplayground.yml from its working directory: the repository root.
       const child = spawn(bin, args, {
         stdio: 'inherit',
-        cwd: join(__dirname, '..'),
+        cwd: projectRoot(),
         env: childEnvironment({ TEAMSAPPTESTER_BROWSER: 'none' }),
       });
       await new Promise<void>((resolve, reject) =>
@@ -340,7 +381,8 @@ export function buildCli(): Command {
 export function runCli(argv: string[]): void {
   buildCli()
     .parseAsync(argv)
-    .catch((error: unknown) => {
+    .catch(async (error: unknown) => {
+      const { ConfigError } = await import('./config');
       if (error instanceof ConfigError || error instanceof AppError) console.error(`engagement: ${error.message}`);
       else console.error('engagement: failed:', error);
       process.exit(1);
