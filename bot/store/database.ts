@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
-import { Pool, types } from 'pg';
 import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
@@ -15,9 +14,6 @@ import * as tab from './migrations/0006-tab';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
-
-// pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
-types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-core': core,
@@ -76,6 +72,11 @@ export function createDatabase(settings: DatabaseSettings): Db {
     sqlite.pragma('busy_timeout = 5000');
     return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
+  // pg is loaded only for PostgreSQL, so a SQLite CLI run does not pay for it at start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Pool, types } = require('pg') as typeof import('pg');
+  // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
+  types.setTypeParser(types.builtins.INT8, (v) => Number(v));
   const pool = new Pool({
     connectionString: settings.url,
     max: settings.poolSize,
