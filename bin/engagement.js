@@ -36,6 +36,8 @@ if (isBuildCurrent()) {
   console.error('engagement: build/ is missing or older than the sources; running them through tsx (run `npm run build` to start faster).');
   const { spawnSync } = require('node:child_process');
   const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const child = spawnSync(process.execPath, ['--disable-warning=DEP0111', tsx, join(root, 'bot', 'cli.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawnSync(process.execPath, ['--disable-warning=DEP0111', tsx, join(root, 'bot', 'cli.ts'), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(child.status ?? 1);
 }

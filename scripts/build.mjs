@@ -33,4 +33,6 @@ await build({
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });
-console.error(`build: ${entryPoints.length} files to ${relative(process.cwd(), outdir) || '.'} in ${Math.round(performance.now() - started)} ms`);
+console.error(
+  `build: ${entryPoints.length} files to ${relative(process.cwd(), outdir) || '.'} in ${Math.round(performance.now() - started)} ms`,
+);

@@ -10,7 +10,7 @@ const NAMES = [
   "Liam D'Souza",
   'Ng, Wei',
   'García-López, María José',
-  "Aoife Ní Dhomhnaill",
+  'Aoife Ní Dhomhnaill',
   'Zoë Van der Berg',
   "Dylan O'Connor-Price",
   'Priya Raghunathan',
@@ -66,7 +66,7 @@ const EVENTS: EventShape[] = [
     context: () => 'Forum: "Ask anything", week 4',
     // A few posts carry a subject over two lines: the download keeps the line break inside the quoted field.
     description: (u, n) =>
-      `The user with id '${u}' has created the post with id '${n % 9000}' in the discussion "${n % 97 === 0 ? 'Re: lab 3\nresults' : "Re: Tutor's \"office hours\""}".`,
+      `The user with id '${u}' has created the post with id '${n % 9000}' in the discussion "${n % 97 === 0 ? 'Re: lab 3\nresults' : 'Re: Tutor\'s "office hours"'}".`,
     weight: 3,
   },
   {

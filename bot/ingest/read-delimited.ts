@@ -54,6 +54,8 @@ export interface ReadResult {
   /** False when the last line has no line end: a hint that the file was cut short. */
   endsWithNewline: boolean;
   lastLine: number;
+  /** For a part (`range`) that stops before the end of the file: whether its last line end also ended a record. */
+  cleanEnd: boolean;
 }
 
 export interface ReadOptions {
@@ -64,6 +66,11 @@ export interface ReadOptions {
   onProgress?: (lines: number, bytes: number) => void;
   /** False sends every line through Papa Parse: the reference the fast path is tested against. */
   fastPath?: boolean;
+  /**
+   * Only the bytes from `start` to `end`, both just after a LF (a part of a large file, read by a worker
+   * thread; see parse-parallel.ts). Lines are numbered from 1 within the part and the hash is left empty.
+   */
+  range?: { start: number; end: number };
 }
 
 const HEAD_BYTES = 4096;
@@ -146,8 +153,9 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
   const delimiter = chooseDelimiter(firstChunk, options.delimiter);
   if (options.fastPath !== false && sniffed.encoding === 'utf-8') {
     const lineEnd = guessLineEnd(await peekText(path, sniffed, STREAM_CHUNK_BYTES));
-    if (lineEnd !== '\r') return readLines(path, sniffed, delimiter, lineEnd, options);
+    if (lineEnd !== '\r') return readLines(path, sniffed, size, delimiter, lineEnd, options);
   }
+  if (options.range) throw new Error('only UTF-8 files with LF or CRLF line ends are read in parts');
   let line = 1;
   let nextProgress = 50_000;
   const stream = createReadStream(path, { highWaterMark: STREAM_CHUNK_BYTES }).pipe(decode);
@@ -190,6 +198,7 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
     bytes,
     endsWithNewline: lastChar === '\n' || lastChar === '\r',
     lastLine: line - 1,
+    cleanEnd: true,
   };
 }
 
@@ -276,11 +285,15 @@ const READ_BYTES = 1 << 16;
 async function readLines(
   path: string,
   sniffed: Sniffed,
+  fileSize: number,
   delimiter: string,
   lineEnd: '\n' | '\r\n',
   options: ReadOptions,
 ): Promise<ReadResult> {
   const crlf = lineEnd === '\r\n';
+  const start = options.range?.start ?? 0;
+  const stop = Math.min(options.range?.end ?? fileSize, fileSize);
+  const toFileEnd = stop >= fileSize;
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const buffer = Buffer.allocUnsafe(READ_BYTES);
@@ -361,17 +374,19 @@ async function readLines(
 
   const handle = await open(path, 'r');
   try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null);
+    // To the end of the file, or of the part: a file that grows while it is read stops at the size it had.
+    for (let at = start; at < stop || toFileEnd;) {
+      const { bytesRead } = await handle.read(buffer, 0, toFileEnd ? READ_BYTES : Math.min(READ_BYTES, stop - at), at);
       if (bytesRead === 0) break;
+      at += bytesRead;
       const chunk = buffer.subarray(0, bytesRead);
-      hash.update(chunk);
+      if (!options.range) hash.update(chunk);
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });
       } catch {
         throw new UnreadableFileError(
-          `the file is not valid UTF-8 (the bad bytes are near byte ${bytes}); save the export as "CSV UTF-8" and import it again`,
+          `the file is not valid UTF-8 (the bad bytes are near byte ${start + bytes}); save the export as "CSV UTF-8" and import it again`,
         );
       }
       bytes += bytesRead;
@@ -387,6 +402,12 @@ async function readLines(
     } catch {
       throw new UnreadableFileError('the file is not valid UTF-8: it ends in the middle of a character');
     }
+  }
+  if (!toFileEnd) {
+    // A part that stops before the end of the file: what runs on past its last line end belongs to the next part.
+    options.onProgress?.(line - 1, bytes);
+    const cleanEnd = !stopped && pending === null && carry === '';
+    return { encoding: sniffed.encoding, delimiter, fileHash: '', bytes, endsWithNewline: true, lastLine: line - 1, cleanEnd };
   }
   // The last line may have no line end; it is read all the same.
   const rest = carry;
@@ -404,9 +425,10 @@ async function readLines(
   return {
     encoding: sniffed.encoding,
     delimiter,
-    fileHash: hash.digest('hex'),
+    fileHash: options.range ? '' : hash.digest('hex'),
     bytes,
     endsWithNewline: lastChar === '\n' || lastChar === '\r',
     lastLine: line - 1,
+    cleanEnd: true,
   };
 }
