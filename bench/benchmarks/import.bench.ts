@@ -19,7 +19,8 @@ function runChild(mode: string, file: string, workdir: string): Promise<ChildRes
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'import-child.ts'), mode, file, workdir],
+      // The compiled child (npm run bench builds it), so the workers it starts load JavaScript as in production.
+      [join(ROOT, 'build', 'bench', 'benchmarks', 'import-child.js'), mode, file, workdir],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
