@@ -296,7 +296,9 @@ async function readLines(
   const toFileEnd = stop >= fileSize;
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  // Two blocks: the next one is read while this one is parsed, so the parse never waits on the disk thread.
+  const blockA = Buffer.allocUnsafe(READ_BYTES);
+  const blockB = Buffer.allocUnsafe(READ_BYTES);
   let bytes = 0;
   let lastChar = '';
   let line = 1;
@@ -373,12 +375,17 @@ async function readLines(
   };
 
   const handle = await open(path, 'r');
+  // To the end of the file (however long it has grown), or to the end of the part.
+  let at = start;
+  const readBlock = (buffer: Buffer) =>
+    toFileEnd || at < stop ? handle.read(buffer, 0, toFileEnd ? READ_BYTES : Math.min(READ_BYTES, stop - at), at) : null;
+  let next = readBlock(blockA);
   try {
-    // To the end of the file, or of the part: a file that grows while it is read stops at the size it had.
-    for (let at = start; at < stop || toFileEnd;) {
-      const { bytesRead } = await handle.read(buffer, 0, toFileEnd ? READ_BYTES : Math.min(READ_BYTES, stop - at), at);
+    while (next) {
+      const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
       at += bytesRead;
+      next = readBlock(buffer === blockA ? blockB : blockA);
       const chunk = buffer.subarray(0, bytesRead);
       if (!options.range) hash.update(chunk);
       let text: string;
@@ -394,6 +401,7 @@ async function readLines(
       if (stopped) break;
     }
   } finally {
+    await next?.catch(() => undefined);
     await handle.close();
   }
   if (!stopped) {
