@@ -6,7 +6,10 @@ import { Presets, SingleBar } from 'cli-progress';
 import { childEnvironment, ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { AppError } from './errors';
-import { checkDatabase, createDatabase, migrateToLatest, type Db } from './store/database';
+import type { Logger } from 'pino';
+import { checkDatabase, migrateToLatest, type Db } from './store/database';
+import { createServices, type Services } from './services';
+import { escalateJob, notifyJob } from './jobs';
 import { loadDemo } from './demo/load-demo.command';
 import { evaluateAll, loadRulesConfig } from './rules/evaluate.command';
 import { findStudent, studentName } from './store/student.repository';
@@ -14,14 +17,11 @@ import { findDepartment } from './store/department.repository';
 import { saveRuleConfig } from './store/rule-config.repository';
 import { describeDecision } from '../shared/rules/describe';
 import { RulesConfigError } from '../shared/rules/config';
-import { deliverDue } from './teams/deliver.command';
-import { escalateUnacknowledged } from './jobs/escalate.command';
-import { createAdapter, createCardSender } from './teams/adapter';
 import { IsoDaySchema } from '../shared/domain';
 import { todayIn } from './clock';
 import { setTermCalendar } from './commands/terms.command';
 import { listTerms } from './store/calendar.repository';
-import { createCollector, GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
+import { GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
 import { presentCollectSummary } from './graph/collect-summary.presenter';
 import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
 
@@ -31,15 +31,20 @@ function print(opts: Output, value: unknown, human: () => string): void {
   console.log(opts.json ? JSON.stringify(value, null, 2) : human());
 }
 
-async function withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDatabase(config.database);
+/** Builds the same services the server runs on (see createServices), brings the schema up to date, works, and closes. */
+async function withServices<T>(config: Config, logger: Logger, work: (services: Services) => Promise<T>): Promise<T> {
+  const services = createServices(config, { logger, workerId: `cli:${process.pid}` });
   try {
-    await checkDatabase(db, config.database);
-    await migrateToLatest(db);
-    return await work(db);
+    await checkDatabase(services.db, config.database);
+    await migrateToLatest(services.db);
+    return await work(services);
   } finally {
-    await db.destroy();
+    await services.close();
   }
+}
+
+async function withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+  return withServices(config, createLogger('warn'), (services) => work(services.db));
 }
 
 function parseDay(value: string): string {
@@ -72,13 +77,13 @@ export function buildCli(): Command {
     .addOption(jsonOption())
     .action(async (opts: Output) => {
       const config = loadConfig();
-      const db = createDatabase(config.database);
+      const services = createServices(config, { logger: createLogger('warn') });
       try {
-        await checkDatabase(db, config.database);
-        const applied = await migrateToLatest(db);
+        await checkDatabase(services.db, config.database);
+        const applied = await migrateToLatest(services.db);
         print(opts, { applied }, () => (applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.'));
       } finally {
-        await db.destroy();
+        await services.close();
       }
     });
 
@@ -114,12 +119,12 @@ export function buildCli(): Command {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const asOf = opts.asOf ?? opts.today ?? todayIn(config.timeZone, new Date());
-      const { results, student } = await withDatabase(config, async (db) => {
+      const { results, student } = await withServices(config, logger, async ({ db, evaluate }) => {
         const subject = opts.explain === undefined ? undefined : await findStudent(db, opts.explain);
         if (opts.explain !== undefined && !subject)
           throw new AppError(404, 'student_not_found', `No student with id "${opts.explain}" is on any roster.`);
         return {
-          results: await evaluateAll({ db, logger, now: () => new Date() }, asOf, { explain: subject ? [subject.id] : [] }),
+          results: await evaluateAll(evaluate, asOf, { explain: subject ? [subject.id] : [] }),
           student: subject,
         };
       });
@@ -216,10 +221,7 @@ export function buildCli(): Command {
     .action(async (opts: Output) => {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
-      const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
-      const summary = await withDatabase(config, (db) =>
-        deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }),
-      );
+      const summary = await withServices(config, logger, (services) => notifyJob.run(services));
       print(
         opts,
         summary,
@@ -235,15 +237,7 @@ export function buildCli(): Command {
     .action(async (opts: Output) => {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
-      const summary = await withDatabase(config, (db) =>
-        escalateUnacknowledged({
-          db,
-          logger,
-          now: () => new Date(),
-          timeZone: config.timeZone,
-          workingDays: config.alerts.escalationWorkingDays,
-        }),
-      );
+      const summary = await withServices(config, logger, (services) => escalateJob.run(services));
       print(
         opts,
         summary,
@@ -275,15 +269,13 @@ export function buildCli(): Command {
           );
       bar?.start(initialTotal(graph, opts.organiser), 0, { reports: 0, organiser: '' });
       try {
-        const summary = await withDatabase(config, (db) =>
-          createCollector(graph, config.timeZone, { db, logger, now: () => new Date() }).collect(
-            { since: opts.since, organiser: opts.organiser },
-            (p) => {
-              bar?.setTotal(p.organisersTotal);
-              bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
-            },
-          ),
-        );
+        const summary = await withServices(config, logger, ({ collector }) => {
+          if (!collector) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
+          return collector.collect({ since: opts.since, organiser: opts.organiser }, (p) => {
+            bar?.setTotal(p.organisersTotal);
+            bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
+          });
+        });
         bar?.stop();
         print(opts, summary, () => presentCollectSummary(summary, graph.minMinutes));
         if (summary.status === 'failed') process.exitCode = 1;
