@@ -31,6 +31,8 @@ export interface ServiceOptions {
   graphConnection?: GraphConnectionOptions;
   /** Replaces waiting and jitter in delivery, the rate limiter and Graph retries (tests record the waits). */
   timers?: Partial<Timers>;
+  /** A database already opened by the caller (tests hand in a prepared test database); the caller closes it. */
+  db?: Db;
   /** Who claims outbox items; defaults to host:pid. */
   workerId?: string;
 }
@@ -62,7 +64,7 @@ export interface Services {
   /** Graph attendance collection, or null when Graph is not configured. */
   collector: Collector | null;
   api: ApiServices;
-  /** Closes the database; the caller stops whatever uses the services first. */
+  /** Closes the database it opened; the caller stops whatever uses the services first. */
   close(): Promise<void>;
 }
 
@@ -71,7 +73,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const logger = options.logger ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
   const timers: Timers = { ...REAL_TIMERS, ...options.timers };
-  const db = createDatabase(config.database);
+  const db = options.db ?? createDatabase(config.database);
   const limiter = new RateLimiter(undefined, timers);
   const adapter = createAdapter(config.bot, logger, limiter);
   const sender = options.sender ?? createCardSender(adapter, config.bot.appId, { paced: true });
@@ -129,6 +131,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       flagCache: createFlagListCache(db),
       audit: createAuditWriter(db),
     },
-    close: () => db.destroy(),
+    close: async () => {
+      if (!options.db) await db.destroy();
+    },
   };
 }

@@ -141,7 +141,9 @@ export class GraphRequester {
       }
       if (again.length > 0) {
         const now = this.timers.clockMs();
-        await this.timers.sleep(Math.max(...again.map((p) => retryDelayMs(p.retryAfter, p.attempt - 1, this.policy, now, this.timers.random))));
+        await this.timers.sleep(
+          Math.max(...again.map((p) => retryDelayMs(p.retryAfter, p.attempt - 1, this.policy, now, this.timers.random))),
+        );
       }
       pending = again.map(({ retryAfter: _retryAfter, ...p }) => p);
     }

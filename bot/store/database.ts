@@ -20,7 +20,9 @@ export type DatabaseSettings = Config['database'] & { searchPath?: string };
 // pool only, so another pg user in the same process keeps pg's defaults.
 const PG_TYPES: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === types.builtins.INT8 && format !== 'binary' ? (v: string) => Number(v) : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+    oid === types.builtins.INT8 && format !== 'binary'
+      ? (v: string) => Number(v)
+      : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
 
 const MIGRATIONS: Record<string, Migration> = {
