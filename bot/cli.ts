@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { childEnvironment, ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
@@ -27,9 +27,23 @@ import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
 
 type Output = { json: boolean };
 
-function print(opts: Output, value: unknown, human: () => string): void {
-  console.log(opts.json ? JSON.stringify(value, null, 2) : human());
+/** Where a run of the CLI gets its settings and puts its words: the process by default, a test's buffers in process. */
+export interface CliIo {
+  config(): Config;
+  out(text: string): void;
+  err(text: string): void;
+  /** Marks the run as failed without stopping it (the result is still printed). */
+  fail(code: number): void;
 }
+
+const PROCESS_IO: CliIo = {
+  config: loadConfig,
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+  fail: (code) => {
+    process.exitCode = code;
+  },
+};
 
 /** Builds the same services the server runs on (see createServices), brings the schema up to date, works, and closes. */
 async function withServices<T>(config: Config, logger: Logger, work: (services: Services) => Promise<T>): Promise<T> {
@@ -59,7 +73,9 @@ const initialTotal = (graph: { organisers: readonly string[] }, organiser?: stri
 
 const jsonOption = () => new Option('--json', 'print the result as JSON for scripts').default(false);
 
-export function buildCli(): Command {
+export function buildCli(io: CliIo = PROCESS_IO): Command {
+  const loadConfig = () => io.config();
+  const print = (opts: Output, value: unknown, human: () => string) => io.out(opts.json ? JSON.stringify(value, null, 2) : human());
   const program = new Command('engagement')
     .description('Engagement Monitor: every job of the service, from the command line. Settings come from the environment (see README).')
     .showHelpAfterError();
@@ -150,7 +166,7 @@ export function buildCli(): Command {
             : [`${student.id} was not evaluated.`]),
         );
       }
-      console.log(lines.join('\n'));
+      io.out(lines.join('\n'));
     });
 
   program
@@ -278,7 +294,7 @@ export function buildCli(): Command {
         });
         bar?.stop();
         print(opts, summary, () => presentCollectSummary(summary, graph.minMinutes));
-        if (summary.status === 'failed') process.exitCode = 1;
+        if (summary.status === 'failed') io.fail(1);
       } finally {
         bar?.stop();
       }
@@ -298,10 +314,8 @@ export function buildCli(): Command {
     .addOption(jsonOption())
     .action(async (source: string, files: string[], opts: Parameters<typeof runImportCommand>[2]) => {
       const config = loadConfig();
-      const ok = await withDatabase(config, (db) =>
-        runImportCommand({ db, config, print: (text) => console.log(text) }, source, opts, files),
-      );
-      if (!ok) process.exitCode = 1;
+      const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => io.out(text) }, source, opts, files));
+      if (!ok) io.fail(1);
     });
 
   program
@@ -328,15 +342,38 @@ export function buildCli(): Command {
   return program;
 }
 
-/** Parses argv and runs one subcommand; a failure prints one clear line and exits non-zero. */
+/**
+ * Parses argv and runs one subcommand; resolves with the exit code. A failure is one clear line on
+ * `err`, never a stack trace for a problem the person can fix.
+ */
+export async function executeCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  let exitCode = 0;
+  const tracked: CliIo = {
+    ...io,
+    fail: (code) => {
+      exitCode = code;
+      io.fail(code);
+    },
+  };
+  const program = buildCli(tracked)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error: unknown) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError || error instanceof AppError) io.err(`engagement: ${error.message}`);
+    else io.err(`engagement: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
+
+/** The process entry: runs one subcommand and exits non-zero when it failed. */
 export function runCli(argv: string[]): void {
-  buildCli()
-    .parseAsync(argv)
-    .catch((error: unknown) => {
-      if (error instanceof ConfigError || error instanceof AppError) console.error(`engagement: ${error.message}`);
-      else console.error('engagement: failed:', error);
-      process.exit(1);
-    });
+  void executeCli(argv).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
 }
 
 if (require.main === module) runCli(process.argv);
