@@ -8,6 +8,7 @@ import { wakeDeliveriesFor } from './store/outbox.repository';
 import { loadDemo } from './demo/load-demo.command';
 import { EngagementBot } from './teams/bot';
 import { deliverDue } from './teams/deliver.command';
+import { ANONYMOUS_BOT_WARNING } from './teams/adapter';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
 import { createScheduler, type Scheduler } from './jobs/scheduler';
@@ -34,6 +35,7 @@ export interface App {
 export function createApp(config: Config, options: AppOptions = {}): App {
   const services = createServices(config, options);
   const { db, logger, now, adapter } = services;
+  if (!config.bot.appId) logger.warn(ANONYMOUS_BOT_WARNING);
   const deliverSoon = () =>
     setImmediate(() => void deliverDue(services.deliver).catch((error) => handleError(error, logger, { job: 'notify' })));
   const scheduler = createScheduler(scheduledJobs(services), logger);

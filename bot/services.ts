@@ -75,7 +75,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const timers: Timers = { ...REAL_TIMERS, ...options.timers };
   const db = options.db ?? createDatabase(config.database);
   const limiter = new RateLimiter(undefined, timers);
-  const adapter = createAdapter(config.bot, logger, limiter);
+  // No logger: its one warning (an anonymous bot) concerns the inbound endpoint, which only the server opens (createApp says it).
+  const adapter = createAdapter(config.bot, undefined, limiter);
   const sender = options.sender ?? createCardSender(adapter, config.bot.appId, { paced: true });
 
   const graphInstall = config.graphInstall;
