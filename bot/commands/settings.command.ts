@@ -4,7 +4,8 @@ import type { NewExemption, RulesPreview, RulesPreviewQuery, Settings } from '..
 import type { Db } from '../store/database';
 import type { Staff } from '../store/staff.repository';
 import { findStudent, listStudents, studentName } from '../store/student.repository';
-import { insertExemptions, listDepartmentExemptions, listTerms } from '../store/calendar.repository';
+import { insertExemptions, listDepartmentExemptions } from '../store/exemption.repository';
+import { listTerms } from '../store/calendar.repository';
 import { writeAudit } from '../store/audit.repository';
 import { assessDepartment, loadRulesConfig } from '../rules/evaluate.command';
 import { findRuleConfig, saveRuleConfig } from '../store/rule-config.repository';

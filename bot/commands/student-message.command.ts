@@ -1,7 +1,8 @@
 import type { StaffRole } from '../../shared/domain';
 import { findUrgentTerms } from '../../shared/urgent';
 import type { Db } from '../store/database';
-import { appendCaseEvent, findCase, type CaseEvent } from '../store/case.repository';
+import { appendCaseEvent, type CaseEvent } from '../store/case-event.repository';
+import { findCase } from '../store/case.repository';
 import { listStaffWithRole } from '../store/staff.repository';
 import { studentName, type Student } from '../store/student.repository';
 import { enqueueDelivery } from '../store/outbox.repository';

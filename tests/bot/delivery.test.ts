@@ -6,9 +6,9 @@ import { deliverDue, MAX_ATTEMPTS, type DeliverDeps } from '../../bot/teams/deli
 import { RateLimiter } from '../../bot/teams/rate-limiter';
 import { enqueueDelivery, listDeliveries } from '../../bot/store/outbox.repository';
 import { saveConversation } from '../../bot/store/conversation.repository';
-import { listCaseEvents } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { listSentCardsForCase } from '../../bot/store/sent-card.repository';
-import { listUnreachable } from '../../bot/store/followup.repository';
+import { listUnreachable } from '../../bot/store/unreachable-recipient.repository';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
 import { parseConfig } from '../../bot/config';
 import { seedCase } from './fixtures';

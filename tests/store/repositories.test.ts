@@ -14,9 +14,10 @@ import { upsertCounts, loadDepartmentCounts } from '../../bot/store/activity.rep
 import { loadCoverage } from '../../bot/store/import.repository';
 import { listTerms } from '../../bot/store/calendar.repository';
 import { claimDueDeliveries, enqueueDelivery, markDelivered, listDeliveries } from '../../bot/store/outbox.repository';
-import { findOpenCases, insertCase, listCaseEvents } from '../../bot/store/case.repository';
+import { findOpenCases, insertCase } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { findStaffByEntraId, listStaffWithRole } from '../../bot/store/staff.repository';
-import { insertIdentities, resolveIdentity } from '../../bot/store/student.repository';
+import { insertIdentities, resolveIdentities } from '../../bot/store/identity.repository';
 import { evaluateDepartment } from '../../bot/rules/evaluate.command';
 import { checkDatabase, createDatabase } from '../../bot/store/database';
 import { explainStudent } from '../../shared/rules/evaluate';
@@ -56,8 +57,7 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
     const student = buildStudent();
     await seedPeople(t.db, { students: [student] });
     await insertIdentities(t.db, [{ sourceSystem: 'moodle', externalKey: '2113', studentId: student.id }]);
-    expect(await resolveIdentity(t.db, 'moodle', '2113')).toBe(student.id);
-    expect(await resolveIdentity(t.db, 'moodle', '9999')).toBeUndefined();
+    expect(await resolveIdentities(t.db, 'moodle', ['2113', '9999'])).toEqual(new Map([['2113', student.id]]));
   });
 
   it('when staff have roles, then they are found by Entra id and by role', async () => {
@@ -76,7 +76,7 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
       departmentId: 'dept-a',
       severity: 'high' as const,
       status: 'open' as const,
-      rules: ['no_engagement'],
+      rules: ['no_engagement' as const],
       reason: 'r',
       explanation,
       ownerId: null,

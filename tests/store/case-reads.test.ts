@@ -1,15 +1,11 @@
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { seedCase } from '../support/cases';
-import { appendCaseEvent, findCase } from '../../bot/store/case.repository';
-import {
-  findCurrentCaseId,
-  findFlagListStamp,
-  findLatestCaseEvents,
-  listCohortIds,
-  loadStudentsCounts,
-  transitionCase,
-} from '../../bot/store/tab.repository';
+import { appendCaseEvent } from '../../bot/store/case-event.repository';
+import { changeCaseStatus, findCase, findCurrentCaseId, findFlagListStamp } from '../../bot/store/case.repository';
+import { findLatestCaseEvents } from '../../bot/store/case-event.repository';
+import { listCohortIds } from '../../bot/store/student.repository';
+import { loadStudentsCounts } from '../../bot/store/activity.repository';
 import { upsertCounts } from '../../bot/store/activity.repository';
 import { createFlagListCache, listFlagPage, listFlagPageJson } from '../../bot/commands/flag-page.command';
 import { createAuditWriter, listAudit } from '../../bot/store/audit.repository';
@@ -35,7 +31,7 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     await appendCaseEvent(t.db, { caseId: c.id, at: NOW, kind: 'alerted', actorKind: 'system', actorId: null, note: null, data: {} });
     const second = await findFlagListStamp(t.db, 'dept-a');
     expect(second).not.toBe(first);
-    await transitionCase(t.db, { id: c.id, from: ['open'], to: 'acknowledged', updatedAt: '2026-11-27T10:00:00.000Z' });
+    await changeCaseStatus(t.db, c.id, ['open'], { status: 'acknowledged', updatedAt: '2026-11-27T10:00:00.000Z' });
     expect(await findFlagListStamp(t.db, 'dept-a')).not.toBe(second);
   });
 
@@ -61,9 +57,9 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     await seedPeople(t.db, { students: [student] });
     const c = await seedCase(t.db, student.id);
     expect(
-      await transitionCase(t.db, { id: c.id, from: ['open'], to: 'closed', outcome: 'supported', closedAt: NOW, updatedAt: NOW }),
+      await changeCaseStatus(t.db, c.id, ['open'], { status: 'closed', outcome: 'contacted_fine', closedAt: NOW, updatedAt: NOW }),
     ).toBe(true);
-    expect(await transitionCase(t.db, { id: c.id, from: ['open'], to: 'acknowledged', updatedAt: NOW })).toBe(false);
+    expect(await changeCaseStatus(t.db, c.id, ['open'], { status: 'acknowledged', updatedAt: NOW })).toBe(false);
     expect((await findCase(t.db, c.id))?.status).toBe('closed');
     expect(await findCurrentCaseId(t.db, student.id)).toBe(c.id);
   });
