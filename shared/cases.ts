@@ -77,3 +77,14 @@ export const CASE_OUTCOMES = [...OUTCOMES, 'recovered'] as const;
 export const CaseOutcomeSchema = z.enum(CASE_OUTCOMES);
 export type CaseOutcome = z.infer<typeof CaseOutcomeSchema>;
 export const CASE_OUTCOME_LABELS: Record<CaseOutcome, string> = { ...OUTCOME_LABELS, recovered: 'Engagement recovered' };
+
+/** A student's quick replies to a check-in, plus a written message. */
+export const CHECKIN_CHOICES = ['fine', 'studying_offline', 'unwell', 'talk', 'message'] as const;
+export type CheckinChoice = (typeof CHECKIN_CHOICES)[number];
+export const CHECKIN_CHOICE_LABELS: Record<CheckinChoice, string> = {
+  fine: 'I’m fine',
+  studying_offline: 'I’m studying offline',
+  unwell: 'I’m unwell',
+  talk: 'I’d like to talk to someone',
+  message: 'A message',
+};

@@ -320,43 +320,6 @@ export interface FlagListDeps {
   audit?: AuditWriter;
 }
 
-/** Finds a page for the viewer and writes the view to the audit log. */
-async function selectPage(
-  deps: FlagListDeps,
-  viewer: Staff,
-  query: FlagQuery,
-  today: IsoDay,
-  now: string,
-): Promise<{ meta: Omit<FlagPage, 'flags'>; entries: Entry[] }> {
-  const snapshot = await deps.cache.get(viewer.departmentId, today);
-  const selection = selectEntries(snapshot, viewer, query, { start: (query.page - 1) * query.pageSize, size: query.pageSize });
-  await auditView(deps, viewer, query, selection, now);
-  return {
-    meta: {
-      department: snapshot.department,
-      evaluatedAt: snapshot.evaluatedAt,
-      scope: selection.scope,
-      days: snapshot.days,
-      total: selection.total,
-      page: query.page,
-      pageSize: query.pageSize,
-      facets: selection.facets,
-    },
-    entries: selection.entries,
-  };
-}
-
-/** A page of the open cases the viewer may see (department or own tutees), filtered and sorted; the view is audited. */
-export async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<FlagPage> {
-  const { meta, entries } = await selectPage(deps, viewer, query, today, now);
-  return { ...meta, flags: entries.map((e) => e.row) };
-}
-
-/** The same page as listFlagPage, already as JSON text, built from the rows serialised when the list was held. */
-export async function listFlagPageJson(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<string> {
-  return (await listFlagPageBody(deps, viewer, query, today, now)).toString('utf8');
-}
-
 /** Rendered pages kept per held list; a list with more distinct views than this starts afresh. */
 const MAX_HELD_PAGES = 256;
 

@@ -1,14 +1,14 @@
-import type { StaffRole } from '../../shared/domain';
+import { type StaffRole, studentName } from '../../shared/domain';
 import { findUrgentTerms } from '../../shared/urgent';
 import type { Db } from '../store/database';
 import { appendCaseEvent, type CaseEvent } from '../store/case-event.repository';
 import { findCase } from '../store/case.repository';
 import { listStaffWithRole } from '../store/staff.repository';
-import { studentName, type Student } from '../store/student.repository';
+import type { Student } from '../store/student.repository';
 import { enqueueDelivery } from '../store/outbox.repository';
 import { writeAudit } from '../store/audit.repository';
 import { forbidden } from '../errors';
-import { CHECKIN_CHOICE_LABELS, type CheckinChoice } from '../teams/verbs';
+import { CHECKIN_CHOICE_LABELS, type CheckinChoice } from '../../shared/cases';
 
 export interface StudentMessageDeps {
   db: Db;

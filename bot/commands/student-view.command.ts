@@ -1,9 +1,9 @@
-import { SOURCES, type IsoDay, type Source } from '../../shared/domain';
+import { SOURCES, type IsoDay, type Source, studentName } from '../../shared/domain';
 import { addDays, isTermDay, type Term } from '../../shared/calendar';
 import type { Series, StudentView } from '../../shared/api/student';
 import { cohortBand } from '../../shared/cohort';
 import type { Db } from '../store/database';
-import { findStudent, studentName } from '../store/student.repository';
+import { findStudent } from '../store/student.repository';
 import { findStaff, type Staff } from '../store/staff.repository';
 import { findCase } from '../store/case.repository';
 import { listTerms } from '../store/calendar.repository';

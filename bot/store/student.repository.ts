@@ -31,8 +31,6 @@ const toStudent = (r: Row): Student => ({
   tutorId: r.tutor_id,
 });
 
-export const studentName = (s: Pick<Student, 'givenName' | 'familyName'>): string => `${s.givenName} ${s.familyName}`;
-
 /** A student as a row to write; shared by the demo's insert and the roster's upsert. */
 export const studentValues = (s: Student, now: string) => ({
   id: s.id,

@@ -17,13 +17,6 @@ export async function clearUnreachable(db: Db, userAadId: string): Promise<void>
   await db.deleteFrom('unreachable_recipients').where('user_aad_id', '=', userAadId).execute();
 }
 
-export async function listUnreachable(
-  db: Db,
-): Promise<Array<{ userAadId: string; staffId: string | null; studentId: string | null; reason: string; since: string }>> {
-  const rows = await db.selectFrom('unreachable_recipients').selectAll().orderBy('since').execute();
-  return rows.map((r) => ({ userAadId: r.user_aad_id, staffId: r.staff_id, studentId: r.student_id, reason: r.reason, since: r.since }));
-}
-
 /** People in a department whom Teams will not let the bot write to (blocked or uninstalled), with their names. */
 export async function listUnreachableInDepartment(
   db: Db,

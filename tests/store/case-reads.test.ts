@@ -7,10 +7,16 @@ import { findLatestCaseEvents } from '../../bot/store/case-event.repository';
 import { listCohortIds } from '../../bot/store/student.repository';
 import { loadStudentsCounts } from '../../bot/store/activity.repository';
 import { upsertCounts } from '../../bot/store/activity.repository';
-import { createFlagListCache, listFlagPage, listFlagPageJson } from '../../bot/commands/flag-page.command';
+import { createFlagListCache, listFlagPageBody, type FlagListDeps } from '../../bot/commands/flag-page.command';
+import type { Staff } from '../../bot/store/staff.repository';
 import { createAuditWriter, listAudit } from '../../bot/store/audit.repository';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
-import { FlagQuerySchema } from '../../shared/api/flags';
+import { FlagPageSchema, FlagQuerySchema, type FlagPage, type FlagQuery } from '../../shared/api/flags';
+
+/** A page as the tab receives it: the body the route sends, read back through the shared contract. */
+async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: string, now: string): Promise<FlagPage> {
+  return FlagPageSchema.parse(JSON.parse((await listFlagPageBody(deps, viewer, query, today, now)).toString('utf8')));
+}
 
 describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
   let t: TestDatabase;
@@ -99,8 +105,6 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     const after = await listFlagPage(deps, director, query, '2026-11-27', '2026-11-27T10:00:01.000Z');
     expect(after.flags[0]?.status).toBe('acknowledged');
     expect(after.flags[0]?.ownerName).toBe(director.displayName);
-    const json = await listFlagPageJson(deps, director, query, '2026-11-27', '2026-11-27T10:00:02.000Z');
-    expect(JSON.parse(json)).toEqual(after);
   });
 
   it('when the tab invalidates a department, then the next read rebuilds at once', async () => {
@@ -129,12 +133,7 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     let clock = 0;
     const deps = { db: t.db, cache: createFlagListCache(t.db, { recheckMs: 250, clock: () => clock }), audit: createAuditWriter(t.db) };
     const query = FlagQuerySchema.parse({});
-    const read = async (viewer: typeof director) =>
-      JSON.parse(await listFlagPageJson(deps, viewer, query, '2026-11-27', NOW)) as {
-        total: number;
-        scope: string;
-        flags: Array<{ studentId: string; status: string }>;
-      };
+    const read = async (viewer: typeof director) => listFlagPage(deps, viewer, query, '2026-11-27', NOW);
     expect((await read(director)).total).toBe(2);
     const own = await read(tutor);
     expect(own.scope).toBe('tutees');
