@@ -1,5 +1,8 @@
+import { z } from 'zod';
 import type { Db } from './database';
 import { newId } from './ids';
+
+const WarningsSchema = z.array(z.string());
 
 export async function recordEvaluation(
   db: Db,
@@ -31,7 +34,7 @@ export async function findLatestEvaluation(
     .orderBy('evaluated_at', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row && { evaluatedAt: row.evaluated_at, flags: row.flags, warnings: JSON.parse(row.warnings) as string[] };
+  return row && { evaluatedAt: row.evaluated_at, flags: row.flags, warnings: WarningsSchema.parse(JSON.parse(row.warnings)) };
 }
 
 /** The last evaluation of each day for a department, oldest first. */

@@ -110,6 +110,31 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
     expect((await listDeliveries(t.db))[0]).toMatchObject({ status: 'sent', attempts: 1, sentActivityId: 'act-1' });
   });
 
+  it('when a stored message does not match its kind, then claiming makes it a dead letter with the reason and sends the rest', async () => {
+    const tutor = buildStaff();
+    await seedPeople(t.db, { staff: [tutor] });
+    await enqueueDelivery(t.db, { idempotencyKey: 'good', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: ['c1'] } }, NOW);
+    // A row as an older version or a hand-edited database could leave it: a digest without its case ids.
+    await t.db
+      .insertInto('outbox')
+      .values({
+        id: 'bad-1',
+        idempotency_key: 'bad',
+        kind: 'digest',
+        recipient_staff_id: tutor.id,
+        recipient_student_id: null,
+        payload: JSON.stringify({ cases: 'c1' }),
+        status: 'pending',
+        next_attempt_at: NOW,
+        created_at: NOW,
+      })
+      .execute();
+    const claimed = await claimDueDeliveries(t.db, { worker: 'a', now: NOW, claimUntil: '2026-11-27T09:01:00.000Z', limit: 10 });
+    expect(claimed.map((c) => [c.kind, c.payload])).toEqual([['digest', { caseIds: ['c1'] }]]);
+    const [row] = await t.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', 'bad-1').execute();
+    expect(row).toEqual({ status: 'failed', last_error: expect.stringContaining('unreadable digest message') });
+  });
+
   it('when a silent student is evaluated twice, then one case opens, one digest is queued, and the re-run changes nothing', async () => {
     const tutor = buildStaff();
     const silent = buildStudent({ tutorId: tutor.id });
