@@ -95,3 +95,31 @@ export async function listCohortIds(db: Db, s: { departmentId: string; programme
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** Inserts or updates students from a roster: the roster is the record of who they are and where they stand. */
+export async function upsertStudents(db: Db, students: readonly Student[], now: string): Promise<void> {
+  for (const batch of chunk(students, 500)) {
+    await db
+      .insertInto('students')
+      .values(batch.map((s) => studentValues(s, now)))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          department_id: eb.ref('excluded.department_id'),
+          given_name: eb.ref('excluded.given_name'),
+          family_name: eb.ref('excluded.family_name'),
+          email: eb.ref('excluded.email'),
+          programme: eb.ref('excluded.programme'),
+          year: eb.ref('excluded.year'),
+          status: eb.ref('excluded.status'),
+          tutor_id: eb.ref('excluded.tutor_id'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function listStudentIdsInDepartment(db: Db, departmentId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('students').select('id').where('department_id', '=', departmentId).execute();
+  return new Set(rows.map((r) => r.id));
+}
