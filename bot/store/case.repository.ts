@@ -65,6 +65,17 @@ export async function findOpenCases(db: Db, departmentId: string): Promise<Case[
   return rows.map(toCase);
 }
 
+/** A student's open case, if they have one (at most one is open at a time). */
+export async function findOpenCaseOfStudent(db: Db, studentId: string): Promise<Case | undefined> {
+  const row = await db
+    .selectFrom('cases')
+    .selectAll()
+    .where('student_id', '=', studentId)
+    .where('status', '<>', 'closed')
+    .executeTakeFirst();
+  return row && toCase(row);
+}
+
 export async function findCase(db: Db, id: string): Promise<Case | undefined> {
   const row = await db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toCase(row);
