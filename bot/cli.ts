@@ -1,21 +1,56 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Config } from './config';
-import type { Db } from './store/database';
 import { AppError } from './errors';
+import type { Logger } from 'pino';
+import type { Db } from './store/database';
+import type { Services } from './services';
 import { IMPORT_SOURCES, type ImportCliOptions } from './ingest/import.cli';
 
-// Each command loads what it needs when it runs (`await import`), so `engagement --help` and the
-// start of an import do not wait for the bot, Graph and web server libraries to load.
+// Each command loads what it needs when it runs (`await import`), so `engagement --help` answers at
+// once and an import starts reading without first loading the bot, Graph and web server libraries.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadConfigModule = () => require('./config') as typeof import('./config');
 
 type Output = { json: boolean };
 
-function print(opts: Output, value: unknown, human: () => string): void {
-  console.log(opts.json ? JSON.stringify(value, null, 2) : human());
+/** Where a run of the CLI gets its settings and puts its words: the process by default, a test's buffers in process. */
+export interface CliIo {
+  config(): Config;
+  out(text: string): void;
+  err(text: string): void;
+  /** Marks the run as failed without stopping it (the result is still printed). */
+  fail(code: number): void;
 }
 
+const PROCESS_IO: CliIo = {
+  config: () => loadConfigModule().loadConfig(),
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+  fail: (code) => {
+    process.exitCode = code;
+  },
+};
+
+/** Builds the same services the server runs on (see createServices), brings the schema up to date, works, and closes. */
+async function withServices<T>(config: Config, logger: Logger, work: (services: Services) => Promise<T>): Promise<T> {
+  const [{ createServices }, { checkDatabase, migrateToLatest }] = await Promise.all([import('./services'), import('./store/database')]);
+  const services = createServices(config, { logger, workerId: `cli:${process.pid}` });
+  try {
+    await checkDatabase(services.db, config.database);
+    await migrateToLatest(services.db);
+    return await work(services);
+  } finally {
+    await services.close();
+  }
+}
+
+/**
+ * For the commands that need only the database (import, demo, terms, rules-config): it alone is opened,
+ * because building every service would load the bot and Graph libraries first (about a second).
+ */
 async function withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
   const { checkDatabase, createDatabase, migrateToLatest } = await import('./store/database');
   const db = createDatabase(config.database);
@@ -43,7 +78,9 @@ const initialTotal = (graph: { organisers: readonly string[] }, organiser?: stri
 
 const jsonOption = () => new Option('--json', 'print the result as JSON for scripts').default(false);
 
-export function buildCli(): Command {
+export function buildCli(io: CliIo = PROCESS_IO): Command {
+  const loadConfig = () => io.config();
+  const print = (opts: Output, value: unknown, human: () => string) => io.out(opts.json ? JSON.stringify(value, null, 2) : human());
   const program = new Command('engagement')
     .description('Engagement Monitor: every job of the service, from the command line. Settings come from the environment (see README).')
     .showHelpAfterError();
@@ -61,11 +98,8 @@ export function buildCli(): Command {
     .description('bring the database schema up to date')
     .addOption(jsonOption())
     .action(async (opts: Output) => {
-      const [{ loadConfig }, { checkDatabase, createDatabase, migrateToLatest }] = await Promise.all([
-        import('./config'),
-        import('./store/database'),
-      ]);
       const config = loadConfig();
+      const { checkDatabase, createDatabase, migrateToLatest } = await import('./store/database');
       const db = createDatabase(config.database);
       try {
         await checkDatabase(db, config.database);
@@ -83,11 +117,7 @@ export function buildCli(): Command {
     .option('--today <day>', 'the day the demo is built around (YYYY-MM-DD)', parseDay)
     .addOption(jsonOption())
     .action(async (opts: Output & { seed?: number; today?: string }) => {
-      const [{ loadConfig }, { loadDemo }, { todayIn }] = await Promise.all([
-        import('./config'),
-        import('./demo/load-demo.command'),
-        import('./clock'),
-      ]);
+      const [{ loadDemo }, { todayIn }] = await Promise.all([import('./demo/load-demo.command'), import('./clock')]);
       const config = loadConfig();
       const seed = opts.seed ?? config.demo.seed;
       if (!Number.isInteger(seed) || seed < 0) throw new AppError(400, 'bad_seed', '--seed takes a whole number of 0 or more.');
@@ -110,24 +140,23 @@ export function buildCli(): Command {
     .option('--explain <student>', 'also print, in words, why this student (by student id) was or was not flagged')
     .addOption(jsonOption())
     .action(async (opts: Output & { asOf?: string; today?: string; explain?: string }) => {
-      const [{ loadConfig }, { createLogger }, { evaluateAll }, { findStudent, studentName }, { describeDecision }, { todayIn }] =
-        await Promise.all([
-          import('./config'),
-          import('./logger'),
-          import('./rules/evaluate.command'),
-          import('./store/student.repository'),
-          import('../shared/rules/describe'),
-          import('./clock'),
-        ]);
+      const [{ createLogger }, { evaluateAll }, { findStudent }, { studentName }, { describeDecision }, { todayIn }] = await Promise.all([
+        import('./logger'),
+        import('./rules/evaluate.command'),
+        import('./store/student.repository'),
+        import('../shared/domain'),
+        import('../shared/rules/describe'),
+        import('./clock'),
+      ]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const asOf = opts.asOf ?? opts.today ?? todayIn(config.timeZone, new Date());
-      const { results, student } = await withDatabase(config, async (db) => {
+      const { results, student } = await withServices(config, logger, async ({ db, evaluate }) => {
         const subject = opts.explain === undefined ? undefined : await findStudent(db, opts.explain);
         if (opts.explain !== undefined && !subject)
           throw new AppError(404, 'student_not_found', `No student with id "${opts.explain}" is on any roster.`);
         return {
-          results: await evaluateAll({ db, logger, now: () => new Date() }, asOf, { explain: subject ? [subject.id] : [] }),
+          results: await evaluateAll(evaluate, asOf, { explain: subject ? [subject.id] : [] }),
           student: subject,
         };
       });
@@ -153,7 +182,7 @@ export function buildCli(): Command {
             : [`${student.id} was not evaluated.`]),
         );
       }
-      console.log(lines.join('\n'));
+      io.out(lines.join('\n'));
     });
 
   program
@@ -163,8 +192,7 @@ export function buildCli(): Command {
     .option('--set <file>', 'a JSON file holding the settings that differ from the defaults')
     .addOption(jsonOption())
     .action(async (departmentId: string, opts: Output & { set?: string }) => {
-      const [{ loadConfig }, { findDepartment }, { loadRulesConfig }, { saveRuleConfig }, { RulesConfigError }] = await Promise.all([
-        import('./config'),
+      const [{ findDepartment }, { loadRulesConfig }, { saveRuleConfig }, { RulesConfigError }] = await Promise.all([
         import('./store/department.repository'),
         import('./rules/evaluate.command'),
         import('./store/rule-config.repository'),
@@ -201,8 +229,7 @@ export function buildCli(): Command {
     .option('--set <file>', 'a JSON file holding every term (it replaces the calendar whole)')
     .addOption(jsonOption())
     .action(async (opts: Output & { set?: string }) => {
-      const [{ loadConfig }, { listTerms }, { setTermCalendar }] = await Promise.all([
-        import('./config'),
+      const [{ listTerms }, { setTermCalendar }] = await Promise.all([
         import('./store/calendar.repository'),
         import('./commands/terms.command'),
       ]);
@@ -234,18 +261,10 @@ export function buildCli(): Command {
     .description('send every due alert through the Bot Connector')
     .addOption(jsonOption())
     .action(async (opts: Output) => {
-      const [{ loadConfig }, { createLogger }, { createAdapter, createCardSender }, { deliverDue }] = await Promise.all([
-        import('./config'),
-        import('./logger'),
-        import('./teams/adapter'),
-        import('./teams/deliver.command'),
-      ]);
+      const [{ createLogger }, { notifyJob }] = await Promise.all([import('./logger'), import('./jobs')]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
-      const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
-      const summary = await withDatabase(config, (db) =>
-        deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }),
-      );
+      const summary = await withServices(config, logger, (services) => notifyJob.run(services));
       print(
         opts,
         summary,
@@ -259,22 +278,10 @@ export function buildCli(): Command {
     .description('end run-out snoozes and escalate cases nobody acknowledged (Director of Studies, then Student Experience Officer)')
     .addOption(jsonOption())
     .action(async (opts: Output) => {
-      const [{ loadConfig }, { createLogger }, { escalateUnacknowledged }] = await Promise.all([
-        import('./config'),
-        import('./logger'),
-        import('./jobs/escalate.command'),
-      ]);
+      const [{ createLogger }, { escalateJob }] = await Promise.all([import('./logger'), import('./jobs')]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
-      const summary = await withDatabase(config, (db) =>
-        escalateUnacknowledged({
-          db,
-          logger,
-          now: () => new Date(),
-          timeZone: config.timeZone,
-          workingDays: config.alerts.escalationWorkingDays,
-        }),
-      );
+      const summary = await withServices(config, logger, (services) => escalateJob.run(services));
       print(
         opts,
         summary,
@@ -290,14 +297,12 @@ export function buildCli(): Command {
     .option('--organiser <id>', 'only this organiser (UPN or Entra object id)')
     .addOption(jsonOption())
     .action(async (opts: Output & { since?: string; organiser?: string }) => {
-      const [{ loadConfig }, { createLogger }, { createCollector, GRAPH_OFF_MESSAGE }, { presentCollectSummary }, { Presets, SingleBar }] =
-        await Promise.all([
-          import('./config'),
-          import('./logger'),
-          import('./jobs/collect-attendance.job'),
-          import('./graph/collect-summary.presenter'),
-          import('cli-progress'),
-        ]);
+      const [{ createLogger }, { GRAPH_OFF_MESSAGE }, { presentCollectSummary }, { Presets, SingleBar }] = await Promise.all([
+        import('./logger'),
+        import('./jobs/collect-attendance.job'),
+        import('./graph/collect-summary.presenter'),
+        import('cli-progress'),
+      ]);
       const config = loadConfig();
       if (!config.graph) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
       const graph = config.graph;
@@ -314,18 +319,16 @@ export function buildCli(): Command {
           );
       bar?.start(initialTotal(graph, opts.organiser), 0, { reports: 0, organiser: '' });
       try {
-        const summary = await withDatabase(config, (db) =>
-          createCollector(graph, config.timeZone, { db, logger, now: () => new Date() }).collect(
-            { since: opts.since, organiser: opts.organiser },
-            (p) => {
-              bar?.setTotal(p.organisersTotal);
-              bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
-            },
-          ),
-        );
+        const summary = await withServices(config, logger, ({ collector }) => {
+          if (!collector) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
+          return collector.collect({ since: opts.since, organiser: opts.organiser }, (p) => {
+            bar?.setTotal(p.organisersTotal);
+            bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
+          });
+        });
         bar?.stop();
         print(opts, summary, () => presentCollectSummary(summary, graph.minMinutes));
-        if (summary.status === 'failed') process.exitCode = 1;
+        if (summary.status === 'failed') io.fail(1);
       } finally {
         bar?.stop();
       }
@@ -344,12 +347,10 @@ export function buildCli(): Command {
     .option('--dry-run', 'read, check and count, but store nothing', false)
     .addOption(jsonOption())
     .action(async (source: string, files: string[], opts: ImportCliOptions) => {
-      const [{ loadConfig }, { runImportCommand }] = await Promise.all([import('./config'), import('./ingest/import.cli')]);
+      const { runImportCommand } = await import('./ingest/import.cli');
       const config = loadConfig();
-      const ok = await withDatabase(config, (db) =>
-        runImportCommand({ db, config, print: (text) => console.log(text) }, source, opts, files),
-      );
-      if (!ok) process.exitCode = 1;
+      const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => io.out(text) }, source, opts, files));
+      if (!ok) io.fail(1);
     });
 
   program
@@ -357,7 +358,7 @@ export function buildCli(): Command {
     .description('start the Microsoft 365 Agents Playground against the running bot (headless; open http://localhost:56150)')
     .option('--port <n>', 'the Playground port', '56150')
     .action(async (opts: { port: string }) => {
-      const [{ loadConfig, childEnvironment }, { projectRoot }] = await Promise.all([import('./config'), import('./paths')]);
+      const [{ childEnvironment }, { projectRoot }] = await Promise.all([import('./config'), import('./paths')]);
       const config = loadConfig();
       const bin = join(projectRoot(), 'node_modules', '.bin', 'agentsplayground');
       const args = ['start', '-e', `http://localhost:${config.port}/api/messages`, '-c', 'msteams', '--dt', '-p', opts.port];
@@ -377,16 +378,39 @@ export function buildCli(): Command {
   return program;
 }
 
-/** Parses argv and runs one subcommand; a failure prints one clear line and exits non-zero. */
+/**
+ * Parses argv and runs one subcommand; resolves with the exit code. A failure is one clear line on
+ * `err`, never a stack trace for a problem the person can fix.
+ */
+export async function executeCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  let exitCode = 0;
+  const tracked: CliIo = {
+    ...io,
+    fail: (code) => {
+      exitCode = code;
+      io.fail(code);
+    },
+  };
+  const program = buildCli(tracked)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error: unknown) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const { ConfigError } = loadConfigModule();
+    if (error instanceof ConfigError || error instanceof AppError) io.err(`engagement: ${error.message}`);
+    else io.err(`engagement: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
+
+/** The process entry: runs one subcommand and exits non-zero when it failed. */
 export function runCli(argv: string[]): void {
-  buildCli()
-    .parseAsync(argv)
-    .catch(async (error: unknown) => {
-      const { ConfigError } = await import('./config');
-      if (error instanceof ConfigError || error instanceof AppError) console.error(`engagement: ${error.message}`);
-      else console.error('engagement: failed:', error);
-      process.exit(1);
-    });
+  void executeCli(argv).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
 }
 
 if (require.main === module) runCli(process.argv);

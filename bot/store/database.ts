@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { CustomTypesConfig } from 'pg';
 import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
@@ -75,12 +76,19 @@ export function createDatabase(settings: DatabaseSettings): Db {
   // pg is loaded only for PostgreSQL, so a SQLite CLI run does not pay for it at start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Pool, types } = require('pg') as typeof import('pg');
-  // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
-  types.setTypeParser(types.builtins.INT8, (v) => Number(v));
+  // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably. Set on our
+  // pool only, so another pg user in the same process keeps pg's defaults.
+  const pgTypes: CustomTypesConfig = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === types.builtins.INT8 && format !== 'binary'
+        ? (v: string) => Number(v)
+        : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+  };
   const pool = new Pool({
     connectionString: settings.url,
     max: settings.poolSize,
     connectionTimeoutMillis: 5000,
+    types: pgTypes,
     ...(settings.searchPath ? { options: `-c search_path=${settings.searchPath}` } : {}),
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
