@@ -1,6 +1,6 @@
 /**
  * One measured import in its own process, so its peak RSS is its own: `tsx import-child.ts
- * <decode|read|read-papa|parse|duckdb|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
+ * <decode|read|read-papa|parse|parse-one-piece|duckdb|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -90,14 +90,23 @@ async function main(): Promise<Record<string, unknown>> {
     instance.closeSync();
     return { rows: 0, ms, countKeys };
   }
-  if (mode === 'parse') {
-    const parsed = await parseExport(file, 'moodle', {
-      campusTimeZone: TZ,
-      sourceTimeZone: TZ,
-      locale: null,
-      period: null,
-      samisLoginColumns: ingest.samisLoginColumns,
-    });
+  if (mode === 'parse' || mode === 'parse-one-piece') {
+    // parse: as imports run it (in parts on worker threads for a large file); parse-one-piece: on this thread alone.
+    const parts = mode === 'parse' ? undefined : 1;
+    const parsed = await parseExport(
+      file,
+      'moodle',
+      {
+        campusTimeZone: TZ,
+        sourceTimeZone: TZ,
+        locale: null,
+        period: null,
+        samisLoginColumns: ingest.samisLoginColumns,
+      },
+      undefined,
+      true,
+      parts,
+    );
     if (parsed.fatal) throw new Error(parsed.fatal);
     return { rows: parsed.tally.rowsRead, ms: performance.now() - started, countKeys: parsed.tally.counts.size };
   }

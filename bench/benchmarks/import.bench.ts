@@ -85,6 +85,7 @@ export const importBenchmark: Benchmark = {
       const read = await runChild('read', million, dir);
       const readPapa = await runChild('read-papa', million, dir);
       const lf = await againstDuckDb(million, dir);
+      const onePiece = await best('parse-one-piece', million, dir);
       const sqlite = await runChild('sqlite', million, dir);
       rmSync(join(dir, 'bench.sqlite'), { force: true });
       const postgres = await runChild('postgres', million, dir);
@@ -112,6 +113,9 @@ export const importBenchmark: Benchmark = {
         'import.duckdb_group_by_ms': ms(lf.duckdb.ms),
         'import.parse_vs_duckdb': ratio(lf.duckdb.ms / lf.ours.ms, 1),
         'import.parse_vs_wc_l': ratio(wcMs / lf.ours.ms),
+        // Worker threads against this thread alone, same file, same run: what the parts bring on this machine now.
+        'import.parse_one_piece_ms': ms(onePiece.ms),
+        'import.parse_in_parts_vs_one_piece': ratio(onePiece.ms / lf.ours.ms),
         'import.3x_crlf_parse_and_count_ms': ms(crlf.ours.ms),
         'import.3x_crlf_duckdb_group_by_ms': ms(crlf.duckdb.ms),
         'import.3x_crlf_parse_vs_duckdb': ratio(crlf.duckdb.ms / crlf.ours.ms, 1),
