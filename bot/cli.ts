@@ -24,6 +24,7 @@ import { listTerms } from './store/calendar.repository';
 import { GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
 import { presentCollectSummary } from './graph/collect-summary.presenter';
 import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
+import { registerPrivacyCommands } from './privacy.cli';
 
 type Output = { json: boolean };
 
@@ -299,6 +300,8 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
         bar?.stop();
       }
     });
+
+  registerPrivacyCommands(program, { loadConfig, print, withServices: (config, work) => withServices(config, createLogger('warn'), work) });
 
   program
     .command('import')
