@@ -13,6 +13,7 @@ import { IMPORT_SOURCES, type ImportCliOptions } from './ingest/import.cli';
 // once and an import starts reading without first loading the bot, Graph and web server libraries.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadConfigModule = () => require('./config') as typeof import('./config');
+import { registerPrivacyCommands } from './privacy.cli';
 
 type Output = { json: boolean };
 
@@ -333,6 +334,12 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
         bar?.stop();
       }
     });
+
+  registerPrivacyCommands(program, {
+    loadConfig,
+    print,
+    withServices: async (config, work) => withServices(config, (await import('./logger')).createLogger('warn'), work),
+  });
 
   program
     .command('import')
