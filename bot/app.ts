@@ -123,6 +123,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     publicUrl: config.publicUrl,
     support: config.support,
     onDeliveriesQueued: deliverSoon,
+    // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
+    onUrgentQueued: (staffIds) => {
+      for (const recipientStaffId of staffIds)
+        setImmediate(
+          () =>
+            void deliverDue(deliverDeps, { recipientStaffId }).catch((error) =>
+              handleError(error, logger, { job: 'notify', urgent: true }),
+            ),
+        );
+    },
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.

@@ -15,8 +15,8 @@ describe('bot settings', () => {
     expect(error.problems.join('\n')).toMatch(/TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true/);
   });
 
-  it('when urgent terms are configured, then they are trimmed and lower-cased', () => {
-    expect(parseConfig({ URGENT_TERMS: ' Overdose , end it ,' }).support.urgentTerms).toEqual(['overdose', 'end it']);
+  it('when urgent terms are configured, then they are trimmed, lower-cased and added to the risk phrases', () => {
+    expect(parseConfig({ URGENT_TERMS: ' Overdose , end it ,' }).support.phrases.risk).toEqual(['overdose', 'end it']);
   });
 
   it('when nothing is set, then escalation waits 3 working days and the wellbeing role is the Student Experience Officer', () => {
