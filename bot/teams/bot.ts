@@ -129,8 +129,19 @@ export class EngagementBot extends TeamsActivityHandler {
   }
 
   private async answer(context: Ctx): Promise<void> {
-    const who = await this.rememberConversation(context);
+    let who: { staff?: Staff; student?: Student };
+    try {
+      who = await this.rememberConversation(context);
+    } catch (error) {
+      // Whoever wrote, words of crisis are answered with the urgent contacts even when the store is down.
+      if (this.isRisk(context)) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: false }));
+      throw error;
+    }
     if (who.student) return this.answerStudent(context, who.student);
+    if (this.isRisk(context)) {
+      await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: false }));
+      return;
+    }
     if (!who.staff) {
       await context.sendActivity(
         'I could not find you in the staff or student records for this app. If you think you should be, please contact your department administrator.',
@@ -168,8 +179,16 @@ export class EngagementBot extends TeamsActivityHandler {
     await this.sendCard(context, buildHelpCard({ isStaff: true }));
   }
 
+  private messageText(context: Ctx): string {
+    return (context.activity.text ?? '').replace(/<[^>]*>/g, ' ').trim();
+  }
+
+  private isRisk(context: Ctx): boolean {
+    return this.classifyWellbeing(this.messageText(context).slice(0, 2000)).tier === 'risk';
+  }
+
   private async answerStudent(context: Ctx, student: Student): Promise<void> {
-    const text = (context.activity.text ?? '').replace(/<[^>]*>/g, ' ').trim();
+    const text = this.messageText(context);
     if (parseCommand(text) === 'help' || text === '') {
       await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
       return;
