@@ -107,13 +107,23 @@ export const BUILT_IN_RULES: readonly PhraseRule[] = [
   ),
   risk(
     'ideation',
+    'life is not worth living',
+    'life (isnt|is not|aint|not|is never|wont ever be|will never be) worth (it|living)|not worth living|not worth being alive|(tired|sick|done|so done|fed up) (of|with) (being alive|life|living|existing)|cant be bothered (to live|living|being alive|existing|to be alive)|(easier|better|simpler|happier) ~if i (just )?(wasnt|werent|was not|were not|was gone|were gone|wasnt around|werent around|wasnt here|werent here|died|disappeared|was dead|were dead|didnt exist)|(no one|nobody|who) (would|will|wouldnt|even) (care|notice|miss me|cry) (if|when) i (died|was gone|were gone|disappeared|wasnt here|killed myself|was dead)|i (just )?want out$|i want out of (this life|life|everything|this world)',
+  ),
+  risk(
+    'plan or means',
+    'the means to hand',
+    '(pills|tablets|meds|paracetamol|painkillers) (are )?(ready|saved|saved up|stockpiled|hidden|lined up|all here|counted out)|enough (pills|tablets|paracetamol|painkillers|meds) to|(scared|afraid|worried|frightened) (i will|il|i might|i could|i may|im going to) (do something|do anything|hurt|harm|act on)|(do|doing) something to myself',
+  ),
+  risk(
+    'ideation',
     'no way out',
     'no way out|dont see (a|any) way out|cant see (a|any) way out|only way out|(trapped|stuck) (and|with) no (way out|escape)|no escape',
   ),
   risk(
     'ideation',
     'thoughts of death',
-    '(thinking|think|thought|thoughts) (about|of) (dying|death|ending it|not being here|not being alive|suicide|killing myself|ending my life|disappearing for good)|(dying|death) (would be|seems|sounds) (easier|better|like a relief|peaceful|nice)|planning my funeral',
+    '(thinking|think|thought|thoughts) (about|of) not (waking up|being alive|existing|being around)|(thinking|think|thought|thoughts) (about|of) (dying|death|ending it|not being here|not being alive|suicide|killing myself|ending my life|disappearing for good)|(dying|death) (would be|seems|sounds) (easier|better|like a relief|peaceful|nice)|planning my funeral',
   ),
   risk('ideation', 'deserve to die', 'deserve to die|dont deserve to (live|be alive|be here|exist)'),
   risk(
@@ -157,7 +167,7 @@ export const BUILT_IN_RULES: readonly PhraseRule[] = [
   risk(
     'harmed or unsafe',
     'not safe',
-    '(dont|do not|dont really|never) feel safe|(i|im|i am|i feel|feel|feeling|me|we|were) (not|isnt|no longer|never) safe|not safe (at home|here|in my|with|around)|(i|im|i am|feel|feeling) unsafe|(cant|cannot|dont think i can|not sure i can|unable to|struggling to) keep (myself|me) safe|in danger(?! of)|(scared|afraid|frightened|terrified) (of {partner}|to go (home|back)|to be at home|to be alone with|for my life|of what (he|she|they) (will|might|could) do|that {partner} (will|might|is going to|could))|(scared|afraid|frightened|terrified) (to )?(go )?home',
+    '(dont|do not|dont really|never) feel safe|(i|im|i am|i feel|feel|feeling|me|we|were) (not|isnt|no longer|never) safe|not safe (at home|here|in my|with|around)|(i|im|i am|feel|feeling) unsafe|(cant|cannot|dont think i can|not sure i can|unable to|struggling to) keep (myself|me) safe|in danger(?! of)|(scared|afraid|frightened|terrified) (of {partner}|to go (home|back)|to be at home|to be alone with|for my life|of what (he|she|they) (will|might|could) do|of what (hell|shell|theyll) do|that {partner} (will|might|is going to|could))|(scared|afraid|frightened|terrified) (to )?(go )?home',
   ),
   risk(
     'harmed or unsafe',
@@ -226,7 +236,7 @@ export const BUILT_IN_RULES: readonly PhraseRule[] = [
   distress(
     'not coping',
     'need to talk to someone',
-    '(need|want|needed) (to talk to|to speak to|someone to talk to|somebody to talk to|someone to speak to)( someone| somebody| anyone)?(?! about (the|my|an|a) ~(essay|module|course|assignment|project|dissertation|timetable|deadline|extension|marks|grade|grades|placement|form|fees|exam|exams))|(need|want) (some )?(help|support) (with|for) (my mental health|my mh|how im feeling|how i feel|everything|myself|my feelings|my head|life)|please talk to me|i (really )?need help(?! (with|on|for|finding|to|understanding|accessing|getting))$',
+    '(need|want|needed) (to talk to|to speak to|someone to talk to|somebody to talk to|someone to speak to)( someone| somebody| anyone)?(?!( someone| somebody| anyone| you)? about (the|my|an|a|some|changing|switching) ~(essay|module|course|assignment|project|dissertation|timetable|deadline|extension|marks|grade|grades|placement|form|fees|exam|exams))|(need|want) (some )?(help|support) (with|for) (my mental health|my mh|how im feeling|how i feel|everything|myself|my feelings|my head|life)|please talk to me|i (really )?need help(?! (with|on|for|finding|to|understanding|accessing|getting))$',
   ),
   distress(
     'not coping',

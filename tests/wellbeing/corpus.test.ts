@@ -26,6 +26,22 @@ describe('the wellbeing corpus', () => {
     expect(missed.map(({ m }) => m)).toEqual([]);
   });
 
+  it('when the corpus is rewritten the way phones and hurried thumbs write it, then no risk or distress message drops a tier', () => {
+    const variants = (m: string) => [
+      m.toLowerCase().replace(/['’]/g, ''),
+      m.toUpperCase(),
+      m.replace(/'/g, '’'),
+      m.replace(/([a-z])(\W*)$/i, '$1$1$1$1$2'),
+      `${m.replace(/[.,!?]/g, '')}...`,
+      `${m} 😔`,
+    ];
+    const dropped = [
+      ...RISK_MESSAGES.flatMap((m) => variants(m).filter((v) => classify(v).tier !== 'risk')),
+      ...DISTRESS_MESSAGES.flatMap((m) => variants(m).filter((v) => tierRank(classify(v).tier) < tierRank('distress'))),
+    ];
+    expect(dropped).toEqual([]);
+  });
+
   it('when an ordinary message or idiom is classified, then it is none, apart from the documented higher-tier cases', () => {
     const wrong = ORDINARY_MESSAGES.map((m) => ({ m, r: classify(m) })).filter(
       ({ m, r }) => r.tier !== (ACCEPTED_HIGHER_TIER[m] ?? 'none'),

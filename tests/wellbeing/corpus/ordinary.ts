@@ -119,12 +119,27 @@ export const ORDINARY_MESSAGES: readonly string[] = [
   'I cut myself cooking, typing is slow',
   'honestly done with this module, roll on summer',
   'Moodle is so slow it makes me want to scream',
+  'I need to talk to someone about my timetable',
+  "i'm so done with this essay",
+  'killing time before the lecture',
+  "I'd die for a first",
+  "i'm out of here, see you monday",
+  "I'm not okay with the new marking scheme",
+  'my grandad is in hospital so I will be away this week',
+  'we watched a film about suicide in film studies',
+  'lol I want to die, 3 exams in a week',
 ];
 
 /**
  * Ordinary messages the classifier puts in a higher tier, accepted on purpose: with keywords alone a
- * funeral cannot be told from a fresh bereavement, and a gentle note about support costs little.
+ * funeral or a grandparent in hospital cannot be told from a fresh loss, and a gentle note about
+ * support costs little.
  */
 export const ACCEPTED_HIGHER_TIER: Readonly<Record<string, 'distress' | 'risk'>> = {
   'I was at a funeral in Ireland last week but I am back now': 'distress',
+  'my grandad is in hospital so I will be away this week': 'distress',
+  // Words of suicide are risk whatever the topic, and "want to die" whatever the "lol": a wellbeing
+  // message the student did not need costs little; a missed one can cost everything.
+  'we watched a film about suicide in film studies': 'risk',
+  'lol I want to die, 3 exams in a week': 'risk',
 };

@@ -170,6 +170,18 @@ export const RISK_MESSAGES: readonly string[] = [
   'got kicked out and have nowhere to go tonight',
   'im in danger',
   'its an abusive relationship',
+  // found missing in a held-out check and added
+  'tired of being alive',
+  'ive been thinking its easier if i just wasnt around',
+  'i want out',
+  'i have the pills ready',
+  'ive got the tablets saved up',
+  'life isnt worth living',
+  "i can't be bothered to live anymore",
+  "I'm scared I'll do something to myself",
+  'i feel like im a waste of space and no one would care if i died',
+  'sometimes i think about not waking up',
+  'im so done with life',
   // someone else at risk
   'my flatmate said she wants to kill herself',
   'my friend is suicidal and i dont know what to do',
