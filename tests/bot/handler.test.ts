@@ -127,6 +127,30 @@ describe('the bot handler (TestAdapter)', () => {
     expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_message')?.data).toEqual({});
   });
 
+  it('when a student answers a check-in card with words of crisis, then the urgent contacts come at once and the tutor and wellbeing role are alerted', async () => {
+    const c = await seedCase(t.db, student.id);
+    const invoke: Partial<Activity> = {
+      ...as(student.entraId, ''),
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      value: {
+        action: {
+          type: 'Action.Execute',
+          verb: 'checkin.reply',
+          data: { caseId: c.id, choice: 'message', message: 'tbh i cant do this anymore' },
+        },
+        trigger: 'manual',
+      },
+    };
+    await adapter.send(invoke).assertReply((reply) => expect(cardOf(reply)).toContain('You do not have to deal with this alone'));
+    expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_replied')?.data).toMatchObject({
+      choice: 'message',
+      tier: 'risk',
+      phrase: "can't go on",
+    });
+    expect(urgentQueued).toEqual([expect.arrayContaining([tutor.id, officer.id])]);
+  });
+
   it('when someone the app does not know writes words of crisis, then they are shown the urgent contacts too', async () => {
     await adapter.send(as('aad-stranger', 'i want to kms')).assertReply((reply) => {
       expect(cardOf(reply)).toContain('116 123');
