@@ -332,13 +332,14 @@ export function buildCheckinCard(opts: {
 export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts: { told?: boolean } = {}): AdaptiveCard {
   return card([
     text('You do not have to deal with this alone', { weight: 'Bolder', size: 'Medium', style: 'heading', color: 'Attention' }),
+    text('Thank you for telling us.'),
     text(
       'If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:',
     ),
     contactsFacts(contacts),
     text(
       opts.told === false
-        ? 'Please reach out to one of them now. You can also keep writing here.'
+        ? 'Please reach out to one of them now. They are there to listen, whatever is happening.'
         : 'We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.',
     ),
   ]);
@@ -354,7 +355,7 @@ export function buildSupportCard(opts: {
     text('Thank you for telling us', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
     text('It sounds like things are hard at the moment. You do not have to manage this on your own.'),
     ...(opts.told ? [text('Your personal tutor has been told and will be in touch.')] : []),
-    text('These people can help. Talking to them is free and confidential:'),
+    text('You can talk to any of these:'),
     contactsFacts(opts.contacts),
     text('If you ever feel you might not be safe, you can reach these at any time, day or night:', { separator: true, isSubtle: true }),
     contactsFacts(opts.urgentContacts),
