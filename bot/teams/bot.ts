@@ -38,6 +38,7 @@ export interface BotDeps {
   onUrgentQueued?: (staffIds: readonly string[]) => void;
 }
 
+const CLASSIFIED_CHARS = 20_000;
 const NO_WELLBEING_SIGNS: WellbeingClassification = { tier: 'none', phrase: null, excerpt: null, negated: false };
 
 type Command = 'help' | 'my_students' | 'unknown';
@@ -184,7 +185,7 @@ export class EngagementBot extends TeamsActivityHandler {
   }
 
   private isRisk(context: Ctx): boolean {
-    return this.classifyWellbeing(this.messageText(context).slice(0, 2000)).tier === 'risk';
+    return this.classifyWellbeing(this.messageText(context).slice(0, CLASSIFIED_CHARS)).tier === 'risk';
   }
 
   private async answerStudent(context: Ctx, student: Student): Promise<void> {
@@ -194,7 +195,8 @@ export class EngagementBot extends TeamsActivityHandler {
       return;
     }
     const message = text.slice(0, 2000);
-    const wellbeing = this.classifyWellbeing(message);
+    // Only 2,000 characters are kept, but words of crisis at the end of a long message still count.
+    const wellbeing = this.classifyWellbeing(text.slice(0, CLASSIFIED_CHARS));
     const result = await this.recordWithContacts(context, { student, message, wellbeing });
     if (!result) return;
     if (result.tier === 'distress') await this.sendSupportCard(context, result.notified.length > 0);

@@ -99,7 +99,9 @@ const DOUBT = new RegExp(
 );
 
 function isNegated(normalised: string, index: number): boolean {
-  const before = normalised.slice(0, index);
+  // Only the last few words matter; cut at a word boundary so "cannot" never reads as "not".
+  const start = Math.max(0, index - 160);
+  const before = start === 0 ? normalised.slice(0, index) : normalised.slice(normalised.indexOf(' ', start) + 1, index);
   if (!NEGATION.test(before)) return false;
   const lastWords = before.trim().split(' ').slice(-8).join(' ');
   return !DOUBT.test(` ${lastWords} `);

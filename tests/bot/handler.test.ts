@@ -94,6 +94,13 @@ describe('the bot handler (TestAdapter)', () => {
     expect(queued).toBe(0);
   });
 
+  it('when a long message ends in words of crisis past what is stored, then it is still risk', async () => {
+    const long = `${'I have been thinking about the module and the reading list. '.repeat(40)}Honestly I want to end my life.`;
+    expect(long.length).toBeGreaterThan(2000);
+    await adapter.send(as(student.entraId, long)).assertReply((reply) => expect(cardOf(reply)).toContain('116 123'));
+    expect((await listDeliveries(t.db)).map((d) => d.payload.tier)).toEqual(['risk', 'risk']);
+  });
+
   it('when a student writes that they are not coping, then they get the support contacts kindly and only their tutor is told', async () => {
     const c = await seedCase(t.db, student.id);
     await adapter.send(as(student.entraId, 'im not coping, everything is just too much')).assertReply((reply) => {
