@@ -12,6 +12,7 @@ import { evaluateAll } from './rules/evaluate.command';
 import { createAdapter, createCardSender, type CardSender } from './teams/adapter';
 import { EngagementBot } from './teams/bot';
 import { deliverDue, type DeliverDeps } from './teams/deliver.command';
+import { deliverUrgentNow } from './teams/deliver-urgent';
 import { RateLimiter } from './teams/rate-limiter';
 import { escalateUnacknowledged } from './jobs/escalate.command';
 import { ClientSecretCredential } from '@azure/identity';
@@ -124,15 +125,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     support: config.support,
     onDeliveriesQueued: deliverSoon,
     // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
-    onUrgentQueued: (staffIds) => {
-      for (const recipientStaffId of staffIds)
-        setImmediate(
-          () =>
-            void deliverDue(deliverDeps, { recipientStaffId }).catch((error) =>
-              handleError(error, logger, { job: 'notify', urgent: true }),
-            ),
-        );
-    },
+    onUrgentQueued: (staffIds) =>
+      setImmediate(
+        () => void deliverUrgentNow(deliverDeps, staffIds).catch((error) => handleError(error, logger, { job: 'notify', urgent: true })),
+      ),
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.
