@@ -11,6 +11,7 @@ import { recordStudentMessage } from '../../bot/commands/student-message.command
 import { createWellbeingClassifier } from '../../shared/wellbeing/classify';
 import { parseConfig } from '../../bot/config';
 import { seedCase } from './fixtures';
+import { createVirtualTime } from '../support/virtual-time';
 
 describe.each(DATABASE_KINDS)('an urgent alert behind a queue of other deliveries, on %s', (kind) => {
   let t: TestDatabase;
@@ -36,6 +37,7 @@ describe.each(DATABASE_KINDS)('an urgent alert behind a queue of other deliverie
       };
       await saveConversation(t.db, { userAadId: staff.entraId ?? '', staffId: staff.id, studentId: null, reference }, NOW);
     }
+    const time = createVirtualTime(Date.parse(NOW));
     deps = {
       db: t.db,
       sender: createCardSender(createAdapter(parseConfig({}).bot), ''),
@@ -43,7 +45,10 @@ describe.each(DATABASE_KINDS)('an urgent alert behind a queue of other deliverie
       now: () => new Date(NOW),
       workerId: 'test',
       publicUrl: 'https://engagement.example.ac.uk',
-      limiter: new RateLimiter(),
+      limiter: new RateLimiter(undefined, time),
+      concurrency: 16,
+      sleep: time.sleep,
+      random: time.random,
     };
   });
   afterEach(async () => {
