@@ -319,7 +319,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
       if (!ok) io.fail(1);
     });
 
-  addClassifyMessageCommand(program, { loadConfig, print: (text) => console.log(text) });
+  addClassifyMessageCommand(program, { loadConfig, print: (text) => io.out(text) });
 
   program
     .command('playground')

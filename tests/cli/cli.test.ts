@@ -40,17 +40,6 @@ describe('the engagement command and the service entry point', () => {
     for (const command of ['serve', 'migrate', 'demo', 'evaluate', 'notify', 'playground']) expect(result.stdout).toContain(command);
   });
 
-  it('when a university checks a wording, then classify-message prints the tier and the phrase that decided it, in words or JSON', () => {
-    const words = run('bot/cli.ts', ['classify-message', 'honestly i feel like giving up on everything, whats the point'], {});
-    expect(words.status).toBe(0);
-    expect(words.stdout.trim()).toBe('risk: "giving up on life" (matched "giving up on everything")');
-    const json = run('bot/cli.ts', ['classify-message', "I'm not going to hurt myself", '--json'], {});
-    expect(JSON.parse(json.stdout)).toEqual({ tier: 'distress', phrase: 'self-harm', excerpt: 'hurt myself', negated: true });
-    expect(run('bot/cli.ts', ['classify-message', 'this deadline is killing me'], {}).stdout.trim()).toBe(
-      'none: no phrase from the wellbeing lists matched',
-    );
-  });
-
   it('when the database is unreachable, then the service exits non-zero with one clear line and no stack trace', () => {
     const result = run('bot/main.ts', [], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(result.status).toBe(1);
