@@ -7,6 +7,7 @@ import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../su
 import { listCaseEvents } from '../../bot/store/case.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { seedCase } from './fixtures';
+import { loadCaseSummary } from '../../bot/commands/case-summary.command';
 
 const cardOf = (a: Partial<Activity>) => JSON.stringify(a.attachments?.[0]?.content ?? {});
 
@@ -92,6 +93,11 @@ describe('the bot handler (TestAdapter)', () => {
     });
     expect(urgentQueued).toEqual([expect.arrayContaining([tutor.id, officer.id])]);
     expect(queued).toBe(0);
+    const timeline = (await loadCaseSummary(t.db, c)).timeline;
+    expect(timeline.find((e) => e.kind === 'student_message')).toMatchObject({
+      label: 'Student message (urgent: contacts shown, tutor and wellbeing team alerted)',
+      note: 'honestly i dont wanna be here anymore',
+    });
   });
 
   it('when a long message ends in words of crisis past what is stored, then it is still risk', async () => {
