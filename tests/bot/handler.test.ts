@@ -4,7 +4,7 @@ import { EngagementBot } from '../../bot/teams/bot';
 import { parseConfig } from '../../bot/config';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/databases';
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
-import { listCaseEvents } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { seedCase } from './fixtures';
 import { loadCaseSummary } from '../../bot/commands/case-summary.command';
@@ -95,7 +95,7 @@ describe('the bot handler (TestAdapter)', () => {
     expect(queued).toBe(0);
     const timeline = (await loadCaseSummary(t.db, c)).timeline;
     expect(timeline.find((e) => e.kind === 'student_message')).toMatchObject({
-      label: 'Student message (urgent: contacts shown, tutor and wellbeing team alerted)',
+      label: 'Student sent a message (urgent: contacts shown, tutor and wellbeing team alerted)',
       note: 'honestly i dont wanna be here anymore',
     });
   });
@@ -104,7 +104,7 @@ describe('the bot handler (TestAdapter)', () => {
     const long = `${'I have been thinking about the module and the reading list. '.repeat(40)}Honestly I want to end my life.`;
     expect(long.length).toBeGreaterThan(2000);
     await adapter.send(as(student.entraId, long)).assertReply((reply) => expect(cardOf(reply)).toContain('116 123'));
-    expect((await listDeliveries(t.db)).map((d) => d.payload.tier)).toEqual(['risk', 'risk']);
+    expect((await listDeliveries(t.db)).filter((d) => d.kind === 'notice').map((d) => d.payload.tier)).toEqual(['risk', 'risk']);
   });
 
   it('when a student writes that they are not coping, then they get the support contacts kindly and only their tutor is told', async () => {
@@ -127,7 +127,7 @@ describe('the bot handler (TestAdapter)', () => {
     await adapter
       .send(as(student.entraId, "I'm not going to hurt myself, I just feel awful"))
       .assertReply((reply) => expect(cardOf(reply)).toContain('Thank you for telling us'));
-    expect((await listDeliveries(t.db)).map((d) => d.payload.tier)).toEqual(['distress']);
+    expect((await listDeliveries(t.db)).filter((d) => d.kind === 'notice').map((d) => d.payload.tier)).toEqual(['distress']);
   });
 
   it('when a student uses an everyday idiom, then the usual thank-you is sent and nobody is alerted', async () => {

@@ -61,7 +61,12 @@ describe.each(DATABASE_KINDS)('an urgent alert behind a queue of other deliverie
     for (let i = 0; i < 30; i++)
       await enqueueDelivery(
         t.db,
-        { idempotencyKey: `backlog:${i}`, kind: 'notice', recipientStaffId: busy.id, payload: { title: `Older notice ${i}`, lines: [] } },
+        {
+          idempotencyKey: `backlog:${i}`,
+          kind: 'notice',
+          recipientStaffId: busy.id,
+          payload: { title: `Older notice ${i}`, lines: [], urgent: false },
+        },
         earlier,
       );
     await seedCase(t.db, student.id);
