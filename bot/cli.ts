@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Db } from './store/database';
 import type { Services } from './services';
 import { IMPORT_SOURCES, type ImportCliOptions } from './ingest/import.cli';
+import { addClassifyMessageCommand } from './commands/classify-message.cli';
 
 // Each command loads what it needs when it runs (`await import`), so `engagement --help` answers at
 // once and an import starts reading without first loading the bot, Graph and web server libraries.
@@ -359,6 +360,8 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
       const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => io.out(text) }, source, opts, files));
       if (!ok) io.fail(1);
     });
+
+  addClassifyMessageCommand(program, { loadConfig, print: (text) => io.out(text) });
 
   program
     .command('playground')

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
+import type { ExtraPhrases } from '../shared/wellbeing/classify';
 
 export interface SupportContact {
   name: string;
@@ -118,6 +120,7 @@ const EnvSchema = z.object({
   SUPPORT_CONTACTS: z.string().optional(),
   URGENT_CONTACTS: z.string().optional(),
   URGENT_TERMS: z.string().optional(),
+  WELLBEING_PHRASES_FILE: z.string().min(1).optional(),
   WELLBEING_ROLE: z
     .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'])
     .default('student_experience_officer'),
@@ -195,7 +198,8 @@ export type Config = Readonly<{
   support: {
     contacts: readonly SupportContact[];
     urgentContacts: readonly SupportContact[];
-    urgentTerms: readonly string[];
+    /** Phrases a university adds to the built-in wellbeing lists (WELLBEING_PHRASES_FILE, and URGENT_TERMS as risk). */
+    phrases: Readonly<ExtraPhrases>;
     wellbeingRole: StaffRole;
   };
   alerts: { escalationWorkingDays: number; escalateEveryMinutes: number; sendConcurrency: number };
@@ -275,20 +279,50 @@ const DEFAULT_URGENT_CONTACTS: SupportContact[] = [
   { name: 'Samaritans (24 hours)', detail: 'Call 116 123 free, any time, day or night.' },
   { name: 'Shout (24 hours)', detail: 'Text SHOUT to 85258.' },
 ];
-const DEFAULT_URGENT_TERMS = [
-  'suicide',
-  'suicidal',
-  'kill myself',
-  'end my life',
-  'end it all',
-  'self harm',
-  'self-harm',
-  'hurt myself',
-  'want to die',
-  'no reason to live',
-  'can’t go on',
-  "can't go on",
-];
+
+const PhraseListsSchema = z
+  .object({ risk: z.array(z.string().trim().min(1)).default([]), distress: z.array(z.string().trim().min(1)).default([]) })
+  .strict();
+
+/** WELLBEING_PHRASES_FILE: a JSON file {"risk": [...], "distress": [...]} of plain phrases added to the built-in lists. */
+function readPhraseFile(path: string | undefined, problems: string[]): { risk: string[]; distress: string[] } {
+  if (path === undefined) return { risk: [], distress: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`WELLBEING_PHRASES_FILE: cannot read ${path} as JSON (${(error as Error).message})`);
+    return { risk: [], distress: [] };
+  }
+  const parsed = PhraseListsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    problems.push(
+      `WELLBEING_PHRASES_FILE: ${path} must be {"risk": ["…"], "distress": ["…"]} (${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'invalid'})`,
+    );
+    return { risk: [], distress: [] };
+  }
+  return parsed.data;
+}
+
+// A contact list copied from our defaults or the README example has not been set for this university.
+const PLACEHOLDER_CONTACT =
+  /set (support|urgent)_contacts|placeholder|changeme|change me|\btodo\b|\btbc\b|01234 567890|@example\.(com|org|net)\b/i;
+
+/** In production a student in crisis must see the university's real contacts, so unset or placeholder lists stop the start. */
+function checkContactsForProduction(
+  name: string,
+  raw: string | undefined,
+  contacts: readonly SupportContact[],
+  fallback: readonly SupportContact[],
+  problems: string[],
+): void {
+  if (raw !== undefined && contacts === fallback) return; // unreadable JSON, already reported
+  if (raw === undefined)
+    problems.push(`${name}: required when APP_MODE=production: set your university's real contacts as JSON [{"name":"…","detail":"…"}]`);
+  else if (contacts.some((c) => PLACEHOLDER_CONTACT.test(`${c.name} ${c.detail}`)))
+    problems.push(`${name}: still a placeholder; set your university's real contacts before running with APP_MODE=production`);
+}
 
 function parseContacts(name: string, raw: string | undefined, fallback: SupportContact[], problems: string[]): SupportContact[] {
   if (raw === undefined) return fallback;
@@ -348,10 +382,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const graph = parseGraph(e, problems);
   const supportContacts = parseContacts('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, DEFAULT_SUPPORT_CONTACTS, problems);
   const urgentContacts = parseContacts('URGENT_CONTACTS', e.URGENT_CONTACTS, DEFAULT_URGENT_CONTACTS, problems);
-  const urgentTerms = (e.URGENT_TERMS ?? DEFAULT_URGENT_TERMS.join(','))
+  const urgentTerms = (e.URGENT_TERMS ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t !== '');
+  const phraseFile = readPhraseFile(e.WELLBEING_PHRASES_FILE, problems);
+  if (e.APP_MODE === 'production') {
+    checkContactsForProduction('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, supportContacts, DEFAULT_SUPPORT_CONTACTS, problems);
+    checkContactsForProduction('URGENT_CONTACTS', e.URGENT_CONTACTS, urgentContacts, DEFAULT_URGENT_CONTACTS, problems);
+  }
   if (e.GRAPH_INSTALL_ENABLED && (!e.MICROSOFT_APP_ID || !e.MICROSOFT_APP_PASSWORD || !e.MICROSOFT_APP_TENANT_ID))
     problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
   if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID)
@@ -386,7 +425,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       openIdMetadataUrl: e.BOT_OPENID_METADATA_URL ?? null,
       tokenIssuer: e.BOT_TOKEN_ISSUER ?? null,
     }),
-    support: Object.freeze({ contacts: supportContacts, urgentContacts, urgentTerms, wellbeingRole: e.WELLBEING_ROLE }),
+    support: Object.freeze({
+      contacts: supportContacts,
+      urgentContacts,
+      phrases: Object.freeze({ risk: [...urgentTerms, ...phraseFile.risk], distress: phraseFile.distress }),
+      wellbeingRole: e.WELLBEING_ROLE,
+    }),
     alerts: Object.freeze({
       escalationWorkingDays: e.ESCALATION_WORKING_DAYS,
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
