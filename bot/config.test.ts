@@ -36,6 +36,16 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ APP_MODE: 'production' })).toThrow(/MICROSOFT_APP_ID: required.*PUBLIC_URL: required/);
   });
 
+  it('when production has no privacy notice, or the audit would not outlive what it audits, then it refuses to start', () => {
+    expect(() => parseConfig({ APP_MODE: 'production' })).toThrow(/PRIVACY_NOTICE_URL: required when APP_MODE=production/);
+    expect(() => parseConfig({ RETENTION_AUDIT_DAYS: '400' })).toThrow(
+      /RETENTION_AUDIT_DAYS: must be longer than the longest other retention period/,
+    );
+    const config = parseConfig({});
+    expect(config.privacy.retention).toMatchObject({ countsAcademicYears: 2, closedCasesDays: 365, messagesDays: 90, auditDays: 2190 });
+    expect(config.privacy.privacyNoticeUrl).toBeNull();
+  });
+
   it('when nothing about Entra is set, then the tab SSO audience and tenants default to the bot registration and keys come from Entra', () => {
     const config = parseConfig({
       MICROSOFT_APP_ID: 'app-1',
