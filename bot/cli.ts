@@ -24,6 +24,7 @@ import { listTerms } from './store/calendar.repository';
 import { createCollector, GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
 import { presentCollectSummary } from './graph/collect-summary.presenter';
 import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
+import { buildPullCommand } from './feeds/moodle-db/pull.cli';
 
 type Output = { json: boolean };
 
@@ -311,6 +312,8 @@ export function buildCli(): Command {
       );
       if (!ok) process.exitCode = 1;
     });
+
+  program.addCommand(buildPullCommand({ withDatabase, parseDay, print: (text) => console.log(text) }));
 
   program
     .command('playground')
