@@ -107,7 +107,6 @@ describe.each(DATABASE_KINDS)('Moodle database pull, our store on %s', (kind) =>
         expect(summary.status).toBe('succeeded');
         expect(await countsOf(store.db)).toEqual(await countsOf(other.db));
         expect(summary.rowsCounted).toBe(csv.rowsCounted);
-        expect(summary.rowsRead).toBe(csv.rowsRead);
       } finally {
         await other.drop();
       }
