@@ -179,6 +179,14 @@ describe.each(DATABASE_KINDS)('Moodle database pull, our store on %s', (kind) =>
       expect(await countsOf(store.db)).toEqual([]);
     });
 
+    it('when TLS is required but cannot be set up with this server, then the run says it is the secure connection that failed', async () => {
+      const summary = await pullMoodle(
+        deps({ connect: () => openMoodleConnection({ ...moodle.settings, tls: { mode: 'verify', caPath: null } }) }),
+      );
+      expect(summary).toMatchObject({ status: 'failed', code: 'moodle_db_tls' });
+      expect(summary.errors[0]).toMatch(/secure connection to the Moodle database failed.*MOODLE_DB_TLS/);
+    });
+
     it('when the log table lacks a column (another Moodle version), then the run names it and reads nothing', async () => {
       await moodle.drop();
       moodle = await createTestMoodle(engine, {
