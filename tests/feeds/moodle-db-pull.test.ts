@@ -164,6 +164,15 @@ describe.each(DATABASE_KINDS)('Moodle database pull, our store on %s', (kind) =>
       expect(await countsOf(store.db)).toEqual(intendedCounts(events));
     });
 
+    it('when the log table is empty, then the run says so and claims no day', async () => {
+      const summary = await pullMoodle(deps());
+      expect(summary.status).toBe('succeeded');
+      expect(summary.warnings[0]).toMatch(/mdl_logstore_standard_log is empty/);
+      expect(summary.period).toBeNull();
+      expect(summary.recounted).toBeNull();
+      expect(summary.users.linked).toBe(3);
+    });
+
     it('when the password is wrong, then the run fails saying so on the data page, and nothing changes', async () => {
       const url = new URL(moodle.settings.url);
       url.username = 'moodle_reader_that_does_not_exist';

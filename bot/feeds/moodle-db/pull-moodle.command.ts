@@ -436,7 +436,8 @@ async function pullWithLease(
   summary.checkpoint = next;
   summary.period = lastComplete !== null && lastComplete >= startDay ? { start: startDay, end: lastComplete } : null;
   const lastRead = read.lastDay !== null && read.lastDay > (lastComplete ?? startDay) ? read.lastDay : (lastComplete ?? startDay);
-  summary.recounted = { start: startDay, end: lastRead >= startDay ? lastRead : startDay };
+  // An empty table speaks for no day: it is more likely a wrong database than a silent site.
+  summary.recounted = maxId === null ? null : { start: startDay, end: lastRead >= startDay ? lastRead : startDay };
   if (newestTime !== null) summary.newestEventAt = new Date(newestTime * 1000).toISOString();
 
   if (maxId === null) summary.warnings.push(`The Moodle log table ${conn.tableName('logstore_standard_log')} is empty: nothing to read.`);
