@@ -5,13 +5,14 @@ import { claimDueDeliveries, deferDelivery, markDelivered, type OutboxItem } fro
 import { findConversationUser, findStaffConversation, findStudentConversation } from '../store/conversation.repository';
 import { findStaff } from '../store/staff.repository';
 import { findStudent } from '../store/student.repository';
-import { findCasesByIds, appendCaseEvent, findCase } from '../store/case.repository';
+import { findCasesByIds, findCase } from '../store/case.repository';
+import { appendCaseEvent } from '../store/case-event.repository';
 import { findSentCard, recordSentCard, touchSentCard } from '../store/sent-card.repository';
-import { markUnreachable } from '../store/followup.repository';
+import { markUnreachable } from '../store/unreachable-recipient.repository';
 import { classifySendError, type CardSender } from './adapter';
 import { buildCheckinCard, buildNoticeCard, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
-import { RateLimiter } from './rate-limiter';
+import type { RateLimiter } from './rate-limiter';
 
 export interface DeliverDeps {
   db: Db;
@@ -20,10 +21,14 @@ export interface DeliverDeps {
   now: () => Date;
   workerId: string;
   publicUrl: string;
-  /** Shared by every delivery run in the process, so the Teams limits hold across runs. */
-  limiter?: RateLimiter;
+  /** Shared by every delivery run in the process (built once by createServices), so the Teams limits hold across runs. */
+  limiter: RateLimiter;
+  /** Waits between tries in place (Retry-After or backoff). */
+  sleep: (ms: number) => Promise<void>;
+  /** Jitter for backoff, in [0, 1). */
+  random: () => number;
   /** How many deliveries are in flight at once; the limiter decides the pace. */
-  concurrency?: number;
+  concurrency: number;
   /** Opens a chat with someone who never talked to the bot (Graph install), when configured. */
   openChat?: (who: { staffId: string | null; studentId: string | null }) => Promise<Partial<ConversationReference> | undefined>;
 }
@@ -46,11 +51,9 @@ const BUNCHING_HOLD_MS = 250;
 /** With no chat yet, look again hourly; installing the bot wakes the delivery at once. */
 const NO_CHAT_RETRY_MS = 3_600_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Exponential backoff with ±20% jitter, so retries from many deliveries do not arrive together. */
-export function backoffMs(attempts: number, baseMs = 15_000, capMs = 3_600_000): number {
-  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1)) * (0.8 + Math.random() * 0.4);
+export function backoffMs(attempts: number, random: () => number, baseMs = 15_000, capMs = 3_600_000): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1)) * (0.8 + random() * 0.4);
 }
 
 class Unreachable extends Error {}
@@ -80,18 +83,15 @@ type Prepared =
 /** Builds what an outbox item sends, from the store as it is now (a card waits in the outbox, not its content). */
 async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: string | null): Promise<Prepared> {
   const { db } = deps;
-  const payload = item.payload;
   switch (item.kind) {
     case 'digest':
     case 'escalation': {
+      const escalation = item.kind === 'escalation' ? item.payload : null;
       const reader = recipientStaffId ? await findStaff(db, recipientStaffId) : undefined;
-      const open = (await findCasesByIds(db, (payload.caseIds as string[] | undefined) ?? [])).filter((c) => c.status !== 'closed');
+      const open = (await findCasesByIds(db, item.payload.caseIds)).filter((c) => c.status !== 'closed');
       if (open.length === 0) return { kind: 'skip', why: 'every case on this digest was closed before it could be sent' };
       const caseIds = open.map((c) => c.id);
-      const intro =
-        item.kind === 'escalation'
-          ? escalationIntro(reader?.displayName ?? 'there', open.length, Number(payload.workingDays ?? 0))
-          : undefined;
+      const intro = escalation ? escalationIntro(reader?.displayName ?? 'there', open.length, escalation.workingDays) : undefined;
       const { card } = await renderDigest(db, { reader, caseIds, publicUrl: deps.publicUrl, ...(intro ? { intro } : {}) });
       return {
         kind: 'send',
@@ -111,17 +111,18 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
               actorKind: 'system',
               actorId: null,
               note: null,
-              data: { recipientStaffId, activityId, ...(item.kind === 'escalation' ? { escalationLevel: payload.level } : {}) },
+              data: { recipientStaffId, activityId, ...(escalation ? { escalationLevel: escalation.level } : {}) },
             });
           }
         },
       };
     }
     case 'checkin': {
-      const c = await findCase(db, String(payload.caseId ?? ''));
+      const { payload } = item;
+      const c = await findCase(db, payload.caseId);
       const student = item.recipientStudentId ? await findStudent(db, item.recipientStudentId) : undefined;
       if (!c || !student) throw new Undeliverable('The case or student for this check-in no longer exists.');
-      const from = await findStaff(db, String(payload.fromStaffId ?? ''));
+      const from = await findStaff(db, payload.fromStaffId);
       const tutor = student.tutorId ? await findStaff(db, student.tutorId) : undefined;
       const card = buildCheckinCard({
         studentGivenName: student.givenName,
@@ -153,38 +154,39 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
             actorKind: 'system',
             actorId: null,
             note: null,
-            data: { fromStaffId: payload.fromStaffId ?? null, activityId },
+            data: { fromStaffId: payload.fromStaffId, activityId },
           });
         },
       };
     }
     case 'notice': {
+      const { payload } = item;
       const card = buildNoticeCard({
-        title: String(payload.title ?? 'Engagement Monitor'),
-        lines: (payload.lines as string[] | undefined) ?? [],
-        urgent: payload.urgent === true,
+        title: payload.title,
+        lines: payload.lines,
+        urgent: payload.urgent,
         listUrl: `${deps.publicUrl}/`,
       });
       return {
         kind: 'send',
         card,
         after: async (trx, activityId, _conversationId, _reference, at) => {
-          if (typeof payload.caseId === 'string') {
+          if (payload.caseId !== undefined) {
             await appendCaseEvent(trx, {
               caseId: payload.caseId,
               at,
               kind: 'staff_notified',
               actorKind: 'system',
               actorId: null,
-              note: String(payload.title ?? ''),
-              data: { recipientStaffId, activityId, urgent: payload.urgent === true },
+              note: payload.title,
+              data: { recipientStaffId, activityId, urgent: payload.urgent },
             });
           }
         },
       };
     }
     case 'card_refresh': {
-      const sent = await findSentCard(db, String(payload.sentCardId ?? ''));
+      const sent = await findSentCard(db, item.payload.sentCardId);
       if (!sent) return { kind: 'skip', why: 'the card to refresh is no longer recorded' };
       if (sent.kind !== 'digest') return { kind: 'skip', why: 'only digest cards are refreshed' };
       const reader = sent.recipientStaffId ? await findStaff(db, sent.recipientStaffId) : undefined;
@@ -198,7 +200,7 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       };
     }
     default:
-      throw new Undeliverable(`Unknown delivery kind "${item.kind}".`);
+      throw new Undeliverable(`Unknown delivery kind "${(item as { kind: string }).kind}".`);
   }
 }
 
@@ -222,7 +224,7 @@ async function findReference(deps: DeliverDeps, item: OutboxItem): Promise<Parti
  * retried a few times in place when the wait is short, otherwise the item goes back to the outbox
  * with Retry-After or jittered backoff; after MAX_ATTEMPTS it is a dead letter for the tab to show.
  */
-async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxItem, summary: DeliverySummary): Promise<void> {
+async function deliverOne(deps: DeliverDeps, item: OutboxItem, summary: DeliverySummary): Promise<void> {
   const now = deps.now();
   const reference = await findReference(deps, item);
   if (!reference?.conversation?.id) {
@@ -246,7 +248,7 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
       return;
     }
     for (let tryNo = 1; tryNo <= INLINE_TRIES; tryNo++) {
-      if (!deps.sender.paced) await limiter.acquire(conversationId);
+      if (!deps.sender.paced) await deps.limiter.acquire(conversationId);
       try {
         if (prepared.kind === 'send') {
           const sent = await deps.sender.sendCard(reference, prepared.card);
@@ -275,10 +277,10 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
         // below the limit means arrivals bunched: the tenant holds a few slots so the window drains.
         // A long one is a real throttle of the tenant, and every send waits it out.
         if (failure.status === 429 && retryAfterMs !== null)
-          limiter.pause(retryAfterMs > SHORT_THROTTLE_MS ? retryAfterMs : Math.min(retryAfterMs, BUNCHING_HOLD_MS));
-        const wait = retryAfterMs ?? backoffMs(tryNo, 500, INLINE_WAIT_LIMIT_MS);
+          deps.limiter.pause(retryAfterMs > SHORT_THROTTLE_MS ? retryAfterMs : Math.min(retryAfterMs, BUNCHING_HOLD_MS));
+        const wait = retryAfterMs ?? backoffMs(tryNo, deps.random, 500, INLINE_WAIT_LIMIT_MS);
         if (tryNo === INLINE_TRIES || wait > INLINE_WAIT_LIMIT_MS) break;
-        await sleep(wait);
+        await deps.sleep(wait);
       }
     }
   } catch (error) {
@@ -309,7 +311,7 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
   }
   const attempts = item.attempts + 1;
   const giveUp = attempts >= MAX_ATTEMPTS;
-  const delay = Math.max(retryAfterMs ?? 0, backoffMs(attempts));
+  const delay = Math.max(retryAfterMs ?? 0, backoffMs(attempts, deps.random));
   await deferDelivery(deps.db, item.id, {
     error: lastError,
     nextAttemptAt: new Date(deps.now().getTime() + delay).toISOString(),
@@ -337,13 +339,9 @@ function interleaveByRecipient(items: OutboxItem[]): OutboxItem[] {
   return out;
 }
 
-const processLimiters = new WeakMap<Db, RateLimiter>();
-
 /** Sends every due delivery this worker can claim; safe to run on several instances at once. */
 export async function deliverDue(deps: DeliverDeps, opts: { recipientStaffId?: string; limit?: number } = {}): Promise<DeliverySummary> {
   const summary: DeliverySummary = { sent: 0, waitingForChat: 0, failed: 0, retrying: 0, unreachable: 0 };
-  const limiter = deps.limiter ?? processLimiters.get(deps.db) ?? new RateLimiter();
-  processLimiters.set(deps.db, limiter);
   const now = deps.now();
   const items = await claimDueDeliveries(deps.db, {
     worker: deps.workerId,
@@ -353,8 +351,8 @@ export async function deliverDue(deps: DeliverDeps, opts: { recipientStaffId?: s
     ...(opts.recipientStaffId ? { recipientStaffId: opts.recipientStaffId } : {}),
   });
   const queue = interleaveByRecipient(items);
-  const workers = Array.from({ length: Math.min(deps.concurrency ?? 16, queue.length) }, async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) await deliverOne(deps, limiter, item, summary);
+  const workers = Array.from({ length: Math.min(deps.concurrency, queue.length) }, async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) await deliverOne(deps, item, summary);
   });
   await Promise.all(workers);
   if (items.length > 0) deps.logger.info({ delivery: summary }, 'deliveries processed');
