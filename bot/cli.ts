@@ -319,7 +319,9 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
       if (!ok) io.fail(1);
     });
 
-  program.addCommand(buildPullCommand({ withDatabase, parseDay, print: (text) => console.log(text) }));
+  program.addCommand(
+    buildPullCommand({ config: loadConfig, withDatabase, parseDay, print: (text) => io.out(text), fail: (code) => io.fail(code) }),
+  );
 
   program
     .command('playground')

@@ -5,6 +5,7 @@ import { escalateUnacknowledged, type EscalationSummary } from './escalate.comma
 import { deliverDue, type DeliverySummary } from '../teams/deliver.command';
 import { importDropFolder } from '../ingest/drop-folder.command';
 import { collectAttendanceJob } from './collect-attendance.job';
+import { pullMoodleJob } from './pull-moodle.job';
 import type { Job, JobDeclaration } from './scheduler';
 
 export const evaluateJob: JobDeclaration = {
@@ -39,7 +40,7 @@ export const importWatchJob: JobDeclaration = {
 };
 
 /** Every job of the service. Adding a job: declare it (name, schedule, run) and list it here; the server and the CLI both pick it up. */
-export const JOBS: readonly JobDeclaration[] = [evaluateJob, escalateJob, notifyJob, collectAttendanceJob, importWatchJob];
+export const JOBS: readonly JobDeclaration[] = [evaluateJob, escalateJob, notifyJob, collectAttendanceJob, importWatchJob, pullMoodleJob];
 
 /** The jobs this configuration turns on, bound to the services; an off job with a reason says it once. */
 export function scheduledJobs(services: Services, logger: Logger = services.logger): Job[] {

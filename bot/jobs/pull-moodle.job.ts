@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import type { Config, MoodleDbConfig } from '../config';
+import type { MoodleDbConfig } from '../config';
 import type { Db } from '../store/database';
+import { AppError } from '../errors';
 import { openMoodleConnection } from '../feeds/moodle-db/moodle-connection';
 import { pullMoodle, type MoodlePullDeps, type MoodlePullOptions, type MoodlePullSummary } from '../feeds/moodle-db/pull-moodle.command';
-import type { Job } from './scheduler';
+import type { JobDeclaration } from './scheduler';
 
 export const PULL_MOODLE_JOB_NAME = 'pull-moodle';
 
@@ -27,16 +28,22 @@ export function createMoodlePuller(
     pageSize: moodle.pageSize,
   };
   return {
-    pull: (options = {}, onProgress) => pullMoodle({ ...base, connect: () => openMoodleConnection(moodle), settings, onProgress }, options),
+    pull: (options = {}, onProgress) =>
+      pullMoodle(
+        { db: base.db, logger: base.logger, now: base.now, connect: () => openMoodleConnection(moodle), settings, onProgress },
+        options,
+      ),
   };
 }
 
-/** The scheduled pull, or null when no Moodle database is configured (said once, here). */
-export function createPullMoodleJob(config: Config, base: { db: Db; logger: Logger; now: () => Date }): Job | null {
-  if (!config.moodleDb) {
-    base.logger.info(MOODLE_DB_OFF_MESSAGE);
-    return null;
-  }
-  const puller = createMoodlePuller(config.moodleDb, config.timeZone, base);
-  return { name: PULL_MOODLE_JOB_NAME, everyMs: config.moodleDb.pullEveryMinutes * 60_000, runAtStart: true, run: () => puller.pull() };
-}
+/** Hourly by default; off (said once) without MOODLE_DB_URL. Instances share a lease, so one pulls and the others skip. */
+export const pullMoodleJob: JobDeclaration<MoodlePullSummary> = {
+  name: PULL_MOODLE_JOB_NAME,
+  schedule: (config) => (config.moodleDb ? { everyMs: config.moodleDb.pullEveryMinutes * 60_000, runAtStart: true } : null),
+  offMessage: MOODLE_DB_OFF_MESSAGE,
+  run: (services) => {
+    const moodle = services.config.moodleDb;
+    if (!moodle) throw new AppError(503, 'moodle_db_not_configured', MOODLE_DB_OFF_MESSAGE);
+    return createMoodlePuller(moodle, services.config.timeZone, services).pull();
+  },
+};

@@ -7,7 +7,7 @@ import { importExport } from '../../bot/ingest/import.command';
 import { importMoodleUsers } from '../../bot/ingest/identity-imports.command';
 import { describeDataStatus } from '../../bot/commands/data-status.command';
 import { loadCoverage } from '../../bot/store/import.repository';
-import { insertIdentities } from '../../bot/store/student.repository';
+import { insertIdentities } from '../../bot/store/identity.repository';
 import type { Db } from '../../bot/store/database';
 import { createTestDatabase, DATABASE_KINDS, silentLogger, type TestDatabase } from '../support/databases';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';

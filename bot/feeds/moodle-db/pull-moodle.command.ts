@@ -5,7 +5,9 @@ import { addDays } from '../../../shared/calendar';
 import { todayIn } from '../../clock';
 import type { Db } from '../../store/database';
 import { newId } from '../../store/ids';
-import { insertImportRun, lockImportScope, replaceScopeCounts, resolveIdentities } from '../../store/import-counts.repository';
+import { insertImport } from '../../store/import.repository';
+import { lockImportScope, replaceScopeCounts } from '../../store/import-count.repository';
+import { insertIdentities, resolveIdentities } from '../../store/identity.repository';
 import {
   claimMoodleLease,
   findMoodleFeedState,
@@ -15,7 +17,6 @@ import {
   saveMoodleFailure,
   type MoodleCheckpoint,
 } from '../../store/moodle-feed.repository';
-import { insertIdentities } from '../../store/student.repository';
 import { createDayOfInstant, wallToUtcMs } from '../../ingest/dates';
 import { LOGSTORE_COUNTED_EVENTS, createLogstoreCounter } from '../../ingest/formats/moodle-events';
 import { matchMoodleUsers, type MoodleUser } from '../../ingest/identity-imports.command';
@@ -569,7 +570,7 @@ async function recordRun(
     const list = bySource?.get(source) ?? [];
     const counted = list.reduce((n, c) => n + c.count, 0);
     if (bySource && summary.recounted) await lockImportScope(deps.db, source, 'site');
-    await insertImportRun(deps.db, {
+    await insertImport(deps.db, {
       id,
       source,
       format: MOODLE_FEED,

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { loadConfig, type Config } from '../../config';
+import type { Config } from '../../config';
 import { createLogger } from '../../logger';
 import { AppError } from '../../errors';
 import type { Db } from '../../store/database';
@@ -8,10 +8,13 @@ import { createMoodlePuller, MOODLE_DB_OFF_MESSAGE } from '../../jobs/pull-moodl
 import { presentPullSummary } from './pull-summary.presenter';
 
 interface CliHelpers {
+  config: () => Config;
   withDatabase: <T>(config: Config, work: (db: Db) => Promise<T>) => Promise<T>;
   parseDay: (value: string) => string;
   /** Writes the result to standard output (the CLI's own, so this module prints nothing itself). */
   print: (text: string) => void;
+  /** Marks the run as failed; the result is still printed. */
+  fail: (code: number) => void;
 }
 
 /** `engagement pull moodle [--since DAY] [--json]`: the scheduled pull, run now, with a progress bar on a terminal. */
@@ -23,7 +26,7 @@ export function buildPullCommand(helpers: CliHelpers): Command {
     .option('--since <day>', 'read again from this day (YYYY-MM-DD), replacing what was counted for those days', helpers.parseDay)
     .addOption(new Option('--json', 'print the result as JSON for scripts').default(false))
     .action(async (opts: { since?: string; json: boolean }) => {
-      const config = loadConfig();
+      const config = helpers.config();
       if (!config.moodleDb) throw new AppError(503, 'moodle_db_not_configured', MOODLE_DB_OFF_MESSAGE);
       const moodle = config.moodleDb;
       const logger = createLogger(opts.json ? 'silent' : 'error');
@@ -47,7 +50,7 @@ export function buildPullCommand(helpers: CliHelpers): Command {
         );
         bar?.stop();
         helpers.print(opts.json ? JSON.stringify(summary, null, 2) : presentPullSummary(summary));
-        if (summary.status === 'failed') process.exitCode = 1;
+        if (summary.status === 'failed') helpers.fail(1);
       } finally {
         bar?.stop();
       }
