@@ -1,22 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCliInProcess } from '../support/cli';
 import { createTestMoodle, type TestMoodle } from '../support/moodle-db';
 import { generateSiteLog, SITE_USERS } from '../support/moodle-site';
 
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-
-function engagement(args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [TSX, join(ROOT, 'bot', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', DEMO_DATA: 'false', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const engagement = async (args: string[], env: Record<string, string>) => {
+  const run = await runCliInProcess(args, env);
+  return { status: run.code, stdout: run.stdout, stderr: run.stderr.join('\n') };
+};
 
 describe('engagement pull moodle', () => {
   let dir: string;
@@ -34,29 +26,32 @@ describe('engagement pull moodle', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('when no Moodle database is configured, then it says how to turn the pull on and exits 1', () => {
-    const result = engagement(['pull', 'moodle'], { DATABASE_URL: `sqlite:${join(dir, 'a.sqlite')}` });
+  it('when no Moodle database is configured, then it says how to turn the pull on and exits 1', async () => {
+    const result = await engagement(['pull', 'moodle'], { DATABASE_URL: `sqlite:${join(dir, 'a.sqlite')}` });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('MOODLE_DB_URL is not set');
   });
 
-  it('when it runs twice with --json, then the first reads the log, the second only the unfinished day, and each records a checkpoint', () => {
+  it('when it runs twice with --json, then the first reads the log, the second only the unfinished day, and each records a checkpoint', async () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'a.sqlite')}`, MOODLE_DB_URL: moodle.settings.url, MOODLE_DB_TLS: 'off' };
-    const first = engagement(['pull', 'moodle', '--json'], env);
+    const first = await engagement(['pull', 'moodle', '--json'], env);
     expect(first.status).toBe(0);
     const a = JSON.parse(first.stdout) as { status: string; rowsRead: number; checkpoint: { resumeId: number }; users: { read: number } };
     expect(a).toMatchObject({ status: 'succeeded', users: { read: SITE_USERS.length } });
     expect(a.rowsRead).toBeGreaterThan(0);
 
-    const second = JSON.parse(engagement(['pull', 'moodle', '--json'], env).stdout) as { rowsRead: number; idRange: { from: number } };
+    const second = JSON.parse((await engagement(['pull', 'moodle', '--json'], env)).stdout) as {
+      rowsRead: number;
+      idRange: { from: number };
+    };
     expect(second.idRange.from).toBe(a.checkpoint.resumeId);
     expect(second.rowsRead).toBeLessThan(a.rowsRead);
   });
 
-  it('when the password is wrong, then the one line names the database and the cause, never the password', () => {
+  it('when the password is wrong, then the one line names the database and the cause, never the password', async () => {
     const url = new URL(moodle.settings.url);
     url.password = 'not-the-password';
-    const result = engagement(['pull', 'moodle'], {
+    const result = await engagement(['pull', 'moodle'], {
       DATABASE_URL: `sqlite:${join(dir, 'a.sqlite')}`,
       MOODLE_DB_URL: url.toString(),
       MOODLE_DB_TLS: 'off',
