@@ -4,7 +4,7 @@ import type { Config } from '../../config';
 import { createLogger } from '../../logger';
 import { AppError } from '../../errors';
 import type { Db } from '../../store/database';
-import { createMoodlePuller, MOODLE_DB_OFF_MESSAGE } from '../../jobs/pull-moodle.job';
+import { createMoodlePuller, MOODLE_DB_OFF_MESSAGE } from './moodle-puller';
 import { presentPullSummary } from './pull-summary.presenter';
 
 interface CliHelpers {
