@@ -1,11 +1,7 @@
 import { Command, Option } from 'commander';
-import { SingleBar } from 'cli-progress';
 import type { Config } from '../../config';
-import { createLogger } from '../../logger';
 import { AppError } from '../../errors';
 import type { Db } from '../../store/database';
-import { createMoodlePuller, MOODLE_DB_OFF_MESSAGE } from './moodle-puller';
-import { presentPullSummary } from './pull-summary.presenter';
 
 interface CliHelpers {
   config: () => Config;
@@ -17,7 +13,10 @@ interface CliHelpers {
   fail: (code: number) => void;
 }
 
-/** `engagement pull moodle [--since DAY] [--json]`: the scheduled pull, run now, with a progress bar on a terminal. */
+/**
+ * `engagement pull moodle [--since DAY] [--json]`: the scheduled pull, run now, with a progress bar on
+ * a terminal. The database drivers load only when the command runs, so `--help` stays quick.
+ */
 export function buildPullCommand(helpers: CliHelpers): Command {
   const pull = new Command('pull').description('pull activity straight from a source system');
   pull
@@ -26,6 +25,12 @@ export function buildPullCommand(helpers: CliHelpers): Command {
     .option('--since <day>', 'read again from this day (YYYY-MM-DD), replacing what was counted for those days', helpers.parseDay)
     .addOption(new Option('--json', 'print the result as JSON for scripts').default(false))
     .action(async (opts: { since?: string; json: boolean }) => {
+      const [{ createLogger }, { createMoodlePuller, MOODLE_DB_OFF_MESSAGE }, { presentPullSummary }, { SingleBar }] = await Promise.all([
+        import('../../logger'),
+        import('./moodle-puller'),
+        import('./pull-summary.presenter'),
+        import('cli-progress'),
+      ]);
       const config = helpers.config();
       if (!config.moodleDb) throw new AppError(503, 'moodle_db_not_configured', MOODLE_DB_OFF_MESSAGE);
       const moodle = config.moodleDb;
