@@ -71,4 +71,27 @@ describe('parseConfig', () => {
       /ENTRA_ALLOWED_TENANTS: expected a comma-separated list.*ENTRA_JWKS_URL/,
     );
   });
+
+  it('when MOODLE_DB_URL is set, then the Moodle pull is on with the engine from the scheme and TLS verified by default', () => {
+    expect(parseConfig({}).moodleDb).toBeNull();
+    expect(parseConfig({ MOODLE_DB_URL: 'mysql://reader:pw@moodle-db:3306/moodle' }).moodleDb).toMatchObject({
+      kind: 'mysql',
+      prefix: 'mdl_',
+      tls: { mode: 'verify', caPath: null },
+      pullEveryMinutes: 60,
+    });
+    expect(
+      parseConfig({ MOODLE_DB_URL: 'postgresql://reader@db/moodle', MOODLE_DB_PREFIX: 'm_', MOODLE_DB_TLS: 'off' }).moodleDb,
+    ).toMatchObject({
+      kind: 'postgres',
+      prefix: 'm_',
+      tls: { mode: 'off' },
+    });
+  });
+
+  it('when the Moodle database settings are malformed, then each is named', () => {
+    expect(() => parseConfig({ MOODLE_DB_URL: 'moodle-db:3306', MOODLE_DB_PREFIX: 'mdl-; drop', MOODLE_DB_TLS: 'yes' })).toThrow(
+      /MOODLE_DB_URL: expected mysql:.*MOODLE_DB_PREFIX: expected letters.*MOODLE_DB_TLS: expected off, require/,
+    );
+  });
 });
