@@ -23,6 +23,9 @@ import { createCollectAttendanceJob } from './jobs/collect-attendance.job';
 import { handleError } from './errors';
 import { todayIn } from './clock';
 import { importDropFolder } from './ingest/drop-folder.command';
+import { createGuardedServer } from './http/request-guard';
+import { handleBotMessages } from './http/bot-messages';
+import { useSecurityHeaders } from './http/security-headers';
 
 export interface AppOptions {
   logger?: Logger;
@@ -136,16 +139,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     await context.sendActivity('Sorry, something went wrong on our side. It has been logged; please try again in a moment.');
   };
 
-  const server = restify.createServer({ name: 'engagement-monitor', handleUncaughtExceptions: false });
+  // No body parser: each route reads its own body, capped, after sign-in (bot/http/body-limits.ts).
+  const server = createGuardedServer(logger);
+  useSecurityHeaders(server, { publicUrl: config.publicUrl });
   server.use(restify.plugins.queryParser());
-  server.use(restify.plugins.bodyParser({ maxBodySize: 1_048_576, mapParams: false }));
   server.on('restifyError', (req, res, err, callback) => {
     handleError(err, logger, { method: req.method, url: req.url });
     return callback();
   });
-  server.post('/api/messages', async (req, res) => {
-    await adapter.process(req, res, (context) => bot.run(context));
-  });
+  server.post(
+    '/api/messages',
+    handleBotMessages(adapter, (context) => bot.run(context), logger),
+  );
   registerApiRoutes(server, { db, config, logger, now });
   registerConfigureTabRoutes(server);
   registerTabRoutes(server, join(__dirname, '..', 'tab', 'dist'));

@@ -38,20 +38,21 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
     config: Record<string, string | boolean>,
     credentials: ConfigurationServiceClientCredentialFactory,
     private readonly limiter?: RateLimiter,
+    private readonly logger?: Logger,
   ) {
     super(config, credentials);
   }
 
-  /** A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. */
+  /**
+   * A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. The
+   * adapter sends the error's message as the body, so the reason goes to the log and the caller gets one line.
+   */
   override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
     try {
       return await super.authenticateRequest(activity, authHeader);
     } catch (error) {
-      if (error instanceof AuthenticationError) throw error;
-      throw new AuthenticationError(
-        `Unauthorized: the token could not be verified (${(error as Error).message}).`,
-        StatusCodes.UNAUTHORIZED,
-      );
+      this.logger?.warn({ err: error }, 'Bot Connector request refused: its token could not be verified');
+      throw new AuthenticationError('Unauthorized.', StatusCodes.UNAUTHORIZED);
     }
   }
 
@@ -111,7 +112,7 @@ export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: 
       'MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.',
     );
   }
-  return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter));
+  return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter, logger));
 }
 
 export interface SentActivity {

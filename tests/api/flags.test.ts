@@ -65,7 +65,6 @@ describe('tab API in production mode', () => {
   let server: RunningApp;
   beforeAll(async () => {
     server = await startTestApp({
-      DEMO_DATA: 'true',
       APP_MODE: 'production',
       MICROSOFT_APP_ID: '00000000-0000-0000-0000-000000000001',
       MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
