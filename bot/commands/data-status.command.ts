@@ -65,7 +65,7 @@ export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): 
     describeDeliveryProblems(db, viewer),
     findLatestSuccessfulImports(db),
     termDays.length > 0 ? loadCoverage(db, termDays[0]!, termDays.at(-1)!) : Promise.resolve(null),
-    listRecentImports(db, HISTORY_LENGTH),
+    listRecentImports(db, viewer.departmentId, HISTORY_LENGTH),
   ]);
   const showErrors = viewer.roles.includes('department_admin');
   return {

@@ -25,6 +25,8 @@ export interface ImportRun {
   details: Record<string, unknown>;
   startedAt: string;
   finishedAt: string | null;
+  /** The department an upload speaks for; absent or null for an institution-wide import. */
+  departmentId?: string | null;
 }
 
 export async function insertImportRun(db: Db, r: ImportRun): Promise<void> {
@@ -50,15 +52,17 @@ export async function insertImportRun(db: Db, r: ImportRun): Promise<void> {
       details: JSON.stringify(r.details),
       started_at: r.startedAt,
       finished_at: r.finishedAt,
+      department_id: r.departmentId ?? null,
     })
     .execute();
 }
 
-/** The earlier successful import of exactly these bytes, if any. */
+/** The earlier successful import of exactly these bytes, if any; given a department (or null, the institution), only that one's. */
 export async function findImportByHash(
   db: Db,
   fileHash: string,
   format: string,
+  departmentId?: string | null,
 ): Promise<{ id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number } | undefined> {
   const row = await db
     .selectFrom('imports')
@@ -66,6 +70,9 @@ export async function findImportByHash(
     .where('file_hash', '=', fileHash)
     .where('format', '=', format)
     .where('status', '=', 'succeeded')
+    .$if(departmentId !== undefined, (q) =>
+      departmentId ? q.where('department_id', '=', departmentId) : q.where('department_id', 'is', null),
+    )
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
@@ -101,6 +108,8 @@ export interface ScopeReplacement {
   start: IsoDay;
   end: IsoDay;
   counts: ReadonlyArray<{ studentId: string; day: IsoDay; count: number }>;
+  /** A department's upload replaces earlier contributions for that department's students only. */
+  departmentId?: string;
 }
 
 /**
@@ -113,8 +122,10 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
   const earlier = sql`select ic.count from import_counts ic join imports i on i.id = ic.import_id
     where i.source = ${r.source} and i.scope = ${r.scope} and ic.source = ${r.source}
       and ic.student_id = activity_counts.student_id and ic.day = activity_counts.day and i.id <> ${r.importId}`;
+  const inDepartment =
+    r.departmentId === undefined ? sql`` : sql` and student_id in (select id from students where department_id = ${r.departmentId})`;
   await sql`update activity_counts set count = count - (select coalesce(sum(e.count), 0) from (${earlier}) e)
-    where source = ${r.source} and day >= ${r.start} and day <= ${r.end} and exists (${earlier})`.execute(db);
+    where source = ${r.source} and day >= ${r.start} and day <= ${r.end} and exists (${earlier})${inDepartment}`.execute(db);
   await db
     .deleteFrom('import_counts')
     .where('source', '=', r.source)
@@ -122,6 +133,14 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
     .where('day', '<=', r.end)
     .where('import_id', '<>', r.importId)
     .where('import_id', 'in', (eb) => eb.selectFrom('imports').select('id').where('source', '=', r.source).where('scope', '=', r.scope))
+    .$if(r.departmentId !== undefined, (q) =>
+      q.where('student_id', 'in', (eb) =>
+        eb
+          .selectFrom('students')
+          .select('id')
+          .where('department_id', '=', r.departmentId ?? ''),
+      ),
+    )
     .execute();
   await insertImportCounts(db, r);
   await db
@@ -157,4 +176,14 @@ function batchRows(postgres: boolean, batch: string): ReturnType<typeof sql> {
   return postgres
     ? sql`json_to_recordset(cast(${batch} as json)) as r(s text, d text, c integer)`
     : sql`(select json_extract(value, '$.s') as s, json_extract(value, '$.d') as d, json_extract(value, '$.c') as c from json_each(${batch})) as r`;
+}
+
+/** Which of these students belong to a department other than `departmentId`. */
+export async function findStudentsOutsideDepartment(db: Db, studentIds: readonly string[], departmentId: string): Promise<Set<string>> {
+  const outside = new Set<string>();
+  for (const batch of chunk(studentIds, 500)) {
+    const rows = await db.selectFrom('students').select('id').where('id', 'in', batch).where('department_id', '<>', departmentId).execute();
+    for (const row of rows) outside.add(row.id);
+  }
+  return outside;
 }

@@ -147,8 +147,16 @@ export async function listCohortIds(db: Db, s: { departmentId: string; programme
   return rows.map((r) => r.id);
 }
 
-export async function listRecentImports(db: Db, limit: number): Promise<Array<Selectable<Database['imports']>>> {
-  return db.selectFrom('imports').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+/** The newest imports a department's staff may see: its own uploads and the institution-wide imports, never another department's uploads. */
+export async function listRecentImports(db: Db, departmentId: string, limit: number): Promise<Array<Selectable<Database['imports']>>> {
+  return db
+    .selectFrom('imports')
+    .selectAll()
+    .where((eb) => eb.or([eb('department_id', '=', departmentId), eb('department_id', 'is', null)]))
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /** Per source, the newest successful import: when it finished and the last day it covered. */

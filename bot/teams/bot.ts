@@ -22,6 +22,7 @@ import { AppError, handleError } from '../errors';
 import { buildCheckinCard, buildHelpCard, buildUrgentSupportCard, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
+import { escapeMarkdown } from '../../shared/markdown';
 
 export interface BotDeps {
   db: Db;
@@ -79,7 +80,7 @@ export class EngagementBot extends TeamsActivityHandler {
         const who = await this.rememberConversation(context);
         await context.sendActivity(
           who.staff
-            ? `Hello ${who.staff.displayName}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
+            ? `Hello ${escapeMarkdown(who.staff.displayName)}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
             : 'Hello. This app helps your department look after students. Type "help" at any time.',
         );
       }
