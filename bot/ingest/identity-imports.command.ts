@@ -12,6 +12,7 @@ import { findColumns, normaliseHeader } from './formats/format';
 import type { ImportSummary } from './import.command';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
+import { assertLineLengths } from './line-limit';
 
 export interface IdentityImportDeps {
   db: Db;
@@ -32,6 +33,7 @@ interface TableRead<R> {
  */
 async function readTable<R, K extends string>(
   path: string,
+  maxLineBytes: number,
   columns: Record<K, string>,
   optional: ReadonlyArray<NoInfer<K>>,
   label: string,
@@ -44,6 +46,7 @@ async function readTable<R, K extends string>(
   let fatal: string | null = null;
   let read: ReadResult | null = null;
   try {
+    await assertLineLengths(path, maxLineBytes);
     read = await readDelimited(path, {
       delimiter: 'auto',
       onRecord: (fields, line, problem) => {
@@ -164,11 +167,18 @@ export async function importMoodleUsers(
   options: { path: string; fileName?: string; dryRun?: boolean },
 ): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
-  const table = await readTable(options.path, MOODLE_USER_COLUMNS, ['idnumber', 'email'], 'Moodle user export', (get, line, tally) => {
-    const id = get('id');
-    if (!/^\d+$/.test(id)) return (tally.reject(line, `id "${id}" is not a Moodle user id`), null);
-    return { id, username: get('username').toLowerCase(), email: get('email').toLowerCase(), idnumber: get('idnumber') };
-  });
+  const table = await readTable(
+    options.path,
+    deps.ingest.maxLineBytes,
+    MOODLE_USER_COLUMNS,
+    ['idnumber', 'email'],
+    'Moodle user export',
+    (get, line, tally) => {
+      const id = get('id');
+      if (!/^\d+$/.test(id)) return (tally.reject(line, `id "${id}" is not a Moodle user id`), null);
+      return { id, username: get('username').toLowerCase(), email: get('email').toLowerCase(), idnumber: get('idnumber') };
+    },
+  );
   const summary = emptySummary('moodle-users', 'moodle-users', options.fileName ?? basename(options.path), table.tally, table.read);
   checkShare(summary, table.fatal, deps.ingest.maxRejectedShare);
   if (summary.errors.length > 0) {
@@ -229,6 +239,7 @@ export async function importSamisRoster(
   const now = deps.now().toISOString();
   const table = await readTable(
     options.path,
+    deps.ingest.maxLineBytes,
     columns,
     ['email', 'tutor'],
     'Samis roster',

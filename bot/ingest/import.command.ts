@@ -169,6 +169,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       locale: options.locale ?? deps.ingest.teamsLocale,
       period: options.period ?? null,
       samisLoginColumns: deps.ingest.samisLoginColumns,
+      maxLineBytes: deps.ingest.maxLineBytes,
     },
     options.onProgress,
   );

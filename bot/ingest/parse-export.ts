@@ -1,5 +1,6 @@
 import type { IsoDay } from '../../shared/domain';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
+import { assertLineLengths, DEFAULT_MAX_LINE_BYTES } from './line-limit';
 import { Tally } from './tally';
 import { FormatError, normaliseHeader, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
 import { moodleLogFormat, moodleLogstoreFormat } from './formats/moodle';
@@ -80,6 +81,7 @@ export async function parseExport(
 
   let read: ReadResult | null = null;
   try {
+    await assertLineLengths(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress, fastPath });
   } catch (error) {
     if (error instanceof UnreadableFileError)
