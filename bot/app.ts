@@ -143,10 +143,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const server = createGuardedServer(logger);
   useSecurityHeaders(server, { publicUrl: config.publicUrl });
   server.use(restify.plugins.queryParser());
-  server.on('restifyError', (req, res, err, callback) => {
-    handleError(err, logger, { method: req.method, url: req.url });
-    return callback();
-  });
   server.post(
     '/api/messages',
     handleBotMessages(adapter, (context) => bot.run(context), logger),

@@ -21,8 +21,19 @@ export function runInRequestDomain(req: Request, res: Response, onError: (err: u
   domain.run(() => next(req, res));
 }
 
-/** Answers an error caught by `runInRequestDomain`: logged with its stack, a generic 500 for the caller. */
+/**
+ * Answers an error caught by `runInRequestDomain`, or passed on by restify from a handler: logged with
+ * its stack, a generic 500 for the caller. Restify would otherwise answer with the error's own message;
+ * its routing answers (404, 405, 400 for a malformed URL) carry a status and go out as restify words them.
+ */
 export function guardRequests(server: Server, logger: Logger): void {
+  server.on('restifyError', (req: Request, res: Response, err: unknown, callback: () => void) => {
+    const status = (err as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof status === 'number' && status < 500) return callback();
+    const presented = handleError(err, logger, { method: req.method, url: req.url });
+    if (!res.headersSent) res.send(presented.status, presented.body);
+    return callback();
+  });
   server.on('uncaughtException', (req: Request, res: Response, _route: unknown, err: unknown, done?: () => void) => {
     const presented = handleError(err, logger, { method: req.method, url: req.url, uncaught: true });
     if (!res.headersSent) {

@@ -13,10 +13,13 @@ describe('one failing request cannot stop the service', () => {
         throw new Error('secret internal detail: timer');
       }, 5);
     });
+    server.app.server.get('/__rejects', async () => {
+      throw new Error('secret internal detail: rejected');
+    });
   });
   afterAll(async () => server?.close());
 
-  it.each(['/__throws-now', '/__throws-later'])(
+  it.each(['/__throws-now', '/__throws-later', '/__rejects'])(
     'when %s throws, then that request is a 500 without the message and the next is served',
     async (path) => {
       const res = await fetch(`${server.baseUrl}${path}`);
