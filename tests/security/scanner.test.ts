@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import { createDatabase, migrateToLatest } from '../../bot/store/database';
 import { buildStaff, seedDepartment, seedPeople } from '../support/factories';
 import { ssoEnv, startLocalEntra, type LocalEntra } from '../support/entra';
@@ -70,7 +70,14 @@ describe('a production service under a scanner', () => {
   });
 
   it('when an unauthenticated gzip body inflating to 200 MB is posted, then it is refused unread and memory stays flat', async () => {
-    const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x20));
+    // Compressed a megabyte at a time, so the test itself never holds the 200 MB.
+    const gzip = createGzip({ level: 9 });
+    const compressed: Buffer[] = [];
+    gzip.on('data', (chunk: Buffer) => compressed.push(chunk));
+    const spaces = Buffer.alloc(1024 * 1024, 0x20);
+    for (let i = 0; i < 200; i++) if (!gzip.write(spaces)) await new Promise((resolve) => gzip.once('drain', resolve));
+    await new Promise((resolve) => gzip.end(resolve));
+    const bomb = Buffer.concat(compressed);
     const before = service.rssMb();
     for (const path of ['/api/settings/rules', '/api/cases/x/actions', '/api/messages', '/api/nothing-here']) {
       const res = await fetch(`${service.baseUrl}${path}`, {
