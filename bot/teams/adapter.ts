@@ -52,7 +52,8 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
       return await super.authenticateRequest(activity, authHeader);
     } catch (error) {
       this.logger?.warn({ err: error }, 'Bot Connector request refused: its token could not be verified');
-      throw new AuthenticationError('Unauthorized.', StatusCodes.UNAUTHORIZED);
+      // The SDK logs the error it is given; the cause keeps the reason there.
+      throw Object.assign(new AuthenticationError('Unauthorized.', StatusCodes.UNAUTHORIZED), { cause: error });
     }
   }
 
@@ -80,10 +81,13 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
   }
 }
 
+export const ANONYMOUS_BOT_WARNING =
+  'MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.';
+
 /**
  * Builds the CloudAdapter. With an app id, every inbound activity must carry a Bot Framework token
  * (tests point the OpenID metadata at a local key set); without one the bot runs anonymously, as
- * the Agents Playground expects, and says so loudly once.
+ * the Agents Playground expects, and says so loudly once (to the logger given; the server gives one).
  */
 export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: RateLimiter): CloudAdapter {
   const credentials = new ConfigurationServiceClientCredentialFactory({
@@ -107,11 +111,7 @@ export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: 
           CallerId: CallerIdConstants.PublicAzureChannel,
         }
       : {};
-  if (!config.appId) {
-    logger?.warn(
-      'MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.',
-    );
-  }
+  if (!config.appId) logger?.warn(ANONYMOUS_BOT_WARNING);
   return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter, logger));
 }
 
