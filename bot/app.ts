@@ -67,7 +67,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const server = createGuardedServer(logger);
   useSecurityHeaders(server, { publicUrl: config.publicUrl });
   server.use(restify.plugins.queryParser());
-  server.post('/api/messages', handleBotMessages(adapter, (context) => bot.run(context), logger));
+  server.post(
+    '/api/messages',
+    handleBotMessages(adapter, (context) => bot.run(context), logger),
+  );
   registerApiRoutes(server, { db, config, logger, now, ...services.api });
   registerConfigureTabRoutes(server);
   registerTabRoutes(server, join(__dirname, '..', 'tab', 'dist'));
