@@ -28,13 +28,18 @@ export async function insertImport(db: Db, r: ImportRecord): Promise<void> {
 
 /**
  * Which days each source has complete data for, taken from successful imports and collections.
- * Days outside every successful period are unknown to the rules, never zero.
+ * Days outside every successful period are unknown to the rules, never zero. Given a department,
+ * another department's uploads are left out.
  */
-export async function loadCoverage(db: Db, from: IsoDay, to: IsoDay): Promise<Coverage> {
+export async function loadCoverage(db: Db, from: IsoDay, to: IsoDay, departmentId?: string): Promise<Coverage> {
   const rows = await db
     .selectFrom('imports')
     .select(['source', 'period_start', 'period_end'])
     .where('status', '=', 'succeeded')
+    // A department's upload covers its own students only: for anyone else its days stay unknown, never zero.
+    .$if(departmentId !== undefined, (q) =>
+      q.where((eb) => eb.or([eb('department_id', 'is', null), eb('department_id', '=', departmentId ?? '')])),
+    )
     .where('period_start', 'is not', null)
     .where('period_end', '>=', from)
     .where('period_start', '<=', to)

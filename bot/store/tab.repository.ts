@@ -159,12 +159,16 @@ export async function listRecentImports(db: Db, departmentId: string, limit: num
     .execute();
 }
 
-/** Per source, the newest successful import: when it finished and the last day it covered. */
-export async function findLatestSuccessfulImports(db: Db): Promise<Map<string, { finishedAt: string | null; periodEnd: string | null }>> {
+/** Per source, the newest successful import a department relies on (its own uploads and institution-wide imports). */
+export async function findLatestSuccessfulImports(
+  db: Db,
+  departmentId: string,
+): Promise<Map<string, { finishedAt: string | null; periodEnd: string | null }>> {
   const rows = await db
     .selectFrom('imports')
     .select((eb) => ['source', eb.fn.max('finished_at').as('finished_at'), eb.fn.max('period_end').as('period_end')])
     .where('status', '=', 'succeeded')
+    .where((eb) => eb.or([eb('department_id', 'is', null), eb('department_id', '=', departmentId)]))
     .groupBy('source')
     .execute();
   return new Map(rows.map((r) => [r.source, { finishedAt: r.finished_at, periodEnd: r.period_end }]));

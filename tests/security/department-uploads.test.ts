@@ -5,6 +5,7 @@ import { startTestApp, type RunningApp } from '../support/app';
 import { insertIdentities } from '../../bot/store/student.repository';
 import { uploadImport } from '../../bot/commands/upload-import.command';
 import { describeDataStatus } from '../../bot/commands/data-status.command';
+import { loadCoverage } from '../../bot/store/import.repository';
 import { AppError } from '../../bot/errors';
 import type { Db } from '../../bot/store/database';
 import type { Staff } from '../../bot/store/staff.repository';
@@ -108,6 +109,19 @@ describe.each(DATABASE_KINDS)('department administrators uploading on %s', (kind
     expect(await seen(adminA)).toEqual(['a-secret-name.csv']);
     expect(await seen(tutorA)).toEqual(['a-secret-name.csv']);
     expect(await seen(adminB)).toEqual(['b-secret-name.csv']);
+  });
+
+  it("when department B uploads, then department A's data for that source stays unknown rather than becoming zero", async () => {
+    await upload(adminB, samisLogins([[bruno.id, '2026-11-20', 2]]));
+    const covered = async (departmentId: string) => [
+      ...((await loadCoverage(t.db, '2026-11-01', '2026-11-30', departmentId)).get('samis_login') ?? []),
+    ];
+    expect(await covered('dept-a')).toEqual([]);
+    expect(await covered('dept-b')).toEqual(['2026-11-20']);
+    const sources = async (viewer: Staff) =>
+      (await describeDataStatus(t.db, viewer, '2026-11-28')).sources.find((x) => x.source === 'samis_login')?.coveredUntil ?? null;
+    expect(await sources(adminA)).toBeNull();
+    expect(await sources(adminB)).toBe('2026-11-20');
   });
 
   it('when an upload is refused (422), then no import row is written and nothing is counted', async () => {
