@@ -1,6 +1,6 @@
 import type { IsoDay, Source } from '../../shared/domain';
 import type { Db } from '../store/database';
-import { findStudentsOutsideDepartment } from '../store/import-counts.repository';
+import { findStudentsOutsideDepartment } from '../store/student.repository';
 
 /** The part of an import's resolved counts this check narrows. */
 export interface ScopedCounts {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { DATABASE_KINDS, buildTestConfig, createTestDatabase, type TestDatabase } from '../support/databases';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { startTestApp, type RunningApp } from '../support/app';
-import { insertIdentities } from '../../bot/store/student.repository';
+import { insertIdentities } from '../../bot/store/identity.repository';
 import { uploadImport } from '../../bot/commands/upload-import.command';
 import { describeDataStatus } from '../../bot/commands/data-status.command';
 import { loadCoverage } from '../../bot/store/import.repository';

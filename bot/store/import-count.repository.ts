@@ -1,98 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { IsoDay, Source } from '../../shared/domain';
 import type { Db } from './database';
-import { chunk } from './ids';
-
-/** One run of an importer as recorded in `imports`: the data page and the rules' coverage read it. */
-export interface ImportRun {
-  id: string;
-  /** A count source (moodle_login, ...) or, for identity and roster files, what was imported (moodle_users, samis_roster). */
-  source: string;
-  format: string;
-  scope: string;
-  fileName: string;
-  fileHash: string | null;
-  periodStart: IsoDay | null;
-  periodEnd: IsoDay | null;
-  rowsRead: number;
-  rowsCounted: number;
-  rowsIgnored: number;
-  rowsRejected: number;
-  rowsUnresolved: number;
-  studentsAffected: number;
-  status: 'running' | 'succeeded' | 'failed';
-  errors: string[];
-  details: Record<string, unknown>;
-  startedAt: string;
-  finishedAt: string | null;
-  /** The department an upload speaks for; absent or null for an institution-wide import. */
-  departmentId?: string | null;
-}
-
-export async function insertImportRun(db: Db, r: ImportRun): Promise<void> {
-  await db
-    .insertInto('imports')
-    .values({
-      id: r.id,
-      source: r.source,
-      format: r.format,
-      scope: r.scope,
-      file_name: r.fileName,
-      file_hash: r.fileHash,
-      period_start: r.periodStart,
-      period_end: r.periodEnd,
-      rows_read: r.rowsRead,
-      rows_counted: r.rowsCounted,
-      rows_ignored: r.rowsIgnored,
-      rows_rejected: r.rowsRejected,
-      rows_unresolved: r.rowsUnresolved,
-      students_affected: r.studentsAffected,
-      status: r.status,
-      errors: JSON.stringify(r.errors),
-      details: JSON.stringify(r.details),
-      started_at: r.startedAt,
-      finished_at: r.finishedAt,
-      department_id: r.departmentId ?? null,
-    })
-    .execute();
-}
-
-/** The earlier successful import of exactly these bytes, if any; given a department (or null, the institution), only that one's. */
-export async function findImportByHash(
-  db: Db,
-  fileHash: string,
-  format: string,
-  departmentId?: string | null,
-): Promise<{ id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number } | undefined> {
-  const row = await db
-    .selectFrom('imports')
-    .select(['id', 'finished_at', 'file_name', 'rows_unresolved'])
-    .where('file_hash', '=', fileHash)
-    .where('format', '=', format)
-    .where('status', '=', 'succeeded')
-    .$if(departmentId !== undefined, (q) =>
-      departmentId ? q.where('department_id', '=', departmentId) : q.where('department_id', 'is', null),
-    )
-    .orderBy('started_at', 'desc')
-    .orderBy('id', 'desc')
-    .executeTakeFirst();
-  return row && { id: row.id, finishedAt: row.finished_at, fileName: row.file_name, rowsUnresolved: row.rows_unresolved };
-}
-
-/** Resolves many keys of one identity system at once; keys with no student are simply absent. */
-export async function resolveIdentities(db: Db, sourceSystem: string, keys: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const batch of chunk(keys, 500)) {
-    const rows = await db
-      .selectFrom('identities')
-      .select(['external_key', 'student_id'])
-      .where('source_system', '=', sourceSystem)
-      .where('external_key', 'in', batch)
-      .execute();
-    for (const row of rows) out.set(row.external_key, row.student_id);
-  }
-  return out;
-}
 
 /** Serialises imports of one source and scope on PostgreSQL (SQLite already runs one writer at a time). */
 export async function lockImportScope(db: Db, source: string, scope: string): Promise<void> {
@@ -176,14 +84,4 @@ function batchRows(postgres: boolean, batch: string): ReturnType<typeof sql> {
   return postgres
     ? sql`json_to_recordset(cast(${batch} as json)) as r(s text, d text, c integer)`
     : sql`(select json_extract(value, '$.s') as s, json_extract(value, '$.d') as d, json_extract(value, '$.c') as c from json_each(${batch})) as r`;
-}
-
-/** Which of these students belong to a department other than `departmentId`. */
-export async function findStudentsOutsideDepartment(db: Db, studentIds: readonly string[], departmentId: string): Promise<Set<string>> {
-  const outside = new Set<string>();
-  for (const batch of chunk(studentIds, 500)) {
-    const rows = await db.selectFrom('students').select('id').where('id', 'in', batch).where('department_id', '<>', departmentId).execute();
-    for (const row of rows) outside.add(row.id);
-  }
-  return outside;
 }
