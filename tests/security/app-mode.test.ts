@@ -67,7 +67,7 @@ describe('APP_MODE cannot be left out by accident', () => {
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^engagement-monitor: .*APP_MODE: .*set APP_MODE=production/);
-  }, 30_000);
+  }, 180_000);
 
   it('when the service starts with nothing set, then it serves the demo on loopback and the local staff list is there', async () => {
     const service = await startServiceProcess({ DATABASE_URL: 'sqlite::memory:', HOST: '' });
@@ -77,5 +77,5 @@ describe('APP_MODE cannot be left out by accident', () => {
     } finally {
       await service.stop();
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -36,7 +36,7 @@ describe('a production service under a scanner', () => {
     entra = await startLocalEntra();
     adminToken = await entra.sign({ oid: admin.entraId! });
     service = await startServiceProcess({ ...ssoEnv(entra), DATABASE_URL: `sqlite:${dbPath}`, TMPDIR: serviceTmp });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await service?.stop();
     await entra?.close();

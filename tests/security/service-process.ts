@@ -44,7 +44,9 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
       await exit;
     },
   };
-  for (let i = 0; i < 300 && !exited; i++) {
+  // Generous: on a loaded machine tsx takes a long while to compile the service before it listens.
+  const deadline = Date.now() + 150_000;
+  while (Date.now() < deadline && !exited) {
     const healthy = await fetch(`${baseUrl}/healthz`).then(
       (r) => r.ok,
       () => false,
@@ -66,7 +68,7 @@ export async function startExpectingRefusal(env: Record<string, string>): Promis
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGTERM'), 20_000);
+  const timer = setTimeout(() => child.kill('SIGTERM'), 150_000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
   return { code, stderr };
