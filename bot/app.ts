@@ -10,7 +10,7 @@ import { EngagementBot } from './teams/bot';
 import { deliverDue } from './teams/deliver.command';
 import { ANONYMOUS_BOT_WARNING } from './teams/adapter';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
-import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
+import { CONFIGURE_TAB_PATH, registerConfigureTabRoutes } from './teams/configure-tab.routes';
 import { createScheduler, type Scheduler } from './jobs/scheduler';
 import { evaluateJob, scheduledJobs } from './jobs';
 import { createServices, type ServiceOptions, type Services } from './services';
@@ -65,7 +65,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   // No body parser: each route reads its own body, capped, after sign-in (bot/http/body-limits.ts).
   const server = createGuardedServer(logger);
-  useSecurityHeaders(server, { publicUrl: config.publicUrl });
+  useSecurityHeaders(server, { publicUrl: config.publicUrl, inlineScriptPaths: [CONFIGURE_TAB_PATH] });
   server.use(restify.plugins.queryParser());
   server.post(
     '/api/messages',

@@ -1,5 +1,4 @@
 import type { Request, Response, Next, Server } from 'restify';
-import { CONFIGURE_TAB_PATH } from '../teams/configure-tab.routes';
 
 /**
  * The hosts that embed Teams and Microsoft 365 tabs, as listed under "Set Content Security Policy
@@ -41,14 +40,15 @@ export function contentSecurityPolicy(allowInlineScript: boolean): string {
  * `no-store` unless a handler says otherwise (the tab's hashed files do): API answers name students,
  * and no shared cache or browser history should keep them.
  */
-export function useSecurityHeaders(server: Server, options: { publicUrl: string }): void {
+export function useSecurityHeaders(server: Server, options: { publicUrl: string; inlineScriptPaths?: readonly string[] }): void {
   const hsts = options.publicUrl.startsWith('https://');
   const policy = contentSecurityPolicy(false);
-  // The small configure page's one inline script tells Teams what the tab shows; it holds no data.
-  const configurePolicy = contentSecurityPolicy(true);
+  // The Teams configure page's one inline script tells Teams what the tab shows; it holds no data.
+  const inlinePolicy = contentSecurityPolicy(true);
+  const inlinePaths = new Set(options.inlineScriptPaths ?? []);
   server.pre((req: Request, res: Response, next: Next) => {
     const path = (req.url ?? '/').split('?')[0];
-    res.setHeader('content-security-policy', path === CONFIGURE_TAB_PATH ? configurePolicy : policy);
+    res.setHeader('content-security-policy', path !== undefined && inlinePaths.has(path) ? inlinePolicy : policy);
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('cache-control', 'no-store');
