@@ -18,6 +18,7 @@ import { handleError } from './errors';
 import { createGuardedServer } from './http/request-guard';
 import { handleBotMessages } from './http/bot-messages';
 import { useSecurityHeaders } from './http/security-headers';
+import { projectRoot } from './paths';
 
 export type AppOptions = ServiceOptions;
 
@@ -73,7 +74,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   );
   registerApiRoutes(server, { db, config, logger, now, ...services.api });
   registerConfigureTabRoutes(server);
-  registerTabRoutes(server, join(__dirname, '..', 'tab', 'dist'));
+  registerTabRoutes(server, join(projectRoot(), 'tab', 'dist'));
 
   return {
     config,
