@@ -40,6 +40,7 @@ describe('parseConfig', () => {
     const config = parseConfig({
       APP_MODE: 'production',
       PUBLIC_URL: 'https://engagement.example.ac.uk',
+      PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
       MICROSOFT_APP_ID: 'app-1',
       MICROSOFT_APP_PASSWORD: 's',
       MICROSOFT_APP_TENANT_ID: 'AAAAAAAA-bbbb-4ccc-8ddd-eeeeeeeeeeee',
@@ -59,6 +60,7 @@ describe('parseConfig', () => {
       MICROSOFT_APP_PASSWORD: 's',
       MICROSOFT_APP_TENANT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
       PUBLIC_URL: 'https://engagement.example.ac.uk',
+      PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
       ENTRA_CLIENT_ID: 'tab-app',
       ENTRA_ALLOWED_TENANTS: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee',
       ENTRA_JWKS_URL: 'http://127.0.0.1:9/keys',

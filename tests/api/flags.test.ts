@@ -70,6 +70,7 @@ describe('tab API in production mode', () => {
       MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
       MICROSOFT_APP_PASSWORD: 'test-secret',
       PUBLIC_URL: 'https://engagement.example.ac.uk',
+      PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
     });
   });
   afterAll(async () => server?.close());

@@ -282,6 +282,7 @@ describe('the tab in a browser, on a production server outside Teams', () => {
       MICROSOFT_APP_TENANT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
       MICROSOFT_APP_PASSWORD: 'test-secret',
       PUBLIC_URL: 'https://engagement.example.ac.uk',
+      PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
     });
     const browser = await launchBrowser();
     try {

@@ -7,6 +7,7 @@ const PRODUCTION = {
   MICROSOFT_APP_PASSWORD: 'secret',
   MICROSOFT_APP_TENANT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
   PUBLIC_URL: 'https://engagement.example.ac.uk',
+  PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
 };
 
 const problemsOf = (env: Record<string, string>): string[] => {
