@@ -48,12 +48,16 @@ describe('parseConfig', () => {
 
   it('when nothing about Entra is set, then the tab SSO audience and tenants default to the bot registration and keys come from Entra', () => {
     const config = parseConfig({
+      APP_MODE: 'production',
+      PUBLIC_URL: 'https://engagement.example.ac.uk',
+      PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
       MICROSOFT_APP_ID: 'app-1',
       MICROSOFT_APP_PASSWORD: 's',
       MICROSOFT_APP_TENANT_ID: 'AAAAAAAA-bbbb-4ccc-8ddd-eeeeeeeeeeee',
     });
     expect(config.entra).toEqual({
       clientId: 'app-1',
+      appIdUri: 'api://engagement.example.ac.uk/app-1',
       allowedTenants: ['aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee'],
       jwksUrl: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
     });
@@ -61,6 +65,12 @@ describe('parseConfig', () => {
 
   it('when Entra settings are given, then they win, and a malformed tenant list or key URL is named', () => {
     const config = parseConfig({
+      APP_MODE: 'production',
+      MICROSOFT_APP_ID: 'bot-app',
+      MICROSOFT_APP_PASSWORD: 's',
+      MICROSOFT_APP_TENANT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+      PUBLIC_URL: 'https://engagement.example.ac.uk',
+      PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
       ENTRA_CLIENT_ID: 'tab-app',
       ENTRA_ALLOWED_TENANTS: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee',
       ENTRA_JWKS_URL: 'http://127.0.0.1:9/keys',

@@ -99,7 +99,7 @@ const httpsUrl = (fallback: string) =>
  */
 const EnvSchema = z.object({
   PORT: int(3978, 0, 65535),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).optional(),
   APP_MODE: z.enum(['local', 'production']).default('local'),
   PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://engagement.example.ac.uk' }).optional(),
   DATABASE_URL: z
@@ -108,6 +108,11 @@ const EnvSchema = z.object({
     .default('sqlite:./data/engagement.sqlite'),
   DATABASE_POOL_SIZE: int(10, 1, 100),
   DEMO_DATA: bool(true),
+  UPLOAD_MAX_LINE_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
+  ENTRA_APP_ID_URI: z
+    .string()
+    .startsWith('api://', 'expected the Application ID URI, such as api://engagement.example.ac.uk/<client id>')
+    .optional(),
   DEMO_SEED: int(42, 0, 2 ** 31 - 1),
   TIME_ZONE: z.string().min(1).default('Europe/London'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -226,7 +231,7 @@ export type Config = Readonly<{
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
-  entra: { clientId: string; allowedTenants: readonly string[]; jwksUrl: string };
+  entra: { clientId: string; appIdUri: string; allowedTenants: readonly string[]; jwksUrl: string };
   ingest: IngestConfig;
   privacy: PrivacyConfig;
   /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
@@ -281,6 +286,8 @@ export interface PrivacyConfig {
 
 export interface IngestConfig {
   maxRejectedShare: number;
+  /** The longest line an export may have (UPLOAD_MAX_LINE_BYTES); a longer one refuses the file, naming the line. */
+  maxLineBytes: number;
   /** The zone each system prints its clock readings in. */
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
@@ -407,6 +414,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if (e.APP_MODE === 'production' && !e.MICROSOFT_APP_ID) problems.push('MICROSOFT_APP_ID: required when APP_MODE=production');
   if (e.APP_MODE === 'production' && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required when APP_MODE=production');
+  checkModeSafety(e, env.DEMO_DATA !== undefined && env.DEMO_DATA !== '', problems);
   // Azure stopped creating multi-tenant bots in 2025; a single-tenant bot must name its tenant.
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD)
     problems.push(`MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_ID is set (type ${e.MICROSOFT_APP_TYPE})`);
@@ -443,11 +451,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
   return Object.freeze({
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.APP_MODE === 'local' ? '127.0.0.1' : '0.0.0.0'),
     mode: e.APP_MODE,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     database: Object.freeze(database),
-    demo: Object.freeze({ enabled: e.DEMO_DATA, seed: e.DEMO_SEED }),
+    demo: Object.freeze({ enabled: e.APP_MODE === 'local' && e.DEMO_DATA, seed: e.DEMO_SEED }),
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
     bot: Object.freeze({
@@ -484,6 +492,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     entra: Object.freeze({
       // The tab's SSO app registration is usually the bot's own, so the bot's ids are the defaults.
       clientId: e.ENTRA_CLIENT_ID ?? e.MICROSOFT_APP_ID,
+      appIdUri: e.ENTRA_APP_ID_URI ?? defaultAppIdUri(e.PUBLIC_URL, e.ENTRA_CLIENT_ID ?? e.MICROSOFT_APP_ID),
       allowedTenants: Object.freeze(
         (e.ENTRA_ALLOWED_TENANTS ?? e.MICROSOFT_APP_TENANT_ID)
           .split(',')
@@ -494,6 +503,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }),
     ingest: Object.freeze({
       maxRejectedShare: e.IMPORT_MAX_REJECTED_SHARE,
+      maxLineBytes: e.UPLOAD_MAX_LINE_BYTES,
       timeZones: Object.freeze({
         moodle: e.MOODLE_TIME_ZONE ?? e.TIME_ZONE,
         panopto: e.PANOPTO_TIME_ZONE,
@@ -537,6 +547,52 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         })
       : null,
   });
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+const isLoopback = (host: string) => LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** The Application ID URI the manifest registers for the tab's SSO: api://<public host>/<client id>. */
+function defaultAppIdUri(publicUrl: string | undefined, clientId: string): string {
+  if (!publicUrl || !clientId) return '';
+  return `api://${new URL(publicUrl).host}/${clientId}`;
+}
+
+/**
+ * Local mode trusts whoever can reach it (the demo sign-in needs no secret), so it only listens on
+ * this computer, and a configuration that looks like a real deployment must say APP_MODE=production
+ * rather than fall back to local. Production never loads the demo, and fetches keys and publishes
+ * itself over https only (http is allowed to a loopback address, which never crosses a network).
+ */
+function checkModeSafety(e: z.infer<typeof EnvSchema>, demoGiven: boolean, problems: string[]): void {
+  if (e.APP_MODE === 'local') {
+    const productionSettings = [
+      e.MICROSOFT_APP_ID && 'MICROSOFT_APP_ID',
+      e.MICROSOFT_APP_PASSWORD && 'MICROSOFT_APP_PASSWORD',
+      e.ENTRA_CLIENT_ID && 'ENTRA_CLIENT_ID',
+      e.PUBLIC_URL?.startsWith('https://') && 'PUBLIC_URL (https)',
+    ].filter((name): name is string => typeof name === 'string' && name !== '');
+    if (productionSettings.length > 0)
+      problems.push(
+        `APP_MODE: ${productionSettings.join(', ')} ${productionSettings.length === 1 ? 'is a production setting' : 'are production settings'}; set APP_MODE=production to run for real, or remove ${productionSettings.length === 1 ? 'it' : 'them'} to run the local demo`,
+      );
+    if (e.HOST !== undefined && !isLoopback(e.HOST))
+      problems.push(
+        `HOST: local mode only listens on this computer (127.0.0.1 or ::1), not ${e.HOST}; set APP_MODE=production to listen on a network`,
+      );
+    return;
+  }
+  if (e.DEMO_DATA && demoGiven) problems.push('DEMO_DATA: the synthetic demo is never loaded when APP_MODE=production; remove DEMO_DATA');
+  const httpsOnly: Array<[string, string | undefined]> = [
+    ['PUBLIC_URL', e.PUBLIC_URL],
+    ['ENTRA_JWKS_URL', e.ENTRA_JWKS_URL],
+    ['BOT_OPENID_METADATA_URL', e.BOT_OPENID_METADATA_URL],
+  ];
+  for (const [name, url] of httpsOnly) {
+    if (url === undefined || url.startsWith('https://')) continue;
+    if (name !== 'PUBLIC_URL' && isLoopback(new URL(url).hostname)) continue;
+    problems.push(`${name}: expected an https URL when APP_MODE=production`);
+  }
 }
 
 /** Graph is all-or-nothing: no GRAPH_* identity setting means off; a partial set is a mistake worth naming. */

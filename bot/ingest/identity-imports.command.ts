@@ -13,6 +13,7 @@ import { findColumns, normaliseHeader } from './formats/format';
 import type { ImportSummary } from './import.command';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
+import { assertLineLengths } from './line-limit';
 
 export interface IdentityImportDeps {
   db: Db;
@@ -33,6 +34,7 @@ interface TableRead<R> {
  */
 async function readTable<R, K extends string>(
   path: string,
+  maxLineBytes: number,
   columns: Record<K, string>,
   optional: ReadonlyArray<NoInfer<K>>,
   label: string,
@@ -45,6 +47,7 @@ async function readTable<R, K extends string>(
   let fatal: string | null = null;
   let read: ReadResult | null = null;
   try {
+    await assertLineLengths(path, maxLineBytes);
     read = await readDelimited(path, {
       delimiter: 'auto',
       onRecord: (fields, line, problem) => {
@@ -208,6 +211,7 @@ export async function importMoodleUsers(
   const startedAt = deps.now().toISOString();
   const table = await readTable(
     options.path,
+    deps.ingest.maxLineBytes,
     MOODLE_USER_COLUMNS,
     ['idnumber', 'email'],
     'Moodle user export',
@@ -263,6 +267,7 @@ export async function importSamisRoster(
   const now = deps.now().toISOString();
   const table = await readTable(
     options.path,
+    deps.ingest.maxLineBytes,
     columns,
     ['email', 'tutor'],
     'Samis roster',

@@ -12,6 +12,7 @@ import * as rules from './migrations/0003-rules';
 import * as graphCollection from './migrations/0004-graph-collection';
 import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
+import * as importDepartment from './migrations/0008-import-department';
 import * as moodleFeed from './migrations/0009-moodle-feed';
 import * as privacy from './migrations/0015-privacy';
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-graph-collection': graphCollection,
   '0005-bot': bot,
   '0006-tab': tab,
+  '0008-import-department': importDepartment,
   '0009-moodle-feed': moodleFeed,
   '0015-privacy': privacy,
 };

@@ -48,6 +48,8 @@ export interface Database {
     students_affected: Generated<number>;
     /** JSON: rejected lines (line and reason, never the row), unresolved keys, warnings. */
     details: Generated<string>;
+    /** 0008: the department an upload through the tab speaks for; null for institution-wide imports. */
+    department_id: string | null;
   };
   import_counts: { import_id: string; student_id: string; day: string; source: string; count: number };
   terms: { id: string; name: string; start_day: string; end_day: string };

@@ -23,6 +23,7 @@ import { buildCheckinCard, buildHelpCard, buildSupportCard, buildUrgentSupportCa
 import { createWellbeingClassifier, type WellbeingClassification } from '../../shared/wellbeing/classify';
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
+import { escapeMarkdown } from '../../shared/markdown';
 
 export interface BotDeps {
   db: Db;
@@ -88,7 +89,7 @@ export class EngagementBot extends TeamsActivityHandler {
         const who = await this.rememberConversation(context);
         await context.sendActivity(
           who.staff
-            ? `Hello ${who.staff.displayName}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
+            ? `Hello ${escapeMarkdown(who.staff.displayName)}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
             : 'Hello. This app helps your department look after students. Type "help" at any time.',
         );
       }

@@ -63,6 +63,7 @@ export function ssoEnv(entra: LocalEntra): Record<string, string> {
     MICROSOFT_APP_TENANT_ID: TEST_TENANT,
     MICROSOFT_APP_PASSWORD: 'test-secret',
     PUBLIC_URL: 'https://engagement.example.ac.uk',
+    PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
     ENTRA_ALLOWED_TENANTS: TEST_TENANT,
     ENTRA_JWKS_URL: entra.jwksUrl,
   };
