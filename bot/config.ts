@@ -150,6 +150,7 @@ const EnvSchema = z.object({
   GRAPH_LOOKBACK_DAYS: int(28, 1, 365),
   GRAPH_COLLECT_EVERY_HOURS: int(24, 1, 168),
   IMPORT_MAX_REJECTED_SHARE: z.coerce.number({ message: 'expected a share between 0 and 1, such as 0.02' }).min(0).max(1).default(0.02),
+  IMPORT_MIN_RESOLVED_SHARE: z.coerce.number({ message: 'expected a share between 0 and 1, such as 0.5' }).min(0).max(1).default(0),
   MOODLE_TIME_ZONE: z.string().min(1).optional(),
   PANOPTO_TIME_ZONE: z.string().min(1).default('America/Los_Angeles'),
   TEAMS_TIME_ZONE: z.string().min(1).optional(),
@@ -211,6 +212,8 @@ export type GraphConfig = Readonly<{
 
 export interface IngestConfig {
   maxRejectedShare: number;
+  /** Share (0..1) of countable rows that must name a known student; a file where none does is always refused. */
+  minResolvedShare: number;
   /** The zone each system prints its clock readings in. */
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
@@ -378,6 +381,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }),
     ingest: Object.freeze({
       maxRejectedShare: e.IMPORT_MAX_REJECTED_SHARE,
+      minResolvedShare: e.IMPORT_MIN_RESOLVED_SHARE,
       timeZones: Object.freeze({
         moodle: e.MOODLE_TIME_ZONE ?? e.TIME_ZONE,
         panopto: e.PANOPTO_TIME_ZONE,

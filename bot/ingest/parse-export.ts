@@ -21,6 +21,8 @@ export interface ParsedExport {
   format: ExportFormat | null;
   tally: Tally;
   scope: string;
+  /** The meeting a Teams attendance file is of (organiser and start minute, see teamsMeetingKey). */
+  meetingKey: string | null;
   read: ReadResult | null;
   /** Set when the whole file is unusable; the tally is then not to be written. */
   fatal: string | null;
@@ -83,21 +85,40 @@ export async function parseExport(
     read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress, fastPath });
   } catch (error) {
     if (error instanceof UnreadableFileError)
-      return { format, tally, scope: '', read, fatal: error.message, parseMs: performance.now() - started };
+      return { format, tally, scope: '', meetingKey: null, read, fatal: error.message, parseMs: performance.now() - started };
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT')
-      return { format, tally, scope: '', read, fatal: 'the file does not exist', parseMs: performance.now() - started };
+      return { format, tally, scope: '', meetingKey: null, read, fatal: 'the file does not exist', parseMs: performance.now() - started };
     if (err.code === 'EISDIR')
-      return { format, tally, scope: '', read, fatal: 'this is a folder, not a file', parseMs: performance.now() - started };
+      return {
+        format,
+        tally,
+        scope: '',
+        meetingKey: null,
+        read,
+        fatal: 'this is a folder, not a file',
+        parseMs: performance.now() - started,
+      };
     if (err.code === 'EACCES')
-      return { format, tally, scope: '', read, fatal: 'the file cannot be read (permission denied)', parseMs: performance.now() - started };
+      return {
+        format,
+        tally,
+        scope: '',
+        meetingKey: null,
+        read,
+        fatal: 'the file cannot be read (permission denied)',
+        parseMs: performance.now() - started,
+      };
     throw error;
   }
   let scope = '';
+  let meetingKey: string | null = null;
   if (!fatal && !handler) fatal = 'the file holds no header and no rows';
   if (!fatal && handler) {
     try {
-      scope = (handler as RowHandler).finish().scope;
+      const finished = (handler as RowHandler).finish();
+      scope = finished.scope;
+      meetingKey = finished.meetingKey ?? null;
     } catch (error) {
       if (!(error instanceof FormatError)) throw error;
       fatal = error.message;
@@ -108,7 +129,7 @@ export async function parseExport(
     if (last && last.line === lastRecordLine) last.reason += ' (the file ends in the middle of this line: it looks cut short)';
   }
   if (!fatal && tally.rowsRead === 0) fatal = 'the file has a header but no rows';
-  return { format, tally, scope, read, fatal, parseMs: performance.now() - started };
+  return { format, tally, scope, meetingKey, read, fatal, parseMs: performance.now() - started };
 }
 
 export const periodOf = (tally: Tally): { start: IsoDay; end: IsoDay } | null =>

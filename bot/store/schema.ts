@@ -45,6 +45,10 @@ export interface Database {
     students_affected: Generated<number>;
     /** JSON: rejected lines (line and reason, never the row), unresolved keys, warnings. */
     details: Generated<string>;
+    /** 0014: the file and every setting that changes how it is read; 1 when the import speaks for whole days; the import that took its place. */
+    import_key: string | null;
+    complete: Generated<number>;
+    superseded_by: string | null;
   };
   import_counts: { import_id: string; student_id: string; day: string; source: string; count: number };
   terms: { id: string; name: string; start_day: string; end_day: string };
@@ -152,8 +156,11 @@ export interface Database {
     day: string;
     students_counted: number;
     collected_at: string;
+    /** 0014: organiser and start minute, shared with downloaded reports of the same meeting. */
+    meeting_key: string | null;
   };
   teams_attendance_sessions: { report_id: string; student_id: string; day: string };
+  teams_meeting_attendance: { import_id: string; meeting_key: string; student_id: string; day: string };
 }
 
 export type StudentRow = Selectable<Database['students']>;

@@ -29,7 +29,7 @@ export class FormatError extends Error {
 export interface RowHandler {
   row(fields: string[], line: number): void;
   /** After the last row: the part of the source this file speaks for (see the import rule). */
-  finish(): { scope: string };
+  finish(): { scope: string; meetingKey?: string };
 }
 
 /** One export format: how to recognise its header and how to count its rows. */
