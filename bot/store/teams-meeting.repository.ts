@@ -28,9 +28,10 @@ export async function replaceMeetingAttendance(
 }
 
 /**
- * Sets each student-day's teams_attendance count to the number of distinct meetings seen for it by
- * either path (Graph sessions and downloaded reports), so the same meeting is never counted twice
- * and neither path erases the other. A student-day left with no meeting loses its count.
+ * Sets each student-day's teams_attendance count to the number of meetings seen for it by either path:
+ * every Graph session (each report is its own session, even two of one organiser in the same minute),
+ * plus every downloaded meeting the student's Graph sessions do not already hold. So the same meeting
+ * is never counted twice and neither path erases the other. A student-day left with none loses its count.
  */
 export async function rebuildTeamsAttendance(db: Db, studentDays: ReadonlyArray<{ studentId: string; day: IsoDay }>): Promise<void> {
   const wanted = new Map<string, { studentId: string; day: IsoDay }>();
@@ -46,12 +47,13 @@ export async function rebuildTeamsAttendance(db: Db, studentDays: ReadonlyArray<
     for (const dayBatch of chunk(days, 500)) {
       const rows = await sql<{ student_id: string; day: string; n: number }>`
         select u.student_id, u.day, count(distinct u.k) as n from (
-          select s.student_id, s.day, coalesce(r.meeting_key, 'graph-report:' || r.report_id) as k
-            from teams_attendance_sessions s join graph_attendance_reports r on r.report_id = s.report_id
+          select s.student_id, s.day, 'graph-report:' || s.report_id as k from teams_attendance_sessions s
             where s.student_id in (${sql.join(ids)}) and s.day in (${sql.join(dayBatch)})
           union all
           select m.student_id, m.day, m.meeting_key as k from teams_meeting_attendance m
             where m.student_id in (${sql.join(ids)}) and m.day in (${sql.join(dayBatch)})
+              and not exists (select 1 from teams_attendance_sessions gs join graph_attendance_reports gr on gr.report_id = gs.report_id
+                where gs.student_id = m.student_id and gr.meeting_key = m.meeting_key)
         ) u group by u.student_id, u.day`.execute(db);
       const found = new Map(rows.rows.map((row) => [`${row.student_id}\u001f${row.day}`, Number(row.n)]));
       for (const id of ids) {
