@@ -1,3 +1,4 @@
+import { SAMIS_DATE_FORMATS, type SamisDateFormat } from './ingest/samis-dates';
 import { z } from 'zod';
 import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
 
@@ -39,7 +40,12 @@ function jsonObject<T extends z.ZodType>(schema: T) {
 }
 
 const SamisLoginColumnsSchema = z
-  .object({ studentCode: z.string().min(1), time: z.string().min(1) })
+  .object({
+    studentCode: z.string().min(1),
+    time: z.string().min(1),
+    date: z.string().min(1),
+    dateFormat: z.enum(SAMIS_DATE_FORMATS, { message: `expected one of ${SAMIS_DATE_FORMATS.join(', ')}` }),
+  })
   .partial()
   .strict();
 const SamisRosterColumnsSchema = z
@@ -217,7 +223,8 @@ export interface IngestConfig {
   /** The zone each system prints its clock readings in. */
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
-  samisLoginColumns: { studentCode: string; time: string };
+  /** `date`, when set, names a date-only column that `time` (then time-only) completes. */
+  samisLoginColumns: { studentCode: string; time: string; date?: string; dateFormat?: SamisDateFormat };
   samisRosterColumns: {
     studentCode: string;
     familyName: string;

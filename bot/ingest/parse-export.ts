@@ -7,6 +7,9 @@ import { panoptoSessionViewsFormat, panoptoSystemViewsFormat } from './formats/p
 import { teams2020Format, teams2021Format, teamsAttendanceFormat } from './formats/teams';
 import { samisLoginsFormat } from './formats/samis-logins';
 
+/** How far down a file its table's header may start, below a summary block. */
+const MAX_PREAMBLE_LINES = 30;
+
 /** The activity sources `engagement import` accepts, each with the formats recognised by header. */
 export const COUNT_FORMATS = {
   moodle: [moodleLogFormat, moodleLogstoreFormat],
@@ -48,16 +51,24 @@ export async function parseExport(
   let fatal: string | null = null;
   let lastRecordLine = 0;
   let lastRecordRejected = false;
+  let firstLine: { line: number; fields: string[] } | null = null;
+  const unrecognised = (line: number, fields: string[]): string => {
+    const found = fields.slice(0, 12).map(normaliseHeader).join(', ');
+    return `line ${line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}. Exports in another language must be downloaded in English.`;
+  };
 
   const onRecord = (fields: string[], line: number, problem: string | null): boolean => {
     if (fatal) return false;
     if (fields.length === 1 && fields[0] === '' && !problem) return true;
     try {
       if (!handler) {
+        // A format is recognised by its whole header block: some downloads (the Teams 2021 list) put a
+        // summary block above the table's header, so the lines before a recognised header are read past.
         format = formats.find((f) => f.matches(fields)) ?? null;
         if (!format) {
-          const found = fields.slice(0, 12).map(normaliseHeader).join(', ');
-          fatal = `line ${line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}. Exports in another language must be downloaded in English.`;
+          firstLine ??= { line, fields };
+          if (line < MAX_PREAMBLE_LINES) return true;
+          fatal = unrecognised(firstLine.line, firstLine.fields);
           return false;
         }
         tally = new Tally(format.produces);
@@ -113,7 +124,9 @@ export async function parseExport(
   }
   let scope = '';
   let meetingKey: string | null = null;
-  if (!fatal && !handler) fatal = 'the file holds no header and no rows';
+  // Assigned inside the record callback, which TypeScript's narrowing does not follow.
+  const unmatched = firstLine as { line: number; fields: string[] } | null;
+  if (!fatal && !handler) fatal = unmatched ? unrecognised(unmatched.line, unmatched.fields) : 'the file holds no header and no rows';
   if (!fatal && handler) {
     try {
       const finished = (handler as RowHandler).finish();

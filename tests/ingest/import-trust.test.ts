@@ -8,6 +8,7 @@ import { recordAttendanceReport } from '../../bot/store/graph-collection.reposit
 import { importExport, type ImportOptions } from '../../bot/ingest/import.command';
 import { presentImportSummary } from '../../bot/ingest/import.presenter';
 import type { Db } from '../../bot/store/database';
+import { insertIdentities } from '../../bot/store/identity.repository';
 import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople } from './support';
 
 const trust = (name: string) => fixture('trust', name);
@@ -237,5 +238,43 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
     expect(results[0]).toEqual(expect.arrayContaining([...DAY_LEVEL_VIEWS, ...TEAMS_UNION]));
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
+  });
+
+  it('when a Teams 2021 list starts with a "Meeting Summary" block, then the format is found by its header further down and each participant counts once', async () => {
+    const summary = await run({ source: 'teams', path: trust('teams-2021-with-summary.csv') });
+
+    expect(summary).toMatchObject({ status: 'succeeded', format: 'teams-attendance-2021', rowsCounted: 2 });
+    expect(await countsOf(t.db)).toEqual([`${ZOE.id} 2023-11-22 teams_attendance 1`, `${OLA.id} 2023-11-22 teams_attendance 1`]);
+  });
+
+  it('when a Samis login export has separate SITS date and time columns, then the configured columns combine into the login time', async () => {
+    const env = { SAMIS_LOGIN_COLUMNS: JSON.stringify({ date: 'LOGIN_DATE', time: 'LOGIN_TIME' }) };
+    const summary = await run({ source: 'samis-logins', path: trust('samis-logins-split.csv') }, env);
+
+    expect(summary).toMatchObject({ status: 'succeeded', rowsRejected: 0, period: { start: '2023-10-09', end: '2023-10-10' } });
+    expect(await countsOf(t.db)).toEqual([
+      `${SIAN.id} 2023-10-09 samis_login 1`,
+      `${SIAN.id} 2023-10-10 samis_login 2`,
+      `${ZOE.id} 2023-10-09 samis_login 1`,
+    ]);
+    const refused = await run({ source: 'samis-logins', path: trust('samis-logins-split.csv'), fileName: 'without-date-column.csv' });
+    expect(refused.status).toBe('failed');
+  });
+
+  it('when Panopto names viewers by provider and Moodle username with no e-mail, then they resolve through the Moodle username', async () => {
+    await insertIdentities(t.db, [
+      { sourceSystem: 'moodle_username', externalKey: 'tst0013', studentId: SIAN.id },
+      { sourceSystem: 'moodle_username', externalKey: 'tst0014', studentId: OLA.id },
+    ]);
+
+    const summary = await run({
+      source: 'panopto',
+      path: trust('panopto-provider-names.csv'),
+      period: { start: '2023-11-20', end: '2023-11-24' },
+    });
+
+    expect(summary.status).toBe('succeeded');
+    expect(await countsOf(t.db)).toEqual([`${SIAN.id} 2023-11-24 panopto_view 1`, `${OLA.id} 2023-11-24 panopto_view 1`]);
+    expect(summary.unresolved.keys).toEqual(['panopto:bathmoodle\\zz9999 or moodle_username:zz9999']);
   });
 });

@@ -1,11 +1,16 @@
 import type { IsoDay, Source } from '../../../shared/domain';
 import type { DateLocale } from '../dates';
+import type { SamisDateFormat } from '../samis-dates';
 import type { Tally } from '../tally';
 
 /** Column names for the Samis login export; a university overrides them in config. */
 export interface SamisLoginColumns {
   studentCode: string;
+  /** The login time, or with `date` set, the time of day only. */
   time: string;
+  /** A date-only column, when the export splits date and time. */
+  date?: string;
+  dateFormat?: SamisDateFormat;
 }
 
 export interface ParseSettings {

@@ -17,14 +17,20 @@ const SYSTEM_VIEWS = [
 const SESSION_VIEWS = ['UserName', 'User ID', 'Email', 'Session Name', 'Session ID', 'Minutes Delivered', 'Percent Completed'];
 
 /**
- * A Panopto user is matched by the full user name (`<instance>\<moodle username>` for users made by
- * the Moodle integration), then by e-mail. Never by the display name.
+ * A Panopto user is matched by the full user name, then, for users made by the Moodle integration
+ * (`<instance>\<moodle username>`, e.g. `bathmoodle\tst0013`), by the Moodle username through the
+ * identity map, then by e-mail. Never by the display name.
  */
-const panoptoIdentity = (userName: string, email: string): string =>
-  identityKey(
-    userName.trim() ? ['panopto', userName.trim().toLowerCase()] : null,
+function panoptoIdentity(userName: string, email: string): string {
+  const name = userName.trim().toLowerCase();
+  const slash = name.lastIndexOf('\\');
+  const moodleUsername = slash > 0 && slash < name.length - 1 ? name.slice(slash + 1) : '';
+  return identityKey(
+    name ? ['panopto', name] : null,
+    moodleUsername ? ['moodle_username', moodleUsername] : null,
     email.trim() ? ['email', email.trim().toLowerCase()] : null,
   );
+}
 
 /** "System Views": one row per view, US-ordered timestamps in the configured Panopto zone. */
 export const panoptoSystemViewsFormat: ExportFormat = {
