@@ -277,4 +277,24 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
     expect(await countsOf(t.db)).toEqual([`${SIAN.id} 2023-11-24 panopto_view 1`, `${OLA.id} 2023-11-24 panopto_view 1`]);
     expect(summary.unresolved.keys).toEqual(['panopto:bathmoodle\\zz9999 or moodle_username:zz9999']);
   });
+
+  it('when a site emits created, updated and submitted for one piece of work, then it is one submission per student, course module and day', async () => {
+    const summary = await run({ source: 'moodle', path: trust('moodle-submissions.csv') });
+
+    expect(summary.status).toBe('succeeded');
+    expect(await countsOf(t.db)).toEqual([
+      `${SIAN.id} 2023-11-15 moodle_submission 1`,
+      `${SIAN.id} 2023-11-16 moodle_submission 1`,
+      `${ZOE.id} 2023-11-15 moodle_submission 1`,
+      `${OLA.id} 2023-11-15 moodle_login 1`,
+      `${OLA.id} 2023-11-15 moodle_submission 1`,
+    ]);
+  });
+
+  it('when no date in a Teams file reads only one way, then the top-line error says to pass --locale', async () => {
+    const summary = await run({ source: 'teams', path: fixture('teams', 'attendance-ambiguous.csv') });
+
+    expect(summary.status).toBe('failed');
+    expect(summary.errors[0]).toMatch(/could be read day-first or month-first .* Pass --locale en-GB \(day first\) or --locale en-US/);
+  });
 });

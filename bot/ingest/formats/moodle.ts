@@ -32,6 +32,25 @@ const LOG_HEADER = [
   'IP address',
 ];
 const USER_ID_PREFIX = "The user with id '";
+const COURSE_MODULE = /course module id '(\d+)'/;
+
+/**
+ * The submission rule (shared by both Moodle formats; the lead reconciles it with the Moodle DB
+ * source's counting module): one submission per student, course module (assignment or quiz) and day,
+ * whichever of "created", "updated" and "submitted" the site emits for it. A site without "require the
+ * submit button" emits only created/updated; one with it emits all three for one piece of work.
+ * An event naming no course module counts on its own.
+ */
+export function createSubmissionOnceRule(): (userId: string, courseModuleId: string | null, day: IsoDay) => boolean {
+  const seen = new Set<string>();
+  return (userId, courseModuleId, day) => {
+    if (courseModuleId === null) return true;
+    const key = `${userId}\u001f${courseModuleId}\u001f${day}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+}
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
@@ -93,6 +112,7 @@ export const moodleLogFormat: ExportFormat = {
     const dayIndex = new Map<IsoDay, number>();
     let lastDayIndex = -1;
     const counts = new Map<number, number>();
+    const isFirstSubmission = createSubmissionOnceRule();
     return {
       row(fields, line) {
         if (fields.length !== width) return tally.reject(line, wrongFieldCount(fields.length, width));
@@ -131,6 +151,7 @@ export const moodleLogFormat: ExportFormat = {
         if (!/^\d+$/.test(userId))
           return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
         if (source === 'moodle_login') sawLogin = true;
+        else if (!isFirstSubmission(userId, COURSE_MODULE.exec(description)?.[1] ?? null, day)) return tally.ignore();
         if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && lastDayIndex < MAX_DAYS) {
           const key = (Number(userId) * MAX_DAYS + lastDayIndex) * 2 + (source === 'moodle_login' ? 0 : 1);
           counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -197,6 +218,8 @@ export const moodleLogstoreFormat: ExportFormat = {
     const dayOf = createDayOfInstant(settings.campusTimeZone);
     const width = header.length;
     let sawLogin = false;
+    const isFirstSubmission = createSubmissionOnceRule();
+    const cm = findColumns(header, { level: 'contextlevel', instance: 'contextinstanceid' });
     return {
       row(fields, line) {
         if (fields.length !== width) return tally.reject(line, wrongFieldCount(fields.length, width));
@@ -210,6 +233,11 @@ export const moodleLogstoreFormat: ExportFormat = {
         const userId = fields[c.user] as string;
         if (!/^\d+$/.test(userId)) return tally.reject(line, `userid "${userId}" is not a Moodle user id`);
         if (source === 'moodle_login') sawLogin = true;
+        else {
+          // Context level 70 is a course module; its instance id is the course module id.
+          const courseModuleId = cm && fields[cm.level] === '70' ? (fields[cm.instance] ?? null) : null;
+          if (!isFirstSubmission(userId, courseModuleId, day)) return tally.ignore();
+        }
         tally.count(identityKey(['moodle', userId]), day, source);
       },
       finish() {
