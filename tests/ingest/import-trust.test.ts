@@ -88,6 +88,9 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
     const dated = await run({ source: 'panopto', path: trust('panopto-system-views-week.csv') });
 
     expect(dated.status).toBe('succeeded');
+    expect(dated.warnings).toContain(
+      'Times read as America/Los_Angeles (PANOPTO_TIME_ZONE or --timezone): the first, 10/9/2023 9:05:11 AM, became 2023-10-09 and the last, 10/13/2023 8:00:00 AM, became 2023-10-13 in Europe/London.',
+    );
     expect(await countsOf(t.db)).toEqual(DAY_LEVEL_VIEWS);
     expect(await coveredDays(t.db, 'panopto_view', '2023-10-01', '2023-10-31')).toEqual([
       '2023-10-09',

@@ -16,7 +16,8 @@ export const samisLoginsFormat: ExportFormat = {
     const c = findColumns(header, { code: wanted.studentCode, time: wanted.time });
     const dateIndex = wanted.date ? header.map(normaliseHeader).indexOf(normaliseHeader(wanted.date)) : -1;
     if (!c || (wanted.date && dateIndex < 0)) {
-      const names = [wanted.studentCode, ...(wanted.date ? [wanted.date] : []), wanted.time].map((n) => `"${n}"`).join(', ');
+      const quoted = [wanted.studentCode, ...(wanted.date ? [wanted.date] : []), wanted.time].map((n) => `"${n}"`);
+      const names = `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
       throw new FormatError(
         `the Samis login export needs the columns ${names} (set SAMIS_LOGIN_COLUMNS to use other names); found: ${header.map(normaliseHeader).slice(0, 12).join(', ')}`,
       );
