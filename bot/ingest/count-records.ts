@@ -102,7 +102,8 @@ export function concludeParse(
   let fatal = counted.fatal;
   let scope = '';
   let meetingKey: string | null = null;
-  if (!fatal && !finish) fatal = counted.firstLine ? unrecognised(formats, source, counted.firstLine) : 'the file holds no header and no rows';
+  if (!fatal && !finish)
+    fatal = counted.firstLine ? unrecognised(formats, source, counted.firstLine) : 'the file holds no header and no rows';
   if (!fatal && finish) {
     try {
       const finished = finish();
