@@ -354,6 +354,12 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--to <day>', 'last day the export covers (YYYY-MM-DD)', parseDay)
     .option('--department <id>', 'the department a Samis roster belongs to')
     .option('--dry-run', 'read, check and count, but store nothing', false)
+    .option('--force', 'apply the file again even if the same file with the same settings was imported before', false)
+    .option(
+      '--complete',
+      "the file holds every occurrence of its source on its days (e.g. every meeting's attendance): its days become known",
+      false,
+    )
     .addOption(jsonOption())
     .action(async (source: string, files: string[], opts: ImportCliOptions) => {
       const { runImportCommand } = await import('./ingest/import.cli');

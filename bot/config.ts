@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { SAMIS_DATE_FORMATS, type SamisDateFormat } from './ingest/samis-dates';
 import { z } from 'zod';
 import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
 import type { ExtraPhrases } from '../shared/wellbeing/classify';
@@ -41,7 +42,12 @@ function jsonObject<T extends z.ZodType>(schema: T) {
 }
 
 const SamisLoginColumnsSchema = z
-  .object({ studentCode: z.string().min(1), time: z.string().min(1) })
+  .object({
+    studentCode: z.string().min(1),
+    time: z.string().min(1),
+    date: z.string().min(1),
+    dateFormat: z.enum(SAMIS_DATE_FORMATS, { message: `expected one of ${SAMIS_DATE_FORMATS.join(', ')}` }),
+  })
   .partial()
   .strict();
 const SamisRosterColumnsSchema = z
@@ -158,6 +164,7 @@ const EnvSchema = z.object({
   GRAPH_LOOKBACK_DAYS: int(28, 1, 365),
   GRAPH_COLLECT_EVERY_HOURS: int(24, 1, 168),
   IMPORT_MAX_REJECTED_SHARE: z.coerce.number({ message: 'expected a share between 0 and 1, such as 0.02' }).min(0).max(1).default(0.02),
+  IMPORT_MIN_RESOLVED_SHARE: z.coerce.number({ message: 'expected a share between 0 and 1, such as 0.5' }).min(0).max(1).default(0),
   MOODLE_TIME_ZONE: z.string().min(1).optional(),
   PANOPTO_TIME_ZONE: z.string().min(1).default('America/Los_Angeles'),
   TEAMS_TIME_ZONE: z.string().min(1).optional(),
@@ -288,10 +295,13 @@ export interface IngestConfig {
   maxRejectedShare: number;
   /** The longest line an export may have (UPLOAD_MAX_LINE_BYTES); a longer one refuses the file, naming the line. */
   maxLineBytes: number;
+  /** Share (0..1) of countable rows that must name a known student; a file where none does is always refused. */
+  minResolvedShare: number;
   /** The zone each system prints its clock readings in. */
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
-  samisLoginColumns: { studentCode: string; time: string };
+  /** `date`, when set, names a date-only column that `time` (then time-only) completes. */
+  samisLoginColumns: { studentCode: string; time: string; date?: string; dateFormat?: SamisDateFormat };
   samisRosterColumns: {
     studentCode: string;
     familyName: string;
@@ -504,6 +514,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ingest: Object.freeze({
       maxRejectedShare: e.IMPORT_MAX_REJECTED_SHARE,
       maxLineBytes: e.UPLOAD_MAX_LINE_BYTES,
+      minResolvedShare: e.IMPORT_MIN_RESOLVED_SHARE,
       timeZones: Object.freeze({
         moodle: e.MOODLE_TIME_ZONE ?? e.TIME_ZONE,
         panopto: e.PANOPTO_TIME_ZONE,

@@ -3,6 +3,14 @@ import { Tally } from './tally';
 import { FormatError, normaliseHeader, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
 import type { ParsedExport } from './parse-export';
 
+/** How far down a file its table's header may start, below a summary block. */
+const MAX_PREAMBLE_LINES = 30;
+
+function unrecognised(formats: readonly ExportFormat[], source: string, first: { line: number; fields: string[] }): string {
+  const found = first.fields.slice(0, 12).map(normaliseHeader).join(', ');
+  return `line ${first.line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}. Exports in another language must be downloaded in English.`;
+}
+
 /**
  * Counts records as they are read: the first non-empty record picks the format by its header (or the
  * format is given, for a part of a file after its header), then each row goes to the format's handler.
@@ -21,6 +29,8 @@ export function createRecordCounter(
     fatal: null as string | null,
     lastRecordLine: 0,
     lastRecordRejected: false,
+    /** The first line, kept while the lines above a recognised header are read past. */
+    firstLine: null as { line: number; fields: string[] } | null,
   };
   if (known) state.handler = known.format.start(known.header, settings, state.tally);
 
@@ -30,10 +40,13 @@ export function createRecordCounter(
     const { tally } = state;
     try {
       if (!state.handler) {
+        // A format is recognised by its whole header block: some downloads (the Teams 2021 list) put a
+        // summary block above the table's header, so the lines before a recognised header are read past.
         const format = formats.find((f) => f.matches(fields)) ?? null;
         if (!format) {
-          const found = fields.slice(0, 12).map(normaliseHeader).join(', ');
-          state.fatal = `line ${line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}. Exports in another language must be downloaded in English.`;
+          state.firstLine ??= { line, fields };
+          if (line < MAX_PREAMBLE_LINES) return true;
+          state.fatal = unrecognised(formats, source, state.firstLine);
           return false;
         }
         state.format = format;
@@ -71,18 +84,31 @@ export function describeReadError(error: unknown): string | null {
 
 /** The checks after the last record, the same whether the file was read in one piece or in parts. */
 export function concludeParse(
-  counted: { format: ExportFormat | null; tally: Tally; fatal: string | null; lastRecordLine: number; lastRecordRejected: boolean },
+  counted: {
+    format: ExportFormat | null;
+    tally: Tally;
+    fatal: string | null;
+    lastRecordLine: number;
+    lastRecordRejected: boolean;
+    firstLine?: { line: number; fields: string[] } | null;
+  },
   read: ReadResult | null,
-  finish: (() => { scope: string }) | null,
+  finish: (() => { scope: string; meetingKey?: string }) | null,
   started: number,
+  formats: readonly ExportFormat[] = [],
+  source = '',
 ): ParsedExport {
   const { format, tally } = counted;
   let fatal = counted.fatal;
   let scope = '';
-  if (!fatal && !finish) fatal = 'the file holds no header and no rows';
+  let meetingKey: string | null = null;
+  if (!fatal && !finish)
+    fatal = counted.firstLine ? unrecognised(formats, source, counted.firstLine) : 'the file holds no header and no rows';
   if (!fatal && finish) {
     try {
-      scope = finish().scope;
+      const finished = finish();
+      scope = finished.scope;
+      meetingKey = finished.meetingKey ?? null;
     } catch (error) {
       if (!(error instanceof FormatError)) throw error;
       fatal = error.message;
@@ -93,5 +119,5 @@ export function concludeParse(
     if (last && last.line === counted.lastRecordLine) last.reason += ' (the file ends in the middle of this line: it looks cut short)';
   }
   if (!fatal && tally.rowsRead === 0) fatal = 'the file has a header but no rows';
-  return { format, tally, scope, read, fatal, parseMs: performance.now() - started };
+  return { format, tally, scope, meetingKey, read, fatal, parseMs: performance.now() - started };
 }

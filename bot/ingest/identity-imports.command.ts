@@ -106,6 +106,8 @@ function emptySummary(source: string, format: string, fileName: string, tally: T
     scope: 'site',
     period: null,
     daysCovered: 0,
+    complete: true,
+    importKey: null,
     rowsRead: tally.rowsRead,
     rowsCounted: 0,
     rowsIgnored: tally.rowsIgnored,

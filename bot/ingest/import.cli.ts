@@ -18,6 +18,8 @@ export interface ImportCliOptions {
   to?: string;
   department?: string;
   dryRun: boolean;
+  force?: boolean;
+  complete?: boolean;
   json: boolean;
 }
 
@@ -86,7 +88,17 @@ export async function runImportCommand(
         summaries.push(
           await importExport(
             { ...common, campusTimeZone: deps.config.timeZone },
-            { source, path: file, dryRun: opts.dryRun, timeZone: opts.timezone, locale, period, onProgress: progress.update },
+            {
+              source,
+              path: file,
+              dryRun: opts.dryRun,
+              force: opts.force === true,
+              complete: opts.complete === true,
+              timeZone: opts.timezone,
+              locale,
+              period,
+              onProgress: progress.update,
+            },
           ),
         );
       } else if (source === 'moodle-users') {

@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { IsoDay, Source } from '../../shared/domain';
 import { daysBetween } from '../../shared/calendar';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { newId } from '../store/ids';
-import { findImportByHash, insertImport } from '../store/import.repository';
-import { lockImportScope, replaceScopeCounts } from '../store/import-count.repository';
+import { findImportByHash, findImportByKey, findOverlappingImports, insertImport } from '../store/import.repository';
+import { lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
+import { replaceMeetingAttendance } from '../store/teams-meeting.repository';
 import { resolveIdentities } from '../store/identity.repository';
 import type { DateLocale } from './dates';
 import { parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
@@ -30,6 +32,10 @@ export interface ImportOptions {
   locale?: DateLocale | null;
   /** The days the export covers, when the caller knows better than the first and last row (or the file has no times). */
   period?: { start: IsoDay; end: IsoDay } | null;
+  /** Apply the file again even when the same file with the same settings was imported before. */
+  force?: boolean;
+  /** An administrator's word that the file holds every occurrence of its sources on its days (see docs/imports.md, "Coverage"). */
+  complete?: boolean;
   onProgress?: (lines: number, bytes: number) => void;
   /** An upload through the tab: only this department's students' counts are added or replaced (see department-scope.ts). */
   departmentId?: string;
@@ -37,7 +43,7 @@ export interface ImportOptions {
   recordFailure?: boolean;
 }
 
-export type ImportStatus = 'succeeded' | 'failed' | 'already_imported' | 'dry_run';
+export type ImportStatus = 'succeeded' | 'failed' | 'already_imported' | 'skipped' | 'dry_run';
 
 export interface ImportSummary {
   status: ImportStatus;
@@ -48,6 +54,10 @@ export interface ImportSummary {
   scope: string;
   period: { start: IsoDay; end: IsoDay } | null;
   daysCovered: number;
+  /** Whether the import speaks for whole days of its sources (coverage) or only adds counts. */
+  complete: boolean;
+  /** The file and every setting that changes how it is read. */
+  importKey: string | null;
   rowsRead: number;
   /** Rows that became a count for a known student. */
   rowsCounted: number;
@@ -146,23 +156,54 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
   return out;
 }
 
+/** Formats with no times: their counts land on the period's last day, so they never replace data held by day. */
+const UNDATED_FORMATS: ReadonlySet<string> = new Set(['panopto-session-views']);
+/** Formats that speak for one meeting, not for every student's day: they add counts but claim no coverage unless told. */
+const PARTIAL_FORMATS: ReadonlySet<string> = new Set(['teams-attendance', 'teams-attendance-2021']);
+
+const sayDay = (iso: string | null): string =>
+  iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }) : 'an earlier date';
+
+/**
+ * The identity of an import: the bytes and everything that changes how they are read. The same file
+ * with any of these changed is a different import and is applied again.
+ */
+export function importKeyOf(parts: {
+  fileHash: string;
+  format: string;
+  period: { start: IsoDay; end: IsoDay } | null;
+  sourceTimeZone: string;
+  campusTimeZone: string;
+  locale: DateLocale | null;
+  mappings: unknown;
+  complete: boolean;
+  /** A department administrator's upload speaks for their department only: the same file from another department is another import. */
+  departmentId: string | null;
+}): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
 /**
  * Imports one activity export. The rule: an import replaces, for each source it holds, whatever
  * earlier imports of the same scope contributed on the days of its period, and adds its own counts;
- * nothing outside the period or the scope changes. The same bytes imported again change nothing.
+ * nothing outside the period or the scope changes. Teams attendance is kept per meeting instead, so a
+ * download and a Graph collection of the same meeting are one meeting. A report without days never
+ * replaces one with days. The same file with the same settings again changes nothing unless forced.
  * Bad input never throws: the summary says what was wrong, and a failed import stores no counts.
  */
 export async function importExport(deps: ImportDeps, options: ImportOptions): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
   const fileName = options.fileName ?? basename(options.path);
   const zoneKey = options.source === 'samis-logins' ? 'samis' : options.source;
+  const sourceTimeZone = options.timeZone ?? deps.ingest.timeZones[zoneKey];
+  const locale = options.locale ?? deps.ingest.teamsLocale;
   const parsed = await parseExport(
     options.path,
     options.source,
     {
       campusTimeZone: deps.campusTimeZone,
-      sourceTimeZone: options.timeZone ?? deps.ingest.timeZones[zoneKey],
-      locale: options.locale ?? deps.ingest.teamsLocale,
+      sourceTimeZone,
+      locale,
       period: options.period ?? null,
       samisLoginColumns: deps.ingest.samisLoginColumns,
       maxLineBytes: deps.ingest.maxLineBytes,
@@ -172,15 +213,33 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
   const t = parsed.tally;
   const format = parsed.format?.id ?? null;
   const period = options.period ?? periodOf(t);
+  const complete = format === null || !PARTIAL_FORMATS.has(format) || options.complete === true;
+  const fileHash = parsed.read?.fileHash ?? null;
+  const importKey =
+    fileHash && format
+      ? importKeyOf({
+          fileHash,
+          format,
+          period: options.period ?? null,
+          sourceTimeZone,
+          campusTimeZone: deps.campusTimeZone,
+          locale: options.source === 'teams' ? locale : null,
+          mappings: options.source === 'samis-logins' ? deps.ingest.samisLoginColumns : null,
+          complete,
+          departmentId: options.departmentId ?? null,
+        })
+      : null;
   const summary: ImportSummary = {
     status: 'failed',
     source: options.source,
     format,
     fileName,
-    fileHash: parsed.read?.fileHash ?? null,
+    fileHash,
     scope: parsed.scope,
     period,
     daysCovered: period ? daysBetween(period.start, period.end) + 1 : 0,
+    complete,
+    importKey,
     rowsRead: t.rowsRead,
     rowsCounted: 0,
     rowsIgnored: t.rowsIgnored,
@@ -198,18 +257,13 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
   };
 
   if (parsed.fatal) summary.errors.push(parsed.fatal);
-  else if (!period) summary.errors.push('no row in the file has a usable date, so the days it covers are unknown');
+  else if (!period) summary.errors.push(explainNoDate(t.rejections));
   else if (t.rowsRejected > t.rowsRead * deps.ingest.maxRejectedShare) {
     const share = (n: number) => `${Math.round(n * 1000) / 10}%`;
     summary.errors.push(
       `${t.rowsRejected} of ${t.rowsRead} rows (${share(t.rowsRejected / Math.max(1, t.rowsRead))}) could not be read, more than the ${share(deps.ingest.maxRejectedShare)} allowed (IMPORT_MAX_REJECTED_SHARE): nothing from this file was stored`,
     );
   }
-
-  const earlier =
-    summary.errors.length === 0 && summary.fileHash && format
-      ? await findImportByHash(deps.db, summary.fileHash, format, options.departmentId ?? null)
-      : undefined;
 
   const resolveStarted = performance.now();
   const resolved = summary.errors.length === 0 && period ? await resolveCounts(deps.db, parsed, period) : null;
@@ -233,20 +287,43 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       summary.warnings.push(
         `${resolved.unresolved.length} key(s) are not in the identity map; their rows were not counted. Import the roster or identity export, then this file again.`,
       );
+    const refusal = checkResolvedShare(resolved, deps.ingest.minResolvedShare);
+    if (refusal) summary.errors.push(refusal);
   }
+  const usable = summary.errors.length === 0 && resolved !== null && period !== null;
+  const sources: Array<Source | string> = parsed.format ? [...(usable ? t.sources : parsed.format.produces)] : [options.source];
 
-  // The same bytes again change nothing, unless identities added since then let more rows count.
-  if (earlier && resolved && resolved.rowsUnresolved >= earlier.rowsUnresolved) {
-    summary.status = 'already_imported';
-    summary.warnings.push(
-      `This file was already imported (as "${earlier.fileName}" at ${earlier.finishedAt ?? 'an earlier time'}); nothing was changed.`,
-    );
-    return summary;
+  if (usable && format) {
+    const skip = await checkAlreadyApplied(deps.db, {
+      importKey,
+      fileHash,
+      format,
+      force: options.force === true,
+      rowsUnresolved: summary.rowsUnresolved,
+      sources,
+      scope: parsed.scope,
+      departmentId: options.departmentId ?? null,
+    });
+    if (skip.skip) {
+      summary.status = 'already_imported';
+      summary.warnings.push(skip.reason);
+      return summary;
+    }
+    if (skip.reason) summary.warnings.push(skip.reason);
+    if (UNDATED_FORMATS.has(format)) {
+      const dated = (await findOverlappingImports(deps.db, { sources, scope: parsed.scope, start: period.start, end: period.end })).filter(
+        (i) => !UNDATED_FORMATS.has(i.format),
+      );
+      const first = dated[0];
+      if (first) {
+        summary.status = 'skipped';
+        summary.warnings.push(
+          `skipped: views between ${period.start} and ${period.end} are already held day by day (from "${first.fileName}", ${first.periodStart} to ${first.periodEnd}); a report without days never replaces them. Nothing was changed.`,
+        );
+        return summary;
+      }
+    }
   }
-  if (earlier)
-    summary.warnings.push(
-      `This file was imported before; it is imported again because ${earlier.rowsUnresolved - summary.rowsUnresolved} more row(s) now match a student.`,
-    );
 
   if (options.dryRun) {
     summary.status = summary.errors.length === 0 ? 'dry_run' : 'failed';
@@ -262,48 +339,140 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     warnings: summary.warnings,
     encoding: parsed.read?.encoding ?? null,
   };
-  const sources: Array<Source | string> = parsed.format ? [...(resolved ? t.sources : parsed.format.produces)] : [options.source];
   await deps.db.transaction().execute(async (trx) => {
     for (const source of sources) {
       const id = newId();
       summary.importIds.push(id);
       const list = resolved?.bySource.get(source as Source) ?? [];
-      if (resolved && period) await lockImportScope(trx, source, parsed.scope);
+      if (usable) await lockImportScope(trx, source, parsed.scope);
       await insertImport(trx, {
         id,
         source,
         format: format ?? '',
         scope: parsed.scope,
         fileName,
-        fileHash: summary.fileHash,
+        fileHash,
         periodStart: period?.start ?? null,
         periodEnd: period?.end ?? null,
         rowsRead: t.rowsRead,
-        rowsCounted: resolved ? list.reduce((n, c) => n + c.count, 0) : 0,
+        rowsCounted: usable ? list.reduce((n, c) => n + c.count, 0) : 0,
         rowsIgnored: t.rowsIgnored,
         rowsRejected: t.rowsRejected,
         rowsUnresolved: summary.rowsUnresolved,
         studentsAffected: new Set(list.map((c) => c.studentId)).size,
-        status: resolved ? 'succeeded' : 'failed',
+        status: usable ? 'succeeded' : 'failed',
         errors: summary.errors,
         details,
         startedAt,
         finishedAt: finishedAt(),
         departmentId: options.departmentId ?? null,
+        importKey,
+        complete,
       });
-      if (resolved && period)
-        await replaceScopeCounts(trx, {
-          importId: id,
-          source: source as Source,
-          scope: parsed.scope,
-          start: period.start,
-          end: period.end,
-          counts: list,
-          ...(options.departmentId ? { departmentId: options.departmentId } : {}),
-        });
+      if (!usable) continue;
+      if (source === 'teams_attendance' && parsed.meetingKey) {
+        await replaceMeetingAttendance(trx, { importId: id, meetingKey: parsed.meetingKey, attendees: list });
+        continue;
+      }
+      if (format && !UNDATED_FORMATS.has(format)) {
+        const undated = await findOverlappingImports(trx, { sources: [source], scope: parsed.scope, start: period.start, end: period.end });
+        for (const earlier of undated.filter((i) => UNDATED_FORMATS.has(i.format) && i.id !== id)) {
+          await supersedeImport(trx, earlier.id, id);
+          summary.warnings.push(
+            `"${earlier.fileName}" (${earlier.periodStart} to ${earlier.periodEnd}, without days) is replaced whole by this report, which has days.`,
+          );
+        }
+      }
+      await replaceScopeCounts(trx, {
+        importId: id,
+        source: source as Source,
+        scope: parsed.scope,
+        start: period.start,
+        end: period.end,
+        counts: list,
+        ...(options.departmentId ? { departmentId: options.departmentId } : {}),
+      });
     }
   });
   summary.timings.writeMs = Math.round(performance.now() - writeStarted);
-  summary.status = resolved ? 'succeeded' : 'failed';
+  summary.status = usable ? 'succeeded' : 'failed';
   return summary;
+}
+
+/** The top line when no row had a usable date: when dates read two ways were the cause, the fix is the locale. */
+function explainNoDate(rejections: readonly Rejection[]): string {
+  const ambiguous = rejections.filter((r) => r.reason.includes('could be read day-first or month-first')).length;
+  if (ambiguous > 0)
+    return `no row in the file has a usable date: ${ambiguous} date(s) could be read day-first or month-first (such as 11/10/23). Pass --locale en-GB (day first) or --locale en-US (month first), or set TEAMS_LOCALE, and import the file again`;
+  return 'no row in the file has a usable date, so the days it covers are unknown';
+}
+
+/** A file whose rows name almost nobody known is the wrong file or comes before its roster: it must not replace anything. */
+function checkResolvedShare(resolved: ResolvedCounts, minShare: number): string | null {
+  const countable = resolved.rowsCounted + resolved.rowsUnresolved;
+  if (countable === 0) return null;
+  const share = resolved.rowsCounted / countable;
+  const examples = resolved.unresolved.slice(0, 3).join(', ');
+  if (resolved.rowsCounted === 0)
+    return `none of the ${countable} row(s) that would count names a known student (for example ${examples}): import the roster or identity export first, or check this is the right file. Nothing from this file was stored`;
+  if (share < minShare)
+    return `only ${resolved.rowsCounted} of ${countable} row(s) that would count (${Math.round(share * 1000) / 10}%) name a known student, fewer than the ${Math.round(minShare * 1000) / 10}% required (IMPORT_MIN_RESOLVED_SHARE): nothing from this file was stored`;
+  return null;
+}
+
+/**
+ * Whether this file with these settings already stands as imported, and the real reason either way:
+ * it is applied again when forced, when a later import replaced part of its period, or when
+ * identities added since let more of its rows count.
+ */
+async function checkAlreadyApplied(
+  db: Db,
+  q: {
+    importKey: string | null;
+    fileHash: string | null;
+    format: string;
+    force: boolean;
+    rowsUnresolved: number;
+    sources: ReadonlyArray<string>;
+    scope: string;
+    departmentId: string | null;
+  },
+): Promise<{ skip: true; reason: string } | { skip: false; reason: string | null }> {
+  const earlier = q.importKey ? await findImportByKey(db, q.importKey) : undefined;
+  const when = (e: { finishedAt: string | null; fileName: string }) => `on ${sayDay(e.finishedAt)} as ${e.fileName}`;
+  if (!earlier) {
+    const sameBytes = q.fileHash ? await findImportByHash(db, q.fileHash, q.format, q.departmentId) : undefined;
+    return {
+      skip: false,
+      reason: sameBytes
+        ? `This file was imported ${when(sameBytes)} with other settings (period, time zone, locale or column map); it is applied again with the current ones.`
+        : null,
+    };
+  }
+  if (q.force) return { skip: false, reason: `re-applied on request (--force): this file and settings were imported ${when(earlier)}.` };
+  const later =
+    earlier.periodStart && earlier.periodEnd
+      ? await findOverlappingImports(db, {
+          sources: q.sources,
+          scope: q.scope,
+          start: earlier.periodStart,
+          end: earlier.periodEnd,
+          after: earlier.startedAt,
+        })
+      : [];
+  const replacer = later.find((i) => i.fileName !== earlier.fileName || i.startedAt !== earlier.startedAt);
+  if (replacer)
+    return {
+      skip: false,
+      reason: `re-applied: this file was imported ${when(earlier)}, but "${replacer.fileName}" imported since replaced part of its period.`,
+    };
+  if (q.rowsUnresolved < earlier.rowsUnresolved)
+    return {
+      skip: false,
+      reason: `This file was imported before; it is imported again because ${earlier.rowsUnresolved - q.rowsUnresolved} more row(s) now match a student.`,
+    };
+  return {
+    skip: true,
+    reason: `skipped: identical file and settings, imported ${when(earlier)}; nothing was changed (use --force to apply it again).`,
+  };
 }

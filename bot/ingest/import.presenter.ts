@@ -6,6 +6,7 @@ const STATUS_WORDS: Record<ImportSummary['status'], string> = {
   succeeded: 'imported',
   failed: 'NOT imported',
   already_imported: 'already imported, nothing changed',
+  skipped: 'skipped, nothing changed',
   dry_run: 'dry run, nothing stored',
 };
 
@@ -19,7 +20,12 @@ export function presentImportSummary(s: ImportSummary): string {
     ['ignored (other events)', String(s.rowsIgnored)],
     ['rejected', String(s.rowsRejected)],
     ['unresolved identities', s.unresolved.total === 0 ? '0' : `${s.unresolved.total} (${s.rowsUnresolved} rows not counted)`],
-    ['days covered', s.period ? `${s.daysCovered} (${s.period.start} to ${s.period.end})` : '-'],
+    [
+      'days covered',
+      s.period
+        ? `${s.daysCovered} (${s.period.start} to ${s.period.end})${s.complete ? '' : ', partial: adds counts, claims no complete day'}`
+        : '-',
+    ],
     ['students affected', String(s.studentsAffected)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -24,6 +24,8 @@ export interface ParsedExport {
   format: ExportFormat | null;
   tally: Tally;
   scope: string;
+  /** The meeting a Teams attendance file is of (organiser and start minute, see teamsMeetingKey). */
+  meetingKey: string | null;
   read: ReadResult | null;
   /** Set when the whole file is unusable; the tally is then not to be written. */
   fatal: string | null;
@@ -58,10 +60,10 @@ export async function parseExport(
   } catch (error) {
     const fatal = describeReadError(error);
     if (fatal === null) throw error;
-    return { format: state.format, tally: state.tally, scope: '', read, fatal, parseMs: performance.now() - started };
+    return { format: state.format, tally: state.tally, scope: '', meetingKey: null, read, fatal, parseMs: performance.now() - started };
   }
   const handler = state.handler;
-  return concludeParse(state, read, handler ? () => handler.finish() : null, started);
+  return concludeParse(state, read, handler ? () => handler.finish() : null, started, COUNT_FORMATS[source], source);
 }
 
 export const periodOf = (tally: Tally): { start: IsoDay; end: IsoDay } | null =>

@@ -14,6 +14,7 @@ import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
 import * as importDepartment from './migrations/0008-import-department';
 import * as moodleFeed from './migrations/0009-moodle-feed';
+import * as importTrust from './migrations/0014-import-trust';
 import * as privacy from './migrations/0015-privacy';
 
 export type Db = Kysely<Database>;
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-tab': tab,
   '0008-import-department': importDepartment,
   '0009-moodle-feed': moodleFeed,
+  '0014-import-trust': importTrust,
   '0015-privacy': privacy,
 };
 

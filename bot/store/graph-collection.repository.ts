@@ -1,8 +1,9 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { IsoDay } from '../../shared/domain';
 import type { Db } from './database';
-import { upsertCounts } from './activity.repository';
 import { chunk } from './ids';
+import { teamsMeetingKey } from '../../shared/teams-meeting';
+import { rebuildTeamsAttendance } from './teams-meeting.repository';
 
 export interface OrganiserCheckpoint {
   organiser: string;
@@ -90,6 +91,7 @@ export async function recordAttendanceReport(db: Db, report: CollectedReport): P
     // rebuilt from the sessions, so the rebuilds must not interleave: PostgreSQL serialises them with a
     // transaction-scoped lock; SQLite already allows one writer at a time.
     if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${ATTENDANCE_LOCK_KEY})`.execute(trx);
+    const meetingKey = await graphMeetingKey(trx, report.organiser, report.sessionStart);
     const inserted = await trx
       .insertInto('graph_attendance_reports')
       .values({
@@ -100,6 +102,7 @@ export async function recordAttendanceReport(db: Db, report: CollectedReport): P
         day: report.day,
         students_counted: report.studentIds.length,
         collected_at: report.collectedAt,
+        meeting_key: meetingKey,
       })
       .onConflict((oc) => oc.column('report_id').doNothing())
       .executeTakeFirst();
@@ -117,24 +120,23 @@ export async function recordAttendanceReport(db: Db, report: CollectedReport): P
 }
 
 /**
- * Sets each student-day's teams_attendance count to the number of sessions held for it. Counting
- * from the sessions (rather than adding one) keeps the count exact however often a day is rebuilt.
+ * A downloaded report names its organiser by UPN; Graph may be given the organiser's Entra object id,
+ * which the staff roster turns into the same address. Null when the start is unreadable.
+ */
+async function graphMeetingKey(db: Db, organiser: string, sessionStart: string): Promise<string | null> {
+  const start = Date.parse(sessionStart);
+  if (Number.isNaN(start)) return null;
+  if (organiser.includes('@')) return teamsMeetingKey(organiser, start);
+  const staff = await db.selectFrom('staff').select('email').where('entra_id', '=', organiser).executeTakeFirst();
+  return teamsMeetingKey(staff?.email ?? organiser, start);
+}
+
+/**
+ * Sets each student-day's teams_attendance count to the number of distinct meetings held for it, from
+ * Graph sessions and downloaded reports alike (see rebuildTeamsAttendance): exact however often rebuilt.
  */
 export async function rebuildAttendanceCounts(db: Db, studentIds: readonly string[], days: readonly IsoDay[]): Promise<number> {
-  let written = 0;
-  for (const ids of chunk(studentIds, 500)) {
-    const rows = await db
-      .selectFrom('teams_attendance_sessions')
-      .select(['student_id', 'day', db.fn.countAll<number>().as('n')])
-      .where('student_id', 'in', ids)
-      .where('day', 'in', [...days])
-      .groupBy(['student_id', 'day'])
-      .execute();
-    await upsertCounts(
-      db,
-      rows.map((r) => ({ studentId: r.student_id, day: r.day, source: 'teams_attendance' as const, count: Number(r.n) })),
-    );
-    written += rows.length;
-  }
-  return written;
+  const pairs = studentIds.flatMap((studentId) => days.map((day) => ({ studentId, day })));
+  await rebuildTeamsAttendance(db, pairs);
+  return pairs.length;
 }

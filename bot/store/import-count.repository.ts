@@ -60,6 +60,23 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
     .execute();
 }
 
+/**
+ * Takes everything an import contributed back out of activity_counts and marks it superseded, so it
+ * no longer counts, claims coverage or stands as "already imported". Run inside a transaction.
+ */
+export async function supersedeImport(db: Db, importId: string, supersededBy: string): Promise<void> {
+  const contributed = sql`select ic.count from import_counts ic where ic.import_id = ${importId}
+    and ic.student_id = activity_counts.student_id and ic.day = activity_counts.day and ic.source = activity_counts.source`;
+  await sql`update activity_counts set count = count - (select coalesce(sum(e.count), 0) from (${contributed}) e)
+    where exists (${contributed})`.execute(db);
+  const sources = (await db.selectFrom('import_counts').select('source').distinct().where('import_id', '=', importId).execute()).map(
+    (r) => r.source,
+  );
+  await db.deleteFrom('import_counts').where('import_id', '=', importId).execute();
+  if (sources.length > 0) await db.deleteFrom('activity_counts').where('source', 'in', sources).where('count', '<=', 0).execute();
+  await db.updateTable('imports').set({ superseded_by: supersededBy }).where('id', '=', importId).execute();
+}
+
 const COUNT_BATCH = 10_000;
 
 /**

@@ -29,15 +29,32 @@ export interface ImportRun {
   finishedAt: string | null;
   /** The department an upload through the tab speaks for; null for an institution-wide import. */
   departmentId: string | null;
+  /** The file and every setting that changes how it was read (see importKeyOf); null for runs with no file. */
+  importKey: string | null;
+  /** Whether the run speaks for whole days of its sources (see docs/imports.md, "Coverage"). */
+  complete: boolean;
+  supersededBy: string | null;
 }
 
 /** What a run that has no format, scope or details of its own (the demo, a Graph collection) may leave out. */
-type NewImportRun = Omit<ImportRun, 'format' | 'scope' | 'rowsUnresolved' | 'studentsAffected' | 'details' | 'departmentId'> &
-  Partial<Pick<ImportRun, 'format' | 'scope' | 'rowsUnresolved' | 'studentsAffected' | 'details' | 'departmentId'>>;
+type Defaulted =
+  'format' | 'scope' | 'rowsUnresolved' | 'studentsAffected' | 'details' | 'importKey' | 'complete' | 'supersededBy' | 'departmentId';
+type NewImportRun = Omit<ImportRun, Defaulted> & Partial<Pick<ImportRun, Defaulted>>;
 
 /** The one writer of `imports`: importers, identity files, Graph collections and the demo all record runs here. */
 export async function insertImport(db: Db, run: NewImportRun): Promise<void> {
-  const r: ImportRun = { format: '', scope: 'site', rowsUnresolved: 0, studentsAffected: 0, details: {}, departmentId: null, ...run };
+  const r: ImportRun = {
+    format: '',
+    scope: 'site',
+    rowsUnresolved: 0,
+    studentsAffected: 0,
+    details: {},
+    importKey: null,
+    complete: true,
+    supersededBy: null,
+    departmentId: null,
+    ...run,
+  };
   await db
     .insertInto('imports')
     .values({
@@ -61,8 +78,92 @@ export async function insertImport(db: Db, run: NewImportRun): Promise<void> {
       started_at: r.startedAt,
       finished_at: r.finishedAt,
       department_id: r.departmentId,
+      import_key: r.importKey,
+      complete: r.complete ? 1 : 0,
+      superseded_by: r.supersededBy,
     })
     .execute();
+}
+
+export interface EarlierImport {
+  id: string;
+  source: string;
+  format: string;
+  fileName: string;
+  periodStart: IsoDay | null;
+  periodEnd: IsoDay | null;
+  startedAt: string;
+  finishedAt: string | null;
+  rowsUnresolved: number;
+}
+
+const EARLIER_COLUMNS = [
+  'id',
+  'source',
+  'format',
+  'file_name',
+  'period_start',
+  'period_end',
+  'started_at',
+  'finished_at',
+  'rows_unresolved',
+] as const;
+const toEarlier = (r: Pick<ImportRow, (typeof EARLIER_COLUMNS)[number]>): EarlierImport => ({
+  id: r.id,
+  source: r.source,
+  format: r.format,
+  fileName: r.file_name,
+  periodStart: r.period_start,
+  periodEnd: r.period_end,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  rowsUnresolved: Number(r.rows_unresolved),
+});
+
+/** The newest successful, still standing import with this identity (file and settings). */
+export async function findImportByKey(db: Db, importKey: string): Promise<EarlierImport | undefined> {
+  const row = await db
+    .selectFrom('imports')
+    .select(EARLIER_COLUMNS)
+    .where('import_key', '=', importKey)
+    .where('status', '=', 'succeeded')
+    .where('superseded_by', 'is', null)
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row && toEarlier(row);
+}
+
+/** Successful, still standing imports of a source and scope whose period meets [start, end]; `after` keeps only later ones. */
+export async function findOverlappingImports(
+  db: Db,
+  q: { sources: readonly string[]; scope: string; start: IsoDay; end: IsoDay; after?: string; excludeIds?: readonly string[] },
+): Promise<EarlierImport[]> {
+  if (q.sources.length === 0) return [];
+  let query = db
+    .selectFrom('imports')
+    .select(EARLIER_COLUMNS)
+    .where('source', 'in', [...q.sources])
+    .where('scope', '=', q.scope)
+    .where('status', '=', 'succeeded')
+    .where('superseded_by', 'is', null)
+    .where('period_start', '<=', q.end)
+    .where('period_end', '>=', q.start);
+  if (q.after !== undefined) query = query.where('started_at', '>', q.after);
+  if (q.excludeIds && q.excludeIds.length > 0) query = query.where('id', 'not in', [...q.excludeIds]);
+  const rows = await query.orderBy('started_at').orderBy('id').execute();
+  return rows.map(toEarlier);
+}
+
+/** The ids of the imports made in one run together with this one (one per source of the file). */
+export async function findSiblingImportIds(db: Db, run: { importKey: string; startedAt: string }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('imports')
+    .select('id')
+    .where('import_key', '=', run.importKey)
+    .where('started_at', '=', run.startedAt)
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 /** The earlier successful import of exactly these bytes, if any; given a department (or null, the institution), only that one's. */
@@ -112,6 +213,9 @@ const toImportRun = (r: ImportRow): ImportRun => ({
   startedAt: r.started_at,
   finishedAt: r.finished_at,
   departmentId: r.department_id,
+  importKey: r.import_key,
+  complete: Number(r.complete) === 1,
+  supersededBy: r.superseded_by,
 });
 
 /** The newest runs a department's staff may see, first: its own uploads and the institution-wide imports, never another department's uploads. */
@@ -143,9 +247,10 @@ export async function findLatestSuccessfulImports(
 }
 
 /**
- * Which days each source has complete data for, taken from successful imports and collections.
- * Days outside every successful period are unknown to the rules, never zero. Given a department,
- * another department's uploads are left out.
+ * Which days each source has complete data for, taken from successful imports and collections that
+ * speak for whole days (not one meeting's file, not a report a dated one superseded). Days outside
+ * every such period are unknown to the rules, never zero. Given a department, another department's
+ * uploads are left out.
  */
 export async function loadCoverage(db: Db, from: IsoDay, to: IsoDay, departmentId?: string): Promise<Coverage> {
   const rows = await db
@@ -156,6 +261,8 @@ export async function loadCoverage(db: Db, from: IsoDay, to: IsoDay, departmentI
     .$if(departmentId !== undefined, (q) =>
       q.where((eb) => eb.or([eb('department_id', 'is', null), eb('department_id', '=', departmentId ?? '')])),
     )
+    .where('complete', '=', 1)
+    .where('superseded_by', 'is', null)
     .where('period_start', 'is not', null)
     .where('period_end', '>=', from)
     .where('period_start', '<=', to)

@@ -50,6 +50,10 @@ export interface Database {
     details: Generated<string>;
     /** 0008: the department an upload through the tab speaks for; null for institution-wide imports. */
     department_id: string | null;
+    /** 0014: the file and every setting that changes how it is read; 1 when the import speaks for whole days; the import that took its place. */
+    import_key: string | null;
+    complete: Generated<number>;
+    superseded_by: string | null;
   };
   import_counts: { import_id: string; student_id: string; day: string; source: string; count: number };
   terms: { id: string; name: string; start_day: string; end_day: string };
@@ -157,6 +161,8 @@ export interface Database {
     day: string;
     students_counted: number;
     collected_at: string;
+    /** 0014: organiser and start minute, shared with downloaded reports of the same meeting. */
+    meeting_key: string | null;
   };
   teams_attendance_sessions: { report_id: string; student_id: string; day: string };
   /** 0009: the Moodle database pull (bot/feeds/moodle-db). */
@@ -173,6 +179,7 @@ export interface Database {
     last_status: string | null;
     last_error: string | null;
   };
+  teams_meeting_attendance: { import_id: string; meeting_key: string; student_id: string; day: string };
 }
 
 export type StudentRow = Selectable<Database['students']>;

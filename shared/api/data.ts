@@ -71,7 +71,7 @@ export const UploadQuerySchema = z.object({
 
 /** What an upload did, in the import's own terms: nothing is stored when it failed. */
 export const UploadResultSchema = z.object({
-  status: z.enum(['succeeded', 'failed', 'already_imported', 'dry_run']),
+  status: z.enum(['succeeded', 'failed', 'already_imported', 'skipped', 'dry_run']),
   fileName: z.string(),
   format: z.string().nullable(),
   period: z.object({ start: z.string(), end: z.string() }).nullable(),

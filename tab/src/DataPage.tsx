@@ -187,8 +187,8 @@ function UploadForm({ authorize, onImported }: { authorize: Authorize; onImporte
     uploadExport(authorize, source, file)
       .then((r: UploadResult) => {
         const words =
-          r.status === 'already_imported'
-            ? 'This file was imported before; nothing changed.'
+          r.status === 'already_imported' || r.status === 'skipped'
+            ? (r.warnings[0] ?? 'This file was imported before; nothing changed.')
             : `Imported: ${r.rowsCounted} of ${r.rowsRead} rows counted, ${r.rowsRejected} rejected, ${r.unresolved} not matched to a student.`;
         setResult({
           intent: r.rowsRejected > 0 || r.unresolved > 0 ? 'warning' : 'success',

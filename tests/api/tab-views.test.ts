@@ -13,6 +13,7 @@ import { DataStatusSchema, UploadResultSchema } from '../../shared/api/data';
 import { OverviewSchema } from '../../shared/api/overview';
 import { RulesPreviewSchema, SettingsSchema } from '../../shared/api/settings';
 import { insertImport } from '../../bot/store/import.repository';
+import { insertIdentities } from '../../bot/store/identity.repository';
 import { recordEvaluation } from '../../bot/store/evaluation.repository';
 
 const director = buildStaff({ roles: ['director_of_studies'] });
@@ -347,6 +348,8 @@ describe('the tab API views, signed in locally', () => {
         body,
       });
     const csv = readFileSync(join(__dirname, '..', 'fixtures', 'moodle', 'site-log.csv'));
+    // The log names Moodle user 2113; a file naming no known student would be refused.
+    await insertIdentities(server.app.db, [{ sourceSystem: 'moodle', externalKey: '2113', studentId: physics[0]?.id ?? '' }]);
 
     const res = await upload('?source=moodle&fileName=site-log.csv', csv);
     expect(res.status).toBe(200);

@@ -41,13 +41,22 @@ async function countsOf(db: Db): Promise<string[]> {
   return rows.map((r) => `${r.student_id} ${r.day} ${r.source} ${r.count}`).sort();
 }
 
-/** What the generator meant to count, per linked student and London day (GMT in November). */
+/**
+ * What the generator meant to count, per linked student and London day (GMT in November): every
+ * login, and one submission per course module and day however many of its events the site emitted.
+ */
 function intendedCounts(events: readonly SiteEvent[]): string[] {
   const counts = new Map<string, number>();
+  const submitted = new Set<string>();
   for (const e of events) {
     const student = STUDENT_OF[e.userid];
     if (!e.intent || !student) continue;
     const key = `${student} ${new Date(e.timecreated * 1000).toISOString().slice(0, 10)} ${e.intent}`;
+    if (e.intent === 'moodle_submission') {
+      const work = `${key} ${e.contextinstanceid}`;
+      if (submitted.has(work)) continue;
+      submitted.add(work);
+    }
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts].map(([k, n]) => `${k} ${n}`).sort();

@@ -1,7 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture } from './support';
+import { createDatabase, migrateToLatest } from '../../bot/store/database';
+import { fixture, seedFixturePeople } from './support';
+
+/** The roster and identity map the fixtures name, written straight into the CLI's database file. */
+async function seedPeopleAt(path: string): Promise<void> {
+  const db = createDatabase({ kind: 'sqlite', path });
+  await migrateToLatest(db);
+  await seedFixturePeople(db);
+  await db.destroy();
+}
 import { runCliInProcess } from '../support/cli';
 
 async function cli(args: string[], dir: string) {
@@ -16,13 +25,28 @@ describe('engagement import', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('when a good file is imported with --json, then it exits 0 and prints the summary', async () => {
+  it('when a good file is imported with --json before any roster, then it exits 1 and the summary says no row names a known student', async () => {
     const out = await cli(['import', 'moodle', fixture('moodle', 'site-log.csv'), '--json'], dir);
-    expect(out.code).toBe(0);
-    expect(JSON.parse(out.stdout)).toMatchObject({ status: 'succeeded', rowsRead: 10, rowsIgnored: 3, unresolved: { total: 4 } });
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ status: 'failed', rowsRead: 10, rowsIgnored: 3, unresolved: { total: 4 } });
+    expect(JSON.parse(out.stdout).errors[0]).toMatch(/^none of the 7 row\(s\) that would count names a known student .*import the roster/);
+  });
+
+  it('when a file is imported twice, then the second says why it was skipped, and --force applies it again', async () => {
+    await seedPeopleAt(join(dir, 'cli.sqlite'));
+    const first = await cli(['import', 'moodle', fixture('moodle', 'site-log.csv')], dir);
+    const again = await cli(['import', 'moodle', fixture('moodle', 'site-log.csv')], dir);
+    const forced = await cli(['import', 'moodle', fixture('moodle', 'site-log.csv'), '--force'], dir);
+
+    expect(first.stdout).toContain('site-log.csv: imported (moodle-log)');
+    expect(again.stdout).toMatch(
+      /already imported, nothing changed[\s\S]*note: skipped: identical file and settings, imported on \d+ \w+ \d{4} as site-log\.csv/,
+    );
+    expect(forced.stdout).toMatch(/site-log\.csv: imported[\s\S]*note: re-applied on request \(--force\)/);
   });
 
   it('when one of several files is broken, then every file gets a summary and the exit code is 1', async () => {
+    await seedPeopleAt(join(dir, 'cli.sqlite'));
     const out = await cli(['import', 'moodle', fixture('moodle', 'site-log.csv'), fixture('broken', 'moodle-french.csv')], dir);
     expect(out.code).toBe(1);
     expect(out.stdout).toContain('site-log.csv: imported (moodle-log)');

@@ -68,6 +68,7 @@ describe('the import-watch job', () => {
     const app = createApp(buildTestConfig({ IMPORT_DROP_FOLDER: root }), { logger: silentLogger });
     try {
       await app.prepare();
+      await seedFixturePeople(app.db);
       drop(root, 'samis-logins', fixture('samis', 'logins.csv'), 120_000);
 
       await app.scheduler.trigger('import-watch');

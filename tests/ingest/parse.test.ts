@@ -57,9 +57,9 @@ describe('parsing the real export formats', () => {
     expect(parsed.format?.id).toBe('panopto-system-views');
     expect(counts).toEqual([
       'email:ola.nordmann@example.ac.uk 2023-10-09 panopto_view 1',
-      'panopto:moodle-prod\\ab123\u001eemail:sian.obriain@example.ac.uk 2023-10-29 panopto_view 2',
-      'panopto:moodle-prod\\cd456\u001eemail:zoe.jones@example.ac.uk 2023-10-30 panopto_view 1',
-      'panopto:moodle-prod\\zz999 2023-10-10 panopto_view 1',
+      'panopto:moodle-prod\\ab123\u001emoodle_username:ab123\u001eemail:sian.obriain@example.ac.uk 2023-10-29 panopto_view 2',
+      'panopto:moodle-prod\\cd456\u001emoodle_username:cd456\u001eemail:zoe.jones@example.ac.uk 2023-10-30 panopto_view 1',
+      'panopto:moodle-prod\\zz999\u001emoodle_username:zz999 2023-10-10 panopto_view 1',
     ]);
     expect(parsed.tally.rowsIgnored).toBe(0);
   });
@@ -75,8 +75,8 @@ describe('parsing the real export formats', () => {
     });
     expect(parsed.fatal).toBeNull();
     expect(counts).toEqual([
-      'panopto:moodle-prod\\ab123\u001eemail:sian.obriain@example.ac.uk 2023-10-29 panopto_view 2',
-      'panopto:moodle-prod\\cd456\u001eemail:zoe.jones@example.ac.uk 2023-10-29 panopto_view 1',
+      'panopto:moodle-prod\\ab123\u001emoodle_username:ab123\u001eemail:sian.obriain@example.ac.uk 2023-10-29 panopto_view 2',
+      'panopto:moodle-prod\\cd456\u001emoodle_username:cd456\u001eemail:zoe.jones@example.ac.uk 2023-10-29 panopto_view 1',
     ]);
   });
 

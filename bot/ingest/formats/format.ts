@@ -1,11 +1,16 @@
 import type { IsoDay, Source } from '../../../shared/domain';
 import type { DateLocale } from '../dates';
+import type { SamisDateFormat } from '../samis-dates';
 import type { Tally } from '../tally';
 
 /** Column names for the Samis login export; a university overrides them in config. */
 export interface SamisLoginColumns {
   studentCode: string;
+  /** The login time, or with `date` set, the time of day only. */
   time: string;
+  /** A date-only column, when the export splits date and time. */
+  date?: string;
+  dateFormat?: SamisDateFormat;
 }
 
 export interface ParseSettings {
@@ -31,7 +36,7 @@ export class FormatError extends Error {
 export interface RowHandler {
   row(fields: string[], line: number): void;
   /** After the last row: the part of the source this file speaks for (see the import rule). */
-  finish(): { scope: string };
+  finish(): { scope: string; meetingKey?: string };
   /** After the last row of one part of a file read in parts: puts everything counted into the tally, without whole-file checks. */
   finishPart?(): void;
 }

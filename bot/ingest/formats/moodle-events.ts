@@ -58,9 +58,33 @@ export type CountSink = (userId: string, day: IsoDay, source: Source) => void;
  * not a bare function; callers feed it each day's events from the day's start.
  */
 export function createLogstoreCounter(sink: CountSink): (e: LogstoreEvent, day: IsoDay) => Source | null {
+  const isFirstSubmission = createSubmissionOnceRule();
   return (e, day) => {
     const source = classifyLogstoreEvent(e);
-    if (source !== null) sink(String(e.userId), day, source);
+    if (source === null) return null;
+    if (
+      source === 'moodle_submission' &&
+      !isFirstSubmission(String(e.userId), e.contextInstanceId === null ? null : String(e.contextInstanceId), day)
+    )
+      return null;
+    sink(String(e.userId), day, source);
     return source;
+  };
+}
+
+/**
+ * "A submission" is one per student, course module (assignment or quiz) and day, whichever of the
+ * created / updated / submitted events the site emits: a site without "require the submit
+ * button" emits only created/updated; one with it emits all three for one piece of work.
+ * An event naming no course module counts on its own.
+ */
+export function createSubmissionOnceRule(): (userId: string, courseModuleId: string | null, day: IsoDay) => boolean {
+  const seen = new Set<string>();
+  return (userId, courseModuleId, day) => {
+    if (courseModuleId === null || courseModuleId === '') return true;
+    const key = `${userId}\u001f${courseModuleId}\u001f${day}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   };
 }

@@ -2,7 +2,7 @@ import type { IsoDay, Source } from '../../../shared/domain';
 import { createDayOfInstant, createDayOfWallTime, parseMoodleTime } from '../dates';
 import { identityKey } from '../tally';
 import { findColumns, hasColumns, normaliseHeader, wrongFieldCount, type ExportFormat } from './format';
-import { classifyLogstoreEvent, createLogstoreCounter, type LogstoreEvent } from './moodle-events';
+import { classifyLogstoreEvent, createLogstoreCounter, createSubmissionOnceRule, type LogstoreEvent } from './moodle-events';
 
 /** The "Event name" values that count, from EXPORT-FORMATS.md; everything else is read and ignored. */
 const LOG_EVENTS = new Map<string, Source>([
@@ -25,6 +25,7 @@ const LOG_HEADER = [
   'IP address',
 ];
 const USER_ID_PREFIX = "The user with id '";
+const COURSE_MODULE = /course module id '(\d+)'/;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
@@ -86,6 +87,7 @@ export const moodleLogFormat: ExportFormat = {
     const dayIndex = new Map<IsoDay, number>();
     let lastDayIndex = -1;
     const counts = new Map<number, number>();
+    const isFirstSubmission = createSubmissionOnceRule();
     const flush = (): void => {
       for (const [key, n] of counts) {
         const source: Source = key % 2 === 0 ? 'moodle_login' : 'moodle_submission';
@@ -132,6 +134,7 @@ export const moodleLogFormat: ExportFormat = {
         if (!/^\d+$/.test(userId))
           return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
         if (source === 'moodle_login') sawLogin = true;
+        else if (!isFirstSubmission(userId, COURSE_MODULE.exec(description)?.[1] ?? null, day)) return tally.ignore();
         if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && lastDayIndex < MAX_DAYS) {
           const key = (Number(userId) * MAX_DAYS + lastDayIndex) * 2 + (source === 'moodle_login' ? 0 : 1);
           counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -222,7 +225,10 @@ export const moodleLogstoreFormat: ExportFormat = {
         };
         if (classifyLogstoreEvent(event) === null) return tally.ignore();
         if (!/^\d+$/.test(event.userId as string)) return tally.reject(line, `userid "${event.userId as string}" is not a Moodle user id`);
-        if (count(event, day) === 'moodle_login') sawLogin = true;
+        const counted = count(event, day);
+        // A second event of one submission (created, updated, submitted) on the same day is not another.
+        if (counted === null) return tally.ignore();
+        if (counted === 'moodle_login') sawLogin = true;
       },
       finish() {
         checkLogins(tally, sawLogin);

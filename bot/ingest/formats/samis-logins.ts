@@ -1,4 +1,5 @@
-import { createDayOfWallTime, parseSamisTime } from '../dates';
+import { createDayOfWallTime } from '../dates';
+import { parseSamisDateTime } from '../samis-dates';
 import { identityKey } from '../tally';
 import { FormatError, findColumns, normaliseHeader, type ExportFormat } from './format';
 
@@ -13,17 +14,30 @@ export const samisLoginsFormat: ExportFormat = {
   start(header, settings, tally) {
     const wanted = settings.samisLoginColumns;
     const c = findColumns(header, { code: wanted.studentCode, time: wanted.time });
-    if (!c) {
+    const dateIndex = wanted.date ? header.map(normaliseHeader).indexOf(normaliseHeader(wanted.date)) : -1;
+    if (!c || (wanted.date && dateIndex < 0)) {
+      const quoted = [wanted.studentCode, ...(wanted.date ? [wanted.date] : []), wanted.time].map((n) => `"${n}"`);
+      const names = `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
       throw new FormatError(
-        `the Samis login export needs the columns "${wanted.studentCode}" and "${wanted.time}" (set SAMIS_LOGIN_COLUMNS to use other names); found: ${header.map(normaliseHeader).slice(0, 12).join(', ')}`,
+        `the Samis login export needs the columns ${names} (set SAMIS_LOGIN_COLUMNS to use other names); found: ${header.map(normaliseHeader).slice(0, 12).join(', ')}`,
       );
     }
+    const format = wanted.dateFormat ?? 'auto';
     const dayOf = createDayOfWallTime(settings.sourceTimeZone, settings.campusTimeZone);
     return {
       row(fields, line) {
         if (fields.length !== header.length) return tally.reject(line, `has ${fields.length} fields where the header has ${header.length}`);
-        const wall = parseSamisTime(fields[c.time] ?? '');
-        if (!wall) return tally.reject(line, `"${fields[c.time]}" is not a time such as 2026-11-20 09:15:02 or 20/11/2026 09:15`);
+        const wall =
+          dateIndex >= 0
+            ? parseSamisDateTime(fields[dateIndex] ?? '', fields[c.time] ?? '', format)
+            : parseSamisDateTime(fields[c.time] ?? '', null, format);
+        if (!wall) {
+          const shown = dateIndex >= 0 ? `${fields[dateIndex]} ${fields[c.time]}` : fields[c.time];
+          return tally.reject(
+            line,
+            `"${shown}" is not a date and time such as 2026-11-20 09:15:02, 20/11/2026 09:15 or 09/Oct/2023 14:02:11${format === 'auto' ? '' : ` (SAMIS_LOGIN_COLUMNS dateFormat ${format})`}`,
+          );
+        }
         const day = dayOf(wall);
         tally.seeDay(day);
         const code = (fields[c.code] ?? '').trim();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createDayOfWallTime, parseLocaleTime, type WallTime } from '../dates';
+import { createDayOfWallTime, parseLocaleTime, wallToUtcMs, type WallTime } from '../dates';
+import { teamsMeetingKey } from '../../../shared/teams-meeting';
 import { identityKey, type Tally } from '../tally';
 import { FormatError, findColumns, hasColumns, normaliseHeader, type ExportFormat, type ParseSettings, type RowHandler } from './format';
 
@@ -21,7 +22,8 @@ function createAttendance(settings: ParseSettings, tally: Tally) {
   const dayOf = createDayOfWallTime(settings.sourceTimeZone, settings.campusTimeZone);
   const counted = new Set<string>();
   let guests = 0;
-  let earliest: { key: string; text: string } | null = null;
+  let earliest: { key: string; text: string; wall: WallTime } | null = null;
+  let organiser = '';
   return {
     add(line: number, joinText: string, email: string, upn: string, role: string): void {
       const parsed = parseLocaleTime(joinText, settings.locale);
@@ -29,8 +31,11 @@ function createAttendance(settings: ParseSettings, tally: Tally) {
       const day = dayOf(parsed.time);
       tally.seeDay(day);
       const key = sortableWall(parsed.time);
-      if (!earliest || key < earliest.key) earliest = { key, text: joinText.trim() };
-      if (role.trim().toLowerCase() === 'organizer') return tally.ignore();
+      if (!earliest || key < earliest.key) earliest = { key, text: joinText.trim(), wall: parsed.time };
+      if (role.trim().toLowerCase() === 'organizer') {
+        organiser ||= (upn.trim() || email.trim()).toLowerCase();
+        return tally.ignore();
+      }
       const identity = identityKey(
         email.trim() ? ['email', email.trim().toLowerCase()] : null,
         upn.trim() ? ['email', upn.trim().toLowerCase()] : null,
@@ -42,6 +47,13 @@ function createAttendance(settings: ParseSettings, tally: Tally) {
       if (counted.has(identity)) return tally.ignore();
       counted.add(identity);
       tally.count(identity, day, 'teams_attendance');
+    },
+    /** The meeting as Graph would name it: organiser and start minute; null when the file names no organiser. */
+    meetingKey(startText: string): string | null {
+      if (!organiser) return null;
+      const parsed = startText ? parseLocaleTime(startText, settings.locale) : null;
+      const start = parsed?.ok ? parsed.time : earliest?.wall;
+      return start ? teamsMeetingKey(organiser, wallToUtcMs(start, settings.sourceTimeZone)) : null;
     },
     finish(): { earliestJoin: string | null } {
       if (guests > 0)
@@ -110,7 +122,8 @@ export const teamsAttendanceFormat: ExportFormat = {
         if (!sawParticipants)
           throw new FormatError('the attendance report has no "2. Participants" section, so no attendance can be read from it');
         const { earliestJoin } = attendance.finish();
-        return { scope: meetingScope(title, startTime || (earliestJoin ?? '')) };
+        const scope = meetingScope(title, startTime || (earliestJoin ?? ''));
+        return { scope, meetingKey: attendance.meetingKey(startTime) ?? scope };
       },
     };
   },
@@ -143,7 +156,8 @@ export const teams2021Format: ExportFormat = {
       },
       finish() {
         const { earliestJoin } = attendance.finish();
-        return { scope: meetingScope(earliestJoin ?? '') };
+        const scope = meetingScope(earliestJoin ?? '');
+        return { scope, meetingKey: attendance.meetingKey('') ?? scope };
       },
     };
   },
