@@ -20,6 +20,7 @@ import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
 import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
 import { createCollectAttendanceJob } from './jobs/collect-attendance.job';
+import { createSyncDirectoryJob } from './jobs/sync-directory.job';
 import { handleError } from './errors';
 import { todayIn } from './clock';
 import { importDropFolder } from './ingest/drop-folder.command';
@@ -105,6 +106,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   ];
   const collectJob = createCollectAttendanceJob(config, { db, logger, now });
   if (collectJob) jobs.push(collectJob);
+  const directoryJob = createSyncDirectoryJob(config, { db, logger, now });
+  if (directoryJob) jobs.push(directoryJob);
   if (config.ingest.dropFolder) {
     const dropDeps = { db, ingest: config.ingest, campusTimeZone: config.timeZone, logger, now };
     jobs.push({

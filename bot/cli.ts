@@ -24,6 +24,7 @@ import { listTerms } from './store/calendar.repository';
 import { createCollector, GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
 import { presentCollectSummary } from './graph/collect-summary.presenter';
 import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
+import { registerOnboardingCommands } from './onboarding/onboarding.cli';
 
 type Output = { json: boolean };
 
@@ -301,7 +302,7 @@ export function buildCli(): Command {
     .option('--locale <locale>', 'date order of a Teams download: en-GB (day first) or en-US (month first); defaults to TEAMS_LOCALE')
     .option('--from <day>', 'first day the export covers (YYYY-MM-DD); required for Panopto "Sessions Views by Users"', parseDay)
     .option('--to <day>', 'last day the export covers (YYYY-MM-DD)', parseDay)
-    .option('--department <id>', 'the department a Samis roster belongs to')
+    .option('--department <code>', "only this department's rows of a Samis roster")
     .option('--dry-run', 'read, check and count, but store nothing', false)
     .addOption(jsonOption())
     .action(async (source: string, files: string[], opts: Parameters<typeof runImportCommand>[2]) => {
@@ -311,6 +312,8 @@ export function buildCli(): Command {
       );
       if (!ok) process.exitCode = 1;
     });
+
+  registerOnboardingCommands(program, { withDatabase, print });
 
   program
     .command('playground')

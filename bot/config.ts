@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
+import { STAFF_ROLES, STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
 
 export interface SupportContact {
   name: string;
@@ -42,31 +42,47 @@ const SamisLoginColumnsSchema = z
   .object({ studentCode: z.string().min(1), time: z.string().min(1) })
   .partial()
   .strict();
+const SAMIS_ROSTER_KEYS = [
+  'studentCode',
+  'familyName',
+  'givenName',
+  'email',
+  'programme',
+  'year',
+  'status',
+  'startDate',
+  'departmentCode',
+  'departmentName',
+  'tutor',
+  'tutorGivenName',
+  'tutorFamilyName',
+  'tutorEmail',
+] as const;
 const SamisRosterColumnsSchema = z
-  .object({
-    studentCode: z.string().min(1),
-    familyName: z.string().min(1),
-    givenName: z.string().min(1),
-    email: z.string().min(1),
-    programme: z.string().min(1),
-    tutor: z.string().min(1),
-    status: z.string().min(1),
-    year: z.string().min(1),
-  })
+  .object(
+    Object.fromEntries(SAMIS_ROSTER_KEYS.map((k) => [k, z.string().min(1)])) as Record<(typeof SAMIS_ROSTER_KEYS)[number], z.ZodString>,
+  )
   .partial()
   .strict();
 
 /** The Samis column names the importers expect unless SAMIS_LOGIN_COLUMNS / SAMIS_ROSTER_COLUMNS say otherwise (SITS field names). */
 export const DEFAULT_SAMIS_LOGIN_COLUMNS = { studentCode: 'STU_CODE', time: 'LOGIN_TIME' } as const;
+// The programme is the course (CRS_CODE), shared by a cohort; SPR_CODE is unique per student.
 export const DEFAULT_SAMIS_ROSTER_COLUMNS = {
   studentCode: 'STU_CODE',
   familyName: 'STU_SURN',
   givenName: 'STU_FNM1',
   email: 'STU_CAEM',
-  programme: 'SPR_CODE',
-  tutor: 'PRS_CODE',
-  status: 'SCE_STAC',
+  programme: 'CRS_CODE',
   year: 'SCE_BLOK',
+  status: 'SCE_STAC',
+  startDate: 'SCJ_BEGD',
+  departmentCode: 'DPT_CODE',
+  departmentName: 'DPT_NAME',
+  tutor: 'PRS_CODE',
+  tutorGivenName: 'PRS_FNM1',
+  tutorFamilyName: 'PRS_SURN',
+  tutorEmail: 'PRS_EMAD',
 } as const;
 /** Common SITS enrolment status codes; each university states its own in SAMIS_STATUS_MAP, which replaces this. */
 export const DEFAULT_SAMIS_STATUS_MAP: Readonly<Record<string, StudentStatus>> = {
@@ -119,7 +135,7 @@ const EnvSchema = z.object({
   URGENT_CONTACTS: z.string().optional(),
   URGENT_TERMS: z.string().optional(),
   WELLBEING_ROLE: z
-    .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'])
+    .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin', 'wellbeing'])
     .default('student_experience_officer'),
   ESCALATION_WORKING_DAYS: int(3, 1, 30),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
@@ -160,6 +176,15 @@ const EnvSchema = z.object({
   SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
   IMPORT_DROP_FOLDER: z.string().min(1).optional(),
   IMPORT_WATCH_EVERY_MINUTES: int(5, 1, 1_440),
+  ENTRA_ROLE_GROUPS: jsonObject(
+    z.array(
+      z
+        .object({ group: z.string().min(1), role: z.enum(STAFF_ROLES), department: z.string().min(1).optional() })
+        .strict()
+        .refine((g) => g.role === 'institution_admin' || g.department !== undefined, 'every role but institution_admin needs a department'),
+    ),
+  ),
+  DIRECTORY_SYNC_EVERY_HOURS: int(6, 1, 168),
 });
 
 export type Config = Readonly<{
@@ -194,7 +219,12 @@ export type Config = Readonly<{
   ingest: IngestConfig;
   /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
   graph: GraphConfig | null;
+  /** Entra security groups that give staff roles, and how often they and the object ids are refreshed (needs `graph`). */
+  directory: Readonly<{ roleGroups: readonly RoleGroup[]; syncEveryHours: number }>;
 }>;
+
+/** One Entra security group: its members hold `role` in `departmentId` (none for institution administrators). */
+export type RoleGroup = Readonly<{ groupId: string; role: StaffRole; departmentId: string | null }>;
 
 export type GraphConfig = Readonly<{
   tenantId: string;
@@ -215,16 +245,7 @@ export interface IngestConfig {
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
   samisLoginColumns: { studentCode: string; time: string };
-  samisRosterColumns: {
-    studentCode: string;
-    familyName: string;
-    givenName: string;
-    email: string;
-    programme: string;
-    tutor: string;
-    status: string;
-    year: string;
-  };
+  samisRosterColumns: Record<keyof typeof DEFAULT_SAMIS_ROSTER_COLUMNS, string>;
   samisStatusMap: Readonly<Record<string, StudentStatus>>;
   dropFolder: string | null;
   watchEveryMinutes: number;
@@ -323,6 +344,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
   if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID)
     problems.push('TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true (the manifest id of the app to install)');
+  if (e.ENTRA_ROLE_GROUPS?.length && !graph && !problems.some((p) => p.startsWith('GRAPH_')))
+    problems.push(
+      'ENTRA_ROLE_GROUPS: needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET to read the groups through Microsoft Graph',
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -392,6 +417,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       watchEveryMinutes: e.IMPORT_WATCH_EVERY_MINUTES,
     }),
     graph,
+    directory: Object.freeze({
+      roleGroups: Object.freeze(
+        (e.ENTRA_ROLE_GROUPS ?? []).map((g) => Object.freeze({ groupId: g.group, role: g.role, departmentId: g.department ?? null })),
+      ),
+      syncEveryHours: e.DIRECTORY_SYNC_EVERY_HOURS,
+    }),
   });
 }
 

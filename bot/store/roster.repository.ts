@@ -18,6 +18,7 @@ export async function upsertStudents(db: Db, students: readonly Student[], now: 
           year: eb.ref('excluded.year'),
           status: eb.ref('excluded.status'),
           tutor_id: eb.ref('excluded.tutor_id'),
+          start_day: eb.fn.coalesce('excluded.start_day', 'students.start_day'),
           updated_at: eb.ref('excluded.updated_at'),
         })),
       )
@@ -25,17 +26,27 @@ export async function upsertStudents(db: Db, students: readonly Student[], now: 
   }
 }
 
-/** Which of these codes are staff ids; a roster names tutors by their Samis PRS code, which is the staff id. */
-export async function findExistingStaffIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const batch of chunk(ids, 500)) {
-    const rows = await db.selectFrom('staff').select('id').where('id', 'in', batch).execute();
-    for (const r of rows) out.add(r.id);
+export async function listStudentIdsInDepartment(db: Db, departmentId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('students').select('id').where('department_id', '=', departmentId).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** The personal tutor each of these students has now, so a roster that cannot name a reachable tutor keeps the link there is. */
+export async function findTutorIds(db: Db, studentIds: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (const batch of chunk(studentIds, 500)) {
+    const rows = await db.selectFrom('students').select(['id', 'tutor_id']).where('id', 'in', batch).execute();
+    for (const r of rows) out.set(r.id, r.tutor_id);
   }
   return out;
 }
 
-export async function listStudentIdsInDepartment(db: Db, departmentId: string): Promise<Set<string>> {
-  const rows = await db.selectFrom('students').select('id').where('department_id', '=', departmentId).execute();
-  return new Set(rows.map((r) => r.id));
+/** Staff by id with their e-mail, for the roster's tutors. */
+export async function findStaffEmails(db: Db, ids: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (const batch of chunk(ids, 500)) {
+    const rows = await db.selectFrom('staff').select(['id', 'email']).where('id', 'in', batch).execute();
+    for (const r of rows) out.set(r.id, r.email);
+  }
+  return out;
 }

@@ -51,7 +51,8 @@ async function withRoles(
     displayName: r.display_name,
     email: r.email,
     entraId: r.entra_id,
-    roles: roles.filter((x) => x.staff_id === r.id).map((x) => x.role as StaffRole),
+    // A role may come from more than one source (roster, CSV, Entra group); the person holds it once.
+    roles: [...new Set(roles.filter((x) => x.staff_id === r.id).map((x) => x.role as StaffRole))],
   }));
 }
 
@@ -77,6 +78,7 @@ export async function listStaffWithRole(db: Db, departmentId: string, role: Staf
     .selectFrom('staff')
     .innerJoin('staff_roles', 'staff_roles.staff_id', 'staff.id')
     .selectAll('staff')
+    .distinct()
     .where('staff.department_id', '=', departmentId)
     .where('staff_roles.role', '=', role)
     .orderBy('staff.display_name')

@@ -14,6 +14,8 @@ export interface Student {
   year: number;
   status: StudentStatus;
   tutorId: string | null;
+  /** The roster's course or status start date: no rule window reaches back before it. */
+  startDay?: string | null;
 }
 
 type Row = StudentRow;
@@ -29,6 +31,7 @@ const toStudent = (r: Row): Student => ({
   year: r.year,
   status: r.status as StudentStatus,
   tutorId: r.tutor_id,
+  startDay: r.start_day,
 });
 
 export const studentName = (s: Pick<Student, 'givenName' | 'familyName'>): string => `${s.givenName} ${s.familyName}`;
@@ -45,6 +48,7 @@ export const studentValues = (s: Student, now: string) => ({
   year: s.year,
   status: s.status,
   tutor_id: s.tutorId,
+  start_day: s.startDay ?? null,
   updated_at: now,
 });
 

@@ -1,0 +1,84 @@
+import { Option, type Command } from 'commander';
+import { loadConfig, type Config } from '../config';
+import type { Db } from '../store/database';
+import { createLogger } from '../logger';
+import { AppError } from '../errors';
+import { listUnmatchedPeople } from '../store/entra.repository';
+import { findDepartment } from '../store/department.repository';
+import { createDirectorySync, DIRECTORY_OFF_MESSAGE, presentDirectorySync } from '../jobs/sync-directory.job';
+import { importStaffCsv, presentStaffImport } from './staff-import.command';
+
+type Output = { json: boolean };
+
+export interface CliHelpers {
+  withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T>;
+  print(opts: Output, value: unknown, human: () => string): void;
+}
+
+const jsonOption = () => new Option('--json', 'print the result as JSON for scripts').default(false);
+
+/** `staff import`, `people unmatched` and `directory sync`: the day-one commands of docs/onboarding.md. */
+export function registerOnboardingCommands(program: Command, { withDatabase, print }: CliHelpers): void {
+  const staff = program.command('staff').description('staff members and their roles');
+  staff
+    .command('import')
+    .description('give staff their roles from a CSV (email, name, role, department): the file replaces every role given by CSV before')
+    .argument('<file>', 'the staff CSV')
+    .option('--dry-run', 'show what would change, change nothing', false)
+    .addOption(jsonOption())
+    .action(async (file: string, opts: Output & { dryRun: boolean }) => {
+      const config = loadConfig();
+      const summary = await withDatabase(config, (db) =>
+        importStaffCsv({ db, now: () => new Date() }, { path: file, dryRun: opts.dryRun }),
+      );
+      print(opts, summary, () => presentStaffImport(summary));
+      if (summary.status === 'failed') process.exitCode = 1;
+    });
+
+  const people = program.command('people').description('who is matched to Microsoft Entra');
+  people
+    .command('unmatched')
+    .description('list staff and students with no Entra object id yet, and why the last look-up found none')
+    .option('--department <code>', 'only this department')
+    .addOption(jsonOption())
+    .action(async (opts: Output & { department?: string }) => {
+      const config = loadConfig();
+      const list = await withDatabase(config, async (db) => {
+        if (opts.department && !(await findDepartment(db, opts.department)))
+          throw new AppError(404, 'department_not_found', `No department with code "${opts.department}".`);
+        return listUnmatchedPeople(db, opts.department);
+      });
+      print(opts, list, () =>
+        list.length === 0
+          ? 'Everyone is matched to Microsoft Entra.'
+          : [
+              `${list.length} not matched to Microsoft Entra yet:`,
+              ...list.map(
+                (p) =>
+                  `  ${p.kind} ${p.id} ${p.name} <${p.email ?? 'no e-mail'}> (${p.departmentId}): ${p.note ?? (p.email ? 'not looked up yet; run "engagement directory sync"' : 'no e-mail to look up')}`,
+              ),
+            ].join('\n'),
+      );
+    });
+
+  const directory = program.command('directory').description('Microsoft Entra through Graph');
+  directory
+    .command('sync')
+    .description('read the role groups in ENTRA_ROLE_GROUPS and look up the Entra object ids of everyone unmatched')
+    .option('--groups-only', 'only the role groups', false)
+    .option('--people-only', 'only the object id look-ups', false)
+    .addOption(jsonOption())
+    .action(async (opts: Output & { groupsOnly: boolean; peopleOnly: boolean }) => {
+      const config = loadConfig();
+      if (!config.graph) throw new AppError(503, 'graph_not_configured', DIRECTORY_OFF_MESSAGE);
+      const logger = createLogger(opts.json ? 'silent' : 'error');
+      const summary = await withDatabase(config, (db) =>
+        createDirectorySync(config, { db, logger, now: () => new Date() }).run({
+          groupsOnly: opts.groupsOnly,
+          peopleOnly: opts.peopleOnly,
+        }),
+      );
+      print(opts, summary, () => presentDirectorySync(summary));
+      if (summary.groups.some((g) => g.status === 'failed')) process.exitCode = 1;
+    });
+}
