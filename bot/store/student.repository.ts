@@ -105,11 +105,18 @@ export async function resolveIdentity(db: Db, sourceSystem: string, externalKey:
 export async function listStudentsForRules(
   db: Db,
   departmentId: string,
-): Promise<Array<Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId'>>> {
+): Promise<Array<Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId' | 'startDay'>>> {
   const rows = await db
     .selectFrom('students')
-    .select(['id', 'programme', 'year', 'status', 'tutor_id'])
+    .select(['id', 'programme', 'year', 'status', 'tutor_id', 'start_day'])
     .where('department_id', '=', departmentId)
     .execute();
-  return rows.map((r) => ({ id: r.id, programme: r.programme, year: r.year, status: r.status as StudentStatus, tutorId: r.tutor_id }));
+  return rows.map((r) => ({
+    id: r.id,
+    programme: r.programme,
+    year: r.year,
+    status: r.status as StudentStatus,
+    tutorId: r.tutor_id,
+    startDay: r.start_day,
+  }));
 }
