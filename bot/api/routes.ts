@@ -29,6 +29,8 @@ import type { StudentView } from '../../shared/api/student';
 import { createStaffCache, resolveViewer, type AuthDeps } from './auth';
 import { createAuditWriter } from '../store/audit.repository';
 import { createTeamsTokenValidator } from './teams-token';
+import { describePeople } from '../onboarding/people.command';
+import { PeopleQuerySchema, type PeopleOverview } from '../../shared/api/people';
 
 export interface RouteDeps {
   db: Db;
@@ -154,6 +156,14 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       flagDeps.cache.invalidate(viewer.departmentId);
       deps.staffCache?.clear();
       return result;
+    }),
+  );
+
+  server.get(
+    '/api/people',
+    route(deps, async (req): Promise<PeopleOverview> => {
+      const viewer = await resolveViewer(req, deps);
+      return describePeople(deps.db, viewer, parseInput(PeopleQuerySchema, req.query, 'filter'), deps.now().toISOString());
     }),
   );
 
