@@ -1,38 +1,22 @@
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import restify, { type Server } from 'restify';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { createLogger } from './logger';
-import { checkDatabase, createDatabase, migrateToLatest, type Db } from './store/database';
+import { checkDatabase, migrateToLatest, type Db } from './store/database';
 import { isStoreEmpty } from './store/department.repository';
 import { wakeDeliveriesFor } from './store/outbox.repository';
 import { loadDemo } from './demo/load-demo.command';
-import { evaluateAll } from './rules/evaluate.command';
-import { createAdapter, createCardSender, type CardSender } from './teams/adapter';
 import { EngagementBot } from './teams/bot';
-import { deliverDue, type DeliverDeps } from './teams/deliver.command';
-import { RateLimiter } from './teams/rate-limiter';
-import { escalateUnacknowledged } from './jobs/escalate.command';
-import { ClientSecretCredential } from '@azure/identity';
-import { openChatThroughGraph, type GraphTokenSource } from './graph/install-app';
+import { deliverDue } from './teams/deliver.command';
+import { ANONYMOUS_BOT_WARNING } from './teams/adapter';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
-import { createScheduler, type Job, type Scheduler } from './jobs/scheduler';
-import { createCollectAttendanceJob } from './jobs/collect-attendance.job';
-import { createSyncDirectoryJob } from './jobs/sync-directory.job';
+import { createScheduler, type Scheduler } from './jobs/scheduler';
+import { evaluateJob, scheduledJobs } from './jobs';
+import { createServices, type ServiceOptions, type Services } from './services';
 import { handleError } from './errors';
-import { todayIn } from './clock';
-import { importDropFolder } from './ingest/drop-folder.command';
 
-export interface AppOptions {
-  logger?: Logger;
-  now?: () => Date;
-  /** Replaces the Bot Connector sender; production and the Playground tests use the real one. */
-  sender?: CardSender;
-  /** Replaces the Entra credential used for Graph (tests use a local token). */
-  graphCredential?: GraphTokenSource;
-}
+export type AppOptions = ServiceOptions;
 
 export interface App {
   config: Config;
@@ -40,6 +24,7 @@ export interface App {
   server: Server;
   logger: Logger;
   scheduler: Scheduler;
+  services: Services;
   /** Migrates, loads the demo into an empty store when enabled, and runs a first evaluation. */
   prepare(): Promise<void>;
   listen(): Promise<{ port: number }>;
@@ -48,76 +33,12 @@ export interface App {
 }
 
 export function createApp(config: Config, options: AppOptions = {}): App {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const now = options.now ?? (() => new Date());
-  const db = createDatabase(config.database);
-  // One limiter per process for every proactive send, applied where requests leave for Teams.
-  const limiter = new RateLimiter();
-  const adapter = createAdapter(config.bot, logger, limiter);
-  const sender = options.sender ?? createCardSender(adapter, config.bot.appId, { paced: true });
-  const workerId = `${hostname()}:${process.pid}`;
-
-  const evaluateDeps = { db, logger, now };
-  const openChat = config.graphInstall.enabled
-    ? (who: { staffId: string | null; studentId: string | null }) =>
-        openChatThroughGraph(
-          {
-            db,
-            logger,
-            now,
-            graphBaseUrl: config.graphInstall.baseUrl,
-            credential:
-              options.graphCredential ?? new ClientSecretCredential(config.bot.tenantId, config.bot.appId, config.bot.appPassword),
-            teamsAppExternalId: config.graphInstall.teamsAppExternalId,
-            botAppId: config.bot.appId,
-            serviceUrl: config.graphInstall.serviceUrl,
-          },
-          who,
-        )
-    : undefined;
-  const deliverDeps: DeliverDeps = {
-    db,
-    sender,
-    logger,
-    now,
-    workerId,
-    publicUrl: config.publicUrl,
-    limiter,
-    concurrency: config.alerts.sendConcurrency,
-    ...(openChat ? { openChat } : {}),
-  };
-  const escalateDeps = { db, logger, now, timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays };
+  const services = createServices(config, options);
+  const { db, logger, now, adapter } = services;
+  if (!config.bot.appId) logger.warn(ANONYMOUS_BOT_WARNING);
   const deliverSoon = () =>
-    setImmediate(() => void deliverDue(deliverDeps).catch((error) => handleError(error, logger, { job: 'notify' })));
-  const jobs: Job[] = [
-    {
-      name: 'evaluate',
-      everyMs: config.jobs.evaluateEveryMinutes * 60_000,
-      runAtStart: false,
-      run: () => evaluateAll(evaluateDeps, todayIn(config.timeZone, now())),
-    },
-    {
-      name: 'escalate',
-      everyMs: config.alerts.escalateEveryMinutes * 60_000,
-      runAtStart: false,
-      run: () => escalateUnacknowledged(escalateDeps),
-    },
-    { name: 'notify', everyMs: config.jobs.notifyEverySeconds * 1000, runAtStart: true, run: () => deliverDue(deliverDeps) },
-  ];
-  const collectJob = createCollectAttendanceJob(config, { db, logger, now });
-  if (collectJob) jobs.push(collectJob);
-  const directoryJob = createSyncDirectoryJob(config, { db, logger, now });
-  if (directoryJob) jobs.push(directoryJob);
-  if (config.ingest.dropFolder) {
-    const dropDeps = { db, ingest: config.ingest, campusTimeZone: config.timeZone, logger, now };
-    jobs.push({
-      name: 'import-watch',
-      everyMs: config.ingest.watchEveryMinutes * 60_000,
-      runAtStart: true,
-      run: () => importDropFolder(dropDeps),
-    });
-  }
-  const scheduler = createScheduler(jobs, logger);
+    setImmediate(() => void deliverDue(services.deliver).catch((error) => handleError(error, logger, { job: 'notify' })));
+  const scheduler = createScheduler(scheduledJobs(services), logger);
 
   const bot = new EngagementBot({
     db,
@@ -130,7 +51,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.
       setImmediate(
-        () => void deliverDue(deliverDeps, { recipientStaffId: staffId }).catch((error) => handleError(error, logger, { staffId })),
+        () => void deliverDue(services.deliver, { recipientStaffId: staffId }).catch((error) => handleError(error, logger, { staffId })),
       );
     },
   });
@@ -149,7 +70,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   server.post('/api/messages', async (req, res) => {
     await adapter.process(req, res, (context) => bot.run(context));
   });
-  registerApiRoutes(server, { db, config, logger, now });
+  registerApiRoutes(server, { db, config, logger, now, ...services.api });
   registerConfigureTabRoutes(server);
   registerTabRoutes(server, join(__dirname, '..', 'tab', 'dist'));
 
@@ -159,15 +80,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     server,
     logger,
     scheduler,
+    services,
     async prepare() {
       await checkDatabase(db, config.database);
       const applied = await migrateToLatest(db);
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
       if (config.demo.enabled && (await isStoreEmpty(db))) {
-        const summary = await loadDemo(db, { seed: config.demo.seed, today: todayIn(config.timeZone, now()), now: now().toISOString() });
+        const summary = await loadDemo(db, { seed: config.demo.seed, today: services.today(), now: now().toISOString() });
         logger.info({ demo: summary }, 'empty database: loaded the synthetic demo department');
       }
-      await evaluateAll(evaluateDeps, todayIn(config.timeZone, now()));
+      await evaluateJob.run(services);
     },
     listen() {
       return new Promise((resolve, reject) => {
@@ -184,7 +106,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         server.close(() => resolve());
         server.server.closeIdleConnections?.();
       });
-      await db.destroy();
+      await services.close();
     },
   };
 }

@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { childEnvironment, ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { AppError } from './errors';
-import { checkDatabase, createDatabase, migrateToLatest, type Db } from './store/database';
+import type { Logger } from 'pino';
+import { checkDatabase, migrateToLatest, type Db } from './store/database';
+import { createServices, type Services } from './services';
+import { escalateJob, notifyJob } from './jobs';
 import { loadDemo } from './demo/load-demo.command';
 import { evaluateAll, loadRulesConfig } from './rules/evaluate.command';
 import { findStudent, studentName } from './store/student.repository';
@@ -14,33 +17,49 @@ import { findDepartment } from './store/department.repository';
 import { saveRuleConfig } from './store/rule-config.repository';
 import { describeDecision } from '../shared/rules/describe';
 import { RulesConfigError } from '../shared/rules/config';
-import { deliverDue } from './teams/deliver.command';
-import { escalateUnacknowledged } from './jobs/escalate.command';
-import { createAdapter, createCardSender } from './teams/adapter';
 import { IsoDaySchema } from '../shared/domain';
 import { todayIn } from './clock';
 import { setTermCalendar } from './commands/terms.command';
 import { listTerms } from './store/calendar.repository';
-import { createCollector, GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
+import { GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
 import { presentCollectSummary } from './graph/collect-summary.presenter';
 import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
 import { registerOnboardingCommands } from './onboarding/onboarding.cli';
 
 type Output = { json: boolean };
 
-function print(opts: Output, value: unknown, human: () => string): void {
-  console.log(opts.json ? JSON.stringify(value, null, 2) : human());
+/** Where a run of the CLI gets its settings and puts its words: the process by default, a test's buffers in process. */
+export interface CliIo {
+  config(): Config;
+  out(text: string): void;
+  err(text: string): void;
+  /** Marks the run as failed without stopping it (the result is still printed). */
+  fail(code: number): void;
+}
+
+const PROCESS_IO: CliIo = {
+  config: loadConfig,
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+  fail: (code) => {
+    process.exitCode = code;
+  },
+};
+
+/** Builds the same services the server runs on (see createServices), brings the schema up to date, works, and closes. */
+async function withServices<T>(config: Config, logger: Logger, work: (services: Services) => Promise<T>): Promise<T> {
+  const services = createServices(config, { logger, workerId: `cli:${process.pid}` });
+  try {
+    await checkDatabase(services.db, config.database);
+    await migrateToLatest(services.db);
+    return await work(services);
+  } finally {
+    await services.close();
+  }
 }
 
 async function withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDatabase(config.database);
-  try {
-    await checkDatabase(db, config.database);
-    await migrateToLatest(db);
-    return await work(db);
-  } finally {
-    await db.destroy();
-  }
+  return withServices(config, createLogger('warn'), (services) => work(services.db));
 }
 
 function parseDay(value: string): string {
@@ -55,7 +74,9 @@ const initialTotal = (graph: { organisers: readonly string[] }, organiser?: stri
 
 const jsonOption = () => new Option('--json', 'print the result as JSON for scripts').default(false);
 
-export function buildCli(): Command {
+export function buildCli(io: CliIo = PROCESS_IO): Command {
+  const loadConfig = () => io.config();
+  const print = (opts: Output, value: unknown, human: () => string) => io.out(opts.json ? JSON.stringify(value, null, 2) : human());
   const program = new Command('engagement')
     .description('Engagement Monitor: every job of the service, from the command line. Settings come from the environment (see README).')
     .showHelpAfterError();
@@ -73,13 +94,13 @@ export function buildCli(): Command {
     .addOption(jsonOption())
     .action(async (opts: Output) => {
       const config = loadConfig();
-      const db = createDatabase(config.database);
+      const services = createServices(config, { logger: createLogger('warn') });
       try {
-        await checkDatabase(db, config.database);
-        const applied = await migrateToLatest(db);
+        await checkDatabase(services.db, config.database);
+        const applied = await migrateToLatest(services.db);
         print(opts, { applied }, () => (applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.'));
       } finally {
-        await db.destroy();
+        await services.close();
       }
     });
 
@@ -115,12 +136,12 @@ export function buildCli(): Command {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const asOf = opts.asOf ?? opts.today ?? todayIn(config.timeZone, new Date());
-      const { results, student } = await withDatabase(config, async (db) => {
+      const { results, student } = await withServices(config, logger, async ({ db, evaluate }) => {
         const subject = opts.explain === undefined ? undefined : await findStudent(db, opts.explain);
         if (opts.explain !== undefined && !subject)
           throw new AppError(404, 'student_not_found', `No student with id "${opts.explain}" is on any roster.`);
         return {
-          results: await evaluateAll({ db, logger, now: () => new Date() }, asOf, { explain: subject ? [subject.id] : [] }),
+          results: await evaluateAll(evaluate, asOf, { explain: subject ? [subject.id] : [] }),
           student: subject,
         };
       });
@@ -146,7 +167,7 @@ export function buildCli(): Command {
             : [`${student.id} was not evaluated.`]),
         );
       }
-      console.log(lines.join('\n'));
+      io.out(lines.join('\n'));
     });
 
   program
@@ -217,10 +238,7 @@ export function buildCli(): Command {
     .action(async (opts: Output) => {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
-      const sender = createCardSender(createAdapter(config.bot), config.bot.appId);
-      const summary = await withDatabase(config, (db) =>
-        deliverDue({ db, sender, logger, now: () => new Date(), workerId: `cli:${process.pid}`, publicUrl: config.publicUrl }),
-      );
+      const summary = await withServices(config, logger, (services) => notifyJob.run(services));
       print(
         opts,
         summary,
@@ -236,15 +254,7 @@ export function buildCli(): Command {
     .action(async (opts: Output) => {
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
-      const summary = await withDatabase(config, (db) =>
-        escalateUnacknowledged({
-          db,
-          logger,
-          now: () => new Date(),
-          timeZone: config.timeZone,
-          workingDays: config.alerts.escalationWorkingDays,
-        }),
-      );
+      const summary = await withServices(config, logger, (services) => escalateJob.run(services));
       print(
         opts,
         summary,
@@ -276,18 +286,16 @@ export function buildCli(): Command {
           );
       bar?.start(initialTotal(graph, opts.organiser), 0, { reports: 0, organiser: '' });
       try {
-        const summary = await withDatabase(config, (db) =>
-          createCollector(graph, config.timeZone, { db, logger, now: () => new Date() }).collect(
-            { since: opts.since, organiser: opts.organiser },
-            (p) => {
-              bar?.setTotal(p.organisersTotal);
-              bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
-            },
-          ),
-        );
+        const summary = await withServices(config, logger, ({ collector }) => {
+          if (!collector) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
+          return collector.collect({ since: opts.since, organiser: opts.organiser }, (p) => {
+            bar?.setTotal(p.organisersTotal);
+            bar?.update(p.organisersDone, { reports: p.reportsCollected, organiser: p.organiser });
+          });
+        });
         bar?.stop();
         print(opts, summary, () => presentCollectSummary(summary, graph.minMinutes));
-        if (summary.status === 'failed') process.exitCode = 1;
+        if (summary.status === 'failed') io.fail(1);
       } finally {
         bar?.stop();
       }
@@ -307,13 +315,11 @@ export function buildCli(): Command {
     .addOption(jsonOption())
     .action(async (source: string, files: string[], opts: Parameters<typeof runImportCommand>[2]) => {
       const config = loadConfig();
-      const ok = await withDatabase(config, (db) =>
-        runImportCommand({ db, config, print: (text) => console.log(text) }, source, opts, files),
-      );
-      if (!ok) process.exitCode = 1;
+      const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => io.out(text) }, source, opts, files));
+      if (!ok) io.fail(1);
     });
 
-  registerOnboardingCommands(program, { withDatabase, print });
+  registerOnboardingCommands(program, { loadConfig, withDatabase, withServices, print, fail: (code) => io.fail(code) });
 
   program
     .command('playground')
@@ -339,15 +345,38 @@ export function buildCli(): Command {
   return program;
 }
 
-/** Parses argv and runs one subcommand; a failure prints one clear line and exits non-zero. */
+/**
+ * Parses argv and runs one subcommand; resolves with the exit code. A failure is one clear line on
+ * `err`, never a stack trace for a problem the person can fix.
+ */
+export async function executeCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  let exitCode = 0;
+  const tracked: CliIo = {
+    ...io,
+    fail: (code) => {
+      exitCode = code;
+      io.fail(code);
+    },
+  };
+  const program = buildCli(tracked)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error: unknown) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError || error instanceof AppError) io.err(`engagement: ${error.message}`);
+    else io.err(`engagement: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
+
+/** The process entry: runs one subcommand and exits non-zero when it failed. */
 export function runCli(argv: string[]): void {
-  buildCli()
-    .parseAsync(argv)
-    .catch((error: unknown) => {
-      if (error instanceof ConfigError || error instanceof AppError) console.error(`engagement: ${error.message}`);
-      else console.error('engagement: failed:', error);
-      process.exit(1);
-    });
+  void executeCli(argv).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
 }
 
 if (require.main === module) runCli(process.argv);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Benchmark } from '../types';
-import { createDatabase, migrateToLatest } from '../../bot/store/database';
+import { migrateToLatest } from '../../bot/store/database';
+import { createServices } from '../../bot/services';
 import { insertDepartment } from '../../bot/store/department.repository';
 import { insertStaff, type Staff } from '../../bot/store/staff.repository';
 import { insertStudents, type Student } from '../../bot/store/student.repository';
@@ -11,9 +12,7 @@ import { insertCase } from '../../bot/store/case.repository';
 import { saveConversation } from '../../bot/store/conversation.repository';
 import { enqueueDelivery, listDeliveries } from '../../bot/store/outbox.repository';
 import { parseConfig } from '../../bot/config';
-import { createAdapter, createCardSender } from '../../bot/teams/adapter';
 import { deliverDue } from '../../bot/teams/deliver.command';
-import { RateLimiter } from '../../bot/teams/rate-limiter';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { TEAMS_LIMITS, type ConnectorStandIn } from '../../tests/support/connector-standin';
 import { SOURCES } from '../../shared/domain';
@@ -42,7 +41,12 @@ const TENANT_LIMIT = TEAMS_LIMITS.perTenantPerSecond;
  */
 async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'em-bench-deliver-'));
-  const db = createDatabase({ kind: 'sqlite', path: join(dir, 'bench.sqlite') });
+  // Wired as the server wires it (createServices): one limiter, applied inside the connector client's pipeline.
+  const services = createServices(parseConfig({ DATABASE_URL: `sqlite:${join(dir, 'bench.sqlite')}` }), {
+    logger: pino({ level: 'silent' }),
+    workerId: 'bench',
+  });
+  const { db } = services;
   const { child, serviceUrl } = await startStandInProcess();
   const connector = { serviceUrl };
   try {
@@ -107,19 +111,7 @@ async function run() {
       }
     });
 
-    // Wired as createApp wires it: one limiter, applied inside the connector client's pipeline.
-    const limiter = new RateLimiter();
-    const sender = createCardSender(createAdapter(parseConfig({}).bot, undefined, limiter), '', { paced: true });
-    const deps = {
-      db,
-      sender,
-      logger: pino({ level: 'silent' }),
-      now: () => new Date(),
-      workerId: 'bench',
-      publicUrl: 'http://localhost',
-      limiter,
-      concurrency: 16,
-    };
+    const deps = services.deliver;
     const started = performance.now();
     for (let round = 0; round < 200; round++) {
       const s = await deliverDue(deps, { limit: 500 });
@@ -155,7 +147,7 @@ async function run() {
     };
   } finally {
     child.kill('SIGTERM');
-    await db.destroy();
+    await services.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import type { Db } from '../store/database';
 import { checkDatabase } from '../store/database';
 import { listStaff } from '../store/staff.repository';
 import { findDepartment, listDepartments } from '../store/department.repository';
-import { createFlagListCache, exportFlagsCsv, listFlagPageBody } from '../commands/flag-page.command';
+import { exportFlagsCsv, listFlagPageBody } from '../commands/flag-page.command';
 import { viewStudent } from '../commands/student-view.command';
 import { performCaseAction } from '../commands/case-actions.command';
 import { loadCaseSummary } from '../commands/case-summary.command';
@@ -26,13 +26,12 @@ import { FlagQuerySchema, type FlagQuery } from '../../shared/api/flags';
 import type { CaseActionResponse } from '../../shared/api/cases';
 import { CaseActionSchema } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
-import { createStaffCache, resolveViewer, type AuthDeps } from './auth';
-import { createAuditWriter } from '../store/audit.repository';
-import { createTeamsTokenValidator } from './teams-token';
+import { resolveViewer, type AuthDeps } from './auth';
+import type { ApiServices } from '../services';
 import { describePeople } from '../onboarding/people.command';
 import { PeopleQuerySchema, type PeopleOverview } from '../../shared/api/people';
 
-export interface RouteDeps {
+export interface RouteDeps extends ApiServices {
   db: Db;
   config: Config;
   logger: Logger;
@@ -60,12 +59,8 @@ function route<T>(deps: RouteDeps, handler: (req: Request) => Promise<T>) {
 }
 
 export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
-  const deps: RouteDeps & AuthDeps = {
-    ...routeDeps,
-    validateTeamsToken: createTeamsTokenValidator(routeDeps.config.entra),
-    staffCache: createStaffCache(),
-  };
-  const flagDeps = { db: deps.db, cache: createFlagListCache(deps.db), audit: createAuditWriter(deps.db) };
+  const deps: RouteDeps & AuthDeps = routeDeps;
+  const flagDeps = { db: deps.db, cache: deps.flagCache, audit: deps.audit };
   const today = () => todayIn(deps.config.timeZone, deps.now());
   const flagQuery = (req: Request): FlagQuery => parseInput(FlagQuerySchema, req.query, 'filter');
 

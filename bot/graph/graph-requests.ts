@@ -1,6 +1,7 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { AppError } from '../errors';
 import { GRAPH_VERSION } from './graph-client';
+import { REAL_TIMERS, type Timers } from '../clock';
 
 /** Graph's limit on the requests in one JSON $batch. */
 export const BATCH_LIMIT = 20;
@@ -48,7 +49,7 @@ export function retryDelayMs(
   attempt: number,
   policy: RetryPolicy,
   now: number,
-  random: () => number = Math.random,
+  random: () => number,
 ): number {
   let base = policy.baseDelayMs * 2 ** Math.max(0, attempt - 1);
   if (retryAfter != null && retryAfter.trim() !== '') {
@@ -59,8 +60,6 @@ export function retryDelayMs(
   }
   return Math.min(base + random() * Math.max(100, base * 0.2), policy.maxDelayMs);
 }
-
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function headerValue(headers: unknown, name: string): string | null {
   if (!headers) return null;
@@ -97,7 +96,7 @@ export class GraphRequester {
     private readonly client: Client,
     baseUrl: string,
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-    private readonly sleep: (ms: number) => Promise<void> = sleepFor,
+    private readonly timers: Timers = REAL_TIMERS,
   ) {
     this.versionRoot = `${baseUrl.replace(/\/+$/, '')}/${GRAPH_VERSION}`;
   }
@@ -112,7 +111,7 @@ export class GraphRequester {
         const failure = this.toFailure(error, url);
         if (RETRYABLE.has(failure.status)) this.stats.throttled++;
         if (!RETRYABLE.has(failure.status) || attempt >= this.policy.maxAttempts) return { ok: false, failure };
-        await this.sleep(retryDelayMs(headerValue((error as GraphError).headers, 'retry-after'), attempt, this.policy, Date.now()));
+        await this.wait(headerValue((error as GraphError).headers, 'retry-after'), attempt);
       }
     }
   }
@@ -141,8 +140,10 @@ export class GraphRequester {
         }
       }
       if (again.length > 0) {
-        const now = Date.now();
-        await this.sleep(Math.max(...again.map((p) => retryDelayMs(p.retryAfter, p.attempt - 1, this.policy, now))));
+        const now = this.timers.clockMs();
+        await this.timers.sleep(
+          Math.max(...again.map((p) => retryDelayMs(p.retryAfter, p.attempt - 1, this.policy, now, this.timers.random))),
+        );
       }
       pending = again.map(({ retryAfter: _retryAfter, ...p }) => p);
     }
@@ -247,9 +248,13 @@ export class GraphRequester {
         const failure = this.toFailure(error, url);
         if (RETRYABLE.has(failure.status)) this.stats.throttled++;
         if (!RETRYABLE.has(failure.status) || attempt >= this.policy.maxAttempts) return { ok: false, failure };
-        await this.sleep(retryDelayMs(headerValue((error as GraphError).headers, 'retry-after'), attempt, this.policy, Date.now()));
+        await this.wait(headerValue((error as GraphError).headers, 'retry-after'), attempt);
       }
     }
+  }
+
+  private wait(retryAfter: string | null, attempt: number): Promise<void> {
+    return this.timers.sleep(retryDelayMs(retryAfter, attempt, this.policy, this.timers.clockMs(), this.timers.random));
   }
 
   /** A path relative to the version root, as $batch wants it; null for a URL on another host. */

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { Config, GraphConfig } from '../config';
+import type { GraphConfig } from '../config';
 import type { Db } from '../store/database';
+import type { Timers } from '../clock';
 import { collectAttendance, type CollectDeps, type CollectOptions, type CollectSummary } from '../graph/collect-attendance.command';
 import { createGraphClient, type GraphConnectionOptions } from '../graph/graph-client';
-import { GraphRequester } from '../graph/graph-requests';
-import type { Job } from './scheduler';
+import { GraphRequester, DEFAULT_RETRY_POLICY } from '../graph/graph-requests';
+import { AppError } from '../errors';
+import type { JobDeclaration } from './scheduler';
 
 export const COLLECT_JOB_NAME = 'collect-attendance';
 
@@ -20,7 +22,7 @@ export interface Collector {
 export function createCollector(
   graph: GraphConfig,
   timeZone: string,
-  base: { db: Db; logger: Logger; now: () => Date },
+  base: { db: Db; logger: Logger; now: () => Date; timers: Timers },
   connection: GraphConnectionOptions = {},
 ): Collector {
   const client = createGraphClient(graph, connection);
@@ -32,25 +34,23 @@ export function createCollector(
     lookbackDays: graph.lookbackDays,
     timeZone,
   };
+  const { timers, ...deps } = base;
   return {
     collect: (options = {}, onProgress) =>
-      collectAttendance({ ...base, graph: new GraphRequester(client, graph.baseUrl), settings, onProgress }, options),
+      collectAttendance(
+        { ...deps, graph: new GraphRequester(client, graph.baseUrl, DEFAULT_RETRY_POLICY, timers), settings, onProgress },
+        options,
+      ),
   };
 }
 
-/**
- * The daily collection job, or null when Graph is not configured; in that case it says so once, here,
- * rather than on every tick. Graph keeps only a meeting's 50 latest reports, hence daily by default.
- */
-export function createCollectAttendanceJob(
-  config: Config,
-  base: { db: Db; logger: Logger; now: () => Date },
-  connection: GraphConnectionOptions = {},
-): Job | null {
-  if (!config.graph) {
-    base.logger.info(GRAPH_OFF_MESSAGE);
-    return null;
-  }
-  const collector = createCollector(config.graph, config.timeZone, base, connection);
-  return { name: COLLECT_JOB_NAME, everyMs: config.graph.collectEveryHours * 3_600_000, runAtStart: true, run: () => collector.collect() };
-}
+/** Daily by default: Graph keeps only a meeting's 50 latest reports. Off (said once) when Graph is not configured. */
+export const collectAttendanceJob: JobDeclaration = {
+  name: COLLECT_JOB_NAME,
+  schedule: (config) => (config.graph ? { everyMs: config.graph.collectEveryHours * 3_600_000, runAtStart: true } : null),
+  offMessage: GRAPH_OFF_MESSAGE,
+  run: (services) => {
+    if (!services.collector) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
+    return services.collector.collect();
+  },
+};

@@ -1,7 +1,22 @@
 import type { Logger } from 'pino';
 import { handleError } from '../errors';
+import type { Config } from '../config';
+import type { Services } from '../services';
 
-/** A declared job: the scheduler runs it every `everyMs`, never two runs of one job at once in a process. */
+/**
+ * A job as declared in bot/jobs/index.ts: the server schedules it and the CLI runs the same `run`
+ * with the same services, so the two cannot drift apart.
+ */
+export interface JobDeclaration<Result = unknown> {
+  name: string;
+  /** How often it runs under this configuration, or null when the configuration turns it off. */
+  schedule(config: Config): { everyMs: number; runAtStart: boolean } | null;
+  /** Said once at start when the job is off, so an operator knows why it never runs. */
+  offMessage?: string;
+  run(services: Services): Promise<Result>;
+}
+
+/** A scheduled job: the scheduler runs it every `everyMs`, never two runs of one job at once in a process. */
 export interface Job {
   name: string;
   everyMs: number;

@@ -4,8 +4,9 @@ import type { Db } from '../store/database';
 import { AppError } from '../errors';
 import { resolveEntraIds, syncRoleGroups, type GroupSyncResult, type ResolveSummary } from '../graph/directory';
 import { createGraphClient, type GraphConnectionOptions } from '../graph/graph-client';
-import { GraphRequester } from '../graph/graph-requests';
-import type { Job } from './scheduler';
+import { DEFAULT_RETRY_POLICY, GraphRequester } from '../graph/graph-requests';
+import type { Timers } from '../clock';
+import type { JobDeclaration } from './scheduler';
 
 export const SYNC_DIRECTORY_JOB_NAME = 'sync-directory';
 
@@ -25,15 +26,20 @@ export interface DirectorySync {
 
 export function createDirectorySync(
   config: Config,
-  base: { db: Db; logger: Logger; now: () => Date },
+  base: { db: Db; logger: Logger; now: () => Date; timers?: Timers },
   connection: GraphConnectionOptions = {},
 ): DirectorySync {
   const graph = config.graph;
   if (!graph) throw new AppError(503, 'graph_not_configured', DIRECTORY_OFF_MESSAGE);
   const client = createGraphClient(graph, connection);
+  const { timers, ...rest } = base;
   return {
     async run(options = {}) {
-      const deps = { ...base, requester: new GraphRequester(client, graph.baseUrl), clientId: graph.clientId };
+      const deps = {
+        ...rest,
+        requester: new GraphRequester(client, graph.baseUrl, DEFAULT_RETRY_POLICY, timers),
+        clientId: graph.clientId,
+      };
       const groups = options.peopleOnly ? [] : await syncRoleGroups(deps, config.directory.roleGroups);
       const people = options.groupsOnly
         ? { looked: 0, matched: 0, unmatched: 0, ambiguous: 0, failed: 0, unmatchedPeople: [] }
@@ -43,19 +49,16 @@ export function createDirectorySync(
   };
 }
 
-/** The scheduled refresh of role groups and object ids, or null without Graph (said once, here). */
-export function createSyncDirectoryJob(
-  config: Config,
-  base: { db: Db; logger: Logger; now: () => Date },
-  connection: GraphConnectionOptions = {},
-): Job | null {
-  if (!config.graph) {
-    base.logger.info(DIRECTORY_OFF_MESSAGE);
-    return null;
-  }
-  const sync = createDirectorySync(config, base, connection);
-  return { name: SYNC_DIRECTORY_JOB_NAME, everyMs: config.directory.syncEveryHours * 3_600_000, runAtStart: true, run: () => sync.run() };
-}
+/** Role groups and object ids, refreshed every DIRECTORY_SYNC_EVERY_HOURS; off (said once) without Graph. */
+export const syncDirectoryJob: JobDeclaration<DirectorySyncSummary> = {
+  name: SYNC_DIRECTORY_JOB_NAME,
+  schedule: (config) => (config.graph ? { everyMs: config.directory.syncEveryHours * 3_600_000, runAtStart: true } : null),
+  offMessage: DIRECTORY_OFF_MESSAGE,
+  run: (services) => {
+    if (!services.directory) throw new AppError(503, 'graph_not_configured', DIRECTORY_OFF_MESSAGE);
+    return services.directory.run();
+  },
+};
 
 export function presentDirectorySync(s: DirectorySyncSummary): string {
   const lines: string[] = [];

@@ -1,24 +1,30 @@
 import { Option, type Command } from 'commander';
-import { loadConfig, type Config } from '../config';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Services } from '../services';
 import type { Db } from '../store/database';
 import { createLogger } from '../logger';
 import { AppError } from '../errors';
 import { listUnmatchedPeople } from '../store/entra.repository';
 import { findDepartment } from '../store/department.repository';
-import { createDirectorySync, DIRECTORY_OFF_MESSAGE, presentDirectorySync } from '../jobs/sync-directory.job';
+import { DIRECTORY_OFF_MESSAGE, presentDirectorySync } from '../jobs/sync-directory.job';
 import { importStaffCsv, presentStaffImport } from './staff-import.command';
 
 type Output = { json: boolean };
 
 export interface CliHelpers {
+  loadConfig(): Config;
   withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T>;
+  withServices<T>(config: Config, logger: Logger, work: (services: Services) => Promise<T>): Promise<T>;
   print(opts: Output, value: unknown, human: () => string): void;
+  /** Marks the run as failed; the result is still printed. */
+  fail(code: number): void;
 }
 
 const jsonOption = () => new Option('--json', 'print the result as JSON for scripts').default(false);
 
 /** `staff import`, `people unmatched` and `directory sync`: the day-one commands of docs/onboarding.md. */
-export function registerOnboardingCommands(program: Command, { withDatabase, print }: CliHelpers): void {
+export function registerOnboardingCommands(program: Command, { loadConfig, withDatabase, withServices, print, fail }: CliHelpers): void {
   const staff = program.command('staff').description('staff members and their roles');
   staff
     .command('import')
@@ -32,7 +38,7 @@ export function registerOnboardingCommands(program: Command, { withDatabase, pri
         importStaffCsv({ db, now: () => new Date() }, { path: file, dryRun: opts.dryRun }),
       );
       print(opts, summary, () => presentStaffImport(summary));
-      if (summary.status === 'failed') process.exitCode = 1;
+      if (summary.status === 'failed') fail(1);
     });
 
   const people = program.command('people').description('who is matched to Microsoft Entra');
@@ -72,13 +78,11 @@ export function registerOnboardingCommands(program: Command, { withDatabase, pri
       const config = loadConfig();
       if (!config.graph) throw new AppError(503, 'graph_not_configured', DIRECTORY_OFF_MESSAGE);
       const logger = createLogger(opts.json ? 'silent' : 'error');
-      const summary = await withDatabase(config, (db) =>
-        createDirectorySync(config, { db, logger, now: () => new Date() }).run({
-          groupsOnly: opts.groupsOnly,
-          peopleOnly: opts.peopleOnly,
-        }),
-      );
+      const summary = await withServices(config, logger, (services) => {
+        if (!services.directory) throw new AppError(503, 'graph_not_configured', DIRECTORY_OFF_MESSAGE);
+        return services.directory.run({ groupsOnly: opts.groupsOnly, peopleOnly: opts.peopleOnly });
+      });
       print(opts, summary, () => presentDirectorySync(summary));
-      if (summary.groups.some((g) => g.status === 'failed')) process.exitCode = 1;
+      if (summary.groups.some((g) => g.status === 'failed')) fail(1);
     });
 }

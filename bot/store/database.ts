@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
-import { Pool, types } from 'pg';
+import { Pool, types, type CustomTypesConfig } from 'pg';
 import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
@@ -17,8 +17,14 @@ import * as onboarding from './migrations/0011-onboarding';
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
 
-// pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably.
-types.setTypeParser(types.builtins.INT8, (v) => Number(v));
+// pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably. Set on our
+// pool only, so another pg user in the same process keeps pg's defaults.
+const PG_TYPES: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === types.builtins.INT8 && format !== 'binary'
+      ? (v: string) => Number(v)
+      : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+};
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-core': core,
@@ -82,6 +88,7 @@ export function createDatabase(settings: DatabaseSettings): Db {
     connectionString: settings.url,
     max: settings.poolSize,
     connectionTimeoutMillis: 5000,
+    types: PG_TYPES,
     ...(settings.searchPath ? { options: `-c search_path=${settings.searchPath}` } : {}),
   });
   // An idle client losing its connection must not crash the process; the next query reports it.

@@ -79,10 +79,13 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
   }
 }
 
+export const ANONYMOUS_BOT_WARNING =
+  'MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.';
+
 /**
  * Builds the CloudAdapter. With an app id, every inbound activity must carry a Bot Framework token
  * (tests point the OpenID metadata at a local key set); without one the bot runs anonymously, as
- * the Agents Playground expects, and says so loudly once.
+ * the Agents Playground expects, and says so loudly once (to the logger given; the server gives one).
  */
 export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: RateLimiter): CloudAdapter {
   const credentials = new ConfigurationServiceClientCredentialFactory({
@@ -106,11 +109,7 @@ export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: 
           CallerId: CallerIdConstants.PublicAzureChannel,
         }
       : {};
-  if (!config.appId) {
-    logger?.warn(
-      'MICROSOFT_APP_ID is not set: the bot accepts activities WITHOUT authentication (local mode, for the Agents Playground). Never expose this endpoint publicly.',
-    );
-  }
+  if (!config.appId) logger?.warn(ANONYMOUS_BOT_WARNING);
   return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter));
 }
 

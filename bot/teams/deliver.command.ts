@@ -11,7 +11,7 @@ import { markUnreachable } from '../store/followup.repository';
 import { classifySendError, type CardSender } from './adapter';
 import { buildCheckinCard, buildNoticeCard, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
-import { RateLimiter } from './rate-limiter';
+import type { RateLimiter } from './rate-limiter';
 
 export interface DeliverDeps {
   db: Db;
@@ -20,10 +20,14 @@ export interface DeliverDeps {
   now: () => Date;
   workerId: string;
   publicUrl: string;
-  /** Shared by every delivery run in the process, so the Teams limits hold across runs. */
-  limiter?: RateLimiter;
+  /** Shared by every delivery run in the process (built once by createServices), so the Teams limits hold across runs. */
+  limiter: RateLimiter;
+  /** Waits between tries in place (Retry-After or backoff). */
+  sleep: (ms: number) => Promise<void>;
+  /** Jitter for backoff, in [0, 1). */
+  random: () => number;
   /** How many deliveries are in flight at once; the limiter decides the pace. */
-  concurrency?: number;
+  concurrency: number;
   /** Opens a chat with someone who never talked to the bot (Graph install), when configured. */
   openChat?: (who: { staffId: string | null; studentId: string | null }) => Promise<Partial<ConversationReference> | undefined>;
 }
@@ -46,11 +50,9 @@ const BUNCHING_HOLD_MS = 250;
 /** With no chat yet, look again hourly; installing the bot wakes the delivery at once. */
 const NO_CHAT_RETRY_MS = 3_600_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Exponential backoff with ±20% jitter, so retries from many deliveries do not arrive together. */
-export function backoffMs(attempts: number, baseMs = 15_000, capMs = 3_600_000): number {
-  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1)) * (0.8 + Math.random() * 0.4);
+export function backoffMs(attempts: number, random: () => number, baseMs = 15_000, capMs = 3_600_000): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1)) * (0.8 + random() * 0.4);
 }
 
 class Unreachable extends Error {}
@@ -222,7 +224,7 @@ async function findReference(deps: DeliverDeps, item: OutboxItem): Promise<Parti
  * retried a few times in place when the wait is short, otherwise the item goes back to the outbox
  * with Retry-After or jittered backoff; after MAX_ATTEMPTS it is a dead letter for the tab to show.
  */
-async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxItem, summary: DeliverySummary): Promise<void> {
+async function deliverOne(deps: DeliverDeps, item: OutboxItem, summary: DeliverySummary): Promise<void> {
   const now = deps.now();
   const reference = await findReference(deps, item);
   if (!reference?.conversation?.id) {
@@ -246,7 +248,7 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
       return;
     }
     for (let tryNo = 1; tryNo <= INLINE_TRIES; tryNo++) {
-      if (!deps.sender.paced) await limiter.acquire(conversationId);
+      if (!deps.sender.paced) await deps.limiter.acquire(conversationId);
       try {
         if (prepared.kind === 'send') {
           const sent = await deps.sender.sendCard(reference, prepared.card);
@@ -275,10 +277,10 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
         // below the limit means arrivals bunched: the tenant holds a few slots so the window drains.
         // A long one is a real throttle of the tenant, and every send waits it out.
         if (failure.status === 429 && retryAfterMs !== null)
-          limiter.pause(retryAfterMs > SHORT_THROTTLE_MS ? retryAfterMs : Math.min(retryAfterMs, BUNCHING_HOLD_MS));
-        const wait = retryAfterMs ?? backoffMs(tryNo, 500, INLINE_WAIT_LIMIT_MS);
+          deps.limiter.pause(retryAfterMs > SHORT_THROTTLE_MS ? retryAfterMs : Math.min(retryAfterMs, BUNCHING_HOLD_MS));
+        const wait = retryAfterMs ?? backoffMs(tryNo, deps.random, 500, INLINE_WAIT_LIMIT_MS);
         if (tryNo === INLINE_TRIES || wait > INLINE_WAIT_LIMIT_MS) break;
-        await sleep(wait);
+        await deps.sleep(wait);
       }
     }
   } catch (error) {
@@ -309,7 +311,7 @@ async function deliverOne(deps: DeliverDeps, limiter: RateLimiter, item: OutboxI
   }
   const attempts = item.attempts + 1;
   const giveUp = attempts >= MAX_ATTEMPTS;
-  const delay = Math.max(retryAfterMs ?? 0, backoffMs(attempts));
+  const delay = Math.max(retryAfterMs ?? 0, backoffMs(attempts, deps.random));
   await deferDelivery(deps.db, item.id, {
     error: lastError,
     nextAttemptAt: new Date(deps.now().getTime() + delay).toISOString(),
@@ -337,13 +339,9 @@ function interleaveByRecipient(items: OutboxItem[]): OutboxItem[] {
   return out;
 }
 
-const processLimiters = new WeakMap<Db, RateLimiter>();
-
 /** Sends every due delivery this worker can claim; safe to run on several instances at once. */
 export async function deliverDue(deps: DeliverDeps, opts: { recipientStaffId?: string; limit?: number } = {}): Promise<DeliverySummary> {
   const summary: DeliverySummary = { sent: 0, waitingForChat: 0, failed: 0, retrying: 0, unreachable: 0 };
-  const limiter = deps.limiter ?? processLimiters.get(deps.db) ?? new RateLimiter();
-  processLimiters.set(deps.db, limiter);
   const now = deps.now();
   const items = await claimDueDeliveries(deps.db, {
     worker: deps.workerId,
@@ -353,8 +351,8 @@ export async function deliverDue(deps: DeliverDeps, opts: { recipientStaffId?: s
     ...(opts.recipientStaffId ? { recipientStaffId: opts.recipientStaffId } : {}),
   });
   const queue = interleaveByRecipient(items);
-  const workers = Array.from({ length: Math.min(deps.concurrency ?? 16, queue.length) }, async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) await deliverOne(deps, limiter, item, summary);
+  const workers = Array.from({ length: Math.min(deps.concurrency, queue.length) }, async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) await deliverOne(deps, item, summary);
   });
   await Promise.all(workers);
   if (items.length > 0) deps.logger.info({ delivery: summary }, 'deliveries processed');

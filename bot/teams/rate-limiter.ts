@@ -1,3 +1,5 @@
+import { REAL_TIMERS, type Timers } from '../clock';
+
 /** A limit of `count` sends in any `windowMs`. */
 export interface RateWindow {
   count: number;
@@ -26,8 +28,6 @@ export const TEAMS_RATE_LIMITS: RateLimits = {
 /** How many missed slots a late sender may make up at once; the sliding windows still cap every second. */
 const CATCH_UP_SLOTS = 1;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Sliding-window limiter for one process: `acquire` resolves when a send to the conversation fits
  * every window, and records it. `pause` holds all sends, e.g. after a 429 names a Retry-After.
@@ -38,10 +38,16 @@ export class RateLimiter {
   private pausedUntil = 0;
   private nextTenantSlot = 0;
 
+  private readonly clock: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
   constructor(
     private readonly limits: RateLimits = TEAMS_RATE_LIMITS,
-    private readonly clock: () => number = () => Date.now(),
-  ) {}
+    timers: Pick<Timers, 'clockMs' | 'sleep'> = REAL_TIMERS,
+  ) {
+    this.clock = timers.clockMs;
+    this.sleep = timers.sleep;
+  }
 
   private waitFor(times: number[], windows: readonly RateWindow[], now: number): number {
     let wait = 0;
@@ -82,7 +88,7 @@ export class RateLimiter {
         this.conversations.set(conversationId, times);
         return;
       }
-      await sleep(Math.min(wait, 1000));
+      await this.sleep(Math.min(wait, 1000));
     }
   }
 

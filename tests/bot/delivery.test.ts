@@ -12,12 +12,14 @@ import { listUnreachable } from '../../bot/store/followup.repository';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
 import { parseConfig } from '../../bot/config';
 import { seedCase } from './fixtures';
+import { createVirtualTime, type VirtualTime } from '../support/virtual-time';
 
 describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s', (kind) => {
   let t: TestDatabase;
   let connector: ConnectorStandIn;
   let deps: DeliverDeps;
   let clock: number;
+  let time: VirtualTime;
   const tutor = buildStaff({ displayName: 'Dr Ada Tutor' });
   const student = buildStudent({ tutorId: tutor.id });
 
@@ -36,6 +38,7 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
     await saveConversation(t.db, { userAadId: tutor.entraId ?? '', staffId: tutor.id, studentId: null, reference }, NOW);
     clock = Date.parse(NOW);
     const bot = parseConfig({}).bot;
+    time = createVirtualTime(clock);
     deps = {
       db: t.db,
       sender: createCardSender(createAdapter(bot), ''),
@@ -43,7 +46,10 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
       now: () => new Date(clock),
       workerId: 'test',
       publicUrl: 'https://engagement.example.ac.uk',
-      limiter: new RateLimiter(),
+      limiter: new RateLimiter(undefined, time),
+      concurrency: 16,
+      sleep: time.sleep,
+      random: time.random,
     };
   });
   afterEach(async () => {
@@ -78,8 +84,9 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
     const summary = await deliverDue(deps);
     expect(summary.sent).toBe(1);
     expect(connector.requests.map((r) => r.status)).toEqual([429, 503, 201]);
-    // Retry-After was honoured: the retry came at least a second after the 429.
-    expect((connector.requests[1]?.at ?? 0) - (connector.requests[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    // Retry-After was honoured: the retry after the 429 waited its full second; the one after the 503
+    // (second try) waited the backoff of 1 s (jitter fixed at its midpoint here).
+    expect(time.waits).toEqual([1000, 1000]);
     expect(connector.received).toHaveLength(1);
   });
 
@@ -88,7 +95,10 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
     await queueDigest([c.id]);
     connector.failNext('conv-tutor', 100, { status: 502 });
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      time.waits.length = 0;
       await deliverDue(deps);
+      // Each attempt retries in place after a short exponential backoff (500 ms, then 1 s) before giving the item back.
+      expect(time.waits).toEqual([500, 1000]);
       const [item] = await listDeliveries(t.db);
       if (item?.status === 'pending') expect(Date.parse(item.nextAttemptAt)).toBeGreaterThan(clock);
       clock += 48 * 3_600_000;

@@ -7,6 +7,7 @@ import { openChatThroughGraph, type InstallDeps } from '../../bot/graph/install-
 import { createAdapter, createCardSender } from '../../bot/teams/adapter';
 import { deliverDue } from '../../bot/teams/deliver.command';
 import { RateLimiter } from '../../bot/teams/rate-limiter';
+import { REAL_TIMERS } from '../../bot/clock';
 import { enqueueDelivery } from '../../bot/store/outbox.repository';
 import { findStaffConversation } from '../../bot/store/conversation.repository';
 import { parseConfig } from '../../bot/config';
@@ -93,6 +94,9 @@ describe('opening a chat through Graph for staff who never talked to the bot', (
       workerId: 'test',
       publicUrl: 'http://localhost',
       limiter: new RateLimiter(),
+      concurrency: 1,
+      sleep: REAL_TIMERS.sleep,
+      random: REAL_TIMERS.random,
       openChat: (who) => openChatThroughGraph(deps, who),
     });
     expect(summary.sent).toBe(1);

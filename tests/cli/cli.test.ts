@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { runCliInProcess } from '../support/cli';
+import { freePort } from '../support/ports';
+
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
@@ -53,35 +56,35 @@ describe('the engagement command and the service entry point', () => {
     expect(result.stderr[0]).toContain('DATABASE_URL: expected postgres://');
   });
 
-  it('when demo and evaluate run with --json, then they print machine-readable results and the same seed gives the same department', () => {
+  it('when demo and evaluate run with --json, then they print machine-readable results and the same seed gives the same department', async () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'a.sqlite')}` };
-    const demo = run('bot/cli.ts', ['demo', '--seed', '7', '--today', '2026-11-27', '--json'], env);
-    expect(demo.status).toBe(0);
+    const demo = await runCliInProcess(['demo', '--seed', '7', '--today', '2026-11-27', '--json'], env);
+    expect(demo.code).toBe(0);
     const summary = JSON.parse(demo.stdout) as { students: number; staff: number; countRows: number };
     expect(summary).toMatchObject({ students: 600, staff: 30 });
 
-    const again = run('bot/cli.ts', ['demo', '--seed', '7', '--today', '2026-11-27', '--json'], {
+    const again = await runCliInProcess(['demo', '--seed', '7', '--today', '2026-11-27', '--json'], {
       DATABASE_URL: `sqlite:${join(dir, 'b.sqlite')}`,
     });
     expect(JSON.parse(again.stdout)).toEqual(summary);
 
-    const evaluation = run('bot/cli.ts', ['evaluate', '--as-of', '2026-11-27', '--json'], env);
-    expect(evaluation.status).toBe(0);
+    const evaluation = await runCliInProcess(['evaluate', '--as-of', '2026-11-27', '--json'], env);
+    expect(evaluation.code).toBe(0);
     const [result] = (JSON.parse(evaluation.stdout) as { departments: Array<{ flagged: number; opened: number }> }).departments;
     expect(result?.flagged).toBeGreaterThan(0);
     expect(result?.opened).toBe(result?.flagged);
   });
 
-  it('when the demo is loaded into a database that already holds a department, then it refuses and exits non-zero', () => {
+  it('when the demo is loaded into a database that already holds a department, then it refuses and exits non-zero', async () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'c.sqlite')}` };
-    expect(run('bot/cli.ts', ['demo', '--json'], env).status).toBe(0);
-    const second = run('bot/cli.ts', ['demo', '--json'], env);
-    expect(second.status).toBe(1);
+    expect((await runCliInProcess(['demo', '--json'], env)).code).toBe(0);
+    const second = await runCliInProcess(['demo', '--json'], env);
+    expect(second.code).toBe(1);
     expect(second.stderr.join('\n')).toContain('the demo is only loaded into an empty database');
   });
 
   it('when the running service receives SIGTERM, then it stops serving and exits cleanly', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const child = spawn(process.execPath, [TSX, join(ROOT, 'bot', 'main.ts')], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'silent', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'd.sqlite')}` },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
+import { createVirtualTime } from '../support/virtual-time';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { loadDepartmentCounts } from '../../bot/store/activity.repository';
 import { loadCoverage } from '../../bot/store/import.repository';
@@ -129,9 +130,14 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
   });
 
   const start = async (world: GraphWorld, options: StandInOptions = {}) => (standIn = await startGraphStandIn(world, options));
+  // Retry waits pass in virtual time (no jitter): a test asserts the waits asked for instead of sitting through them.
+  let time = createVirtualTime(Date.parse(RUN_AT), () => 0);
+  beforeEach(() => {
+    time = createVirtualTime(Date.parse(RUN_AT), () => 0);
+  });
   const run = (now = RUN_AT, opts: Parameters<typeof collectAttendance>[1] = {}, settings = {}) => {
     if (!standIn) throw new Error('start the stand-in first');
-    return collectAttendance(collectDeps(t.db, standIn, { now, settings: { organisers: [ORGANISER], ...settings } }), opts);
+    return collectAttendance(collectDeps(t.db, standIn, { now, settings: { organisers: [ORGANISER], ...settings }, timers: time }), opts);
   };
 
   it('when an organiser held meetings, then each student who stayed the minimum counts once per session, and everyone else is skipped, counted or reported', async () => {
@@ -199,6 +205,9 @@ describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
     expect(summary.requests.throttled).toBe(4);
     expect(standIn?.stats.paths.filter((p) => p.includes('tutorial-report-1/attendanceRecords'))).toHaveLength(2);
     expect(standIn?.stats.batchEnvelopes).toBe(5);
+    // Each Retry-After of 1 s was waited in full: the calendar view, the $batch envelope, and once for the
+    // two requests throttled inside one batch (retried together).
+    expect(time.waits).toEqual([1000, 1000, 1000]);
   });
 
   it('when one organiser has no application access policy, then that organiser is skipped with the admin commands to fix it and the others are collected', async () => {

@@ -2,7 +2,9 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createApp } from '../../bot/app';
 import { ConfigError, parseConfig } from '../../bot/config';
-import { COLLECT_JOB_NAME, createCollectAttendanceJob } from '../../bot/jobs/collect-attendance.job';
+import { COLLECT_JOB_NAME } from '../../bot/jobs/collect-attendance.job';
+import { scheduledJobs } from '../../bot/jobs';
+import { createServices } from '../../bot/services';
 import { loadDepartmentCounts } from '../../bot/store/activity.repository';
 import { buildTestConfig, createTestDatabase, type TestDatabase } from '../support/databases';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
@@ -54,12 +56,13 @@ describe('the scheduled Teams attendance collection', () => {
   });
 
   it('when Graph is configured, then the job runs daily by default and collects from the staff in the roster', async () => {
-    const config = buildTestConfig(graphEnv(standIn));
-    const job = createCollectAttendanceJob(
-      config,
-      { db: t.db, logger: pino({ level: 'silent' }), now: () => new Date('2026-11-27T02:00:00.000Z') },
-      { trustedCa: standIn.ca },
-    );
+    const services = createServices(buildTestConfig(graphEnv(standIn)), {
+      db: t.db,
+      logger: pino({ level: 'silent' }),
+      now: () => new Date('2026-11-27T02:00:00.000Z'),
+      graphConnection: { trustedCa: standIn.ca },
+    });
+    const job = scheduledJobs(services).find((j) => j.name === COLLECT_JOB_NAME);
 
     await job?.run();
 

@@ -4,7 +4,8 @@ import { insertIdentities } from '../../bot/store/student.repository';
 import type { Student } from '../../bot/store/student.repository';
 import type { Staff } from '../../bot/store/staff.repository';
 import { createGraphClient, type GraphConnectionOptions, type GraphSettings } from '../../bot/graph/graph-client';
-import { GraphRequester } from '../../bot/graph/graph-requests';
+import { DEFAULT_RETRY_POLICY, GraphRequester } from '../../bot/graph/graph-requests';
+import { REAL_TIMERS, type Timers } from '../../bot/clock';
 import type { CollectDeps, CollectSettings } from '../../bot/graph/collect-attendance.command';
 import type { GraphStandIn, GraphWorld, StandInMeeting, StandInRecord } from './graph-stand-in';
 
@@ -115,14 +116,21 @@ export function graphSettings(standIn: GraphStandIn, overrides: Partial<GraphSet
 export function collectDeps(
   db: Db,
   standIn: GraphStandIn,
-  opts: { now: string; settings?: Partial<CollectSettings>; graph?: Partial<GraphSettings>; connection?: GraphConnectionOptions },
+  opts: {
+    now: string;
+    settings?: Partial<CollectSettings>;
+    graph?: Partial<GraphSettings>;
+    connection?: GraphConnectionOptions;
+    /** Retry waits: virtual time records them instead of waiting (the default waits for real). */
+    timers?: Timers;
+  },
 ): CollectDeps {
   const client = createGraphClient(graphSettings(standIn, opts.graph), { trustedCa: standIn.ca, ...opts.connection });
   return {
     db,
     logger: pino({ level: 'silent' }),
     now: () => new Date(opts.now),
-    graph: new GraphRequester(client, standIn.baseUrl),
+    graph: new GraphRequester(client, standIn.baseUrl, DEFAULT_RETRY_POLICY, opts.timers ?? REAL_TIMERS),
     settings: collectSettings(opts.settings),
   };
 }

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { cardText, startPlayground, type Playground } from '../support/playground';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { deliverDue } from '../../bot/teams/deliver.command';
-import { createAdapter, createCardSender } from '../../bot/teams/adapter';
-import { silentLogger } from '../support/databases';
 import { eventually } from '../support/eventually';
 import type { FlagListResponse } from '../../shared/api/flags';
 
@@ -50,11 +48,7 @@ describe('the demo tutor in the Agents Playground', () => {
 
   it('when the notifier runs again, then the digest is not sent twice', async () => {
     const before = playground.messages.length;
-    const sender = createCardSender(createAdapter(server.app.config.bot), '');
-    const summary = await deliverDue(
-      { db: server.app.db, sender, logger: silentLogger, now: () => new Date(), workerId: 'test', publicUrl: 'http://localhost' },
-      { recipientStaffId: TUTOR_ID },
-    );
+    const summary = await deliverDue(server.app.services.deliver, { recipientStaffId: TUTOR_ID });
     expect(summary.sent).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(playground.messages.length).toBe(before);

@@ -1,28 +1,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCli } from '../../bot/cli';
+import { runCliInProcess } from '../support/cli';
 import { createDatabase, migrateToLatest } from '../../bot/store/database';
 import { loadDemo } from '../../bot/demo/load-demo.command';
 import { generateDemoDepartment } from '../../bot/demo/generate';
 
 const TODAY = '2026-11-27';
 
-/** Runs the CLI in-process against the given database and returns what it printed. */
+/** Runs the CLI in process against the given database: what it printed, or its one-line error as a rejection. */
 async function run(databaseUrl: string, args: string[]): Promise<string> {
-  const printed: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void printed.push(parts.join(' ')));
-  const before = process.env.DATABASE_URL;
-  process.env.DATABASE_URL = databaseUrl;
-  try {
-    await buildCli()
-      .exitOverride()
-      .parseAsync(['node', 'engagement', ...args]);
-  } finally {
-    process.env.DATABASE_URL = before;
-    log.mockRestore();
-  }
-  return printed.join('\n');
+  const result = await runCliInProcess(args, { DATABASE_URL: databaseUrl });
+  if (result.code !== 0) throw new Error(result.stderr.join('\n'));
+  return result.stdout.replace(/\n$/, '');
 }
 
 describe('engagement evaluate', () => {
