@@ -4,8 +4,10 @@ import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { findDepartment } from '../store/department.repository';
 import { newId } from '../store/ids';
-import { findImportByHash, insertImportRun, resolveIdentities } from '../store/import-counts.repository';
-import { findStaffEmails, findTutorIds, listStudentIdsInDepartment, upsertStudents } from '../store/roster.repository';
+import { findImportByHash, insertImport } from '../store/import.repository';
+import { findStaffEmails } from '../store/staff.repository';
+import { insertIdentities, resolveIdentities } from '../store/identity.repository';
+import { findTutorIds, listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
 import {
   addRoleGrants,
   findStaffIdsByEmail,
@@ -13,7 +15,6 @@ import {
   upsertStaffMembers,
   type StaffMember,
 } from '../store/staff-directory.repository';
-import { insertIdentities, type Student } from '../store/student.repository';
 import { findColumns, normaliseHeader } from './formats/format';
 import type { ImportSummary } from './import.command';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
@@ -137,7 +138,7 @@ function checkShare(summary: ImportSummary, fatal: string | null, maxShare: numb
 async function record(deps: IdentityImportDeps, summary: ImportSummary, scope: string, startedAt: string): Promise<void> {
   const id = newId();
   summary.importIds.push(id);
-  await insertImportRun(deps.db, {
+  await insertImport(deps.db, {
     id,
     source: summary.source,
     format: summary.format ?? '',

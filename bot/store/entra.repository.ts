@@ -1,6 +1,6 @@
 import type { Db } from './database';
 import { chunk } from './ids';
-import { insertIdentities } from './student.repository';
+import { insertIdentities } from './identity.repository';
 
 export type PersonKind = 'staff' | 'student';
 

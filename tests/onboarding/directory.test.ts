@@ -5,7 +5,8 @@ import { listAudit } from '../../bot/store/audit.repository';
 import { listUnmatchedPeople } from '../../bot/store/entra.repository';
 import { findStaff, listStaff } from '../../bot/store/staff.repository';
 import { listRoleGrants } from '../../bot/store/staff-directory.repository';
-import { findStudent, resolveIdentity } from '../../bot/store/student.repository';
+import { findStudent } from '../../bot/store/student.repository';
+import { resolveIdentities } from '../../bot/store/identity.repository';
 import { DATABASE_KINDS, createTestDatabase, silentLogger, type TestDatabase } from '../support/databases';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { startGraphStandIn, type GraphStandIn, type StandInUser } from '../graph/graph-stand-in';
@@ -94,7 +95,7 @@ describe.each(DATABASE_KINDS)('Microsoft Entra directory through Graph on %s', (
     expect(standIn.stats.batchEnvelopes).toBeGreaterThanOrEqual(3);
     expect(standIn.stats.throttled).toBe(3);
     expect(await findStudent(t.db, students[43]?.id ?? '')).toMatchObject({ entraId: users[43]?.id });
-    expect(await resolveIdentity(t.db, 'entra', users[0]?.id ?? '')).toBe(students[0]?.id);
+    expect((await resolveIdentities(t.db, 'entra', [users[0]?.id ?? ''])).get(users[0]?.id ?? '')).toBe(students[0]?.id);
     expect((await findStaff(t.db, tutor.id))?.entraId).toBe(users[46]?.id);
     const unmatched = await listUnmatchedPeople(t.db, 'PHYS');
     expect(unmatched.map((p) => [p.id, p.note])).toEqual(
