@@ -24,7 +24,7 @@ import { listTerms } from './store/calendar.repository';
 import { GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
 import { presentCollectSummary } from './graph/collect-summary.presenter';
 import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
-import { registerOnboardingCommands } from './onboarding/onboarding.cli';
+import { registerOnboardingCommands } from './onboarding.cli';
 
 type Output = { json: boolean };
 

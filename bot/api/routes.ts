@@ -28,7 +28,7 @@ import { CaseActionSchema } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
 import { resolveViewer, type AuthDeps } from './auth';
 import type { ApiServices } from '../services';
-import { describePeople } from '../onboarding/people.command';
+import { describePeople } from '../commands/people.command';
 import { PeopleQuerySchema, type PeopleOverview } from '../../shared/api/people';
 
 export interface RouteDeps extends ApiServices {

@@ -4,16 +4,10 @@ import type { Db } from '../store/database';
 import { AppError } from '../errors';
 import { writeAudit } from '../store/audit.repository';
 import { findDepartment } from '../store/department.repository';
-import {
-  findEntraHolders,
-  listUnmatchedPeople,
-  recordEntraMatch,
-  recordEntraNote,
-  saveGroupSync,
-  type UnmatchedPerson,
-} from '../store/entra.repository';
+import { findEntraHolders, listUnmatchedPeople, recordEntraMatch, recordEntraNote, type UnmatchedPerson } from '../store/entra.repository';
 import { newId } from '../store/ids';
-import { findStaffIdsByEmail, findStaffIdsByEntraId, replaceRoleGrants, upsertStaffMembers } from '../store/staff-directory.repository';
+import { findStaffIdsByEmail, findStaffIdsByEntraId, replaceRoleGrants, upsertStaffMembers } from '../store/staff.repository';
+import { saveGroupSync } from '../store/entra-group-sync.repository';
 import type { GraphFailure, GraphRequester } from './graph-requests';
 
 // Microsoft Entra through Graph, app-only: who is who (object ids and UPNs from e-mail addresses) and

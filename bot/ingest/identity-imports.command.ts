@@ -2,19 +2,12 @@ import { basename } from 'node:path';
 import type { StudentStatus } from '../../shared/domain';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
-import { findDepartment } from '../store/department.repository';
+import { findDepartment, upsertDepartments } from '../store/department.repository';
 import { newId } from '../store/ids';
 import { findImportByHash, insertImport } from '../store/import.repository';
-import { findStaffEmails } from '../store/staff.repository';
+import { addRoleGrants, findStaffEmails, findStaffIdsByEmail, upsertStaffMembers, type StaffMember } from '../store/staff.repository';
 import { insertIdentities, resolveIdentities } from '../store/identity.repository';
 import { findTutorIds, listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
-import {
-  addRoleGrants,
-  findStaffIdsByEmail,
-  upsertDepartments,
-  upsertStaffMembers,
-  type StaffMember,
-} from '../store/staff-directory.repository';
 import { findColumns, normaliseHeader } from './formats/format';
 import type { ImportSummary } from './import.command';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';

@@ -23,7 +23,7 @@ import { AppError, handleError } from '../errors';
 import { buildCheckinCard, buildHelpCard, buildUrgentSupportCard, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
-import { learnEntraIdFromTeams } from '../onboarding/learn-entra-id.command';
+import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
 
 export interface BotDeps {
   db: Db;

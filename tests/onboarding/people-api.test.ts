@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { importSamisRoster } from '../../bot/ingest/identity-imports.command';
-import { importStaffCsv } from '../../bot/onboarding/staff-import.command';
+import { importStaffCsv } from '../../bot/ingest/staff-import.command';
 import { listAudit } from '../../bot/store/audit.repository';
-import { findStaffIdsByEmail } from '../../bot/store/staff-directory.repository';
+import { findStaffIdsByEmail } from '../../bot/store/staff.repository';
 import { PeopleOverviewSchema } from '../../shared/api/people';
 import { DataStatusSchema } from '../../shared/api/data';
 import { startTestApp, type RunningApp } from '../support/app';

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { importSamisRoster } from '../../bot/ingest/identity-imports.command';
-import { importStaffCsv } from '../../bot/onboarding/staff-import.command';
+import { importStaffCsv } from '../../bot/ingest/staff-import.command';
 import { listAudit } from '../../bot/store/audit.repository';
 import { findDepartment, listDepartments } from '../../bot/store/department.repository';
-import { listStaff } from '../../bot/store/staff.repository';
-import { listRoleGrants } from '../../bot/store/staff-directory.repository';
+import { listRoleGrants, listStaff } from '../../bot/store/staff.repository';
 import { findStudent, listStudents } from '../../bot/store/student.repository';
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
 import { ingestConfig } from '../ingest/support';

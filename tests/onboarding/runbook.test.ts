@@ -212,5 +212,5 @@ describe('docs/onboarding.md, followed word for word from an empty database', ()
     await studentTeams.waitFor((m) => (m.text ?? '').includes('Your personal tutor will see it'), 'the thanks', 60_000);
     const notice = await tutorTeams.waitFor((m) => cardText(m).includes('Noor Achterberg sent a message'), 'the tutor being told', 60_000);
     expect(cardText(notice)).toContain('Sorry, I have been ill for two weeks.');
-  }, 600_000);
+  }, 900_000);
 });

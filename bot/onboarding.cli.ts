@@ -1,14 +1,14 @@
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import type { Services } from '../services';
-import type { Db } from '../store/database';
-import { createLogger } from '../logger';
-import { AppError } from '../errors';
-import { listUnmatchedPeople } from '../store/entra.repository';
-import { findDepartment } from '../store/department.repository';
-import { DIRECTORY_OFF_MESSAGE, presentDirectorySync } from '../jobs/sync-directory.job';
-import { importStaffCsv, presentStaffImport } from './staff-import.command';
+import type { Config } from './config';
+import type { Services } from './services';
+import type { Db } from './store/database';
+import { createLogger } from './logger';
+import { AppError } from './errors';
+import { listUnmatchedPeople } from './store/entra.repository';
+import { findDepartment } from './store/department.repository';
+import { DIRECTORY_OFF_MESSAGE, presentDirectorySync } from './jobs/sync-directory.job';
+import { importStaffCsv, presentStaffImport } from './ingest/staff-import.command';
 
 type Output = { json: boolean };
 

@@ -4,16 +4,16 @@ import type { Db } from '../store/database';
 import { listDepartments } from '../store/department.repository';
 import { writeAudit } from '../store/audit.repository';
 import { newId } from '../store/ids';
-import { findStaff } from '../store/staff.repository';
 import {
+  findStaff,
   findStaffIdsByEmail,
   listRoleGrants,
   replaceRoleGrants,
   upsertStaffMembers,
   type RoleGrant,
   type StaffMember,
-} from '../store/staff-directory.repository';
-import { readTable } from '../ingest/identity-imports.command';
+} from '../store/staff.repository';
+import { readTable } from './identity-imports.command';
 
 export interface StaffImportDeps {
   db: Db;

@@ -1,9 +1,9 @@
 import type { PeopleOverview, PeopleQuery, PeopleStaff } from '../../shared/api/people';
 import type { Db } from '../store/database';
-import type { Staff } from '../store/staff.repository';
-import { listDepartments } from '../store/department.repository';
-import { listGroupSyncs, listUnmatchedPeople } from '../store/entra.repository';
-import { countPeopleByDepartment, listStaffWithGrants } from '../store/people.repository';
+import { listStaffWithGrants, type Staff } from '../store/staff.repository';
+import { countPeopleByDepartment, listDepartments } from '../store/department.repository';
+import { listUnmatchedPeople } from '../store/entra.repository';
+import { listGroupSyncs } from '../store/entra-group-sync.repository';
 import { writeAudit } from '../store/audit.repository';
 import { forbidden, notFound } from '../errors';
 
