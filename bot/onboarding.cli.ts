@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { Services } from './services';
 import type { Db } from './store/database';
-import { createLogger } from './logger';
 import { AppError } from './errors';
-import { listUnmatchedPeople } from './store/entra.repository';
-import { findDepartment } from './store/department.repository';
-import { DIRECTORY_OFF_MESSAGE, presentDirectorySync } from './jobs/sync-directory.job';
-import { importStaffCsv, presentStaffImport } from './ingest/staff-import.command';
+
+// Loaded when a command runs (as bot/cli.ts does), so `engagement --help` does not load Graph's libraries.
+const staffImport = () => import('./ingest/staff-import.command');
+const entra = () => import('./store/entra.repository');
+const departments = () => import('./store/department.repository');
+const directorySync = () => import('./jobs/sync-directory.job');
+const logging = () => import('./logger');
 
 type Output = { json: boolean };
 
@@ -34,6 +36,7 @@ export function registerOnboardingCommands(program: Command, { loadConfig, withD
     .addOption(jsonOption())
     .action(async (file: string, opts: Output & { dryRun: boolean }) => {
       const config = loadConfig();
+      const { importStaffCsv, presentStaffImport } = await staffImport();
       const summary = await withDatabase(config, (db) =>
         importStaffCsv({ db, now: () => new Date() }, { path: file, dryRun: opts.dryRun }),
       );
@@ -49,6 +52,7 @@ export function registerOnboardingCommands(program: Command, { loadConfig, withD
     .addOption(jsonOption())
     .action(async (opts: Output & { department?: string }) => {
       const config = loadConfig();
+      const [{ listUnmatchedPeople }, { findDepartment }] = await Promise.all([entra(), departments()]);
       const list = await withDatabase(config, async (db) => {
         if (opts.department && !(await findDepartment(db, opts.department)))
           throw new AppError(404, 'department_not_found', `No department with code "${opts.department}".`);
@@ -76,6 +80,7 @@ export function registerOnboardingCommands(program: Command, { loadConfig, withD
     .addOption(jsonOption())
     .action(async (opts: Output & { groupsOnly: boolean; peopleOnly: boolean }) => {
       const config = loadConfig();
+      const [{ DIRECTORY_OFF_MESSAGE, presentDirectorySync }, { createLogger }] = await Promise.all([directorySync(), logging()]);
       if (!config.graph) throw new AppError(503, 'graph_not_configured', DIRECTORY_OFF_MESSAGE);
       const logger = createLogger(opts.json ? 'silent' : 'error');
       const summary = await withServices(config, logger, (services) => {

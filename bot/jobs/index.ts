@@ -7,6 +7,7 @@ import { importDropFolder } from '../ingest/drop-folder.command';
 import { collectAttendanceJob } from './collect-attendance.job';
 import { syncDirectoryJob } from './sync-directory.job';
 import type { Job, JobDeclaration } from './scheduler';
+import { applyRetention, type RetentionSummary } from '../commands/retention.command';
 
 export const evaluateJob: JobDeclaration = {
   name: 'evaluate',
@@ -39,6 +40,16 @@ export const importWatchJob: JobDeclaration = {
     }),
 };
 
+export const retentionJob: JobDeclaration<RetentionSummary> = {
+  name: 'retention',
+  schedule: (config) => ({ everyMs: config.privacy.retention.everyHours * 3_600_000, runAtStart: false }),
+  run: (services) =>
+    applyRetention(
+      { db: services.db, logger: services.logger, now: services.now, today: services.today, privacy: services.config.privacy },
+      { dryRun: false },
+    ),
+};
+
 /** Every job of the service. Adding a job: declare it (name, schedule, run) and list it here; the server and the CLI both pick it up. */
 export const JOBS: readonly JobDeclaration[] = [
   evaluateJob,
@@ -47,6 +58,7 @@ export const JOBS: readonly JobDeclaration[] = [
   collectAttendanceJob,
   syncDirectoryJob,
   importWatchJob,
+  retentionJob,
 ];
 
 /** The jobs this configuration turns on, bound to the services; an off job with a reason says it once. */

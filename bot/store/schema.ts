@@ -23,6 +23,9 @@ export interface Database {
     /** 0011: the user principal name Entra gave, and why no Entra user matched when none did. */
     upn: Generated<string | null>;
     entra_note: Generated<string | null>;
+    /** 0015: an upheld objection to monitoring; evaluation and alerts skip the student while set. */
+    monitoring_objection_at: Generated<string | null>;
+    monitoring_objection_reason: Generated<string | null>;
   };
   staff: {
     id: string;
