@@ -363,8 +363,6 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
       if (!ok) io.fail(1);
     });
 
-  registerOnboardingCommands(program, { loadConfig, withDatabase, withServices, print, fail: (code) => io.fail(code) });
-
   program
     .command('playground')
     .description('start the Microsoft 365 Agents Playground against the running bot (headless; open http://localhost:56150)')

@@ -12,7 +12,6 @@ import { daysOf, moodleSiteLog, panoptoSystemViews, samisLogins, teamsAttendance
 
 const ROOT = join(__dirname, '..', '..');
 const RUNBOOK = join(ROOT, 'docs', 'onboarding.md');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 /** The runbook as the test reads it: settings from `env` blocks, commands from `sh` blocks, in order. */
 function readRunbook(text: string): { env: Record<string, string>; commands: string[] } {
@@ -132,9 +131,10 @@ describe('docs/onboarding.md, followed word for word from an empty database', ()
   afterAll(async () => {
     await tutorTeams?.stop();
     await studentTeams?.stop();
-    if (service && service.exitCode === null) {
-      service.kill('SIGTERM');
-      await new Promise((r) => service?.once('exit', r));
+    if (service?.pid && service.exitCode === null) {
+      const exited = new Promise((r) => service?.once('exit', r));
+      process.kill(-service.pid, 'SIGTERM');
+      await exited;
     }
     await standIn?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -164,8 +164,13 @@ describe('docs/onboarding.md, followed word for word from an empty database', ()
       expect(command).toMatch(/^npx engagement /);
       const args = command.replace(/^npx engagement /, '').split(/\s+/);
       if (args[0] === 'serve') {
-        // The service itself, as `serve` starts it, from the same settings and folder.
-        service = spawn(process.execPath, [TSX, join(ROOT, 'bot', 'main.ts')], { cwd: dir, env, stdio: 'ignore' });
+        // The service itself, from the same settings and folder; its own process group, so stopping it stops a tsx child too.
+        service = spawn(process.execPath, [join(ROOT, 'bin', 'engagement.js'), ...args], {
+          cwd: dir,
+          env,
+          stdio: 'ignore',
+          detached: true,
+        });
         served = true;
         continue;
       }
