@@ -16,6 +16,7 @@ import { addClassifyMessageCommand } from './commands/classify-message.cli';
 const loadConfigModule = () => require('./config') as typeof import('./config');
 import { registerPrivacyCommands } from './privacy.cli';
 import { buildPullCommand } from './feeds/moodle-db/pull.cli';
+import { registerOnboardingCommands } from './onboarding.cli';
 
 type Output = { json: boolean };
 
@@ -343,6 +344,8 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     withServices: async (config, work) => withServices(config, (await import('./logger')).createLogger('warn'), work),
   });
 
+  registerOnboardingCommands(program, { loadConfig, withDatabase, withServices, print, fail: (code) => io.fail(code) });
+
   program
     .command('import')
     .description(`import activity or identity exports; <source> is one of: ${IMPORT_SOURCES.join(', ')}`)
@@ -352,7 +355,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--locale <locale>', 'date order of a Teams download: en-GB (day first) or en-US (month first); defaults to TEAMS_LOCALE')
     .option('--from <day>', 'first day the export covers (YYYY-MM-DD); required for Panopto "Sessions Views by Users"', parseDay)
     .option('--to <day>', 'last day the export covers (YYYY-MM-DD)', parseDay)
-    .option('--department <id>', 'the department a Samis roster belongs to')
+    .option('--department <code>', "only this department's rows of a Samis roster")
     .option('--dry-run', 'read, check and count, but store nothing', false)
     .option('--force', 'apply the file again even if the same file with the same settings was imported before', false)
     .option(

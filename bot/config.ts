@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SAMIS_DATE_FORMATS, type SamisDateFormat } from './ingest/samis-dates';
 import { z } from 'zod';
-import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
+import { STAFF_ROLES, STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
 import type { ExtraPhrases } from '../shared/wellbeing/classify';
 
 export interface SupportContact {
@@ -50,31 +50,47 @@ const SamisLoginColumnsSchema = z
   })
   .partial()
   .strict();
+const SAMIS_ROSTER_KEYS = [
+  'studentCode',
+  'familyName',
+  'givenName',
+  'email',
+  'programme',
+  'year',
+  'status',
+  'startDate',
+  'departmentCode',
+  'departmentName',
+  'tutor',
+  'tutorGivenName',
+  'tutorFamilyName',
+  'tutorEmail',
+] as const;
 const SamisRosterColumnsSchema = z
-  .object({
-    studentCode: z.string().min(1),
-    familyName: z.string().min(1),
-    givenName: z.string().min(1),
-    email: z.string().min(1),
-    programme: z.string().min(1),
-    tutor: z.string().min(1),
-    status: z.string().min(1),
-    year: z.string().min(1),
-  })
+  .object(
+    Object.fromEntries(SAMIS_ROSTER_KEYS.map((k) => [k, z.string().min(1)])) as Record<(typeof SAMIS_ROSTER_KEYS)[number], z.ZodString>,
+  )
   .partial()
   .strict();
 
 /** The Samis column names the importers expect unless SAMIS_LOGIN_COLUMNS / SAMIS_ROSTER_COLUMNS say otherwise (SITS field names). */
 export const DEFAULT_SAMIS_LOGIN_COLUMNS = { studentCode: 'STU_CODE', time: 'LOGIN_TIME' } as const;
+// The programme is the course (CRS_CODE), shared by a cohort; SPR_CODE is unique per student.
 export const DEFAULT_SAMIS_ROSTER_COLUMNS = {
   studentCode: 'STU_CODE',
   familyName: 'STU_SURN',
   givenName: 'STU_FNM1',
   email: 'STU_CAEM',
-  programme: 'SPR_CODE',
-  tutor: 'PRS_CODE',
-  status: 'SCE_STAC',
+  programme: 'CRS_CODE',
   year: 'SCE_BLOK',
+  status: 'SCE_STAC',
+  startDate: 'SCJ_BEGD',
+  departmentCode: 'DPT_CODE',
+  departmentName: 'DPT_NAME',
+  tutor: 'PRS_CODE',
+  tutorGivenName: 'PRS_FNM1',
+  tutorFamilyName: 'PRS_SURN',
+  tutorEmail: 'PRS_EMAD',
 } as const;
 /** Common SITS enrolment status codes; each university states its own in SAMIS_STATUS_MAP, which replaces this. */
 export const DEFAULT_SAMIS_STATUS_MAP: Readonly<Record<string, StudentStatus>> = {
@@ -133,7 +149,7 @@ const EnvSchema = z.object({
   URGENT_TERMS: z.string().optional(),
   WELLBEING_PHRASES_FILE: z.string().min(1).optional(),
   WELLBEING_ROLE: z
-    .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'])
+    .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin', 'wellbeing'])
     .default('student_experience_officer'),
   ESCALATION_WORKING_DAYS: int(3, 1, 30),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
@@ -194,6 +210,15 @@ const EnvSchema = z.object({
   MOODLE_DB_LOOKBACK_DAYS: int(14, 1, 400),
   MOODLE_DB_MAX_LAG_MINUTES: int(180, 5, 10_080),
   MOODLE_DB_PAGE_SIZE: int(100_000, 1_000, 1_000_000),
+  ENTRA_ROLE_GROUPS: jsonObject(
+    z.array(
+      z
+        .object({ group: z.string().min(1), role: z.enum(STAFF_ROLES), department: z.string().min(1).optional() })
+        .strict()
+        .refine((g) => g.role === 'institution_admin' || g.department !== undefined, 'every role but institution_admin needs a department'),
+    ),
+  ),
+  DIRECTORY_SYNC_EVERY_HOURS: int(6, 1, 168),
   // Privacy: retention periods (docs/privacy.md), the privacy notice students are pointed to.
   ACADEMIC_YEAR_START_MONTH: int(8, 1, 12),
   RETENTION_COUNTS_ACADEMIC_YEARS: int(2, 1, 10),
@@ -245,6 +270,8 @@ export type Config = Readonly<{
   graph: GraphConfig | null;
   /** Pulling Moodle activity straight from its database; null when MOODLE_DB_URL is not set. */
   moodleDb: MoodleDbConfig | null;
+  /** Entra security groups that give staff roles, and how often they and the object ids are refreshed (needs `graph`). */
+  directory: Readonly<{ roleGroups: readonly RoleGroup[]; syncEveryHours: number }>;
 }>;
 
 export type MoodleDbConfig = Readonly<{
@@ -258,6 +285,9 @@ export type MoodleDbConfig = Readonly<{
   /** Log ids read per query. */
   pageSize: number;
 }>;
+
+/** One Entra security group: its members hold `role` in `departmentId` (none for institution administrators). */
+export type RoleGroup = Readonly<{ groupId: string; role: StaffRole; departmentId: string | null }>;
 
 export type GraphConfig = Readonly<{
   tenantId: string;
@@ -302,16 +332,7 @@ export interface IngestConfig {
   teamsLocale: 'en-GB' | 'en-US' | null;
   /** `date`, when set, names a date-only column that `time` (then time-only) completes. */
   samisLoginColumns: { studentCode: string; time: string; date?: string; dateFormat?: SamisDateFormat };
-  samisRosterColumns: {
-    studentCode: string;
-    familyName: string;
-    givenName: string;
-    email: string;
-    programme: string;
-    tutor: string;
-    status: string;
-    year: string;
-  };
+  samisRosterColumns: Record<keyof typeof DEFAULT_SAMIS_ROSTER_COLUMNS, string>;
   samisStatusMap: Readonly<Record<string, StudentStatus>>;
   dropFolder: string | null;
   watchEveryMinutes: number;
@@ -446,6 +467,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
   if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID)
     problems.push('TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true (the manifest id of the app to install)');
+  if (e.ENTRA_ROLE_GROUPS?.length && !graph && !problems.some((p) => p.startsWith('GRAPH_')))
+    problems.push(
+      'ENTRA_ROLE_GROUPS: needs GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET to read the groups through Microsoft Graph',
+    );
   if (e.APP_MODE === 'production' && !e.PRIVACY_NOTICE_URL)
     problems.push("PRIVACY_NOTICE_URL: required when APP_MODE=production (students asking 'my data' are pointed to it)");
   // The audit must outlive what it audits, or a subject access request could not say who saw a record.
@@ -557,6 +582,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           pageSize: e.MOODLE_DB_PAGE_SIZE,
         })
       : null,
+    directory: Object.freeze({
+      roleGroups: Object.freeze(
+        (e.ENTRA_ROLE_GROUPS ?? []).map((g) => Object.freeze({ groupId: g.group, role: g.role, departmentId: g.department ?? null })),
+      ),
+      syncEveryHours: e.DIRECTORY_SYNC_EVERY_HOURS,
+    }),
   });
 }
 

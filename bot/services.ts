@@ -16,6 +16,7 @@ import type { EscalateDeps } from './jobs/escalate.command';
 import { openChatThroughGraph, type GraphTokenSource } from './graph/install-app';
 import type { GraphConnectionOptions } from './graph/graph-client';
 import { createCollector, type Collector } from './jobs/collect-attendance.job';
+import { createDirectorySync, type DirectorySync } from './jobs/sync-directory.job';
 import { createFlagListCache, type FlagListCache } from './commands/flag-page.command';
 import { createStaffCache, type StaffCache } from './api/auth';
 import { createTeamsTokenValidator, type TeamsTokenValidator } from './api/teams-token';
@@ -63,6 +64,8 @@ export interface Services {
   escalate: EscalateDeps;
   /** Graph attendance collection, or null when Graph is not configured. */
   collector: Collector | null;
+  /** Entra role groups and object id look-ups through Graph, or null when Graph is not configured. */
+  directory: DirectorySync | null;
   api: ApiServices;
   /** Closes the database it opened; the caller stops whatever uses the services first. */
   close(): Promise<void>;
@@ -126,6 +129,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     evaluate: { db, logger, now },
     escalate: { db, logger, now, timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays },
     collector: config.graph ? createCollector(config.graph, config.timeZone, { db, logger, now, timers }, options.graphConnection) : null,
+    directory: config.graph ? createDirectorySync(config, { db, logger, now, timers }, options.graphConnection) : null,
     api: {
       validateTeamsToken: createTeamsTokenValidator(config.entra),
       staffCache: createStaffCache(),

@@ -38,13 +38,32 @@ export function isTermDay(day: IsoDay, terms: readonly Term[]): boolean {
   return terms.some((t) => day >= t.start && day <= t.end && !t.excluded.some((x) => day >= x.start && day <= x.end));
 }
 
+/** A break between terms longer than this is the summer: a new academic year starts after it. */
+export const SUMMER_BREAK_DAYS = 56;
+
+/**
+ * The first day of the academic year `today` falls in: the start of the latest term begun by today
+ * that follows a break longer than SUMMER_BREAK_DAYS (or the earliest term). Null when no term has begun.
+ */
+export function academicYearStart(today: IsoDay, terms: readonly Term[]): IsoDay | null {
+  const begun = terms.filter((t) => t.start <= today).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  let start: IsoDay | null = null;
+  let lastEnd: IsoDay | null = null;
+  for (const t of begun) {
+    if (start === null || lastEnd === null || daysBetween(lastEnd, t.start) > SUMMER_BREAK_DAYS) start = t.start;
+    if (lastEnd === null || t.end > lastEnd) lastEnd = t.end;
+  }
+  return start;
+}
+
 /**
  * The last `n` term days strictly before `today`, oldest first. Vacations pause the window, so the
- * result may reach back across a reading week; it holds fewer than `n` days early in a term.
+ * result may reach back across a reading week or the Christmas break, but never across the summer
+ * into the previous academic year; it holds fewer than `n` days early in the year.
  */
 export function lastTermDays(today: IsoDay, n: number, terms: readonly Term[]): IsoDay[] {
   const days: IsoDay[] = [];
-  const earliest = terms.reduce<IsoDay | null>((min, t) => (min === null || t.start < min ? t.start : min), null);
+  const earliest = academicYearStart(today, terms);
   if (earliest === null) return days;
   for (let day = addDays(today, -1); days.length < n && day >= earliest; day = addDays(day, -1)) {
     if (isTermDay(day, terms)) days.push(day);

@@ -14,9 +14,21 @@ export const SOURCE_LABELS: Record<Source, string> = {
   teams_attendance: 'Teams meetings',
 };
 
-export const STAFF_ROLES = ['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'] as const;
+export const STAFF_ROLES = [
+  'personal_tutor',
+  'director_of_studies',
+  'student_experience_officer',
+  'department_admin',
+  'wellbeing',
+  'institution_admin',
+] as const;
 export const StaffRoleSchema = z.enum(STAFF_ROLES);
 export type StaffRole = z.infer<typeof StaffRoleSchema>;
+
+/** Where a staff role came from: the roster (personal tutors), the staff CSV, an Entra security group, or set by hand / the demo. */
+export const ROLE_SOURCES = ['roster', 'csv', 'entra_group', 'manual', 'demo'] as const;
+export const RoleSourceSchema = z.enum(ROLE_SOURCES);
+export type RoleSource = z.infer<typeof RoleSourceSchema>;
 
 export const STUDENT_STATUSES = ['active', 'suspended', 'placement', 'study_abroad', 'withdrawn', 'not_enrolled'] as const;
 export const StudentStatusSchema = z.enum(STUDENT_STATUSES);

@@ -30,6 +30,8 @@ import { resolveViewer, type AuthDeps } from './auth';
 import type { ApiServices } from '../services';
 import { serveStaticFile } from '../http/static-files';
 import { assertIdentityEncoding, readJsonBody } from '../http/body-limits';
+import { describePeople } from '../commands/people.command';
+import { PeopleQuerySchema, type PeopleOverview } from '../../shared/api/people';
 
 export interface RouteDeps extends ApiServices {
   db: Db;
@@ -152,6 +154,14 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       flagDeps.cache.invalidate(viewer.departmentId);
       deps.staffCache?.clear();
       return result;
+    }),
+  );
+
+  server.get(
+    '/api/people',
+    route(deps, async (req): Promise<PeopleOverview> => {
+      const viewer = await resolveViewer(req, deps);
+      return describePeople(deps.db, viewer, parseInput(PeopleQuerySchema, req.query, 'filter'), deps.now().toISOString());
     }),
   );
 

@@ -9,6 +9,7 @@ import { findLatestSuccessfulImports, listRecentImports } from '../store/import.
 import { listDeadLetters } from '../store/outbox.repository';
 import { listUnreachableInDepartment } from '../store/unreachable-recipient.repository';
 import { seesWholeDepartment } from './viewer';
+import { listUnmatchedPeople } from '../store/entra.repository';
 
 /** Data that stops more than this many days before yesterday is shown as stale. */
 export const STALE_AFTER_DAYS = 3;
@@ -85,6 +86,7 @@ export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): 
         state: coveredUntil === null ? 'missing' : coveredUntil < addDays(yesterday, -STALE_AFTER_DAYS) ? 'stale' : 'fresh',
       };
     }),
+    unmatchedPeople: seesWholeDepartment(viewer) ? await listUnmatchedPeople(db, viewer.departmentId) : [],
     imports: history.flatMap((r): ImportSummary[] => {
       const source = SourceSchema.safeParse(r.source);
       if (!source.success) return [];

@@ -2,13 +2,12 @@ import { basename } from 'node:path';
 import type { StudentStatus } from '../../shared/domain';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
-import { findDepartment } from '../store/department.repository';
+import { findDepartment, upsertDepartments } from '../store/department.repository';
 import { newId } from '../store/ids';
 import { findImportByHash, insertImport } from '../store/import.repository';
-import { findExistingStaffIds } from '../store/staff.repository';
+import { addRoleGrants, findStaffEmails, findStaffIdsByEmail, upsertStaffMembers, type StaffMember } from '../store/staff.repository';
 import { insertIdentities, resolveIdentities } from '../store/identity.repository';
-import { listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
-import { AppError } from '../errors';
+import { findTutorIds, listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
 import { findColumns, normaliseHeader } from './formats/format';
 import type { ImportSummary } from './import.command';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
@@ -32,13 +31,14 @@ interface TableRead<R> {
  * Reads a small table (user export, roster) into typed rows. These files hold one row per person, so
  * they are kept in memory; activity exports are never read this way.
  */
-async function readTable<R, K extends string>(
+export async function readTable<R, K extends string>(
   path: string,
   maxLineBytes: number,
   columns: Record<K, string>,
   optional: ReadonlyArray<NoInfer<K>>,
   label: string,
   toRow: (get: (k: K) => string, line: number, tally: Tally) => R | null,
+  hint = '',
 ): Promise<TableRead<R>> {
   const tally = new Tally([]);
   const rows: R[] = [];
@@ -55,7 +55,7 @@ async function readTable<R, K extends string>(
         if (!index) {
           const required = Object.fromEntries(Object.entries(columns).filter(([k]) => !optional.includes(k as K))) as Record<K, string>;
           if (!findColumns(fields, required)) {
-            fatal = `line ${line}: the header is not a ${label}. Expected the columns ${Object.values(required).join(', ')}; found: ${fields.slice(0, 12).map(normaliseHeader).join(', ')}`;
+            fatal = `line ${line}: the header is not a ${label}. Expected the columns ${Object.values(required).join(', ')}; found: ${fields.slice(0, 30).map(normaliseHeader).join(', ')}${hint}`;
             return false;
           }
           const names = fields.map(normaliseHeader);
@@ -250,32 +250,82 @@ export async function importMoodleUsers(
   return summary;
 }
 
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+
+/** A roster date as SITS exports print it: 2026-09-28, 28/09/2026 (day first) or 28-SEP-2026 / 28-SEP-26 (Oracle's default). */
+export function parseRosterDay(text: string): string | null {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const valid = (y: number, m: number, d: number) => {
+    const date = new Date(Date.UTC(y, m - 1, d));
+    return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d ? `${y}-${pad(m)}-${pad(d)}` : null;
+  };
+  let m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$/.exec(text);
+  if (m) return valid(Number(m[1]), Number(m[2]), Number(m[3]));
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: .*)?$/.exec(text);
+  if (m) return valid(Number(m[3]), Number(m[2]), Number(m[1]));
+  m = /^(\d{1,2})-([A-Za-z]{3})-(\d{2}|\d{4})$/.exec(text);
+  if (m) {
+    const month = MONTHS.indexOf((m[2] ?? '').toUpperCase()) + 1;
+    const year = Number(m[3]) + ((m[3] ?? '').length === 2 ? 2000 : 0);
+    return month > 0 ? valid(year, month, Number(m[1])) : null;
+  }
+  return null;
+}
+
+interface RosterRow extends Student {
+  line: number;
+  departmentCode: string;
+  departmentName: string;
+  tutorCode: string;
+  tutorName: string;
+  tutorEmail: string;
+}
+
+const ROSTER_HINT =
+  '. If your export names these columns differently, map them in SAMIS_ROSTER_COLUMNS, e.g. SAMIS_ROSTER_COLUMNS=\'{"programme":"Course code","departmentCode":"Dept"}\' (see docs/onboarding.md); status codes are mapped by SAMIS_STATUS_MAP.';
+
 /**
- * A Samis roster: who the department's students are, on which programme and year, their enrolment
- * status (mapped from the university's codes by SAMIS_STATUS_MAP) and personal tutor (a staff id).
- * Students missing from the roster are reported and left as they are.
+ * A Samis roster: the departments (code and name), each student's programme (the course code),
+ * year, enrolment status (mapped by SAMIS_STATUS_MAP), start date, and personal tutor (code, name,
+ * e-mail). Importing it creates or updates the departments and the tutors as staff with the personal
+ * tutor role, then the students linked to them. `departmentId` limits the import to one department's
+ * rows. Students missing from the roster are reported and left as they are.
  */
 export async function importSamisRoster(
   deps: IdentityImportDeps,
-  options: { path: string; departmentId: string | undefined; fileName?: string; dryRun?: boolean },
+  options: { path: string; departmentId?: string | undefined; fileName?: string; dryRun?: boolean },
 ): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
-  if (!options.departmentId)
-    throw new AppError(400, 'department_required', 'A Samis roster belongs to one department: pass --department <id>.');
-  const department = await findDepartment(deps.db, options.departmentId);
-  if (!department) throw new AppError(404, 'not_found', `There is no department "${options.departmentId}".`);
   const statusMap = deps.ingest.samisStatusMap;
   const columns = deps.ingest.samisRosterColumns;
+  const only = options.departmentId;
   const now = deps.now().toISOString();
+  let ignoredOtherDepartment = 0;
   const table = await readTable(
     options.path,
     deps.ingest.maxLineBytes,
     columns,
-    ['email', 'tutor'],
+    [
+      'email',
+      'startDate',
+      'departmentName',
+      'tutor',
+      'tutorGivenName',
+      'tutorFamilyName',
+      'tutorEmail',
+      ...(only ? (['departmentCode'] as const) : []),
+    ],
     'Samis roster',
-    (get, line, tally): (Student & { tutorCode: string }) | null => {
+    (get, line, tally): RosterRow | null => {
       const id = get('studentCode');
       if (!id) return (tally.reject(line, 'the student code is empty'), null);
+      const departmentCode = get('departmentCode') || only || '';
+      if (!departmentCode) return (tally.reject(line, `the department code (${columns.departmentCode}) is empty`), null);
+      if (only && departmentCode !== only) {
+        ignoredOtherDepartment++;
+        tally.rowsIgnored++;
+        return null;
+      }
       const code = get('status');
       const status: StudentStatus | undefined = statusMap[code];
       if (!status)
@@ -286,25 +336,63 @@ export async function importSamisRoster(
       const year = Number(get('year').replace(/^0+(?=\d)/, ''));
       if (!Number.isInteger(year) || year < 0 || year > 10)
         return (tally.reject(line, `year of study "${get('year')}" is not a whole number`), null);
+      const startText = get('startDate');
+      const startDay = startText ? parseRosterDay(startText) : null;
+      if (startText && !startDay)
+        return (tally.reject(line, `start date "${startText}" is not a date (expected 2026-09-28, 28/09/2026 or 28-SEP-2026)`), null);
+      const programme = get('programme');
+      if (!programme) return (tally.reject(line, `the programme (${columns.programme}) is empty`), null);
       const email = get('email').toLowerCase();
       return {
+        line,
         id,
-        departmentId: department.id,
+        departmentId: departmentCode,
+        departmentCode,
+        departmentName: get('departmentName'),
         givenName: get('givenName'),
         familyName: get('familyName'),
         email: email || null,
         entraId: null,
-        programme: get('programme'),
+        programme,
         year,
         status,
         tutorId: null,
+        startDay,
         tutorCode: get('tutor'),
+        tutorName: [get('tutorGivenName'), get('tutorFamilyName')].filter(Boolean).join(' '),
+        tutorEmail: get('tutorEmail').toLowerCase(),
       };
     },
+    ROSTER_HINT,
   );
   const summary = emptySummary('samis-roster', 'samis-roster', options.fileName ?? basename(options.path), table.tally, table.read);
-  summary.scope = `department:${department.id}`;
+  summary.scope = only ? `department:${only}` : 'site';
   checkShare(summary, table.fatal, deps.ingest.maxRejectedShare);
+
+  // One code, one department: two names for a code mean two departments would merge into one.
+  const departments = new Map<string, { name: string; line: number }>();
+  for (const r of table.rows) {
+    const seen = departments.get(r.departmentCode);
+    if (!seen || (!seen.name && r.departmentName)) departments.set(r.departmentCode, { name: r.departmentName, line: r.line });
+    else if (r.departmentName && seen.name !== r.departmentName) {
+      summary.errors.push(
+        `Two departments share the code "${r.departmentCode}": "${seen.name}" (line ${seen.line}) and "${r.departmentName}" (line ${r.line}). ` +
+          `A department code must name one department; correct the roster (or the departmentCode / departmentName columns in SAMIS_ROSTER_COLUMNS). Nothing from this file was stored.`,
+      );
+      break;
+    }
+  }
+  if (summary.errors.length === 0) {
+    for (const [code, d] of departments) {
+      if (d.name) continue;
+      const existing = await findDepartment(deps.db, code);
+      if (existing) d.name = existing.name;
+      else
+        summary.errors.push(
+          `Department "${code}" does not exist yet and the roster gives no name for it (column ${columns.departmentName}). Add the department name to the export, or map it in SAMIS_ROSTER_COLUMNS. Nothing from this file was stored.`,
+        );
+    }
+  }
   if (summary.errors.length === 0 && summary.fileHash && (await findImportByHash(deps.db, summary.fileHash, 'samis-roster'))) {
     summary.status = 'already_imported';
     summary.warnings.push('This roster was already imported; nothing was changed.');
@@ -314,18 +402,67 @@ export async function importSamisRoster(
     if (!options.dryRun) await record(deps, summary, summary.scope, startedAt);
     return summary;
   }
-  const tutorCodes = [...new Set(table.rows.map((r) => r.tutorCode).filter(Boolean))];
-  const knownTutors = await findExistingStaffIds(deps.db, tutorCodes);
-  const unknownTutors = tutorCodes.filter((c) => !knownTutors.has(c));
-  const students: Student[] = table.rows.map(({ tutorCode, ...s }) => ({ ...s, tutorId: knownTutors.has(tutorCode) ? tutorCode : null }));
-  const before = await listStudentIdsInDepartment(deps.db, department.id);
-  const missing = [...before].filter((id) => !students.some((s) => s.id === id));
-  if (unknownTutors.length > 0)
+  if (ignoredOtherDepartment > 0)
+    summary.warnings.push(`${ignoredOtherDepartment} row(s) of other departments were left out (--department ${only}).`);
+
+  // Tutors: found by their code (the staff id), else by e-mail; created only when they can be reached.
+  const tutors = new Map<string, { name: string; email: string; departmentId: string; students: number }>();
+  for (const r of table.rows) {
+    if (!r.tutorCode) continue;
+    const t = tutors.get(r.tutorCode);
+    if (!t) tutors.set(r.tutorCode, { name: r.tutorName, email: r.tutorEmail, departmentId: r.departmentId, students: 1 });
+    else {
+      t.students++;
+      if (!t.email && r.tutorEmail) t.email = r.tutorEmail;
+      if (!t.name && r.tutorName) t.name = r.tutorName;
+    }
+  }
+  const storedEmails = await findStaffEmails(deps.db, [...tutors.keys()]);
+  const byEmail = await findStaffIdsByEmail(deps.db, [...tutors.values()].map((t) => t.email).filter(Boolean));
+  const tutorIdOf = new Map<string, string>();
+  const staffToSave: StaffMember[] = [];
+  const noEmail: string[] = [];
+  let studentsWithoutTutor = 0;
+  for (const [code, t] of tutors) {
+    const id = storedEmails.has(code) ? code : t.email ? (byEmail.get(t.email) ?? code) : null;
+    if (id === null || (!t.email && !storedEmails.get(code))) {
+      noEmail.push(`${code}${t.name ? ` (${t.name})` : ''}`);
+      studentsWithoutTutor += t.students;
+      if (storedEmails.has(code)) tutorIdOf.set(code, code);
+      continue;
+    }
+    tutorIdOf.set(code, id);
+    staffToSave.push({ id, departmentId: t.departmentId, displayName: t.name || code, email: t.email || null });
+  }
+  if (noEmail.length > 0)
     summary.warnings.push(
-      `Personal tutor code(s) not found among staff, so those students have no tutor yet: ${unknownTutors.slice(0, 20).join(', ')}.`,
+      `Personal tutor(s) with no e-mail in the roster (column ${columns.tutorEmail}): ${noEmail.slice(0, 20).join(', ')}. ` +
+        `They cannot be reached or matched to Microsoft Entra, so they were not added as staff and their ${studentsWithoutTutor} student(s) keep the tutor they had (if any). Add the e-mail in Samis and import again.`,
     );
-  if (missing.length > 0)
-    summary.warnings.push(`${missing.length} student(s) of ${department.name} are not in this roster; they were left unchanged.`);
+
+  const existingTutors = await findTutorIds(
+    deps.db,
+    table.rows.map((r) => r.id),
+  );
+  const students: Student[] = table.rows.map((r) => ({
+    id: r.id,
+    departmentId: r.departmentId,
+    givenName: r.givenName,
+    familyName: r.familyName,
+    email: r.email,
+    entraId: null,
+    programme: r.programme,
+    year: r.year,
+    status: r.status,
+    startDay: r.startDay,
+    tutorId: tutorIdOf.get(r.tutorCode) ?? existingTutors.get(r.id) ?? null,
+  }));
+  for (const [code, d] of departments) {
+    const before = await listStudentIdsInDepartment(deps.db, code);
+    const missing = [...before].filter((id) => !students.some((s) => s.id === id));
+    if (missing.length > 0)
+      summary.warnings.push(`${missing.length} student(s) of ${d.name} are not in this roster; they were left unchanged.`);
+  }
   summary.rowsCounted = students.length;
   summary.studentsAffected = students.length;
   if (options.dryRun) {
@@ -333,6 +470,18 @@ export async function importSamisRoster(
     return summary;
   }
   await deps.db.transaction().execute(async (trx) => {
+    await upsertDepartments(
+      trx,
+      [...departments].map(([id, d]) => ({ id, name: d.name })),
+      now,
+    );
+    await upsertStaffMembers(trx, staffToSave, now, false);
+    await addRoleGrants(
+      trx,
+      'roster',
+      staffToSave.map((s) => ({ staffId: s.id, role: 'personal_tutor' as const })),
+      now,
+    );
     await upsertStudents(trx, students, now);
     await insertIdentities(
       trx,

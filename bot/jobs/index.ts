@@ -6,6 +6,7 @@ import { deliverDue, type DeliverySummary } from '../teams/deliver.command';
 import { importDropFolder } from '../ingest/drop-folder.command';
 import { collectAttendanceJob } from './collect-attendance.job';
 import { pullMoodleJob } from './pull-moodle.job';
+import { syncDirectoryJob } from './sync-directory.job';
 import type { Job, JobDeclaration } from './scheduler';
 import { applyRetention, type RetentionSummary } from '../commands/retention.command';
 
@@ -59,6 +60,9 @@ export const JOBS: readonly JobDeclaration[] = [
   importWatchJob,
   retentionJob,
   pullMoodleJob,
+  syncDirectoryJob,
+  importWatchJob,
+  retentionJob,
 ];
 
 /** The jobs this configuration turns on, bound to the services; an off job with a reason says it once. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SEVERITY_RANK, type IsoDay } from '../../shared/domain';
-import { addDays, daysBetween, lastTermDays } from '../../shared/calendar';
+import { addDays, daysBetween, isTermDay, lastTermDays, type Term } from '../../shared/calendar';
 import { evaluateRules } from '../../shared/rules/evaluate';
 import { parseRulesConfig, requiredWindows, RulesConfigError, type RulesConfig } from '../../shared/rules/config';
 import type { DataWarning, Decision, Flag, RulesResult } from '../../shared/rules/types';
@@ -11,7 +11,7 @@ import type { Db } from '../store/database';
 import { listDepartments } from '../store/department.repository';
 import { listStudentsForRules, type Student } from '../store/student.repository';
 
-type EvaluatedStudent = Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId'>;
+type EvaluatedStudent = Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId' | 'startDay'>;
 import { listStaffWithRole } from '../store/staff.repository';
 import { summariseDepartmentActivity } from '../store/activity.repository';
 import { loadCoverage } from '../store/import.repository';
@@ -118,7 +118,7 @@ export async function assessDepartment(
   explain: readonly string[] = [],
   /** Settings to try instead of the department's own (the tab's live preview); nothing is stored. */
   proposed?: RulesConfig,
-): Promise<{ result: RulesResult; students: EvaluatedStudent[]; config: RulesConfig; loadMs: number; rulesMs: number }> {
+): Promise<{ result: RulesResult; students: EvaluatedStudent[]; config: RulesConfig; terms: Term[]; loadMs: number; rulesMs: number }> {
   const started = performance.now();
   const [config, terms] = await Promise.all([proposed ?? loadRulesConfig(db, departmentId), listTerms(db)]);
   const windows = requiredWindows(config);
@@ -133,7 +133,7 @@ export async function assessDepartment(
   ]);
   const loaded = performance.now();
   const result = evaluateRules({ students, activity, coverage, terms, exemptions, config, today, explain: new Set(explain) });
-  return { result, students, config, loadMs: loaded - started, rulesMs: performance.now() - loaded };
+  return { result, students, config, terms, loadMs: loaded - started, rulesMs: performance.now() - loaded };
 }
 
 /**
@@ -151,7 +151,9 @@ export async function evaluateDepartment(
   opts: { explain?: readonly string[] } = {},
 ): Promise<EvaluationSummary> {
   const { db } = deps;
-  const { result, students, config, loadMs, rulesMs } = await assessDepartment(db, departmentId, today, opts.explain);
+  const { result, students, config, terms, loadMs, rulesMs } = await assessDepartment(db, departmentId, today, opts.explain);
+  // Outside term the cases still follow the rules (the tab shows them) but nobody is alerted.
+  const inTerm = isTermDay(today, terms);
   const persistStarted = performance.now();
   const byId = new Map(students.map((s) => [s.id, s]));
   const at = deps.now().toISOString();
@@ -169,7 +171,12 @@ export async function evaluateDepartment(
     closed: 0,
     exempt: result.exempt.length,
     digestsQueued: 0,
-    warnings: summariseWarnings(result.warnings),
+    warnings: [
+      ...(inTerm
+        ? []
+        : [`${today} is not a term day in the calendar: cases are kept up to date, but no alerts are sent until term resumes.`]),
+      ...summariseWarnings(result.warnings),
+    ],
     decisions: result.decisions,
     flags: result.flags,
     timings: { loadMs: Math.round(loadMs), rulesMs: Math.round(rulesMs), persistMs: 0 },
@@ -287,7 +294,7 @@ export async function evaluateDepartment(
 
     const fallback = (await listStaffWithRole(trx, departmentId, 'director_of_studies'))[0]?.id ?? null;
     const byRecipient = new Map<string, Array<{ case: Case; student: EvaluatedStudent }>>();
-    for (const alert of alerts) {
+    for (const alert of inTerm ? alerts : []) {
       const recipient = alert.student.tutorId ?? fallback;
       if (!recipient) continue;
       byRecipient.set(recipient, [...(byRecipient.get(recipient) ?? []), alert]);

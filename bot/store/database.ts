@@ -15,6 +15,7 @@ import * as tab from './migrations/0006-tab';
 import * as importDepartment from './migrations/0008-import-department';
 import * as moodleFeed from './migrations/0009-moodle-feed';
 import * as importTrust from './migrations/0014-import-trust';
+import * as onboarding from './migrations/0011-onboarding';
 import * as privacy from './migrations/0015-privacy';
 
 export type Db = Kysely<Database>;
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-import-department': importDepartment,
   '0009-moodle-feed': moodleFeed,
   '0014-import-trust': importTrust,
+  '0011-onboarding': onboarding,
   '0015-privacy': privacy,
 };
 

@@ -28,3 +28,30 @@ export async function isStoreEmpty(db: Db): Promise<boolean> {
   const row = await db.selectFrom('departments').select('id').limit(1).executeTakeFirst();
   return row === undefined;
 }
+
+export async function upsertDepartments(db: Db, departments: ReadonlyArray<{ id: string; name: string }>, now: string): Promise<void> {
+  for (const d of departments)
+    await db
+      .insertInto('departments')
+      .values({ id: d.id, name: d.name, is_demo: 0, created_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ name: d.name }))
+      .execute();
+}
+
+/** Students and staff per department, for the People page's headline. */
+export async function countPeopleByDepartment(db: Db): Promise<Map<string, { students: number; staff: number }>> {
+  const out = new Map<string, { students: number; staff: number }>();
+  const students = await db
+    .selectFrom('students')
+    .select((eb) => ['department_id', eb.fn.countAll<number>().as('n')])
+    .groupBy('department_id')
+    .execute();
+  const staff = await db
+    .selectFrom('staff')
+    .select((eb) => ['department_id', eb.fn.countAll<number>().as('n')])
+    .groupBy('department_id')
+    .execute();
+  for (const r of students) out.set(r.department_id, { students: Number(r.n), staff: 0 });
+  for (const r of staff) out.set(r.department_id, { students: out.get(r.department_id)?.students ?? 0, staff: Number(r.n) });
+  return out;
+}

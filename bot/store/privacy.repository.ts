@@ -11,6 +11,14 @@ type TableName = keyof Database & string;
 
 const isPostgres = (db: Db): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
+/** The tables of this database; on PostgreSQL only those of the connection's own schema, never a neighbour's. */
+async function ownTables(db: Db) {
+  const tables = await db.introspection.getTables();
+  if (!isPostgres(db)) return tables;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return tables.filter((t) => t.schema === rows[0]?.schema);
+}
+
 /** Counts the rows a condition selects. */
 export async function countWhere(db: Db, table: TableName, where: RawBuilder<unknown>): Promise<number> {
   const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(db);
@@ -63,7 +71,7 @@ export async function redactClosedCaseMessages(db: Db, closedBefore: string, bat
 
 /** Every table and the columns that hold a student's id directly, read from the live schema (so a new table is never missed). */
 export async function listStudentKeyedTables(db: Db): Promise<Array<{ table: TableName; column: string }>> {
-  const tables = await db.introspection.getTables();
+  const tables = await ownTables(db);
   return tables.flatMap((t) =>
     t.columns
       .filter((c) => c.name === 'student_id' || c.name === 'recipient_student_id')
@@ -76,7 +84,7 @@ const NOT_FREE_TEXT = /(^id$|_id$|^day$|_day$|_at$|_until$|_on$|^source$|^status
 
 /** Every table's free-text and JSON columns in the live schema: where a student's id can be written inside another record. */
 export async function listTextColumns(db: Db): Promise<Array<{ table: TableName; column: string }>> {
-  const tables = await db.introspection.getTables();
+  const tables = await ownTables(db);
   return tables
     .filter((t) => !t.name.startsWith('kysely_'))
     .flatMap((t) =>

@@ -18,12 +18,36 @@ export interface Database {
     status: string;
     tutor_id: string | null;
     updated_at: string;
+    /** 0011: the roster's course or status start date; no rule window reaches back before it. */
+    start_day: Generated<string | null>;
+    /** 0011: the user principal name Entra gave, and why no Entra user matched when none did. */
+    upn: Generated<string | null>;
+    entra_note: Generated<string | null>;
     /** 0015: an upheld objection to monitoring; evaluation and alerts skip the student while set. */
     monitoring_objection_at: Generated<string | null>;
     monitoring_objection_reason: Generated<string | null>;
   };
-  staff: { id: string; department_id: string; display_name: string; email: string | null; entra_id: string | null; updated_at: string };
-  staff_roles: { staff_id: string; role: string };
+  staff: {
+    id: string;
+    department_id: string;
+    display_name: string;
+    email: string | null;
+    entra_id: string | null;
+    updated_at: string;
+    upn: Generated<string | null>;
+    entra_note: Generated<string | null>;
+  };
+  /** 0011: one row per role per source (roster, csv, entra_group with the group id, manual, demo). */
+  staff_roles: { staff_id: string; role: string; source: Generated<string>; source_ref: Generated<string>; granted_at: Generated<string> };
+  entra_group_syncs: {
+    group_id: string;
+    role: string;
+    department_id: string | null;
+    members: number;
+    last_run_at: string;
+    last_status: string;
+    last_error: string | null;
+  };
   identities: { source_system: string; external_key: string; student_id: string };
   activity_counts: { student_id: string; day: string; source: string; count: number };
   imports: {

@@ -14,6 +14,8 @@ export interface Student {
   year: number;
   status: StudentStatus;
   tutorId: string | null;
+  /** The roster's course or status start date: no rule window reaches back before it. */
+  startDay?: string | null;
 }
 
 type Row = StudentRow;
@@ -29,6 +31,7 @@ const toStudent = (r: Row): Student => ({
   year: r.year,
   status: r.status as StudentStatus,
   tutorId: r.tutor_id,
+  startDay: r.start_day,
 });
 
 /** A student as a row to write; shared by the demo's insert and the roster's upsert. */
@@ -43,6 +46,7 @@ export const studentValues = (s: Student, now: string) => ({
   year: s.year,
   status: s.status,
   tutor_id: s.tutorId,
+  start_day: s.startDay ?? null,
   updated_at: now,
 });
 
@@ -74,15 +78,22 @@ export async function listStudents(db: Db, departmentId: string): Promise<Studen
 export async function listStudentsForRules(
   db: Db,
   departmentId: string,
-): Promise<Array<Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId'>>> {
+): Promise<Array<Pick<Student, 'id' | 'programme' | 'year' | 'status' | 'tutorId' | 'startDay'>>> {
   const rows = await db
     .selectFrom('students')
-    .select(['id', 'programme', 'year', 'status', 'tutor_id'])
+    .select(['id', 'programme', 'year', 'status', 'tutor_id', 'start_day'])
     .where('department_id', '=', departmentId)
     // An upheld objection to monitoring takes the student out of evaluation altogether.
     .where('monitoring_objection_at', 'is', null)
     .execute();
-  return rows.map((r) => ({ id: r.id, programme: r.programme, year: r.year, status: r.status as StudentStatus, tutorId: r.tutor_id }));
+  return rows.map((r) => ({
+    id: r.id,
+    programme: r.programme,
+    year: r.year,
+    status: r.status as StudentStatus,
+    tutorId: r.tutor_id,
+    startDay: r.start_day,
+  }));
 }
 
 /** Students of the same department, programme and year: the comparison group for a student's chart. */
@@ -114,6 +125,7 @@ export async function upsertStudents(db: Db, students: readonly Student[], now: 
           year: eb.ref('excluded.year'),
           status: eb.ref('excluded.status'),
           tutor_id: eb.ref('excluded.tutor_id'),
+          start_day: eb.fn.coalesce('excluded.start_day', 'students.start_day'),
           updated_at: eb.ref('excluded.updated_at'),
         })),
       )
@@ -134,4 +146,14 @@ export async function findStudentsOutsideDepartment(db: Db, studentIds: readonly
     for (const row of rows) outside.add(row.id);
   }
   return outside;
+}
+
+/** The personal tutor each of these students has now, so a roster that cannot name a reachable tutor keeps the link there is. */
+export async function findTutorIds(db: Db, studentIds: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (const batch of chunk(studentIds, 500)) {
+    const rows = await db.selectFrom('students').select(['id', 'tutor_id']).where('id', 'in', batch).execute();
+    for (const r of rows) out.set(r.id, r.tutor_id);
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import {
   CardFactory,
   MessageFactory,
   TeamsActivityHandler,
+  TeamsInfo,
   TurnContext,
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
@@ -24,6 +25,7 @@ import { createWellbeingClassifier, type WellbeingClassification } from '../../s
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
 import { escapeMarkdown } from '../../shared/markdown';
+import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
 
 export interface BotDeps {
   db: Db;
@@ -101,13 +103,25 @@ export class EngagementBot extends TeamsActivityHandler {
     });
   }
 
-  private async identify(context: Ctx): Promise<{ staff?: Staff; student?: Student }> {
+  private async identify(context: Ctx, learn = true): Promise<{ staff?: Staff; student?: Student }> {
     const aadId = context.activity.from.aadObjectId;
     if (!aadId) return {};
     const staff = await findStaffByEntraId(this.deps.db, aadId);
     if (staff) return { staff };
     const student = await findStudentByEntraId(this.deps.db, aadId);
-    return student ? { student } : {};
+    if (student) return { student };
+    return learn && (await this.learnEntraId(context, aadId)) ? this.identify(context, false) : {};
+  }
+
+  /** Someone not matched yet: their e-mail and UPN from the Teams roster may name exactly one person. */
+  private async learnEntraId(context: Ctx, aadId: string): Promise<boolean> {
+    try {
+      const member = await TeamsInfo.getMember(context, context.activity.from.id);
+      return await learnEntraIdFromTeams(this.deps.db, aadId, member, this.deps.now().toISOString());
+    } catch (error) {
+      this.deps.logger.warn({ err: error, aadObjectId: aadId }, 'the Teams roster did not say who this is');
+      return false;
+    }
   }
 
   private async rememberConversation(context: Ctx): Promise<{ staff?: Staff; student?: Student }> {

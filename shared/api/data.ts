@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SourceSchema } from '../domain';
+import { UnmatchedPersonSchema } from './people';
 
 export const SourceFreshnessSchema = z.object({
   source: SourceSchema,
@@ -53,6 +54,8 @@ export const DataStatusSchema = z.object({
   imports: z.array(ImportSummarySchema),
   /** Only for roles that see the whole department; empty for a personal tutor. */
   deliveryProblems: z.array(DeliveryProblemSchema),
+  /** Staff and students not matched to Microsoft Entra yet, and why; only for roles that see the whole department. */
+  unmatchedPeople: z.array(UnmatchedPersonSchema),
 });
 export type DataStatus = z.infer<typeof DataStatusSchema>;
 

@@ -185,9 +185,17 @@ function blockFor(
   rule: RuleId,
   plan: WindowPlan,
   exemptions: readonly Exemption[] | undefined,
+  startDay: IsoDay | null | undefined,
 ): string | null {
   const shared = blocks[rule];
-  if (shared !== null || !exemptions) return shared;
+  if (shared !== null) return shared;
+  // A fresher (or a student back from a break in studies) is judged only on days they could have engaged.
+  const first = ctx.days[ctx.days.length - plan.n];
+  if (startDay && first !== undefined && first < startDay) {
+    const since = ctx.days.filter((d) => d >= startDay).length;
+    return `waits until the student has ${plan.n} term days since they started on ${startDay}; there are ${since} so far.`;
+  }
+  if (!exemptions) return null;
   const blocked = overlappingExemption(ctx, exemptions, plan.n);
   return blocked
     ? `waits until its ${plan.n} term days all fall after the exemption (${blocked.reason}) that ${blocked.until === null ? 'is open-ended' : `ended on ${blocked.until}`}.`
@@ -224,7 +232,7 @@ function judgeStudent(
   // No engagement: silence on every known source; a count seen anywhere, even on partly covered days, is engagement.
   const ne = config.noEngagement;
   let noEngagementFired = false;
-  const neBlock = blockFor(ctx, blocks, 'no_engagement', plans.noEngagement, exemptions);
+  const neBlock = blockFor(ctx, blocks, 'no_engagement', plans.noEngagement, exemptions, student.startDay);
   if (neBlock !== null) {
     if (why) lines.push({ rule: 'no_engagement', outcome: 'not_judged', sentence: neBlock });
   } else {
@@ -267,7 +275,7 @@ function judgeStudent(
 
   // Low engagement: below the cohort's bottom tail AND below an absolute floor, so an engaged cohort has no forced tail.
   const low = config.lowEngagement;
-  const lowBlock = blockFor(ctx, blocks, 'low_engagement', plans.low, exemptions);
+  const lowBlock = blockFor(ctx, blocks, 'low_engagement', plans.low, exemptions, student.startDay);
   if (lowBlock !== null) {
     if (why) lines.push({ rule: 'low_engagement', outcome: 'not_judged', sentence: lowBlock });
   } else {
@@ -296,7 +304,7 @@ function judgeStudent(
 
   // Sharp drop: the recent rate against the student's own earlier rate, only when that earlier rate means something.
   const drop = config.sharpDrop;
-  const dropBlock = blockFor(ctx, blocks, 'sharp_drop', plans.dropWhole, exemptions);
+  const dropBlock = blockFor(ctx, blocks, 'sharp_drop', plans.dropWhole, exemptions, student.startDay);
   if (dropBlock !== null) {
     if (why) lines.push({ rule: 'sharp_drop', outcome: 'not_judged', sentence: dropBlock });
   } else {
@@ -352,7 +360,7 @@ function judgeStudent(
   const silent = config.silentSource;
   const silentBlock = noEngagementFired
     ? 'covered by the no-engagement rule.'
-    : blockFor(ctx, blocks, 'silent_source', plans.silent, exemptions);
+    : blockFor(ctx, blocks, 'silent_source', plans.silent, exemptions, student.startDay);
   if (silentBlock !== null) {
     if (why) lines.push({ rule: 'silent_source', outcome: 'not_judged', sentence: silentBlock });
   } else {

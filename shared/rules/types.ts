@@ -9,6 +9,8 @@ export interface RuleStudent {
   programme: string;
   year: number;
   status: StudentStatus;
+  /** The course or status start date from the roster: no window that reaches back before it is judged. */
+  startDay?: IsoDay | null;
 }
 
 export interface Exemption {

@@ -21,6 +21,7 @@ import { OpenInTeams } from './OpenInTeams';
 import { FlagList } from './FlagList';
 import { StudentPage } from './StudentPage';
 import { DataPage } from './DataPage';
+import { PeoplePage } from './PeoplePage';
 import { OverviewPage } from './OverviewPage';
 import { SettingsPage } from './SettingsPage';
 import { ApiFailure, fetchLocalStaff, fetchMe, type Authorize } from './api';
@@ -48,7 +49,7 @@ const useStyles = makeStyles({
 const SESSION_KEY = 'engagement-monitor.local-staff';
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme } as const;
 
-type Section = 'flags' | 'overview' | 'data' | 'settings';
+type Section = 'flags' | 'overview' | 'data' | 'people' | 'settings';
 type View = { page: Exclude<Section, 'flags'> } | { page: 'flags' } | { page: 'student'; studentId: string };
 
 /** The view lives in the URL hash, so the browser's Back button and a reload keep the place. */
@@ -59,6 +60,7 @@ function readView(): View {
   if (first === 'data') return { page: 'data' };
   if (first === 'overview') return { page: 'overview' };
   if (first === 'settings') return { page: 'settings' };
+  if (first === 'people') return { page: 'people' };
   return { page: 'flags' };
 }
 
@@ -150,6 +152,7 @@ export function App() {
     const auth = session.authorize;
     const wholeDepartment = me.staff.roles.some((r) => r !== 'personal_tutor');
     const administrator = me.staff.roles.includes('department_admin');
+    const seesPeople = administrator || me.staff.roles.includes('institution_admin');
     return (
       <div className={styles.stack}>
         <header className={styles.header}>
@@ -176,6 +179,7 @@ export function App() {
             <Tab value="flags">Students to check in with</Tab>
             {wholeDepartment && <Tab value="overview">Overview</Tab>}
             <Tab value="data">Data</Tab>
+            {seesPeople && <Tab value="people">People</Tab>}
             {administrator && <Tab value="settings">Settings</Tab>}
           </TabList>
         </nav>
@@ -183,6 +187,7 @@ export function App() {
         {view.page === 'student' && <StudentPage authorize={auth} studentId={view.studentId} onBack={() => navigate({ page: 'flags' })} />}
         {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
         {view.page === 'data' && <DataPage authorize={auth} canUpload={administrator} />}
+        {view.page === 'people' && seesPeople && <PeoplePage authorize={auth} />}
         {view.page === 'settings' && administrator && <SettingsPage authorize={auth} />}
       </div>
     );

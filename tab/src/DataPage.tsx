@@ -86,6 +86,18 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
           ))}
         </TableBody>
       </Table>
+      {data.unmatchedPeople.length > 0 && (
+        <MessageBar intent="warning">
+          <MessageBarBody>
+            {`Not matched to Microsoft Entra yet, so they cannot sign in or be messaged: ${data.unmatchedPeople
+              .slice(0, 20)
+              .map((p) => `${p.name} (${p.note ?? 'not looked up yet'})`)
+              .join(
+                '; ',
+              )}${data.unmatchedPeople.length > 20 ? `; and ${data.unmatchedPeople.length - 20} more (see "engagement people unmatched")` : ''}.`}
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {data.deliveryProblems.length > 0 && (
         <>
           <h3 style={{ margin: 0 }}>Messages that could not be delivered</h3>

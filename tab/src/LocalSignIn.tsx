@@ -24,6 +24,8 @@ const ROLE_WORDS: Record<string, string> = {
   director_of_studies: 'Director of Studies',
   student_experience_officer: 'Student Experience Officer',
   department_admin: 'Department administrator',
+  wellbeing: 'Wellbeing',
+  institution_admin: 'Institution administrator',
 };
 
 /** Local mode only: an explicit choice of which demo staff member to be. Production shows "open in Teams". */

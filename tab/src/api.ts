@@ -5,6 +5,7 @@ import type { CaseAction } from '../../shared/api/case-actions';
 import { StudentViewSchema, type StudentView } from '../../shared/api/student';
 import { DataStatusSchema, UploadResultSchema, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
 import { OverviewSchema, type Overview } from '../../shared/api/overview';
+import { PeopleOverviewSchema, type PeopleOverview } from '../../shared/api/people';
 import { RulesPreviewSchema, SettingsSchema, type NewExemption, type RulesPreview, type Settings } from '../../shared/api/settings';
 import {
   ApiErrorSchema,
@@ -86,6 +87,8 @@ export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 export const fetchOverview = (auth: Authorize): Promise<Overview> => getJson('/api/overview', OverviewSchema, auth);
+export const fetchPeople = (auth: Authorize, department?: string): Promise<PeopleOverview> =>
+  getJson(`/api/people${department ? `?department=${encodeURIComponent(department)}` : ''}`, PeopleOverviewSchema, auth);
 export const fetchSettings = (auth: Authorize): Promise<Settings> => getJson('/api/settings', SettingsSchema, auth);
 export const fetchRulesPreview = (auth: Authorize, q: { noEngagementDays: number; minKnownCoverage: number }): Promise<RulesPreview> =>
   getJson(`/api/settings/preview?noEngagementDays=${q.noEngagementDays}&minKnownCoverage=${q.minKnownCoverage}`, RulesPreviewSchema, auth);

@@ -59,8 +59,25 @@ export interface GraphWorld {
   organisers: Array<{ upn: string; id: string; hasAccessPolicy: boolean }>;
   meetings: StandInMeeting[];
   otherEvents?: StandInEvent[];
-  /** Application permissions granted; by default all the collector needs. */
+  /** Application permissions granted; by default all the collector and the directory look-ups need. */
   permissions?: string[];
+  /** Entra users and security groups, for the directory look-ups (users by mail or UPN, group members). */
+  directory?: { users: StandInUser[]; groups: StandInGroup[] };
+}
+
+export interface StandInUser {
+  id: string;
+  displayName: string;
+  mail: string | null;
+  userPrincipalName: string;
+}
+
+export interface StandInGroup {
+  id: string;
+  /** User ids and nested group ids; transitiveMembers flattens the nesting. */
+  members: string[];
+  /** A group the app may not read answers 403, as a hidden-membership group does without the permission. */
+  readable?: boolean;
 }
 
 export interface Fault {
@@ -76,7 +93,7 @@ export interface Fault {
 }
 
 export interface StandInOptions {
-  pageSize?: { events?: number; reports?: number; records?: number };
+  pageSize?: { events?: number; reports?: number; records?: number; members?: number };
   /** Every list starts with an empty page whose next link leads on. */
   emptyFirstPages?: boolean;
   /** Share of Graph requests (envelopes and batch items alike) answered 429. */
@@ -116,7 +133,13 @@ interface Answer {
   body?: unknown;
 }
 
-const ALL_PERMISSIONS = ['Calendars.Read', 'OnlineMeetings.Read.All', 'OnlineMeetingArtifact.Read.All'];
+const ALL_PERMISSIONS = [
+  'Calendars.Read',
+  'OnlineMeetings.Read.All',
+  'OnlineMeetingArtifact.Read.All',
+  'User.Read.All',
+  'GroupMember.Read.All',
+];
 
 const graphError = (status: number, code: string, message: string, headers?: Record<string, string>): Answer => ({
   status,
@@ -217,6 +240,8 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
     if (method !== 'GET') return graphError(405, 'BadRequest', `The stand-in only answers GET for ${path}.`);
     const url = new URL(path, 'https://stand-in');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const directory = answerDirectory(url, parts);
+    if (directory) return directory;
     if (parts[0] !== 'users' || !parts[1]) return graphError(404, 'BadRequest', `Resource not found for the segment '${parts[0] ?? ''}'.`);
     const organiser = organiserOf(parts[1]);
     if (!organiser)
@@ -319,6 +344,62 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
       return page(report.records, url, options.pageSize?.records ?? 100, (r) => presentRecord(r, i++));
     }
     return graphError(400, 'BadRequest', 'Unsupported path.');
+  };
+
+  const presentUser = (u: StandInUser) => ({
+    '@odata.type': '#microsoft.graph.user',
+    id: u.id,
+    displayName: u.displayName,
+    mail: u.mail,
+    userPrincipalName: u.userPrincipalName,
+  });
+
+  /** GET /users?$filter=mail eq '..' or userPrincipalName eq '..', and GET /groups/{id}/transitiveMembers. */
+  const answerDirectory = (url: URL, parts: string[]): Answer | null => {
+    const users = world.directory?.users ?? [];
+    if (parts.length === 1 && parts[0] === 'users') {
+      if (!granted('User.Read.All'))
+        return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+      const filter = url.searchParams.get('$filter') ?? '';
+      const wanted = [...filter.matchAll(/(mail|userPrincipalName) eq '((?:[^']|'')*)'/gi)].map((m) => ({
+        field: (m[1] ?? '').toLowerCase(),
+        value: (m[2] ?? '').replace(/''/g, "'").toLowerCase(),
+      }));
+      if (wanted.length === 0) return graphError(400, 'Request_UnsupportedQuery', 'Unsupported or invalid query filter clause specified.');
+      const found = users.filter((u) =>
+        wanted.some((w) => (w.field === 'mail' ? (u.mail ?? '').toLowerCase() : u.userPrincipalName.toLowerCase()) === w.value),
+      );
+      return { status: 200, body: { value: found.map(presentUser) } };
+    }
+    if (parts[0] !== 'groups') return null;
+    const group = world.directory?.groups.find((g) => g.id === parts[1]);
+    if (!group)
+      return graphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${parts[1] ?? ''}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    if (group.readable === false || !granted('GroupMember.Read.All'))
+      return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    if (parts[2] !== 'transitiveMembers' || parts.length !== 3) return graphError(400, 'BadRequest', 'Unsupported path.');
+    const seen = new Set<string>();
+    const flat: unknown[] = [];
+    const walk = (g: StandInGroup) => {
+      for (const id of g.members) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const user = users.find((u) => u.id === id);
+        const nested = world.directory?.groups.find((x) => x.id === id);
+        if (user) flat.push(presentUser(user));
+        else if (nested) {
+          flat.push({ '@odata.type': '#microsoft.graph.group', id: nested.id, displayName: `Group ${nested.id}` });
+          walk(nested);
+        }
+      }
+    };
+    walk(group);
+    const top = Math.min(Number(url.searchParams.get('$top') ?? 100), options.pageSize?.members ?? 999);
+    return page(flat, url, top, (m) => m);
   };
 
   const batch = (body: unknown): Answer => {

@@ -10,7 +10,7 @@ describe('import settings', () => {
       timeZones: { moodle: 'Europe/London', panopto: 'America/Los_Angeles', teams: 'Europe/London', samis: 'Europe/London' },
       teamsLocale: null,
       samisLoginColumns: { studentCode: 'STU_CODE', time: 'LOGIN_TIME' },
-      samisRosterColumns: { studentCode: 'STU_CODE', status: 'SCE_STAC', tutor: 'PRS_CODE', year: 'SCE_BLOK' },
+      samisRosterColumns: { studentCode: 'STU_CODE', status: 'SCE_STAC', tutor: 'PRS_CODE', year: 'SCE_BLOK', programme: 'CRS_CODE' },
       dropFolder: null,
     });
   });

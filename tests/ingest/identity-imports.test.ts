@@ -21,7 +21,6 @@ describe.each(DATABASE_KINDS)('roster and identity imports on %s', (kind) => {
   it('when a Samis roster is imported, then students are created with mapped statuses and tutors, and bad status codes are rejected by line', async () => {
     const summary = await importSamisRoster(deps({ IMPORT_MAX_REJECTED_SHARE: '0.5' }), {
       path: fixture('samis', 'roster.csv'),
-      departmentId: 'dept-a',
     });
 
     expect(summary.status).toBe('succeeded');
@@ -35,6 +34,8 @@ describe.each(DATABASE_KINDS)('roster and identity imports on %s', (kind) => {
       year: 2,
       tutorId: 'TUT01',
       programme: 'USPH-AFB01',
+      departmentId: 'PHYS',
+      startDay: '2025-09-25',
       email: 'zoe.jones@example.ac.uk',
     });
     expect(await findStudent(t.db, 'S1000003')).toMatchObject({ status: 'active', tutorId: 'TUT02' });
@@ -45,21 +46,24 @@ describe.each(DATABASE_KINDS)('roster and identity imports on %s', (kind) => {
   it('when the university maps its own status codes, then the roster follows that mapping', async () => {
     const summary = await importSamisRoster(deps({ SAMIS_STATUS_MAP: '{"C":"active","SA":"active","EN":"suspended","ZZ":"withdrawn"}' }), {
       path: fixture('samis', 'roster.csv'),
-      departmentId: 'dept-a',
     });
     expect(summary.status).toBe('succeeded');
     expect((await findStudent(t.db, 'S1000003'))?.status).toBe('suspended');
-    expect(summary.warnings.join(' ')).toContain('TUT09');
+    expect((await findStudent(t.db, 'S1000004'))?.tutorId).toBe('TUT09');
   });
 
-  it('when a roster is imported without a department, then it is refused before anything is read', async () => {
-    await expect(importSamisRoster(deps(), { path: fixture('samis', 'roster.csv'), departmentId: undefined })).rejects.toThrow(
-      'pass --department',
-    );
+  it('when a roster is limited to a department it does not hold, then every row is left out and said so', async () => {
+    const summary = await importSamisRoster(deps({ IMPORT_MAX_REJECTED_SHARE: '0.5' }), {
+      path: fixture('samis', 'roster.csv'),
+      departmentId: 'dept-a',
+    });
+    expect(summary).toMatchObject({ status: 'succeeded', rowsCounted: 0, rowsIgnored: 4 });
+    expect(summary.warnings.join(' ')).toContain('4 row(s) of other departments were left out (--department dept-a)');
+    expect(await findStudent(t.db, 'S1000001')).toBeUndefined();
   });
 
   it('when the roster and then the Moodle user export are imported, then Moodle log rows resolve through idnumber and e-mail', async () => {
-    await importSamisRoster(deps({ IMPORT_MAX_REJECTED_SHARE: '0.5' }), { path: fixture('samis', 'roster.csv'), departmentId: 'dept-a' });
+    await importSamisRoster(deps({ IMPORT_MAX_REJECTED_SHARE: '0.5' }), { path: fixture('samis', 'roster.csv') });
     const users = await importMoodleUsers(deps(), { path: fixture('moodle', 'users.csv') });
 
     expect(users).toMatchObject({ status: 'succeeded', rowsRead: 4, rowsCounted: 3, unresolved: { total: 1, keys: ['moodle:2116'] } });

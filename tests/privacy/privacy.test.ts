@@ -362,7 +362,11 @@ describe.each(DATABASE_KINDS)('privacy on %s', (kind) => {
     await eraseStudent(t.db, w.target.id, { by: w.tutor.id, reason: 'erasure request 2026-114', at: NOW });
 
     const needles = [w.target.id, w.target.email!, w.target.entraId!, 'Quill', 'equill', 'Erin here', w.targetCase.id];
-    const tables = (await t.db.introspection.getTables()).filter((tb) => !tb.name.startsWith('kysely_'));
+    // Every table of this test's own database (on PostgreSQL its own schema; the server holds others' too).
+    const schema = kind === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(t.db)).rows[0]?.s : undefined;
+    const tables = (await t.db.introspection.getTables()).filter(
+      (tb) => !tb.name.startsWith('kysely_') && (schema === undefined || tb.schema === schema),
+    );
     expect(tables.length).toBeGreaterThan(15);
     const found: string[] = [];
     for (const table of tables) {

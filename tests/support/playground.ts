@@ -11,6 +11,8 @@ export interface PlaygroundUser {
   id: string;
   name: string;
   aadObjectId: string;
+  /** The e-mail and UPN the Teams roster gives for them; `<id>@example.ac.uk` unless set. */
+  email?: string;
 }
 
 export interface PlaygroundMessage {
@@ -46,11 +48,11 @@ function yamlFor(current: PlaygroundUser, others: PlaygroundUser[]): string {
     [
       `id: ${u.id}`,
       `name: ${u.name}`,
-      `userPrincipleName: ${u.id}@example.ac.uk`,
+      `userPrincipleName: ${u.email ?? `${u.id}@example.ac.uk`}`,
       `aadObjectId: ${u.aadObjectId}`,
       'givenName: Test',
       'surname: Person',
-      `email: ${u.id}@example.ac.uk`,
+      `email: ${u.email ?? `${u.id}@example.ac.uk`}`,
     ]
       .map((l, i) => `${i === 0 && indent.endsWith('- ') ? indent : indent.replace('- ', '  ')}${l}`)
       .join('\n');
