@@ -45,6 +45,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logger,
     now,
     publicUrl: config.publicUrl,
+    teamsAppId: config.graphInstall.teamsAppExternalId,
     support: config.support,
     onDeliveriesQueued: deliverSoon,
     onStaffReachable: async (staffId) => {

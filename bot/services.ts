@@ -117,6 +117,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       now,
       workerId: options.workerId ?? `${hostname()}:${process.pid}`,
       publicUrl: config.publicUrl,
+      teamsAppId: config.graphInstall.teamsAppExternalId,
       limiter,
       concurrency: config.alerts.sendConcurrency,
       sleep: timers.sleep,

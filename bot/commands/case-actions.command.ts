@@ -7,7 +7,7 @@ import { changeCaseStatus, findCase, type Case } from '../store/case.repository'
 import { findStudent } from '../store/student.repository';
 import type { Staff } from '../store/staff.repository';
 import { findFollowup, saveFollowup } from '../store/case-followup.repository';
-import { enqueueDelivery } from '../store/outbox.repository';
+import { checkinKey, enqueueDelivery, findCheckinDeliveries } from '../store/outbox.repository';
 import { listSentCardsForCase } from '../store/sent-card.repository';
 import { writeAudit } from '../store/audit.repository';
 import { AppError, forbidden, notFound } from '../errors';
@@ -122,6 +122,9 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
       case 'send_checkin': {
         const previous = (await listCaseEvents(trx, current.id)).filter((e) => e.kind === 'checkin_queued').at(-1);
         if (previous && deps.now().getTime() - Date.parse(previous.at) < CHECKIN_REPEAT_MS) return { events };
+        // A check-in still on its way (or waiting for the student's Teams) is not sent twice: the card says where it stands.
+        const pending = (await findCheckinDeliveries(trx, [current.id])).get(current.id);
+        if (pending?.status === 'pending') return { events };
         if (!student) throw notFound('The student on this case');
         const round = followup.checkinsSent + 1;
         await saveFollowup(
@@ -132,7 +135,7 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
         await enqueueDelivery(
           trx,
           {
-            idempotencyKey: `checkin:${current.id}:${round}`,
+            idempotencyKey: checkinKey(current.id, round),
             kind: 'checkin',
             recipientStudentId: student.id,
             payload: { caseId: current.id, fromStaffId: input.actor.id },

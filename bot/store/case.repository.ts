@@ -41,6 +41,7 @@ const ExplanationSchema: z.ZodType<Explanation> = z.object({
   cohort: z.object({ programme: z.string(), year: z.number(), size: z.number() }).optional(),
   windowStart: z.string().nullable(),
   windowEnd: z.string().nullable(),
+  evaluatedOn: z.string().optional(),
 });
 
 const toCase = (r: CaseRow): Case => ({

@@ -28,6 +28,8 @@ export interface BotDeps {
   logger: Logger;
   now: () => Date;
   publicUrl: string;
+  /** The Teams app id, so card links open the app's tab; empty links to the web page. */
+  teamsAppId?: string;
   support: Config['support'];
   /** Called when a staff member's chat becomes known, so waiting alerts go out at once. */
   onStaffReachable: (staffId: string) => Promise<void>;
@@ -137,7 +139,12 @@ export class EngagementBot extends TeamsActivityHandler {
         return;
       }
       const caseIds = list.flags.map((f) => f.caseId);
-      const { card } = await renderDigest(this.deps.db, { reader: who.staff, caseIds, publicUrl: this.deps.publicUrl });
+      const { card } = await renderDigest(this.deps.db, {
+        reader: who.staff,
+        caseIds,
+        publicUrl: this.deps.publicUrl,
+        teamsAppId: this.deps.teamsAppId ?? '',
+      });
       const activityId = await this.sendCard(context, card);
       // Recorded like a proactive digest, so its buttons work and every copy stays current.
       if (activityId) {
@@ -233,7 +240,12 @@ export class EngagementBot extends TeamsActivityHandler {
       }
       const caseIds = sentCard?.caseIds ?? (action.kind === 'case' ? [action.caseId] : []);
       if (caseIds.length === 0) return messageResponse('This card is no longer tracked. Type "my students" for a fresh one.');
-      const { card } = await renderDigest(this.deps.db, { reader: who.staff, caseIds, publicUrl: this.deps.publicUrl });
+      const { card } = await renderDigest(this.deps.db, {
+        reader: who.staff,
+        caseIds,
+        publicUrl: this.deps.publicUrl,
+        teamsAppId: this.deps.teamsAppId ?? '',
+      });
       return cardResponse(card);
     } catch (error) {
       const presented = handleError(error, this.deps.logger, { invoke: 'adaptiveCard/action' });

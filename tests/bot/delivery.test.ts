@@ -136,7 +136,7 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
     expect(summary.sent).toBe(1);
     expect(update?.activityId).toBe(posted?.activityId);
     expect(JSON.stringify(update?.body.attachments?.[0]?.content)).toContain('Closed: Referred to the Wellbeing Service.');
-    expect(JSON.stringify(update?.body.attachments?.[0]?.content)).toContain('Prof Director (referred to the wellbeing service)');
+    expect(JSON.stringify(update?.body.attachments?.[0]?.content)).toContain('Prof Director recorded “Referred to the Wellbeing Service”');
   });
 
   it('when a student has no chat yet, then their check-in waits without counting an attempt', async () => {
