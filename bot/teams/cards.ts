@@ -134,7 +134,7 @@ function statusLine(row: DigestRow): string | null {
   if (row.status === 'closed') return `Closed: ${outcome ?? 'no outcome recorded'}.`;
   if (row.status === 'snoozed' && row.snoozedUntil)
     return `Snoozed until ${formatMoment(row.snoozedUntil, 'day')}: it comes back to the list then.`;
-  if (row.readerIsOwner && !row.outcome) return 'You said you will get in touch. Record the outcome here when you have.';
+  if (row.readerIsOwner && !row.outcome) return 'Over to you: record the outcome here once you have been in touch.';
   if (outcome) return `Latest outcome: ${outcome}.`;
   if (row.ownerName) return `${row.ownerName} is getting in touch.`;
   return null;
