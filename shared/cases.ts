@@ -25,6 +25,12 @@ export const CASE_EVENT_LABELS = {
   student_replied: 'Student replied',
   student_message: 'Student sent a message',
   closed: 'Closed',
+  paused: 'Paused: the student is not being monitored',
+  resumed: 'Resumed: the student is monitored again',
+  no_reply_reminder: 'Reminder sent: still no reply',
+  referral_sent: 'Referral sent to the wellbeing team',
+  referral_acknowledged: 'Referral acknowledged by the wellbeing team',
+  missing_student_alerted: 'Student Experience Officer alerted',
 } as const satisfies Record<string, string>;
 
 export type CaseEventKind = keyof typeof CASE_EVENT_LABELS;

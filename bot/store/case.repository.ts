@@ -290,3 +290,9 @@ export async function listCasesWithFirstStaffAction(
     firstStaffAt: r.first_at ?? null,
   }));
 }
+
+/** Every case not yet closed, oldest first: what the case-care run looks at. */
+export async function listActiveCases(db: Db): Promise<Array<{ id: string; studentId: string }>> {
+  const rows = await db.selectFrom('cases').select(['id', 'student_id']).where('status', '<>', 'closed').orderBy('opened_at').execute();
+  return rows.map((r) => ({ id: r.id, studentId: r.student_id }));
+}

@@ -12,6 +12,7 @@ import * as rules from './migrations/0003-rules';
 import * as graphCollection from './migrations/0004-graph-collection';
 import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
+import * as caseCare from './migrations/0013-case-care';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-graph-collection': graphCollection,
   '0005-bot': bot,
   '0006-tab': tab,
+  '0013-case-care': caseCare,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

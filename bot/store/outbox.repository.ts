@@ -16,7 +16,14 @@ export const OutboxMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('checkin'), payload: z.object({ caseId: z.string(), fromStaffId: z.string() }) }),
   z.object({
     kind: z.literal('notice'),
-    payload: z.object({ title: z.string(), lines: z.array(z.string()), urgent: z.boolean(), caseId: z.string().optional() }),
+    payload: z.object({
+      title: z.string(),
+      lines: z.array(z.string()),
+      urgent: z.boolean(),
+      caseId: z.string().optional(),
+      /** The notice carries a button that acknowledges it (a referral to the wellbeing team). */
+      acknowledge: z.literal('referral').optional(),
+    }),
   }),
   z.object({ kind: z.literal('card_refresh'), payload: z.object({ sentCardId: z.string() }) }),
 ]);

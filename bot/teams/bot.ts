@@ -12,14 +12,16 @@ import type { Config } from '../config';
 import type { Db } from '../store/database';
 import { saveConversation } from '../store/conversation.repository';
 import { findStaff, findStaffByEntraId, type Staff } from '../store/staff.repository';
-import { findStudentByEntraId, type Student } from '../store/student.repository';
+import { findStudent, findStudentByEntraId, type Student } from '../store/student.repository';
 import { findSentCardByActivity, recordSentCard } from '../store/sent-card.repository';
 import { clearUnreachable } from '../store/unreachable-recipient.repository';
 import { listFlagsForViewer } from '../commands/list-flags.command';
-import { performCaseAction } from '../commands/case-actions.command';
+import { acknowledgeReferral, performCaseAction } from '../commands/case-actions.command';
+import { tabLink } from '../../shared/links';
+import { studentName } from '../../shared/domain';
 import { recordStudentMessage } from '../commands/student-message.command';
 import { AppError, handleError } from '../errors';
-import { buildCheckinCard, buildHelpCard, buildUrgentSupportCard, type AdaptiveCard } from './cards';
+import { buildCheckinCard, buildHelpCard, buildNoticeCard, buildUrgentSupportCard, formatMoment, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
 
@@ -226,9 +228,30 @@ export class EngagementBot extends TeamsActivityHandler {
       }
 
       if (!who.staff) return errorResponse(403, 'forbidden', 'These buttons are for staff.');
+      if (action.kind === 'referral_ack') {
+        const done = await acknowledgeReferral(
+          { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole },
+          { actor: who.staff, caseId: action.caseId },
+        );
+        this.deps.onDeliveriesQueued();
+        const student = await findStudent(this.deps.db, done.case.studentId);
+        const name = student ? studentName(student) : 'the student';
+        return cardResponse(
+          buildNoticeCard({
+            title: `Referral to the Wellbeing Service: ${name}`,
+            lines: [`The wellbeing team has the referral for ${name}; the case is closed.`],
+            urgent: false,
+            listUrl: tabLink({ publicUrl: this.deps.publicUrl, teamsAppId: this.deps.teamsAppId ?? '' }, done.case.studentId),
+            acknowledge: {
+              caseId: done.case.id,
+              acknowledged: `Acknowledged by ${done.acknowledgedBy}, ${formatMoment(done.at, 'moment')}.`,
+            },
+          }),
+        );
+      }
       if (action.kind === 'case') {
         await performCaseAction(
-          { db: this.deps.db, now: this.deps.now },
+          { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole },
           {
             actor: who.staff,
             caseId: action.caseId,

@@ -426,13 +426,37 @@ export function buildUrgentSupportCard(contacts: readonly SupportContact[]): Ada
   ]);
 }
 
-/** A short note to staff in their chat: a student's reply, an urgent message, an escalation. */
-export function buildNoticeCard(opts: { title: string; lines: readonly string[]; urgent: boolean; listUrl: string }): AdaptiveCard {
+/** A short note to staff in their chat: a student's reply, an urgent message, an escalation, a referral to acknowledge. */
+export function buildNoticeCard(opts: {
+  title: string;
+  lines: readonly string[];
+  urgent: boolean;
+  listUrl: string;
+  /** A referral the reader's team acknowledges from the card; `acknowledged` replaces the button once done. */
+  acknowledge?: { caseId: string; acknowledged?: string };
+}): AdaptiveCard {
+  const ack = opts.acknowledge;
   return card(
     [
       text(opts.title, { weight: 'Bolder', size: 'Medium', style: 'heading', ...(opts.urgent ? { color: 'Attention' } : {}) }),
       ...opts.lines.map((line) => text(line)),
+      ...(ack?.acknowledged ? [text(ack.acknowledged, { weight: 'Bolder', color: 'Good' })] : []),
     ],
-    { actions: [{ type: 'Action.OpenUrl', title: 'Open Engagement Monitor', url: opts.listUrl }] },
+    {
+      actions: [
+        ...(ack && !ack.acknowledged
+          ? [
+              {
+                type: 'Action.Execute',
+                title: 'Acknowledge: we have it',
+                verb: 'referral.acknowledge',
+                data: { caseId: ack.caseId },
+                style: 'positive',
+              },
+            ]
+          : []),
+        { type: 'Action.OpenUrl', title: 'Open Engagement Monitor', url: opts.listUrl },
+      ],
+    },
   );
 }

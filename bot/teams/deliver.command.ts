@@ -176,6 +176,7 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
         title: payload.title,
         lines: payload.lines,
         urgent: payload.urgent,
+        ...(payload.acknowledge && payload.caseId ? { acknowledge: { caseId: payload.caseId } } : {}),
         listUrl: tabLink({ publicUrl: deps.publicUrl, teamsAppId: deps.teamsAppId ?? '' }),
       });
       return {

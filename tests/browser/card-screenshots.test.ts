@@ -150,14 +150,19 @@ describe('every card rendered by the official Adaptive Cards renderer in Chromiu
         await page.addScriptTag({ path: SCRIPT });
         const result = await page.evaluate(
           (json) => {
-            const AC = (window as unknown as { AdaptiveCards: typeof import('adaptivecards') }).AdaptiveCards;
+            // Runs in the page: the renderer's global and the document, typed just enough.
+            const page = globalThis as unknown as {
+              AdaptiveCards: typeof import('adaptivecards');
+              document: { getElementById(id: string): { appendChild(node: unknown): void } | null };
+            };
+            const AC = page.AdaptiveCards;
             const ac = new AC.AdaptiveCard();
             const context = new AC.SerializationContext(AC.Versions.v1_5);
             ac.parse(json, context);
             const problems: string[] = [];
             for (let i = 0; i < context.eventCount; i++) problems.push(context.getEventAt(i)?.message ?? 'unknown');
             const element = ac.render();
-            if (element) document.getElementById('card')?.appendChild(element);
+            if (element) page.document.getElementById('card')?.appendChild(element);
             return { problems, text: element?.innerText ?? '' };
           },
           card as unknown as object,
