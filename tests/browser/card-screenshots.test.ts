@@ -126,6 +126,40 @@ const CARDS: Array<[name: string, card: AdaptiveCard, mustShow: string]> = [
     }),
     'replied to your check-in',
   ],
+  [
+    'referral-to-acknowledge',
+    buildNoticeCard({
+      title: 'Referral to the Wellbeing Service: Noor Quiet',
+      lines: [
+        'Dr Ada Tutor has referred Noor Quiet to the Wellbeing Service. The case stays open until someone from the wellbeing team acknowledges it.',
+      ],
+      urgent: false,
+      listUrl: tabLink(links, 'S1001'),
+      acknowledge: { caseId: 'c1' },
+    }),
+    'Acknowledge: we have it',
+  ],
+  [
+    'referral-acknowledged',
+    buildNoticeCard({
+      title: 'Referral to the Wellbeing Service: Noor Quiet',
+      lines: ['The wellbeing team has the referral for Noor Quiet; the case is closed.'],
+      urgent: false,
+      listUrl: tabLink(links, 'S1001'),
+      acknowledge: { caseId: 'c1', acknowledged: 'Acknowledged by you, 27 Nov 2026 at 11:00.' },
+    }),
+    'Acknowledged by you',
+  ],
+  [
+    'missing-student-alert',
+    buildNoticeCard({
+      title: 'Missing-student procedure started: Noor Quiet',
+      lines: ['Dr Ada Tutor has started the missing-student procedure for Noor Quiet. Please take it from here now.'],
+      urgent: true,
+      listUrl: tabLink(links, 'S1001'),
+    }),
+    'Please take it from here now.',
+  ],
 ];
 
 describe('every card rendered by the official Adaptive Cards renderer in Chromium', () => {
