@@ -15,6 +15,7 @@ import { createScheduler, type Scheduler } from './jobs/scheduler';
 import { evaluateJob, scheduledJobs } from './jobs';
 import { createServices, type ServiceOptions, type Services } from './services';
 import { handleError } from './errors';
+import { projectRoot } from './paths';
 
 export type AppOptions = ServiceOptions;
 
@@ -73,7 +74,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   registerApiRoutes(server, { db, config, logger, now, ...services.api });
   registerConfigureTabRoutes(server);
-  registerTabRoutes(server, join(__dirname, '..', 'tab', 'dist'));
+  registerTabRoutes(server, join(projectRoot(), 'tab', 'dist'));
 
   return {
     config,

@@ -169,6 +169,19 @@ const EnvSchema = z.object({
   SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
   IMPORT_DROP_FOLDER: z.string().min(1).optional(),
   IMPORT_WATCH_EVERY_MINUTES: int(5, 1, 1_440),
+  // Privacy: retention periods (docs/privacy.md), the privacy notice students are pointed to.
+  ACADEMIC_YEAR_START_MONTH: int(8, 1, 12),
+  RETENTION_COUNTS_ACADEMIC_YEARS: int(2, 1, 10),
+  RETENTION_IMPORTS_DAYS: int(730, 30, 3_650),
+  RETENTION_CLOSED_CASES_DAYS: int(365, 30, 3_650),
+  RETENTION_MESSAGES_DAYS: int(90, 1, 3_650),
+  RETENTION_DELIVERIES_DAYS: int(90, 1, 3_650),
+  RETENTION_LEFT_STUDENTS_DAYS: int(365, 30, 3_650),
+  RETENTION_AUDIT_DAYS: int(2_190, 365, 7_300),
+  RETENTION_BATCH_SIZE: int(5_000, 100, 100_000),
+  RETENTION_EVERY_HOURS: int(24, 1, 168),
+  PRIVACY_NOTICE_URL: z.url({ message: 'expected the https address of your privacy notice' }).optional(),
+  PRIVACY_SHOW_VIEWER_NAMES: bool(false),
 });
 
 export type Config = Readonly<{
@@ -209,6 +222,7 @@ export type Config = Readonly<{
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
   entra: { clientId: string; allowedTenants: readonly string[]; jwksUrl: string };
   ingest: IngestConfig;
+  privacy: PrivacyConfig;
   /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
   graph: GraphConfig | null;
 }>;
@@ -225,6 +239,25 @@ export type GraphConfig = Readonly<{
   lookbackDays: number;
   collectEveryHours: number;
 }>;
+
+export interface PrivacyConfig {
+  /** The month (1-12) an academic year starts: counts are kept for the current and previous years. */
+  academicYearStartMonth: number;
+  retention: {
+    countsAcademicYears: number;
+    importsDays: number;
+    closedCasesDays: number;
+    messagesDays: number;
+    deliveriesDays: number;
+    leftStudentsDays: number;
+    auditDays: number;
+    batchSize: number;
+    everyHours: number;
+  };
+  privacyNoticeUrl: string | null;
+  /** Whether a student asking "my data" sees the names of staff who viewed their record (roles and dates otherwise). */
+  showViewerNames: boolean;
+}
 
 export interface IngestConfig {
   maxRejectedShare: number;
@@ -340,6 +373,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
   if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID)
     problems.push('TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true (the manifest id of the app to install)');
+  if (e.APP_MODE === 'production' && !e.PRIVACY_NOTICE_URL)
+    problems.push("PRIVACY_NOTICE_URL: required when APP_MODE=production (students asking 'my data' are pointed to it)");
+  // The audit must outlive what it audits, or a subject access request could not say who saw a record.
+  const longest = Math.max(e.RETENTION_CLOSED_CASES_DAYS, e.RETENTION_IMPORTS_DAYS, e.RETENTION_COUNTS_ACADEMIC_YEARS * 366);
+  if (e.RETENTION_AUDIT_DAYS <= longest)
+    problems.push(`RETENTION_AUDIT_DAYS: must be longer than the longest other retention period (${longest} days)`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -415,6 +454,22 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       samisStatusMap: Object.freeze({ ...(e.SAMIS_STATUS_MAP ?? DEFAULT_SAMIS_STATUS_MAP) }),
       dropFolder: e.IMPORT_DROP_FOLDER ?? null,
       watchEveryMinutes: e.IMPORT_WATCH_EVERY_MINUTES,
+    }),
+    privacy: Object.freeze({
+      academicYearStartMonth: e.ACADEMIC_YEAR_START_MONTH,
+      retention: Object.freeze({
+        countsAcademicYears: e.RETENTION_COUNTS_ACADEMIC_YEARS,
+        importsDays: e.RETENTION_IMPORTS_DAYS,
+        closedCasesDays: e.RETENTION_CLOSED_CASES_DAYS,
+        messagesDays: e.RETENTION_MESSAGES_DAYS,
+        deliveriesDays: e.RETENTION_DELIVERIES_DAYS,
+        leftStudentsDays: e.RETENTION_LEFT_STUDENTS_DAYS,
+        auditDays: e.RETENTION_AUDIT_DAYS,
+        batchSize: e.RETENTION_BATCH_SIZE,
+        everyHours: e.RETENTION_EVERY_HOURS,
+      }),
+      privacyNoticeUrl: e.PRIVACY_NOTICE_URL ?? null,
+      showViewerNames: e.PRIVACY_SHOW_VIEWER_NAMES,
     }),
     graph,
   });
