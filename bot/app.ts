@@ -8,6 +8,7 @@ import { wakeDeliveriesFor } from './store/outbox.repository';
 import { loadDemo } from './demo/load-demo.command';
 import { EngagementBot } from './teams/bot';
 import { deliverDue } from './teams/deliver.command';
+import { deliverUrgentNow } from './teams/deliver-urgent';
 import { ANONYMOUS_BOT_WARNING } from './teams/adapter';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
@@ -49,6 +50,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     teamsAppId: config.graphInstall.teamsAppExternalId,
     support: config.support,
     onDeliveriesQueued: deliverSoon,
+    // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
+    onUrgentQueued: (staffIds) =>
+      setImmediate(
+        () =>
+          void deliverUrgentNow(services.deliver, staffIds).catch((error) => handleError(error, logger, { job: 'notify', urgent: true })),
+      ),
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.

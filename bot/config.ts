@@ -1,6 +1,8 @@
 import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../shared/bank-holidays';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
+import type { ExtraPhrases } from '../shared/wellbeing/classify';
 
 export interface SupportContact {
   name: string;
@@ -119,6 +121,7 @@ const EnvSchema = z.object({
   SUPPORT_CONTACTS: z.string().optional(),
   URGENT_CONTACTS: z.string().optional(),
   URGENT_TERMS: z.string().optional(),
+  WELLBEING_PHRASES_FILE: z.string().min(1).optional(),
   WELLBEING_ROLE: z
     .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'])
     .default('student_experience_officer'),
@@ -169,6 +172,25 @@ const EnvSchema = z.object({
   SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
   IMPORT_DROP_FOLDER: z.string().min(1).optional(),
   IMPORT_WATCH_EVERY_MINUTES: int(5, 1, 1_440),
+  MOODLE_DB_URL: z
+    .string()
+    .regex(
+      /^(mysql|mariadb|postgres(ql)?):\/\/[^/]+\/[^/?]+/,
+      'expected mysql://user:password@host:3306/moodle or postgres://user:password@host:5432/moodle',
+    )
+    .optional(),
+  MOODLE_DB_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]*$/i, "expected letters, digits and '_', such as mdl_")
+    .default('mdl_'),
+  MOODLE_DB_TLS: z
+    .enum(['off', 'require', 'verify'], { message: 'expected off, require (encrypt) or verify (encrypt and check the certificate)' })
+    .default('verify'),
+  MOODLE_DB_TLS_CA: z.string().min(1).optional(),
+  MOODLE_DB_PULL_EVERY_MINUTES: int(60, 5, 1_440),
+  MOODLE_DB_LOOKBACK_DAYS: int(14, 1, 400),
+  MOODLE_DB_MAX_LAG_MINUTES: int(180, 5, 10_080),
+  MOODLE_DB_PAGE_SIZE: int(100_000, 1_000, 1_000_000),
   // Privacy: retention periods (docs/privacy.md), the privacy notice students are pointed to.
   ACADEMIC_YEAR_START_MONTH: int(8, 1, 12),
   RETENTION_COUNTS_ACADEMIC_YEARS: int(2, 1, 10),
@@ -204,7 +226,8 @@ export type Config = Readonly<{
   support: {
     contacts: readonly SupportContact[];
     urgentContacts: readonly SupportContact[];
-    urgentTerms: readonly string[];
+    /** Phrases a university adds to the built-in wellbeing lists (WELLBEING_PHRASES_FILE, and URGENT_TERMS as risk). */
+    phrases: Readonly<ExtraPhrases>;
     wellbeingRole: StaffRole;
   };
   alerts: {
@@ -225,6 +248,20 @@ export type Config = Readonly<{
   privacy: PrivacyConfig;
   /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
   graph: GraphConfig | null;
+  /** Pulling Moodle activity straight from its database; null when MOODLE_DB_URL is not set. */
+  moodleDb: MoodleDbConfig | null;
+}>;
+
+export type MoodleDbConfig = Readonly<{
+  url: string;
+  kind: 'mysql' | 'postgres';
+  prefix: string;
+  tls: Readonly<{ mode: 'off' | 'require' | 'verify'; caPath: string | null }>;
+  pullEveryMinutes: number;
+  lookbackDays: number;
+  maxLagMinutes: number;
+  /** Log ids read per query. */
+  pageSize: number;
 }>;
 
 export type GraphConfig = Readonly<{
@@ -292,20 +329,50 @@ const DEFAULT_URGENT_CONTACTS: SupportContact[] = [
   { name: 'Samaritans (24 hours)', detail: 'Call 116 123 free, any time, day or night.' },
   { name: 'Shout (24 hours)', detail: 'Text SHOUT to 85258.' },
 ];
-const DEFAULT_URGENT_TERMS = [
-  'suicide',
-  'suicidal',
-  'kill myself',
-  'end my life',
-  'end it all',
-  'self harm',
-  'self-harm',
-  'hurt myself',
-  'want to die',
-  'no reason to live',
-  'can’t go on',
-  "can't go on",
-];
+
+const PhraseListsSchema = z
+  .object({ risk: z.array(z.string().trim().min(1)).default([]), distress: z.array(z.string().trim().min(1)).default([]) })
+  .strict();
+
+/** WELLBEING_PHRASES_FILE: a JSON file {"risk": [...], "distress": [...]} of plain phrases added to the built-in lists. */
+function readPhraseFile(path: string | undefined, problems: string[]): { risk: string[]; distress: string[] } {
+  if (path === undefined) return { risk: [], distress: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`WELLBEING_PHRASES_FILE: cannot read ${path} as JSON (${(error as Error).message})`);
+    return { risk: [], distress: [] };
+  }
+  const parsed = PhraseListsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    problems.push(
+      `WELLBEING_PHRASES_FILE: ${path} must be {"risk": ["…"], "distress": ["…"]} (${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'invalid'})`,
+    );
+    return { risk: [], distress: [] };
+  }
+  return parsed.data;
+}
+
+// A contact list copied from our defaults or the README example has not been set for this university.
+const PLACEHOLDER_CONTACT =
+  /set (support|urgent)_contacts|placeholder|changeme|change me|\btodo\b|\btbc\b|01234 567890|@example\.(com|org|net)\b/i;
+
+/** In production a student in crisis must see the university's real contacts, so unset or placeholder lists stop the start. */
+function checkContactsForProduction(
+  name: string,
+  raw: string | undefined,
+  contacts: readonly SupportContact[],
+  fallback: readonly SupportContact[],
+  problems: string[],
+): void {
+  if (raw !== undefined && contacts === fallback) return; // unreadable JSON, already reported
+  if (raw === undefined)
+    problems.push(`${name}: required when APP_MODE=production: set your university's real contacts as JSON [{"name":"…","detail":"…"}]`);
+  else if (contacts.some((c) => PLACEHOLDER_CONTACT.test(`${c.name} ${c.detail}`)))
+    problems.push(`${name}: still a placeholder; set your university's real contacts before running with APP_MODE=production`);
+}
 
 function parseContacts(name: string, raw: string | undefined, fallback: SupportContact[], problems: string[]): SupportContact[] {
   if (raw === undefined) return fallback;
@@ -365,10 +432,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const graph = parseGraph(e, problems);
   const supportContacts = parseContacts('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, DEFAULT_SUPPORT_CONTACTS, problems);
   const urgentContacts = parseContacts('URGENT_CONTACTS', e.URGENT_CONTACTS, DEFAULT_URGENT_CONTACTS, problems);
-  const urgentTerms = (e.URGENT_TERMS ?? DEFAULT_URGENT_TERMS.join(','))
+  const urgentTerms = (e.URGENT_TERMS ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t !== '');
+  const phraseFile = readPhraseFile(e.WELLBEING_PHRASES_FILE, problems);
+  if (e.APP_MODE === 'production') {
+    checkContactsForProduction('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, supportContacts, DEFAULT_SUPPORT_CONTACTS, problems);
+    checkContactsForProduction('URGENT_CONTACTS', e.URGENT_CONTACTS, urgentContacts, DEFAULT_URGENT_CONTACTS, problems);
+  }
   if (e.GRAPH_INSTALL_ENABLED && (!e.MICROSOFT_APP_ID || !e.MICROSOFT_APP_PASSWORD || !e.MICROSOFT_APP_TENANT_ID))
     problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
   if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID)
@@ -403,7 +475,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       openIdMetadataUrl: e.BOT_OPENID_METADATA_URL ?? null,
       tokenIssuer: e.BOT_TOKEN_ISSUER ?? null,
     }),
-    support: Object.freeze({ contacts: supportContacts, urgentContacts, urgentTerms, wellbeingRole: e.WELLBEING_ROLE }),
+    support: Object.freeze({
+      contacts: supportContacts,
+      urgentContacts,
+      phrases: Object.freeze({ risk: [...urgentTerms, ...phraseFile.risk], distress: phraseFile.distress }),
+      wellbeingRole: e.WELLBEING_ROLE,
+    }),
     alerts: Object.freeze({
       escalationWorkingDays: e.ESCALATION_WORKING_DAYS,
       noReplyWorkingDays: e.NO_REPLY_FOLLOWUP_WORKING_DAYS,
@@ -472,6 +549,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       showViewerNames: e.PRIVACY_SHOW_VIEWER_NAMES,
     }),
     graph,
+    moodleDb: e.MOODLE_DB_URL
+      ? Object.freeze({
+          url: e.MOODLE_DB_URL,
+          kind: /^(mysql|mariadb):/.test(e.MOODLE_DB_URL) ? ('mysql' as const) : ('postgres' as const),
+          prefix: e.MOODLE_DB_PREFIX,
+          tls: Object.freeze({ mode: e.MOODLE_DB_TLS, caPath: e.MOODLE_DB_TLS_CA ?? null }),
+          pullEveryMinutes: e.MOODLE_DB_PULL_EVERY_MINUTES,
+          lookbackDays: e.MOODLE_DB_LOOKBACK_DAYS,
+          maxLagMinutes: e.MOODLE_DB_MAX_LAG_MINUTES,
+          pageSize: e.MOODLE_DB_PAGE_SIZE,
+        })
+      : null,
   });
 }
 

@@ -6,6 +6,7 @@ import { followCases, type CaseCareSummary } from './case-care.command';
 import { deliverDue, type DeliverySummary } from '../teams/deliver.command';
 import { importDropFolder } from '../ingest/drop-folder.command';
 import { collectAttendanceJob } from './collect-attendance.job';
+import { pullMoodleJob } from './pull-moodle.job';
 import type { Job, JobDeclaration } from './scheduler';
 import { applyRetention, type RetentionSummary } from '../commands/retention.command';
 
@@ -66,6 +67,7 @@ export const JOBS: readonly JobDeclaration[] = [
   collectAttendanceJob,
   importWatchJob,
   retentionJob,
+  pullMoodleJob,
 ];
 
 /** The jobs this configuration turns on, bound to the services; an off job with a reason says it once. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from './database';
 import { newId } from './ids';
+import { WELLBEING_TIERS } from '../../shared/wellbeing/classify';
 import type { OutboxRow } from './schema';
 
 /**
@@ -23,6 +24,8 @@ export const OutboxMessageSchema = z.discriminatedUnion('kind', [
       caseId: z.string().optional(),
       /** The notice carries a button that acknowledges it (a referral to the wellbeing team). */
       acknowledge: z.literal('referral').optional(),
+      // The wellbeing tier of the student's message behind a notice: risk notices skip any send schedule.
+      tier: z.enum(WELLBEING_TIERS).optional(),
     }),
   }),
   z.object({ kind: z.literal('card_refresh'), payload: z.object({ sentCardId: z.string() }) }),
