@@ -50,6 +50,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logger,
     now,
     publicUrl: config.publicUrl,
+    teamsAppId: config.graphInstall.teamsAppExternalId,
     support: config.support,
     onDeliveriesQueued: deliverSoon,
     // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.

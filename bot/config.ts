@@ -1,3 +1,4 @@
+import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../shared/bank-holidays';
 import { readFileSync } from 'node:fs';
 import { SAMIS_DATE_FORMATS, type SamisDateFormat } from './ingest/samis-dates';
 import { z } from 'zod';
@@ -152,6 +153,14 @@ const EnvSchema = z.object({
     .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin', 'wellbeing'])
     .default('student_experience_officer'),
   ESCALATION_WORKING_DAYS: int(3, 1, 30),
+  NO_REPLY_FOLLOWUP_WORKING_DAYS: int(5, 1, 30),
+  CLOSURE_DAYS: z
+    .string()
+    .regex(
+      /^\s*(\d{4}-\d{2}-\d{2}(\s*,\s*\d{4}-\d{2}-\d{2})*)?\s*$/,
+      'expected a comma-separated list of days such as 2026-12-24,2026-12-29',
+    )
+    .optional(),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
   SEND_CONCURRENCY: int(16, 1, 64),
   GRAPH_INSTALL_ENABLED: bool(false),
@@ -258,7 +267,15 @@ export type Config = Readonly<{
     phrases: Readonly<ExtraPhrases>;
     wellbeingRole: StaffRole;
   };
-  alerts: { escalationWorkingDays: number; escalateEveryMinutes: number; sendConcurrency: number };
+  alerts: {
+    escalationWorkingDays: number;
+    escalateEveryMinutes: number;
+    sendConcurrency: number;
+    /** Working days after "Contacted, no reply" before the case comes back to its owner. */
+    noReplyWorkingDays: number;
+    /** Days that are not working days besides weekends: bank holidays and closures (default: GOV.UK England and Wales). */
+    closureDays: readonly string[];
+  };
   graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
   shutdownTimeoutMs: number;
@@ -509,6 +526,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }),
     alerts: Object.freeze({
       escalationWorkingDays: e.ESCALATION_WORKING_DAYS,
+      noReplyWorkingDays: e.NO_REPLY_FOLLOWUP_WORKING_DAYS,
+      closureDays: Object.freeze(
+        e.CLOSURE_DAYS === undefined
+          ? [...ENGLAND_AND_WALES_BANK_HOLIDAYS]
+          : e.CLOSURE_DAYS.split(',')
+              .map((d) => d.trim())
+              .filter(Boolean),
+      ),
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
       sendConcurrency: e.SEND_CONCURRENCY,
     }),

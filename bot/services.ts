@@ -13,6 +13,7 @@ import { createAdapter, createCardSender, type CardSender } from './teams/adapte
 import type { DeliverDeps } from './teams/deliver.command';
 import type { EvaluateDeps } from './rules/evaluate.command';
 import type { EscalateDeps } from './jobs/escalate.command';
+import type { CaseCareDeps } from './jobs/case-care.command';
 import { openChatThroughGraph, type GraphTokenSource } from './graph/install-app';
 import type { GraphConnectionOptions } from './graph/graph-client';
 import { createCollector, type Collector } from './jobs/collect-attendance.job';
@@ -62,6 +63,7 @@ export interface Services {
   deliver: DeliverDeps;
   evaluate: EvaluateDeps;
   escalate: EscalateDeps;
+  caseCare: CaseCareDeps;
   /** Graph attendance collection, or null when Graph is not configured. */
   collector: Collector | null;
   /** Entra role groups and object id look-ups through Graph, or null when Graph is not configured. */
@@ -120,6 +122,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       now,
       workerId: options.workerId ?? `${hostname()}:${process.pid}`,
       publicUrl: config.publicUrl,
+      teamsAppId: config.graphInstall.teamsAppExternalId,
       limiter,
       concurrency: config.alerts.sendConcurrency,
       sleep: timers.sleep,
@@ -127,7 +130,22 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       ...(openChat ? { openChat } : {}),
     },
     evaluate: { db, logger, now },
-    escalate: { db, logger, now, timeZone: config.timeZone, workingDays: config.alerts.escalationWorkingDays },
+    escalate: {
+      db,
+      logger,
+      now,
+      timeZone: config.timeZone,
+      workingDays: config.alerts.escalationWorkingDays,
+      closureDays: new Set(config.alerts.closureDays),
+    },
+    caseCare: {
+      db,
+      logger,
+      now,
+      timeZone: config.timeZone,
+      noReplyWorkingDays: config.alerts.noReplyWorkingDays,
+      closureDays: new Set(config.alerts.closureDays),
+    },
     collector: config.graph ? createCollector(config.graph, config.timeZone, { db, logger, now, timers }, options.graphConnection) : null,
     directory: config.graph ? createDirectorySync(config, { db, logger, now, timers }, options.graphConnection) : null,
     api: {

@@ -25,6 +25,12 @@ export const CASE_EVENT_LABELS = {
   student_replied: 'Student replied',
   student_message: 'Student sent a message',
   closed: 'Closed',
+  paused: 'Paused: the student is not being monitored',
+  resumed: 'Resumed: the student is monitored again',
+  no_reply_reminder: 'Reminder sent: still no reply',
+  referral_sent: 'Referral sent to the wellbeing team',
+  referral_acknowledged: 'Referral acknowledged by the wellbeing team',
+  missing_student_alerted: 'Student Experience Officer alerted',
   monitoring_stopped: 'Monitoring stopped (objection upheld)',
 } as const satisfies Record<string, string>;
 
@@ -89,3 +95,54 @@ export const CHECKIN_CHOICE_LABELS: Record<CheckinChoice, string> = {
   talk: 'I’d like to talk to someone',
   message: 'A message',
 };
+
+/** Where a check-in stands: staff see this on every card, so "sent" only ever means delivered. */
+export const CHECKIN_DELIVERY_LABELS = {
+  queued: 'Check-in queued: it goes out within a minute',
+  waiting_for_teams: 'Check-in waiting for the student’s Teams: it is delivered as soon as the app can reach them',
+  delivered: 'Check-in delivered to the student',
+  failed: 'Check-in could not be delivered: Teams refused it. Please contact the student another way',
+} as const;
+export type CheckinDelivery = keyof typeof CHECKIN_DELIVERY_LABELS;
+
+/** The buttons a case card can carry. */
+export const CARD_ACTIONS = ['acknowledge', 'record_outcome', 'snooze', 'send_checkin'] as const;
+export type CardAction = (typeof CARD_ACTIONS)[number];
+
+/**
+ * The actions that still make sense for a case as it stands: nothing once it is closed, no second
+ * "I'll get in touch" once someone has, no check-in while one is on its way or has arrived.
+ */
+export function availableCardActions(state: { status: CaseStatus; hasOwner: boolean; checkin: CheckinDelivery | null }): CardAction[] {
+  const checkinPossible = state.checkin === null || state.checkin === 'failed';
+  switch (state.status) {
+    case 'closed':
+      return [];
+    case 'snoozed':
+      return ['acknowledge', 'record_outcome'];
+    case 'acknowledged':
+      return [
+        ...(state.hasOwner ? [] : (['acknowledge'] as const)),
+        'record_outcome',
+        'snooze',
+        ...(checkinPossible ? (['send_checkin'] as const) : []),
+      ];
+    case 'open':
+      return ['acknowledge', 'record_outcome', 'snooze', ...(checkinPossible ? (['send_checkin'] as const) : [])];
+  }
+}
+
+/** A card's headline for a case: how urgent while nobody has acted, then where it stands. */
+export function caseHeadline(
+  status: CaseStatus,
+  severity: Severity,
+): { label: string; tone: 'attention' | 'warning' | 'good' | 'default' } {
+  if (status === 'closed') return { label: 'Closed', tone: 'good' };
+  if (status === 'snoozed') return { label: 'Snoozed', tone: 'default' };
+  if (status === 'acknowledged') return { label: 'Being followed up', tone: 'good' };
+  return severity === 'high'
+    ? { label: 'Please get in touch soon', tone: 'attention' }
+    : severity === 'medium'
+      ? { label: 'Worth a check-in', tone: 'warning' }
+      : { label: 'Keep an eye on', tone: 'default' };
+}

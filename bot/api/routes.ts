@@ -218,7 +218,10 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     route(deps, async (req): Promise<CaseActionResponse> => {
       const viewer = await resolveViewer(req, deps);
       const action = parseInput(CaseActionSchema, await readJsonBody(req), 'action');
-      const result = await performCaseAction(deps, { actor: viewer, caseId: String(req.params.caseId), action });
+      const result = await performCaseAction(
+        { db: deps.db, now: deps.now, wellbeingRole: deps.config.support.wellbeingRole },
+        { actor: viewer, caseId: String(req.params.caseId), action },
+      );
       flagDeps.cache.invalidate(viewer.departmentId);
       return { case: await loadCaseSummary(deps.db, result.case) };
     }),

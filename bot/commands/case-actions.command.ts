@@ -5,9 +5,11 @@ import type { Db } from '../store/database';
 import { appendCaseEvent, listCaseEvents, type CaseEvent } from '../store/case-event.repository';
 import { changeCaseStatus, findCase, type Case } from '../store/case.repository';
 import { findStudent } from '../store/student.repository';
-import type { Staff } from '../store/staff.repository';
+import { listStaffWithRole } from '../store/staff.repository';
+import { studentName, type StaffRole } from '../../shared/domain';
+import { findStaff, type Staff } from '../store/staff.repository';
 import { findFollowup, saveFollowup } from '../store/case-followup.repository';
-import { enqueueDelivery } from '../store/outbox.repository';
+import { checkinKey, enqueueDelivery, findCheckinDeliveries } from '../store/outbox.repository';
 import { listSentCardsForCase } from '../store/sent-card.repository';
 import { writeAudit } from '../store/audit.repository';
 import { AppError, forbidden, notFound } from '../errors';
@@ -16,6 +18,8 @@ import { seesWholeDepartment } from './viewer';
 export interface CaseActionDeps {
   db: Db;
   now: () => Date;
+  /** Who hears about a referral to the Wellbeing Service (config WELLBEING_ROLE). */
+  wellbeingRole?: StaffRole;
 }
 
 export interface CaseActionInput {
@@ -101,6 +105,38 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
         await move(closes ? 'closed' : 'acknowledged', { ownerId: owner, outcome: action.outcome, ...(closes ? { closedAt: at } : {}) });
         await record('outcome_recorded', action.note || null, { outcome: action.outcome });
         if (closes) await record('closed', null, { outcome: action.outcome });
+        if (action.outcome === 'referred_wellbeing' || action.outcome === 'missing_student_procedure') {
+          const role: StaffRole =
+            action.outcome === 'referred_wellbeing' ? (deps.wellbeingRole ?? 'student_experience_officer') : 'student_experience_officer';
+          const recipients = (await listStaffWithRole(trx, current.departmentId, role)).filter((r) => r.id !== input.actor.id);
+          const who = student ? studentName(student) : 'A student';
+          const referral = action.outcome === 'referred_wellbeing';
+          for (const r of recipients)
+            await enqueueDelivery(
+              trx,
+              {
+                idempotencyKey: `${action.outcome}:${current.id}:${r.id}`,
+                kind: 'notice',
+                recipientStaffId: r.id,
+                payload: {
+                  title: referral ? `Referral to the Wellbeing Service: ${who}` : `Missing-student procedure started: ${who}`,
+                  lines: [
+                    referral
+                      ? `${input.actor.displayName} has referred ${who} to the Wellbeing Service. The case stays open until someone from the wellbeing team acknowledges it.`
+                      : `${input.actor.displayName} has started the missing-student procedure for ${who}. Please take it from here now.`,
+                    ...(action.note ? [`Their note: “${action.note}”`] : []),
+                  ],
+                  urgent: !referral,
+                  caseId: current.id,
+                  ...(referral ? { acknowledge: 'referral' as const } : {}),
+                },
+              },
+              at,
+            );
+          const told = { role, recipients: recipients.map((r) => r.id) };
+          if (referral) await record('referral_sent', null, told);
+          else await record('missing_student_alerted', null, told);
+        }
         break;
       }
       case 'snooze': {
@@ -122,6 +158,9 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
       case 'send_checkin': {
         const previous = (await listCaseEvents(trx, current.id)).filter((e) => e.kind === 'checkin_queued').at(-1);
         if (previous && deps.now().getTime() - Date.parse(previous.at) < CHECKIN_REPEAT_MS) return { events };
+        // A check-in still on its way (or waiting for the student's Teams) is not sent twice: the card says where it stands.
+        const pending = (await findCheckinDeliveries(trx, [current.id])).get(current.id);
+        if (pending?.status === 'pending') return { events };
         if (!student) throw notFound('The student on this case');
         const round = followup.checkinsSent + 1;
         await saveFollowup(
@@ -132,7 +171,7 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
         await enqueueDelivery(
           trx,
           {
-            idempotencyKey: `checkin:${current.id}:${round}`,
+            idempotencyKey: checkinKey(current.id, round),
             kind: 'checkin',
             recipientStudentId: student.id,
             payload: { caseId: current.id, fromStaffId: input.actor.id },
@@ -195,4 +234,57 @@ export async function queueCardRefreshes(
     if (added) queued++;
   }
   return queued;
+}
+
+/**
+ * The wellbeing team acknowledges a referral: the case closes with the referral as its outcome, on
+ * the timeline with who acknowledged it. Only holders of the wellbeing role in the student's
+ * department may (nobody acknowledges on the team's behalf); a second acknowledgement changes nothing.
+ */
+export async function acknowledgeReferral(
+  deps: CaseActionDeps,
+  input: { actor: Staff; caseId: string },
+): Promise<{ case: Case; acknowledgedBy: string; at: string }> {
+  const role = deps.wellbeingRole ?? 'student_experience_officer';
+  const done = await deps.db.transaction().execute(async (trx) => {
+    const c = await findCase(trx, input.caseId);
+    if (!c || c.departmentId !== input.actor.departmentId) throw notFound('That case');
+    if (!input.actor.roles.includes(role)) throw forbidden('Only the wellbeing team can acknowledge a referral.');
+    const previous = (await listCaseEvents(trx, c.id)).findLast((e) => e.kind === 'referral_acknowledged');
+    if (previous) return { by: previous.actorId, at: previous.at, eventId: null };
+    if (c.outcome !== 'referred_wellbeing' || c.status === 'closed')
+      throw new AppError(409, 'not_referred', 'This student is not waiting for the wellbeing team.');
+    const at = deps.now().toISOString();
+    if (
+      !(await changeCaseStatus(trx, c.id, [c.status], {
+        status: 'closed',
+        ownerId: c.ownerId,
+        outcome: c.outcome,
+        closedAt: at,
+        updatedAt: at,
+      }))
+    )
+      throw new AppError(409, 'case_changed', 'Someone else updated this case a moment ago. Please look at it again.');
+    const base = { caseId: c.id, at, actorKind: 'staff' as const, actorId: input.actor.id, note: null };
+    await appendCaseEvent(trx, { ...base, kind: 'referral_acknowledged', data: { role } });
+    const closed = await appendCaseEvent(trx, { ...base, kind: 'closed', data: { outcome: 'referred_wellbeing' } });
+    await writeAudit(
+      trx,
+      {
+        actorId: input.actor.id,
+        action: 'case.acknowledge_referral',
+        subjectKind: 'case',
+        subjectId: c.id,
+        detail: { studentId: c.studentId },
+      },
+      at,
+    );
+    return { by: input.actor.id, at, eventId: closed.id };
+  });
+  if (done.eventId) await queueCardRefreshes(deps, input.caseId, done.eventId);
+  const updated = await findCase(deps.db, input.caseId);
+  if (!updated) throw notFound('That case');
+  const by =
+    done.by === input.actor.id ? 'you' : ((done.by ? (await findStaff(deps.db, done.by))?.displayName : undefined) ?? 'a colleague');
+  return { case: updated, acknowledgedBy: by, at: done.at };
 }

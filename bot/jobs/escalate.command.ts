@@ -16,6 +16,8 @@ export interface EscalateDeps {
   now: () => Date;
   timeZone: string;
   workingDays: number;
+  /** Bank holidays and closure days, which do not count towards escalation. */
+  closureDays?: ReadonlySet<IsoDay>;
 }
 
 export interface EscalationSummary {
@@ -62,7 +64,9 @@ export async function escalateUnacknowledged(deps: EscalateDeps): Promise<Escala
     const byRecipient = new Map<string, { level: number; caseIds: string[] }>();
     for (const c of await listUnacknowledgedCases(trx)) {
       const followup = await findFollowup(trx, c.id);
-      const waited = workingDaysBetween(todayIn(deps.timeZone, new Date(c.openedAt)), today);
+      // A paused case (the student is suspended, withdrawn or exempt) never escalates.
+      if (followup.pausedSince) continue;
+      const waited = workingDaysBetween(todayIn(deps.timeZone, new Date(c.openedAt)), today, deps.closureDays);
       const due = Math.min(ESCALATION_LADDER.length, Math.floor(waited / deps.workingDays));
       if (due <= followup.escalationLevel) continue;
       const role = ESCALATION_LADDER[due - 1];

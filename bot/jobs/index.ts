@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services';
 import { evaluateAll } from '../rules/evaluate.command';
 import { escalateUnacknowledged, type EscalationSummary } from './escalate.command';
+import { followCases, type CaseCareSummary } from './case-care.command';
 import { deliverDue, type DeliverySummary } from '../teams/deliver.command';
 import { importDropFolder } from '../ingest/drop-folder.command';
 import { collectAttendanceJob } from './collect-attendance.job';
@@ -20,6 +21,13 @@ export const escalateJob: JobDeclaration<EscalationSummary> = {
   name: 'escalate',
   schedule: (config) => ({ everyMs: config.alerts.escalateEveryMinutes * 60_000, runAtStart: false }),
   run: (services) => escalateUnacknowledged(services.escalate),
+};
+
+/** Pauses and resumes cases as students leave and return to monitoring, and brings unanswered contacts back. Runs with escalation, before it. */
+export const caseCareJob: JobDeclaration<CaseCareSummary> = {
+  name: 'case-care',
+  schedule: (config) => ({ everyMs: config.alerts.escalateEveryMinutes * 60_000, runAtStart: false }),
+  run: (services) => followCases(services.caseCare),
 };
 
 export const notifyJob: JobDeclaration<DeliverySummary> = {
@@ -54,6 +62,7 @@ export const retentionJob: JobDeclaration<RetentionSummary> = {
 /** Every job of the service. Adding a job: declare it (name, schedule, run) and list it here; the server and the CLI both pick it up. */
 export const JOBS: readonly JobDeclaration[] = [
   evaluateJob,
+  caseCareJob,
   escalateJob,
   notifyJob,
   collectAttendanceJob,

@@ -1,3 +1,4 @@
+import { describeReasons } from '../../shared/rules/describe';
 import type { LastAction } from '../../shared/api/flags';
 import type { CaseSummary } from '../../shared/api/cases';
 import { OutcomeSchema } from '../../shared/api/case-actions';
@@ -45,7 +46,8 @@ export function presentCaseSummary(c: Case, events: readonly CaseEvent[], staffN
     caseId: c.id,
     severity: c.severity,
     status: c.status,
-    reason: c.reason,
+    reason: describeReasons(c.rules, c.explanation),
+    ruleFigures: c.reason || null,
     ownerName: c.ownerId ? (staffNames.get(c.ownerId) ?? null) : null,
     outcome: outcome.success ? outcome.data : null,
     snoozedUntil: typeof snooze?.data.until === 'string' ? snooze.data.until : null,

@@ -1,4 +1,5 @@
 import { SOURCES, studentName } from '../../shared/domain';
+import { describeReasons } from '../../shared/rules/describe';
 import type { FlaggedStudent } from '../../shared/api/flags';
 import type { Case } from '../store/case.repository';
 import type { Staff } from '../store/staff.repository';
@@ -16,7 +17,8 @@ export function presentFlag(c: Case, student: Student, tutor: Staff | undefined,
     tutorName: tutor?.displayName ?? null,
     severity: c.severity,
     status: c.status,
-    reason: c.reason,
+    reason: describeReasons(c.rules, c.explanation),
+    ruleFigures: c.reason || null,
     rules: c.rules,
     daysSinceLastActivity: seen.length > 0 ? Math.min(...seen) : null,
     counts: c.explanation.counts,

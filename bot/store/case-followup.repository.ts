@@ -9,6 +9,9 @@ export interface CaseFollowup {
   escalationLevel: number;
   escalatedAt: string | null;
   checkinsSent: number;
+  /** While the student is out of monitoring: since when, and why (in words for the timeline). */
+  pausedSince: string | null;
+  pausedReason: string | null;
 }
 
 const EMPTY = (caseId: string): CaseFollowup => ({
@@ -18,6 +21,8 @@ const EMPTY = (caseId: string): CaseFollowup => ({
   escalationLevel: 0,
   escalatedAt: null,
   checkinsSent: 0,
+  pausedSince: null,
+  pausedReason: null,
 });
 
 export async function findFollowup(db: Db, caseId: string): Promise<CaseFollowup> {
@@ -30,6 +35,8 @@ export async function findFollowup(db: Db, caseId: string): Promise<CaseFollowup
     escalationLevel: Number(row.escalation_level),
     escalatedAt: row.escalated_at,
     checkinsSent: Number(row.checkins_sent),
+    pausedSince: row.paused_since ?? null,
+    pausedReason: row.paused_reason ?? null,
   };
 }
 
@@ -49,6 +56,8 @@ export async function listFollowups(db: Db, caseIds: readonly string[]): Promise
       escalationLevel: Number(row.escalation_level),
       escalatedAt: row.escalated_at,
       checkinsSent: Number(row.checkins_sent),
+      pausedSince: row.paused_since ?? null,
+      pausedReason: row.paused_reason ?? null,
     });
   }
   return out;
@@ -61,6 +70,8 @@ export async function saveFollowup(db: Db, f: CaseFollowup, now: string): Promis
     escalation_level: f.escalationLevel,
     escalated_at: f.escalatedAt,
     checkins_sent: f.checkinsSent,
+    paused_since: f.pausedSince,
+    paused_reason: f.pausedReason,
     updated_at: now,
   };
   await db

@@ -41,6 +41,7 @@ const ExplanationSchema: z.ZodType<Explanation> = z.object({
   cohort: z.object({ programme: z.string(), year: z.number(), size: z.number() }).optional(),
   windowStart: z.string().nullable(),
   windowEnd: z.string().nullable(),
+  evaluatedOn: z.string().optional(),
 });
 
 const toCase = (r: CaseRow): Case => ({
@@ -288,4 +289,10 @@ export async function listCasesWithFirstStaffAction(
     openedAt: r.opened_at,
     firstStaffAt: r.first_at ?? null,
   }));
+}
+
+/** Every case not yet closed, oldest first: what the case-care run looks at. */
+export async function listActiveCases(db: Db): Promise<Array<{ id: string; studentId: string }>> {
+  const rows = await db.selectFrom('cases').select(['id', 'student_id']).where('status', '<>', 'closed').orderBy('opened_at').execute();
+  return rows.map((r) => ({ id: r.id, studentId: r.student_id }));
 }

@@ -13,6 +13,7 @@ import * as graphCollection from './migrations/0004-graph-collection';
 import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
 import * as importDepartment from './migrations/0008-import-department';
+import * as caseCare from './migrations/0013-case-care';
 import * as moodleFeed from './migrations/0009-moodle-feed';
 import * as importTrust from './migrations/0014-import-trust';
 import * as onboarding from './migrations/0011-onboarding';
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-bot': bot,
   '0006-tab': tab,
   '0008-import-department': importDepartment,
+  '0013-case-care': caseCare,
   '0009-moodle-feed': moodleFeed,
   '0014-import-trust': importTrust,
   '0011-onboarding': onboarding,

@@ -22,6 +22,8 @@ export const OutboxMessageSchema = z.discriminatedUnion('kind', [
       lines: z.array(z.string()),
       urgent: z.boolean(),
       caseId: z.string().optional(),
+      /** The notice carries a button that acknowledges it (a referral to the wellbeing team). */
+      acknowledge: z.literal('referral').optional(),
       // The wellbeing tier of the student's message behind a notice: risk notices skip any send schedule.
       tier: z.enum(WELLBEING_TIERS).optional(),
     }),
@@ -262,4 +264,36 @@ export async function listDeadLetters(
     lastError: r.last_error,
     at: r.created_at,
   }));
+}
+
+/** Why a delivery waits without being tried: the person has no chat with the app yet. */
+export const NO_CHAT_ERROR = 'No Teams chat with this person yet (the app is not installed for them).';
+
+/** The idempotency key of a case's nth check-in: one per round, so a repeated press queues nothing new. */
+export const checkinKey = (caseId: string, round: number): string => `checkin:${caseId}:${round}`;
+
+/** Where each case's latest check-in stands in the outbox. */
+export async function findCheckinDeliveries(
+  db: Db,
+  caseIds: readonly string[],
+): Promise<Map<string, { status: OutboxItem['status']; waitingForChat: boolean; createdAt: string; sentAt: string | null }>> {
+  const found = new Map<string, { status: OutboxItem['status']; waitingForChat: boolean; createdAt: string; sentAt: string | null }>();
+  for (const caseId of caseIds) {
+    const row = await db
+      .selectFrom('outbox')
+      .select(['status', 'last_error', 'created_at', 'sent_at'])
+      .where('kind', '=', 'checkin')
+      .where('idempotency_key', 'like', `checkin:${caseId}:%`)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    if (row)
+      found.set(caseId, {
+        status: StatusSchema.parse(row.status),
+        waitingForChat: row.status === 'pending' && row.last_error === NO_CHAT_ERROR,
+        createdAt: row.created_at,
+        sentAt: row.sent_at,
+      });
+  }
+  return found;
 }

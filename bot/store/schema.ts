@@ -159,6 +159,8 @@ export interface Database {
     escalated_at: string | null;
     checkins_sent: Generated<number>;
     updated_at: string;
+    paused_since: string | null;
+    paused_reason: string | null;
   };
   unreachable_recipients: { user_aad_id: string; staff_id: string | null; student_id: string | null; reason: string; since: string };
   audit_log: {

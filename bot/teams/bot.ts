@@ -13,14 +13,24 @@ import type { Config } from '../config';
 import type { Db } from '../store/database';
 import { saveConversation } from '../store/conversation.repository';
 import { findStaff, findStaffByEntraId, type Staff } from '../store/staff.repository';
-import { findStudentByEntraId, type Student } from '../store/student.repository';
+import { findStudent, findStudentByEntraId, type Student } from '../store/student.repository';
 import { findSentCardByActivity, recordSentCard } from '../store/sent-card.repository';
 import { clearUnreachable } from '../store/unreachable-recipient.repository';
 import { listFlagsForViewer } from '../commands/list-flags.command';
-import { performCaseAction } from '../commands/case-actions.command';
+import { acknowledgeReferral, performCaseAction } from '../commands/case-actions.command';
+import { tabLink } from '../../shared/links';
+import { studentName } from '../../shared/domain';
 import { recordStudentMessage, type StudentMessageResult } from '../commands/student-message.command';
 import { AppError, handleError } from '../errors';
-import { buildCheckinCard, buildHelpCard, buildSupportCard, buildUrgentSupportCard, type AdaptiveCard } from './cards';
+import {
+  buildCheckinCard,
+  buildHelpCard,
+  buildNoticeCard,
+  buildSupportCard,
+  buildUrgentSupportCard,
+  formatMoment,
+  type AdaptiveCard,
+} from './cards';
 import { createWellbeingClassifier, type WellbeingClassification } from '../../shared/wellbeing/classify';
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
@@ -32,6 +42,8 @@ export interface BotDeps {
   logger: Logger;
   now: () => Date;
   publicUrl: string;
+  /** The Teams app id, so card links open the app's tab; empty links to the web page. */
+  teamsAppId?: string;
   support: Config['support'];
   /** Called when a staff member's chat becomes known, so waiting alerts go out at once. */
   onStaffReachable: (staffId: string) => Promise<void>;
@@ -172,7 +184,12 @@ export class EngagementBot extends TeamsActivityHandler {
         return;
       }
       const caseIds = list.flags.map((f) => f.caseId);
-      const { card } = await renderDigest(this.deps.db, { reader: who.staff, caseIds, publicUrl: this.deps.publicUrl });
+      const { card } = await renderDigest(this.deps.db, {
+        reader: who.staff,
+        caseIds,
+        publicUrl: this.deps.publicUrl,
+        teamsAppId: this.deps.teamsAppId ?? '',
+      });
       const activityId = await this.sendCard(context, card);
       // Recorded like a proactive digest, so its buttons work and every copy stays current.
       if (activityId) {
@@ -291,9 +308,30 @@ export class EngagementBot extends TeamsActivityHandler {
       }
 
       if (!who.staff) return errorResponse(403, 'forbidden', 'These buttons are for staff.');
+      if (action.kind === 'referral_ack') {
+        const done = await acknowledgeReferral(
+          { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole },
+          { actor: who.staff, caseId: action.caseId },
+        );
+        this.deps.onDeliveriesQueued();
+        const student = await findStudent(this.deps.db, done.case.studentId);
+        const name = student ? studentName(student) : 'the student';
+        return cardResponse(
+          buildNoticeCard({
+            title: `Referral to the Wellbeing Service: ${name}`,
+            lines: [`The wellbeing team has the referral for ${name}; the case is closed.`],
+            urgent: false,
+            listUrl: tabLink({ publicUrl: this.deps.publicUrl, teamsAppId: this.deps.teamsAppId ?? '' }, done.case.studentId),
+            acknowledge: {
+              caseId: done.case.id,
+              acknowledged: `Acknowledged by ${done.acknowledgedBy}, ${formatMoment(done.at, 'moment')}.`,
+            },
+          }),
+        );
+      }
       if (action.kind === 'case') {
         await performCaseAction(
-          { db: this.deps.db, now: this.deps.now },
+          { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole },
           {
             actor: who.staff,
             caseId: action.caseId,
@@ -305,7 +343,12 @@ export class EngagementBot extends TeamsActivityHandler {
       }
       const caseIds = sentCard?.caseIds ?? (action.kind === 'case' ? [action.caseId] : []);
       if (caseIds.length === 0) return messageResponse('This card is no longer tracked. Type "my students" for a fresh one.');
-      const { card } = await renderDigest(this.deps.db, { reader: who.staff, caseIds, publicUrl: this.deps.publicUrl });
+      const { card } = await renderDigest(this.deps.db, {
+        reader: who.staff,
+        caseIds,
+        publicUrl: this.deps.publicUrl,
+        teamsAppId: this.deps.teamsAppId ?? '',
+      });
       return cardResponse(card);
     } catch (error) {
       const presented = handleError(error, this.deps.logger, { invoke: 'adaptiveCard/action' });

@@ -2,7 +2,15 @@ import { SOURCES, SOURCE_LABELS, type Severity, type CaseStatus } from '../../sh
 import type { WindowCounts } from '../../shared/rules/types';
 import { OUTCOMES, OUTCOME_LABELS, MAX_SNOOZE_DAYS } from '../../shared/api/case-actions';
 import type { SupportContact } from '../config';
-import { CHECKIN_CHOICES, CHECKIN_CHOICE_LABELS } from '../../shared/cases';
+import {
+  CHECKIN_CHOICES,
+  CHECKIN_CHOICE_LABELS,
+  CHECKIN_DELIVERY_LABELS,
+  availableCardActions,
+  caseHeadline,
+  type CardAction,
+  type CheckinDelivery,
+} from '../../shared/cases';
 import { escapeMarkdown } from '../../shared/markdown';
 
 /** Cards use schema 1.5, the newest Teams renders. Plain objects keep them easy to test and diff. */
@@ -25,12 +33,16 @@ export type { SupportContact };
 /** One student's row on a digest card: counts only, never what a student opened or watched. */
 export interface DigestRow {
   caseId: string;
+  studentId: string;
   studentName: string;
   programme: string;
   year: number;
   severity: Severity;
   status: CaseStatus;
+  /** Why, in plain words a tutor reads in a second. */
   reason: string;
+  /** The rules' own sentences with their figures, one click away; null when they say nothing more. */
+  ruleFigures: string | null;
   counts: WindowCounts;
   /** The cohort's median per source and window, when the case explanation carries it. */
   cohortMedian: Partial<WindowCounts> | null;
@@ -38,19 +50,21 @@ export interface DigestRow {
   /** The last day the figures cover, and when they were last worked out. */
   dataUpTo: string | null;
   checkedAt: string;
-  /** Staff other than the reader who are already following up, with what they did. */
-  othersOnCase: string[];
+  /** What staff did on the case, latest first: "Dr Ada Tutor said they will get in touch, 1 Dec at 10:04." */
+  history: string[];
+  /** Who is following up ("you" for the reader), or null while nobody has said they will. */
+  ownerName: string | null;
   outcome: string | null;
   snoozedUntil: string | null;
   /** The reader is the one following up. */
   readerIsOwner: boolean;
+  /** Where the latest check-in stands, or null when none was asked for. */
+  checkin: CheckinDelivery | null;
+  /** Opens this student in the app's tab. */
+  link: string;
 }
 
-const SEVERITY_WORDS: Record<Severity, { label: string; color: string }> = {
-  high: { label: 'Please get in touch soon', color: 'Attention' },
-  medium: { label: 'Worth a check-in', color: 'Warning' },
-  low: { label: 'Keep an eye on', color: 'Default' },
-};
+const TONE_COLORS = { attention: 'Attention', warning: 'Warning', good: 'Good', default: 'Default' } as const;
 
 const text = (value: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
 
@@ -65,6 +79,27 @@ export function formatDay(value: string): string {
   const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(ms)) return value;
   return DAY_FORMAT.format(ms);
+}
+
+const MOMENT_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+/** An instant as staff read it in their own time zone: "1 Dec 2026 at 10:04", or the day alone. */
+export function formatMoment(value: string, style: 'moment' | 'day', timeZone = 'Europe/London'): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return value;
+  const key = `${style}|${timeZone}`;
+  let format = MOMENT_FORMATS.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      ...(style === 'moment' ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' as const } : {}),
+      timeZone,
+    });
+    MOMENT_FORMATS.set(key, format);
+  }
+  return format.format(ms).replace(', ', ' at ');
 }
 
 function lastActivity(days: number | null): string {
@@ -94,63 +129,100 @@ function countsFacts(row: DigestRow): unknown {
   };
 }
 
+/** Where the case stands, in one sentence; null while nobody has acted. */
 function statusLine(row: DigestRow): string | null {
-  if (row.status === 'closed')
-    return `Closed: ${row.outcome ? (OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome) : 'no outcome recorded'}.`;
-  if (row.status === 'snoozed' && row.snoozedUntil) return `Snoozed until ${formatDay(row.snoozedUntil)}.`;
-  if (row.readerIsOwner && !row.outcome) return 'You said you will get in touch. Record the outcome here when you have.';
-  if (row.outcome) return `Latest outcome: ${OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome}.`;
+  const outcome = row.outcome ? (OUTCOME_LABELS[row.outcome as keyof typeof OUTCOME_LABELS] ?? row.outcome) : null;
+  if (row.status === 'closed') return `Closed: ${outcome ?? 'no outcome recorded'}.`;
+  if (row.status === 'snoozed' && row.snoozedUntil)
+    return `Snoozed until ${formatMoment(row.snoozedUntil, 'day')}: it comes back to the list then.`;
+  if (row.readerIsOwner && !row.outcome) return 'Over to you: record the outcome here once you have been in touch.';
+  if (outcome) return `Latest outcome: ${outcome}.`;
+  if (row.ownerName) return `${escapeMarkdown(row.ownerName)} is getting in touch.`;
   return null;
 }
 
+function outcomeCard(row: DigestRow, data: { caseId: string }): AdaptiveCard {
+  return card(
+    [
+      {
+        type: 'Input.ChoiceSet',
+        id: `outcome-${row.caseId}`,
+        label: 'What happened?',
+        isRequired: true,
+        errorMessage: 'Choose an outcome.',
+        style: 'expanded',
+        choices: OUTCOMES.map((o) => ({ title: OUTCOME_LABELS[o], value: o })),
+      },
+      { type: 'Input.Text', id: `note-${row.caseId}`, label: 'Note for colleagues (optional)', isMultiline: true, maxLength: 2000 },
+    ],
+    { actions: [{ type: 'Action.Execute', title: 'Save outcome', verb: 'case.outcome', data, associatedInputs: 'auto' }] },
+  );
+}
+
+function snoozeCard(row: DigestRow, data: { caseId: string }): AdaptiveCard {
+  return card(
+    [
+      {
+        type: 'Input.Number',
+        id: `days-${row.caseId}`,
+        label: `Snooze for how many days? (1 to ${MAX_SNOOZE_DAYS})`,
+        min: 1,
+        max: MAX_SNOOZE_DAYS,
+        value: 7,
+        isRequired: true,
+        errorMessage: `Enter 1 to ${MAX_SNOOZE_DAYS} days.`,
+      },
+    ],
+    { actions: [{ type: 'Action.Execute', title: 'Snooze', verb: 'case.snooze', data, associatedInputs: 'auto' }] },
+  );
+}
+
+/** Only the buttons that still make sense for the case as it stands. */
 function rowActions(row: DigestRow): unknown[] {
-  if (row.status === 'closed') return [];
   const data = { caseId: row.caseId };
+  const offered = availableCardActions({ status: row.status, hasOwner: row.ownerName !== null, checkin: row.checkin });
+  const buttons: Record<CardAction, unknown> = {
+    acknowledge: {
+      type: 'Action.Execute',
+      title: row.status === 'snoozed' ? 'Wake it: I’ll get in touch' : 'I’ll get in touch',
+      verb: 'case.acknowledge',
+      data,
+      style: 'positive',
+    },
+    record_outcome: { type: 'Action.ShowCard', title: 'Record outcome', card: outcomeCard(row, data) },
+    snooze: { type: 'Action.ShowCard', title: 'Snooze', card: snoozeCard(row, data) },
+    send_checkin: {
+      type: 'Action.Execute',
+      title: row.checkin === 'failed' ? 'Try the check-in again' : 'Send check-in',
+      verb: 'case.checkin',
+      data,
+    },
+  };
+  const actions = [...offered.map((a) => buttons[a]), { type: 'Action.OpenUrl', title: 'Open in the tab', url: row.link }];
+  return [{ type: 'ActionSet', spacing: 'Small', actions }];
+}
+
+/** The rule's own figures, hidden until asked for. */
+function figuresToggle(row: DigestRow): unknown[] {
+  if (!row.ruleFigures) return [];
+  const id = `figures-${row.caseId}`;
   return [
     {
       type: 'ActionSet',
-      spacing: 'Small',
-      actions: [
-        { type: 'Action.Execute', title: 'I’ll get in touch', verb: 'case.acknowledge', data, style: 'positive' },
-        {
-          type: 'Action.ShowCard',
-          title: 'Record outcome',
-          card: card(
-            [
-              {
-                type: 'Input.ChoiceSet',
-                id: `outcome-${row.caseId}`,
-                label: 'What happened?',
-                isRequired: true,
-                errorMessage: 'Choose an outcome.',
-                style: 'expanded',
-                choices: OUTCOMES.map((o) => ({ title: OUTCOME_LABELS[o], value: o })),
-              },
-              { type: 'Input.Text', id: `note-${row.caseId}`, label: 'Note for colleagues (optional)', isMultiline: true, maxLength: 2000 },
-            ],
-            { actions: [{ type: 'Action.Execute', title: 'Save outcome', verb: 'case.outcome', data, associatedInputs: 'auto' }] },
-          ),
-        },
-        {
-          type: 'Action.ShowCard',
-          title: 'Snooze',
-          card: card(
-            [
-              {
-                type: 'Input.Number',
-                id: `days-${row.caseId}`,
-                label: `Snooze for how many days? (1 to ${MAX_SNOOZE_DAYS})`,
-                min: 1,
-                max: MAX_SNOOZE_DAYS,
-                value: 7,
-                isRequired: true,
-                errorMessage: `Enter 1 to ${MAX_SNOOZE_DAYS} days.`,
-              },
-            ],
-            { actions: [{ type: 'Action.Execute', title: 'Snooze', verb: 'case.snooze', data, associatedInputs: 'auto' }] },
-          ),
-        },
-        { type: 'Action.Execute', title: 'Send check-in', verb: 'case.checkin', data },
+      spacing: 'None',
+      actions: [{ type: 'Action.ToggleVisibility', title: 'Show the rule’s figures', targetElements: [id] }],
+    },
+    {
+      type: 'Container',
+      id,
+      isVisible: false,
+      items: [
+        text(row.ruleFigures, { size: 'Small' }),
+        text(`${lastActivity(row.daysSinceLastActivity)}. Occurrences in the last 7 / 14 / 21 term days:`, {
+          isSubtle: true,
+          size: 'Small',
+        }),
+        countsFacts(row),
       ],
     },
   ];
@@ -158,6 +230,7 @@ function rowActions(row: DigestRow): unknown[] {
 
 function digestRow(row: DigestRow): unknown {
   const status = statusLine(row);
+  const headline = caseHeadline(row.status, row.severity);
   return {
     type: 'Container',
     separator: true,
@@ -177,22 +250,35 @@ function digestRow(row: DigestRow): unknown {
           {
             type: 'Column',
             width: 'auto',
-            items: [text(SEVERITY_WORDS[row.severity].label, { color: SEVERITY_WORDS[row.severity].color, weight: 'Bolder' })],
+            items: [text(headline.label, { color: TONE_COLORS[headline.tone], weight: 'Bolder' })],
           },
         ],
       },
       text(row.reason),
-      text(`${lastActivity(row.daysSinceLastActivity)}. Occurrences in the last 7 / 14 / 21 term days:`, { isSubtle: true, size: 'Small' }),
-      countsFacts(row),
+      ...(row.ruleFigures
+        ? figuresToggle(row)
+        : [
+            text(`${lastActivity(row.daysSinceLastActivity)}. Occurrences in the last 7 / 14 / 21 term days:`, {
+              isSubtle: true,
+              size: 'Small',
+            }),
+            countsFacts(row),
+          ]),
       text(`Figures up to ${row.dataUpTo ? formatDay(row.dataUpTo) : 'an unknown day'}, checked ${formatDay(row.checkedAt)}.`, {
         isSubtle: true,
         size: 'Small',
         spacing: 'Small',
       }),
-      ...(row.othersOnCase.length > 0
-        ? [text(`Already on the case: ${row.othersOnCase.map(escapeMarkdown).join('; ')}.`, { size: 'Small', color: 'Good' })]
-        : []),
       ...(status ? [text(status, { size: 'Small', weight: 'Bolder' })] : []),
+      ...(row.checkin
+        ? [
+            text(`${CHECKIN_DELIVERY_LABELS[row.checkin]}.`, {
+              size: 'Small',
+              color: row.checkin === 'failed' ? 'Attention' : row.checkin === 'delivered' ? 'Good' : 'Default',
+            }),
+          ]
+        : []),
+      ...row.history.map((line) => text(escapeMarkdown(line), { size: 'Small', isSubtle: true, spacing: 'None' })),
       ...rowActions(row),
     ],
   };
@@ -237,7 +323,7 @@ export function buildDigestCard(opts: {
     ],
     {
       msteams: { width: 'Full' },
-      fallbackText: `${opts.rows.length} students may need a check-in. Open Engagement Monitor to see them.`,
+      fallbackText: `${opts.rows.length === 1 ? 'One student' : `${opts.rows.length} students`} may need a check-in. Open Engagement Monitor to see them.`,
       actions: [
         { type: 'Action.OpenUrl', title: more > 0 ? `Open the full list (${opts.rows.length})` : 'Open the full list', url: opts.listUrl },
       ],
@@ -364,10 +450,18 @@ export function buildSupportCard(opts: {
 }
 
 /**
- * A short note to staff in their chat: a student's reply, an urgent message, an escalation. Its title
- * and lines carry a student's name and own words, so the whole of it is shown as plain text.
+ * A short note to staff in their chat: a student's reply, an urgent message, an escalation, a referral to
+ * acknowledge. Its title and lines carry a student's name and own words, so all of it is shown as plain text.
  */
-export function buildNoticeCard(opts: { title: string; lines: readonly string[]; urgent: boolean; listUrl: string }): AdaptiveCard {
+export function buildNoticeCard(opts: {
+  title: string;
+  lines: readonly string[];
+  urgent: boolean;
+  listUrl: string;
+  /** A referral the reader's team acknowledges from the card; `acknowledged` replaces the button once done. */
+  acknowledge?: { caseId: string; acknowledged?: string };
+}): AdaptiveCard {
+  const ack = opts.acknowledge;
   return card(
     [
       text(escapeMarkdown(opts.title), {
@@ -377,7 +471,23 @@ export function buildNoticeCard(opts: { title: string; lines: readonly string[];
         ...(opts.urgent ? { color: 'Attention' } : {}),
       }),
       ...opts.lines.map((line) => text(escapeMarkdown(line))),
+      ...(ack?.acknowledged ? [text(ack.acknowledged, { weight: 'Bolder', color: 'Good' })] : []),
     ],
-    { actions: [{ type: 'Action.OpenUrl', title: 'Open Engagement Monitor', url: opts.listUrl }] },
+    {
+      actions: [
+        ...(ack && !ack.acknowledged
+          ? [
+              {
+                type: 'Action.Execute',
+                title: 'Acknowledge: we have it',
+                verb: 'referral.acknowledge',
+                data: { caseId: ack.caseId },
+                style: 'positive',
+              },
+            ]
+          : []),
+        { type: 'Action.OpenUrl', title: 'Open Engagement Monitor', url: opts.listUrl },
+      ],
+    },
   );
 }

@@ -1,7 +1,8 @@
 import type { ConversationReference } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database';
-import { claimDueDeliveries, deferDelivery, markDelivered, type OutboxItem } from '../store/outbox.repository';
+import { claimDueDeliveries, deferDelivery, markDelivered, NO_CHAT_ERROR, type OutboxItem } from '../store/outbox.repository';
+import { queueCardRefreshes } from '../commands/case-actions.command';
 import { findConversationUser, findStaffConversation, findStudentConversation } from '../store/conversation.repository';
 import { findStaff } from '../store/staff.repository';
 import { findStudent } from '../store/student.repository';
@@ -12,6 +13,7 @@ import { markUnreachable } from '../store/unreachable-recipient.repository';
 import { classifySendError, type CardSender } from './adapter';
 import { buildCheckinCard, buildNoticeCard, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
+import { tabLink } from '../../shared/links';
 import type { RateLimiter } from './rate-limiter';
 import { escapeMarkdown } from '../../shared/markdown';
 
@@ -22,6 +24,8 @@ export interface DeliverDeps {
   now: () => Date;
   workerId: string;
   publicUrl: string;
+  /** The Teams app id, so card links open the app's tab (see shared/links.ts); empty links to the web page. */
+  teamsAppId?: string;
   /** Shared by every delivery run in the process (built once by createServices), so the Teams limits hold across runs. */
   limiter: RateLimiter;
   /** Waits between tries in place (Retry-After or backoff). */
@@ -93,7 +97,13 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       if (open.length === 0) return { kind: 'skip', why: 'every case on this digest was closed before it could be sent' };
       const caseIds = open.map((c) => c.id);
       const intro = escalation ? escalationIntro(reader?.displayName ?? 'there', open.length, escalation.workingDays) : undefined;
-      const { card } = await renderDigest(db, { reader, caseIds, publicUrl: deps.publicUrl, ...(intro ? { intro } : {}) });
+      const { card } = await renderDigest(db, {
+        reader,
+        caseIds,
+        publicUrl: deps.publicUrl,
+        teamsAppId: deps.teamsAppId ?? '',
+        ...(intro ? { intro } : {}),
+      });
       return {
         kind: 'send',
         card,
@@ -157,6 +167,7 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
             note: null,
             data: { fromStaffId: payload.fromStaffId, activityId },
           });
+          await queueCardRefreshes({ db: trx, now: deps.now }, c.id, `checkin:${item.id}:delivered`);
         },
       };
     }
@@ -166,7 +177,8 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
         title: payload.title,
         lines: payload.lines,
         urgent: payload.urgent,
-        listUrl: `${deps.publicUrl}/`,
+        ...(payload.acknowledge && payload.caseId ? { acknowledge: { caseId: payload.caseId } } : {}),
+        listUrl: tabLink({ publicUrl: deps.publicUrl, teamsAppId: deps.teamsAppId ?? '' }),
       });
       return {
         kind: 'send',
@@ -191,7 +203,12 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       if (!sent) return { kind: 'skip', why: 'the card to refresh is no longer recorded' };
       if (sent.kind !== 'digest') return { kind: 'skip', why: 'only digest cards are refreshed' };
       const reader = sent.recipientStaffId ? await findStaff(db, sent.recipientStaffId) : undefined;
-      const { card } = await renderDigest(db, { reader, caseIds: sent.caseIds, publicUrl: deps.publicUrl });
+      const { card } = await renderDigest(db, {
+        reader,
+        caseIds: sent.caseIds,
+        publicUrl: deps.publicUrl,
+        teamsAppId: deps.teamsAppId ?? '',
+      });
       return {
         kind: 'update',
         card,
@@ -229,8 +246,10 @@ async function deliverOne(deps: DeliverDeps, item: OutboxItem, summary: Delivery
   const now = deps.now();
   const reference = await findReference(deps, item);
   if (!reference?.conversation?.id) {
+    // The cards say "waiting for the student's Teams" from the first time the chat is found missing.
+    if (item.kind === 'checkin' && item.lastError !== NO_CHAT_ERROR) await refreshCheckinCards(deps, item, 'waiting');
     await deferDelivery(deps.db, item.id, {
-      error: 'No Teams chat with this person yet (the app is not installed for them).',
+      error: NO_CHAT_ERROR,
       nextAttemptAt: new Date(now.getTime() + NO_CHAT_RETRY_MS).toISOString(),
       giveUp: false,
       countAttempt: false,
@@ -294,6 +313,7 @@ async function deliverOne(deps: DeliverDeps, item: OutboxItem, summary: Delivery
           now.toISOString(),
         );
       await deferDelivery(deps.db, item.id, { error: error.message, nextAttemptAt: now.toISOString(), giveUp: true, countAttempt: true });
+      await refreshCheckinCards(deps, item, 'failed');
       deps.logger.warn(
         { outboxId: item.id, staffId: item.recipientStaffId, studentId: item.recipientStudentId },
         'recipient unreachable: Teams blocks messages to them',
@@ -303,6 +323,7 @@ async function deliverOne(deps: DeliverDeps, item: OutboxItem, summary: Delivery
     }
     if (error instanceof Undeliverable) {
       await deferDelivery(deps.db, item.id, { error: error.message, nextAttemptAt: now.toISOString(), giveUp: true, countAttempt: true });
+      await refreshCheckinCards(deps, item, 'failed');
       deps.logger.error({ outboxId: item.id, err: error }, 'delivery failed for good');
       summary.failed++;
       return;
@@ -319,9 +340,16 @@ async function deliverOne(deps: DeliverDeps, item: OutboxItem, summary: Delivery
     giveUp,
     countAttempt: true,
   });
+  if (giveUp) await refreshCheckinCards(deps, item, 'failed');
   deps.logger.warn({ outboxId: item.id, attempts }, giveUp ? 'delivery failed for good after retries' : 'delivery failed; will retry');
   if (giveUp) summary.failed++;
   else summary.retrying++;
+}
+
+/** A check-in's delivery changed state: every staff card showing its case is brought up to date. */
+async function refreshCheckinCards(deps: DeliverDeps, item: OutboxItem, state: 'waiting' | 'failed'): Promise<void> {
+  if (item.kind !== 'checkin') return;
+  await queueCardRefreshes({ db: deps.db, now: deps.now }, item.payload.caseId, `checkin:${item.id}:${state}`);
 }
 
 /** Orders a batch so consecutive sends go to different chats, keeping every worker busy. */

@@ -23,6 +23,7 @@ const VerbSchema = z.discriminatedUnion('verb', [
   }),
   z.object({ verb: z.literal('case.snooze'), data: z.object({ caseId: CaseIdSchema, days: z.unknown() }) }),
   z.object({ verb: z.literal('case.checkin'), data: z.object({ caseId: CaseIdSchema }) }),
+  z.object({ verb: z.literal('referral.acknowledge'), data: z.object({ caseId: CaseIdSchema }) }),
   z.object({ verb: z.literal('card.refresh'), data: z.object({}).passthrough() }),
   z.object({
     verb: z.literal('checkin.reply'),
@@ -33,6 +34,7 @@ const VerbSchema = z.discriminatedUnion('verb', [
 export type CardAction =
   | { kind: 'case'; caseId: string; action: CaseAction }
   | { kind: 'refresh'; automatic: boolean }
+  | { kind: 'referral_ack'; caseId: string }
   | { kind: 'checkin_reply'; caseId: string; choice: CheckinChoice; message: string | null };
 
 /**
@@ -85,6 +87,8 @@ export function parseCardAction(value: unknown): CardAction {
       return { kind: 'case', caseId: verb.data.caseId, action: toAction({ action: 'snooze', days: verb.data.days }) };
     case 'case.checkin':
       return { kind: 'case', caseId: verb.data.caseId, action: { action: 'send_checkin' } };
+    case 'referral.acknowledge':
+      return { kind: 'referral_ack', caseId: verb.data.caseId };
     case 'card.refresh':
       return { kind: 'refresh', automatic: invoke.data.trigger === 'automatic' };
     case 'checkin.reply':

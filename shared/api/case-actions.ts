@@ -19,8 +19,11 @@ export const OUTCOME_LABELS: Record<Outcome, string> = {
   not_a_concern: 'Not a concern (incorrectly flagged)',
 };
 
-/** Outcomes that end the case; the others keep it open with the person who acted as owner. */
-export const CLOSING_OUTCOMES: ReadonlySet<Outcome> = new Set(['contacted_fine', 'referred_wellbeing', 'not_a_concern']);
+/**
+ * Outcomes that end the case; the others keep it open with the person who acted as owner. A referral
+ * stays open until the wellbeing team acknowledges it, and the missing-student procedure until it ends.
+ */
+export const CLOSING_OUTCOMES: ReadonlySet<Outcome> = new Set(['contacted_fine', 'not_a_concern']);
 
 export const MAX_SNOOZE_DAYS = 28;
 export const NOTE_MAX = 2000;

@@ -23,6 +23,7 @@ export const CaseSummarySchema = z.object({
   severity: z.enum(['high', 'medium', 'low']),
   status: z.enum(['open', 'acknowledged', 'snoozed', 'closed']),
   reason: z.string(),
+  ruleFigures: z.string().nullable(),
   ownerName: z.string().nullable(),
   outcome: OutcomeSchema.nullable(),
   /** ISO instant the snooze ends, while snoozed. */

@@ -13,7 +13,10 @@ export const FlaggedStudentSchema = z.object({
   tutorName: z.string().nullable(),
   severity: SeveritySchema,
   status: CaseStatusSchema,
+  /** Why, in plain words (describeReasons); the same sentence the cards show. */
   reason: z.string(),
+  /** The rules' own sentences with thresholds and figures, for whoever wants them. */
+  ruleFigures: z.string().nullable(),
   rules: z.array(z.string()),
   daysSinceLastActivity: z.number().int().nullable(),
   counts: z.record(SourceSchema, WindowSchema),

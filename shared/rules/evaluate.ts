@@ -113,6 +113,7 @@ function buildExplanation(ctx: Context, row: number, cohort: CohortStats | null)
     ...(cohort ? { cohort: { programme: cohort.programme, year: cohort.year, size: cohort.size } } : {}),
     windowStart: span[0] ?? null,
     windowEnd: span[span.length - 1] ?? null,
+    evaluatedOn: ctx.today,
   };
 }
 

@@ -94,6 +94,8 @@ export interface Explanation {
   cohort?: { programme: string; year: number; size: number };
   windowStart: IsoDay | null;
   windowEnd: IsoDay | null;
+  /** The day the rules ran; absent on explanations stored before it was recorded. */
+  evaluatedOn?: IsoDay;
 }
 
 export const RULE_IDS = ['no_engagement', 'low_engagement', 'sharp_drop', 'silent_source'] as const;

@@ -92,6 +92,11 @@ export function App() {
 
   useEffect(() => {
     if (!host) return;
+    // A card's link names a student: open them, unless the person has already moved elsewhere in the tab.
+    if (host.studentId && readView().page === 'flags') {
+      window.location.hash = hashOf({ page: 'student', studentId: host.studentId });
+      setView({ page: 'student', studentId: host.studentId });
+    }
     if (host.kind === 'teams') {
       setTheme(host.theme);
       onTeamsThemeChange(setTheme);

@@ -164,6 +164,12 @@ function CasePanel({ authorize, initial }: { authorize: Authorize; initial: Case
         {c.snoozedUntil && <Text>{`until ${formatInstant(c.snoozedUntil)}`}</Text>}
       </div>
       <Text>{c.reason}</Text>
+      {c.ruleFigures && (
+        <details>
+          <summary>The rule’s figures</summary>
+          <Text size={200}>{c.ruleFigures}</Text>
+        </details>
+      )}
       <Text
         size={200}
         className={styles.muted}

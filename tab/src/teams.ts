@@ -1,7 +1,10 @@
 import { app, authentication } from '@microsoft/teams-js';
 
 export type ThemeName = 'default' | 'dark' | 'contrast';
-export type Host = { kind: 'teams'; theme: ThemeName } | { kind: 'browser' };
+/** `studentId`: the student a card's deep link asked for (the Teams sub-entity, or `?student=` outside Teams). */
+export type Host = { kind: 'teams'; theme: ThemeName; studentId: string | null } | { kind: 'browser'; studentId: string | null };
+
+const studentFromQuery = (): string | null => new URLSearchParams(window.location.search).get('student') || null;
 
 const asTheme = (t: string | undefined): ThemeName => (t === 'dark' || t === 'contrast' ? t : 'default');
 
@@ -10,13 +13,13 @@ const asTheme = (t: string | undefined): ThemeName => (t === 'dark' || t === 'co
  * races a short timeout; losing the race means "running in a plain browser".
  */
 export async function detectHost(timeoutMs = 3000): Promise<Host> {
-  if (window.parent === window) return { kind: 'browser' };
+  if (window.parent === window) return { kind: 'browser', studentId: studentFromQuery() };
   try {
     await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs))]);
     const context = await app.getContext();
-    return { kind: 'teams', theme: asTheme(context.app.theme) };
+    return { kind: 'teams', theme: asTheme(context.app.theme), studentId: context.page.subPageId || studentFromQuery() };
   } catch {
-    return { kind: 'browser' };
+    return { kind: 'browser', studentId: studentFromQuery() };
   }
 }
 

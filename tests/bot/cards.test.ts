@@ -39,18 +39,23 @@ function schemaProblems(json: AdaptiveCard): string[] {
 function row(n: number, overrides: Partial<DigestRow> = {}): DigestRow {
   return {
     caseId: `01890000-0000-7000-8000-${String(n).padStart(12, '0')}`,
+    studentId: `S${n}`,
     studentName: `Student Number${n}`,
     programme: 'BSc Physics with a rather long programme name',
     year: 2,
     severity: n % 3 === 0 ? 'high' : 'medium',
     status: 'open',
-    reason: 'No engagement on any source with known data for the last 14 term days.',
+    reason: 'No activity on any source for 2 weeks of term, since 12 November.',
+    ruleFigures: 'No activity recorded on any of the 5 sources with complete data in the last 14 term days.',
     counts: Object.fromEntries(SOURCES.map((s) => [s, { d7: 0, d14: 1, d21: 3 }])) as DigestRow['counts'],
     cohortMedian: Object.fromEntries(SOURCES.map((s) => [s, { d7: 5, d14: 11, d21: 16 }])),
     daysSinceLastActivity: n,
     dataUpTo: '2026-11-26',
     checkedAt: '2026-11-27T09:00:00.000Z',
-    othersOnCase: n % 2 === 0 ? ['Dr Other Tutor (getting in touch)'] : [],
+    history: n % 2 === 0 ? ['Dr Other Tutor said they will get in touch, 27 Nov 2026 at 10:04.'] : [],
+    ownerName: n % 2 === 0 ? 'Dr Other Tutor' : null,
+    checkin: null,
+    link: `https://teams.microsoft.com/l/entity/app/check-ins?context=S${n}`,
     outcome: null,
     snoozedUntil: null,
     readerIsOwner: false,
@@ -79,9 +84,82 @@ describe('cards', () => {
   it('when a row has cohort medians, others on the case and fresh figures, then the card shows each in words', () => {
     const json = JSON.stringify(buildDigestCard({ recipientName: 'Dr Ada Tutor', rows: [row(2)], listUrl: 'https://x/', isDemo: false }));
     expect(json).toContain('0 / 1 / 3 (cohort median 5 / 11 / 16)');
-    expect(json).toContain('Already on the case: Dr Other Tutor (getting in touch).');
+    expect(json).toContain('Dr Other Tutor said they will get in touch, 27 Nov 2026 at 10:04.');
+    expect(json).toContain('Dr Other Tutor is getting in touch.');
+    expect(json).toContain('Show the rule’s figures');
     expect(json).toContain('Figures up to 26 Nov 2026, checked 27 Nov 2026.');
     expect(json).toContain('Last activity 2 days ago');
+  });
+
+  const buttons = (r: DigestRow) => {
+    const card = buildDigestCard({ recipientName: 'x', rows: [r], listUrl: 'https://x/', isDemo: false });
+    expect(schemaProblems(card)).toEqual([]);
+    const json = JSON.stringify(card);
+    return { json };
+  };
+
+  it.each([
+    ['a new case', {}, 'Please get in touch soon', ['I’ll get in touch', 'Record outcome', 'Snooze', 'Send check-in']],
+    [
+      'a case the reader took on',
+      { status: 'acknowledged', ownerName: 'you', readerIsOwner: true },
+      'Being followed up',
+      ['Record outcome', 'Snooze', 'Send check-in'],
+    ],
+    [
+      'a case with a check-in on its way',
+      { status: 'acknowledged', ownerName: 'you', readerIsOwner: true, checkin: 'queued' },
+      'Being followed up',
+      ['Record outcome', 'Snooze'],
+    ],
+    [
+      'a case whose check-in waits for the student’s Teams',
+      { status: 'acknowledged', ownerName: 'Dr Bea', checkin: 'waiting_for_teams' },
+      'Being followed up',
+      ['Record outcome', 'Snooze'],
+    ],
+    [
+      'a case whose check-in failed',
+      { status: 'acknowledged', ownerName: 'Dr Bea', checkin: 'failed' },
+      'Being followed up',
+      ['Record outcome', 'Snooze', 'Try the check-in again'],
+    ],
+    [
+      'a snoozed case',
+      { status: 'snoozed', snoozedUntil: '2026-12-08T10:00:00.000Z' },
+      'Snoozed',
+      ['Wake it: I’ll get in touch', 'Record outcome'],
+    ],
+    ['a closed case', { status: 'closed', outcome: 'contacted_fine' }, 'Closed', []],
+  ] as Array<[string, Partial<DigestRow>, string, string[]]>)(
+    'when the row is %s, then its headline and buttons fit the state',
+    (_, overrides, headline, titles) => {
+      const r = row(3, overrides);
+      const shown = buttons(r);
+      expect(shown.json).toContain(`"text":"${headline}"`);
+      if (headline !== 'Please get in touch soon') expect(shown.json).not.toContain('Please get in touch soon');
+      const top = (JSON.parse(shown.json).body as Array<{ items?: Array<{ type: string; actions?: Array<{ title: string }> }> }>)
+        .flatMap((b) => b.items ?? [])
+        .filter((i) => i.type === 'ActionSet')
+        .flatMap((i) => i.actions ?? [])
+        .map((a) => a.title)
+        .filter((t) => t !== 'Open in the tab' && t !== 'Show the rule’s figures');
+      expect(top).toEqual(titles);
+    },
+  );
+
+  it('when a check-in is waiting, delivered or failed, then the card says exactly that', () => {
+    expect(buttons(row(1, { status: 'acknowledged', checkin: 'waiting_for_teams' })).json).toContain(
+      'Check-in waiting for the student’s Teams',
+    );
+    expect(buttons(row(1, { status: 'acknowledged', checkin: 'queued' })).json).toContain('Check-in queued');
+    expect(buttons(row(1, { status: 'acknowledged', checkin: 'delivered' })).json).toContain('Check-in delivered to the student');
+    expect(buttons(row(1, { status: 'acknowledged', checkin: 'failed' })).json).toContain('Check-in could not be delivered');
+  });
+
+  it('when a row is built, then "Open in the tab" carries the row’s own link', () => {
+    const json = buttons(row(4)).json;
+    expect(json).toContain('"title":"Open in the tab","url":"https://teams.microsoft.com/l/entity/app/check-ins?context=S4"');
   });
 
   it('when a source has no data, then the row says so instead of showing zero', () => {

@@ -129,14 +129,16 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
     const posted = connector.received[0];
     await performCaseAction(
       { db: t.db, now: deps.now },
-      { actor: director, caseId: c.id, action: { action: 'record_outcome', outcome: 'referred_wellbeing' } },
+      { actor: director, caseId: c.id, action: { action: 'record_outcome', outcome: 'not_a_concern' } },
     );
     const summary = await deliverDue(deps);
     const update = connector.received.find((r) => r.method === 'PUT');
     expect(summary.sent).toBe(1);
     expect(update?.activityId).toBe(posted?.activityId);
-    expect(JSON.stringify(update?.body.attachments?.[0]?.content)).toContain('Closed: Referred to the Wellbeing Service.');
-    expect(JSON.stringify(update?.body.attachments?.[0]?.content)).toContain('Prof Director (referred to the wellbeing service)');
+    expect(JSON.stringify(update?.body.attachments?.[0]?.content)).toContain('Closed: Not a concern (incorrectly flagged).');
+    expect(JSON.stringify(update?.body.attachments?.[0]?.content)).toContain(
+      'Prof Director recorded “Not a concern (incorrectly flagged)”',
+    );
   });
 
   it('when a student has no chat yet, then their check-in waits without counting an attempt', async () => {

@@ -59,6 +59,7 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
     const response = JSON.stringify(pressed.body);
     expect(response).toContain('application/vnd.microsoft.card.adaptive');
     expect(response).toContain('You said you will get in touch');
+    expect(response).toContain('Being followed up');
     expect(await findCase(app.db, c.id)).toMatchObject({ status: 'acknowledged', ownerId: tutor.id });
   });
 

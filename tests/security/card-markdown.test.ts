@@ -23,6 +23,8 @@ const LIVE_MARKDOWN = /(?<!\\)\[[^\]]*(?<!\\)\]\(|(?<!\\)\*\*|(?<!\\)<b>/;
 function digestRow(overrides: Partial<DigestRow>): DigestRow {
   return {
     caseId: '01890000-0000-7000-8000-000000000001',
+    studentId: 'S0000001',
+    ruleFigures: null,
     studentName: 'Student',
     programme: 'BSc Physics',
     year: 1,
@@ -34,7 +36,10 @@ function digestRow(overrides: Partial<DigestRow>): DigestRow {
     daysSinceLastActivity: 14,
     dataUpTo: '2026-11-26',
     checkedAt: '2026-11-27T09:00:00.000Z',
-    othersOnCase: [],
+    history: [],
+    ownerName: null,
+    checkin: null,
+    link: 'https://teams.microsoft.com/l/entity/app/check-ins',
     outcome: null,
     snoozedUntil: null,
     readerIsOwner: false,
@@ -59,7 +64,9 @@ describe('values that did not come from us, on cards staff and students see', ()
   it('when roster names and programmes carry Markdown, then the digest shows them as typed', () => {
     const card = buildDigestCard({
       recipientName: HOSTILE,
-      rows: [digestRow({ studentName: HOSTILE, programme: HOSTILE, othersOnCase: [`${HOSTILE} (getting in touch)`] })],
+      rows: [
+        digestRow({ studentName: HOSTILE, programme: HOSTILE, ownerName: HOSTILE, history: [`${HOSTILE} said they will get in touch`] }),
+      ],
       listUrl: 'https://engagement.example.ac.uk/',
       isDemo: false,
     });
