@@ -47,6 +47,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     now,
     publicUrl: config.publicUrl,
     support: config.support,
+    privacy: config.privacy,
+    timeZone: config.timeZone,
     onDeliveriesQueued: deliverSoon,
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());

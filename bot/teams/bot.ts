@@ -18,6 +18,9 @@ import { clearUnreachable } from '../store/unreachable-recipient.repository';
 import { listFlagsForViewer } from '../commands/list-flags.command';
 import { performCaseAction } from '../commands/case-actions.command';
 import { recordStudentMessage } from '../commands/student-message.command';
+import { describeStudentData, isStudentDataRequest } from '../commands/student-data.command';
+import { findUrgentTerms } from '../../shared/urgent';
+import { todayIn } from '../clock';
 import { AppError, handleError } from '../errors';
 import { buildCheckinCard, buildHelpCard, buildUrgentSupportCard, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
@@ -29,6 +32,10 @@ export interface BotDeps {
   now: () => Date;
   publicUrl: string;
   support: Config['support'];
+  /** The privacy notice and viewer-name setting, for a student asking "my data"; left out, the notice is reported as unset. */
+  privacy?: Pick<Config['privacy'], 'privacyNoticeUrl' | 'showViewerNames'>;
+  /** The university's zone, so "the last 21 term days" end today on campus. */
+  timeZone?: string;
   /** Called when a staff member's chat becomes known, so waiting alerts go out at once. */
   onStaffReachable: (staffId: string) => Promise<void>;
   /** Called after something queued deliveries (card refreshes, notices), so they go out now. */
@@ -164,6 +171,20 @@ export class EngagementBot extends TeamsActivityHandler {
     const text = (context.activity.text ?? '').replace(/<[^>]*>/g, ' ').trim();
     if (parseCommand(text) === 'help' || text === '') {
       await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
+      return;
+    }
+    // "My data" is answered only once the message is known not to signal a risk: those always take the path below.
+    if (isStudentDataRequest(text) && findUrgentTerms(text, this.deps.support.urgentTerms).length === 0) {
+      const now = this.deps.now();
+      const privacy = this.deps.privacy ?? { privacyNoticeUrl: null, showViewerNames: false };
+      await context.sendActivity(
+        await describeStudentData(this.deps.db, {
+          studentId: student.id,
+          today: todayIn(this.deps.timeZone ?? 'UTC', now),
+          at: now.toISOString(),
+          privacy,
+        }),
+      );
       return;
     }
     const result = await recordStudentMessage(this.studentDeps(), { student, message: text.slice(0, 2000) });
