@@ -14,7 +14,13 @@ export const SOURCE_LABELS: Record<Source, string> = {
   teams_attendance: 'Teams meetings',
 };
 
-export const STAFF_ROLES = ['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'] as const;
+export const STAFF_ROLES = [
+  'personal_tutor',
+  'director_of_studies',
+  'student_experience_officer',
+  'department_admin',
+  'institution_admin',
+] as const;
 export const StaffRoleSchema = z.enum(STAFF_ROLES);
 export type StaffRole = z.infer<typeof StaffRoleSchema>;
 
