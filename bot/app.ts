@@ -8,13 +8,17 @@ import { wakeDeliveriesFor } from './store/outbox.repository';
 import { loadDemo } from './demo/load-demo.command';
 import { EngagementBot } from './teams/bot';
 import { deliverDue } from './teams/deliver.command';
+import { deliverUrgentNow } from './teams/deliver-urgent';
 import { ANONYMOUS_BOT_WARNING } from './teams/adapter';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
-import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
+import { CONFIGURE_TAB_PATH, registerConfigureTabRoutes } from './teams/configure-tab.routes';
 import { createScheduler, type Scheduler } from './jobs/scheduler';
 import { evaluateJob, scheduledJobs } from './jobs';
 import { createServices, type ServiceOptions, type Services } from './services';
 import { handleError } from './errors';
+import { createGuardedServer } from './http/request-guard';
+import { handleBotMessages } from './http/bot-messages';
+import { useSecurityHeaders } from './http/security-headers';
 import { projectRoot } from './paths';
 
 export type AppOptions = ServiceOptions;
@@ -50,6 +54,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     privacy: config.privacy,
     timeZone: config.timeZone,
     onDeliveriesQueued: deliverSoon,
+    // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
+    onUrgentQueued: (staffIds) =>
+      setImmediate(
+        () =>
+          void deliverUrgentNow(services.deliver, staffIds).catch((error) => handleError(error, logger, { job: 'notify', urgent: true })),
+      ),
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.
@@ -63,16 +73,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     await context.sendActivity('Sorry, something went wrong on our side. It has been logged; please try again in a moment.');
   };
 
-  const server = restify.createServer({ name: 'engagement-monitor', handleUncaughtExceptions: false });
+  // No body parser: each route reads its own body, capped, after sign-in (bot/http/body-limits.ts).
+  const server = createGuardedServer(logger);
+  useSecurityHeaders(server, { publicUrl: config.publicUrl, inlineScriptPaths: [CONFIGURE_TAB_PATH] });
   server.use(restify.plugins.queryParser());
-  server.use(restify.plugins.bodyParser({ maxBodySize: 1_048_576, mapParams: false }));
-  server.on('restifyError', (req, res, err, callback) => {
-    handleError(err, logger, { method: req.method, url: req.url });
-    return callback();
-  });
-  server.post('/api/messages', async (req, res) => {
-    await adapter.process(req, res, (context) => bot.run(context));
-  });
+  server.post(
+    '/api/messages',
+    handleBotMessages(adapter, (context) => bot.run(context), logger),
+  );
   registerApiRoutes(server, { db, config, logger, now, ...services.api });
   registerConfigureTabRoutes(server);
   registerTabRoutes(server, join(projectRoot(), 'tab', 'dist'));

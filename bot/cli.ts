@@ -8,12 +8,14 @@ import type { Logger } from 'pino';
 import type { Db } from './store/database';
 import type { Services } from './services';
 import { IMPORT_SOURCES, type ImportCliOptions } from './ingest/import.cli';
+import { addClassifyMessageCommand } from './commands/classify-message.cli';
 
 // Each command loads what it needs when it runs (`await import`), so `engagement --help` answers at
 // once and an import starts reading without first loading the bot, Graph and web server libraries.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadConfigModule = () => require('./config') as typeof import('./config');
 import { registerPrivacyCommands } from './privacy.cli';
+import { buildPullCommand } from './feeds/moodle-db/pull.cli';
 
 type Output = { json: boolean };
 
@@ -359,6 +361,11 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
       const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => io.out(text) }, source, opts, files));
       if (!ok) io.fail(1);
     });
+
+  addClassifyMessageCommand(program, { loadConfig, print: (text) => io.out(text) });
+  program.addCommand(
+    buildPullCommand({ config: loadConfig, withDatabase, parseDay, print: (text) => io.out(text), fail: (code) => io.fail(code) }),
+  );
 
   program
     .command('playground')

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
+import type { ExtraPhrases } from '../shared/wellbeing/classify';
 
 export interface SupportContact {
   name: string;
@@ -97,7 +99,7 @@ const httpsUrl = (fallback: string) =>
  */
 const EnvSchema = z.object({
   PORT: int(3978, 0, 65535),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).optional(),
   APP_MODE: z.enum(['local', 'production']).default('local'),
   PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://engagement.example.ac.uk' }).optional(),
   DATABASE_URL: z
@@ -106,6 +108,11 @@ const EnvSchema = z.object({
     .default('sqlite:./data/engagement.sqlite'),
   DATABASE_POOL_SIZE: int(10, 1, 100),
   DEMO_DATA: bool(true),
+  UPLOAD_MAX_LINE_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
+  ENTRA_APP_ID_URI: z
+    .string()
+    .startsWith('api://', 'expected the Application ID URI, such as api://engagement.example.ac.uk/<client id>')
+    .optional(),
   DEMO_SEED: int(42, 0, 2 ** 31 - 1),
   TIME_ZONE: z.string().min(1).default('Europe/London'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -118,6 +125,7 @@ const EnvSchema = z.object({
   SUPPORT_CONTACTS: z.string().optional(),
   URGENT_CONTACTS: z.string().optional(),
   URGENT_TERMS: z.string().optional(),
+  WELLBEING_PHRASES_FILE: z.string().min(1).optional(),
   WELLBEING_ROLE: z
     .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'])
     .default('student_experience_officer'),
@@ -160,6 +168,25 @@ const EnvSchema = z.object({
   SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
   IMPORT_DROP_FOLDER: z.string().min(1).optional(),
   IMPORT_WATCH_EVERY_MINUTES: int(5, 1, 1_440),
+  MOODLE_DB_URL: z
+    .string()
+    .regex(
+      /^(mysql|mariadb|postgres(ql)?):\/\/[^/]+\/[^/?]+/,
+      'expected mysql://user:password@host:3306/moodle or postgres://user:password@host:5432/moodle',
+    )
+    .optional(),
+  MOODLE_DB_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]*$/i, "expected letters, digits and '_', such as mdl_")
+    .default('mdl_'),
+  MOODLE_DB_TLS: z
+    .enum(['off', 'require', 'verify'], { message: 'expected off, require (encrypt) or verify (encrypt and check the certificate)' })
+    .default('verify'),
+  MOODLE_DB_TLS_CA: z.string().min(1).optional(),
+  MOODLE_DB_PULL_EVERY_MINUTES: int(60, 5, 1_440),
+  MOODLE_DB_LOOKBACK_DAYS: int(14, 1, 400),
+  MOODLE_DB_MAX_LAG_MINUTES: int(180, 5, 10_080),
+  MOODLE_DB_PAGE_SIZE: int(100_000, 1_000, 1_000_000),
   // Privacy: retention periods (docs/privacy.md), the privacy notice students are pointed to.
   ACADEMIC_YEAR_START_MONTH: int(8, 1, 12),
   RETENTION_COUNTS_ACADEMIC_YEARS: int(2, 1, 10),
@@ -195,7 +222,8 @@ export type Config = Readonly<{
   support: {
     contacts: readonly SupportContact[];
     urgentContacts: readonly SupportContact[];
-    urgentTerms: readonly string[];
+    /** Phrases a university adds to the built-in wellbeing lists (WELLBEING_PHRASES_FILE, and URGENT_TERMS as risk). */
+    phrases: Readonly<ExtraPhrases>;
     wellbeingRole: StaffRole;
   };
   alerts: { escalationWorkingDays: number; escalateEveryMinutes: number; sendConcurrency: number };
@@ -203,11 +231,25 @@ export type Config = Readonly<{
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
-  entra: { clientId: string; allowedTenants: readonly string[]; jwksUrl: string };
+  entra: { clientId: string; appIdUri: string; allowedTenants: readonly string[]; jwksUrl: string };
   ingest: IngestConfig;
   privacy: PrivacyConfig;
   /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
   graph: GraphConfig | null;
+  /** Pulling Moodle activity straight from its database; null when MOODLE_DB_URL is not set. */
+  moodleDb: MoodleDbConfig | null;
+}>;
+
+export type MoodleDbConfig = Readonly<{
+  url: string;
+  kind: 'mysql' | 'postgres';
+  prefix: string;
+  tls: Readonly<{ mode: 'off' | 'require' | 'verify'; caPath: string | null }>;
+  pullEveryMinutes: number;
+  lookbackDays: number;
+  maxLagMinutes: number;
+  /** Log ids read per query. */
+  pageSize: number;
 }>;
 
 export type GraphConfig = Readonly<{
@@ -244,6 +286,8 @@ export interface PrivacyConfig {
 
 export interface IngestConfig {
   maxRejectedShare: number;
+  /** The longest line an export may have (UPLOAD_MAX_LINE_BYTES); a longer one refuses the file, naming the line. */
+  maxLineBytes: number;
   /** The zone each system prints its clock readings in. */
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
@@ -275,20 +319,50 @@ const DEFAULT_URGENT_CONTACTS: SupportContact[] = [
   { name: 'Samaritans (24 hours)', detail: 'Call 116 123 free, any time, day or night.' },
   { name: 'Shout (24 hours)', detail: 'Text SHOUT to 85258.' },
 ];
-const DEFAULT_URGENT_TERMS = [
-  'suicide',
-  'suicidal',
-  'kill myself',
-  'end my life',
-  'end it all',
-  'self harm',
-  'self-harm',
-  'hurt myself',
-  'want to die',
-  'no reason to live',
-  'can’t go on',
-  "can't go on",
-];
+
+const PhraseListsSchema = z
+  .object({ risk: z.array(z.string().trim().min(1)).default([]), distress: z.array(z.string().trim().min(1)).default([]) })
+  .strict();
+
+/** WELLBEING_PHRASES_FILE: a JSON file {"risk": [...], "distress": [...]} of plain phrases added to the built-in lists. */
+function readPhraseFile(path: string | undefined, problems: string[]): { risk: string[]; distress: string[] } {
+  if (path === undefined) return { risk: [], distress: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`WELLBEING_PHRASES_FILE: cannot read ${path} as JSON (${(error as Error).message})`);
+    return { risk: [], distress: [] };
+  }
+  const parsed = PhraseListsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    problems.push(
+      `WELLBEING_PHRASES_FILE: ${path} must be {"risk": ["…"], "distress": ["…"]} (${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'invalid'})`,
+    );
+    return { risk: [], distress: [] };
+  }
+  return parsed.data;
+}
+
+// A contact list copied from our defaults or the README example has not been set for this university.
+const PLACEHOLDER_CONTACT =
+  /set (support|urgent)_contacts|placeholder|changeme|change me|\btodo\b|\btbc\b|01234 567890|@example\.(com|org|net)\b/i;
+
+/** In production a student in crisis must see the university's real contacts, so unset or placeholder lists stop the start. */
+function checkContactsForProduction(
+  name: string,
+  raw: string | undefined,
+  contacts: readonly SupportContact[],
+  fallback: readonly SupportContact[],
+  problems: string[],
+): void {
+  if (raw !== undefined && contacts === fallback) return; // unreadable JSON, already reported
+  if (raw === undefined)
+    problems.push(`${name}: required when APP_MODE=production: set your university's real contacts as JSON [{"name":"…","detail":"…"}]`);
+  else if (contacts.some((c) => PLACEHOLDER_CONTACT.test(`${c.name} ${c.detail}`)))
+    problems.push(`${name}: still a placeholder; set your university's real contacts before running with APP_MODE=production`);
+}
 
 function parseContacts(name: string, raw: string | undefined, fallback: SupportContact[], problems: string[]): SupportContact[] {
   if (raw === undefined) return fallback;
@@ -340,6 +414,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if (e.APP_MODE === 'production' && !e.MICROSOFT_APP_ID) problems.push('MICROSOFT_APP_ID: required when APP_MODE=production');
   if (e.APP_MODE === 'production' && !e.PUBLIC_URL) problems.push('PUBLIC_URL: required when APP_MODE=production');
+  checkModeSafety(e, env.DEMO_DATA !== undefined && env.DEMO_DATA !== '', problems);
   // Azure stopped creating multi-tenant bots in 2025; a single-tenant bot must name its tenant.
   if (e.MICROSOFT_APP_ID && e.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !e.MICROSOFT_APP_PASSWORD)
     problems.push(`MICROSOFT_APP_PASSWORD: required when MICROSOFT_APP_ID is set (type ${e.MICROSOFT_APP_TYPE})`);
@@ -348,10 +423,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const graph = parseGraph(e, problems);
   const supportContacts = parseContacts('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, DEFAULT_SUPPORT_CONTACTS, problems);
   const urgentContacts = parseContacts('URGENT_CONTACTS', e.URGENT_CONTACTS, DEFAULT_URGENT_CONTACTS, problems);
-  const urgentTerms = (e.URGENT_TERMS ?? DEFAULT_URGENT_TERMS.join(','))
+  const urgentTerms = (e.URGENT_TERMS ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t !== '');
+  const phraseFile = readPhraseFile(e.WELLBEING_PHRASES_FILE, problems);
+  if (e.APP_MODE === 'production') {
+    checkContactsForProduction('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, supportContacts, DEFAULT_SUPPORT_CONTACTS, problems);
+    checkContactsForProduction('URGENT_CONTACTS', e.URGENT_CONTACTS, urgentContacts, DEFAULT_URGENT_CONTACTS, problems);
+  }
   if (e.GRAPH_INSTALL_ENABLED && (!e.MICROSOFT_APP_ID || !e.MICROSOFT_APP_PASSWORD || !e.MICROSOFT_APP_TENANT_ID))
     problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
   if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID)
@@ -371,11 +451,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
   return Object.freeze({
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.APP_MODE === 'local' ? '127.0.0.1' : '0.0.0.0'),
     mode: e.APP_MODE,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     database: Object.freeze(database),
-    demo: Object.freeze({ enabled: e.DEMO_DATA, seed: e.DEMO_SEED }),
+    demo: Object.freeze({ enabled: e.APP_MODE === 'local' && e.DEMO_DATA, seed: e.DEMO_SEED }),
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
     bot: Object.freeze({
@@ -386,7 +466,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       openIdMetadataUrl: e.BOT_OPENID_METADATA_URL ?? null,
       tokenIssuer: e.BOT_TOKEN_ISSUER ?? null,
     }),
-    support: Object.freeze({ contacts: supportContacts, urgentContacts, urgentTerms, wellbeingRole: e.WELLBEING_ROLE }),
+    support: Object.freeze({
+      contacts: supportContacts,
+      urgentContacts,
+      phrases: Object.freeze({ risk: [...urgentTerms, ...phraseFile.risk], distress: phraseFile.distress }),
+      wellbeingRole: e.WELLBEING_ROLE,
+    }),
     alerts: Object.freeze({
       escalationWorkingDays: e.ESCALATION_WORKING_DAYS,
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
@@ -407,6 +492,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     entra: Object.freeze({
       // The tab's SSO app registration is usually the bot's own, so the bot's ids are the defaults.
       clientId: e.ENTRA_CLIENT_ID ?? e.MICROSOFT_APP_ID,
+      appIdUri: e.ENTRA_APP_ID_URI ?? defaultAppIdUri(e.PUBLIC_URL, e.ENTRA_CLIENT_ID ?? e.MICROSOFT_APP_ID),
       allowedTenants: Object.freeze(
         (e.ENTRA_ALLOWED_TENANTS ?? e.MICROSOFT_APP_TENANT_ID)
           .split(',')
@@ -417,6 +503,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }),
     ingest: Object.freeze({
       maxRejectedShare: e.IMPORT_MAX_REJECTED_SHARE,
+      maxLineBytes: e.UPLOAD_MAX_LINE_BYTES,
       timeZones: Object.freeze({
         moodle: e.MOODLE_TIME_ZONE ?? e.TIME_ZONE,
         panopto: e.PANOPTO_TIME_ZONE,
@@ -447,7 +534,65 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       showViewerNames: e.PRIVACY_SHOW_VIEWER_NAMES,
     }),
     graph,
+    moodleDb: e.MOODLE_DB_URL
+      ? Object.freeze({
+          url: e.MOODLE_DB_URL,
+          kind: /^(mysql|mariadb):/.test(e.MOODLE_DB_URL) ? ('mysql' as const) : ('postgres' as const),
+          prefix: e.MOODLE_DB_PREFIX,
+          tls: Object.freeze({ mode: e.MOODLE_DB_TLS, caPath: e.MOODLE_DB_TLS_CA ?? null }),
+          pullEveryMinutes: e.MOODLE_DB_PULL_EVERY_MINUTES,
+          lookbackDays: e.MOODLE_DB_LOOKBACK_DAYS,
+          maxLagMinutes: e.MOODLE_DB_MAX_LAG_MINUTES,
+          pageSize: e.MOODLE_DB_PAGE_SIZE,
+        })
+      : null,
   });
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+const isLoopback = (host: string) => LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** The Application ID URI the manifest registers for the tab's SSO: api://<public host>/<client id>. */
+function defaultAppIdUri(publicUrl: string | undefined, clientId: string): string {
+  if (!publicUrl || !clientId) return '';
+  return `api://${new URL(publicUrl).host}/${clientId}`;
+}
+
+/**
+ * Local mode trusts whoever can reach it (the demo sign-in needs no secret), so it only listens on
+ * this computer, and a configuration that looks like a real deployment must say APP_MODE=production
+ * rather than fall back to local. Production never loads the demo, and fetches keys and publishes
+ * itself over https only (http is allowed to a loopback address, which never crosses a network).
+ */
+function checkModeSafety(e: z.infer<typeof EnvSchema>, demoGiven: boolean, problems: string[]): void {
+  if (e.APP_MODE === 'local') {
+    const productionSettings = [
+      e.MICROSOFT_APP_ID && 'MICROSOFT_APP_ID',
+      e.MICROSOFT_APP_PASSWORD && 'MICROSOFT_APP_PASSWORD',
+      e.ENTRA_CLIENT_ID && 'ENTRA_CLIENT_ID',
+      e.PUBLIC_URL?.startsWith('https://') && 'PUBLIC_URL (https)',
+    ].filter((name): name is string => typeof name === 'string' && name !== '');
+    if (productionSettings.length > 0)
+      problems.push(
+        `APP_MODE: ${productionSettings.join(', ')} ${productionSettings.length === 1 ? 'is a production setting' : 'are production settings'}; set APP_MODE=production to run for real, or remove ${productionSettings.length === 1 ? 'it' : 'them'} to run the local demo`,
+      );
+    if (e.HOST !== undefined && !isLoopback(e.HOST))
+      problems.push(
+        `HOST: local mode only listens on this computer (127.0.0.1 or ::1), not ${e.HOST}; set APP_MODE=production to listen on a network`,
+      );
+    return;
+  }
+  if (e.DEMO_DATA && demoGiven) problems.push('DEMO_DATA: the synthetic demo is never loaded when APP_MODE=production; remove DEMO_DATA');
+  const httpsOnly: Array<[string, string | undefined]> = [
+    ['PUBLIC_URL', e.PUBLIC_URL],
+    ['ENTRA_JWKS_URL', e.ENTRA_JWKS_URL],
+    ['BOT_OPENID_METADATA_URL', e.BOT_OPENID_METADATA_URL],
+  ];
+  for (const [name, url] of httpsOnly) {
+    if (url === undefined || url.startsWith('https://')) continue;
+    if (name !== 'PUBLIC_URL' && isLoopback(new URL(url).hostname)) continue;
+    problems.push(`${name}: expected an https URL when APP_MODE=production`);
+  }
 }
 
 /** Graph is all-or-nothing: no GRAPH_* identity setting means off; a partial set is a mistake worth naming. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import restify, { type Request, type Response, type Server } from 'restify';
+import type { Request, Response, Server } from 'restify';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../store/database';
@@ -29,6 +29,8 @@ import type { StudentView } from '../../shared/api/student';
 import { resolveViewer, type AuthDeps } from './auth';
 import { registerPrivacyRoutes } from './privacy.routes';
 import type { ApiServices } from '../services';
+import { serveStaticFile } from '../http/static-files';
+import { assertIdentityEncoding, readJsonBody } from '../http/body-limits';
 
 export interface RouteDeps extends ApiServices {
   db: Db;
@@ -140,12 +142,13 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today())),
   );
 
-  // The file is the raw request body (application/octet-stream), which restify's body parser leaves unread for us to stream.
+  // The file is the raw request body (application/octet-stream), streamed to disk after sign-in; nothing parses it before.
   server.post(
     '/api/data/imports',
     route(deps, async (req): Promise<UploadResult> => {
       const viewer = await resolveViewer(req, deps);
       const { source, fileName } = parseInput(UploadQuerySchema, req.query, 'upload');
+      assertIdentityEncoding(req);
       if (req.contentType() !== 'application/octet-stream')
         throw badRequest('Send the export file as the request body with Content-Type application/octet-stream.');
       const result = await uploadImport(deps, viewer, { source, fileName, body: req });
@@ -179,7 +182,12 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/settings/rules',
     route(deps, async (req): Promise<Settings> => {
       const viewer = await resolveViewer(req, deps);
-      return saveThresholds(deps.db, viewer, parseInput(RulesPreviewQuerySchema, req.body, 'thresholds'), deps.now().toISOString());
+      return saveThresholds(
+        deps.db,
+        viewer,
+        parseInput(RulesPreviewQuerySchema, await readJsonBody(req), 'thresholds'),
+        deps.now().toISOString(),
+      );
     }),
   );
 
@@ -187,7 +195,12 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/settings/exemptions',
     route(deps, async (req): Promise<Settings> => {
       const viewer = await resolveViewer(req, deps);
-      const settings = await addExemption(deps.db, viewer, parseInput(NewExemptionSchema, req.body, 'exemption'), deps.now().toISOString());
+      const settings = await addExemption(
+        deps.db,
+        viewer,
+        parseInput(NewExemptionSchema, await readJsonBody(req), 'exemption'),
+        deps.now().toISOString(),
+      );
       flagDeps.cache.invalidate(viewer.departmentId);
       return settings;
     }),
@@ -197,7 +210,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/cases/:caseId/actions',
     route(deps, async (req): Promise<CaseActionResponse> => {
       const viewer = await resolveViewer(req, deps);
-      const action = parseInput(CaseActionSchema, req.body, 'action');
+      const action = parseInput(CaseActionSchema, await readJsonBody(req), 'action');
       const result = await performCaseAction(deps, { actor: viewer, caseId: String(req.params.caseId), action });
       flagDeps.cache.invalidate(viewer.departmentId);
       return { case: await loadCaseSummary(deps.db, result.case) };
@@ -208,14 +221,14 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
 /** Serves the built tab; before it is built, says how to build it instead of a bare 404. */
 export function registerTabRoutes(server: Server, tabDist: string): void {
   const index = join(tabDist, 'index.html');
-  server.get('/*', (req: Request, res: Response, next: restify.Next) => {
+  server.get('/*', async (req: Request, res: Response) => {
     if (!existsSync(index)) {
       res.send(503, {
         code: 'tab_not_built',
         message: 'The tab has not been built yet: run "npm run build:tab" (npm start does it for you).',
       });
-      return next(false);
+      return;
     }
-    return restify.plugins.serveStatic({ directory: tabDist, default: 'index.html' })(req, res, next);
+    await serveStaticFile(tabDist, req, res);
   });
 }

@@ -14,18 +14,19 @@ export type TeamsTokenValidator = (token: string) => Promise<TeamsIdentity>;
 const V1_ISSUER = /^https:\/\/sts\.windows\.net\/([0-9a-f-]{36})\/$/;
 const V2_ISSUER = /^https:\/\/login\.microsoftonline\.com\/([0-9a-f-]{36})\/v2\.0$/;
 
-/** v2 tokens carry the bare client id; v1 tokens the Application ID URI, api://<host>/<client id>. */
-function isOurAudience(aud: JWTPayload['aud'], clientId: string): boolean {
+/** v2 tokens carry the bare client id; v1 tokens the configured Application ID URI, exactly (never any api://<host>/<client id>). */
+function isOurAudience(aud: JWTPayload['aud'], entra: Config['entra']): boolean {
   const audiences = Array.isArray(aud) ? aud : aud ? [aud] : [];
-  return audiences.some((a) => a === clientId || (a.startsWith('api://') && a.endsWith(`/${clientId}`)));
+  return audiences.some((a) => a === entra.clientId || (entra.appIdUri !== '' && a === entra.appIdUri));
 }
 
+/** The reason is for the log (it rides on `cause`); the person signing in is told only what they can act on. */
 const invalidToken = (why: string) =>
-  new AppError(401, 'invalid_token', `Your Teams sign-in could not be accepted (${why}). Please reopen the app in Teams.`);
+  new AppError(401, 'invalid_token', 'Your Teams sign-in could not be accepted. Please reopen the app in Teams.', undefined, why);
 
 /**
  * Validates a Teams SSO access token: RS256 signature through the configured JWKS, expiry, audience
- * (client id or api://.../client id), the v1 or v2 issuer of the token's own tenant, an allowed tenant
+ * (the client id or the configured Application ID URI), the v1 or v2 issuer of the token's own tenant, an allowed tenant
  * and the access_as_user scope. The key set is fetched lazily and cached by jose.
  */
 export function createTeamsTokenValidator(entra: Config['entra']): TeamsTokenValidator {
@@ -41,7 +42,8 @@ export function createTeamsTokenValidator(entra: Config['entra']): TeamsTokenVal
         requiredClaims: ['exp', 'iss', 'aud', 'tid', 'oid'],
       }));
     } catch (error) {
-      if (error instanceof errors.JWTExpired) throw invalidToken('it has expired');
+      if (error instanceof errors.JWTExpired)
+        throw new AppError(401, 'token_expired', 'Your Teams sign-in has expired. Please reopen the app in Teams.');
       // Anything but a JOSE verdict on the token itself means the key set could not be fetched.
       if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError))
         throw new AppError(
@@ -55,7 +57,7 @@ export function createTeamsTokenValidator(entra: Config['entra']): TeamsTokenVal
           : 'it is not a token signed by Microsoft Entra',
       );
     }
-    if (!isOurAudience(payload.aud, entra.clientId)) throw invalidToken('it was issued for another application');
+    if (!isOurAudience(payload.aud, entra)) throw invalidToken('it was issued for another application');
     const tid = String(payload.tid).toLowerCase();
     const issuerTenant = V1_ISSUER.exec(payload.iss ?? '')?.[1] ?? V2_ISSUER.exec(payload.iss ?? '')?.[1];
     if (issuerTenant?.toLowerCase() !== tid) throw invalidToken('its issuer is not Microsoft Entra for its tenant');

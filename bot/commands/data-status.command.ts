@@ -63,9 +63,9 @@ export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): 
   if (term) for (let d = term.start; d <= yesterday && d <= term.end; d = addDays(d, 1)) if (isTermDay(d, terms)) termDays.push(d);
   const [deliveryProblems, latest, coverage, history] = await Promise.all([
     describeDeliveryProblems(db, viewer),
-    findLatestSuccessfulImports(db),
-    termDays.length > 0 ? loadCoverage(db, termDays[0]!, termDays.at(-1)!) : Promise.resolve(null),
-    listRecentImports(db, HISTORY_LENGTH),
+    findLatestSuccessfulImports(db, viewer.departmentId),
+    termDays.length > 0 ? loadCoverage(db, termDays[0]!, termDays.at(-1)!, viewer.departmentId) : Promise.resolve(null),
+    listRecentImports(db, viewer.departmentId, HISTORY_LENGTH),
   ]);
   const showErrors = viewer.roles.includes('department_admin');
   return {

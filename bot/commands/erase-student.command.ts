@@ -72,7 +72,7 @@ export async function eraseStudent(
     rowsDeleted += Number(r.numAffectedRows ?? 0);
     await writeAudit(
       trx,
-      { actorId: who.by, action: 'student.erased', subjectKind: 'student', subjectId: null, detail: { reason: who.reason, rowsDeleted } },
+      { actorId: who.by, action: 'erased_student', subjectKind: 'student', subjectId: null, detail: { reason: who.reason, rowsDeleted } },
       who.at,
     );
     return { studentId, rowsDeleted, mentionsCleared };
@@ -115,7 +115,7 @@ export async function setDoNotMonitor(
       trx,
       {
         actorId: change.by,
-        action: change.on ? 'student.monitoring_stopped' : 'student.monitoring_resumed',
+        action: change.on ? 'stopped_monitoring' : 'resumed_monitoring',
         subjectKind: 'student',
         subjectId: studentId,
         detail: change.on ? { reason: change.reason } : {},

@@ -121,7 +121,7 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
     listStudents(db, departmentId),
     listStaff(db, departmentId),
     loadDepartmentCounts(db, departmentId, first, last),
-    loadCoverage(db, first, last),
+    loadCoverage(db, first, last, departmentId),
     findLatestEvaluation(db, departmentId),
   ]);
   const events = await findLatestCaseEvents(

@@ -148,7 +148,7 @@ export async function applyRetention(deps: RetentionDeps, opts: { dryRun: boolea
       db,
       {
         actorId: null,
-        action: 'retention.purged',
+        action: 'purged_expired_data',
         subjectKind: 'system',
         subjectId: null,
         detail: { removed: Object.fromEntries(results.map((x) => [x.kind, x.rows])) },

@@ -46,7 +46,7 @@ export async function viewStudent(db: Db, viewer: Staff, studentId: string, toda
   const cohortIds = await listCohortIds(db, student);
   const [counts, coverage, exemptions, caseId, tutor] = await Promise.all([
     loadStudentsCounts(db, [...new Set([student.id, ...cohortIds])], first, last),
-    loadCoverage(db, first, last),
+    loadCoverage(db, first, last, student.departmentId),
     listStudentExemptions(db, student.id),
     findCurrentCaseId(db, student.id),
     student.tutorId ? findStaff(db, student.tutorId) : Promise.resolve(undefined),

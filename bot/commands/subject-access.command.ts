@@ -73,7 +73,7 @@ export async function buildSubjectAccess(db: Db, studentId: string, who: { by: s
   };
   await writeAudit(
     db,
-    { actorId: who.by, action: 'student.subject_access', subjectKind: 'student', subjectId: studentId, detail: {} },
+    { actorId: who.by, action: 'exported_subject_access', subjectKind: 'student', subjectId: studentId, detail: {} },
     who.at,
   );
   return report;

@@ -49,7 +49,7 @@ export async function uploadImport(
     if (bytes === 0) throw badRequest('The file is empty: choose the export file again.');
     const s = await importExport(
       { db: deps.db, ingest: deps.config.ingest, campusTimeZone: deps.config.timeZone, now: deps.now },
-      { source: upload.source, path, fileName: upload.fileName },
+      { source: upload.source, path, fileName: upload.fileName, departmentId: viewer.departmentId, recordFailure: false },
     );
     await writeAudit(
       deps.db,

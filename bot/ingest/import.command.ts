@@ -10,6 +10,7 @@ import { resolveIdentities } from '../store/identity.repository';
 import type { DateLocale } from './dates';
 import { parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
 import { splitIdentityKey, type IdentitySystem, type Rejection } from './tally';
+import { keepOwnDepartment } from './department-scope';
 
 export interface ImportDeps {
   db: Db;
@@ -30,6 +31,10 @@ export interface ImportOptions {
   /** The days the export covers, when the caller knows better than the first and last row (or the file has no times). */
   period?: { start: IsoDay; end: IsoDay } | null;
   onProgress?: (lines: number, bytes: number) => void;
+  /** An upload through the tab: only this department's students' counts are added or replaced (see department-scope.ts). */
+  departmentId?: string;
+  /** False for an upload, whose refusal is answered to the uploader and audited: a failed file then leaves no import row. */
+  recordFailure?: boolean;
 }
 
 export type ImportStatus = 'succeeded' | 'failed' | 'already_imported' | 'dry_run';
@@ -50,6 +55,8 @@ export interface ImportSummary {
   rowsRejected: number;
   /** Rows that would have counted but name nobody in the identity map. */
   rowsUnresolved: number;
+  /** Rows naming students of another department, left out of a department's upload. */
+  rowsOtherDepartments?: number;
   rejections: Rejection[];
   unresolved: { total: number; keys: string[] };
   studentsAffected: number;
@@ -158,6 +165,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       locale: options.locale ?? deps.ingest.teamsLocale,
       period: options.period ?? null,
       samisLoginColumns: deps.ingest.samisLoginColumns,
+      maxLineBytes: deps.ingest.maxLineBytes,
     },
     options.onProgress,
   );
@@ -178,6 +186,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     rowsIgnored: t.rowsIgnored,
     rowsRejected: t.rowsRejected,
     rowsUnresolved: 0,
+    rowsOtherDepartments: 0,
     rejections: t.rejections,
     unresolved: { total: 0, keys: [] },
     studentsAffected: 0,
@@ -198,10 +207,19 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
   }
 
   const earlier =
-    summary.errors.length === 0 && summary.fileHash && format ? await findImportByHash(deps.db, summary.fileHash, format) : undefined;
+    summary.errors.length === 0 && summary.fileHash && format
+      ? await findImportByHash(deps.db, summary.fileHash, format, options.departmentId ?? null)
+      : undefined;
 
   const resolveStarted = performance.now();
   const resolved = summary.errors.length === 0 && period ? await resolveCounts(deps.db, parsed, period) : null;
+  if (resolved && options.departmentId) {
+    summary.rowsOtherDepartments = await keepOwnDepartment(deps.db, resolved, options.departmentId);
+    if (summary.rowsOtherDepartments > 0)
+      summary.warnings.push(
+        `${summary.rowsOtherDepartments} row(s) name students of other departments; they were left out, as an upload only changes your own department's data.`,
+      );
+  }
   summary.timings.resolveMs = Math.round(performance.now() - resolveStarted);
   if (resolved) {
     summary.rowsCounted = resolved.rowsCounted;
@@ -234,6 +252,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     summary.status = summary.errors.length === 0 ? 'dry_run' : 'failed';
     return summary;
   }
+  if (!resolved && options.recordFailure === false) return summary;
 
   const writeStarted = performance.now();
   const finishedAt = () => deps.now().toISOString();
@@ -270,6 +289,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
         details,
         startedAt,
         finishedAt: finishedAt(),
+        departmentId: options.departmentId ?? null,
       });
       if (resolved && period)
         await replaceScopeCounts(trx, {
@@ -279,6 +299,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
           start: period.start,
           end: period.end,
           counts: list,
+          ...(options.departmentId ? { departmentId: options.departmentId } : {}),
         });
     }
   });

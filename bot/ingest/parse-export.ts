@@ -1,5 +1,6 @@
 import type { IsoDay } from '../../shared/domain';
 import { readDelimited, type ReadResult } from './read-delimited';
+import { assertLineLengths, DEFAULT_MAX_LINE_BYTES } from './line-limit';
 import type { Tally } from './tally';
 import type { ExportFormat, ParseSettings } from './formats/format';
 import { concludeParse, createRecordCounter, describeReadError } from './count-records';
@@ -44,13 +45,15 @@ export async function parseExport(
   parts?: number,
 ): Promise<ParsedExport> {
   const started = performance.now();
-  if (fastPath) {
-    const inParts = await parseInParts(path, source, COUNT_FORMATS[source], settings, onProgress, parts);
-    if (inParts) return inParts;
-  }
   const { state, onRecord } = createRecordCounter(COUNT_FORMATS[source], source, settings);
   let read: ReadResult | null = null;
   try {
+    // Before any reader, the parallel one included: each holds a line in memory until it ends.
+    await assertLineLengths(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    if (fastPath) {
+      const inParts = await parseInParts(path, source, COUNT_FORMATS[source], settings, onProgress, parts);
+      if (inParts) return inParts;
+    }
     read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress, fastPath });
   } catch (error) {
     const fatal = describeReadError(error);

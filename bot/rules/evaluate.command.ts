@@ -128,7 +128,7 @@ export async function assessDepartment(
   const [students, activity, coverage, exemptions] = await Promise.all([
     listStudentsForRules(db, departmentId),
     summariseDepartmentActivity(db, departmentId, { termDays, windows, since, today }),
-    loadCoverage(db, termDays[0] ?? today, addDays(today, -1)),
+    loadCoverage(db, termDays[0] ?? today, addDays(today, -1), departmentId),
     listDepartmentExemptions(db, departmentId),
   ]);
   const loaded = performance.now();

@@ -12,6 +12,8 @@ import * as rules from './migrations/0003-rules';
 import * as graphCollection from './migrations/0004-graph-collection';
 import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
+import * as importDepartment from './migrations/0008-import-department';
+import * as moodleFeed from './migrations/0009-moodle-feed';
 import * as privacy from './migrations/0015-privacy';
 
 export type Db = Kysely<Database>;
@@ -24,6 +26,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-graph-collection': graphCollection,
   '0005-bot': bot,
   '0006-tab': tab,
+  '0008-import-department': importDepartment,
+  '0009-moodle-feed': moodleFeed,
   '0015-privacy': privacy,
 };
 
@@ -135,7 +139,9 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
     migrationTableSchema = rows[0]?.schema;
   }
-  const migrator = new Migrator({ db, provider, migrationTableSchema });
+  // Features land from parallel branches with reserved numbers, so a lower number can arrive after a
+  // higher one was applied; each migration is independent of the others it may overtake.
+  const migrator = new Migrator({ db, provider, migrationTableSchema, allowUnorderedMigrations: true });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -16,6 +16,8 @@ export interface ScopeReplacement {
   start: IsoDay;
   end: IsoDay;
   counts: ReadonlyArray<{ studentId: string; day: IsoDay; count: number }>;
+  /** A department's upload replaces earlier contributions for that department's students only. */
+  departmentId?: string;
 }
 
 /**
@@ -28,8 +30,10 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
   const earlier = sql`select ic.count from import_counts ic join imports i on i.id = ic.import_id
     where i.source = ${r.source} and i.scope = ${r.scope} and ic.source = ${r.source}
       and ic.student_id = activity_counts.student_id and ic.day = activity_counts.day and i.id <> ${r.importId}`;
+  const inDepartment =
+    r.departmentId === undefined ? sql`` : sql` and student_id in (select id from students where department_id = ${r.departmentId})`;
   await sql`update activity_counts set count = count - (select coalesce(sum(e.count), 0) from (${earlier}) e)
-    where source = ${r.source} and day >= ${r.start} and day <= ${r.end} and exists (${earlier})`.execute(db);
+    where source = ${r.source} and day >= ${r.start} and day <= ${r.end} and exists (${earlier})${inDepartment}`.execute(db);
   await db
     .deleteFrom('import_counts')
     .where('source', '=', r.source)
@@ -37,6 +41,14 @@ export async function replaceScopeCounts(db: Db, r: ScopeReplacement): Promise<v
     .where('day', '<=', r.end)
     .where('import_id', '<>', r.importId)
     .where('import_id', 'in', (eb) => eb.selectFrom('imports').select('id').where('source', '=', r.source).where('scope', '=', r.scope))
+    .$if(r.departmentId !== undefined, (q) =>
+      q.where('student_id', 'in', (eb) =>
+        eb
+          .selectFrom('students')
+          .select('id')
+          .where('department_id', '=', r.departmentId ?? ''),
+      ),
+    )
     .execute();
   await insertImportCounts(db, r);
   await db

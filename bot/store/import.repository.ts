@@ -27,15 +27,17 @@ export interface ImportRun {
   details: Record<string, unknown>;
   startedAt: string;
   finishedAt: string | null;
+  /** The department an upload through the tab speaks for; null for an institution-wide import. */
+  departmentId: string | null;
 }
 
 /** What a run that has no format, scope or details of its own (the demo, a Graph collection) may leave out. */
-type NewImportRun = Omit<ImportRun, 'format' | 'scope' | 'rowsUnresolved' | 'studentsAffected' | 'details'> &
-  Partial<Pick<ImportRun, 'format' | 'scope' | 'rowsUnresolved' | 'studentsAffected' | 'details'>>;
+type NewImportRun = Omit<ImportRun, 'format' | 'scope' | 'rowsUnresolved' | 'studentsAffected' | 'details' | 'departmentId'> &
+  Partial<Pick<ImportRun, 'format' | 'scope' | 'rowsUnresolved' | 'studentsAffected' | 'details' | 'departmentId'>>;
 
 /** The one writer of `imports`: importers, identity files, Graph collections and the demo all record runs here. */
 export async function insertImport(db: Db, run: NewImportRun): Promise<void> {
-  const r: ImportRun = { format: '', scope: 'site', rowsUnresolved: 0, studentsAffected: 0, details: {}, ...run };
+  const r: ImportRun = { format: '', scope: 'site', rowsUnresolved: 0, studentsAffected: 0, details: {}, departmentId: null, ...run };
   await db
     .insertInto('imports')
     .values({
@@ -58,15 +60,17 @@ export async function insertImport(db: Db, run: NewImportRun): Promise<void> {
       details: JSON.stringify(r.details),
       started_at: r.startedAt,
       finished_at: r.finishedAt,
+      department_id: r.departmentId,
     })
     .execute();
 }
 
-/** The earlier successful import of exactly these bytes, if any. */
+/** The earlier successful import of exactly these bytes, if any; given a department (or null, the institution), only that one's. */
 export async function findImportByHash(
   db: Db,
   fileHash: string,
   format: string,
+  departmentId?: string | null,
 ): Promise<{ id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number } | undefined> {
   const row = await db
     .selectFrom('imports')
@@ -74,6 +78,9 @@ export async function findImportByHash(
     .where('file_hash', '=', fileHash)
     .where('format', '=', format)
     .where('status', '=', 'succeeded')
+    .$if(departmentId !== undefined, (q) =>
+      departmentId ? q.where('department_id', '=', departmentId) : q.where('department_id', 'is', null),
+    )
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
@@ -104,20 +111,32 @@ const toImportRun = (r: ImportRow): ImportRun => ({
   details: DetailsSchema.parse(JSON.parse(r.details)),
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  departmentId: r.department_id,
 });
 
-/** The newest runs first, for the data page. */
-export async function listRecentImports(db: Db, limit: number): Promise<ImportRun[]> {
-  const rows = await db.selectFrom('imports').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+/** The newest runs a department's staff may see, first: its own uploads and the institution-wide imports, never another department's uploads. */
+export async function listRecentImports(db: Db, departmentId: string, limit: number): Promise<ImportRun[]> {
+  const rows = await db
+    .selectFrom('imports')
+    .selectAll()
+    .where((eb) => eb.or([eb('department_id', 'is', null), eb('department_id', '=', departmentId)]))
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map(toImportRun);
 }
 
-/** Per source, the newest successful import: when it finished and the last day it covered. */
-export async function findLatestSuccessfulImports(db: Db): Promise<Map<string, { finishedAt: string | null; periodEnd: string | null }>> {
+/** Per source, the newest successful import a department relies on (its own uploads and institution-wide imports). */
+export async function findLatestSuccessfulImports(
+  db: Db,
+  departmentId: string,
+): Promise<Map<string, { finishedAt: string | null; periodEnd: string | null }>> {
   const rows = await db
     .selectFrom('imports')
     .select((eb) => ['source', eb.fn.max('finished_at').as('finished_at'), eb.fn.max('period_end').as('period_end')])
     .where('status', '=', 'succeeded')
+    .where((eb) => eb.or([eb('department_id', 'is', null), eb('department_id', '=', departmentId)]))
     .groupBy('source')
     .execute();
   return new Map(rows.map((r) => [r.source, { finishedAt: r.finished_at, periodEnd: r.period_end }]));
@@ -125,13 +144,18 @@ export async function findLatestSuccessfulImports(db: Db): Promise<Map<string, {
 
 /**
  * Which days each source has complete data for, taken from successful imports and collections.
- * Days outside every successful period are unknown to the rules, never zero.
+ * Days outside every successful period are unknown to the rules, never zero. Given a department,
+ * another department's uploads are left out.
  */
-export async function loadCoverage(db: Db, from: IsoDay, to: IsoDay): Promise<Coverage> {
+export async function loadCoverage(db: Db, from: IsoDay, to: IsoDay, departmentId?: string): Promise<Coverage> {
   const rows = await db
     .selectFrom('imports')
     .select(['source', 'period_start', 'period_end'])
     .where('status', '=', 'succeeded')
+    // A department's upload covers its own students only: for anyone else its days stay unknown, never zero.
+    .$if(departmentId !== undefined, (q) =>
+      q.where((eb) => eb.or([eb('department_id', 'is', null), eb('department_id', '=', departmentId ?? '')])),
+    )
     .where('period_start', 'is not', null)
     .where('period_end', '>=', from)
     .where('period_start', '<=', to)

@@ -48,6 +48,8 @@ export interface Database {
     students_affected: Generated<number>;
     /** JSON: rejected lines (line and reason, never the row), unresolved keys, warnings. */
     details: Generated<string>;
+    /** 0008: the department an upload through the tab speaks for; null for institution-wide imports. */
+    department_id: string | null;
   };
   import_counts: { import_id: string; student_id: string; day: string; source: string; count: number };
   terms: { id: string; name: string; start_day: string; end_day: string };
@@ -157,6 +159,20 @@ export interface Database {
     collected_at: string;
   };
   teams_attendance_sessions: { report_id: string; student_id: string; day: string };
+  /** 0009: the Moodle database pull (bot/feeds/moodle-db). */
+  moodle_feed_checkpoints: {
+    feed: string;
+    resume_id: number | null;
+    resume_day: string | null;
+    last_id: number | null;
+    last_time: number | null;
+    covered_until: string | null;
+    lease_owner: string | null;
+    lease_until: string | null;
+    last_run_at: string | null;
+    last_status: string | null;
+    last_error: string | null;
+  };
 }
 
 export type StudentRow = Selectable<Database['students']>;

@@ -125,3 +125,13 @@ export async function listStudentIdsInDepartment(db: Db, departmentId: string): 
   const rows = await db.selectFrom('students').select('id').where('department_id', '=', departmentId).execute();
   return new Set(rows.map((r) => r.id));
 }
+
+/** Which of these students belong to a department other than `departmentId`. */
+export async function findStudentsOutsideDepartment(db: Db, studentIds: readonly string[], departmentId: string): Promise<Set<string>> {
+  const outside = new Set<string>();
+  for (const batch of chunk(studentIds, 500)) {
+    const rows = await db.selectFrom('students').select('id').where('id', 'in', batch).where('department_id', '<>', departmentId).execute();
+    for (const row of rows) outside.add(row.id);
+  }
+  return outside;
+}

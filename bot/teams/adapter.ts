@@ -38,20 +38,22 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
     config: Record<string, string | boolean>,
     credentials: ConfigurationServiceClientCredentialFactory,
     private readonly limiter?: RateLimiter,
+    private readonly logger?: Logger,
   ) {
     super(config, credentials);
   }
 
-  /** A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. */
+  /**
+   * A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. The
+   * adapter sends the error's message as the body, so the reason goes to the log and the caller gets one line.
+   */
   override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
     try {
       return await super.authenticateRequest(activity, authHeader);
     } catch (error) {
-      if (error instanceof AuthenticationError) throw error;
-      throw new AuthenticationError(
-        `Unauthorized: the token could not be verified (${(error as Error).message}).`,
-        StatusCodes.UNAUTHORIZED,
-      );
+      this.logger?.warn({ err: error }, 'Bot Connector request refused: its token could not be verified');
+      // The SDK logs the error it is given; the cause keeps the reason there.
+      throw Object.assign(new AuthenticationError('Unauthorized.', StatusCodes.UNAUTHORIZED), { cause: error });
     }
   }
 
@@ -110,7 +112,7 @@ export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: 
         }
       : {};
   if (!config.appId) logger?.warn(ANONYMOUS_BOT_WARNING);
-  return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter));
+  return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter, logger));
 }
 
 export interface SentActivity {

@@ -3,6 +3,7 @@ import type { WindowCounts } from '../../shared/rules/types';
 import { OUTCOMES, OUTCOME_LABELS, MAX_SNOOZE_DAYS } from '../../shared/api/case-actions';
 import type { SupportContact } from '../config';
 import { CHECKIN_CHOICES, CHECKIN_CHOICE_LABELS } from '../../shared/cases';
+import { escapeMarkdown } from '../../shared/markdown';
 
 /** Cards use schema 1.5, the newest Teams renders. Plain objects keep them easy to test and diff. */
 export type AdaptiveCard = {
@@ -169,8 +170,8 @@ function digestRow(row: DigestRow): unknown {
             type: 'Column',
             width: 'stretch',
             items: [
-              text(row.studentName, { weight: 'Bolder' }),
-              text(`${row.programme}, year ${row.year}`, { isSubtle: true, spacing: 'None' }),
+              text(escapeMarkdown(row.studentName), { weight: 'Bolder' }),
+              text(`${escapeMarkdown(row.programme)}, year ${row.year}`, { isSubtle: true, spacing: 'None' }),
             ],
           },
           {
@@ -189,7 +190,7 @@ function digestRow(row: DigestRow): unknown {
         spacing: 'Small',
       }),
       ...(row.othersOnCase.length > 0
-        ? [text(`Already on the case: ${row.othersOnCase.join('; ')}.`, { size: 'Small', color: 'Good' })]
+        ? [text(`Already on the case: ${row.othersOnCase.map(escapeMarkdown).join('; ')}.`, { size: 'Small', color: 'Good' })]
         : []),
       ...(status ? [text(status, { size: 'Small', weight: 'Bolder' })] : []),
       ...rowActions(row),
@@ -222,7 +223,7 @@ export function buildDigestCard(opts: {
   const open = opts.rows.filter((r) => r.status !== 'closed').length;
   const greeting =
     opts.intro ??
-    `Hello ${opts.recipientName}. ${opts.rows.length === 1 ? 'One of your students has' : `${opts.rows.length} of your students have`} shown little or no engagement recently. A friendly message from you can make a real difference.`;
+    `Hello ${escapeMarkdown(opts.recipientName)}. ${opts.rows.length === 1 ? 'One of your students has' : `${opts.rows.length} of your students have`} shown little or no engagement recently. A friendly message from you can make a real difference.`;
   return card(
     [
       ...demoBanner(opts.isDemo),
@@ -280,9 +281,9 @@ export function buildCheckinCard(opts: {
   answered?: { choice: string; message: string | null };
 }): AdaptiveCard {
   const intro = [
-    text(`Hello ${opts.studentGivenName}`, { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    text(`Hello ${escapeMarkdown(opts.studentGivenName)}`, { weight: 'Bolder', size: 'Medium', style: 'heading' }),
     text(
-      `${opts.tutorName}, your personal tutor, wanted to check in and see how you are getting on. There is nothing to worry about: we simply like to make sure everyone has what they need.`,
+      `${escapeMarkdown(opts.tutorName)}, your personal tutor, wanted to check in and see how you are getting on. There is nothing to worry about: we simply like to make sure everyone has what they need.`,
     ),
   ];
   if (opts.answered) {
@@ -290,8 +291,8 @@ export function buildCheckinCard(opts: {
     return card([
       ...intro,
       text(`You replied: ${label}`, { weight: 'Bolder', separator: true }),
-      ...(opts.answered.message ? [text(`“${opts.answered.message}”`, { isSubtle: true })] : []),
-      text(`Thank you. ${opts.tutorName} has been told. You can message here at any time.`),
+      ...(opts.answered.message ? [text(`“${escapeMarkdown(opts.answered.message)}”`, { isSubtle: true })] : []),
+      text(`Thank you. ${escapeMarkdown(opts.tutorName)} has been told. You can message here at any time.`),
     ]);
   }
   const data = { caseId: opts.caseId };
@@ -328,24 +329,54 @@ export function buildCheckinCard(opts: {
   );
 }
 
-/** Shown at once when a student's words suggest they may be in danger. */
-export function buildUrgentSupportCard(contacts: readonly SupportContact[]): AdaptiveCard {
+/** Shown at once when a student's words suggest they may be in danger; `told` says whether staff are being alerted. */
+export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts: { told?: boolean } = {}): AdaptiveCard {
   return card([
     text('You do not have to deal with this alone', { weight: 'Bolder', size: 'Medium', style: 'heading', color: 'Attention' }),
+    text('Thank you for telling us.'),
     text(
       'If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:',
     ),
     contactsFacts(contacts),
-    text('We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.'),
+    text(
+      opts.told === false
+        ? 'Please reach out to one of them now. They are there to listen, whatever is happening.'
+        : 'We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.',
+    ),
   ]);
 }
 
-/** A short note to staff in their chat: a student's reply, an urgent message, an escalation. */
+/** Shown when a student's words suggest they are having a hard time: gentle, with where to find support. */
+export function buildSupportCard(opts: {
+  contacts: readonly SupportContact[];
+  urgentContacts: readonly SupportContact[];
+  told: boolean;
+}): AdaptiveCard {
+  return card([
+    text('Thank you for telling us', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    text('It sounds like things are hard at the moment. You do not have to manage this on your own.'),
+    ...(opts.told ? [text('Your personal tutor has been told and will be in touch.')] : []),
+    text('You can talk to any of these:'),
+    contactsFacts(opts.contacts),
+    text('If you ever feel you might not be safe, you can reach these at any time, day or night:', { separator: true, isSubtle: true }),
+    contactsFacts(opts.urgentContacts),
+  ]);
+}
+
+/**
+ * A short note to staff in their chat: a student's reply, an urgent message, an escalation. Its title
+ * and lines carry a student's name and own words, so the whole of it is shown as plain text.
+ */
 export function buildNoticeCard(opts: { title: string; lines: readonly string[]; urgent: boolean; listUrl: string }): AdaptiveCard {
   return card(
     [
-      text(opts.title, { weight: 'Bolder', size: 'Medium', style: 'heading', ...(opts.urgent ? { color: 'Attention' } : {}) }),
-      ...opts.lines.map((line) => text(line)),
+      text(escapeMarkdown(opts.title), {
+        weight: 'Bolder',
+        size: 'Medium',
+        style: 'heading',
+        ...(opts.urgent ? { color: 'Attention' } : {}),
+      }),
+      ...opts.lines.map((line) => text(escapeMarkdown(line))),
     ],
     { actions: [{ type: 'Action.OpenUrl', title: 'Open Engagement Monitor', url: opts.listUrl }] },
   );

@@ -14,6 +14,7 @@ import { classifySendError, type CardSender } from './adapter';
 import { buildCheckinCard, buildNoticeCard, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
 import type { RateLimiter } from './rate-limiter';
+import { escapeMarkdown } from '../../shared/markdown';
 
 export interface DeliverDeps {
   db: Db;
@@ -219,7 +220,7 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
 
 function escalationIntro(name: string, count: number, workingDays: number): string {
   const who = count === 1 ? 'This student was' : `These ${count} students were`;
-  return `Hello ${name}. ${who} flagged ${workingDays > 0 ? `more than ${workingDays} working days ago` : 'a while ago'} and nobody has said they will get in touch yet. Could you make sure someone does?`;
+  return `Hello ${escapeMarkdown(name)}. ${who} flagged ${workingDays > 0 ? `more than ${workingDays} working days ago` : 'a while ago'} and nobody has said they will get in touch yet. Could you make sure someone does?`;
 }
 
 async function findReference(deps: DeliverDeps, item: OutboxItem): Promise<Partial<ConversationReference> | undefined> {

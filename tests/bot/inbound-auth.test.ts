@@ -67,6 +67,9 @@ describe('inbound authentication of Bot Framework activities', () => {
         .sign(key);
     app = createApp(
       buildTestConfig({
+        APP_MODE: 'production',
+        PUBLIC_URL: 'https://engagement.example.ac.uk',
+        PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
         MICROSOFT_APP_ID: APP_ID,
         MICROSOFT_APP_PASSWORD: 'not-used-here',
         MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',

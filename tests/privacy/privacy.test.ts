@@ -178,7 +178,7 @@ describe.each(DATABASE_KINDS)('privacy on %s', (kind) => {
     expect(await countRows(t.db, 'students')).toBe(before.students - 1);
     // Audit: the entry older than six years went, the recent one stayed, and the purge itself is recorded (counts only).
     expect(await countRows(t.db, 'audit_log', sql`subject_id = ${peer.id}`)).toBe(1);
-    const purge = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'retention.purged').executeTakeFirstOrThrow();
+    const purge = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'purged_expired_data').executeTakeFirstOrThrow();
     expect(JSON.parse(purge.detail).removed['daily counts']).toBe(1);
     // A second run finds nothing more to remove.
     const again = await applyRetention(deps(t, NOW), { dryRun: true });
@@ -266,7 +266,7 @@ describe.each(DATABASE_KINDS)('privacy on %s', (kind) => {
     for (const foreign of [w.other.id, 'ovane', 'OTHER STUDENT TEXT', 'Vane', w.otherCase.id, ...w.peers.map((p) => p.id)])
       expect(text).not.toContain(foreign);
     // Producing it is itself audited.
-    expect(await countRows(t.db, 'audit_log', sql`action = 'student.subject_access' and subject_id = ${w.target.id}`)).toBe(1);
+    expect(await countRows(t.db, 'audit_log', sql`action = 'exported_subject_access' and subject_id = ${w.target.id}`)).toBe(1);
     // The printable page escapes what it shows.
     await appendCaseEvent(t.db, {
       caseId: w.targetCase.id,
@@ -380,7 +380,7 @@ describe.each(DATABASE_KINDS)('privacy on %s', (kind) => {
     const digest = (await listDeliveries(t.db)).find((d) => d.idempotencyKey === 'd1');
     expect(JSON.stringify(digest?.payload)).toContain(w.otherCase.id);
     // The erasure is audited with who and why, not whom.
-    const audit = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'student.erased').executeTakeFirstOrThrow();
+    const audit = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'erased_student').executeTakeFirstOrThrow();
     expect(audit.actor_id).toBe(w.tutor.id);
     expect(JSON.parse(audit.detail).reason).toBe('erasure request 2026-114');
     await expect(eraseStudent(t.db, w.target.id, { by: null, reason: 'again', at: NOW })).rejects.toThrow(

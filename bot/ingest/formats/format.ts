@@ -16,6 +16,8 @@ export interface ParseSettings {
   /** The period the caller says the export covers; required by exports without timestamps. */
   period: { start: IsoDay; end: IsoDay } | null;
   samisLoginColumns: SamisLoginColumns;
+  /** The longest line the file may have (UPLOAD_MAX_LINE_BYTES); the default is DEFAULT_MAX_LINE_BYTES. */
+  maxLineBytes?: number;
 }
 
 /** The whole file is unusable (wrong header, missing period): nothing from it is counted. */

@@ -1,0 +1,56 @@
+import { create as createDomain } from 'node:domain';
+import restify, { type Request, type Response, type Server } from 'restify';
+import type { Logger } from 'pino';
+import { handleError } from '../errors';
+
+type Next = (req: Request, res: Response) => void;
+
+/**
+ * Runs each request inside its own domain, so an exception thrown anywhere in its handlers, even from
+ * a callback long after the handler returned, is caught and answered as a 500 for that request rather
+ * than ending the process for everyone (restify runs handlers on process.nextTick, outside any
+ * try/catch). Domains are deprecated but remain the only way Node offers to scope such errors to a
+ * request; restify's own `handleUncaughtExceptions: true` does the same, but answers with the error's
+ * message, so this is passed as the function form instead and `guardRequests` answers.
+ */
+export function runInRequestDomain(req: Request, res: Response, onError: (err: unknown) => void, next: Next): void {
+  const domain = createDomain();
+  domain.add(req);
+  domain.add(res);
+  domain.on('error', onError);
+  domain.run(() => next(req, res));
+}
+
+/**
+ * Answers an error caught by `runInRequestDomain`, or passed on by restify from a handler: logged with
+ * its stack, a generic 500 for the caller. Restify would otherwise answer with the error's own message;
+ * its routing answers (404, 405, 400 for a malformed URL) carry a status and go out as restify words them.
+ */
+export function guardRequests(server: Server, logger: Logger): void {
+  server.on('restifyError', (req: Request, res: Response, err: unknown, callback: () => void) => {
+    const status = (err as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof status === 'number' && status < 500) return callback();
+    const presented = handleError(err, logger, { method: req.method, url: req.url });
+    if (!res.headersSent) res.send(presented.status, presented.body);
+    return callback();
+  });
+  server.on('uncaughtException', (req: Request, res: Response, _route: unknown, err: unknown, done?: () => void) => {
+    const presented = handleError(err, logger, { method: req.method, url: req.url, uncaught: true });
+    if (!res.headersSent) {
+      res.setHeader('connection', 'close');
+      res.send(presented.status, presented.body);
+    } else if (!res.writableEnded) res.destroy();
+    done?.();
+  });
+}
+
+/** The service's restify server, with every request guarded as above. */
+export function createGuardedServer(logger: Logger): Server {
+  const server = restify.createServer({
+    name: 'engagement-monitor',
+    // The typings only admit a boolean; restify also takes this function form (lib/server.js).
+    handleUncaughtExceptions: runInRequestDomain as unknown as boolean,
+  });
+  guardRequests(server, logger);
+  return server;
+}

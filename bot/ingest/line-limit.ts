@@ -1,0 +1,58 @@
+import { open } from 'node:fs/promises';
+import { UnreadableFileError } from './read-delimited';
+
+/** The default longest line (UPLOAD_MAX_LINE_BYTES): real export lines are a few hundred bytes, a roster's a few KB. */
+export const DEFAULT_MAX_LINE_BYTES = 1_048_576;
+
+const SCAN_BYTES = 1 << 16;
+const LF = 0x0a;
+const CR = 0x0d;
+
+const tooLong = (line: number, maxLineBytes: number) =>
+  new UnreadableFileError(
+    `line ${line} is longer than ${Math.round(maxLineBytes / 1024)} KB, the most a line may be (UPLOAD_MAX_LINE_BYTES); this does not look like an export, or it has lost its line breaks`,
+  );
+
+/**
+ * Refuses a file with a line longer than `maxLineBytes`, naming the line, before any parser sees it:
+ * both readers (the fast line splitter and Papa Parse) keep a line in memory until it ends, so a file
+ * without line breaks would otherwise be held whole. The scan reads fixed blocks and keeps only counts.
+ */
+export async function assertLineLengths(path: string, maxLineBytes: number): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(SCAN_BYTES);
+    let line = 1;
+    let length = 0;
+    let afterCr = false;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, SCAN_BYTES, null);
+      if (bytesRead === 0) return;
+      const block = buffer.subarray(0, bytesRead);
+      const find = (byte: number, from: number) => {
+        const at = block.indexOf(byte, from);
+        return at < 0 ? bytesRead : at;
+      };
+      let nextLf = -1;
+      let nextCr = -1;
+      for (let i = 0; i < bytesRead;) {
+        if (nextLf < i) nextLf = find(LF, i);
+        if (nextCr < i) nextCr = find(CR, i);
+        const end = Math.min(nextLf, nextCr);
+        if (end > i) {
+          afterCr = false;
+          length += end - i;
+          if (length > maxLineBytes) throw tooLong(line, maxLineBytes);
+        }
+        if (end === bytesRead) break;
+        // CR LF ends one line, not two.
+        if (!(block[end] === LF && afterCr)) line += 1;
+        afterCr = block[end] === CR;
+        length = 0;
+        i = end + 1;
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+}
