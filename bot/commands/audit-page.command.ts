@@ -40,7 +40,7 @@ function present(row: AuditRow): AuditEntryView {
     at: row.at,
     actorId: row.actorId,
     actorName:
-      row.actorName ?? (row.actorId ? row.actorId : row.action === 'student.viewed_own_data' ? 'The student' : 'Engagement Monitor'),
+      row.actorName ?? (row.actorId ? row.actorId : row.action === 'student_viewed_own_data' ? 'The student' : 'Engagement Monitor'),
     action: row.action,
     what: AUDIT_ACTION_LABELS[row.action] ?? row.action,
     subjectKind: row.subjectKind,
@@ -57,7 +57,7 @@ export async function listAuditPage(db: Db, viewer: Staff, query: AuditQuery, no
     db,
     {
       actorId: viewer.id,
-      action: 'audit.viewed',
+      action: 'viewed_audit_log',
       subjectKind: 'audit',
       subjectId: filter.departmentId,
       detail: { scope, filters: filtersOf(query), page: query.page },
@@ -82,7 +82,7 @@ export async function exportAuditCsv(db: Db, viewer: Staff, query: AuditQuery, n
     db,
     {
       actorId: viewer.id,
-      action: 'audit.exported',
+      action: 'exported_audit_log',
       subjectKind: 'audit',
       subjectId: filter.departmentId,
       detail: { scope, filters: filtersOf(query), rows: rows.length },

@@ -52,7 +52,7 @@ const ACTION_WORDS: Record<string, string> = {
   viewed_student: 'looked at your record',
   viewed_flag_list: 'saw you in the list of students to check in with',
   exported_flag_list: 'downloaded a list that included you',
-  'student.subject_access': 'produced a copy of your data',
+  exported_subject_access: 'produced a copy of your data',
   acknowledge: 'noted that they are following up',
   record_outcome: 'recorded how a check-in went',
   send_checkin: 'sent you a check-in',
@@ -156,7 +156,7 @@ export async function describeStudentData(db: Db, input: StudentDataInput): Prom
 
   await writeAudit(
     db,
-    { actorId: null, action: 'student.viewed_own_data', subjectKind: 'student', subjectId: input.studentId, detail: { by: 'student' } },
+    { actorId: null, action: 'student_viewed_own_data', subjectKind: 'student', subjectId: input.studentId, detail: { by: 'student' } },
     input.at,
   );
   return lines.join('\n');

@@ -90,7 +90,7 @@ describe.each(DATABASE_KINDS)('the audit log read on %s', (kind) => {
     expect(rows).toBe(3);
     expect(csv).not.toContain('Bea AdminB');
     const page = await listAuditPage(t.db, adminA, q({ person: adminA.id }), NOW);
-    expect(page.entries.map((e) => e.action)).toContain('audit.exported');
+    expect(page.entries.map((e) => e.action)).toContain('exported_audit_log');
   });
 });
 
@@ -135,6 +135,6 @@ describe('the audit and subject access API over HTTP', () => {
     expect((await get(`/api/students/${studentA.id}/subject-access`, tutorA.id)).status).toBe(404);
     expect((await get(`/api/students/${studentA.id}/subject-access?format=pdf`, adminA.id)).status).toBe(400);
     const audit = AuditPageSchema.parse(await (await get(`/api/audit?student=${studentA.id}`, adminA.id)).json());
-    expect(audit.entries.some((e) => e.action === 'student.subject_access' && e.actorId === adminA.id)).toBe(true);
+    expect(audit.entries.some((e) => e.action === 'exported_subject_access' && e.actorId === adminA.id)).toBe(true);
   });
 });

@@ -128,7 +128,7 @@ describe.each(DATABASE_KINDS)('a student asking "my data" in chat on %s', (kind)
     expect(reply).toContain('https://uni.example.ac.uk/privacy');
     // Asking is not a message to their tutor: nothing goes on the case.
     expect((await listCaseEvents(t.db, c.id)).some((e) => e.kind === 'student_message')).toBe(false);
-    const audit = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'student.viewed_own_data').execute();
+    const audit = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'student_viewed_own_data').execute();
     expect(audit.map((a) => a.subject_id)).toEqual([student.id]);
   });
 
