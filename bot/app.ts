@@ -52,6 +52,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     publicUrl: config.publicUrl,
     teamsAppId: config.graphInstall.teamsAppExternalId,
     support: config.support,
+    privacy: config.privacy,
+    timeZone: config.timeZone,
     onDeliveriesQueued: deliverSoon,
     // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
     onUrgentQueued: (staffIds) =>

@@ -27,6 +27,7 @@ import type { CaseActionResponse } from '../../shared/api/cases';
 import { CaseActionSchema } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
 import { resolveViewer, type AuthDeps } from './auth';
+import { registerPrivacyRoutes } from './privacy.routes';
 import type { ApiServices } from '../services';
 import { serveStaticFile } from '../http/static-files';
 import { assertIdentityEncoding, readJsonBody } from '../http/body-limits';
@@ -127,6 +128,8 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       res.send(presented.status, presented.body);
     }
   });
+
+  registerPrivacyRoutes(server, deps);
 
   server.get(
     '/api/students/:studentId',

@@ -59,7 +59,7 @@ interface Snapshot {
   /** The page header's fixed parts as JSON, made on first use. */
   json?: { department: string; evaluatedAt: string; days: string; facets: string };
   /** Pages already rendered from this list, by viewer scope and query (see listFlagPageBody). */
-  pages: Map<string, { scope: 'department' | 'tutees'; total: number; body: Buffer }>;
+  pages: Map<string, { scope: 'department' | 'tutees'; total: number; body: Buffer; studentIds: string[] }>;
 }
 
 /**
@@ -344,7 +344,12 @@ export async function listFlagPageBody(deps: FlagListDeps, viewer: Staff, query:
     const facets = selection.facets === snapshot.facets ? fixed.facets : JSON.stringify(selection.facets);
     const flags = selection.entries.map((e) => e.json).join(',');
     const body = `{"department":${fixed.department},"evaluatedAt":${fixed.evaluatedAt},"scope":${JSON.stringify(selection.scope)},"days":${fixed.days},"total":${selection.total},"page":${query.page},"pageSize":${query.pageSize},"facets":${facets},"flags":[${flags}]}`;
-    page = { scope: selection.scope, total: selection.total, body: Buffer.from(body, 'utf8') };
+    page = {
+      scope: selection.scope,
+      total: selection.total,
+      body: Buffer.from(body, 'utf8'),
+      studentIds: selection.entries.map((e) => e.row.studentId),
+    };
     if (snapshot.pages.size >= MAX_HELD_PAGES) snapshot.pages.clear();
     snapshot.pages.set(key, page);
   }
@@ -356,7 +361,7 @@ function auditView(
   deps: FlagListDeps,
   viewer: Staff,
   query: FlagQuery,
-  seen: { scope: Selection['scope']; total: number },
+  seen: { scope: Selection['scope']; total: number; studentIds: readonly string[] },
   now: string,
 ): Promise<void> {
   return (deps.audit ?? ((entry, at) => writeAudit(deps.db, entry, at)))(
@@ -365,7 +370,8 @@ function auditView(
       action: 'viewed_flag_list',
       subjectKind: 'department',
       subjectId: viewer.departmentId,
-      detail: { scope: seen.scope, matching: seen.total, page: query.page, filters: describeFilters(query) },
+      // The students shown on this page, so each student's views can be found (subject access, "my data", the audit page).
+      detail: { scope: seen.scope, matching: seen.total, page: query.page, filters: describeFilters(query), studentIds: seen.studentIds },
     },
     now,
   );

@@ -60,7 +60,7 @@ export async function listFlagsForViewer(
       action: 'viewed_flag_list',
       subjectKind: 'department',
       subjectId: viewer.departmentId,
-      detail: { students: flags.length, scope: whole ? 'department' : 'tutees' },
+      detail: { students: flags.length, scope: whole ? 'department' : 'tutees', studentIds: flags.map((f) => f.studentId) },
     },
     now,
   );

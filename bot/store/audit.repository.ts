@@ -75,3 +75,85 @@ function toRow(entry: AuditEntry, at: string) {
     detail: JSON.stringify(entry.detail ?? {}),
   };
 }
+
+export interface AuditFilter {
+  /** Only entries about this department (its staff's actions, its students, its settings); null for every department. */
+  departmentId: string | null;
+  actorId?: string;
+  studentId?: string;
+  /** Instants, inclusive lower and exclusive upper bound. */
+  fromAt?: string;
+  toAt?: string;
+}
+
+export interface AuditRow {
+  at: string;
+  actorId: string | null;
+  actorName: string | null;
+  action: string;
+  subjectKind: string;
+  subjectId: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** One page of the audit log, newest first, filtered and scoped in SQL; with the total that matches. */
+export async function searchAudit(
+  db: Db,
+  filter: AuditFilter,
+  page: { offset: number; limit: number | null },
+): Promise<{ total: number; rows: AuditRow[] }> {
+  let q = db.selectFrom('audit_log').leftJoin('staff', 'staff.id', 'audit_log.actor_id');
+  if (filter.departmentId !== null) {
+    const dept = filter.departmentId;
+    q = q.where((eb) =>
+      eb.or([
+        eb('staff.department_id', '=', dept),
+        eb.and([eb('audit_log.subject_kind', '=', 'department'), eb('audit_log.subject_id', '=', dept)]),
+        eb.and([
+          eb('audit_log.subject_kind', '=', 'student'),
+          eb('audit_log.subject_id', 'in', eb.selectFrom('students').select('id').where('department_id', '=', dept)),
+        ]),
+        eb.and([
+          eb('audit_log.subject_kind', '=', 'staff'),
+          eb('audit_log.subject_id', 'in', eb.selectFrom('staff as s2').select('s2.id').where('s2.department_id', '=', dept)),
+        ]),
+      ]),
+    );
+  }
+  if (filter.actorId) q = q.where('audit_log.actor_id', '=', filter.actorId);
+  if (filter.studentId) {
+    const id = filter.studentId;
+    q = q.where((eb) => eb.or([eb('audit_log.subject_id', '=', id), eb('audit_log.detail', 'like', `%${JSON.stringify(id)}%`)]));
+  }
+  if (filter.fromAt) q = q.where('audit_log.at', '>=', filter.fromAt);
+  if (filter.toAt) q = q.where('audit_log.at', '<', filter.toAt);
+  const count = await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+  let rowsQuery = q
+    .select([
+      'audit_log.at',
+      'audit_log.actor_id',
+      'staff.display_name as actor_name',
+      'audit_log.action',
+      'audit_log.subject_kind',
+      'audit_log.subject_id',
+      'audit_log.detail',
+    ])
+    .orderBy('audit_log.at', 'desc')
+    .orderBy('audit_log.id', 'desc')
+    .offset(page.offset);
+  if (page.limit !== null) rowsQuery = rowsQuery.limit(page.limit);
+  else rowsQuery = rowsQuery.limit(1_000_000);
+  const rows = await rowsQuery.execute();
+  return {
+    total: Number(count?.n ?? 0),
+    rows: rows.map((r) => ({
+      at: r.at,
+      actorId: r.actor_id,
+      actorName: r.actor_name,
+      action: r.action,
+      subjectKind: r.subject_kind,
+      subjectId: r.subject_id,
+      detail: DetailSchema.parse(JSON.parse(r.detail)),
+    })),
+  };
+}

@@ -21,6 +21,8 @@ import { acknowledgeReferral, performCaseAction } from '../commands/case-actions
 import { tabLink } from '../../shared/links';
 import { studentName } from '../../shared/domain';
 import { recordStudentMessage, type StudentMessageResult } from '../commands/student-message.command';
+import { describeStudentData, isStudentDataRequest } from '../commands/student-data.command';
+import { todayIn } from '../clock';
 import { AppError, handleError } from '../errors';
 import {
   buildCheckinCard,
@@ -45,6 +47,10 @@ export interface BotDeps {
   /** The Teams app id, so card links open the app's tab; empty links to the web page. */
   teamsAppId?: string;
   support: Config['support'];
+  /** The privacy notice and viewer-name setting, for a student asking "my data"; left out, the notice is reported as unset. */
+  privacy?: Pick<Config['privacy'], 'privacyNoticeUrl' | 'showViewerNames'>;
+  /** The university's zone, so "the last 21 term days" end today on campus. */
+  timeZone?: string;
   /** Called when a staff member's chat becomes known, so waiting alerts go out at once. */
   onStaffReachable: (staffId: string) => Promise<void>;
   /** Called after something queued deliveries (card refreshes, notices), so they go out now. */
@@ -229,6 +235,20 @@ export class EngagementBot extends TeamsActivityHandler {
     const message = text.slice(0, 2000);
     // Only 2,000 characters are kept, but words of crisis at the end of a long message still count.
     const wellbeing = this.classifyWellbeing(text.slice(0, CLASSIFIED_CHARS));
+    // "My data" is answered only when the classifier found no sign of distress or risk: those always take the path below.
+    if (wellbeing.tier === 'none' && isStudentDataRequest(text)) {
+      const now = this.deps.now();
+      const privacy = this.deps.privacy ?? { privacyNoticeUrl: null, showViewerNames: false };
+      await context.sendActivity(
+        await describeStudentData(this.deps.db, {
+          studentId: student.id,
+          today: todayIn(this.deps.timeZone ?? 'UTC', now),
+          at: now.toISOString(),
+          privacy,
+        }),
+      );
+      return;
+    }
     const result = await this.recordWithContacts(context, { student, message, wellbeing });
     if (!result) return;
     if (result.tier === 'distress') await this.sendSupportCard(context, result.notified.length > 0);

@@ -8,6 +8,7 @@ import { findStaff } from '../store/staff.repository';
 import { findStudent } from '../store/student.repository';
 import { findCasesByIds, findCase } from '../store/case.repository';
 import { appendCaseEvent } from '../store/case-event.repository';
+import { writeAudit } from '../store/audit.repository';
 import { findSentCard, recordSentCard, touchSentCard } from '../store/sent-card.repository';
 import { markUnreachable } from '../store/unreachable-recipient.repository';
 import { classifySendError, type CardSender } from './adapter';
@@ -114,6 +115,18 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
               { kind: 'digest', recipientStaffId, recipientStudentId: null, conversationId, activityId, reference, caseIds },
               at,
             );
+          // A digest discloses these students to its reader: audited like a view, findable per student.
+          await writeAudit(
+            trx,
+            {
+              actorId: null,
+              action: 'disclosed_digest',
+              subjectKind: 'staff',
+              subjectId: recipientStaffId,
+              detail: { caseIds, studentIds: open.map((c) => c.studentId), ...(escalation ? { escalationLevel: escalation.level } : {}) },
+            },
+            at,
+          );
           for (const id of caseIds) {
             await appendCaseEvent(trx, {
               caseId: id,

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { IsoDaySchema } from '../domain';
+
+/** Filters for the audit page: by person (staff id), by student, by day range (inclusive); paged. */
+export const AuditQuerySchema = z
+  .object({
+    person: z.string().trim().min(1).max(200).optional(),
+    student: z.string().trim().min(1).max(200).optional(),
+    from: IsoDaySchema.optional(),
+    to: IsoDaySchema.optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'the "from" day must not be after the "to" day', path: ['from'] });
+export type AuditQuery = z.infer<typeof AuditQuerySchema>;
+
+export const AuditEntryViewSchema = z.object({
+  at: z.string(),
+  /** Staff id, or null for the app itself (a digest sent, a scheduled purge). */
+  actorId: z.string().nullable(),
+  actorName: z.string(),
+  action: z.string(),
+  /** Plain words for the action, as the page shows it. */
+  what: z.string(),
+  subjectKind: z.string(),
+  subjectId: z.string().nullable(),
+  /** Students this entry touched: the subject, or those shown, exported or disclosed. */
+  studentIds: z.array(z.string()),
+});
+export type AuditEntryView = z.infer<typeof AuditEntryViewSchema>;
+
+export const AuditPageSchema = z.object({
+  scope: z.enum(['institution', 'department']),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  entries: z.array(AuditEntryViewSchema),
+});
+export type AuditPage = z.infer<typeof AuditPageSchema>;
+
+/** Plain words for every audited action; unknown actions are shown by their code. */
+export const AUDIT_ACTION_LABELS: Record<string, string> = {
+  viewed_student: 'Viewed a student',
+  viewed_flag_list: 'Viewed the list of students',
+  exported_flag_list: 'Exported the list of students',
+  viewed_overview: 'Viewed the overview',
+  viewed_exemptions: 'Viewed exemptions',
+  added_exemption: 'Added an exemption',
+  changed_rule_thresholds: 'Changed a setting (rule thresholds)',
+  set_term_calendar: 'Changed a setting (term calendar)',
+  uploaded_import: 'Uploaded a file',
+  acknowledge: 'Acknowledged a case',
+  record_outcome: 'Recorded an outcome',
+  send_checkin: 'Sent a check-in',
+  snooze: 'Snoozed a case',
+  disclosed_digest: 'Digest sent to a tutor',
+  exported_subject_access: 'Produced a subject access report',
+  erased_student: 'Erased a student',
+  student_viewed_own_data: 'Student asked what the app holds',
+  purged_expired_data: 'Retention purge',
+  viewed_audit_log: 'Viewed the audit log',
+  exported_audit_log: 'Exported the audit log',
+};
