@@ -1,5 +1,11 @@
 import { ConfigError, parseConfig } from './config';
 
+/** A university's own contacts, which production requires (placeholders are refused). */
+const UNIVERSITY_CONTACTS = {
+  SUPPORT_CONTACTS: '[{"name":"Wellbeing Service","detail":"wellbeing@uni.ac.uk, 01632 960000"}]',
+  URGENT_CONTACTS: '[{"name":"Campus security (24 hours)","detail":"01632 960999"}]',
+};
+
 describe('parseConfig', () => {
   it('when nothing is set, then it runs locally on the embedded database with the demo', () => {
     const config = parseConfig({});
@@ -51,6 +57,7 @@ describe('parseConfig', () => {
       APP_MODE: 'production',
       PUBLIC_URL: 'https://engagement.example.ac.uk',
       PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
+      ...UNIVERSITY_CONTACTS,
       MICROSOFT_APP_ID: 'app-1',
       MICROSOFT_APP_PASSWORD: 's',
       MICROSOFT_APP_TENANT_ID: 'AAAAAAAA-bbbb-4ccc-8ddd-eeeeeeeeeeee',
@@ -71,6 +78,7 @@ describe('parseConfig', () => {
       MICROSOFT_APP_TENANT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
       PUBLIC_URL: 'https://engagement.example.ac.uk',
       PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',
+      ...UNIVERSITY_CONTACTS,
       ENTRA_CLIENT_ID: 'tab-app',
       ENTRA_ALLOWED_TENANTS: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee',
       ENTRA_JWKS_URL: 'http://127.0.0.1:9/keys',

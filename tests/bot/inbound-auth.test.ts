@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { createApp, type App } from '../../bot/app';
 import { buildTestConfig } from '../support/databases';
+import { UNIVERSITY_CONTACTS_ENV } from '../support/app';
 import { NOW, buildStaff, seedDepartment, seedPeople } from '../support/factories';
 import { findStaffConversation } from '../../bot/store/conversation.repository';
 
@@ -67,6 +68,7 @@ describe('inbound authentication of Bot Framework activities', () => {
         .sign(key);
     app = createApp(
       buildTestConfig({
+        ...UNIVERSITY_CONTACTS_ENV,
         APP_MODE: 'production',
         PUBLIC_URL: 'https://engagement.example.ac.uk',
         PRIVACY_NOTICE_URL: 'https://engagement.example.ac.uk/privacy',

@@ -17,9 +17,10 @@ describe('engagement pull moodle', () => {
     dir = mkdtempSync(join(tmpdir(), 'em-pull-'));
     moodle = await createTestMoodle('mysql');
     await moodle.insertUsers(SITE_USERS);
-    // Yesterday and today, so the run has a day it can complete.
+    // The day before yesterday, yesterday and today: whatever the time of day, the first of them can be
+    // completed (an entry more than an hour after it ends has been read), so a second run reads less.
     const today = Math.floor(Date.now() / 86_400_000) * 86_400;
-    await moodle.insertLog(generateSiteLog(21, today - 86_400, 2, Date.now() / 1000 - 60));
+    await moodle.insertLog(generateSiteLog(21, today - 2 * 86_400, 3, Date.now() / 1000 - 60));
   });
   afterEach(async () => {
     await moodle.drop();

@@ -1,7 +1,9 @@
 import { ConfigError, parseConfig } from '../../bot/config';
 import { startExpectingRefusal, startServiceProcess } from './service-process';
+import { UNIVERSITY_CONTACTS_ENV } from '../support/app';
 
 const PRODUCTION = {
+  ...UNIVERSITY_CONTACTS_ENV,
   APP_MODE: 'production',
   MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555',
   MICROSOFT_APP_PASSWORD: 'secret',

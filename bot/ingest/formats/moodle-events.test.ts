@@ -38,13 +38,24 @@ describe('the Moodle log counting rule', () => {
     expect(classifyLogstoreEvent(event({ anonymous: 1, eventName: '\\assignsubmission_file\\event\\submission_created' }))).toBeNull();
   });
 
-  it('when events are counted, then each qualifying event is one occurrence for its user and day', () => {
+  it('when events are counted, then each login is one, and a submission is one per course module and day', () => {
     const seen: string[] = [];
     const count = createLogstoreCounter((user, day, source) => seen.push(`${user} ${day} ${source}`));
+    const updated = '\\assignsubmission_file\\event\\submission_updated';
     count(event({}), '2026-11-20');
     count(event({ realUserId: 5 }), '2026-11-20');
-    count(event({ eventName: '\\assignsubmission_file\\event\\submission_updated' }), '2026-11-20');
-    count(event({ eventName: '\\assignsubmission_file\\event\\submission_updated' }), '2026-11-20');
-    expect(seen).toEqual(['2113 2026-11-20 moodle_login', '2113 2026-11-20 moodle_submission', '2113 2026-11-20 moodle_submission']);
+    // Created, then updated, then submitted: one piece of work in module 501 on one day.
+    count(event({ eventName: '\\assignsubmission_file\\event\\submission_created', contextInstanceId: 501 }), '2026-11-20');
+    count(event({ eventName: updated, contextInstanceId: 501 }), '2026-11-20');
+    count(event({ eventName: '\\mod_assign\\event\\assessable_submitted', contextInstanceId: 501 }), '2026-11-20');
+    // Another module the same day, and the first module again the next day, are each another.
+    count(event({ eventName: updated, contextInstanceId: 502 }), '2026-11-20');
+    count(event({ eventName: updated, contextInstanceId: 501 }), '2026-11-21');
+    expect(seen).toEqual([
+      '2113 2026-11-20 moodle_login',
+      '2113 2026-11-20 moodle_submission',
+      '2113 2026-11-20 moodle_submission',
+      '2113 2026-11-21 moodle_submission',
+    ]);
   });
 });
