@@ -55,10 +55,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       );
     },
   });
-  adapter.onTurnError = async (context, error) => {
-    handleError(error, logger, { activityType: context.activity.type, conversation: context.activity.conversation?.id });
-    await context.sendActivity('Sorry, something went wrong on our side. It has been logged; please try again in a moment.');
-  };
 
   const server = restify.createServer({ name: 'engagement-monitor', handleUncaughtExceptions: false });
   server.use(restify.plugins.queryParser());

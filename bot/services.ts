@@ -6,10 +6,11 @@ import type { Config } from './config';
 import { createLogger } from './logger';
 import { REAL_TIMERS, todayIn, type Timers } from './clock';
 import type { IsoDay } from '../shared/domain';
-import { createDatabase, type Db } from './store/database';
+import { createDatabase, isPostgres, type Db } from './store/database';
 import { createAuditWriter, type AuditWriter } from './store/audit.repository';
 import { RateLimiter } from './teams/rate-limiter';
-import { createAdapter, createCardSender, type CardSender } from './teams/adapter';
+import { SharedPacer, type SendPacer } from './teams/shared-pace';
+import { createAdapter, createCardSender, installTurnErrorHandler, type CardSender } from './teams/adapter';
 import type { DeliverDeps } from './teams/deliver.command';
 import type { EvaluateDeps } from './rules/evaluate.command';
 import type { EscalateDeps } from './jobs/escalate.command';
@@ -54,8 +55,11 @@ export interface Services {
   today: () => IsoDay;
   timers: Timers;
   db: Db;
-  /** The one limiter for every proactive send of this process, applied where requests leave for Teams. */
-  limiter: RateLimiter;
+  /**
+   * The pace every proactive send waits on, applied where requests leave for Teams: shared through
+   * PostgreSQL by every instance, or this process's own on SQLite (where one process is the only sender).
+   */
+  limiter: SendPacer;
   adapter: CloudAdapter;
   sender: CardSender;
   deliver: DeliverDeps;
@@ -74,9 +78,10 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const now = options.now ?? (() => new Date());
   const timers: Timers = { ...REAL_TIMERS, ...options.timers };
   const db = options.db ?? createDatabase(config.database);
-  const limiter = new RateLimiter(undefined, timers);
+  const limiter: SendPacer = isPostgres(db) ? new SharedPacer(db, logger, timers) : new RateLimiter(undefined, timers);
   // No logger: its one warning (an anonymous bot) concerns the inbound endpoint, which only the server opens (createApp says it).
   const adapter = createAdapter(config.bot, undefined, limiter);
+  installTurnErrorHandler(adapter, logger);
   const sender = options.sender ?? createCardSender(adapter, config.bot.appId, { paced: true });
 
   const graphInstall = config.graphInstall;

@@ -12,6 +12,7 @@ import * as rules from './migrations/0003-rules';
 import * as graphCollection from './migrations/0004-graph-collection';
 import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
+import * as delivery from './migrations/0012-delivery';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-graph-collection': graphCollection,
   '0005-bot': bot,
   '0006-tab': tab,
+  '0012-delivery': delivery,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -89,8 +91,12 @@ export function createDatabase(settings: DatabaseSettings): Db {
     types: PG_TYPES,
     ...(settings.searchPath ? { options: `-c search_path=${settings.searchPath}` } : {}),
   });
-  // An idle client losing its connection must not crash the process; the next query reports it.
+  // A connection that dies (server restart, pg_terminate_backend, network) must never end the process.
+  // pg-pool listens for errors only on idle clients; a client checked out between two queries of a
+  // transaction has no listener, and an unhandled 'error' event would be thrown. The failed query
+  // reports the problem; pg-pool drops the dead client on release and opens a new one when needed.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -145,6 +151,23 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
   }
 }
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * True when an error means the database could not be reached (refused, connection lost, server
+ * shutting down or terminating our backend), as opposed to a query that was wrong.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+    e.message ?? '',
+  );
+}
+
+export const isPostgres = (db: Db): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
 /** Days are text on both databases; this is the one place that knows how to say "now". */
 export const nowIso = (clock: () => Date = () => new Date()): string => clock().toISOString();

@@ -19,7 +19,7 @@ export interface OutboxItem {
 
 type Row = OutboxRow;
 
-const toItem = (r: Row): OutboxItem => ({
+export const toOutboxItem = (r: Row): OutboxItem => ({
   id: r.id,
   idempotencyKey: r.idempotency_key,
   kind: r.kind,
@@ -96,7 +96,7 @@ export async function claimDueDeliveries(
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) {
       const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      claimed.push(toItem(row));
+      claimed.push(toOutboxItem(row));
     }
   }
   return claimed;
@@ -160,7 +160,7 @@ export async function listDeliveries(
   let q = db.selectFrom('outbox').selectAll().orderBy('created_at');
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.recipientStaffId) q = q.where('recipient_staff_id', '=', filter.recipientStaffId);
-  return (await q.execute()).map(toItem);
+  return (await q.execute()).map(toOutboxItem);
 }
 
 /**

@@ -1,0 +1,170 @@
+import { sql } from 'kysely';
+import { isPostgres, type Db } from './database';
+import { toOutboxItem, type OutboxItem } from './outbox.repository';
+
+/** A claimed outbox item; `interrupted` when an earlier attempt was marked as sending and never recorded (a crash mid-send). */
+export type ClaimedItem = OutboxItem & { claimToken: string; interrupted: boolean };
+
+/**
+ * Claims up to `limit` due deliveries under one fencing token. A claim is a lease: it holds until
+ * `claimUntil` unless renewed, and every later write about the item names the token, so a worker
+ * whose lease ran out (and was taken over) can neither send nor record. On PostgreSQL the due rows
+ * are locked with SKIP LOCKED, so instances claiming at once split the work instead of colliding.
+ */
+export async function claimDeliveries(
+  db: Db,
+  opts: { worker: string; token: string; now: string; claimUntil: string; limit: number; recipientStaffId?: string },
+): Promise<ClaimedItem[]> {
+  let due = db
+    .selectFrom('outbox')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', opts.now)
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', opts.now)]))
+    .orderBy('next_attempt_at')
+    .limit(opts.limit);
+  if (opts.recipientStaffId) due = due.where('recipient_staff_id', '=', opts.recipientStaffId);
+  if (isPostgres(db)) due = due.forUpdate().skipLocked();
+  const rows = await db
+    .updateTable('outbox')
+    .set({ claimed_by: opts.worker, claimed_until: opts.claimUntil, claim_token: opts.token })
+    .where('id', 'in', due)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', opts.now)]))
+    .returningAll()
+    .execute();
+  return rows
+    .map((r) => ({ ...toOutboxItem(r), claimToken: opts.token, interrupted: r.send_started_at !== null }))
+    .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt));
+}
+
+/** Extends the lease of every item still held under `token`; returns how many it still holds. */
+export async function renewClaims(db: Db, token: string, claimUntil: string): Promise<number> {
+  const result = await db
+    .updateTable('outbox')
+    .set({ claimed_until: claimUntil })
+    .where('claim_token', '=', token)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Marks an attempt as going out, just before the card is sent: only while the claim is still this
+ * worker's and its lease lasts at least until `leaseMustLast` (longer than the slowest send). An
+ * attempt that starts over an interrupted one counts as a repeat. False: the claim is lost, do not send.
+ */
+export async function startSend(db: Db, item: { id: string; claimToken: string }, at: string, leaseMustLast: string): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      send_started_at: at,
+      sends: eb('sends', '+', 1),
+      repeats: eb('repeats', '+', sql<number>`case when send_started_at is null then 0 else 1 end`),
+    }))
+    .where('id', '=', item.id)
+    .where('claim_token', '=', item.claimToken)
+    .where('status', '=', 'pending')
+    .where('claimed_until', '>=', leaseMustLast)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Records a delivery as sent (or as needing nothing sent). Fenced by the token; when the claim was
+ * lost while the card was on its way, the card has still gone: it is recorded all the same (so no
+ * one sends it again), and counted as a repeat if someone else had already recorded it.
+ * Returns false when the item was already recorded as sent by someone else.
+ */
+export async function finishSend(
+  db: Db,
+  item: { id: string; claimToken: string },
+  sent: { activityId: string | null; conversationId: string; at: string },
+): Promise<boolean> {
+  const values = {
+    status: 'sent',
+    sent_activity_id: sent.activityId,
+    sent_conversation_id: sent.conversationId,
+    sent_at: sent.at,
+    claimed_by: null,
+    claimed_until: null,
+    claim_token: null,
+    send_started_at: null,
+    last_error: null,
+  };
+  const fenced = await db
+    .updateTable('outbox')
+    .set((eb) => ({ ...values, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', item.id)
+    .where('claim_token', '=', item.claimToken)
+    .executeTakeFirst();
+  if (Number(fenced.numUpdatedRows) === 1) return true;
+  const late = await db
+    .updateTable('outbox')
+    .set((eb) => ({ ...values, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', item.id)
+    .where('status', '<>', 'sent')
+    .executeTakeFirst();
+  if (Number(late.numUpdatedRows) === 1) return true;
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({ repeats: eb('repeats', '+', 1) }))
+    .where('id', '=', item.id)
+    .execute();
+  return false;
+}
+
+/**
+ * Records a failed or postponed attempt, fenced by the token: the item goes back to the outbox at
+ * `nextAttemptAt`, or to the dead letters when `giveUp`. `countAttempt` is false when nothing was
+ * tried (no chat yet). Returns false when the claim was no longer this worker's (nothing changed).
+ */
+export async function releaseClaim(
+  db: Db,
+  item: { id: string; claimToken: string },
+  change: { error: string; nextAttemptAt: string; giveUp: boolean; countAttempt: boolean },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: change.giveUp ? 'failed' : 'pending',
+      last_error: change.error,
+      next_attempt_at: change.nextAttemptAt,
+      attempts: change.countAttempt ? eb('attempts', '+', 1) : eb.ref('attempts'),
+      claimed_by: null,
+      claimed_until: null,
+      claim_token: null,
+      send_started_at: null,
+    }))
+    .where('id', '=', item.id)
+    .where('claim_token', '=', item.claimToken)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Delivery figures for the Data page: sends that may have reached someone twice (after an interrupted attempt). */
+export async function countRepeatedDeliveries(db: Db, departmentId: string): Promise<{ deliveries: number; repeats: number }> {
+  const row = await db
+    .selectFrom('outbox')
+    .leftJoin('staff', 'staff.id', 'outbox.recipient_staff_id')
+    .leftJoin('students', 'students.id', 'outbox.recipient_student_id')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('deliveries'),
+      eb.fn.coalesce(eb.fn.sum<number>('outbox.repeats'), sql<number>`0`).as('repeats'),
+    ])
+    .where('outbox.repeats', '>', 0)
+    .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]))
+    .executeTakeFirst();
+  return { deliveries: Number(row?.deliveries ?? 0), repeats: Number(row?.repeats ?? 0) };
+}
+
+/** The connector answered that the card did not go (a 429, a 5xx): the attempt is no longer in flight. */
+export async function abandonSend(db: Db, item: { id: string; claimToken: string }): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ send_started_at: null })
+    .where('id', '=', item.id)
+    .where('claim_token', '=', item.claimToken)
+    .execute();
+}
