@@ -39,3 +39,6 @@ export type CaseStatus = z.infer<typeof CaseStatusSchema>;
 /** A calendar day as ISO `YYYY-MM-DD`, the only day format stored or exchanged. */
 export const IsoDaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
 export type IsoDay = string;
+
+/** A student's name as staff read it: given name, then family name. */
+export const studentName = (s: { givenName: string; familyName: string }): string => `${s.givenName} ${s.familyName}`;

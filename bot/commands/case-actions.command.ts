@@ -1,10 +1,12 @@
-import { CLOSING_OUTCOMES, OUTCOME_LABELS, type CaseAction } from '../../shared/api/case-actions';
+import { CLOSING_OUTCOMES, type CaseAction } from '../../shared/api/case-actions';
 import type { CaseStatus } from '../../shared/domain';
+import { CASE_OUTCOME_LABELS, type CaseEventKind } from '../../shared/cases';
 import type { Db } from '../store/database';
-import { appendCaseEvent, findCase, listCaseEvents, type Case, type CaseEvent } from '../store/case.repository';
+import { appendCaseEvent, listCaseEvents, type CaseEvent } from '../store/case-event.repository';
+import { changeCaseStatus, findCase, type Case } from '../store/case.repository';
 import { findStudent } from '../store/student.repository';
 import type { Staff } from '../store/staff.repository';
-import { changeCaseState, findFollowup, saveFollowup } from '../store/followup.repository';
+import { findFollowup, saveFollowup } from '../store/case-followup.repository';
 import { enqueueDelivery } from '../store/outbox.repository';
 import { listSentCardsForCase } from '../store/sent-card.repository';
 import { writeAudit } from '../store/audit.repository';
@@ -58,7 +60,7 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
       throw forbidden('Only the student’s personal tutor, the person following up, or department-wide staff can act on this case.');
 
     const events: CaseEvent[] = [];
-    const record = async (kind: string, note: string | null, data: Record<string, unknown>) => {
+    const record = async (kind: CaseEventKind, note: string | null, data: Record<string, unknown>) => {
       events.push(await appendCaseEvent(trx, { caseId: current.id, at, kind, actorKind: 'staff', actorId: input.actor.id, note, data }));
     };
     const move = async (status: CaseStatus, change: Partial<Pick<Case, 'ownerId' | 'outcome' | 'closedAt'>> = {}) => {
@@ -69,7 +71,7 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
         closedAt: change.closedAt ?? current.closedAt,
         updatedAt: at,
       };
-      if (!(await changeCaseState(trx, current.id, current.status, next))) {
+      if (!(await changeCaseStatus(trx, current.id, [current.status], next))) {
         throw new AppError(409, 'case_changed', 'Someone else updated this case a moment ago. Please look at it again before acting.');
       }
     };
@@ -79,7 +81,7 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
       throw new AppError(
         409,
         'case_closed',
-        `This case is already closed${current.outcome ? ` (${OUTCOME_LABELS[current.outcome as keyof typeof OUTCOME_LABELS] ?? current.outcome})` : ''}.`,
+        `This case is already closed${current.outcome ? ` (${CASE_OUTCOME_LABELS[current.outcome]})` : ''}.`,
       );
     }
     const followup = await findFollowup(trx, current.id);

@@ -5,9 +5,9 @@ import type { Db } from '../store/database';
 import type { Staff } from '../store/staff.repository';
 import { listTerms } from '../store/calendar.repository';
 import { loadCoverage } from '../store/import.repository';
-import { findLatestSuccessfulImports, listRecentImports } from '../store/tab.repository';
+import { findLatestSuccessfulImports, listRecentImports } from '../store/import.repository';
 import { listDeadLetters } from '../store/outbox.repository';
-import { listUnreachableInDepartment } from '../store/followup.repository';
+import { listUnreachableInDepartment } from '../store/unreachable-recipient.repository';
 import { seesWholeDepartment } from './viewer';
 
 /** Data that stops more than this many days before yesterday is shown as stale. */
@@ -88,22 +88,21 @@ export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): 
     imports: history.flatMap((r): ImportSummary[] => {
       const source = SourceSchema.safeParse(r.source);
       if (!source.success) return [];
-      const errors = JSON.parse(r.errors) as unknown;
       return [
         {
           id: r.id,
           source: source.data,
-          fileName: r.file_name,
-          status: r.status === 'succeeded' || r.status === 'failed' ? r.status : 'running',
-          periodStart: r.period_start,
-          periodEnd: r.period_end,
-          rowsRead: r.rows_read,
-          rowsCounted: r.rows_counted,
-          rowsIgnored: r.rows_ignored,
-          rowsRejected: r.rows_rejected,
-          errors: showErrors && Array.isArray(errors) ? errors.slice(0, 20).map(String) : [],
-          startedAt: r.started_at,
-          finishedAt: r.finished_at,
+          fileName: r.fileName,
+          status: r.status,
+          periodStart: r.periodStart,
+          periodEnd: r.periodEnd,
+          rowsRead: r.rowsRead,
+          rowsCounted: r.rowsCounted,
+          rowsIgnored: r.rowsIgnored,
+          rowsRejected: r.rowsRejected,
+          errors: showErrors ? r.errors.slice(0, 20) : [],
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
         },
       ];
     }),

@@ -1,19 +1,20 @@
-import { SEVERITY_RANK, SOURCE_LABELS, SOURCES, type IsoDay, type Source } from '../../shared/domain';
+import { SOURCE_LABELS, SOURCES, type IsoDay, type Source } from '../../shared/domain';
 import { addDays } from '../../shared/calendar';
+import { compareTriage } from '../../shared/cases';
 import type { FlagPage, FlagQuery, FlagRow, FlagSort } from '../../shared/api/flags';
 import type { Db } from '../store/database';
-import { findOpenCases } from '../store/case.repository';
+import { findFlagListStamp, findOpenCases } from '../store/case.repository';
 import { findDepartment, type Department } from '../store/department.repository';
 import { listStaff, type Staff } from '../store/staff.repository';
 import { listStudents } from '../store/student.repository';
 import { findLatestEvaluation } from '../store/evaluation.repository';
 import { loadDepartmentCounts } from '../store/activity.repository';
 import { loadCoverage } from '../store/import.repository';
-import { findFlagListStamp, findLatestCaseEvents } from '../store/tab.repository';
+import { findLatestCaseEvents } from '../store/case-event.repository';
 import { writeAudit, type AuditWriter } from '../store/audit.repository';
 import { notFound } from '../errors';
-import { presentFlag } from '../api/flag.presenter';
-import { presentLastAction } from '../api/case.presenter';
+import { presentFlag } from '../presenters/flag.presenter';
+import { presentLastAction } from '../presenters/case.presenter';
 import { seesWholeDepartment } from './viewer';
 
 /** The daily chart beside each student spans the 21 days before today, the longest rule window. */
@@ -200,10 +201,7 @@ const STATUS_ORDER: Record<string, number> = { open: 0, acknowledged: 1, snoozed
 const NEVER = Number.MAX_SAFE_INTEGER;
 
 const byName = (a: FlagRow, b: FlagRow) => collator.compare(a.studentName, b.studentName) || a.studentId.localeCompare(b.studentId);
-const byTriage = (a: FlagRow, b: FlagRow) =>
-  SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-  (b.daysSinceLastActivity ?? NEVER) - (a.daysSinceLastActivity ?? NEVER) ||
-  byName(a, b);
+const byTriage = compareTriage;
 
 /** Ascending comparators; "severity" ascending means the triage order, most urgent first. */
 const COMPARATORS: Record<FlagSort, (a: FlagRow, b: FlagRow) => number> = {
@@ -320,43 +318,6 @@ export interface FlagListDeps {
   cache: FlagListCache;
   /** The routes pass a group-committing writer (createAuditWriter); without one each view is one insert. */
   audit?: AuditWriter;
-}
-
-/** Finds a page for the viewer and writes the view to the audit log. */
-async function selectPage(
-  deps: FlagListDeps,
-  viewer: Staff,
-  query: FlagQuery,
-  today: IsoDay,
-  now: string,
-): Promise<{ meta: Omit<FlagPage, 'flags'>; entries: Entry[] }> {
-  const snapshot = await deps.cache.get(viewer.departmentId, today);
-  const selection = selectEntries(snapshot, viewer, query, { start: (query.page - 1) * query.pageSize, size: query.pageSize });
-  await auditView(deps, viewer, query, selection, now);
-  return {
-    meta: {
-      department: snapshot.department,
-      evaluatedAt: snapshot.evaluatedAt,
-      scope: selection.scope,
-      days: snapshot.days,
-      total: selection.total,
-      page: query.page,
-      pageSize: query.pageSize,
-      facets: selection.facets,
-    },
-    entries: selection.entries,
-  };
-}
-
-/** A page of the open cases the viewer may see (department or own tutees), filtered and sorted; the view is audited. */
-export async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<FlagPage> {
-  const { meta, entries } = await selectPage(deps, viewer, query, today, now);
-  return { ...meta, flags: entries.map((e) => e.row) };
-}
-
-/** The same page as listFlagPage, already as JSON text, built from the rows serialised when the list was held. */
-export async function listFlagPageJson(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: IsoDay, now: string): Promise<string> {
-  return (await listFlagPageBody(deps, viewer, query, today, now)).toString('utf8');
 }
 
 /** Rendered pages kept per held list; a list with more distinct views than this starts afresh. */

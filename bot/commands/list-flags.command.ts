@@ -1,4 +1,4 @@
-import { SEVERITY_RANK } from '../../shared/domain';
+import { compareTriage } from '../../shared/cases';
 import type { FlaggedStudent, FlagListResponse } from '../../shared/api/flags';
 import type { Db } from '../store/database';
 import { findOpenCases, type Case } from '../store/case.repository';
@@ -8,17 +8,12 @@ import { listStudents, type Student } from '../store/student.repository';
 import { findLatestEvaluation } from '../store/evaluation.repository';
 import { writeAudit } from '../store/audit.repository';
 import { notFound } from '../errors';
-import { presentFlag } from '../api/flag.presenter';
+import { presentFlag } from '../presenters/flag.presenter';
 import { seesWholeDepartment } from './viewer';
 
-/** Most urgent first, then the longest silence, then name: the order tutors should read in. */
+/** The one triage order (shared/cases.ts compareTriage), as the digest cards use it. */
 export function rankFlags(flags: FlaggedStudent[]): FlaggedStudent[] {
-  return [...flags].sort(
-    (a, b) =>
-      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-      (b.daysSinceLastActivity ?? Number.MAX_SAFE_INTEGER) - (a.daysSinceLastActivity ?? Number.MAX_SAFE_INTEGER) ||
-      a.studentName.localeCompare(b.studentName),
-  );
+  return [...flags].sort(compareTriage);
 }
 
 /** Joins open cases with their students and staff names; callers decide which cases. */

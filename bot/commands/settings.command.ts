@@ -1,10 +1,11 @@
-import type { IsoDay } from '../../shared/domain';
+import { type IsoDay, studentName } from '../../shared/domain';
 import { parseRulesConfig, RulesConfigError, type RulesConfig } from '../../shared/rules/config';
 import type { NewExemption, RulesPreview, RulesPreviewQuery, Settings } from '../../shared/api/settings';
 import type { Db } from '../store/database';
 import type { Staff } from '../store/staff.repository';
-import { findStudent, listStudents, studentName } from '../store/student.repository';
-import { insertExemptions, listDepartmentExemptions, listTerms } from '../store/calendar.repository';
+import { findStudent, listStudents } from '../store/student.repository';
+import { insertExemptions, listDepartmentExemptions } from '../store/exemption.repository';
+import { listTerms } from '../store/calendar.repository';
 import { writeAudit } from '../store/audit.repository';
 import { assessDepartment, loadRulesConfig } from '../rules/evaluate.command';
 import { findRuleConfig, saveRuleConfig } from '../store/rule-config.repository';

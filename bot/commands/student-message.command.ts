@@ -1,13 +1,14 @@
-import type { StaffRole } from '../../shared/domain';
+import { type StaffRole, studentName } from '../../shared/domain';
 import { findUrgentTerms } from '../../shared/urgent';
 import type { Db } from '../store/database';
-import { appendCaseEvent, findCase, type CaseEvent } from '../store/case.repository';
+import { appendCaseEvent, type CaseEvent } from '../store/case-event.repository';
+import { findCase, findOpenCaseOfStudent } from '../store/case.repository';
 import { listStaffWithRole } from '../store/staff.repository';
-import { studentName, type Student } from '../store/student.repository';
+import type { Student } from '../store/student.repository';
 import { enqueueDelivery } from '../store/outbox.repository';
 import { writeAudit } from '../store/audit.repository';
 import { forbidden } from '../errors';
-import { CHECKIN_CHOICE_LABELS, type CheckinChoice } from '../teams/verbs';
+import { CHECKIN_CHOICE_LABELS, type CheckinChoice } from '../../shared/cases';
 
 export interface StudentMessageDeps {
   db: Db;
@@ -47,14 +48,9 @@ export async function recordStudentMessage(
       caseId = c.id;
       ownerId = c.ownerId;
     } else {
-      const open = await trx
-        .selectFrom('cases')
-        .select(['id', 'owner_id'])
-        .where('student_id', '=', input.student.id)
-        .where('status', '<>', 'closed')
-        .executeTakeFirst();
+      const open = await findOpenCaseOfStudent(trx, input.student.id);
       caseId = open?.id ?? null;
-      ownerId = open?.owner_id ?? null;
+      ownerId = open?.ownerId ?? null;
     }
     const kind = input.choice ? 'student_replied' : 'student_message';
     const event = caseId

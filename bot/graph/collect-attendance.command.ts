@@ -9,12 +9,11 @@ import { insertImport } from '../store/import.repository';
 import {
   findCollectedReports,
   findOrganiserCheckpoint,
-  listRosterOrganisers,
-  loadStaffKeys,
   recordAttendanceReport,
-  resolveIdentities,
   saveOrganiserRun,
 } from '../store/graph-collection.repository';
+import { listRosterOrganisers, loadStaffKeys } from '../store/staff.repository';
+import { resolveIdentities } from '../store/identity.repository';
 import { BATCH_LIMIT, type GraphFailure, type GraphRequester, type GraphRequestStats } from './graph-requests';
 import { describeGraphFailure, type GraphStep, type OrganiserProblem } from './graph-errors';
 

@@ -4,9 +4,10 @@ import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { findDepartment } from '../store/department.repository';
 import { newId } from '../store/ids';
-import { findImportByHash, insertImportRun, resolveIdentities } from '../store/import-counts.repository';
-import { findExistingStaffIds, listStudentIdsInDepartment, upsertStudents } from '../store/roster.repository';
-import { insertIdentities, type Student } from '../store/student.repository';
+import { findImportByHash, insertImport } from '../store/import.repository';
+import { findExistingStaffIds } from '../store/staff.repository';
+import { insertIdentities, resolveIdentities } from '../store/identity.repository';
+import { listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
 import { AppError } from '../errors';
 import { findColumns, normaliseHeader } from './formats/format';
 import type { ImportSummary } from './import.command';
@@ -130,7 +131,7 @@ function checkShare(summary: ImportSummary, fatal: string | null, maxShare: numb
 async function record(deps: IdentityImportDeps, summary: ImportSummary, scope: string, startedAt: string): Promise<void> {
   const id = newId();
   summary.importIds.push(id);
-  await insertImportRun(deps.db, {
+  await insertImport(deps.db, {
     id,
     source: summary.source,
     format: summary.format ?? '',

@@ -4,13 +4,9 @@ import { daysBetween } from '../../shared/calendar';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { newId } from '../store/ids';
-import {
-  findImportByHash,
-  insertImportRun,
-  lockImportScope,
-  replaceScopeCounts,
-  resolveIdentities,
-} from '../store/import-counts.repository';
+import { findImportByHash, insertImport } from '../store/import.repository';
+import { lockImportScope, replaceScopeCounts } from '../store/import-count.repository';
+import { resolveIdentities } from '../store/identity.repository';
 import type { DateLocale } from './dates';
 import { parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
 import { splitIdentityKey, type IdentitySystem, type Rejection } from './tally';
@@ -254,7 +250,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       summary.importIds.push(id);
       const list = resolved?.bySource.get(source as Source) ?? [];
       if (resolved && period) await lockImportScope(trx, source, parsed.scope);
-      await insertImportRun(trx, {
+      await insertImport(trx, {
         id,
         source,
         format: format ?? '',

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { IsoDay, StaffRole } from '../../shared/domain';
 import { workingDaysBetween } from '../../shared/working-days';
 import type { Db } from '../store/database';
-import { appendCaseEvent, findCase } from '../store/case.repository';
-import { changeCaseState, findFollowup, listExpiredSnoozes, listUnacknowledgedCases, saveFollowup } from '../store/followup.repository';
+import { appendCaseEvent } from '../store/case-event.repository';
+import { changeCaseStatus, findCase, listUnacknowledgedCases } from '../store/case.repository';
+import { findFollowup, listExpiredSnoozes, saveFollowup } from '../store/case-followup.repository';
 import { listStaffWithRole } from '../store/staff.repository';
 import { enqueueDelivery } from '../store/outbox.repository';
 import { todayIn } from '../clock';
@@ -43,9 +44,7 @@ export async function escalateUnacknowledged(deps: EscalateDeps): Promise<Escala
       const followup = await findFollowup(trx, snooze.caseId);
       const c = await findCase(trx, snooze.caseId);
       if (!c) continue;
-      if (
-        await changeCaseState(trx, c.id, 'snoozed', { status: back, ownerId: c.ownerId, outcome: c.outcome, closedAt: null, updatedAt: at })
-      ) {
+      if (await changeCaseStatus(trx, c.id, ['snoozed'], { status: back, closedAt: null, updatedAt: at })) {
         await saveFollowup(trx, { ...followup, snoozedUntil: null, statusBeforeSnooze: null }, at);
         await appendCaseEvent(trx, {
           caseId: snooze.caseId,

@@ -6,6 +6,7 @@ import { evaluateRules } from '../../shared/rules/evaluate';
 import { parseRulesConfig, requiredWindows, RulesConfigError, type RulesConfig } from '../../shared/rules/config';
 import type { DataWarning, Decision, Flag, RulesResult } from '../../shared/rules/types';
 import { AppError } from '../errors';
+import type { CaseEventKind } from '../../shared/cases';
 import type { Db } from '../store/database';
 import { listDepartments } from '../store/department.repository';
 import { listStudentsForRules, type Student } from '../store/student.repository';
@@ -14,17 +15,17 @@ type EvaluatedStudent = Pick<Student, 'id' | 'programme' | 'year' | 'status' | '
 import { listStaffWithRole } from '../store/staff.repository';
 import { summariseDepartmentActivity } from '../store/activity.repository';
 import { loadCoverage } from '../store/import.repository';
-import { listDepartmentExemptions, listTerms } from '../store/calendar.repository';
+import { listDepartmentExemptions } from '../store/exemption.repository';
+import { listTerms } from '../store/calendar.repository';
+import { appendCaseEvents, type CaseEvent } from '../store/case-event.repository';
 import {
-  appendCaseEvents,
-  closeCase,
+  changeCaseStatus,
   findOpenCases,
   findRecentlyClosedCases,
   insertCases,
   setCaseRecovery,
   updateCaseAssessment,
   type Case,
-  type CaseEvent,
 } from '../store/case.repository';
 import { enqueueDeliveries } from '../store/outbox.repository';
 import { recordEvaluation } from '../store/evaluation.repository';
@@ -184,7 +185,7 @@ export async function evaluateDepartment(
     const recentlyClosed =
       config.cases.coolDownDays > 0 ? await findRecentlyClosedCases(trx, departmentId, coolDownSince) : new Map<string, Case>();
     const events: Array<Omit<CaseEvent, 'id'>> = [];
-    const event = (caseId: string, kind: string, note: string | null, data: Record<string, unknown>) =>
+    const event = (caseId: string, kind: CaseEventKind, note: string | null, data: Record<string, unknown>) =>
       events.push({ caseId, at, kind, actorKind: 'system', actorId: null, note, data });
     const alerts: Array<{ case: Case; student: EvaluatedStudent }> = [];
     const toOpen: Array<{ flag: Flag; student: EvaluatedStudent }> = [];
@@ -273,7 +274,7 @@ export async function evaluateDepartment(
           after !== null &&
           existing.status === 'open' &&
           daysBetween(recoveredOn, today) >= after &&
-          (await closeCase(trx, existing.id, 'recovered', at))
+          (await changeCaseStatus(trx, existing.id, ['open'], { status: 'closed', outcome: 'recovered', closedAt: at, updatedAt: at }))
         ) {
           event(existing.id, 'closed', `Closed automatically: no rule has flagged the student since ${recoveredOn}.`, {
             outcome: 'recovered',

@@ -137,3 +137,30 @@ export async function summariseDepartmentActivity(
   }
   return { windows, since, rows: studentRows, sums, lastActive };
 }
+
+/** Counts for some students between two days (inclusive): student -> day -> source -> count. */
+export async function loadStudentsCounts(
+  db: Db,
+  studentIds: readonly string[],
+  from: string,
+  to: string,
+): Promise<Map<string, Map<string, Map<string, number>>>> {
+  const out = new Map<string, Map<string, Map<string, number>>>();
+  for (const batch of chunk(studentIds, 500)) {
+    const rows = await db
+      .selectFrom('activity_counts')
+      .select(['student_id', 'day', 'source', 'count'])
+      .where('student_id', 'in', batch)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .execute();
+    for (const r of rows) {
+      let days = out.get(r.student_id);
+      if (!days) out.set(r.student_id, (days = new Map()));
+      let sources = days.get(r.day);
+      if (!sources) days.set(r.day, (sources = new Map()));
+      sources.set(r.source, r.count);
+    }
+  }
+  return out;
+}

@@ -1,5 +1,8 @@
+import { z } from 'zod';
 import type { Db } from './database';
 import { newId } from './ids';
+
+const DetailSchema = z.record(z.string(), z.unknown());
 
 export interface AuditEntry {
   actorId: string | null;
@@ -22,7 +25,7 @@ export async function listAudit(db: Db, limit = 100): Promise<Array<AuditEntry &
     action: r.action,
     subjectKind: r.subject_kind,
     subjectId: r.subject_id,
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
+    detail: DetailSchema.parse(JSON.parse(r.detail)),
   }));
 }
 

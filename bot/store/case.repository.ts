@@ -1,9 +1,11 @@
-import type { CaseStatus, Severity } from '../../shared/domain';
-import type { Explanation } from '../../shared/rules/types';
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { CaseStatusSchema, SeveritySchema, SourceSchema, type CaseStatus, type Severity } from '../../shared/domain';
+import { CaseOutcomeSchema, type CaseOutcome } from '../../shared/cases';
+import { RULE_IDS, type Explanation, type RuleId, type WindowCounts } from '../../shared/rules/types';
 import type { Db } from './database';
 import { newId } from './ids';
-import type { Selectable } from 'kysely';
-import type { CaseRow, Database } from './schema';
+import type { CaseRow } from './schema';
 
 export interface Case {
   id: string;
@@ -11,11 +13,11 @@ export interface Case {
   departmentId: string;
   severity: Severity;
   status: CaseStatus;
-  rules: string[];
+  rules: RuleId[];
   reason: string;
   explanation: Explanation;
   ownerId: string | null;
-  outcome: string | null;
+  outcome: CaseOutcome | null;
   openedAt: string;
   updatedAt: string;
   closedAt: string | null;
@@ -23,28 +25,35 @@ export interface Case {
   recoveredOn?: string | null;
 }
 
-export interface CaseEvent {
-  id: string;
-  caseId: string;
-  at: string;
-  kind: string;
-  actorKind: 'system' | 'staff' | 'student';
-  actorId: string | null;
-  note: string | null;
-  data: Record<string, unknown>;
-}
+const RulesSchema = z.array(z.enum(RULE_IDS));
+const perSource = <T extends z.ZodType>(value: T) =>
+  z.object(Object.fromEntries(SourceSchema.options.map((s) => [s, value])) as Record<(typeof SourceSchema.options)[number], T>);
+const WindowCountsSchema: z.ZodType<WindowCounts> = perSource(
+  z.object({ d7: z.number().nullable(), d14: z.number().nullable(), d21: z.number().nullable() }),
+);
+
+/** The explanation column as the rules write it (shared/rules/types.ts Explanation). */
+const ExplanationSchema: z.ZodType<Explanation> = z.object({
+  counts: WindowCountsSchema,
+  cohortMedians: WindowCountsSchema.optional(),
+  daysSinceLast: perSource(z.number().nullable()),
+  knownShare: perSource(z.number()).optional(),
+  cohort: z.object({ programme: z.string(), year: z.number(), size: z.number() }).optional(),
+  windowStart: z.string().nullable(),
+  windowEnd: z.string().nullable(),
+});
 
 const toCase = (r: CaseRow): Case => ({
   id: r.id,
   studentId: r.student_id,
   departmentId: r.department_id,
-  severity: r.severity as Severity,
-  status: r.status as CaseStatus,
-  rules: JSON.parse(r.rules) as string[],
+  severity: SeveritySchema.parse(r.severity),
+  status: CaseStatusSchema.parse(r.status),
+  rules: RulesSchema.parse(JSON.parse(r.rules)),
   reason: r.reason,
-  explanation: JSON.parse(r.explanation) as Explanation,
+  explanation: ExplanationSchema.parse(JSON.parse(r.explanation)),
   ownerId: r.owner_id,
-  outcome: r.outcome,
+  outcome: r.outcome === null ? null : CaseOutcomeSchema.parse(r.outcome),
   openedAt: r.opened_at,
   updatedAt: r.updated_at,
   closedAt: r.closed_at,
@@ -54,6 +63,17 @@ const toCase = (r: CaseRow): Case => ({
 export async function findOpenCases(db: Db, departmentId: string): Promise<Case[]> {
   const rows = await db.selectFrom('cases').selectAll().where('department_id', '=', departmentId).where('status', '<>', 'closed').execute();
   return rows.map(toCase);
+}
+
+/** A student's open case, if they have one (at most one is open at a time). */
+export async function findOpenCaseOfStudent(db: Db, studentId: string): Promise<Case | undefined> {
+  const row = await db
+    .selectFrom('cases')
+    .selectAll()
+    .where('student_id', '=', studentId)
+    .where('status', '<>', 'closed')
+    .executeTakeFirst();
+  return row && toCase(row);
 }
 
 export async function findCase(db: Db, id: string): Promise<Case | undefined> {
@@ -80,7 +100,7 @@ export async function insertCase(db: Db, c: Omit<Case, 'id'>): Promise<Case> {
 export async function updateCaseAssessment(
   db: Db,
   id: string,
-  change: { severity: Severity; rules: string[]; reason: string; explanation: Explanation; updatedAt: string },
+  change: { severity: Severity; rules: RuleId[]; reason: string; explanation: Explanation; updatedAt: string },
 ): Promise<void> {
   await db
     .updateTable('cases')
@@ -94,40 +114,6 @@ export async function updateCaseAssessment(
     .where('id', '=', id)
     .execute();
 }
-
-const eventValues = (e: Omit<CaseEvent, 'id'>, id: string) => ({
-  id,
-  case_id: e.caseId,
-  at: e.at,
-  kind: e.kind,
-  actor_kind: e.actorKind,
-  actor_id: e.actorId,
-  note: e.note,
-  data: JSON.stringify(e.data),
-});
-
-export async function appendCaseEvent(db: Db, e: Omit<CaseEvent, 'id'>): Promise<CaseEvent> {
-  const id = newId();
-  await db.insertInto('case_events').values(eventValues(e, id)).execute();
-  return { ...e, id };
-}
-
-export async function listCaseEvents(db: Db, caseId: string): Promise<CaseEvent[]> {
-  const rows = await db.selectFrom('case_events').selectAll().where('case_id', '=', caseId).orderBy('at').orderBy('id').execute();
-  return rows.map(toCaseEvent);
-}
-
-/** A timeline row as the application sees it; the tab's "last action" reads events through this too. */
-export const toCaseEvent = (r: Selectable<Database['case_events']>): CaseEvent => ({
-  id: r.id,
-  caseId: r.case_id,
-  at: r.at,
-  kind: r.kind,
-  actorKind: r.actor_kind as CaseEvent['actorKind'],
-  actorId: r.actor_id,
-  note: r.note,
-  data: JSON.parse(r.data) as Record<string, unknown>,
-});
 
 const CASE_BATCH = 200;
 
@@ -160,16 +146,6 @@ export async function insertCases(db: Db, cases: ReadonlyArray<Omit<Case, 'id'>>
   return withIds;
 }
 
-/** Appends many timeline events at once. */
-export async function appendCaseEvents(db: Db, events: ReadonlyArray<Omit<CaseEvent, 'id'>>): Promise<void> {
-  for (let i = 0; i < events.length; i += CASE_BATCH * 2) {
-    await db
-      .insertInto('case_events')
-      .values(events.slice(i, i + CASE_BATCH * 2).map((e) => eventValues(e, newId())))
-      .execute();
-  }
-}
-
 /** The most recently closed case per student, for cases a department closed at or after `since` (an instant). */
 export async function findRecentlyClosedCases(db: Db, departmentId: string, since: string): Promise<Map<string, Case>> {
   const rows = await db
@@ -192,13 +168,124 @@ export async function setCaseRecovery(db: Db, id: string, recoveredOn: string | 
   await db.updateTable('cases').set({ recovered_on: recoveredOn, updated_at: at }).where('id', '=', id).execute();
 }
 
-/** Closes an open case with an outcome; does nothing to a case already closed. */
-export async function closeCase(db: Db, id: string, outcome: string, at: string): Promise<boolean> {
+/**
+ * The one compare-and-set for a case's status: moves it to `change.status` (and sets owner, outcome,
+ * closing time when given) only if it is still in one of the statuses the caller read. Two people
+ * pressing buttons at once, or a button and a job, cannot overwrite each other: false on a clash.
+ */
+export async function changeCaseStatus(
+  db: Db,
+  id: string,
+  from: readonly CaseStatus[],
+  change: { status: CaseStatus; ownerId?: string | null; outcome?: CaseOutcome | null; closedAt?: string | null; updatedAt: string },
+): Promise<boolean> {
   const result = await db
     .updateTable('cases')
-    .set({ status: 'closed', outcome, closed_at: at, updated_at: at })
+    .set({
+      status: change.status,
+      updated_at: change.updatedAt,
+      ...(change.ownerId !== undefined ? { owner_id: change.ownerId } : {}),
+      ...(change.outcome !== undefined ? { outcome: change.outcome } : {}),
+      ...(change.closedAt !== undefined ? { closed_at: change.closedAt } : {}),
+    })
     .where('id', '=', id)
-    .where('status', '<>', 'closed')
+    .where('status', 'in', [...from])
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Open cases that nobody has acknowledged: the candidates for escalation. */
+export async function listUnacknowledgedCases(
+  db: Db,
+): Promise<Array<{ id: string; departmentId: string; studentId: string; openedAt: string }>> {
+  const rows = await db
+    .selectFrom('cases')
+    .select(['id', 'department_id', 'student_id', 'opened_at'])
+    .where('status', '=', 'open')
+    .execute();
+  return rows.map((r) => ({ id: r.id, departmentId: r.department_id, studentId: r.student_id, openedAt: r.opened_at }));
+}
+
+/** The student's open case, or else their most recent one. */
+export async function findCurrentCaseId(db: Db, studentId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('cases')
+    .select('id')
+    .where('student_id', '=', studentId)
+    .orderBy(sql`case when status = 'closed' then 1 else 0 end`)
+    .orderBy('opened_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/**
+ * A cheap fingerprint of everything the flagged list is built from. Ids are time-ordered (UUIDv7), so
+ * max(id) moves whenever a row is added anywhere; updated_at moves when a case, student or member of
+ * staff changes. Each part is an index seek, so this costs far less than rebuilding the list.
+ */
+export async function findFlagListStamp(db: Db, departmentId: string): Promise<string> {
+  const result = await sql<Record<string, string | number | null>>`
+    select
+      (select count(*) from cases where department_id = ${departmentId} and status <> 'closed') as open_cases,
+      (select max(updated_at) from cases where department_id = ${departmentId}) as cases_at,
+      (select max(updated_at) from students where department_id = ${departmentId}) as students_at,
+      (select max(updated_at) from staff where department_id = ${departmentId}) as staff_at,
+      (select max(id) from case_events) as last_event,
+      (select max(id) from imports) as last_import,
+      (select max(finished_at) from imports) as imports_at,
+      (select max(id) from evaluations where department_id = ${departmentId}) as last_evaluation
+  `.execute(db);
+  return JSON.stringify(Object.values(result.rows[0] ?? {}));
+}
+
+export async function countOpenCasesByCohort(
+  db: Db,
+  departmentId: string,
+): Promise<Array<{ programme: string; year: number; open: number }>> {
+  const rows = await db
+    .selectFrom('cases')
+    .innerJoin('students', 'students.id', 'cases.student_id')
+    .select((eb) => ['students.programme', 'students.year', eb.fn.countAll<number>().as('open')])
+    .where('cases.department_id', '=', departmentId)
+    .where('cases.status', '<>', 'closed')
+    .groupBy(['students.programme', 'students.year'])
+    .orderBy('students.programme')
+    .orderBy('students.year')
+    .execute();
+  return rows.map((r) => ({ programme: r.programme, year: Number(r.year), open: Number(r.open) }));
+}
+
+/** Every case of a department since a day, with the first staff event on it (if any). */
+export async function listCasesWithFirstStaffAction(
+  db: Db,
+  departmentId: string,
+  sinceInstant: string,
+): Promise<
+  Array<{ id: string; status: CaseStatus; outcome: CaseOutcome | null; rules: RuleId[]; openedAt: string; firstStaffAt: string | null }>
+> {
+  const rows = await db
+    .selectFrom('cases')
+    .leftJoin(
+      (eb) =>
+        eb
+          .selectFrom('case_events')
+          .select((x) => ['case_id', x.fn.min('at').as('first_at')])
+          .where('actor_kind', '=', 'staff')
+          .groupBy('case_id')
+          .as('f'),
+      (join) => join.onRef('f.case_id', '=', 'cases.id'),
+    )
+    .select(['cases.id', 'cases.status', 'cases.outcome', 'cases.rules', 'cases.opened_at', 'f.first_at'])
+    .where('cases.department_id', '=', departmentId)
+    .where('cases.opened_at', '>=', sinceInstant)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    status: CaseStatusSchema.parse(r.status),
+    outcome: r.outcome === null ? null : CaseOutcomeSchema.parse(r.outcome),
+    rules: RulesSchema.parse(JSON.parse(r.rules)),
+    openedAt: r.opened_at,
+    firstStaffAt: r.first_at ?? null,
+  }));
 }

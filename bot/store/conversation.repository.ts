@@ -1,5 +1,19 @@
 import type { ConversationReference } from 'botbuilder';
+import { z } from 'zod';
 import type { Db } from './database';
+
+/** What a stored reference must hold for a proactive send; the rest is botbuilder's and passed through. */
+const ReferenceSchema = z.looseObject({
+  serviceUrl: z.string().optional(),
+  channelId: z.string().optional(),
+  conversation: z.looseObject({ id: z.string() }).optional(),
+});
+
+/** A stored conversation reference (conversations and sent_cards), checked at the edge. */
+export function parseConversationReference(text: string): Partial<ConversationReference> {
+  // botbuilder's account types list fields Teams does not always send; the checked shape is what sending uses.
+  return ReferenceSchema.parse(JSON.parse(text)) as Partial<ConversationReference>;
+}
 
 /** Stores (or replaces) the Teams conversation reference for a user, so proactive messages survive restarts. */
 export async function saveConversation(
@@ -31,7 +45,7 @@ export async function findStaffConversation(db: Db, staffId: string): Promise<Pa
     .where('staff_id', '=', staffId)
     .orderBy('updated_at', 'desc')
     .executeTakeFirst();
-  return row && (JSON.parse(row.reference) as Partial<ConversationReference>);
+  return row && parseConversationReference(row.reference);
 }
 
 export async function findStudentConversation(db: Db, studentId: string): Promise<Partial<ConversationReference> | undefined> {
@@ -41,7 +55,7 @@ export async function findStudentConversation(db: Db, studentId: string): Promis
     .where('student_id', '=', studentId)
     .orderBy('updated_at', 'desc')
     .executeTakeFirst();
-  return row && (JSON.parse(row.reference) as Partial<ConversationReference>);
+  return row && parseConversationReference(row.reference);
 }
 
 /** The Entra object id behind a stored chat, for marking someone unreachable. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { isPostgres, type Db } from './database';
-import { toOutboxItem, type OutboxItem } from './outbox.repository';
+import { readItem, type OutboxItem } from './outbox.repository';
 
 /** A claimed outbox item; `interrupted` when an earlier attempt was marked as sending and never recorded (a crash mid-send). */
 export type ClaimedItem = OutboxItem & { claimToken: string; interrupted: boolean };
@@ -33,9 +33,15 @@ export async function claimDeliveries(
     .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', opts.now)]))
     .returningAll()
     .execute();
-  return rows
-    .map((r) => ({ ...toOutboxItem(r), claimToken: opts.token, interrupted: r.send_started_at !== null }))
-    .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt));
+  const claimed: ClaimedItem[] = [];
+  for (const row of rows) {
+    const read = readItem(row);
+    const item = { id: row.id, claimToken: opts.token };
+    // A message nobody can read is a dead letter at once: retrying would fail the same way forever.
+    if ('error' in read) await releaseClaim(db, item, { error: read.error, nextAttemptAt: opts.now, giveUp: true, countAttempt: false });
+    else claimed.push({ ...read.item, claimToken: opts.token, interrupted: row.send_started_at !== null });
+  }
+  return claimed.sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt));
 }
 
 /** Extends the lease of every item still held under `token`; returns how many it still holds. */

@@ -138,33 +138,3 @@ export async function rebuildAttendanceCounts(db: Db, studentIds: readonly strin
   }
   return written;
 }
-
-/** Maps external keys of one source system (e.g. 'entra', 'email') to student ids, in bulk. */
-export async function resolveIdentities(db: Db, sourceSystem: string, keys: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const batch of chunk([...new Set(keys)], 500)) {
-    const rows = await db
-      .selectFrom('identities')
-      .select(['external_key', 'student_id'])
-      .where('source_system', '=', sourceSystem)
-      .where('external_key', 'in', batch)
-      .execute();
-    for (const r of rows) out.set(r.external_key, r.student_id);
-  }
-  return out;
-}
-
-/** Every staff member's Entra id and e-mail, lower-cased: their attendance is never counted. */
-export async function loadStaffKeys(db: Db): Promise<{ entraIds: Set<string>; emails: Set<string> }> {
-  const rows = await db.selectFrom('staff').select(['entra_id', 'email']).execute();
-  return {
-    entraIds: new Set(rows.flatMap((r) => (r.entra_id ? [r.entra_id.toLowerCase()] : []))),
-    emails: new Set(rows.flatMap((r) => (r.email ? [r.email.toLowerCase()] : []))),
-  };
-}
-
-/** The organisers to read when none are configured: every staff member in the roster with an Entra id. */
-export async function listRosterOrganisers(db: Db): Promise<string[]> {
-  const rows = await db.selectFrom('staff').select('entra_id').where('entra_id', 'is not', null).orderBy('entra_id').execute();
-  return rows.flatMap((r) => (r.entra_id ? [r.entra_id] : []));
-}

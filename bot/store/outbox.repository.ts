@@ -1,45 +1,80 @@
+import { z } from 'zod';
 import type { Db } from './database';
 import { newId } from './ids';
 import type { OutboxRow } from './schema';
 
-export interface OutboxItem {
+/**
+ * Every message the outbox carries, by kind: the payload is checked against its kind when written
+ * (by the compiler) and when read back (here), so the sender never guesses at a field.
+ */
+export const OutboxMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('digest'), payload: z.object({ caseIds: z.array(z.string()) }) }),
+  z.object({
+    kind: z.literal('escalation'),
+    payload: z.object({ caseIds: z.array(z.string()), level: z.number().int(), workingDays: z.number() }),
+  }),
+  z.object({ kind: z.literal('checkin'), payload: z.object({ caseId: z.string(), fromStaffId: z.string() }) }),
+  z.object({
+    kind: z.literal('notice'),
+    payload: z.object({ title: z.string(), lines: z.array(z.string()), urgent: z.boolean(), caseId: z.string().optional() }),
+  }),
+  z.object({ kind: z.literal('card_refresh'), payload: z.object({ sentCardId: z.string() }) }),
+]);
+export type OutboxMessage = z.infer<typeof OutboxMessageSchema>;
+export type OutboxKind = OutboxMessage['kind'];
+
+export type OutboxItem = OutboxMessage & {
   id: string;
   idempotencyKey: string;
-  kind: string;
   recipientStaffId: string | null;
   recipientStudentId: string | null;
-  payload: Record<string, unknown>;
   status: 'pending' | 'sent' | 'failed';
   attempts: number;
   nextAttemptAt: string;
   lastError: string | null;
   sentActivityId: string | null;
   sentConversationId: string | null;
+};
+
+const StatusSchema = z.enum(['pending', 'sent', 'failed']);
+
+/** A stored row as an item, or the reason its message cannot be read. */
+export function readItem(r: OutboxRow): { item: OutboxItem } | { error: string } {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(r.payload);
+  } catch {
+    return { error: `unreadable ${r.kind} message: the payload is not JSON` };
+  }
+  const message = OutboxMessageSchema.safeParse({ kind: r.kind, payload });
+  if (!message.success) return { error: `unreadable ${r.kind} message: ${z.prettifyError(message.error)}` };
+  return {
+    item: {
+      ...message.data,
+      id: r.id,
+      idempotencyKey: r.idempotency_key,
+      recipientStaffId: r.recipient_staff_id,
+      recipientStudentId: r.recipient_student_id,
+      status: StatusSchema.parse(r.status),
+      attempts: Number(r.attempts),
+      nextAttemptAt: r.next_attempt_at,
+      lastError: r.last_error,
+      sentActivityId: r.sent_activity_id,
+      sentConversationId: r.sent_conversation_id,
+    },
+  };
 }
 
-type Row = OutboxRow;
+function toItem(r: OutboxRow): OutboxItem {
+  const read = readItem(r);
+  if ('error' in read) throw new Error(`outbox ${r.id}: ${read.error}`);
+  return read.item;
+}
 
-export const toOutboxItem = (r: Row): OutboxItem => ({
-  id: r.id,
-  idempotencyKey: r.idempotency_key,
-  kind: r.kind,
-  recipientStaffId: r.recipient_staff_id,
-  recipientStudentId: r.recipient_student_id,
-  payload: JSON.parse(r.payload) as Record<string, unknown>,
-  status: r.status as OutboxItem['status'],
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  lastError: r.last_error,
-  sentActivityId: r.sent_activity_id,
-  sentConversationId: r.sent_conversation_id,
-});
-
-type NewDelivery = {
+type NewDelivery = OutboxMessage & {
   idempotencyKey: string;
-  kind: string;
   recipientStaffId?: string | null;
   recipientStudentId?: string | null;
-  payload: Record<string, unknown>;
 };
 
 const deliveryValues = (item: NewDelivery, now: string) => ({
@@ -96,7 +131,10 @@ export async function claimDueDeliveries(
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) {
       const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      claimed.push(toOutboxItem(row));
+      const read = readItem(row);
+      // A message nobody can read is a dead letter at once: retrying would fail the same way forever.
+      if ('error' in read) await deferDelivery(db, id, { error: read.error, nextAttemptAt: opts.now, giveUp: true, countAttempt: false });
+      else claimed.push(read.item);
     }
   }
   return claimed;
@@ -160,7 +198,7 @@ export async function listDeliveries(
   let q = db.selectFrom('outbox').selectAll().orderBy('created_at');
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.recipientStaffId) q = q.where('recipient_staff_id', '=', filter.recipientStaffId);
-  return (await q.execute()).map(toOutboxItem);
+  return (await q.execute()).map(toItem);
 }
 
 /**

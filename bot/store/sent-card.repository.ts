@@ -1,5 +1,7 @@
 import type { ConversationReference } from 'botbuilder';
+import { z } from 'zod';
 import type { Db } from './database';
+import { parseConversationReference } from './conversation.repository';
 import { newId } from './ids';
 import type { SentCardRow } from './schema';
 
@@ -19,15 +21,18 @@ export interface SentCard {
 
 type Row = SentCardRow;
 
+const SentCardKindSchema = z.enum(['digest', 'checkin', 'notice']);
+const CaseIdsSchema = z.array(z.string());
+
 const toSentCard = (r: Row): SentCard => ({
   id: r.id,
-  kind: r.kind as SentCard['kind'],
+  kind: SentCardKindSchema.parse(r.kind),
   recipientStaffId: r.recipient_staff_id,
   recipientStudentId: r.recipient_student_id,
   conversationId: r.conversation_id,
   activityId: r.activity_id,
-  reference: JSON.parse(r.reference) as Partial<ConversationReference>,
-  caseIds: JSON.parse(r.case_ids) as string[],
+  reference: parseConversationReference(r.reference),
+  caseIds: CaseIdsSchema.parse(JSON.parse(r.case_ids)),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

@@ -83,3 +83,28 @@ export async function listStaffWithRole(db: Db, departmentId: string, role: Staf
     .execute();
   return withRoles(db, rows);
 }
+
+/** Every staff member's Entra id and e-mail, lower-cased: their attendance is never counted. */
+export async function loadStaffKeys(db: Db): Promise<{ entraIds: Set<string>; emails: Set<string> }> {
+  const rows = await db.selectFrom('staff').select(['entra_id', 'email']).execute();
+  return {
+    entraIds: new Set(rows.flatMap((r) => (r.entra_id ? [r.entra_id.toLowerCase()] : []))),
+    emails: new Set(rows.flatMap((r) => (r.email ? [r.email.toLowerCase()] : []))),
+  };
+}
+
+/** The organisers to read when none are configured: every staff member in the roster with an Entra id. */
+export async function listRosterOrganisers(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('staff').select('entra_id').where('entra_id', 'is not', null).orderBy('entra_id').execute();
+  return rows.flatMap((r) => (r.entra_id ? [r.entra_id] : []));
+}
+
+/** Which of these codes are staff ids; a roster names tutors by their Samis PRS code, which is the staff id. */
+export async function findExistingStaffIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const batch of chunk(ids, 500)) {
+    const rows = await db.selectFrom('staff').select('id').where('id', 'in', batch).execute();
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
+}

@@ -31,8 +31,6 @@ const toStudent = (r: Row): Student => ({
   tutorId: r.tutor_id,
 });
 
-export const studentName = (s: Pick<Student, 'givenName' | 'familyName'>): string => `${s.givenName} ${s.familyName}`;
-
 /** A student as a row to write; shared by the demo's insert and the roster's upsert. */
 export const studentValues = (s: Student, now: string) => ({
   id: s.id,
@@ -72,31 +70,6 @@ export async function listStudents(db: Db, departmentId: string): Promise<Studen
   return rows.map(toStudent);
 }
 
-/** Records which external key (Moodle id, Panopto user, UPN, ...) belongs to which student. */
-export async function insertIdentities(
-  db: Db,
-  identities: ReadonlyArray<{ sourceSystem: string; externalKey: string; studentId: string }>,
-): Promise<void> {
-  for (const batch of chunk(identities, 1000)) {
-    await db
-      .insertInto('identities')
-      .values(batch.map((i) => ({ source_system: i.sourceSystem, external_key: i.externalKey, student_id: i.studentId })))
-      .onConflict((oc) => oc.columns(['source_system', 'external_key']).doUpdateSet({ student_id: (eb) => eb.ref('excluded.student_id') }))
-      .execute();
-  }
-}
-
-/** Resolves a source system's key to a student id, or undefined: an unknown key is reported, never guessed. */
-export async function resolveIdentity(db: Db, sourceSystem: string, externalKey: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('identities')
-    .select('student_id')
-    .where('source_system', '=', sourceSystem)
-    .where('external_key', '=', externalKey)
-    .executeTakeFirst();
-  return row?.student_id;
-}
-
 /** What evaluation needs of each student of a department: lighter than listStudents for 30,000 rows. */
 export async function listStudentsForRules(
   db: Db,
@@ -108,4 +81,45 @@ export async function listStudentsForRules(
     .where('department_id', '=', departmentId)
     .execute();
   return rows.map((r) => ({ id: r.id, programme: r.programme, year: r.year, status: r.status as StudentStatus, tutorId: r.tutor_id }));
+}
+
+/** Students of the same department, programme and year: the comparison group for a student's chart. */
+export async function listCohortIds(db: Db, s: { departmentId: string; programme: string; year: number }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('students')
+    .select('id')
+    .where('department_id', '=', s.departmentId)
+    .where('programme', '=', s.programme)
+    .where('year', '=', s.year)
+    .where('status', '=', 'active')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Inserts or updates students from a roster: the roster is the record of who they are and where they stand. */
+export async function upsertStudents(db: Db, students: readonly Student[], now: string): Promise<void> {
+  for (const batch of chunk(students, 500)) {
+    await db
+      .insertInto('students')
+      .values(batch.map((s) => studentValues(s, now)))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          department_id: eb.ref('excluded.department_id'),
+          given_name: eb.ref('excluded.given_name'),
+          family_name: eb.ref('excluded.family_name'),
+          email: eb.ref('excluded.email'),
+          programme: eb.ref('excluded.programme'),
+          year: eb.ref('excluded.year'),
+          status: eb.ref('excluded.status'),
+          tutor_id: eb.ref('excluded.tutor_id'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function listStudentIdsInDepartment(db: Db, departmentId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('students').select('id').where('department_id', '=', departmentId).execute();
+  return new Set(rows.map((r) => r.id));
 }

@@ -14,7 +14,7 @@ import { saveConversation } from '../store/conversation.repository';
 import { findStaff, findStaffByEntraId, type Staff } from '../store/staff.repository';
 import { findStudentByEntraId, type Student } from '../store/student.repository';
 import { findSentCardByActivity, recordSentCard } from '../store/sent-card.repository';
-import { clearUnreachable } from '../store/followup.repository';
+import { clearUnreachable } from '../store/unreachable-recipient.repository';
 import { listFlagsForViewer } from '../commands/list-flags.command';
 import { performCaseAction } from '../commands/case-actions.command';
 import { recordStudentMessage } from '../commands/student-message.command';

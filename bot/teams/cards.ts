@@ -2,7 +2,7 @@ import { SOURCES, SOURCE_LABELS, type Severity, type CaseStatus } from '../../sh
 import type { WindowCounts } from '../../shared/rules/types';
 import { OUTCOMES, OUTCOME_LABELS, MAX_SNOOZE_DAYS } from '../../shared/api/case-actions';
 import type { SupportContact } from '../config';
-import { CHECKIN_CHOICES, CHECKIN_CHOICE_LABELS } from './verbs';
+import { CHECKIN_CHOICES, CHECKIN_CHOICE_LABELS } from '../../shared/cases';
 
 /** Cards use schema 1.5, the newest Teams renders. Plain objects keep them easy to test and diff. */
 export type AdaptiveCard = {

@@ -16,9 +16,10 @@ import { isDatabaseUnreachable } from '../store/database';
 import { findConversationUser, findStaffConversation, findStudentConversation } from '../store/conversation.repository';
 import { findStaff } from '../store/staff.repository';
 import { findStudent } from '../store/student.repository';
-import { findCasesByIds, appendCaseEvent, findCase } from '../store/case.repository';
+import { findCasesByIds, findCase } from '../store/case.repository';
+import { appendCaseEvent } from '../store/case-event.repository';
 import { findSentCard, recordSentCard, touchSentCard } from '../store/sent-card.repository';
-import { markUnreachable } from '../store/followup.repository';
+import { markUnreachable } from '../store/unreachable-recipient.repository';
 import { classifySendError, type CardSender } from './adapter';
 import { buildCheckinCard, buildNoticeCard, type AdaptiveCard } from './cards';
 import { renderDigest } from './digest';
@@ -110,18 +111,15 @@ type Prepared =
 /** Builds what an outbox item sends, from the store as it is now (a card waits in the outbox, not its content). */
 async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: string | null): Promise<Prepared> {
   const { db } = deps;
-  const payload = item.payload;
   switch (item.kind) {
     case 'digest':
     case 'escalation': {
+      const escalation = item.kind === 'escalation' ? item.payload : null;
       const reader = recipientStaffId ? await findStaff(db, recipientStaffId) : undefined;
-      const open = (await findCasesByIds(db, (payload.caseIds as string[] | undefined) ?? [])).filter((c) => c.status !== 'closed');
+      const open = (await findCasesByIds(db, item.payload.caseIds)).filter((c) => c.status !== 'closed');
       if (open.length === 0) return { kind: 'skip', why: 'every case on this digest was closed before it could be sent' };
       const caseIds = open.map((c) => c.id);
-      const intro =
-        item.kind === 'escalation'
-          ? escalationIntro(reader?.displayName ?? 'there', open.length, Number(payload.workingDays ?? 0))
-          : undefined;
+      const intro = escalation ? escalationIntro(reader?.displayName ?? 'there', open.length, escalation.workingDays) : undefined;
       const { card } = await renderDigest(db, { reader, caseIds, publicUrl: deps.publicUrl, ...(intro ? { intro } : {}) });
       return {
         kind: 'send',
@@ -141,17 +139,18 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
               actorKind: 'system',
               actorId: null,
               note: null,
-              data: { recipientStaffId, activityId, ...(item.kind === 'escalation' ? { escalationLevel: payload.level } : {}) },
+              data: { recipientStaffId, activityId, ...(escalation ? { escalationLevel: escalation.level } : {}) },
             });
           }
         },
       };
     }
     case 'checkin': {
-      const c = await findCase(db, String(payload.caseId ?? ''));
+      const { payload } = item;
+      const c = await findCase(db, payload.caseId);
       const student = item.recipientStudentId ? await findStudent(db, item.recipientStudentId) : undefined;
       if (!c || !student) throw new Undeliverable('The case or student for this check-in no longer exists.');
-      const from = await findStaff(db, String(payload.fromStaffId ?? ''));
+      const from = await findStaff(db, payload.fromStaffId);
       const tutor = student.tutorId ? await findStaff(db, student.tutorId) : undefined;
       const card = buildCheckinCard({
         studentGivenName: student.givenName,
@@ -183,38 +182,39 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
             actorKind: 'system',
             actorId: null,
             note: null,
-            data: { fromStaffId: payload.fromStaffId ?? null, activityId },
+            data: { fromStaffId: payload.fromStaffId, activityId },
           });
         },
       };
     }
     case 'notice': {
+      const { payload } = item;
       const card = buildNoticeCard({
-        title: String(payload.title ?? 'Engagement Monitor'),
-        lines: (payload.lines as string[] | undefined) ?? [],
-        urgent: payload.urgent === true,
+        title: payload.title,
+        lines: payload.lines,
+        urgent: payload.urgent,
         listUrl: `${deps.publicUrl}/`,
       });
       return {
         kind: 'send',
         card,
         after: async (trx, activityId, _conversationId, _reference, at) => {
-          if (typeof payload.caseId === 'string') {
+          if (payload.caseId !== undefined) {
             await appendCaseEvent(trx, {
               caseId: payload.caseId,
               at,
               kind: 'staff_notified',
               actorKind: 'system',
               actorId: null,
-              note: String(payload.title ?? ''),
-              data: { recipientStaffId, activityId, urgent: payload.urgent === true },
+              note: payload.title,
+              data: { recipientStaffId, activityId, urgent: payload.urgent },
             });
           }
         },
       };
     }
     case 'card_refresh': {
-      const sent = await findSentCard(db, String(payload.sentCardId ?? ''));
+      const sent = await findSentCard(db, item.payload.sentCardId);
       if (!sent) return { kind: 'skip', why: 'the card to refresh is no longer recorded' };
       if (sent.kind !== 'digest') return { kind: 'skip', why: 'only digest cards are refreshed' };
       const reader = sent.recipientStaffId ? await findStaff(db, sent.recipientStaffId) : undefined;
@@ -228,7 +228,7 @@ async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaffId: st
       };
     }
     default:
-      throw new Undeliverable(`Unknown delivery kind "${item.kind}".`);
+      throw new Undeliverable(`Unknown delivery kind "${(item as { kind: string }).kind}".`);
   }
 }
 

@@ -1,36 +1,30 @@
-import { SEVERITY_RANK } from '../../shared/domain';
-import type { WindowCounts } from '../../shared/rules/types';
+import { CASE_OUTCOME_LABELS, CaseOutcomeSchema, compareTriage, type CaseEventKind } from '../../shared/cases';
 import type { Db } from '../store/database';
-import { findCasesByIds, listCaseEvents, type Case } from '../store/case.repository';
+import { findCasesByIds } from '../store/case.repository';
+import { listCaseEvents } from '../store/case-event.repository';
 import { findStaff, type Staff } from '../store/staff.repository';
-import { findStudent, studentName } from '../store/student.repository';
+import { findStudent } from '../store/student.repository';
+import { studentName } from '../../shared/domain';
 import { findDepartment } from '../store/department.repository';
-import { listFollowups } from '../store/followup.repository';
-import { presentFlag } from '../api/flag.presenter';
-import { OUTCOME_LABELS } from '../../shared/api/case-actions';
+import { listFollowups } from '../store/case-followup.repository';
+import { presentFlag } from '../presenters/flag.presenter';
 import { buildDigestCard, type AdaptiveCard, type DigestRow } from './cards';
 
-const ACTION_WORDS: Record<string, string> = {
+const ACTION_WORDS: Partial<Record<CaseEventKind, string>> = {
   acknowledged: 'getting in touch',
   checkin_queued: 'sent a check-in',
   snoozed: 'snoozed it',
   outcome_recorded: 'recorded an outcome',
 };
 
-/** The cohort median, when the rules put one in the explanation (older cases have none). */
-function cohortMedianOf(c: Case): Partial<WindowCounts> | null {
-  const explanation = c.explanation as unknown as { cohortMedian?: Partial<WindowCounts>; cohortMedians?: Partial<WindowCounts> };
-  return explanation.cohortMedian ?? explanation.cohortMedians ?? null;
+function outcomeWords(outcome: unknown): string {
+  const known = CaseOutcomeSchema.safeParse(outcome);
+  return known.success ? CASE_OUTCOME_LABELS[known.data].toLowerCase() : 'recorded an outcome';
 }
 
-/** Most urgent first, then the longest silence, then name: the order tutors should read in. */
+/** The order tutors should read in: the one triage order the tab's list uses too. */
 export function rankRows(rows: DigestRow[]): DigestRow[] {
-  return [...rows].sort(
-    (a, b) =>
-      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-      (b.daysSinceLastActivity ?? Number.MAX_SAFE_INTEGER) - (a.daysSinceLastActivity ?? Number.MAX_SAFE_INTEGER) ||
-      a.studentName.localeCompare(b.studentName),
-  );
+  return [...rows].sort(compareTriage);
 }
 
 /** Builds the rows of a digest from the store as it is now, from the reader's point of view. */
@@ -59,10 +53,7 @@ export async function loadDigestRows(db: Db, caseIds: readonly string[], readerS
     for (const event of await listCaseEvents(db, c.id)) {
       if (event.actorKind === 'staff') await named(event.actorId);
       if (event.actorKind !== 'staff' || !event.actorId || event.actorId === readerStaffId) continue;
-      const words =
-        event.kind === 'outcome_recorded' && typeof event.data.outcome === 'string'
-          ? (OUTCOME_LABELS[event.data.outcome as keyof typeof OUTCOME_LABELS] ?? 'recorded an outcome').toLowerCase()
-          : ACTION_WORDS[event.kind];
+      const words = event.kind === 'outcome_recorded' ? outcomeWords(event.data.outcome) : ACTION_WORDS[event.kind];
       if (words) others.set(event.actorId, `${staff.get(event.actorId)?.displayName ?? 'A colleague'} (${words})`);
     }
     if (c.ownerId && c.ownerId !== readerStaffId && !others.has(c.ownerId))
@@ -76,7 +67,7 @@ export async function loadDigestRows(db: Db, caseIds: readonly string[], readerS
       status: c.status,
       reason: c.reason,
       counts: c.explanation.counts,
-      cohortMedian: cohortMedianOf(c),
+      cohortMedian: c.explanation.cohortMedians ?? null,
       daysSinceLastActivity: flag.daysSinceLastActivity,
       dataUpTo: c.explanation.windowEnd,
       checkedAt: c.updatedAt,

@@ -1,17 +1,7 @@
 import { z } from 'zod';
 import { CaseActionSchema, NOTE_MAX, type CaseAction } from '../../shared/api/case-actions';
+import { CHECKIN_CHOICES, type CheckinChoice } from '../../shared/cases';
 import { badRequest } from '../errors';
-
-/** A student's quick replies to a check-in, plus a written message. */
-export const CHECKIN_CHOICES = ['fine', 'studying_offline', 'unwell', 'talk', 'message'] as const;
-export type CheckinChoice = (typeof CHECKIN_CHOICES)[number];
-export const CHECKIN_CHOICE_LABELS: Record<CheckinChoice, string> = {
-  fine: 'I’m fine',
-  studying_offline: 'I’m studying offline',
-  unwell: 'I’m unwell',
-  talk: 'I’d like to talk to someone',
-  message: 'A message',
-};
 
 const CaseIdSchema = z.string().min(1).max(100);
 

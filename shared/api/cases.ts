@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OutcomeSchema } from './case-actions';
+import { ActorKindSchema, CaseEventKindSchema } from '../cases';
 
 /**
  * What the tab shows of a case: its state, the actions that make sense now and its timeline. The
@@ -9,9 +10,9 @@ import { OutcomeSchema } from './case-actions';
 export const TimelineEntrySchema = z.object({
   id: z.string(),
   at: z.string(),
-  kind: z.string(),
+  kind: CaseEventKindSchema,
   label: z.string(),
-  actorKind: z.enum(['system', 'staff', 'student']),
+  actorKind: ActorKindSchema,
   actorName: z.string().nullable(),
   note: z.string().nullable(),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CaseStatusSchema, SeveritySchema, SourceSchema } from '../domain';
+import { CaseEventKindSchema } from '../cases';
 
 const WindowSchema = z.object({ d7: z.number().nullable(), d14: z.number().nullable(), d21: z.number().nullable() });
 
@@ -59,7 +60,12 @@ export const FlagQuerySchema = z.object({
 export type FlagQuery = z.infer<typeof FlagQuerySchema>;
 export type FlagQueryInput = z.input<typeof FlagQuerySchema>;
 
-export const LastActionSchema = z.object({ kind: z.string(), label: z.string(), at: z.string(), actorName: z.string().nullable() });
+export const LastActionSchema = z.object({
+  kind: CaseEventKindSchema,
+  label: z.string(),
+  at: z.string(),
+  actorName: z.string().nullable(),
+});
 export type LastAction = z.infer<typeof LastActionSchema>;
 
 /** One row of the tab's list: the card's fields plus the tutor id, the last action and 21 days of daily counts. */

@@ -1,17 +1,14 @@
-import type { CaseStatus, Severity } from '../../shared/domain';
+import type { Severity } from '../../shared/domain';
+import { CASE_STATUS_LABELS, SEVERITY_LABELS } from '../../shared/cases';
 
+/** The words come from the one vocabulary in shared/cases.ts; only the badge colours are the tab's own. */
 export const SEVERITY_BADGE: Record<Severity, { label: string; color: 'danger' | 'warning' | 'informative' }> = {
-  high: { label: 'High', color: 'danger' },
-  medium: { label: 'Medium', color: 'warning' },
-  low: { label: 'Low', color: 'informative' },
+  high: { label: SEVERITY_LABELS.high, color: 'danger' },
+  medium: { label: SEVERITY_LABELS.medium, color: 'warning' },
+  low: { label: SEVERITY_LABELS.low, color: 'informative' },
 };
 
-export const CASE_STATUS_WORDS: Record<CaseStatus, string> = {
-  open: 'New',
-  acknowledged: 'Acknowledged',
-  snoozed: 'Snoozed',
-  closed: 'Closed',
-};
+export const CASE_STATUS_WORDS = CASE_STATUS_LABELS;
 
 export function lastActivity(days: number | null): string {
   return days === null ? 'None on record' : days === 0 ? 'Today' : days === 1 ? 'Yesterday' : `${days} days ago`;

@@ -1,7 +1,7 @@
 import { startTestApp, type RunningApp } from '../support/app';
 import { DataStatusSchema } from '../../shared/api/data';
 import { deferDelivery, enqueueDelivery, listDeliveries } from '../../bot/store/outbox.repository';
-import { markUnreachable } from '../../bot/store/followup.repository';
+import { markUnreachable } from '../../bot/store/unreachable-recipient.repository';
 import { listStudents } from '../../bot/store/student.repository';
 
 describe('dead letters and unreachable people on the Data page', () => {

@@ -3,7 +3,7 @@ import { AUTUMN, buildStaff, buildStudent, insertTerm, NOW, seedDepartment, seed
 import { buildExplanation, seedCase } from '../support/cases';
 import { listAudit } from '../../bot/store/audit.repository';
 import { upsertCounts } from '../../bot/store/activity.repository';
-import { insertExemptions } from '../../bot/store/calendar.repository';
+import { insertExemptions } from '../../bot/store/exemption.repository';
 import { FlagPageSchema, type FlagPage } from '../../shared/api/flags';
 import { StudentViewSchema } from '../../shared/api/student';
 import { CaseActionResponseSchema } from '../../shared/api/cases';

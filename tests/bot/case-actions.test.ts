@@ -1,11 +1,12 @@
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
-import { findCase, listCaseEvents } from '../../bot/store/case.repository';
+import { findCase } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { listAudit } from '../../bot/store/audit.repository';
 import { recordSentCard } from '../../bot/store/sent-card.repository';
-import { findFollowup } from '../../bot/store/followup.repository';
+import { findFollowup } from '../../bot/store/case-followup.repository';
 import { AppError } from '../../bot/errors';
 import { seedCase } from './fixtures';
 

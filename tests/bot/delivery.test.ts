@@ -6,9 +6,9 @@ import { deliverDue, MAX_ATTEMPTS, type DeliverDeps } from '../../bot/teams/deli
 import { RateLimiter } from '../../bot/teams/rate-limiter';
 import { enqueueDelivery, listDeliveries } from '../../bot/store/outbox.repository';
 import { saveConversation } from '../../bot/store/conversation.repository';
-import { listCaseEvents } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { listSentCardsForCase } from '../../bot/store/sent-card.repository';
-import { listUnreachable } from '../../bot/store/followup.repository';
+import { listUnreachableInDepartment } from '../../bot/store/unreachable-recipient.repository';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
 import { parseConfig } from '../../bot/config';
 import { seedCase } from './fixtures';
@@ -115,7 +115,7 @@ describe.each(DATABASE_KINDS)('delivery through a stand-in Bot Connector on %s',
     connector.block('conv-tutor');
     const summary = await deliverDue(deps);
     expect(summary.unreachable).toBe(1);
-    expect(await listUnreachable(t.db)).toEqual([expect.objectContaining({ staffId: tutor.id, userAadId: tutor.entraId })]);
+    expect(await listUnreachableInDepartment(t.db, 'dept-a')).toEqual([expect.objectContaining({ name: tutor.displayName })]);
     expect((await listDeliveries(t.db))[0]?.status).toBe('failed');
     expect(connector.requests).toHaveLength(1);
   });

@@ -2,7 +2,8 @@ import { DATABASE_KINDS, createTestDatabase, silentLogger, type TestDatabase } f
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { escalateUnacknowledged } from '../../bot/jobs/escalate.command';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
-import { findCase, listCaseEvents } from '../../bot/store/case.repository';
+import { findCase } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { seedCase } from './fixtures';
 

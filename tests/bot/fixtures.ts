@@ -1,27 +1,32 @@
 import type { Db } from '../../bot/store/database';
 import { insertCase, type Case } from '../../bot/store/case.repository';
-import { SOURCES } from '../../shared/domain';
-import type { WindowCounts } from '../../shared/rules/types';
+import { evaluateRules } from '../../shared/rules/evaluate';
+import { buildInput, engagedPeers, student as ruleStudent } from '../../shared/rules/fixtures';
 import { NOW } from '../support/factories';
 
-const zeroCounts = (): WindowCounts => Object.fromEntries(SOURCES.map((s) => [s, { d7: 0, d14: 0, d21: 1 }])) as WindowCounts;
+/**
+ * The flag the real rules raise for a student silent all term among twelve engaged peers (each views
+ * one lecture a term day), so its explanation carries the cohort medians the rules really compute.
+ */
+export function flagSilentStudent(studentId: string) {
+  const peers = engagedPeers();
+  const result = evaluateRules(buildInput({ students: [ruleStudent(studentId), ...peers.students], counts: peers.counts }));
+  const flag = result.flags.find((f) => f.studentId === studentId);
+  if (!flag) throw new Error(`the rules did not flag ${studentId}; the fixture no longer describes a silent student`);
+  return flag;
+}
 
-/** An open case for a student as the rules would write it, with cohort medians in the explanation. */
+/** An open case for a student as evaluation opens it, from the rules' own flag. */
 export async function seedCase(db: Db, studentId: string, overrides: Partial<Omit<Case, 'id'>> = {}): Promise<Case> {
+  const flag = flagSilentStudent(studentId);
   return insertCase(db, {
     studentId,
     departmentId: 'dept-a',
-    severity: 'high',
+    severity: flag.severity,
     status: 'open',
-    rules: ['no_engagement'],
-    reason: 'No engagement on any source for 14 term days.',
-    explanation: {
-      counts: zeroCounts(),
-      daysSinceLast: Object.fromEntries(SOURCES.map((s) => [s, 16])) as Record<(typeof SOURCES)[number], number | null>,
-      windowStart: '2026-11-05',
-      windowEnd: '2026-11-26',
-      cohortMedian: Object.fromEntries(SOURCES.map((s) => [s, { d7: 4, d14: 9, d21: 13 }])),
-    } as Case['explanation'],
+    rules: flag.rules,
+    reason: flag.reason,
+    explanation: flag.explanation,
     ownerId: null,
     outcome: null,
     openedAt: NOW,

@@ -3,7 +3,7 @@ import { EngagementBot } from '../../bot/teams/bot';
 import { parseConfig } from '../../bot/config';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/databases';
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
-import { listCaseEvents } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { seedCase } from './fixtures';
 

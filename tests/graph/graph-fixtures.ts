@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { Db } from '../../bot/store/database';
-import { insertIdentities } from '../../bot/store/student.repository';
+import { insertIdentities } from '../../bot/store/identity.repository';
 import type { Student } from '../../bot/store/student.repository';
 import type { Staff } from '../../bot/store/staff.repository';
 import { createGraphClient, type GraphConnectionOptions, type GraphSettings } from '../../bot/graph/graph-client';

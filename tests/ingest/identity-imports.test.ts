@@ -2,7 +2,8 @@ import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../suppor
 import { buildStaff, seedDepartment, seedPeople } from '../support/factories';
 import { importMoodleUsers, importSamisRoster } from '../../bot/ingest/identity-imports.command';
 import { importExport } from '../../bot/ingest/import.command';
-import { findStudent, resolveIdentity } from '../../bot/store/student.repository';
+import { findStudent } from '../../bot/store/student.repository';
+import { resolveIdentities } from '../../bot/store/identity.repository';
 import { CAMPUS, fixture, ingestConfig } from './support';
 
 const NOW = new Date('2026-11-28T10:00:00Z');
@@ -37,8 +38,8 @@ describe.each(DATABASE_KINDS)('roster and identity imports on %s', (kind) => {
       email: 'zoe.jones@example.ac.uk',
     });
     expect(await findStudent(t.db, 'S1000003')).toMatchObject({ status: 'active', tutorId: 'TUT02' });
-    expect(await resolveIdentity(t.db, 'samis', 'S1000001')).toBe('S1000001');
-    expect(await resolveIdentity(t.db, 'email', 'ola.nordmann@example.ac.uk')).toBe('S1000003');
+    expect((await resolveIdentities(t.db, 'samis', ['S1000001'])).get('S1000001')).toBe('S1000001');
+    expect((await resolveIdentities(t.db, 'email', ['ola.nordmann@example.ac.uk'])).get('ola.nordmann@example.ac.uk')).toBe('S1000003');
   });
 
   it('when the university maps its own status codes, then the roster follows that mapping', async () => {
@@ -62,7 +63,7 @@ describe.each(DATABASE_KINDS)('roster and identity imports on %s', (kind) => {
     const users = await importMoodleUsers(deps(), { path: fixture('moodle', 'users.csv') });
 
     expect(users).toMatchObject({ status: 'succeeded', rowsRead: 4, rowsCounted: 3, unresolved: { total: 1, keys: ['moodle:2116'] } });
-    expect(await resolveIdentity(t.db, 'moodle', '2115')).toBe('S1000003');
+    expect((await resolveIdentities(t.db, 'moodle', ['2115'])).get('2115')).toBe('S1000003');
     const log = await importExport({ ...deps(), campusTimeZone: CAMPUS }, { source: 'moodle', path: fixture('moodle', 'site-log.csv') });
     expect(log).toMatchObject({ rowsCounted: 6, studentsAffected: 3, unresolved: { keys: ['moodle:9999'] } });
   });

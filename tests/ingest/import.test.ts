@@ -6,7 +6,7 @@ import { upsertCounts, loadDepartmentCounts } from '../../bot/store/activity.rep
 import { loadCoverage } from '../../bot/store/import.repository';
 import { importExport, type ImportOptions } from '../../bot/ingest/import.command';
 import type { Db } from '../../bot/store/database';
-import { insertIdentities } from '../../bot/store/student.repository';
+import { insertIdentities } from '../../bot/store/identity.repository';
 import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople } from './support';
 
 const NOW = new Date('2026-11-28T10:00:00Z');

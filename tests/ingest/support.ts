@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Db } from '../../bot/store/database';
-import { insertIdentities } from '../../bot/store/student.repository';
+import { insertIdentities } from '../../bot/store/identity.repository';
 import { parseConfig, type IngestConfig } from '../../bot/config';
 import type { ParseSettings } from '../../bot/ingest/formats/format';
 import { buildStudent, seedDepartment, seedPeople } from '../support/factories';

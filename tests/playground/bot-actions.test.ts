@@ -3,7 +3,8 @@ import { buildTestConfig } from '../support/databases';
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { startPlayground, type Playground, type PlaygroundMessage } from '../support/playground';
 import { enqueueDelivery } from '../../bot/store/outbox.repository';
-import { findCase, listCaseEvents } from '../../bot/store/case.repository';
+import { findCase } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { seedCase } from '../bot/fixtures';
 
 const cardText = (m: PlaygroundMessage) => JSON.stringify(m.attachments ?? []);
@@ -50,7 +51,8 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
     const digest = await playground.waitFor((m) => cardText(m).includes('Students who may need a check-in'), 'the digest');
     expect(help).toBeDefined();
     expect(cardText(digest)).toContain('Sam Rivers');
-    expect(cardText(digest)).toContain('cohort median 4 / 9 / 13');
+    // Every peer in the fixture views one lecture each term day, so their median over 7 / 14 / 21 term days is exactly that.
+    expect(cardText(digest)).toContain('cohort median 7 / 14 / 21');
 
     const pressed = await playground.press(digest.messageId, 'case.acknowledge', { caseId: c.id });
     expect(pressed.status).toBe(200);

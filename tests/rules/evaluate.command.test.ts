@@ -1,11 +1,12 @@
 import { DATABASE_KINDS, createTestDatabase, silentLogger, type TestDatabase } from '../support/databases';
 import { AUTUMN, NOW, buildStaff, buildStudent, insertTerm, seedDepartment, seedFullCoverage, seedPeople } from '../support/factories';
 import { summariseDepartmentActivity, upsertCounts, type ActivityCount } from '../../bot/store/activity.repository';
-import { findOpenCases, listCaseEvents } from '../../bot/store/case.repository';
+import { findOpenCases } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { findRuleConfig, saveRuleConfig } from '../../bot/store/rule-config.repository';
 import { assessDepartment, evaluateDepartment } from '../../bot/rules/evaluate.command';
-import { insertExemptions } from '../../bot/store/calendar.repository';
+import { insertExemptions } from '../../bot/store/exemption.repository';
 import { evaluateRules } from '../../shared/rules/evaluate';
 import { summariseDailyCounts } from '../../shared/rules/summarise';
 import { DEFAULT_RULES_CONFIG, RulesConfigError, requiredWindows } from '../../shared/rules/config';

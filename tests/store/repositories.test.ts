@@ -14,9 +14,10 @@ import { upsertCounts, loadDepartmentCounts } from '../../bot/store/activity.rep
 import { loadCoverage } from '../../bot/store/import.repository';
 import { listTerms } from '../../bot/store/calendar.repository';
 import { claimDueDeliveries, enqueueDelivery, markDelivered, listDeliveries } from '../../bot/store/outbox.repository';
-import { findOpenCases, insertCase, listCaseEvents } from '../../bot/store/case.repository';
+import { findOpenCases, insertCase } from '../../bot/store/case.repository';
+import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { findStaffByEntraId, listStaffWithRole } from '../../bot/store/staff.repository';
-import { insertIdentities, resolveIdentity } from '../../bot/store/student.repository';
+import { insertIdentities, resolveIdentities } from '../../bot/store/identity.repository';
 import { evaluateDepartment } from '../../bot/rules/evaluate.command';
 import { checkDatabase, createDatabase } from '../../bot/store/database';
 import { explainStudent } from '../../shared/rules/evaluate';
@@ -56,8 +57,7 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
     const student = buildStudent();
     await seedPeople(t.db, { students: [student] });
     await insertIdentities(t.db, [{ sourceSystem: 'moodle', externalKey: '2113', studentId: student.id }]);
-    expect(await resolveIdentity(t.db, 'moodle', '2113')).toBe(student.id);
-    expect(await resolveIdentity(t.db, 'moodle', '9999')).toBeUndefined();
+    expect(await resolveIdentities(t.db, 'moodle', ['2113', '9999'])).toEqual(new Map([['2113', student.id]]));
   });
 
   it('when staff have roles, then they are found by Entra id and by role', async () => {
@@ -76,7 +76,7 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
       departmentId: 'dept-a',
       severity: 'high' as const,
       status: 'open' as const,
-      rules: ['no_engagement'],
+      rules: ['no_engagement' as const],
       reason: 'r',
       explanation,
       ownerId: null,
@@ -108,6 +108,31 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
     expect(second).toHaveLength(0);
     await markDelivered(t.db, first[0]!.id, { activityId: 'act-1', conversationId: 'conv-1', at: later });
     expect((await listDeliveries(t.db))[0]).toMatchObject({ status: 'sent', attempts: 1, sentActivityId: 'act-1' });
+  });
+
+  it('when a stored message does not match its kind, then claiming makes it a dead letter with the reason and sends the rest', async () => {
+    const tutor = buildStaff();
+    await seedPeople(t.db, { staff: [tutor] });
+    await enqueueDelivery(t.db, { idempotencyKey: 'good', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: ['c1'] } }, NOW);
+    // A row as an older version or a hand-edited database could leave it: a digest without its case ids.
+    await t.db
+      .insertInto('outbox')
+      .values({
+        id: 'bad-1',
+        idempotency_key: 'bad',
+        kind: 'digest',
+        recipient_staff_id: tutor.id,
+        recipient_student_id: null,
+        payload: JSON.stringify({ cases: 'c1' }),
+        status: 'pending',
+        next_attempt_at: NOW,
+        created_at: NOW,
+      })
+      .execute();
+    const claimed = await claimDueDeliveries(t.db, { worker: 'a', now: NOW, claimUntil: '2026-11-27T09:01:00.000Z', limit: 10 });
+    expect(claimed.map((c) => [c.kind, c.payload])).toEqual([['digest', { caseIds: ['c1'] }]]);
+    const [row] = await t.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', 'bad-1').execute();
+    expect(row).toEqual({ status: 'failed', last_error: expect.stringContaining('unreadable digest message') });
   });
 
   it('when a silent student is evaluated twice, then one case opens, one digest is queued, and the re-run changes nothing', async () => {

@@ -1,7 +1,8 @@
 import { SOURCES, type Severity } from '../../shared/domain';
 import type { Explanation } from '../../shared/rules/types';
 import type { Db } from '../../bot/store/database';
-import { appendCaseEvent, insertCase, type Case } from '../../bot/store/case.repository';
+import { appendCaseEvent } from '../../bot/store/case-event.repository';
+import { insertCase, type Case } from '../../bot/store/case.repository';
 import { NOW } from './factories';
 
 /** An explanation as the rules write it: no activity anywhere for three weeks unless overridden. */

@@ -1,20 +1,22 @@
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { seedCase } from '../support/cases';
-import { appendCaseEvent, findCase } from '../../bot/store/case.repository';
-import {
-  findCurrentCaseId,
-  findFlagListStamp,
-  findLatestCaseEvents,
-  listCohortIds,
-  loadStudentsCounts,
-  transitionCase,
-} from '../../bot/store/tab.repository';
+import { appendCaseEvent } from '../../bot/store/case-event.repository';
+import { changeCaseStatus, findCase, findCurrentCaseId, findFlagListStamp } from '../../bot/store/case.repository';
+import { findLatestCaseEvents } from '../../bot/store/case-event.repository';
+import { listCohortIds } from '../../bot/store/student.repository';
+import { loadStudentsCounts } from '../../bot/store/activity.repository';
 import { upsertCounts } from '../../bot/store/activity.repository';
-import { createFlagListCache, listFlagPage, listFlagPageJson } from '../../bot/commands/flag-page.command';
+import { createFlagListCache, listFlagPageBody, type FlagListDeps } from '../../bot/commands/flag-page.command';
+import type { Staff } from '../../bot/store/staff.repository';
 import { createAuditWriter, listAudit } from '../../bot/store/audit.repository';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
-import { FlagQuerySchema } from '../../shared/api/flags';
+import { FlagPageSchema, FlagQuerySchema, type FlagPage, type FlagQuery } from '../../shared/api/flags';
+
+/** A page as the tab receives it: the body the route sends, read back through the shared contract. */
+async function listFlagPage(deps: FlagListDeps, viewer: Staff, query: FlagQuery, today: string, now: string): Promise<FlagPage> {
+  return FlagPageSchema.parse(JSON.parse((await listFlagPageBody(deps, viewer, query, today, now)).toString('utf8')));
+}
 
 describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
   let t: TestDatabase;
@@ -35,7 +37,7 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     await appendCaseEvent(t.db, { caseId: c.id, at: NOW, kind: 'alerted', actorKind: 'system', actorId: null, note: null, data: {} });
     const second = await findFlagListStamp(t.db, 'dept-a');
     expect(second).not.toBe(first);
-    await transitionCase(t.db, { id: c.id, from: ['open'], to: 'acknowledged', updatedAt: '2026-11-27T10:00:00.000Z' });
+    await changeCaseStatus(t.db, c.id, ['open'], { status: 'acknowledged', updatedAt: '2026-11-27T10:00:00.000Z' });
     expect(await findFlagListStamp(t.db, 'dept-a')).not.toBe(second);
   });
 
@@ -61,9 +63,9 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     await seedPeople(t.db, { students: [student] });
     const c = await seedCase(t.db, student.id);
     expect(
-      await transitionCase(t.db, { id: c.id, from: ['open'], to: 'closed', outcome: 'supported', closedAt: NOW, updatedAt: NOW }),
+      await changeCaseStatus(t.db, c.id, ['open'], { status: 'closed', outcome: 'contacted_fine', closedAt: NOW, updatedAt: NOW }),
     ).toBe(true);
-    expect(await transitionCase(t.db, { id: c.id, from: ['open'], to: 'acknowledged', updatedAt: NOW })).toBe(false);
+    expect(await changeCaseStatus(t.db, c.id, ['open'], { status: 'acknowledged', updatedAt: NOW })).toBe(false);
     expect((await findCase(t.db, c.id))?.status).toBe('closed');
     expect(await findCurrentCaseId(t.db, student.id)).toBe(c.id);
   });
@@ -103,8 +105,6 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     const after = await listFlagPage(deps, director, query, '2026-11-27', '2026-11-27T10:00:01.000Z');
     expect(after.flags[0]?.status).toBe('acknowledged');
     expect(after.flags[0]?.ownerName).toBe(director.displayName);
-    const json = await listFlagPageJson(deps, director, query, '2026-11-27', '2026-11-27T10:00:02.000Z');
-    expect(JSON.parse(json)).toEqual(after);
   });
 
   it('when the tab invalidates a department, then the next read rebuilds at once', async () => {
@@ -133,12 +133,7 @@ describe.each(DATABASE_KINDS)('tab store on %s', (kind) => {
     let clock = 0;
     const deps = { db: t.db, cache: createFlagListCache(t.db, { recheckMs: 250, clock: () => clock }), audit: createAuditWriter(t.db) };
     const query = FlagQuerySchema.parse({});
-    const read = async (viewer: typeof director) =>
-      JSON.parse(await listFlagPageJson(deps, viewer, query, '2026-11-27', NOW)) as {
-        total: number;
-        scope: string;
-        flags: Array<{ studentId: string; status: string }>;
-      };
+    const read = async (viewer: typeof director) => listFlagPage(deps, viewer, query, '2026-11-27', NOW);
     expect((await read(director)).total).toBe(2);
     const own = await read(tutor);
     expect(own.scope).toBe('tutees');

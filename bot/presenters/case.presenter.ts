@@ -1,28 +1,13 @@
 import type { LastAction } from '../../shared/api/flags';
 import type { CaseSummary } from '../../shared/api/cases';
 import { OutcomeSchema } from '../../shared/api/case-actions';
-import type { Case, CaseEvent } from '../store/case.repository';
+import { CASE_EVENT_LABELS, type CaseEventKind } from '../../shared/cases';
+import type { Case } from '../store/case.repository';
+import type { CaseEvent } from '../store/case-event.repository';
 
-/** Words for each kind of case event, as staff read them in the list and the timeline. */
-const EVENT_WORDS: Record<string, string> = {
-  flagged: 'Flagged',
-  severity_raised: 'Concern raised',
-  alert_queued: 'Alert queued for tutor',
-  alerted: 'Tutor alerted in Teams',
-  acknowledged: 'Acknowledged',
-  outcome_recorded: 'Outcome recorded',
-  checkin_queued: 'Check-in sent to the student',
-  snoozed: 'Snoozed',
-  check_in_sent: 'Check-in sent',
-  contacted: 'Student contacted',
-  referred: 'Referred',
-  student_replied: 'Student replied',
-  escalated: 'Escalated',
-  closed: 'Closed',
-};
-
-export function describeEventKind(kind: string): string {
-  return EVENT_WORDS[kind] ?? kind.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+/** Words for a kind of case event, as staff read them in the list, the timeline and the cards. */
+export function describeEventKind(kind: CaseEventKind): string {
+  return CASE_EVENT_LABELS[kind];
 }
 
 export function presentLastAction(event: CaseEvent | undefined, staffNames: ReadonlyMap<string, string>): LastAction | null {

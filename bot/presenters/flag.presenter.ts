@@ -1,8 +1,8 @@
-import { SOURCES } from '../../shared/domain';
+import { SOURCES, studentName } from '../../shared/domain';
 import type { FlaggedStudent } from '../../shared/api/flags';
 import type { Case } from '../store/case.repository';
 import type { Staff } from '../store/staff.repository';
-import { studentName, type Student } from '../store/student.repository';
+import type { Student } from '../store/student.repository';
 
 /** The only place a case and its student become the shape the tab and the cards show. */
 export function presentFlag(c: Case, student: Student, tutor: Staff | undefined, owner: Staff | undefined): FlaggedStudent {
