@@ -124,6 +124,10 @@ const EnvSchema = z.object({
   ESCALATION_WORKING_DAYS: int(3, 1, 30),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
   SEND_CONCURRENCY: int(16, 1, 64),
+  DELIVERY_LEASE_SECONDS: int(120, 2, 3_600),
+  DELIVERY_BACKOFF_SECONDS: int(15, 1, 3_600),
+  DELIVERY_MAX_ATTEMPTS: int(8, 1, 50),
+  JOB_TAKEOVER_SECONDS: int(15, 1, 600),
   GRAPH_INSTALL_ENABLED: bool(false),
   TEAMS_APP_EXTERNAL_ID: z.string().default(''),
   TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
@@ -185,9 +189,18 @@ export type Config = Readonly<{
     urgentTerms: readonly string[];
     wellbeingRole: StaffRole;
   };
-  alerts: { escalationWorkingDays: number; escalateEveryMinutes: number; sendConcurrency: number };
+  alerts: {
+    escalationWorkingDays: number;
+    escalateEveryMinutes: number;
+    sendConcurrency: number;
+    /** How long a delivery claim holds unrenewed, the first backoff step, and attempts before a dead letter. */
+    leaseSeconds: number;
+    backoffSeconds: number;
+    maxAttempts: number;
+  };
   graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
-  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
+  /** takeoverSeconds: how often an instance asks for the singleton jobs another instance holds (takeover when it dies). */
+  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number; takeoverSeconds: number };
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
   entra: { clientId: string; allowedTenants: readonly string[]; jwksUrl: string };
@@ -352,6 +365,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       escalationWorkingDays: e.ESCALATION_WORKING_DAYS,
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
       sendConcurrency: e.SEND_CONCURRENCY,
+      leaseSeconds: e.DELIVERY_LEASE_SECONDS,
+      backoffSeconds: e.DELIVERY_BACKOFF_SECONDS,
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
     }),
     graphInstall: Object.freeze({
       enabled: e.GRAPH_INSTALL_ENABLED,
@@ -363,6 +379,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       enabled: e.JOBS_ENABLED,
       evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES,
       notifyEverySeconds: e.NOTIFY_EVERY_SECONDS,
+      takeoverSeconds: e.JOB_TAKEOVER_SECONDS,
     }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     entra: Object.freeze({

@@ -112,6 +112,8 @@ export interface Database {
   };
   /** 0012: the next free slot (epoch microseconds) of a pace shared by every instance: 'tenant' and 'c:<conversation id>'. */
   send_pace: { key: string; next_us: number };
+  /** 0012: when each singleton job last started, and on which instance. */
+  job_runs: { name: string; started_at: string; instance: string };
   sent_cards: {
     id: string;
     kind: string;

@@ -248,7 +248,10 @@ async function findReference(deps: DeliverDeps, item: OutboxItem): Promise<Parti
 }
 
 /** The database is unreachable: stop this run, leave the item claimed (its lease runs out), try again later. */
-class DatabaseDown extends Error {}
+class DatabaseDown extends Error {
+  /** PostgreSQL's connection_failure, so the scheduler pauses jobs as for any unreachable database. */
+  readonly code = '08006';
+}
 
 const settingsOf = (deps: DeliverDeps) => ({
   leaseMs: deps.leaseMs ?? CLAIM_MS,

@@ -7,7 +7,9 @@ import type { Kysely } from 'kysely';
  *   crash is known, and outbox.repeats counts the sends made after one (possible duplicates the
  *   Data page shows); outbox.sends counts every send that went to the connector;
  * - send_pace holds the next free slot of a shared pace (the tenant's and each conversation's), so
- *   every instance on one PostgreSQL spends from one budget.
+ *   every instance on one PostgreSQL spends from one budget;
+ * - job_runs records when each singleton job last started, so a job runs once per schedule across
+ *   instances, also when another instance takes it over.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
@@ -26,10 +28,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('key', 'text', (c) => c.primaryKey())
     .addColumn('next_us', 'bigint', (c) => c.notNull())
     .execute();
+  await db.schema
+    .createTable('job_runs')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('started_at', 'text', (c) => c.notNull())
+    .addColumn('instance', 'text', (c) => c.notNull())
+    .execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('job_runs').ifExists().execute();
   await db.schema.dropTable('send_pace').ifExists().execute();
   for (const column of ['repeats', 'sends', 'send_started_at', 'claim_token'])
     await db.schema.alterTable('outbox').dropColumn(column).execute();
