@@ -17,7 +17,6 @@ import { freePort } from './ports';
 import type { ReceivedActivity } from './connector-standin';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 /** The stand-in Bot Connector in a process of its own, with faults set over HTTP. */
 export interface StandInProcess {
@@ -31,7 +30,8 @@ export interface StandInProcess {
 }
 
 export function startStandInProcess(): Promise<StandInProcess> {
-  const child = spawn(process.execPath, [TSX, join(ROOT, 'bench', 'connector-standin.process.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'connector-standin.process.ts')], {
+    cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -223,7 +223,8 @@ export const FAST_DELIVERY_ENV: Record<string, string> = {
 export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', TSX, join(ROOT, 'bot', 'main.ts')], {
+  // One process (tsx as a loader, not its CLI wrapper): kill -9 must end the service itself, not a parent that leaves it orphaned.
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', join(ROOT, 'bot', 'main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
