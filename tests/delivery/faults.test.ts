@@ -12,7 +12,7 @@ import {
   type StandInProcess,
 } from '../support/delivery-world';
 
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 describe.each(DATABASE_KINDS)('delivery by the running service through a faulty connector on %s', (kind) => {
   let standIn: StandInProcess;

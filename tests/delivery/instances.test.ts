@@ -14,7 +14,7 @@ import {
   type StandInProcess,
 } from '../support/delivery-world';
 
-jest.setTimeout(150_000);
+jest.setTimeout(240_000);
 
 async function waitForArrivals(standIn: StandInProcess, count: number): Promise<void> {
   const deadline = Date.now() + 60_000;
