@@ -104,7 +104,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'expected postgres://user@host:port/db or sqlite:<path>')
     .default('sqlite:./data/engagement.sqlite'),
-  DATABASE_POOL_SIZE: int(10, 1, 100),
+  // At least 2: one pooled connection holds the singleton jobs' advisory locks for the life of the process.
+  DATABASE_POOL_SIZE: int(10, 2, 100),
   DEMO_DATA: bool(true),
   DEMO_SEED: int(42, 0, 2 ** 31 - 1),
   TIME_ZONE: z.string().min(1).default('Europe/London'),

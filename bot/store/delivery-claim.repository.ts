@@ -149,20 +149,39 @@ export async function releaseClaim(
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Delivery figures for the Data page: sends that may have reached someone twice (after an interrupted attempt). */
-export async function countRepeatedDeliveries(db: Db, departmentId: string): Promise<{ deliveries: number; repeats: number }> {
-  const row = await db
+/**
+ * Deliveries sent again after an attempt interrupted by a crash (they may have reached their
+ * recipient twice) whose recipient belongs to a department, newest first: shown on the Data page.
+ */
+export async function listRepeatedDeliveries(
+  db: Db,
+  departmentId: string,
+  limit: number,
+): Promise<Array<{ recipientName: string; kind: string; repeats: number; at: string }>> {
+  const rows = await db
     .selectFrom('outbox')
     .leftJoin('staff', 'staff.id', 'outbox.recipient_staff_id')
     .leftJoin('students', 'students.id', 'outbox.recipient_student_id')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('deliveries'),
-      eb.fn.coalesce(eb.fn.sum<number>('outbox.repeats'), sql<number>`0`).as('repeats'),
+    .select([
+      'outbox.kind',
+      'outbox.repeats',
+      'outbox.sent_at',
+      'outbox.created_at',
+      'staff.display_name',
+      'students.given_name',
+      'students.family_name',
     ])
     .where('outbox.repeats', '>', 0)
     .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]))
-    .executeTakeFirst();
-  return { deliveries: Number(row?.deliveries ?? 0), repeats: Number(row?.repeats ?? 0) };
+    .orderBy('outbox.created_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    recipientName: r.display_name ?? (r.given_name ? `${r.given_name} ${r.family_name ?? ''}`.trim() : 'Unknown recipient'),
+    kind: r.kind,
+    repeats: Number(r.repeats),
+    at: r.sent_at ?? r.created_at,
+  }));
 }
 
 /** The connector answered that the card did not go (a 429, a 5xx): the attempt is no longer in flight. */

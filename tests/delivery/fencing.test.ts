@@ -10,6 +10,7 @@ import { parseConfig } from '../../bot/config';
 import { seedCase } from '../bot/fixtures';
 import { eventually } from '../support/eventually';
 import type { SendPacer } from '../../bot/teams/shared-pace';
+import { listRepeatedDeliveries } from '../../bot/store/delivery-claim.repository';
 
 describe.each(DATABASE_KINDS)('delivery claims are fenced on %s', (kind) => {
   let t: TestDatabase;
@@ -109,5 +110,9 @@ describe.each(DATABASE_KINDS)('delivery claims are fenced on %s', (kind) => {
     expect(row).toMatchObject({ status: 'sent', repeats: 1, sends: 1, send_started_at: null });
     const others = await t.db.selectFrom('outbox').select('repeats').where('id', '<>', first!.id).execute();
     expect(others.every((o) => Number(o.repeats) === 0)).toBe(true);
+    // What the Data page lists for the department: the one message that may have arrived twice.
+    expect(await listRepeatedDeliveries(t.db, 'dept-a', 10)).toEqual([
+      expect.objectContaining({ recipientName: 'Dr Ada Tutor', repeats: 1 }),
+    ]);
   });
 });
