@@ -1,5 +1,6 @@
 import type { Benchmark, Figure } from './types';
 import { startupBenchmark } from './benchmarks/startup.bench';
+import { cliBenchmark } from './benchmarks/cli.bench';
 import { importBenchmark } from './benchmarks/import.bench';
 import { graphCollectBenchmark } from './benchmarks/graph-collect.bench';
 import { rulesBenchmark } from './benchmarks/rules.bench';
@@ -10,6 +11,7 @@ import { tabListBenchmark } from './benchmarks/tab-list.bench';
 /** Every benchmark, in the order they run; each issue adds its own here. */
 const BENCHMARKS: Benchmark[] = [
   startupBenchmark,
+  cliBenchmark,
   rulesBenchmark,
   evaluateStoreBenchmark,
   importBenchmark,

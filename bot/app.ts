@@ -8,6 +8,7 @@ import { wakeDeliveriesFor } from './store/outbox.repository';
 import { loadDemo } from './demo/load-demo.command';
 import { EngagementBot } from './teams/bot';
 import { deliverDue } from './teams/deliver.command';
+import { deliverUrgentNow } from './teams/deliver-urgent';
 import { ANONYMOUS_BOT_WARNING } from './teams/adapter';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { registerConfigureTabRoutes } from './teams/configure-tab.routes';
@@ -15,6 +16,7 @@ import type { Scheduler } from './jobs/scheduler';
 import { createJobScheduler } from './jobs';
 import { createServices, type ServiceOptions, type Services } from './services';
 import { handleError } from './errors';
+import { projectRoot } from './paths';
 
 export type AppOptions = ServiceOptions;
 
@@ -47,6 +49,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     publicUrl: config.publicUrl,
     support: config.support,
     onDeliveriesQueued: deliverSoon,
+    // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
+    onUrgentQueued: (staffIds) =>
+      setImmediate(
+        () =>
+          void deliverUrgentNow(services.deliver, staffIds).catch((error) => handleError(error, logger, { job: 'notify', urgent: true })),
+      ),
     onStaffReachable: async (staffId) => {
       await wakeDeliveriesFor(db, staffId, now().toISOString());
       // Sent after this turn, so the welcome message comes first and the turn is not held up.
@@ -68,7 +76,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   registerApiRoutes(server, { db, config, logger, now, ...services.api });
   registerConfigureTabRoutes(server);
-  registerTabRoutes(server, join(__dirname, '..', 'tab', 'dist'));
+  registerTabRoutes(server, join(projectRoot(), 'tab', 'dist'));
 
   return {
     config,

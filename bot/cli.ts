@@ -2,28 +2,19 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
-import { childEnvironment, ConfigError, loadConfig, type Config } from './config';
-import { createLogger } from './logger';
+import type { Config } from './config';
 import { AppError } from './errors';
 import type { Logger } from 'pino';
-import { checkDatabase, migrateToLatest, type Db } from './store/database';
-import { createServices, type Services } from './services';
-import { escalateJob, notifyJob } from './jobs';
-import { loadDemo } from './demo/load-demo.command';
-import { evaluateAll, loadRulesConfig } from './rules/evaluate.command';
-import { findStudent } from './store/student.repository';
-import { studentName, IsoDaySchema } from '../shared/domain';
-import { findDepartment } from './store/department.repository';
-import { saveRuleConfig } from './store/rule-config.repository';
-import { describeDecision } from '../shared/rules/describe';
-import { RulesConfigError } from '../shared/rules/config';
-import { todayIn } from './clock';
-import { setTermCalendar } from './commands/terms.command';
-import { listTerms } from './store/calendar.repository';
-import { GRAPH_OFF_MESSAGE } from './jobs/collect-attendance.job';
-import { presentCollectSummary } from './graph/collect-summary.presenter';
-import { runImportCommand, IMPORT_SOURCES } from './ingest/import.cli';
+import type { Db } from './store/database';
+import type { Services } from './services';
+import { IMPORT_SOURCES, type ImportCliOptions } from './ingest/import.cli';
+import { addClassifyMessageCommand } from './commands/classify-message.cli';
+
+// Each command loads what it needs when it runs (`await import`), so `engagement --help` answers at
+// once and an import starts reading without first loading the bot, Graph and web server libraries.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadConfigModule = () => require('./config') as typeof import('./config');
+import { registerPrivacyCommands } from './privacy.cli';
 
 type Output = { json: boolean };
 
@@ -37,7 +28,7 @@ export interface CliIo {
 }
 
 const PROCESS_IO: CliIo = {
-  config: loadConfig,
+  config: () => loadConfigModule().loadConfig(),
   out: (text) => console.log(text),
   err: (text) => console.error(text),
   fail: (code) => {
@@ -47,6 +38,7 @@ const PROCESS_IO: CliIo = {
 
 /** Builds the same services the server runs on (see createServices), brings the schema up to date, works, and closes. */
 async function withServices<T>(config: Config, logger: Logger, work: (services: Services) => Promise<T>): Promise<T> {
+  const [{ createServices }, { checkDatabase, migrateToLatest }] = await Promise.all([import('./services'), import('./store/database')]);
   const services = createServices(config, { logger, workerId: `cli:${process.pid}` });
   try {
     await checkDatabase(services.db, config.database);
@@ -57,11 +49,26 @@ async function withServices<T>(config: Config, logger: Logger, work: (services: 
   }
 }
 
+/**
+ * For the commands that need only the database (import, demo, terms, rules-config): it alone is opened,
+ * because building every service would load the bot and Graph libraries first (about a second).
+ */
 async function withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
-  return withServices(config, createLogger('warn'), (services) => work(services.db));
+  const { checkDatabase, createDatabase, migrateToLatest } = await import('./store/database');
+  const db = createDatabase(config.database);
+  try {
+    await checkDatabase(db, config.database);
+    await migrateToLatest(db);
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 function parseDay(value: string): string {
+  // Option parsers are synchronous; zod is loaded only when a day is given.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { IsoDaySchema } = require('../shared/domain') as typeof import('../shared/domain');
   const parsed = IsoDaySchema.safeParse(value);
   if (!parsed.success) throw new AppError(400, 'bad_day', `"${value}" is not a day; use YYYY-MM-DD.`);
   return value;
@@ -84,7 +91,8 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .command('serve')
     .description('run the service: tab, bot, API and scheduled jobs')
     .action(async () => {
-      await import('./main');
+      const { runService } = await import('./main');
+      runService();
     });
 
   program
@@ -93,13 +101,14 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .addOption(jsonOption())
     .action(async (opts: Output) => {
       const config = loadConfig();
-      const services = createServices(config, { logger: createLogger('warn') });
+      const { checkDatabase, createDatabase, migrateToLatest } = await import('./store/database');
+      const db = createDatabase(config.database);
       try {
-        await checkDatabase(services.db, config.database);
-        const applied = await migrateToLatest(services.db);
+        await checkDatabase(db, config.database);
+        const applied = await migrateToLatest(db);
         print(opts, { applied }, () => (applied.length ? `Applied: ${applied.join(', ')}` : 'Already up to date.'));
       } finally {
-        await services.close();
+        await db.destroy();
       }
     });
 
@@ -110,6 +119,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--today <day>', 'the day the demo is built around (YYYY-MM-DD)', parseDay)
     .addOption(jsonOption())
     .action(async (opts: Output & { seed?: number; today?: string }) => {
+      const [{ loadDemo }, { todayIn }] = await Promise.all([import('./demo/load-demo.command'), import('./clock')]);
       const config = loadConfig();
       const seed = opts.seed ?? config.demo.seed;
       if (!Number.isInteger(seed) || seed < 0) throw new AppError(400, 'bad_seed', '--seed takes a whole number of 0 or more.');
@@ -132,6 +142,14 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--explain <student>', 'also print, in words, why this student (by student id) was or was not flagged')
     .addOption(jsonOption())
     .action(async (opts: Output & { asOf?: string; today?: string; explain?: string }) => {
+      const [{ createLogger }, { evaluateAll }, { findStudent }, { studentName }, { describeDecision }, { todayIn }] = await Promise.all([
+        import('./logger'),
+        import('./rules/evaluate.command'),
+        import('./store/student.repository'),
+        import('../shared/domain'),
+        import('../shared/rules/describe'),
+        import('./clock'),
+      ]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const asOf = opts.asOf ?? opts.today ?? todayIn(config.timeZone, new Date());
@@ -176,6 +194,12 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--set <file>', 'a JSON file holding the settings that differ from the defaults')
     .addOption(jsonOption())
     .action(async (departmentId: string, opts: Output & { set?: string }) => {
+      const [{ findDepartment }, { loadRulesConfig }, { saveRuleConfig }, { RulesConfigError }] = await Promise.all([
+        import('./store/department.repository'),
+        import('./rules/evaluate.command'),
+        import('./store/rule-config.repository'),
+        import('../shared/rules/config'),
+      ]);
       const config = loadConfig();
       const effective = await withDatabase(config, async (db) => {
         if (!(await findDepartment(db, departmentId)))
@@ -207,6 +231,10 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--set <file>', 'a JSON file holding every term (it replaces the calendar whole)')
     .addOption(jsonOption())
     .action(async (opts: Output & { set?: string }) => {
+      const [{ listTerms }, { setTermCalendar }] = await Promise.all([
+        import('./store/calendar.repository'),
+        import('./commands/terms.command'),
+      ]);
       const config = loadConfig();
       const terms = await withDatabase(config, async (db) => {
         if (opts.set === undefined) return listTerms(db);
@@ -235,6 +263,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .description('send every due alert through the Bot Connector')
     .addOption(jsonOption())
     .action(async (opts: Output) => {
+      const [{ createLogger }, { notifyJob }] = await Promise.all([import('./logger'), import('./jobs')]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const summary = await withServices(config, logger, (services) => notifyJob.run(services));
@@ -251,6 +280,7 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .description('end run-out snoozes and escalate cases nobody acknowledged (Director of Studies, then Student Experience Officer)')
     .addOption(jsonOption())
     .action(async (opts: Output) => {
+      const [{ createLogger }, { escalateJob }] = await Promise.all([import('./logger'), import('./jobs')]);
       const config = loadConfig();
       const logger = createLogger(opts.json ? 'silent' : 'warn');
       const summary = await withServices(config, logger, (services) => escalateJob.run(services));
@@ -269,6 +299,12 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--organiser <id>', 'only this organiser (UPN or Entra object id)')
     .addOption(jsonOption())
     .action(async (opts: Output & { since?: string; organiser?: string }) => {
+      const [{ createLogger }, { GRAPH_OFF_MESSAGE }, { presentCollectSummary }, { Presets, SingleBar }] = await Promise.all([
+        import('./logger'),
+        import('./jobs/collect-attendance.job'),
+        import('./graph/collect-summary.presenter'),
+        import('cli-progress'),
+      ]);
       const config = loadConfig();
       if (!config.graph) throw new AppError(503, 'graph_not_configured', GRAPH_OFF_MESSAGE);
       const graph = config.graph;
@@ -300,6 +336,12 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
       }
     });
 
+  registerPrivacyCommands(program, {
+    loadConfig,
+    print,
+    withServices: async (config, work) => withServices(config, (await import('./logger')).createLogger('warn'), work),
+  });
+
   program
     .command('import')
     .description(`import activity or identity exports; <source> is one of: ${IMPORT_SOURCES.join(', ')}`)
@@ -312,24 +354,28 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--department <id>', 'the department a Samis roster belongs to')
     .option('--dry-run', 'read, check and count, but store nothing', false)
     .addOption(jsonOption())
-    .action(async (source: string, files: string[], opts: Parameters<typeof runImportCommand>[2]) => {
+    .action(async (source: string, files: string[], opts: ImportCliOptions) => {
+      const { runImportCommand } = await import('./ingest/import.cli');
       const config = loadConfig();
       const ok = await withDatabase(config, (db) => runImportCommand({ db, config, print: (text) => io.out(text) }, source, opts, files));
       if (!ok) io.fail(1);
     });
+
+  addClassifyMessageCommand(program, { loadConfig, print: (text) => io.out(text) });
 
   program
     .command('playground')
     .description('start the Microsoft 365 Agents Playground against the running bot (headless; open http://localhost:56150)')
     .option('--port <n>', 'the Playground port', '56150')
     .action(async (opts: { port: string }) => {
+      const [{ childEnvironment }, { projectRoot }] = await Promise.all([import('./config'), import('./paths')]);
       const config = loadConfig();
-      const bin = join(__dirname, '..', 'node_modules', '.bin', 'agentsplayground');
+      const bin = join(projectRoot(), 'node_modules', '.bin', 'agentsplayground');
       const args = ['start', '-e', `http://localhost:${config.port}/api/messages`, '-c', 'msteams', '--dt', '-p', opts.port];
       // The Playground reads .m365agentsplayground.yml from its working directory: the repository root.
       const child = spawn(bin, args, {
         stdio: 'inherit',
-        cwd: join(__dirname, '..'),
+        cwd: projectRoot(),
         env: childEnvironment({ TEAMSAPPTESTER_BROWSER: 'none' }),
       });
       await new Promise<void>((resolve, reject) =>
@@ -363,6 +409,7 @@ export async function executeCli(argv: string[], io: CliIo = PROCESS_IO): Promis
     return exitCode;
   } catch (error: unknown) {
     if (error instanceof CommanderError) return error.exitCode;
+    const { ConfigError } = loadConfigModule();
     if (error instanceof ConfigError || error instanceof AppError) io.err(`engagement: ${error.message}`);
     else io.err(`engagement: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
+import type { ExtraPhrases } from '../shared/wellbeing/classify';
 
 export interface SupportContact {
   name: string;
@@ -119,6 +121,7 @@ const EnvSchema = z.object({
   SUPPORT_CONTACTS: z.string().optional(),
   URGENT_CONTACTS: z.string().optional(),
   URGENT_TERMS: z.string().optional(),
+  WELLBEING_PHRASES_FILE: z.string().min(1).optional(),
   WELLBEING_ROLE: z
     .enum(['personal_tutor', 'director_of_studies', 'student_experience_officer', 'department_admin'])
     .default('student_experience_officer'),
@@ -165,6 +168,19 @@ const EnvSchema = z.object({
   SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
   IMPORT_DROP_FOLDER: z.string().min(1).optional(),
   IMPORT_WATCH_EVERY_MINUTES: int(5, 1, 1_440),
+  // Privacy: retention periods (docs/privacy.md), the privacy notice students are pointed to.
+  ACADEMIC_YEAR_START_MONTH: int(8, 1, 12),
+  RETENTION_COUNTS_ACADEMIC_YEARS: int(2, 1, 10),
+  RETENTION_IMPORTS_DAYS: int(730, 30, 3_650),
+  RETENTION_CLOSED_CASES_DAYS: int(365, 30, 3_650),
+  RETENTION_MESSAGES_DAYS: int(90, 1, 3_650),
+  RETENTION_DELIVERIES_DAYS: int(90, 1, 3_650),
+  RETENTION_LEFT_STUDENTS_DAYS: int(365, 30, 3_650),
+  RETENTION_AUDIT_DAYS: int(2_190, 365, 7_300),
+  RETENTION_BATCH_SIZE: int(5_000, 100, 100_000),
+  RETENTION_EVERY_HOURS: int(24, 1, 168),
+  PRIVACY_NOTICE_URL: z.url({ message: 'expected the https address of your privacy notice' }).optional(),
+  PRIVACY_SHOW_VIEWER_NAMES: bool(false),
 });
 
 export type Config = Readonly<{
@@ -187,7 +203,8 @@ export type Config = Readonly<{
   support: {
     contacts: readonly SupportContact[];
     urgentContacts: readonly SupportContact[];
-    urgentTerms: readonly string[];
+    /** Phrases a university adds to the built-in wellbeing lists (WELLBEING_PHRASES_FILE, and URGENT_TERMS as risk). */
+    phrases: Readonly<ExtraPhrases>;
     wellbeingRole: StaffRole;
   };
   alerts: {
@@ -206,6 +223,7 @@ export type Config = Readonly<{
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
   entra: { clientId: string; allowedTenants: readonly string[]; jwksUrl: string };
   ingest: IngestConfig;
+  privacy: PrivacyConfig;
   /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
   graph: GraphConfig | null;
 }>;
@@ -222,6 +240,25 @@ export type GraphConfig = Readonly<{
   lookbackDays: number;
   collectEveryHours: number;
 }>;
+
+export interface PrivacyConfig {
+  /** The month (1-12) an academic year starts: counts are kept for the current and previous years. */
+  academicYearStartMonth: number;
+  retention: {
+    countsAcademicYears: number;
+    importsDays: number;
+    closedCasesDays: number;
+    messagesDays: number;
+    deliveriesDays: number;
+    leftStudentsDays: number;
+    auditDays: number;
+    batchSize: number;
+    everyHours: number;
+  };
+  privacyNoticeUrl: string | null;
+  /** Whether a student asking "my data" sees the names of staff who viewed their record (roles and dates otherwise). */
+  showViewerNames: boolean;
+}
 
 export interface IngestConfig {
   maxRejectedShare: number;
@@ -256,20 +293,50 @@ const DEFAULT_URGENT_CONTACTS: SupportContact[] = [
   { name: 'Samaritans (24 hours)', detail: 'Call 116 123 free, any time, day or night.' },
   { name: 'Shout (24 hours)', detail: 'Text SHOUT to 85258.' },
 ];
-const DEFAULT_URGENT_TERMS = [
-  'suicide',
-  'suicidal',
-  'kill myself',
-  'end my life',
-  'end it all',
-  'self harm',
-  'self-harm',
-  'hurt myself',
-  'want to die',
-  'no reason to live',
-  'can’t go on',
-  "can't go on",
-];
+
+const PhraseListsSchema = z
+  .object({ risk: z.array(z.string().trim().min(1)).default([]), distress: z.array(z.string().trim().min(1)).default([]) })
+  .strict();
+
+/** WELLBEING_PHRASES_FILE: a JSON file {"risk": [...], "distress": [...]} of plain phrases added to the built-in lists. */
+function readPhraseFile(path: string | undefined, problems: string[]): { risk: string[]; distress: string[] } {
+  if (path === undefined) return { risk: [], distress: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`WELLBEING_PHRASES_FILE: cannot read ${path} as JSON (${(error as Error).message})`);
+    return { risk: [], distress: [] };
+  }
+  const parsed = PhraseListsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    problems.push(
+      `WELLBEING_PHRASES_FILE: ${path} must be {"risk": ["…"], "distress": ["…"]} (${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'invalid'})`,
+    );
+    return { risk: [], distress: [] };
+  }
+  return parsed.data;
+}
+
+// A contact list copied from our defaults or the README example has not been set for this university.
+const PLACEHOLDER_CONTACT =
+  /set (support|urgent)_contacts|placeholder|changeme|change me|\btodo\b|\btbc\b|01234 567890|@example\.(com|org|net)\b/i;
+
+/** In production a student in crisis must see the university's real contacts, so unset or placeholder lists stop the start. */
+function checkContactsForProduction(
+  name: string,
+  raw: string | undefined,
+  contacts: readonly SupportContact[],
+  fallback: readonly SupportContact[],
+  problems: string[],
+): void {
+  if (raw !== undefined && contacts === fallback) return; // unreadable JSON, already reported
+  if (raw === undefined)
+    problems.push(`${name}: required when APP_MODE=production: set your university's real contacts as JSON [{"name":"…","detail":"…"}]`);
+  else if (contacts.some((c) => PLACEHOLDER_CONTACT.test(`${c.name} ${c.detail}`)))
+    problems.push(`${name}: still a placeholder; set your university's real contacts before running with APP_MODE=production`);
+}
 
 function parseContacts(name: string, raw: string | undefined, fallback: SupportContact[], problems: string[]): SupportContact[] {
   if (raw === undefined) return fallback;
@@ -329,14 +396,25 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const graph = parseGraph(e, problems);
   const supportContacts = parseContacts('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, DEFAULT_SUPPORT_CONTACTS, problems);
   const urgentContacts = parseContacts('URGENT_CONTACTS', e.URGENT_CONTACTS, DEFAULT_URGENT_CONTACTS, problems);
-  const urgentTerms = (e.URGENT_TERMS ?? DEFAULT_URGENT_TERMS.join(','))
+  const urgentTerms = (e.URGENT_TERMS ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t !== '');
+  const phraseFile = readPhraseFile(e.WELLBEING_PHRASES_FILE, problems);
+  if (e.APP_MODE === 'production') {
+    checkContactsForProduction('SUPPORT_CONTACTS', e.SUPPORT_CONTACTS, supportContacts, DEFAULT_SUPPORT_CONTACTS, problems);
+    checkContactsForProduction('URGENT_CONTACTS', e.URGENT_CONTACTS, urgentContacts, DEFAULT_URGENT_CONTACTS, problems);
+  }
   if (e.GRAPH_INSTALL_ENABLED && (!e.MICROSOFT_APP_ID || !e.MICROSOFT_APP_PASSWORD || !e.MICROSOFT_APP_TENANT_ID))
     problems.push('GRAPH_INSTALL_ENABLED: needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID for Graph');
   if (e.GRAPH_INSTALL_ENABLED && !e.TEAMS_APP_EXTERNAL_ID)
     problems.push('TEAMS_APP_EXTERNAL_ID: required when GRAPH_INSTALL_ENABLED=true (the manifest id of the app to install)');
+  if (e.APP_MODE === 'production' && !e.PRIVACY_NOTICE_URL)
+    problems.push("PRIVACY_NOTICE_URL: required when APP_MODE=production (students asking 'my data' are pointed to it)");
+  // The audit must outlive what it audits, or a subject access request could not say who saw a record.
+  const longest = Math.max(e.RETENTION_CLOSED_CASES_DAYS, e.RETENTION_IMPORTS_DAYS, e.RETENTION_COUNTS_ACADEMIC_YEARS * 366);
+  if (e.RETENTION_AUDIT_DAYS <= longest)
+    problems.push(`RETENTION_AUDIT_DAYS: must be longer than the longest other retention period (${longest} days)`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -361,7 +439,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       openIdMetadataUrl: e.BOT_OPENID_METADATA_URL ?? null,
       tokenIssuer: e.BOT_TOKEN_ISSUER ?? null,
     }),
-    support: Object.freeze({ contacts: supportContacts, urgentContacts, urgentTerms, wellbeingRole: e.WELLBEING_ROLE }),
+    support: Object.freeze({
+      contacts: supportContacts,
+      urgentContacts,
+      phrases: Object.freeze({ risk: [...urgentTerms, ...phraseFile.risk], distress: phraseFile.distress }),
+      wellbeingRole: e.WELLBEING_ROLE,
+    }),
     alerts: Object.freeze({
       escalationWorkingDays: e.ESCALATION_WORKING_DAYS,
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
@@ -408,6 +491,22 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       samisStatusMap: Object.freeze({ ...(e.SAMIS_STATUS_MAP ?? DEFAULT_SAMIS_STATUS_MAP) }),
       dropFolder: e.IMPORT_DROP_FOLDER ?? null,
       watchEveryMinutes: e.IMPORT_WATCH_EVERY_MINUTES,
+    }),
+    privacy: Object.freeze({
+      academicYearStartMonth: e.ACADEMIC_YEAR_START_MONTH,
+      retention: Object.freeze({
+        countsAcademicYears: e.RETENTION_COUNTS_ACADEMIC_YEARS,
+        importsDays: e.RETENTION_IMPORTS_DAYS,
+        closedCasesDays: e.RETENTION_CLOSED_CASES_DAYS,
+        messagesDays: e.RETENTION_MESSAGES_DAYS,
+        deliveriesDays: e.RETENTION_DELIVERIES_DAYS,
+        leftStudentsDays: e.RETENTION_LEFT_STUDENTS_DAYS,
+        auditDays: e.RETENTION_AUDIT_DAYS,
+        batchSize: e.RETENTION_BATCH_SIZE,
+        everyHours: e.RETENTION_EVERY_HOURS,
+      }),
+      privacyNoticeUrl: e.PRIVACY_NOTICE_URL ?? null,
+      showViewerNames: e.PRIVACY_SHOW_VIEWER_NAMES,
     }),
     graph,
   });

@@ -37,9 +37,14 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (error) => app.logger.error({ err: error }, 'unhandled rejection'));
 }
 
-main().catch((error: unknown) => {
-  // One clear line for a person at a terminal, never a stack trace for a configuration problem.
-  if (error instanceof ConfigError || error instanceof AppError) console.error(`engagement-monitor: ${error.message}`);
-  else console.error('engagement-monitor: failed to start:', error);
-  process.exit(1);
-});
+/** Starts the service (`npm start`, `engagement serve`); a start-up failure prints one clear line and exits non-zero. */
+export function runService(): void {
+  main().catch((error: unknown) => {
+    // One clear line for a person at a terminal, never a stack trace for a configuration problem.
+    if (error instanceof ConfigError || error instanceof AppError) console.error(`engagement-monitor: ${error.message}`);
+    else console.error('engagement-monitor: failed to start:', error);
+    process.exit(1);
+  });
+}
+
+if (require.main === module) runService();

@@ -25,6 +25,7 @@ export const CASE_EVENT_LABELS = {
   student_replied: 'Student replied',
   student_message: 'Student sent a message',
   closed: 'Closed',
+  monitoring_stopped: 'Monitoring stopped (objection upheld)',
 } as const satisfies Record<string, string>;
 
 export type CaseEventKind = keyof typeof CASE_EVENT_LABELS;

@@ -1,10 +1,11 @@
 /**
  * One measured import in its own process, so its peak RSS is its own: `tsx import-child.ts
- * <decode|read|read-papa|parse|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
+ * <decode|read|read-papa|parse|parse-one-piece|duckdb|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Client } from 'pg';
 import { parseConfig } from '../../bot/config';
 import { createDatabase, migrateToLatest, type Db } from '../../bot/store/database';
@@ -64,14 +65,48 @@ async function main(): Promise<Record<string, unknown>> {
     await readDelimited(file, { delimiter: ',', fastPath: mode === 'read', onRecord: () => ((rows += 1), true) });
     return { rows: rows - 1, ms: performance.now() - started };
   }
-  if (mode === 'parse') {
-    const parsed = await parseExport(file, 'moodle', {
-      campusTimeZone: TZ,
-      sourceTimeZone: TZ,
-      locale: null,
-      period: null,
-      samisLoginColumns: ingest.samisLoginColumns,
-    });
+  if (mode === 'duckdb') {
+    // The reference: DuckDB reads the same file with the same two threads and groups by (user, day, event kind),
+    // the counting rules of bot/ingest/formats/moodle.ts in SQL. Only the events that count are kept, as ours does.
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const connection = await instance.connect();
+    const csv = file.replace(/'/g, "''");
+    const reader = await connection.runAndReadAll(`
+      select user_id, day, kind, count(*) as n from (
+        select regexp_extract("Description", '^The user with id ''(\\d+)''', 1) as user_id,
+               cast(strptime("Time", ['%d/%m/%y, %H:%M:%S', '%d/%m/%y, %H:%M']) as date) as day,
+               case "Event name"
+                 when 'User has logged in' then 'login'
+                 when 'A submission has been submitted.' then 'submission'
+                 when 'Submission created.' then 'submission'
+                 when 'Submission updated.' then 'submission'
+                 when 'Quiz attempt submitted' then 'submission'
+               end as kind
+        from read_csv('${csv}', header = true, delim = ',', quote = '"', escape = '"', all_varchar = true)
+      ) where kind is not null group by all`);
+    const countKeys = reader.getRows().length;
+    const ms = performance.now() - started;
+    connection.closeSync();
+    instance.closeSync();
+    return { rows: 0, ms, countKeys };
+  }
+  if (mode === 'parse' || mode === 'parse-one-piece') {
+    // parse: as imports run it (in parts on worker threads for a large file); parse-one-piece: on this thread alone.
+    const parts = mode === 'parse' ? undefined : 1;
+    const parsed = await parseExport(
+      file,
+      'moodle',
+      {
+        campusTimeZone: TZ,
+        sourceTimeZone: TZ,
+        locale: null,
+        period: null,
+        samisLoginColumns: ingest.samisLoginColumns,
+      },
+      undefined,
+      true,
+      parts,
+    );
     if (parsed.fatal) throw new Error(parsed.fatal);
     return { rows: parsed.tally.rowsRead, ms: performance.now() - started, countKeys: parsed.tally.counts.size };
   }

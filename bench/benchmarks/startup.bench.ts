@@ -7,12 +7,12 @@ import { freePort } from '../../tests/support/ports';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Spawns the real service on an empty SQLite file and times start-up until /healthz answers with the demo loaded. */
+/** Spawns the real service (the compiled build, as `npm start` runs it) on an empty SQLite file and times start-up until /healthz answers with the demo loaded. */
 async function timeStartup(): Promise<{ ms: number; flagged: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'em-bench-'));
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bot', 'main.ts')], {
+  const child = spawn(process.execPath, [join(ROOT, 'build', 'bot', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'bench.sqlite')}`, LOG_LEVEL: 'warn' },
     stdio: 'ignore',

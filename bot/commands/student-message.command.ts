@@ -1,5 +1,5 @@
 import { type StaffRole, studentName } from '../../shared/domain';
-import { findUrgentTerms } from '../../shared/urgent';
+import type { WellbeingClassification } from '../../shared/wellbeing/classify';
 import type { Db } from '../store/database';
 import { appendCaseEvent, type CaseEvent } from '../store/case-event.repository';
 import { findCase, findOpenCaseOfStudent } from '../store/case.repository';
@@ -13,31 +13,32 @@ import { CHECKIN_CHOICE_LABELS, type CheckinChoice } from '../../shared/cases';
 export interface StudentMessageDeps {
   db: Db;
   now: () => Date;
-  urgentTerms: readonly string[];
   wellbeingRole: StaffRole;
 }
 
 export interface StudentMessageResult {
   caseId: string | null;
   event: CaseEvent | null;
+  /** True for the risk tier: the student was shown the urgent contacts and staff are alerted at once. */
   urgent: boolean;
+  tier: WellbeingClassification['tier'];
   /** Staff who will be told (owner or tutor, and the wellbeing role when urgent). */
   notified: string[];
 }
 
 /**
- * A student's reply to a check-in, or any message they send: it goes on their open case (if any),
- * their tutor (or whoever is following up) is told in their chat, and urgent words alert the
- * wellbeing role at once as well.
+ * A student's reply to a check-in, or any message they send, with the wellbeing tier the bot gave it:
+ * it goes on their open case (if any) with its tier, their tutor (or whoever is following up) is told
+ * in their chat, and a risk message alerts the wellbeing role as well.
  */
 export async function recordStudentMessage(
   deps: StudentMessageDeps,
-  input: { student: Student; caseId?: string; choice?: CheckinChoice; message: string | null },
+  input: { student: Student; caseId?: string; choice?: CheckinChoice; message: string | null; wellbeing: WellbeingClassification },
 ): Promise<StudentMessageResult> {
   const at = deps.now().toISOString();
-  const words = input.message ?? '';
-  const urgentTerms = findUrgentTerms(words, deps.urgentTerms);
-  const urgent = urgentTerms.length > 0;
+  const { tier, phrase } = input.wellbeing;
+  const urgent = tier === 'risk';
+  const wellbeing = tier === 'none' ? {} : { tier, phrase, ...(urgent ? { urgent: true } : {}) };
   return deps.db.transaction().execute(async (trx) => {
     let caseId: string | null = null;
     let ownerId: string | null = null;
@@ -61,14 +62,16 @@ export async function recordStudentMessage(
           actorKind: 'student',
           actorId: input.student.id,
           note: input.message,
-          data: { ...(input.choice ? { choice: input.choice } : {}), ...(urgent ? { urgent: true, urgentTerms } : {}) },
+          data: { ...(input.choice ? { choice: input.choice } : {}), ...wellbeing },
         })
       : null;
 
     const recipients = new Set<string>();
     const primary = ownerId ?? input.student.tutorId;
     if (primary) recipients.add(primary);
-    if (urgent) for (const s of await listStaffWithRole(trx, input.student.departmentId, deps.wellbeingRole)) recipients.add(s.id);
+    // Risk always reaches the wellbeing role; distress does when the student has nobody else to tell.
+    if (urgent || (tier === 'distress' && !primary))
+      for (const s of await listStaffWithRole(trx, input.student.departmentId, deps.wellbeingRole)) recipients.add(s.id);
 
     const name = studentName(input.student);
     const answer = input.choice && input.choice !== 'message' ? CHECKIN_CHOICE_LABELS[input.choice] : null;
@@ -79,13 +82,19 @@ export async function recordStudentMessage(
         ? [
             'Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.',
           ]
-        : []),
+        : tier === 'distress'
+          ? [
+              'Their words suggest they are having a hard time. They have been shown the support contacts. Please get in touch with them soon.',
+            ]
+          : []),
     ];
     const title = urgent
       ? `Urgent: ${name} may need help now`
-      : input.choice
-        ? `${name} replied to your check-in`
-        : `${name} sent a message`;
+      : tier === 'distress'
+        ? `${name} may be struggling`
+        : input.choice
+          ? `${name} replied to your check-in`
+          : `${name} sent a message`;
     const key = event?.id ?? `${input.student.id}:${at}`;
     for (const staffId of recipients) {
       await enqueueDelivery(
@@ -94,7 +103,7 @@ export async function recordStudentMessage(
           idempotencyKey: `notice:${key}:${staffId}`,
           kind: 'notice',
           recipientStaffId: staffId,
-          payload: { title, lines, urgent, ...(caseId ? { caseId } : {}) },
+          payload: { title, lines, urgent, tier, ...(caseId ? { caseId } : {}) },
         },
         at,
       );
@@ -103,13 +112,13 @@ export async function recordStudentMessage(
       trx,
       {
         actorId: null,
-        action: urgent ? 'student.urgent_message' : 'student.message',
+        action: urgent ? 'student.urgent_message' : tier === 'distress' ? 'student.distress_message' : 'student.message',
         subjectKind: 'student',
         subjectId: input.student.id,
-        detail: { caseId, notified: [...recipients] },
+        detail: { caseId, notified: [...recipients], ...wellbeing },
       },
       at,
     );
-    return { caseId, event, urgent, notified: [...recipients] };
+    return { caseId, event, urgent, tier, notified: [...recipients] };
   });
 }

@@ -1,12 +1,10 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import type { Config } from '../config';
 import type { Db } from '../store/database';
 import { AppError } from '../errors';
 import { DATE_LOCALES, isValidTimeZone, type DateLocale } from './dates';
-import { importExport, type ImportSummary } from './import.command';
-import { importMoodleUsers, importSamisRoster } from './identity-imports.command';
+import type { ImportSummary } from './import.command';
 import { presentImportSummary } from './import.presenter';
 import { COUNT_FORMATS, isCountSource } from './parse-export';
 
@@ -47,8 +45,9 @@ function checkOptions(
 }
 
 /** A live bar on a terminal: bytes read against the file size, with lines and lines per second. */
-function createProgress(file: string, enabled: boolean) {
+async function createProgress(file: string, enabled: boolean) {
   if (!enabled) return { update: undefined, stop: () => undefined };
+  const { SingleBar } = await import('cli-progress');
   const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
   const bar = new SingleBar({
     format: '{file} [{bar}] {percentage}% | {lines} rows | {rate} rows/s | {duration_formatted}',
@@ -73,9 +72,14 @@ export async function runImportCommand(
   files: string[],
 ): Promise<boolean> {
   const { locale, period } = checkOptions(source, opts);
+  // Loaded here, not at the top, so `engagement --help` (which lists IMPORT_SOURCES) stays quick.
+  const [{ importExport }, { importMoodleUsers, importSamisRoster }] = await Promise.all([
+    import('./import.command'),
+    import('./identity-imports.command'),
+  ]);
   const summaries: ImportSummary[] = [];
   for (const file of files) {
-    const progress = createProgress(file, !opts.json && process.stderr.isTTY === true);
+    const progress = await createProgress(file, !opts.json && process.stderr.isTTY === true);
     try {
       const common = { db: deps.db, ingest: deps.config.ingest, now: () => new Date() };
       if (isCountSource(source)) {

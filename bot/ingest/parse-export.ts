@@ -1,7 +1,9 @@
 import type { IsoDay } from '../../shared/domain';
-import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
-import { Tally } from './tally';
-import { FormatError, normaliseHeader, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
+import { readDelimited, type ReadResult } from './read-delimited';
+import type { Tally } from './tally';
+import type { ExportFormat, ParseSettings } from './formats/format';
+import { concludeParse, createRecordCounter, describeReadError } from './count-records';
+import { parseInParts } from './parse-parallel';
 import { moodleLogFormat, moodleLogstoreFormat } from './formats/moodle';
 import { panoptoSessionViewsFormat, panoptoSystemViewsFormat } from './formats/panopto';
 import { teams2020Format, teams2021Format, teamsAttendanceFormat } from './formats/teams';
@@ -29,7 +31,9 @@ export interface ParsedExport {
 
 /**
  * Reads one export to the end and tallies it. Never throws on bad input: a file that cannot be used
- * comes back with `fatal` saying why, and bad rows are rejected with their line numbers.
+ * comes back with `fatal` saying why, and bad rows are rejected with their line numbers. A large
+ * file in a format that allows it is counted in parts on worker threads (`parts`: how many; by
+ * default one per core for files of 32 MiB or more), with the very same result.
  */
 export async function parseExport(
   path: string,
@@ -37,78 +41,24 @@ export async function parseExport(
   settings: ParseSettings,
   onProgress?: (lines: number, bytes: number) => void,
   fastPath = true,
+  parts?: number,
 ): Promise<ParsedExport> {
   const started = performance.now();
-  const formats: readonly ExportFormat[] = COUNT_FORMATS[source];
-  let format: ExportFormat | null = null;
-  let handler: RowHandler | null = null;
-  let tally = new Tally([]);
-  let fatal: string | null = null;
-  let lastRecordLine = 0;
-  let lastRecordRejected = false;
-
-  const onRecord = (fields: string[], line: number, problem: string | null): boolean => {
-    if (fatal) return false;
-    if (fields.length === 1 && fields[0] === '' && !problem) return true;
-    try {
-      if (!handler) {
-        format = formats.find((f) => f.matches(fields)) ?? null;
-        if (!format) {
-          const found = fields.slice(0, 12).map(normaliseHeader).join(', ');
-          fatal = `line ${line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}. Exports in another language must be downloaded in English.`;
-          return false;
-        }
-        tally = new Tally(format.produces);
-        handler = format.start(fields, settings, tally);
-        return true;
-      }
-      tally.rowsRead += 1;
-      const before = tally.rowsRejected;
-      if (problem) tally.reject(line, problem === 'Quoted field unterminated' ? 'a quoted field is never closed' : problem);
-      else handler.row(fields, line);
-      lastRecordLine = line;
-      lastRecordRejected = tally.rowsRejected > before;
-      return true;
-    } catch (error) {
-      if (error instanceof FormatError) {
-        fatal = error.message;
-        return false;
-      }
-      throw error;
-    }
-  };
-
+  if (fastPath) {
+    const inParts = await parseInParts(path, source, COUNT_FORMATS[source], settings, onProgress, parts);
+    if (inParts) return inParts;
+  }
+  const { state, onRecord } = createRecordCounter(COUNT_FORMATS[source], source, settings);
   let read: ReadResult | null = null;
   try {
     read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress, fastPath });
   } catch (error) {
-    if (error instanceof UnreadableFileError)
-      return { format, tally, scope: '', read, fatal: error.message, parseMs: performance.now() - started };
-    const err = error as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT')
-      return { format, tally, scope: '', read, fatal: 'the file does not exist', parseMs: performance.now() - started };
-    if (err.code === 'EISDIR')
-      return { format, tally, scope: '', read, fatal: 'this is a folder, not a file', parseMs: performance.now() - started };
-    if (err.code === 'EACCES')
-      return { format, tally, scope: '', read, fatal: 'the file cannot be read (permission denied)', parseMs: performance.now() - started };
-    throw error;
+    const fatal = describeReadError(error);
+    if (fatal === null) throw error;
+    return { format: state.format, tally: state.tally, scope: '', read, fatal, parseMs: performance.now() - started };
   }
-  let scope = '';
-  if (!fatal && !handler) fatal = 'the file holds no header and no rows';
-  if (!fatal && handler) {
-    try {
-      scope = (handler as RowHandler).finish().scope;
-    } catch (error) {
-      if (!(error instanceof FormatError)) throw error;
-      fatal = error.message;
-    }
-  }
-  if (!fatal && read && !read.endsWithNewline && lastRecordRejected) {
-    const last = tally.rejections[tally.rejections.length - 1];
-    if (last && last.line === lastRecordLine) last.reason += ' (the file ends in the middle of this line: it looks cut short)';
-  }
-  if (!fatal && tally.rowsRead === 0) fatal = 'the file has a header but no rows';
-  return { format, tally, scope, read, fatal, parseMs: performance.now() - started };
+  const handler = state.handler;
+  return concludeParse(state, read, handler ? () => handler.finish() : null, started);
 }
 
 export const periodOf = (tally: Tally): { start: IsoDay; end: IsoDay } | null =>

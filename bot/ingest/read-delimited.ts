@@ -54,6 +54,8 @@ export interface ReadResult {
   /** False when the last line has no line end: a hint that the file was cut short. */
   endsWithNewline: boolean;
   lastLine: number;
+  /** For a part (`range`) that stops before the end of the file: whether its last line end also ended a record. */
+  cleanEnd: boolean;
 }
 
 export interface ReadOptions {
@@ -64,9 +66,16 @@ export interface ReadOptions {
   onProgress?: (lines: number, bytes: number) => void;
   /** False sends every line through Papa Parse: the reference the fast path is tested against. */
   fastPath?: boolean;
+  /**
+   * Only the bytes from `start` to `end`, both just after a LF (a part of a large file, read by a worker
+   * thread; see parse-parallel.ts). Lines are numbered from 1 within the part and the hash is left empty.
+   */
+  range?: { start: number; end: number };
 }
 
 const HEAD_BYTES = 4096;
+// The stream's block size: Papa Parse guesses the line end from the first block it is given.
+const STREAM_CHUNK_BYTES = 1 << 16;
 
 async function readHead(path: string): Promise<{ head: Buffer; size: number }> {
   const handle = await open(path, 'r');
@@ -140,13 +149,16 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
     },
   });
 
-  const firstChunk = await peekText(path, sniffed);
+  const firstChunk = await peekText(path, sniffed, HEAD_BYTES);
   const delimiter = chooseDelimiter(firstChunk, options.delimiter);
-  if (options.fastPath !== false && sniffed.encoding === 'utf-8' && hasPlainLineEnds(firstChunk))
-    return readLines(path, sniffed, delimiter, options);
+  if (options.fastPath !== false && sniffed.encoding === 'utf-8') {
+    const lineEnd = guessLineEnd(await peekText(path, sniffed, STREAM_CHUNK_BYTES));
+    if (lineEnd !== '\r') return readLines(path, sniffed, size, delimiter, lineEnd, options);
+  }
+  if (options.range) throw new Error('only UTF-8 files with LF or CRLF line ends are read in parts');
   let line = 1;
   let nextProgress = 50_000;
-  const stream = createReadStream(path, { highWaterMark: 1 << 16 }).pipe(decode);
+  const stream = createReadStream(path, { highWaterMark: STREAM_CHUNK_BYTES }).pipe(decode);
 
   await new Promise<void>((resolve, reject) => {
     Papa.parse<string[]>(stream as unknown as NodeJS.ReadableStream, {
@@ -186,34 +198,44 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
     bytes,
     endsWithNewline: lastChar === '\n' || lastChar === '\r',
     lastLine: line - 1,
+    cleanEnd: true,
   };
 }
 
-async function peekText(path: string, sniffed: Sniffed): Promise<string> {
-  const { head } = await readHead(path);
-  // A lenient decode is enough to find the delimiter; the strict decode of the whole file reports bad bytes.
-  return new TextDecoder(sniffed.encoding).decode(head);
+async function peekText(path: string, sniffed: Sniffed, length: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(head, 0, length, 0);
+    // A lenient decode is enough to find the delimiter and line end; the strict decode of the whole file reports bad bytes.
+    return new TextDecoder(sniffed.encoding).decode(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
- * Papa Parse guesses the line end from the start of the file, quoted text left out. With no CR at the
- * start and a first LF outside quotes (an even number of quotes before it), it settles on LF, and then
- * a line can be split on LF alone: the fast path below only runs when that is so.
+ * The line end Papa Parse settles on for a stream, by its own rule applied to the same first block:
+ * quoted text left out, LF when there is no CR or an LF comes first, else CRLF when at least half the
+ * CRs are followed by LF, else CR. The fast path reads LF and CRLF files; CR-only files go to Papa.
  */
-function hasPlainLineEnds(head: string): boolean {
-  const newline = head.indexOf('\n');
-  if (head.indexOf('\r') >= 0 || newline < 0) return false;
-  let quotes = 0;
-  for (let i = head.indexOf('"'); i >= 0 && i < newline; i = head.indexOf('"', i + 1)) quotes += 1;
-  return quotes % 2 === 0;
+export function guessLineEnd(firstBlock: string): '\n' | '\r\n' | '\r' {
+  const text = firstBlock.slice(0, 1024 * 1024).replace(/"[^]*?"/gm, '');
+  const r = text.split('\r');
+  const n = text.split('\n');
+  if (r.length === 1 || (n.length > 1 && (n[0] as string).length < (r[0] as string).length)) return '\n';
+  let withN = 0;
+  for (const piece of r) if (piece[0] === '\n') withN += 1;
+  return withN >= r.length / 2 ? '\r\n' : '\r';
 }
 
 const QUOTE = 34;
 
 /**
- * Splits one line whose every field is either unquoted without any quote, or quoted without any
- * quote inside (the shape of nearly every Moodle log line). Anything else (a doubled quote, a stray
- * quote, text after a closing quote) gives null, and the caller hands the line to Papa Parse.
+ * Splits one line whose every field is either unquoted without any quote, or quoted with any quote
+ * inside doubled (PHP's fputcsv, Excel and the RFC all write that): the shape of nearly every export
+ * line. Anything else (a stray quote, text after a closing quote, an unclosed quote) gives null, and
+ * the caller hands the line to Papa Parse.
  */
 export function splitPlainLine(text: string, delimiter: string): string[] | null {
   const fields: string[] = [];
@@ -223,9 +245,18 @@ export function splitPlainLine(text: string, delimiter: string): string[] | null
   let nextQuote = text.indexOf('"');
   for (;;) {
     if (at < end && text.charCodeAt(at) === QUOTE) {
-      const close = text.indexOf('"', at + 1);
+      let close = text.indexOf('"', at + 1);
       if (close < 0) return null;
-      fields.push(text.slice(at + 1, close));
+      // Built only when the field holds a doubled quote, which stands for one quote.
+      let unescaped: string | null = null;
+      let from = at + 1;
+      while (text.charCodeAt(close + 1) === QUOTE) {
+        unescaped = (unescaped ?? '') + text.slice(from, close + 1);
+        from = close + 2;
+        close = text.indexOf('"', from);
+        if (close < 0) return null;
+      }
+      fields.push(unescaped === null ? text.slice(from, close) : unescaped + text.slice(from, close));
       if (close + 1 === end) return fields;
       if (text.charCodeAt(close + 1) !== delimiterCode) return null;
       at = close + 2;
@@ -245,15 +276,29 @@ export function splitPlainLine(text: string, delimiter: string): string[] | null
 const READ_BYTES = 1 << 16;
 
 /**
- * The fast reader for UTF-8 files with LF line ends: reads large blocks, hashes and strictly decodes
- * them, and splits each line with `splitPlainLine`. A line it cannot split goes to Papa Parse with the
- * lines after it until Papa ends on a record boundary (a quoted field may run over several lines),
- * so every record, problem and line number is the one Papa Parse alone would give.
+ * The fast reader for UTF-8 files with LF or CRLF line ends: reads large blocks, hashes and strictly
+ * decodes them, and splits each line with `splitPlainLine`. A line it cannot split goes to Papa Parse
+ * with the lines after it until Papa ends on a record boundary (a quoted field may run over several
+ * lines; in a CRLF file a bare LF is not a line end at all), so every record, problem and line number
+ * is the one Papa Parse alone would give.
  */
-async function readLines(path: string, sniffed: Sniffed, delimiter: string, options: ReadOptions): Promise<ReadResult> {
+async function readLines(
+  path: string,
+  sniffed: Sniffed,
+  fileSize: number,
+  delimiter: string,
+  lineEnd: '\n' | '\r\n',
+  options: ReadOptions,
+): Promise<ReadResult> {
+  const crlf = lineEnd === '\r\n';
+  const start = options.range?.start ?? 0;
+  const stop = Math.min(options.range?.end ?? fileSize, fileSize);
+  const toFileEnd = stop >= fileSize;
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  // Two blocks: the next one is read while this one is parsed, so the parse never waits on the disk thread.
+  const blockA = Buffer.allocUnsafe(READ_BYTES);
+  const blockB = Buffer.allocUnsafe(READ_BYTES);
   let bytes = 0;
   let lastChar = '';
   let line = 1;
@@ -286,7 +331,7 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
   const parsePending = (atEnd: boolean, tail = ''): void => {
     const lines = pending as string[];
     const block = lines.length > 0 ? `${lines.join('\n')}\n${tail}` : tail;
-    const result = Papa.parse<string[]>(block, { delimiter, quoteChar: '"', newline: '\n', skipEmptyLines: false });
+    const result = Papa.parse<string[]>(block, { delimiter, quoteChar: '"', newline: lineEnd, skipEmptyLines: false });
     const rows = result.data;
     const lastRow = rows.length - 1;
     if (!atEnd && result.errors.some((e) => e.code === 'MissingQuotes' && e.row === lastRow)) {
@@ -295,7 +340,7 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
     }
     const problems = new Map<number, string>();
     for (const e of result.errors) if (e.row !== undefined && !problems.has(e.row)) problems.set(e.row, e.message);
-    // A block that ends in LF makes Papa add one empty record after it; the streaming parse never gives that one.
+    // A block that ends in a line end makes Papa add one empty record after it; the streaming parse never gives that one.
     const count =
       tail === '' && lastRow >= 0 && rows[lastRow]?.length === 1 && rows[lastRow]?.[0] === '' && !problems.has(lastRow)
         ? lastRow
@@ -305,14 +350,16 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
     wanted = 1;
   };
 
+  // `text` is one LF-ended piece without its LF; in a CRLF file it ends in CR when the LF was a line end.
   const takeLine = (text: string): void => {
-    if (pending === null) {
-      const fields = splitPlainLine(text, delimiter);
+    const ended = !crlf || text.charCodeAt(text.length - 1) === 13;
+    if (pending === null && ended) {
+      const fields = splitPlainLine(crlf ? text.slice(0, -1) : text, delimiter);
       if (fields !== null) return emit(fields, null);
-      pending = [];
     }
+    pending ??= [];
     pending.push(text);
-    if (pending.length >= wanted) parsePending(false);
+    if (ended && pending.length >= wanted) parsePending(false);
   };
 
   const takeText = (text: string): void => {
@@ -328,18 +375,25 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
   };
 
   const handle = await open(path, 'r');
+  // To the end of the file (however long it has grown), or to the end of the part.
+  let at = start;
+  const readBlock = (buffer: Buffer) =>
+    toFileEnd || at < stop ? handle.read(buffer, 0, toFileEnd ? READ_BYTES : Math.min(READ_BYTES, stop - at), at) : null;
+  let next = readBlock(blockA);
   try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null);
+    while (next) {
+      const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
+      at += bytesRead;
+      next = readBlock(buffer === blockA ? blockB : blockA);
       const chunk = buffer.subarray(0, bytesRead);
-      hash.update(chunk);
+      if (!options.range) hash.update(chunk);
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });
       } catch {
         throw new UnreadableFileError(
-          `the file is not valid UTF-8 (the bad bytes are near byte ${bytes}); save the export as "CSV UTF-8" and import it again`,
+          `the file is not valid UTF-8 (the bad bytes are near byte ${start + bytes}); save the export as "CSV UTF-8" and import it again`,
         );
       }
       bytes += bytesRead;
@@ -347,6 +401,7 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
       if (stopped) break;
     }
   } finally {
+    await next?.catch(() => undefined);
     await handle.close();
   }
   if (!stopped) {
@@ -356,10 +411,17 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
       throw new UnreadableFileError('the file is not valid UTF-8: it ends in the middle of a character');
     }
   }
+  if (!toFileEnd) {
+    // A part that stops before the end of the file: what runs on past its last line end belongs to the next part.
+    options.onProgress?.(line - 1, bytes);
+    const cleanEnd = !stopped && pending === null && carry === '';
+    return { encoding: sniffed.encoding, delimiter, fileHash: '', bytes, endsWithNewline: true, lastLine: line - 1, cleanEnd };
+  }
   // The last line may have no line end; it is read all the same.
   const rest = carry;
   if (!stopped && pending !== null) parsePending(true, rest);
   else if (!stopped && rest.length > 0) {
+    // In a CRLF file a last line ending in a bare CR keeps it: Papa would read the CR as text.
     const fields = splitPlainLine(rest, delimiter);
     if (fields !== null) emit(fields, null);
     else {
@@ -371,9 +433,10 @@ async function readLines(path: string, sniffed: Sniffed, delimiter: string, opti
   return {
     encoding: sniffed.encoding,
     delimiter,
-    fileHash: hash.digest('hex'),
+    fileHash: options.range ? '' : hash.digest('hex'),
     bytes,
     endsWithNewline: lastChar === '\n' || lastChar === '\r',
     lastLine: line - 1,
+    cleanEnd: true,
   };
 }

@@ -6,6 +6,7 @@ import { drainDue, type DeliverySummary } from '../teams/deliver.command';
 import { importDropFolder } from '../ingest/drop-folder.command';
 import { collectAttendanceJob } from './collect-attendance.job';
 import { createScheduler, type Job, type JobDeclaration, type Scheduler } from './scheduler';
+import { applyRetention, type RetentionSummary } from '../commands/retention.command';
 
 /** A unique index refused a row another process wrote at the same moment (one open case per student). */
 function isUniqueViolation(error: unknown): boolean {
@@ -60,8 +61,18 @@ export const importWatchJob: JobDeclaration = {
     }),
 };
 
+export const retentionJob: JobDeclaration<RetentionSummary> = {
+  name: 'retention',
+  schedule: (config) => ({ everyMs: config.privacy.retention.everyHours * 3_600_000, runAtStart: false }),
+  run: (services) =>
+    applyRetention(
+      { db: services.db, logger: services.logger, now: services.now, today: services.today, privacy: services.config.privacy },
+      { dryRun: false },
+    ),
+};
+
 /** Every job of the service. Adding a job: declare it (name, schedule, run) and list it here; the server and the CLI both pick it up. */
-export const JOBS: readonly JobDeclaration[] = [evaluateJob, escalateJob, notifyJob, collectAttendanceJob, importWatchJob];
+export const JOBS: readonly JobDeclaration[] = [evaluateJob, escalateJob, notifyJob, collectAttendanceJob, importWatchJob, retentionJob];
 
 /** The jobs this configuration turns on, bound to the services; an off job with a reason says it once. */
 export function scheduledJobs(services: Services, logger: Logger = services.logger): Job[] {

@@ -10,6 +10,16 @@ export function describeEventKind(kind: CaseEventKind): string {
   return CASE_EVENT_LABELS[kind];
 }
 
+/** A student's words that were classified risk or distress say so on the timeline, for whoever reads it next. */
+const TIER_WORDS: Readonly<Record<string, string>> = {
+  risk: 'urgent: contacts shown, tutor and wellbeing team alerted',
+  distress: 'may be struggling: support contacts shown, tutor told',
+};
+function describeEvent(e: CaseEvent): string {
+  const tier = typeof e.data.tier === 'string' ? TIER_WORDS[e.data.tier] : undefined;
+  return tier ? `${describeEventKind(e.kind)} (${tier})` : describeEventKind(e.kind);
+}
+
 export function presentLastAction(event: CaseEvent | undefined, staffNames: ReadonlyMap<string, string>): LastAction | null {
   if (!event) return null;
   return {
@@ -46,7 +56,7 @@ export function presentCaseSummary(c: Case, events: readonly CaseEvent[], staffN
       id: e.id,
       at: e.at,
       kind: e.kind,
-      label: describeEventKind(e.kind),
+      label: describeEvent(e),
       actorKind: e.actorKind,
       actorName: e.actorId ? (staffNames.get(e.actorId) ?? null) : null,
       note: e.note,

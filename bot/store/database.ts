@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
-import { Pool, types, type CustomTypesConfig } from 'pg';
+import type { CustomTypesConfig } from 'pg';
 import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
@@ -13,18 +13,10 @@ import * as graphCollection from './migrations/0004-graph-collection';
 import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
 import * as delivery from './migrations/0012-delivery';
+import * as privacy from './migrations/0015-privacy';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
-
-// pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably. Set on our
-// pool only, so another pg user in the same process keeps pg's defaults.
-const PG_TYPES: CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === types.builtins.INT8 && format !== 'binary'
-      ? (v: string) => Number(v)
-      : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
-};
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-core': core,
@@ -34,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-bot': bot,
   '0006-tab': tab,
   '0012-delivery': delivery,
+  '0015-privacy': privacy,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -84,11 +77,22 @@ export function createDatabase(settings: DatabaseSettings): Db {
     sqlite.pragma('busy_timeout = 5000');
     return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
+  // pg is loaded only for PostgreSQL, so a SQLite CLI run does not pay for it at start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Pool, types } = require('pg') as typeof import('pg');
+  // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably. Set on our
+  // pool only, so another pg user in the same process keeps pg's defaults.
+  const pgTypes: CustomTypesConfig = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === types.builtins.INT8 && format !== 'binary'
+        ? (v: string) => Number(v)
+        : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+  };
   const pool = new Pool({
     connectionString: settings.url,
     max: settings.poolSize,
     connectionTimeoutMillis: 5000,
-    types: PG_TYPES,
+    types: pgTypes,
     ...(settings.searchPath ? { options: `-c search_path=${settings.searchPath}` } : {}),
   });
   // A connection that dies (server restart, pg_terminate_backend, network) must never end the process.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from './database';
 import { newId } from './ids';
+import { WELLBEING_TIERS } from '../../shared/wellbeing/classify';
 import type { OutboxRow } from './schema';
 
 /**
@@ -16,7 +17,14 @@ export const OutboxMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('checkin'), payload: z.object({ caseId: z.string(), fromStaffId: z.string() }) }),
   z.object({
     kind: z.literal('notice'),
-    payload: z.object({ title: z.string(), lines: z.array(z.string()), urgent: z.boolean(), caseId: z.string().optional() }),
+    payload: z.object({
+      title: z.string(),
+      lines: z.array(z.string()),
+      urgent: z.boolean(),
+      caseId: z.string().optional(),
+      // The wellbeing tier of the student's message behind a notice: risk notices skip any send schedule.
+      tier: z.enum(WELLBEING_TIERS).optional(),
+    }),
   }),
   z.object({ kind: z.literal('card_refresh'), payload: z.object({ sentCardId: z.string() }) }),
 ]);

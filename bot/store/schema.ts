@@ -18,6 +18,9 @@ export interface Database {
     status: string;
     tutor_id: string | null;
     updated_at: string;
+    /** 0015: an upheld objection to monitoring; evaluation and alerts skip the student while set. */
+    monitoring_objection_at: Generated<string | null>;
+    monitoring_objection_reason: Generated<string | null>;
   };
   staff: { id: string; department_id: string; display_name: string; email: string | null; entra_id: string | null; updated_at: string };
   staff_roles: { staff_id: string; role: string };

@@ -79,6 +79,8 @@ export async function listStudentsForRules(
     .selectFrom('students')
     .select(['id', 'programme', 'year', 'status', 'tutor_id'])
     .where('department_id', '=', departmentId)
+    // An upheld objection to monitoring takes the student out of evaluation altogether.
+    .where('monitoring_objection_at', 'is', null)
     .execute();
   return rows.map((r) => ({ id: r.id, programme: r.programme, year: r.year, status: r.status as StudentStatus, tutorId: r.tutor_id }));
 }

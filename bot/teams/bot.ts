@@ -17,9 +17,10 @@ import { findSentCardByActivity, recordSentCard } from '../store/sent-card.repos
 import { clearUnreachable } from '../store/unreachable-recipient.repository';
 import { listFlagsForViewer } from '../commands/list-flags.command';
 import { performCaseAction } from '../commands/case-actions.command';
-import { recordStudentMessage } from '../commands/student-message.command';
+import { recordStudentMessage, type StudentMessageResult } from '../commands/student-message.command';
 import { AppError, handleError } from '../errors';
-import { buildCheckinCard, buildHelpCard, buildUrgentSupportCard, type AdaptiveCard } from './cards';
+import { buildCheckinCard, buildHelpCard, buildSupportCard, buildUrgentSupportCard, type AdaptiveCard } from './cards';
+import { createWellbeingClassifier, type WellbeingClassification } from '../../shared/wellbeing/classify';
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
 
@@ -33,7 +34,12 @@ export interface BotDeps {
   onStaffReachable: (staffId: string) => Promise<void>;
   /** Called after something queued deliveries (card refreshes, notices), so they go out now. */
   onDeliveriesQueued: () => void;
+  /** Called when a student's message alerted staff urgently: delivers to them now, ahead of anything queued before. */
+  onUrgentQueued?: (staffIds: readonly string[]) => void;
 }
+
+const CLASSIFIED_CHARS = 20_000;
+const NO_WELLBEING_SIGNS: WellbeingClassification = { tier: 'none', phrase: null, excerpt: null, negated: false };
 
 type Command = 'help' | 'my_students' | 'unknown';
 
@@ -67,8 +73,11 @@ const errorResponse = (status: number, code: string, message: string): AdaptiveC
 
 /** The Teams bot: remembers where to reach people, answers staff and students in their 1:1 chat. */
 export class EngagementBot extends TeamsActivityHandler {
+  private readonly classifyWellbeing: (message: string) => WellbeingClassification;
+
   constructor(private readonly deps: BotDeps) {
     super();
+    this.classifyWellbeing = createWellbeingClassifier(deps.support.phrases);
     this.onInstallationUpdateAdd(async (context, next) => {
       await this.rememberConversation(context);
       await next();
@@ -121,8 +130,19 @@ export class EngagementBot extends TeamsActivityHandler {
   }
 
   private async answer(context: Ctx): Promise<void> {
-    const who = await this.rememberConversation(context);
+    let who: { staff?: Staff; student?: Student };
+    try {
+      who = await this.rememberConversation(context);
+    } catch (error) {
+      // Whoever wrote, words of crisis are answered with the urgent contacts even when the store is down.
+      if (this.isRisk(context)) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: false }));
+      throw error;
+    }
     if (who.student) return this.answerStudent(context, who.student);
+    if (this.isRisk(context)) {
+      await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: false }));
+      return;
+    }
     if (!who.staff) {
       await context.sendActivity(
         'I could not find you in the staff or student records for this app. If you think you should be, please contact your department administrator.',
@@ -160,30 +180,67 @@ export class EngagementBot extends TeamsActivityHandler {
     await this.sendCard(context, buildHelpCard({ isStaff: true }));
   }
 
+  private messageText(context: Ctx): string {
+    return (context.activity.text ?? '').replace(/<[^>]*>/g, ' ').trim();
+  }
+
+  private isRisk(context: Ctx): boolean {
+    return this.classifyWellbeing(this.messageText(context).slice(0, CLASSIFIED_CHARS)).tier === 'risk';
+  }
+
   private async answerStudent(context: Ctx, student: Student): Promise<void> {
-    const text = (context.activity.text ?? '').replace(/<[^>]*>/g, ' ').trim();
+    const text = this.messageText(context);
     if (parseCommand(text) === 'help' || text === '') {
       await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
       return;
     }
-    const result = await recordStudentMessage(this.studentDeps(), { student, message: text.slice(0, 2000) });
-    if (result.urgent) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts));
-    else
+    const message = text.slice(0, 2000);
+    // Only 2,000 characters are kept, but words of crisis at the end of a long message still count.
+    const wellbeing = this.classifyWellbeing(text.slice(0, CLASSIFIED_CHARS));
+    const result = await this.recordWithContacts(context, { student, message, wellbeing });
+    if (!result) return;
+    if (result.tier === 'distress') await this.sendSupportCard(context, result.notified.length > 0);
+    else if (result.tier === 'none')
       await context.sendActivity(
         result.notified.length > 0
           ? 'Thank you for your message. Your personal tutor will see it and get back to you. Type "help" to see where else you can find support.'
           : 'Thank you for your message. Type "help" to see where you can find support.',
       );
-    this.deps.onDeliveriesQueued();
   }
 
-  private studentDeps() {
-    return {
-      db: this.deps.db,
-      now: this.deps.now,
-      urgentTerms: this.deps.support.urgentTerms,
-      wellbeingRole: this.deps.support.wellbeingRole,
-    };
+  /**
+   * Records a student's message and tells staff. For the risk tier the urgent contacts are what matter
+   * most, so they are shown even if recording fails, and staff alerts go out at once.
+   */
+  private async recordWithContacts(context: Ctx, input: Parameters<typeof recordStudentMessage>[1]): Promise<StudentMessageResult | null> {
+    const deps = { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole };
+    if (input.wellbeing.tier !== 'risk') {
+      const result = await recordStudentMessage(deps, input);
+      this.deps.onDeliveriesQueued();
+      return result;
+    }
+    let result: StudentMessageResult | null = null;
+    let refused: AppError | null = null;
+    try {
+      result = await recordStudentMessage(deps, input);
+    } catch (error) {
+      if (error instanceof AppError) refused = error;
+      else handleError(error, this.deps.logger, { studentId: input.student.id, wellbeing: 'risk message could not be recorded' });
+    }
+    await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: (result?.notified.length ?? 0) > 0 }));
+    if (refused) throw refused;
+    if (result) {
+      if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
+      else this.deps.onDeliveriesQueued();
+    }
+    return result;
+  }
+
+  private async sendSupportCard(context: Ctx, told: boolean): Promise<void> {
+    await this.sendCard(
+      context,
+      buildSupportCard({ contacts: this.deps.support.contacts, urgentContacts: this.deps.support.urgentContacts, told }),
+    );
   }
 
   /** Universal Actions: every button on our cards arrives here; the response is the card as it now stands. */
@@ -197,15 +254,15 @@ export class EngagementBot extends TeamsActivityHandler {
 
       if (action.kind === 'checkin_reply') {
         if (!who.student) return errorResponse(403, 'forbidden', 'Only the student this check-in was sent to can answer it.');
-        const result = await recordStudentMessage(this.studentDeps(), {
+        const result = await this.recordWithContacts(context, {
           student: who.student,
           caseId: action.caseId,
           choice: action.choice,
           message: action.message,
+          wellbeing: action.message ? this.classifyWellbeing(action.message) : NO_WELLBEING_SIGNS,
         });
-        this.deps.onDeliveriesQueued();
-        if (result.urgent) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts));
-        else if (action.choice === 'talk' || action.choice === 'unwell')
+        if (result?.tier === 'distress') await this.sendSupportCard(context, result.notified.length > 0);
+        else if (result?.tier === 'none' && (action.choice === 'talk' || action.choice === 'unwell'))
           await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
         const tutor = who.student.tutorId ? await findStaff(this.deps.db, who.student.tutorId) : undefined;
         return cardResponse(

@@ -328,15 +328,37 @@ export function buildCheckinCard(opts: {
   );
 }
 
-/** Shown at once when a student's words suggest they may be in danger. */
-export function buildUrgentSupportCard(contacts: readonly SupportContact[]): AdaptiveCard {
+/** Shown at once when a student's words suggest they may be in danger; `told` says whether staff are being alerted. */
+export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts: { told?: boolean } = {}): AdaptiveCard {
   return card([
     text('You do not have to deal with this alone', { weight: 'Bolder', size: 'Medium', style: 'heading', color: 'Attention' }),
+    text('Thank you for telling us.'),
     text(
       'If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:',
     ),
     contactsFacts(contacts),
-    text('We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.'),
+    text(
+      opts.told === false
+        ? 'Please reach out to one of them now. They are there to listen, whatever is happening.'
+        : 'We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.',
+    ),
+  ]);
+}
+
+/** Shown when a student's words suggest they are having a hard time: gentle, with where to find support. */
+export function buildSupportCard(opts: {
+  contacts: readonly SupportContact[];
+  urgentContacts: readonly SupportContact[];
+  told: boolean;
+}): AdaptiveCard {
+  return card([
+    text('Thank you for telling us', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    text('It sounds like things are hard at the moment. You do not have to manage this on your own.'),
+    ...(opts.told ? [text('Your personal tutor has been told and will be in touch.')] : []),
+    text('You can talk to any of these:'),
+    contactsFacts(opts.contacts),
+    text('If you ever feel you might not be safe, you can reach these at any time, day or night:', { separator: true, isSubtle: true }),
+    contactsFacts(opts.urgentContacts),
   ]);
 }
 

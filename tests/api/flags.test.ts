@@ -1,4 +1,4 @@
-import { startTestApp, type RunningApp } from '../support/app';
+import { startTestApp, UNIVERSITY_CONTACTS_ENV, type RunningApp } from '../support/app';
 import { listAudit } from '../../bot/store/audit.repository';
 import { FlagPageSchema } from '../../shared/api/flags';
 
@@ -66,6 +66,7 @@ describe('tab API in production mode', () => {
   beforeAll(async () => {
     server = await startTestApp({
       DEMO_DATA: 'true',
+      ...UNIVERSITY_CONTACTS_ENV,
       APP_MODE: 'production',
       MICROSOFT_APP_ID: '00000000-0000-0000-0000-000000000001',
       MICROSOFT_APP_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',

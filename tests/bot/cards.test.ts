@@ -7,6 +7,7 @@ import {
   buildDigestCard,
   buildHelpCard,
   buildNoticeCard,
+  buildSupportCard,
   buildUrgentSupportCard,
   type AdaptiveCard,
   type DigestRow,
@@ -102,12 +103,18 @@ describe('cards', () => {
     expect(json).not.toContain('case.acknowledge');
   });
 
-  it('when the check-in, help, urgent and notice cards are built, then each passes the 1.5 schema and the check-in never mentions figures', () => {
+  it('when the check-in, help, urgent, support and notice cards are built, then each passes the 1.5 schema and the check-in never mentions figures', () => {
     const checkin = buildCheckinCard({ studentGivenName: 'Sam', tutorName: 'Dr Ada Tutor', caseId: 'c1' });
     const cards = [
       checkin,
       buildHelpCard({ isStaff: false, supportContacts: [{ name: 'Wellbeing', detail: '01234' }] }),
       buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123' }]),
+      buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123' }], { told: false }),
+      buildSupportCard({
+        contacts: [{ name: 'Wellbeing', detail: '01234' }],
+        urgentContacts: [{ name: 'Samaritans', detail: '116 123' }],
+        told: true,
+      }),
       buildNoticeCard({ title: 't', lines: ['l'], urgent: true, listUrl: 'https://x/' }),
     ];
     for (const card of cards) expect(schemaProblems(card)).toEqual([]);

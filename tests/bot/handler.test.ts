@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { TestAdapter, type Activity } from 'botbuilder';
 import { EngagementBot } from '../../bot/teams/bot';
 import { parseConfig } from '../../bot/config';
@@ -6,23 +7,28 @@ import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../su
 import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { seedCase } from './fixtures';
+import { loadCaseSummary } from '../../bot/commands/case-summary.command';
 
 const cardOf = (a: Partial<Activity>) => JSON.stringify(a.attachments?.[0]?.content ?? {});
 
 describe('the bot handler (TestAdapter)', () => {
   let t: TestDatabase;
   let adapter: TestAdapter;
+  let bot: EngagementBot;
   let queued = 0;
+  let urgentQueued: string[][] = [];
   const tutor = buildStaff({ displayName: 'Dr Ada Tutor' });
   const officer = buildStaff({ roles: ['student_experience_officer'] });
   const student = buildStudent({ givenName: 'Sam', tutorId: tutor.id });
 
   beforeEach(async () => {
+    queued = 0;
+    urgentQueued = [];
     t = await createTestDatabase('sqlite');
     await seedDepartment(t.db);
     await seedPeople(t.db, { staff: [tutor, officer], students: [student] });
     const support = parseConfig({ SUPPORT_CONTACTS: '[{"name":"Wellbeing Service","detail":"wellbeing@example.ac.uk"}]' }).support;
-    const bot = new EngagementBot({
+    bot = new EngagementBot({
       db: t.db,
       logger: silentLogger,
       now: () => new Date(NOW),
@@ -30,6 +36,7 @@ describe('the bot handler (TestAdapter)', () => {
       support,
       onStaffReachable: async () => undefined,
       onDeliveriesQueued: () => void queued++,
+      onUrgentQueued: (staffIds) => void urgentQueued.push([...staffIds]),
     });
     adapter = new TestAdapter((context) => bot.run(context));
   });
@@ -65,6 +72,126 @@ describe('the bot handler (TestAdapter)', () => {
     expect(notices.map((n) => n.recipientStaffId).sort()).toEqual([tutor.id, officer.id].sort());
     expect(notices[0]?.payload.urgent).toBe(true);
     expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_message')?.data).toMatchObject({ urgent: true });
-    expect(queued).toBeGreaterThan(0);
+    expect(urgentQueued).toEqual([expect.arrayContaining([tutor.id, officer.id])]);
+  });
+
+  it('when a student writes indirectly that they do not want to be here, then the urgent contacts come at once, the tier is on the timeline and staff alerts skip the queue', async () => {
+    const c = await seedCase(t.db, student.id);
+    await adapter.send(as(student.entraId, 'honestly i dont wanna be here anymore')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('You do not have to deal with this alone');
+      expect(cardOf(reply)).toContain('116 123');
+      expect(cardOf(reply)).toContain('We have also let your personal tutor and the wellbeing team know');
+    });
+    const notices = (await listDeliveries(t.db)).filter((d) => d.kind === 'notice');
+    expect(notices.map((n) => n.recipientStaffId).sort()).toEqual([tutor.id, officer.id].sort());
+    expect(notices.every((n) => n.payload.urgent === true && n.payload.tier === 'risk')).toBe(true);
+    expect(notices[0]?.payload.title).toBe(`Urgent: Sam ${student.familyName} may need help now`);
+    expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_message')?.data).toEqual({
+      tier: 'risk',
+      phrase: "don't want to be here",
+      urgent: true,
+    });
+    expect(urgentQueued).toEqual([expect.arrayContaining([tutor.id, officer.id])]);
+    expect(queued).toBe(0);
+    const timeline = (await loadCaseSummary(t.db, c)).timeline;
+    expect(timeline.find((e) => e.kind === 'student_message')).toMatchObject({
+      label: 'Student sent a message (urgent: contacts shown, tutor and wellbeing team alerted)',
+      note: 'honestly i dont wanna be here anymore',
+    });
+  });
+
+  it('when a long message ends in words of crisis past what is stored, then it is still risk', async () => {
+    const long = `${'I have been thinking about the module and the reading list. '.repeat(40)}Honestly I want to end my life.`;
+    expect(long.length).toBeGreaterThan(2000);
+    await adapter.send(as(student.entraId, long)).assertReply((reply) => expect(cardOf(reply)).toContain('116 123'));
+    expect((await listDeliveries(t.db)).filter((d) => d.kind === 'notice').map((d) => d.payload.tier)).toEqual(['risk', 'risk']);
+  });
+
+  it('when a student writes that they are not coping, then they get the support contacts kindly and only their tutor is told', async () => {
+    const c = await seedCase(t.db, student.id);
+    await adapter.send(as(student.entraId, 'im not coping, everything is just too much')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('Thank you for telling us');
+      expect(cardOf(reply)).toContain('wellbeing@example.ac.uk');
+      expect(cardOf(reply)).toContain('Your personal tutor has been told');
+    });
+    const notices = (await listDeliveries(t.db)).filter((d) => d.kind === 'notice');
+    expect(notices.map((n) => [n.recipientStaffId, n.payload.title, n.payload.urgent, n.payload.tier])).toEqual([
+      [tutor.id, `Sam ${student.familyName} may be struggling`, false, 'distress'],
+    ]);
+    expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_message')?.data).toMatchObject({ tier: 'distress' });
+    expect(urgentQueued).toEqual([]);
+    expect(queued).toBe(1);
+  });
+
+  it('when a student says they will not hurt themselves, then it is still treated as distress, not as an ordinary message', async () => {
+    await adapter
+      .send(as(student.entraId, "I'm not going to hurt myself, I just feel awful"))
+      .assertReply((reply) => expect(cardOf(reply)).toContain('Thank you for telling us'));
+    expect((await listDeliveries(t.db)).filter((d) => d.kind === 'notice').map((d) => d.payload.tier)).toEqual(['distress']);
+  });
+
+  it('when a student uses an everyday idiom, then the usual thank-you is sent and nobody is alerted', async () => {
+    const c = await seedCase(t.db, student.id);
+    await adapter
+      .send(as(student.entraId, 'this deadline is killing me lol, I killed it in the last one though'))
+      .assertReply((reply) => expect(reply.text).toContain('Thank you for your message. Your personal tutor will see it'));
+    const notices = (await listDeliveries(t.db)).filter((d) => d.kind === 'notice');
+    expect(notices.map((n) => [n.recipientStaffId, n.payload.urgent, n.payload.tier])).toEqual([[tutor.id, false, 'none']]);
+    expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_message')?.data).toEqual({});
+  });
+
+  it('when a student answers a check-in card with words of crisis, then the urgent contacts come at once and the tutor and wellbeing role are alerted', async () => {
+    const c = await seedCase(t.db, student.id);
+    const invoke: Partial<Activity> = {
+      ...as(student.entraId, ''),
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      value: {
+        action: {
+          type: 'Action.Execute',
+          verb: 'checkin.reply',
+          data: { caseId: c.id, choice: 'message', message: 'tbh i cant do this anymore' },
+        },
+        trigger: 'manual',
+      },
+    };
+    await adapter.send(invoke).assertReply((reply) => expect(cardOf(reply)).toContain('You do not have to deal with this alone'));
+    expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_replied')?.data).toMatchObject({
+      choice: 'message',
+      tier: 'risk',
+      phrase: "can't go on",
+    });
+    expect(urgentQueued).toEqual([expect.arrayContaining([tutor.id, officer.id])]);
+  });
+
+  it('when someone the app does not know writes words of crisis, then they are shown the urgent contacts too', async () => {
+    await adapter.send(as('aad-stranger', 'i want to kms')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('116 123');
+      expect(cardOf(reply)).not.toContain('We have also let your personal tutor');
+    });
+  });
+
+  it('when storing a risk message fails, then the student still sees the urgent contacts, told plainly to reach out to them', async () => {
+    await sql`drop table outbox`.execute(t.db);
+    await adapter.send(as(student.entraId, 'i want to end my life')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('116 123');
+      expect(cardOf(reply)).toContain('Please reach out to one of them now');
+      expect(cardOf(reply)).not.toContain('We have also let your personal tutor');
+    });
+    expect(urgentQueued).toEqual([]);
+  });
+
+  it('when the database is down as a student writes words of crisis, then the urgent contacts are still shown before the error', async () => {
+    await t.db.destroy();
+    const replies: Partial<Activity>[] = [];
+    const failing = new TestAdapter(async (context) => {
+      context.onSendActivities(async (_ctx, activities, next) => {
+        replies.push(...activities);
+        return next();
+      });
+      await bot.run(context);
+    });
+    await expect(failing.send(as(student.entraId, 'i cant go on, i want to die'))).rejects.toThrow();
+    expect(replies.map(cardOf).join(' ')).toContain('116 123');
   });
 });

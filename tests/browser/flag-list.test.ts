@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { assertTabBuilt, launchBrowser } from '../support/browser';
-import { startTestApp, type RunningApp } from '../support/app';
+import { startTestApp, UNIVERSITY_CONTACTS_ENV, type RunningApp } from '../support/app';
 import { listAudit } from '../../bot/store/audit.repository';
 import { FlagPageSchema } from '../../shared/api/flags';
 
@@ -276,6 +276,7 @@ describe('the tab in a browser, on a production server outside Teams', () => {
   it('when the tab is opened in a plain browser, then it asks to open the app in Teams and shows no sign-in', async () => {
     assertTabBuilt();
     const server = await startTestApp({
+      ...UNIVERSITY_CONTACTS_ENV,
       APP_MODE: 'production',
       MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555',
       MICROSOFT_APP_TENANT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',

@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import { runCliInProcess } from '../support/cli';
 import { freePort } from '../support/ports';
 
@@ -38,6 +37,59 @@ describe('the engagement command and the service entry point', () => {
     });
     expect(result.status).toBe(0);
     for (const command of ['serve', 'migrate', 'demo', 'evaluate', 'notify', 'playground']) expect(result.stdout).toContain(command);
+  });
+
+  it('when the sources have been built (npm install, npm test), then the engagement command runs the compiled JavaScript', () => {
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'engagement.js'), '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toContain('running them through tsx');
+  });
+
+  it('when `npx engagement serve` runs in the repository, then it starts the service with its tab, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    // detached: npx runs the command through a shell of its own, so SIGTERM goes to the whole group.
+    const child = spawn('npx', ['--no-install', 'engagement', 'serve'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'silent',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: `sqlite:${join(dir, 'serve.sqlite')}`,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const health = () =>
+      fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    try {
+      let healthy = false;
+      for (let i = 0; i < 600 && !healthy && child.exitCode === null; i++) {
+        healthy = await health();
+        if (!healthy) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect({ healthy, stderr }).toEqual({ healthy: true, stderr: '' });
+      const tab = await fetch(`http://127.0.0.1:${port}/`);
+      expect(tab.status).toBe(200);
+      expect(await tab.text()).toBe(readFileSync(join(ROOT, 'tab', 'dist', 'index.html'), 'utf8'));
+    } finally {
+      process.kill(-(child.pid as number), 'SIGTERM');
+    }
+    let stopped = false;
+    for (let i = 0; i < 200 && !stopped; i++) {
+      stopped = !(await health());
+      if (!stopped) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stopped).toBe(true);
   });
 
   it('when the database is unreachable, then the service exits non-zero with one clear line and no stack trace', () => {
@@ -92,7 +144,10 @@ describe('the engagement command and the service entry point', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let healthy = false;
-    for (let i = 0; i < 300 && !healthy; i++) {
+    let ended = false;
+    void exited.then(() => (ended = true));
+    // Bounded by count, not time: start-up with the demo is slow on a loaded 2-core machine.
+    for (let i = 0; i < 1500 && !healthy && !ended; i++) {
       healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
         (r) => r.ok,
         () => false,
@@ -103,5 +158,5 @@ describe('the engagement command and the service entry point', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-  });
+  }, 240_000);
 });

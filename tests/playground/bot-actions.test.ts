@@ -81,7 +81,7 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
     expect((await listCaseEvents(app.db, c.id)).map((e) => e.kind)).toEqual(['outcome_recorded', 'closed']);
   });
 
-  it('when the tutor sends a check-in and the student answers "I\'d like to talk to someone", then the reply is on the case and the tutor is told in their chat', async () => {
+  it('when the tutor sends a check-in and the student answers "I\'d like to talk to someone", then the reply is on the case and the tutor is told; words of crisis, direct or indirect, bring the urgent contacts and alert the tutor at once', async () => {
     const c = (await app.db.selectFrom('cases').select('id').where('student_id', '=', student.id).executeTakeFirstOrThrow()).id;
     // The student has their own Teams (a second Playground) and has said "help" to the bot before.
     const studentTeams = await startPlayground({
@@ -126,6 +126,21 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
       );
       expect(cardText(urgent)).toContain('116 123');
       await playground.waitFor((m) => cardText(m).includes('Urgent: Sam Rivers may need help now'), 'the tutor alerted at once');
+
+      // Said indirectly, as most people say it: still the urgent contacts at once, and the tutor alerted.
+      const indirect = 'honestly i dont wanna be here anymore, everyone would be better off';
+      await studentTeams.say(indirect);
+      await studentTeams.waitFor(
+        (m) => cardText(m).includes('You do not have to deal with this alone') && m.messageId !== urgent.messageId,
+        'urgent support contacts for the indirect message',
+      );
+      const alert = await playground.waitFor(
+        (m) => cardText(m).includes('Urgent: Sam Rivers may need help now') && cardText(m).includes(indirect),
+        'the tutor alerted about the indirect message',
+      );
+      expect(cardText(alert)).toContain('may be in danger');
+      const said = (await listCaseEvents(app.db, c)).filter((e) => e.kind === 'student_message').map((e) => [e.note, e.data.tier]);
+      expect(said).toContainEqual([indirect, 'risk']);
     } finally {
       await studentTeams.stop();
     }

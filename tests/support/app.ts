@@ -1,6 +1,13 @@
 import { createApp, type App, type AppOptions } from '../../bot/app';
 import { buildTestConfig, silentLogger } from './databases';
 
+/** Contacts a university would set; production refuses to start without real ones. */
+export const UNIVERSITY_CONTACTS_ENV = {
+  SUPPORT_CONTACTS: '[{"name":"Wellbeing Service","detail":"wellbeing@engagement.ac.uk, 01632 960000"}]',
+  URGENT_CONTACTS:
+    '[{"name":"Samaritans (24 hours)","detail":"Call 116 123 free, any time."},{"name":"Campus security (24 hours)","detail":"01632 960999"}]',
+} as const;
+
 export interface RunningApp {
   app: App;
   baseUrl: string;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from 'jose';
+import { UNIVERSITY_CONTACTS_ENV } from './app';
 
 export const TEST_CLIENT_ID = '11111111-2222-4333-8444-555555555555';
 export const TEST_TENANT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
@@ -56,6 +57,7 @@ export async function startLocalEntra(): Promise<LocalEntra> {
 /** Environment for a production-mode app that accepts tokens from the local Entra stand-in. */
 export function ssoEnv(entra: LocalEntra): Record<string, string> {
   return {
+    ...UNIVERSITY_CONTACTS_ENV,
     APP_MODE: 'production',
     MICROSOFT_APP_ID: TEST_CLIENT_ID,
     MICROSOFT_APP_TENANT_ID: TEST_TENANT,

@@ -30,6 +30,8 @@ export interface RowHandler {
   row(fields: string[], line: number): void;
   /** After the last row: the part of the source this file speaks for (see the import rule). */
   finish(): { scope: string };
+  /** After the last row of one part of a file read in parts: puts everything counted into the tally, without whole-file checks. */
+  finishPart?(): void;
 }
 
 /** One export format: how to recognise its header and how to count its rows. */
@@ -42,6 +44,12 @@ export interface ExportFormat {
   produces: readonly Source[];
   matches(header: readonly string[]): boolean;
   start(header: readonly string[], settings: ParseSettings, tally: Tally): RowHandler;
+  /**
+   * Present on formats whose rows can be counted in parts of a large file at once (worker threads,
+   * see parse-parallel.ts), with `finishPart` on their handlers: the checks that need the whole file,
+   * run once on the merged tally. It must come to what `finish` gives when the file is read in one piece.
+   */
+  finishWhole?(tally: Tally): { scope: string };
 }
 
 export const normaliseHeader = (name: string): string =>

@@ -93,6 +93,14 @@ export const moodleLogFormat: ExportFormat = {
     const dayIndex = new Map<IsoDay, number>();
     let lastDayIndex = -1;
     const counts = new Map<number, number>();
+    const flush = (): void => {
+      for (const [key, n] of counts) {
+        const source: Source = key % 2 === 0 ? 'moodle_login' : 'moodle_submission';
+        const rest = Math.floor(key / 2);
+        tally.count(`moodle:${Math.floor(rest / MAX_DAYS)}`, days[rest % MAX_DAYS] as IsoDay, source, n);
+      }
+      counts.clear();
+    };
     return {
       row(fields, line) {
         if (fields.length !== width) return tally.reject(line, wrongFieldCount(fields.length, width));
@@ -139,17 +147,21 @@ export const moodleLogFormat: ExportFormat = {
           tally.count(`moodle:${userId}`, day, source);
         }
       },
+      finishPart: flush,
       finish() {
-        for (const [key, n] of counts) {
-          const source: Source = key % 2 === 0 ? 'moodle_login' : 'moodle_submission';
-          const rest = Math.floor(key / 2);
-          tally.count(`moodle:${Math.floor(rest / MAX_DAYS)}`, days[rest % MAX_DAYS] as IsoDay, source, n);
-        }
-        counts.clear();
+        flush();
         checkLogins(tally, sawLogin);
         return { scope: 'site' };
       },
     };
+  },
+  // A login was seen exactly when a login was counted, so the merged counts say it for the whole file.
+  finishWhole(tally) {
+    checkLogins(
+      tally,
+      [...tally.counts.keys()].some((key) => key.endsWith('moodle_login')),
+    );
+    return { scope: 'site' };
   },
 };
 

@@ -1,0 +1,97 @@
+import { UnreadableFileError, type ReadResult } from './read-delimited';
+import { Tally } from './tally';
+import { FormatError, normaliseHeader, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
+import type { ParsedExport } from './parse-export';
+
+/**
+ * Counts records as they are read: the first non-empty record picks the format by its header (or the
+ * format is given, for a part of a file after its header), then each row goes to the format's handler.
+ * Shared by the whole-file read below and the parts read by worker threads (parse-parallel.ts).
+ */
+export function createRecordCounter(
+  formats: readonly ExportFormat[],
+  source: string,
+  settings: ParseSettings,
+  known?: { format: ExportFormat; header: string[] },
+) {
+  const state = {
+    format: (known?.format ?? null) as ExportFormat | null,
+    handler: null as RowHandler | null,
+    tally: new Tally(known?.format.produces ?? []),
+    fatal: null as string | null,
+    lastRecordLine: 0,
+    lastRecordRejected: false,
+  };
+  if (known) state.handler = known.format.start(known.header, settings, state.tally);
+
+  const onRecord = (fields: string[], line: number, problem: string | null): boolean => {
+    if (state.fatal) return false;
+    if (fields.length === 1 && fields[0] === '' && !problem) return true;
+    const { tally } = state;
+    try {
+      if (!state.handler) {
+        const format = formats.find((f) => f.matches(fields)) ?? null;
+        if (!format) {
+          const found = fields.slice(0, 12).map(normaliseHeader).join(', ');
+          state.fatal = `line ${line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}. Exports in another language must be downloaded in English.`;
+          return false;
+        }
+        state.format = format;
+        state.tally = new Tally(format.produces);
+        state.handler = format.start(fields, settings, state.tally);
+        return true;
+      }
+      tally.rowsRead += 1;
+      const before = tally.rowsRejected;
+      if (problem) tally.reject(line, problem === 'Quoted field unterminated' ? 'a quoted field is never closed' : problem);
+      else state.handler.row(fields, line);
+      state.lastRecordLine = line;
+      state.lastRecordRejected = tally.rowsRejected > before;
+      return true;
+    } catch (error) {
+      if (error instanceof FormatError) {
+        state.fatal = error.message;
+        return false;
+      }
+      throw error;
+    }
+  };
+  return { state, onRecord };
+}
+
+/** What a failed read of the file means for a person, or null when it is not about the file. */
+export function describeReadError(error: unknown): string | null {
+  if (error instanceof UnreadableFileError) return error.message;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'the file does not exist';
+  if (code === 'EISDIR') return 'this is a folder, not a file';
+  if (code === 'EACCES') return 'the file cannot be read (permission denied)';
+  return null;
+}
+
+/** The checks after the last record, the same whether the file was read in one piece or in parts. */
+export function concludeParse(
+  counted: { format: ExportFormat | null; tally: Tally; fatal: string | null; lastRecordLine: number; lastRecordRejected: boolean },
+  read: ReadResult | null,
+  finish: (() => { scope: string }) | null,
+  started: number,
+): ParsedExport {
+  const { format, tally } = counted;
+  let fatal = counted.fatal;
+  let scope = '';
+  if (!fatal && !finish) fatal = 'the file holds no header and no rows';
+  if (!fatal && finish) {
+    try {
+      scope = finish().scope;
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      fatal = error.message;
+    }
+  }
+  if (!fatal && read && !read.endsWithNewline && counted.lastRecordRejected) {
+    const last = tally.rejections[tally.rejections.length - 1];
+    if (last && last.line === counted.lastRecordLine) last.reason += ' (the file ends in the middle of this line: it looks cut short)';
+  }
+  if (!fatal && tally.rowsRead === 0) fatal = 'the file has a header but no rows';
+  return { format, tally, scope, read, fatal, parseMs: performance.now() - started };
+}

@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { IsoDay, Source } from '../../shared/domain';
+import { readDelimited, type ReadResult } from './read-delimited';
+import { Tally, type Rejection } from './tally';
+import type { ExportFormat, ParseSettings } from './formats/format';
+import { concludeParse, createRecordCounter } from './count-records';
+import type { ParsedExport } from './parse-export';
+
+// Below this a worker's start-up (tens of milliseconds) costs more than the second core gives back.
+const MIN_BYTES_IN_PARTS = 32 * 1024 * 1024;
+const MAX_PARTS = 4;
+// How far past a cut to look for a line end; a record longer than this keeps the file in one piece.
+const CUT_SEARCH_BYTES = 1 << 20;
+
+/** What one worker is asked to count: the bytes `range` of the file; parts after the first get the header. */
+export interface PartJob {
+  path: string;
+  source: string;
+  settings: ParseSettings;
+  range: { start: number; end: number };
+  header: string[] | null;
+  formatId: string | null;
+}
+
+/** What one part amounts to, as plain data that crosses to the main thread. */
+export interface PartResult {
+  formatId: string | null;
+  fatal: string | null;
+  read: ReadResult;
+  counts: Array<[string, number]>;
+  rowsRead: number;
+  rowsCounted: number;
+  rowsIgnored: number;
+  rowsRejected: number;
+  firstDay: IsoDay | null;
+  lastDay: IsoDay | null;
+  rejections: Rejection[];
+  warnings: string[];
+  sources: Source[];
+  lastRecordLine: number;
+  lastRecordRejected: boolean;
+}
+
+/** Counts one part of a file (in a worker thread): records as the whole-file read would give them, lines numbered within the part. */
+export async function countPart(
+  job: PartJob,
+  formats: readonly ExportFormat[],
+  onProgress?: (lines: number, bytes: number) => void,
+): Promise<PartResult> {
+  const format = formats.find((f) => f.id === job.formatId);
+  const known = job.header && format ? { format, header: job.header } : undefined;
+  const { state, onRecord } = createRecordCounter(formats, job.source, job.settings, known);
+  const read = await readDelimited(job.path, { delimiter: 'auto', onRecord, onProgress, range: job.range });
+  state.handler?.finishPart?.();
+  const { tally } = state;
+  return {
+    formatId: state.format?.id ?? null,
+    fatal: state.fatal,
+    read,
+    counts: [...tally.counts],
+    rowsRead: tally.rowsRead,
+    rowsCounted: tally.rowsCounted,
+    rowsIgnored: tally.rowsIgnored,
+    rowsRejected: tally.rowsRejected,
+    firstDay: tally.firstDay,
+    lastDay: tally.lastDay,
+    rejections: tally.rejections,
+    warnings: tally.warnings,
+    sources: [...tally.sources],
+    lastRecordLine: state.lastRecordLine,
+    lastRecordRejected: state.lastRecordRejected,
+  };
+}
+
+/** The first record that is not empty: the header, as the whole-file read would see it. */
+async function readHeader(path: string): Promise<string[] | null> {
+  let header: string[] | null = null;
+  await readDelimited(path, {
+    delimiter: 'auto',
+    onRecord: (fields, _line, problem) => {
+      if (fields.length === 1 && fields[0] === '' && !problem) return true;
+      header = problem ? null : [...fields];
+      return false;
+    },
+  });
+  return header;
+}
+
+/** Where the parts start: 0, then just after the first LF at or past each even cut; null when a cut finds none. */
+async function findCuts(path: string, size: number, parts: number): Promise<number[] | null> {
+  const handle = await open(path, 'r');
+  try {
+    const starts = [0];
+    const buffer = Buffer.alloc(CUT_SEARCH_BYTES);
+    for (let k = 1; k < parts; k++) {
+      const from = Math.max(Math.floor((size * k) / parts), (starts[k - 1] as number) + 1);
+      const { bytesRead } = await handle.read(buffer, 0, CUT_SEARCH_BYTES, from);
+      const lf = buffer.subarray(0, bytesRead).indexOf(10);
+      if (lf < 0 || from + lf + 1 >= size) return null;
+      starts.push(from + lf + 1);
+    }
+    return starts;
+  } finally {
+    await handle.close();
+  }
+}
+
+function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path, { highWaterMark: 1 << 20 })
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+/** Starts a worker on one part; from the TypeScript sources (tests, tsx) it loads them through tsx. */
+function runPart(job: PartJob, onProgress: (lines: number, bytes: number) => void): Promise<PartResult> {
+  const file = join(__dirname, `parse-part.worker${extname(__filename)}`);
+  const worker =
+    extname(__filename) === '.ts'
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData: job })
+      : new Worker(file, { workerData: job });
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: { progress?: [number, number]; result?: PartResult; error?: string }) => {
+      if (message.progress) onProgress(...message.progress);
+      else if (message.result) resolve(message.result);
+      else reject(new Error(message.error ?? 'the part worker failed'));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the part worker exited with ${code}`)));
+  });
+}
+
+/**
+ * Counts a large file in parts on worker threads, one per core, while this thread hashes it. Each part
+ * starts just after a LF and is read as if a record started there; that holds exactly when the part
+ * before it ended its last record on that LF (no quoted field runs across), which each part reports.
+ * When any part cannot vouch for that, or anything else goes wrong, the answer is null and the caller
+ * reads the file in one piece: the result is always the one the whole-file read gives.
+ */
+export async function parseInParts(
+  path: string,
+  source: string,
+  formats: readonly ExportFormat[],
+  settings: ParseSettings,
+  onProgress?: (lines: number, bytes: number) => void,
+  parts?: number,
+): Promise<ParsedExport | null> {
+  const started = performance.now();
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) return null;
+  const wanted = parts ?? (info.size >= MIN_BYTES_IN_PARTS ? Math.min(availableParallelism(), MAX_PARTS) : 1);
+  if (wanted < 2) return null;
+  let header: string[] | null;
+  try {
+    header = await readHeader(path);
+  } catch {
+    return null;
+  }
+  const format = header ? formats.find((f) => f.matches(header as string[])) : undefined;
+  if (!header || !format?.finishWhole) return null;
+  const starts = await findCuts(path, info.size, wanted);
+  if (!starts) return null;
+
+  const progress = starts.map(() => [0, 0] as [number, number]);
+  const report = (k: number) => (lines: number, bytes: number) => {
+    progress[k] = [lines, bytes];
+    onProgress?.(
+      progress.reduce((sum, p) => sum + p[0], 0),
+      progress.reduce((sum, p) => sum + p[1], 0),
+    );
+  };
+  let results: PartResult[];
+  let fileHash: string;
+  try {
+    [fileHash, ...results] = await Promise.all([
+      hashFile(path),
+      ...starts.map((start, k) =>
+        runPart(
+          {
+            path,
+            source,
+            settings,
+            range: { start, end: starts[k + 1] ?? info.size },
+            header: k === 0 ? null : header,
+            formatId: k === 0 ? null : format.id,
+          },
+          report(k),
+        ),
+      ),
+    ]);
+  } catch {
+    return null;
+  }
+  if (results.some((r, k) => r.fatal !== null || r.formatId !== format.id || (k < results.length - 1 && !r.read.cleanEnd))) return null;
+
+  const tally = new Tally(format.produces);
+  let linesBefore = 0;
+  let lastRecordLine = 0;
+  let lastRecordRejected = false;
+  for (const r of results) {
+    for (const [key, n] of r.counts) tally.counts.set(key, (tally.counts.get(key) ?? 0) + n);
+    tally.rowsRead += r.rowsRead;
+    tally.rowsCounted += r.rowsCounted;
+    tally.rowsIgnored += r.rowsIgnored;
+    for (const rejection of r.rejections) tally.reject(rejection.line + linesBefore, rejection.reason);
+    // tally.reject counted the rejections kept; the part's total also holds those past the cap.
+    tally.rowsRejected += r.rowsRejected - r.rejections.length;
+    if (r.firstDay) tally.seeDay(r.firstDay);
+    if (r.lastDay) tally.seeDay(r.lastDay);
+    tally.warnings.push(...r.warnings);
+    if (r.lastRecordLine > 0) {
+      lastRecordLine = r.lastRecordLine + linesBefore;
+      lastRecordRejected = r.lastRecordRejected;
+    }
+    linesBefore += r.read.lastLine;
+  }
+  const first = results[0] as PartResult;
+  const last = results[results.length - 1] as PartResult;
+  const read: ReadResult = {
+    encoding: first.read.encoding,
+    delimiter: first.read.delimiter,
+    fileHash,
+    bytes: results.reduce((sum, r) => sum + r.read.bytes, 0),
+    endsWithNewline: last.read.endsWithNewline,
+    lastLine: linesBefore,
+    cleanEnd: true,
+  };
+  const counted = { format, tally, fatal: null, lastRecordLine, lastRecordRejected };
+  return concludeParse(counted, read, () => (format.finishWhole as (t: Tally) => { scope: string })(tally), started);
+}

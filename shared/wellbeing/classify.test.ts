@@ -1,0 +1,62 @@
+import { createWellbeingClassifier } from './classify';
+import { normaliseMessage } from './normalise';
+
+const classify = createWellbeingClassifier();
+
+describe('normaliseMessage', () => {
+  it('when a message has capitals, curly apostrophes, stretched letters and text-speak, then it meets the phrase lists in one form', () => {
+    expect(normaliseMessage('I CAN’T go onnnn!!')).toBe(normaliseMessage('i cant go on'));
+    expect(normaliseMessage('i wanna dieeee')).toBe(normaliseMessage('I want to die'));
+    expect(normaliseMessage('Do not   want to be here any more')).toBe(normaliseMessage("don't want to be here anymore"));
+    expect(normaliseMessage("I'll be fine")).toBe('i wil be fine');
+  });
+});
+
+describe('classifying a message', () => {
+  it('when the issue’s indirect messages arrive, then each is risk with the phrase that decided it', () => {
+    expect(classify("I don't want to be here anymore")).toMatchObject({ tier: 'risk', phrase: "don't want to be here" });
+    expect(classify('honestly i feel like giving up on everything, whats the point').tier).toBe('risk');
+  });
+
+  it('when text-speak and misspellings are used, then risk is still found', () => {
+    for (const m of [
+      'kms',
+      'unalive',
+      'cant do this anymore',
+      'wanna die',
+      'dont wanna be here',
+      'feeling sucidal',
+      'i want to kil my self',
+    ])
+      expect([m, classify(m).tier]).toEqual([m, 'risk']);
+  });
+
+  it('when risk is denied, then it is distress, never none', () => {
+    expect(classify("I'm not going to hurt myself")).toMatchObject({ tier: 'distress', negated: true, phrase: 'self-harm' });
+    expect(classify("I'd never kill myself")).toMatchObject({ tier: 'distress', negated: true });
+  });
+
+  it('when the denial is doubted or another sentence is not denied, then it stays risk', () => {
+    expect(classify("I'm not sure I won't hurt myself").tier).toBe('risk');
+    expect(classify("I'm not ok. I want to die").tier).toBe('risk');
+    expect(classify("I'm not going to kill myself but I want to disappear forever").tier).toBe('risk');
+  });
+
+  it('when one sign of hopelessness stands alone, then it is distress; two different ones together are risk', () => {
+    expect(classify("what's the point").tier).toBe('distress');
+    expect(classify("what's the point, I feel so hopeless")).toMatchObject({ tier: 'risk', phrase: "what's the point + hopeless" });
+  });
+
+  it('when an idiom of death or violence is used, then it is none', () => {
+    for (const m of ['this deadline is killing me', "I'm dead tired", 'the lecture was sick', 'killed it in the exam', 'dying to see you'])
+      expect([m, classify(m).tier]).toEqual([m, 'none']);
+  });
+
+  it('when a university adds phrases, then they match as whole words after the same normalisation and are never read as patterns', () => {
+    const custom = createWellbeingClassifier({ risk: ['Jump in the Cam'], distress: ['(x|y)', 'homesick'] });
+    expect(custom('thinking i might JUMP in the cam tonight')).toMatchObject({ tier: 'risk', phrase: 'Jump in the Cam' });
+    expect(custom('so homesick')).toMatchObject({ tier: 'distress', phrase: 'homesick' });
+    expect(custom('x').tier).toBe('none');
+    expect(classify('thinking i might jump in the cam tonight').tier).toBe('none');
+  });
+});
