@@ -5,18 +5,19 @@ import globals from 'globals';
 // The import directions of docs/architecture.md ("A map of bot/"): each folder may import only the
 // folders listed here (besides shared/ and the root helpers config, errors, logger, clock).
 // Entry points (app, cli, main) are imported by nobody; services only as a type.
-const BOT_FOLDERS = ['store', 'presenters', 'rules', 'ingest', 'graph', 'demo', 'commands', 'teams', 'api', 'jobs'];
+const BOT_FOLDERS = ['store', 'presenters', 'rules', 'ingest', 'graph', 'feeds', 'demo', 'commands', 'teams', 'api', 'jobs'];
 const BOT_ALLOWED = {
   store: [],
   presenters: [],
   rules: ['store'],
   ingest: ['store'],
   graph: ['store'],
+  feeds: ['store', 'ingest'],
   demo: ['store'],
   commands: ['store', 'presenters', 'rules', 'ingest'],
   teams: ['store', 'presenters', 'commands'],
   api: ['store', 'commands'],
-  jobs: ['store', 'graph', 'commands', 'rules', 'teams', 'ingest'],
+  jobs: ['store', 'graph', 'feeds', 'commands', 'rules', 'teams', 'ingest'],
 };
 const TYPE_ONLY = { presenters: ['store'] };
 const botDirections = BOT_FOLDERS.map((folder) => {

@@ -7,6 +7,7 @@ import { rulesBenchmark } from './benchmarks/rules.bench';
 import { evaluateStoreBenchmark } from './benchmarks/evaluate-store.bench';
 import { deliveryBenchmark } from './benchmarks/delivery.bench';
 import { tabListBenchmark } from './benchmarks/tab-list.bench';
+import { moodleDbBenchmark } from './benchmarks/moodle-db.bench';
 
 /** Every benchmark, in the order they run; each issue adds its own here. */
 const BENCHMARKS: Benchmark[] = [
@@ -18,6 +19,7 @@ const BENCHMARKS: Benchmark[] = [
   graphCollectBenchmark,
   deliveryBenchmark,
   tabListBenchmark,
+  moodleDbBenchmark,
 ];
 
 function parseArgs(argv: string[]): { json: boolean; only: string | null } {

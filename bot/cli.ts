@@ -15,6 +15,7 @@ import { addClassifyMessageCommand } from './commands/classify-message.cli';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadConfigModule = () => require('./config') as typeof import('./config');
 import { registerPrivacyCommands } from './privacy.cli';
+import { buildPullCommand } from './feeds/moodle-db/pull.cli';
 
 type Output = { json: boolean };
 
@@ -362,6 +363,9 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     });
 
   addClassifyMessageCommand(program, { loadConfig, print: (text) => io.out(text) });
+  program.addCommand(
+    buildPullCommand({ config: loadConfig, withDatabase, parseDay, print: (text) => io.out(text), fail: (code) => io.fail(code) }),
+  );
 
   program
     .command('playground')

@@ -36,6 +36,16 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ APP_MODE: 'production' })).toThrow(/MICROSOFT_APP_ID: required.*PUBLIC_URL: required/);
   });
 
+  it('when production has no privacy notice, or the audit would not outlive what it audits, then it refuses to start', () => {
+    expect(() => parseConfig({ APP_MODE: 'production' })).toThrow(/PRIVACY_NOTICE_URL: required when APP_MODE=production/);
+    expect(() => parseConfig({ RETENTION_AUDIT_DAYS: '400' })).toThrow(
+      /RETENTION_AUDIT_DAYS: must be longer than the longest other retention period/,
+    );
+    const config = parseConfig({});
+    expect(config.privacy.retention).toMatchObject({ countsAcademicYears: 2, closedCasesDays: 365, messagesDays: 90, auditDays: 2190 });
+    expect(config.privacy.privacyNoticeUrl).toBeNull();
+  });
+
   it('when nothing about Entra is set, then the tab SSO audience and tenants default to the bot registration and keys come from Entra', () => {
     const config = parseConfig({
       MICROSOFT_APP_ID: 'app-1',
@@ -59,6 +69,29 @@ describe('parseConfig', () => {
     expect(config.entra.allowedTenants).toEqual(['aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', 'ffffffff-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
     expect(() => parseConfig({ ENTRA_ALLOWED_TENANTS: 'contoso', ENTRA_JWKS_URL: 'keys' })).toThrow(
       /ENTRA_ALLOWED_TENANTS: expected a comma-separated list.*ENTRA_JWKS_URL/,
+    );
+  });
+
+  it('when MOODLE_DB_URL is set, then the Moodle pull is on with the engine from the scheme and TLS verified by default', () => {
+    expect(parseConfig({}).moodleDb).toBeNull();
+    expect(parseConfig({ MOODLE_DB_URL: 'mysql://reader:pw@moodle-db:3306/moodle' }).moodleDb).toMatchObject({
+      kind: 'mysql',
+      prefix: 'mdl_',
+      tls: { mode: 'verify', caPath: null },
+      pullEveryMinutes: 60,
+    });
+    expect(
+      parseConfig({ MOODLE_DB_URL: 'postgresql://reader@db/moodle', MOODLE_DB_PREFIX: 'm_', MOODLE_DB_TLS: 'off' }).moodleDb,
+    ).toMatchObject({
+      kind: 'postgres',
+      prefix: 'm_',
+      tls: { mode: 'off' },
+    });
+  });
+
+  it('when the Moodle database settings are malformed, then each is named', () => {
+    expect(() => parseConfig({ MOODLE_DB_URL: 'moodle-db:3306', MOODLE_DB_PREFIX: 'mdl-; drop', MOODLE_DB_TLS: 'yes' })).toThrow(
+      /MOODLE_DB_URL: expected mysql:.*MOODLE_DB_PREFIX: expected letters.*MOODLE_DB_TLS: expected off, require/,
     );
   });
 });

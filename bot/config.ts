@@ -168,6 +168,25 @@ const EnvSchema = z.object({
   SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
   IMPORT_DROP_FOLDER: z.string().min(1).optional(),
   IMPORT_WATCH_EVERY_MINUTES: int(5, 1, 1_440),
+  MOODLE_DB_URL: z
+    .string()
+    .regex(
+      /^(mysql|mariadb|postgres(ql)?):\/\/[^/]+\/[^/?]+/,
+      'expected mysql://user:password@host:3306/moodle or postgres://user:password@host:5432/moodle',
+    )
+    .optional(),
+  MOODLE_DB_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]*$/i, "expected letters, digits and '_', such as mdl_")
+    .default('mdl_'),
+  MOODLE_DB_TLS: z
+    .enum(['off', 'require', 'verify'], { message: 'expected off, require (encrypt) or verify (encrypt and check the certificate)' })
+    .default('verify'),
+  MOODLE_DB_TLS_CA: z.string().min(1).optional(),
+  MOODLE_DB_PULL_EVERY_MINUTES: int(60, 5, 1_440),
+  MOODLE_DB_LOOKBACK_DAYS: int(14, 1, 400),
+  MOODLE_DB_MAX_LAG_MINUTES: int(180, 5, 10_080),
+  MOODLE_DB_PAGE_SIZE: int(100_000, 1_000, 1_000_000),
   // Privacy: retention periods (docs/privacy.md), the privacy notice students are pointed to.
   ACADEMIC_YEAR_START_MONTH: int(8, 1, 12),
   RETENTION_COUNTS_ACADEMIC_YEARS: int(2, 1, 10),
@@ -226,6 +245,20 @@ export type Config = Readonly<{
   privacy: PrivacyConfig;
   /** Microsoft Graph attendance collection; null when not configured (the collector is then off). */
   graph: GraphConfig | null;
+  /** Pulling Moodle activity straight from its database; null when MOODLE_DB_URL is not set. */
+  moodleDb: MoodleDbConfig | null;
+}>;
+
+export type MoodleDbConfig = Readonly<{
+  url: string;
+  kind: 'mysql' | 'postgres';
+  prefix: string;
+  tls: Readonly<{ mode: 'off' | 'require' | 'verify'; caPath: string | null }>;
+  pullEveryMinutes: number;
+  lookbackDays: number;
+  maxLagMinutes: number;
+  /** Log ids read per query. */
+  pageSize: number;
 }>;
 
 export type GraphConfig = Readonly<{
@@ -509,6 +542,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       showViewerNames: e.PRIVACY_SHOW_VIEWER_NAMES,
     }),
     graph,
+    moodleDb: e.MOODLE_DB_URL
+      ? Object.freeze({
+          url: e.MOODLE_DB_URL,
+          kind: /^(mysql|mariadb):/.test(e.MOODLE_DB_URL) ? ('mysql' as const) : ('postgres' as const),
+          prefix: e.MOODLE_DB_PREFIX,
+          tls: Object.freeze({ mode: e.MOODLE_DB_TLS, caPath: e.MOODLE_DB_TLS_CA ?? null }),
+          pullEveryMinutes: e.MOODLE_DB_PULL_EVERY_MINUTES,
+          lookbackDays: e.MOODLE_DB_LOOKBACK_DAYS,
+          maxLagMinutes: e.MOODLE_DB_MAX_LAG_MINUTES,
+          pageSize: e.MOODLE_DB_PAGE_SIZE,
+        })
+      : null,
   });
 }
 

@@ -154,6 +154,47 @@ async function record(deps: IdentityImportDeps, summary: ImportSummary, scope: s
   });
 }
 
+export interface MoodleUser {
+  id: string;
+  /** Lower-cased. */
+  username: string;
+  /** Lower-cased. */
+  email: string;
+  idnumber: string;
+}
+
+export interface IdentityLink {
+  sourceSystem: string;
+  externalKey: string;
+  studentId: string;
+}
+
+/**
+ * Which student each Moodle user is: by idnumber (the Samis student code) or by e-mail, nothing else.
+ * Used by the user download import and by the database pull, so both link people the same way.
+ */
+export async function matchMoodleUsers(
+  db: Db,
+  users: readonly MoodleUser[],
+): Promise<{ links: IdentityLink[]; unresolved: string[]; students: Set<string> }> {
+  const bySamis = await resolveIdentities(db, 'samis', users.map((r) => r.idnumber).filter(Boolean));
+  const byEmail = await resolveIdentities(db, 'email', users.map((r) => r.email).filter(Boolean));
+  const links: IdentityLink[] = [];
+  const unresolved: string[] = [];
+  const students = new Set<string>();
+  for (const r of users) {
+    const studentId = bySamis.get(r.idnumber) ?? byEmail.get(r.email);
+    if (!studentId) {
+      unresolved.push(`moodle:${r.id}`);
+      continue;
+    }
+    students.add(studentId);
+    links.push({ sourceSystem: 'moodle', externalKey: r.id, studentId });
+    if (r.username) links.push({ sourceSystem: 'moodle_username', externalKey: r.username, studentId });
+  }
+  return { links, unresolved, students };
+}
+
 const MOODLE_USER_COLUMNS = { id: 'id', username: 'username', email: 'email', idnumber: 'idnumber' };
 
 /**
@@ -165,32 +206,24 @@ export async function importMoodleUsers(
   options: { path: string; fileName?: string; dryRun?: boolean },
 ): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
-  const table = await readTable(options.path, MOODLE_USER_COLUMNS, ['idnumber', 'email'], 'Moodle user export', (get, line, tally) => {
-    const id = get('id');
-    if (!/^\d+$/.test(id)) return (tally.reject(line, `id "${id}" is not a Moodle user id`), null);
-    return { id, username: get('username').toLowerCase(), email: get('email').toLowerCase(), idnumber: get('idnumber') };
-  });
+  const table = await readTable(
+    options.path,
+    MOODLE_USER_COLUMNS,
+    ['idnumber', 'email'],
+    'Moodle user export',
+    (get, line, tally): MoodleUser | null => {
+      const id = get('id');
+      if (!/^\d+$/.test(id)) return (tally.reject(line, `id "${id}" is not a Moodle user id`), null);
+      return { id, username: get('username').toLowerCase(), email: get('email').toLowerCase(), idnumber: get('idnumber') };
+    },
+  );
   const summary = emptySummary('moodle-users', 'moodle-users', options.fileName ?? basename(options.path), table.tally, table.read);
   checkShare(summary, table.fatal, deps.ingest.maxRejectedShare);
   if (summary.errors.length > 0) {
     if (!options.dryRun) await record(deps, summary, 'site', startedAt);
     return summary;
   }
-  const bySamis = await resolveIdentities(deps.db, 'samis', table.rows.map((r) => r.idnumber).filter(Boolean));
-  const byEmail = await resolveIdentities(deps.db, 'email', table.rows.map((r) => r.email).filter(Boolean));
-  const links: Array<{ sourceSystem: string; externalKey: string; studentId: string }> = [];
-  const unresolved: string[] = [];
-  const students = new Set<string>();
-  for (const r of table.rows) {
-    const studentId = bySamis.get(r.idnumber) ?? byEmail.get(r.email);
-    if (!studentId) {
-      unresolved.push(`moodle:${r.id}`);
-      continue;
-    }
-    students.add(studentId);
-    links.push({ sourceSystem: 'moodle', externalKey: r.id, studentId });
-    if (r.username) links.push({ sourceSystem: 'moodle_username', externalKey: r.username, studentId });
-  }
+  const { links, unresolved, students } = await matchMoodleUsers(deps.db, table.rows);
   summary.rowsCounted = table.rows.length - unresolved.length;
   summary.rowsUnresolved = unresolved.length;
   summary.unresolved = { total: unresolved.length, keys: unresolved.slice(0, 100) };

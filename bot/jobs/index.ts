@@ -5,6 +5,7 @@ import { escalateUnacknowledged, type EscalationSummary } from './escalate.comma
 import { drainDue, type DeliverySummary } from '../teams/deliver.command';
 import { importDropFolder } from '../ingest/drop-folder.command';
 import { collectAttendanceJob } from './collect-attendance.job';
+import { pullMoodleJob } from './pull-moodle.job';
 import { createScheduler, type Job, type JobDeclaration, type Scheduler } from './scheduler';
 import { applyRetention, type RetentionSummary } from '../commands/retention.command';
 
@@ -72,7 +73,15 @@ export const retentionJob: JobDeclaration<RetentionSummary> = {
 };
 
 /** Every job of the service. Adding a job: declare it (name, schedule, run) and list it here; the server and the CLI both pick it up. */
-export const JOBS: readonly JobDeclaration[] = [evaluateJob, escalateJob, notifyJob, collectAttendanceJob, importWatchJob, retentionJob];
+export const JOBS: readonly JobDeclaration[] = [
+  evaluateJob,
+  escalateJob,
+  notifyJob,
+  collectAttendanceJob,
+  importWatchJob,
+  retentionJob,
+  pullMoodleJob,
+];
 
 /** The jobs this configuration turns on, bound to the services; an off job with a reason says it once. */
 export function scheduledJobs(services: Services, logger: Logger = services.logger): Job[] {

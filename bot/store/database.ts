@@ -12,6 +12,7 @@ import * as rules from './migrations/0003-rules';
 import * as graphCollection from './migrations/0004-graph-collection';
 import * as bot from './migrations/0005-bot';
 import * as tab from './migrations/0006-tab';
+import * as moodleFeed from './migrations/0009-moodle-feed';
 import * as delivery from './migrations/0012-delivery';
 import * as privacy from './migrations/0015-privacy';
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-graph-collection': graphCollection,
   '0005-bot': bot,
   '0006-tab': tab,
+  '0009-moodle-feed': moodleFeed,
   '0012-delivery': delivery,
   '0015-privacy': privacy,
 };
@@ -141,7 +143,9 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
     migrationTableSchema = rows[0]?.schema;
   }
-  const migrator = new Migrator({ db, provider, migrationTableSchema });
+  // Features land from parallel branches with reserved numbers, so a lower number can arrive after a
+  // higher one was applied; each migration is independent of the others it may overtake.
+  const migrator = new Migrator({ db, provider, migrationTableSchema, allowUnorderedMigrations: true });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -166,6 +166,20 @@ export interface Database {
     collected_at: string;
   };
   teams_attendance_sessions: { report_id: string; student_id: string; day: string };
+  /** 0009: the Moodle database pull (bot/feeds/moodle-db). */
+  moodle_feed_checkpoints: {
+    feed: string;
+    resume_id: number | null;
+    resume_day: string | null;
+    last_id: number | null;
+    last_time: number | null;
+    covered_until: string | null;
+    lease_owner: string | null;
+    lease_until: string | null;
+    last_run_at: string | null;
+    last_status: string | null;
+    last_error: string | null;
+  };
 }
 
 export type StudentRow = Selectable<Database['students']>;

@@ -38,6 +38,7 @@ describe('wellbeing settings', () => {
     MICROSOFT_APP_PASSWORD: 'secret',
     MICROSOFT_APP_TENANT_ID: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
     PUBLIC_URL: 'https://engagement.uni.ac.uk',
+    PRIVACY_NOTICE_URL: 'https://www.uni.ac.uk/privacy/engagement-monitoring',
   };
   const problemsOf = (env: Record<string, string>): string[] => {
     try {

@@ -3,6 +3,7 @@ import { buildTestConfig, silentLogger } from './databases';
 
 /** Contacts a university would set; production refuses to start without real ones. */
 export const UNIVERSITY_CONTACTS_ENV = {
+  PRIVACY_NOTICE_URL: 'https://www.engagement.ac.uk/privacy/engagement-monitoring',
   SUPPORT_CONTACTS: '[{"name":"Wellbeing Service","detail":"wellbeing@engagement.ac.uk, 01632 960000"}]',
   URGENT_CONTACTS:
     '[{"name":"Samaritans (24 hours)","detail":"Call 116 123 free, any time."},{"name":"Campus security (24 hours)","detail":"01632 960999"}]',

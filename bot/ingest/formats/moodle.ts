@@ -1,7 +1,8 @@
 import type { IsoDay, Source } from '../../../shared/domain';
 import { createDayOfInstant, createDayOfWallTime, parseMoodleTime } from '../dates';
 import { identityKey } from '../tally';
-import { findColumns, hasColumns, wrongFieldCount, type ExportFormat } from './format';
+import { findColumns, hasColumns, normaliseHeader, wrongFieldCount, type ExportFormat } from './format';
+import { classifyLogstoreEvent, createLogstoreCounter, type LogstoreEvent } from './moodle-events';
 
 /** The "Event name" values that count, from EXPORT-FORMATS.md; everything else is read and ignored. */
 const LOG_EVENTS = new Map<string, Source>([
@@ -10,14 +11,6 @@ const LOG_EVENTS = new Map<string, Source>([
   ['Submission created.', 'moodle_submission'],
   ['Submission updated.', 'moodle_submission'],
   ['Quiz attempt submitted', 'moodle_submission'],
-]);
-
-const LOGSTORE_EVENTS = new Map<string, Source>([
-  ['\\core\\event\\user_loggedin', 'moodle_login'],
-  ['\\mod_assign\\event\\assessable_submitted', 'moodle_submission'],
-  ['\\assignsubmission_file\\event\\submission_created', 'moodle_submission'],
-  ['\\assignsubmission_file\\event\\submission_updated', 'moodle_submission'],
-  ['\\mod_quiz\\event\\attempt_submitted', 'moodle_submission'],
 ]);
 
 const LOG_HEADER = [
@@ -188,7 +181,11 @@ const LOGSTORE_HEADER = [
   'ip',
   'realuserid',
 ];
-const isEmptyDbValue = (v: string): boolean => v === '' || v === 'NULL' || v === '\\N';
+
+function findOptionalColumns<K extends string>(header: readonly string[], names: readonly K[]): Record<K, number> {
+  const normalised = header.map(normaliseHeader);
+  return Object.fromEntries(names.map((n) => [n, normalised.indexOf(n)])) as Record<K, number>;
+}
 
 /** A CSV dump of the database table `logstore_standard_log`, times as unix seconds. */
 export const moodleLogstoreFormat: ExportFormat = {
@@ -198,17 +195,15 @@ export const moodleLogstoreFormat: ExportFormat = {
   produces: ['moodle_login', 'moodle_submission'],
   matches: (header) => hasColumns(header, ['eventname', 'userid', 'timecreated', 'realuserid']),
   start(header, settings, tally) {
-    const c = findColumns(header, {
-      event: 'eventname',
-      user: 'userid',
-      time: 'timecreated',
-      realUser: 'realuserid',
-      anonymous: 'anonymous',
-    });
+    const c = findColumns(header, { event: 'eventname', user: 'userid', time: 'timecreated', realUser: 'realuserid' });
     if (!c) throw new Error('unreachable: header matched');
+    // Columns a dump of an older Moodle, or a hand-picked column list, may lack.
+    const optional = findOptionalColumns(header, ['relateduserid', 'anonymous', 'origin', 'contextinstanceid']);
     const dayOf = createDayOfInstant(settings.campusTimeZone);
     const width = header.length;
     let sawLogin = false;
+    const count = createLogstoreCounter((userId, day, source) => tally.count(identityKey(['moodle', userId]), day, source));
+    const cell = (fields: string[], i: number): string | null => (i < 0 ? null : (fields[i] as string));
     return {
       row(fields, line) {
         if (fields.length !== width) return tally.reject(line, wrongFieldCount(fields.length, width));
@@ -216,13 +211,18 @@ export const moodleLogstoreFormat: ExportFormat = {
         if (!Number.isInteger(seconds) || seconds <= 0) return tally.reject(line, `timecreated "${fields[c.time]}" is not unix seconds`);
         const day = dayOf(seconds * 1000);
         tally.seeDay(day);
-        const source = LOGSTORE_EVENTS.get(fields[c.event] as string);
-        // Staff "logged in as" a student, and anonymous events, are not the student's own activity.
-        if (source === undefined || !isEmptyDbValue(fields[c.realUser] as string) || fields[c.anonymous] === '1') return tally.ignore();
-        const userId = fields[c.user] as string;
-        if (!/^\d+$/.test(userId)) return tally.reject(line, `userid "${userId}" is not a Moodle user id`);
-        if (source === 'moodle_login') sawLogin = true;
-        tally.count(identityKey(['moodle', userId]), day, source);
+        const event: LogstoreEvent = {
+          eventName: fields[c.event] as string,
+          userId: fields[c.user] as string,
+          relatedUserId: cell(fields, optional.relateduserid),
+          realUserId: fields[c.realUser] as string,
+          anonymous: cell(fields, optional.anonymous),
+          origin: cell(fields, optional.origin),
+          contextInstanceId: cell(fields, optional.contextinstanceid),
+        };
+        if (classifyLogstoreEvent(event) === null) return tally.ignore();
+        if (!/^\d+$/.test(event.userId as string)) return tally.reject(line, `userid "${event.userId as string}" is not a Moodle user id`);
+        if (count(event, day) === 'moodle_login') sawLogin = true;
       },
       finish() {
         checkLogins(tally, sawLogin);

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { Client, types as pgTypes } from 'pg';
+import type { MoodleDbConfig } from '../../config';
+import { AppError } from '../../errors';
+
+/** A read-only connection to a Moodle database, MySQL/MariaDB or PostgreSQL, answering rows as arrays. */
+export interface MoodleConnection {
+  readonly kind: 'mysql' | 'postgres';
+  /** Where it points, for messages: engine, host, port, database and user, never the password. */
+  readonly target: string;
+  /** Runs one statement written with `?` placeholders; identifiers go through `table()`. */
+  query(sqlText: string, params?: ReadonlyArray<string | number>): Promise<unknown[][]>;
+  /** A Moodle table's name with the configured prefix, quoted for this engine. */
+  table(name: string): string;
+  /** The prefixed table name, unquoted, for the catalogue. */
+  tableName(name: string): string;
+  close(): Promise<void>;
+}
+
+export type MoodleDbSettings = Pick<MoodleDbConfig, 'url' | 'kind' | 'prefix' | 'tls'>;
+
+/** Why a pull could not read Moodle; the code is the kind of trouble, the message says what to do. */
+export class MoodleFeedError extends AppError {
+  constructor(code: string, message: string) {
+    super(503, code, message);
+    this.name = 'MoodleFeedError';
+  }
+}
+
+export function describeMoodleTarget(settings: Pick<MoodleDbSettings, 'url' | 'kind'>): string {
+  try {
+    const u = new URL(settings.url);
+    const port = u.port || (settings.kind === 'mysql' ? '3306' : '5432');
+    const engine = settings.kind === 'mysql' ? 'MySQL/MariaDB' : 'PostgreSQL';
+    return `${engine} ${u.hostname}:${port}${u.pathname} as ${decodeURIComponent(u.username) || '(no user)'}`;
+  } catch {
+    return 'the Moodle database (MOODLE_DB_URL is not a valid URL)';
+  }
+}
+
+function tlsOptions(tls: MoodleDbSettings['tls']): { rejectUnauthorized: boolean; ca?: string } | undefined {
+  if (tls.mode === 'off') return undefined;
+  let ca: string | undefined;
+  if (tls.caPath) {
+    try {
+      ca = readFileSync(tls.caPath, 'utf8');
+    } catch (error) {
+      throw new MoodleFeedError(
+        'moodle_db_tls',
+        `Cannot read MOODLE_DB_TLS_CA (${tls.caPath}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+      );
+    }
+  }
+  return { rejectUnauthorized: tls.mode === 'verify', ...(ca ? { ca } : {}) };
+}
+
+const CREDENTIAL_CODES = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_TABLEACCESS_DENIED_ERROR',
+  '28P01',
+  '28000',
+  '42501',
+]);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  'PROTOCOL_CONNECTION_LOST',
+]);
+const MISSING_CODES = new Set(['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR', '42P01', '42703']);
+const MISSING_DATABASE_CODES = new Set(['ER_BAD_DB_ERROR', '3D000']);
+
+/** Turns a driver error into one specific message; anything unrecognised keeps the driver's words. */
+export function explainMoodleError(error: unknown, target: string): MoodleFeedError {
+  if (error instanceof MoodleFeedError) return error;
+  const err = error as { code?: string; message?: string };
+  const code = err.code ?? '';
+  const message = err.message ?? String(error);
+  if (CREDENTIAL_CODES.has(code))
+    return new MoodleFeedError(
+      'moodle_db_credentials',
+      `The Moodle database refused the user name or password (${target}): ${message}. Check the user and password in MOODLE_DB_URL, and that the account may read the log and user tables.`,
+    );
+  if (MISSING_DATABASE_CODES.has(code))
+    return new MoodleFeedError(
+      'moodle_db_unreachable',
+      `The Moodle database named in MOODLE_DB_URL does not exist (${target}): ${message}.`,
+    );
+  if (UNREACHABLE_CODES.has(code))
+    return new MoodleFeedError(
+      'moodle_db_unreachable',
+      `Cannot reach the Moodle database (${target}): ${code}. Check the host and port in MOODLE_DB_URL and that this server may connect to it.`,
+    );
+  if (MISSING_CODES.has(code))
+    return new MoodleFeedError(
+      'moodle_db_schema',
+      `The Moodle database lacks a table or column the pull reads (${target}): ${message}. This Moodle version may differ, or MOODLE_DB_PREFIX may be wrong.`,
+    );
+  if (/ssl|tls|certificate|self[- ]signed|CERT_|HANDSHAKE/i.test(`${code} ${message}`))
+    return new MoodleFeedError(
+      'moodle_db_tls',
+      `The secure connection to the Moodle database failed (${target}): ${message}. See MOODLE_DB_TLS and MOODLE_DB_TLS_CA in docs/imports.md.`,
+    );
+  return new MoodleFeedError('moodle_db_failed', `Reading the Moodle database failed (${target}): ${message}`);
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Opens one connection and makes its session read-only: the pull never writes to Moodle, even by mistake. */
+export async function openMoodleConnection(settings: MoodleDbSettings): Promise<MoodleConnection> {
+  const target = describeMoodleTarget(settings);
+  const ssl = tlsOptions(settings.tls);
+  const prefixed = (name: string) => `${settings.prefix}${name}`;
+  try {
+    if (settings.kind === 'mysql') {
+      const url = new URL(settings.url);
+      const connection = await mysql.createConnection({
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        database: decodeURIComponent(url.pathname.replace(/^\//, '')),
+        ssl,
+        rowsAsArray: true,
+        supportBigNumbers: true,
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        charset: 'utf8mb4',
+      });
+      connection.on('error', () => undefined);
+      await connection.query('SET SESSION TRANSACTION READ ONLY');
+      return {
+        kind: 'mysql',
+        target,
+        table: (name) => `\`${prefixed(name)}\``,
+        tableName: prefixed,
+        async query(sqlText, params = []) {
+          // Prepared statements use the binary protocol: numbers arrive as numbers, not text to parse.
+          const [rows] = await connection.execute({ sql: sqlText, values: params.map(String) });
+          return rows as unknown[][];
+        },
+        close: () => connection.end().catch(() => undefined),
+      };
+    }
+    const client = new Client({
+      connectionString: settings.url,
+      ssl,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Moodle's ids and times are int8; they fit a JS number. Set on this client only.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === pgTypes.builtins.INT8 ? (v: string) => Number(v) : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+      },
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    await client.query('set session characteristics as transaction read only');
+    return {
+      kind: 'postgres',
+      target,
+      table: (name) => `"${prefixed(name)}"`,
+      tableName: prefixed,
+      async query(sqlText, params = []) {
+        let n = 0;
+        const text = sqlText.replace(/\?/g, () => `$${++n}`);
+        const result = await client.query({ text, values: [...params], rowMode: 'array' });
+        return result.rows as unknown[][];
+      },
+      close: () => client.end().catch(() => undefined),
+    };
+  } catch (error) {
+    throw explainMoodleError(error, target);
+  }
+}

@@ -1,0 +1,269 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openMoodleConnection } from '../../bot/feeds/moodle-db/moodle-connection';
+import { pullMoodle, type MoodlePullDeps } from '../../bot/feeds/moodle-db/pull-moodle.command';
+import { importExport } from '../../bot/ingest/import.command';
+import { importMoodleUsers } from '../../bot/ingest/identity-imports.command';
+import { describeDataStatus } from '../../bot/commands/data-status.command';
+import { loadCoverage } from '../../bot/store/import.repository';
+import { insertIdentities } from '../../bot/store/identity.repository';
+import type { Db } from '../../bot/store/database';
+import { createTestDatabase, DATABASE_KINDS, silentLogger, type TestDatabase } from '../support/databases';
+import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
+import { createTestMoodle, MOODLE_ENGINES, type TestMoodle } from '../support/moodle-db';
+import { generateSiteLog, SITE_USERS, writeLogstoreCsv, writeUsersCsv, type SiteEvent } from '../support/moodle-site';
+import { CAMPUS, ingestConfig } from '../ingest/support';
+
+const FIRST_DAY = Date.UTC(2026, 10, 20) / 1000;
+const NOW = new Date('2026-11-27T09:00:00Z');
+const SIAN = buildStudent({ id: 'S1000001', email: 'sian.obriain@example.ac.uk' });
+const ZOE = buildStudent({ id: 'S1000002', email: 'zoe.jones@example.ac.uk' });
+const OLA = buildStudent({ id: 'S1000003', email: 'ola.nordmann@example.ac.uk' });
+const STUDENT_OF: Record<number, string> = { 2113: SIAN.id, 2114: ZOE.id, 2115: OLA.id };
+const ADMIN = buildStaff({ roles: ['department_admin'] });
+
+/** Our roster: three students, known by Samis code and e-mail only; Moodle ids are learnt from Moodle. */
+async function seedRoster(db: Db): Promise<void> {
+  await seedDepartment(db);
+  await seedPeople(db, { students: [SIAN, ZOE, OLA], staff: [ADMIN] });
+  await insertIdentities(
+    db,
+    [SIAN, ZOE, OLA].flatMap((s) => [
+      { sourceSystem: 'samis', externalKey: s.id, studentId: s.id },
+      { sourceSystem: 'email', externalKey: s.email ?? '', studentId: s.id },
+    ]),
+  );
+}
+
+async function countsOf(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('activity_counts').selectAll().where('count', '>', 0).execute();
+  return rows.map((r) => `${r.student_id} ${r.day} ${r.source} ${r.count}`).sort();
+}
+
+/** What the generator meant to count, per linked student and London day (GMT in November). */
+function intendedCounts(events: readonly SiteEvent[]): string[] {
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    const student = STUDENT_OF[e.userid];
+    if (!e.intent || !student) continue;
+    const key = `${student} ${new Date(e.timecreated * 1000).toISOString().slice(0, 10)} ${e.intent}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k} ${n}`).sort();
+}
+
+describe.each(DATABASE_KINDS)('Moodle database pull, our store on %s', (kind) => {
+  describe.each(MOODLE_ENGINES)('Moodle on %s', (engine) => {
+    let store: TestDatabase;
+    let moodle: TestMoodle;
+    let dir: string;
+    let clock: Date;
+
+    const deps = (overrides: Partial<MoodlePullDeps> = {}): MoodlePullDeps => ({
+      db: store.db,
+      logger: silentLogger,
+      now: () => clock,
+      connect: () => openMoodleConnection(moodle.settings),
+      settings: { timeZone: CAMPUS, lookbackDays: 14, maxLagMinutes: 180, pageSize: 40 },
+      ...overrides,
+    });
+
+    beforeEach(async () => {
+      clock = NOW;
+      dir = mkdtempSync(join(tmpdir(), 'moodle-pull-'));
+      store = await createTestDatabase(kind);
+      await seedRoster(store.db);
+      moodle = await createTestMoodle(engine);
+      await moodle.insertUsers(SITE_USERS);
+    });
+
+    afterEach(async () => {
+      await moodle.drop();
+      await store.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('when the log is pulled, then the counts equal those of the CSV import of the same rows, and what was meant', async () => {
+      const events = generateSiteLog(7, FIRST_DAY, 8, NOW.getTime() / 1000 - 1_800);
+      await moodle.insertLog(events);
+
+      const summary = await pullMoodle(deps(), { since: '2026-11-20' });
+
+      // The same events, dumped from the Moodle table, through the CSV importers into a second store.
+      const other = await createTestDatabase(kind);
+      try {
+        await seedRoster(other.db);
+        const rows = await moodle.exec(
+          `select * from ${engine === 'mysql' ? '`mdl_logstore_standard_log`' : 'mdl_logstore_standard_log'} order by id`,
+        );
+        writeLogstoreCsv(join(dir, 'logstore.csv'), rows as Array<Record<string, unknown>>);
+        writeUsersCsv(join(dir, 'users.csv'), SITE_USERS);
+        const csvDeps = { db: other.db, ingest: ingestConfig(), campusTimeZone: CAMPUS, now: () => NOW };
+        expect((await importMoodleUsers(csvDeps, { path: join(dir, 'users.csv') })).status).toBe('succeeded');
+        const csv = await importExport(csvDeps, { source: 'moodle', path: join(dir, 'logstore.csv') });
+        expect(csv.status).toBe('succeeded');
+
+        expect(summary.status).toBe('succeeded');
+        expect(await countsOf(store.db)).toEqual(await countsOf(other.db));
+        expect(summary.rowsCounted).toBe(csv.rowsCounted);
+      } finally {
+        await other.drop();
+      }
+      expect(await countsOf(store.db)).toEqual(intendedCounts(events));
+      expect(summary.users).toMatchObject({ read: SITE_USERS.length, deleted: 1, suspended: 1, linked: 3 });
+      // Nov 27 is still going on: coverage stops at the 26th.
+      expect(summary.period).toEqual({ start: '2026-11-20', end: '2026-11-26' });
+      const coverage = await loadCoverage(store.db, '2026-11-19', '2026-11-27');
+      expect([...(coverage.get('moodle_login') ?? [])].sort()).toEqual(
+        ['20', '21', '22', '23', '24', '25', '26'].map((d) => `2026-11-${d}`),
+      );
+    });
+
+    it('when more events arrive and the pull runs again, then each event is counted once and a run with nothing new changes nothing', async () => {
+      const all = generateSiteLog(11, FIRST_DAY, 8, NOW.getTime() / 1000 - 1_800);
+      const cut = Date.UTC(2026, 10, 25, 13) / 1000;
+      await moodle.insertLog(all.filter((e) => e.timecreated < cut));
+      clock = new Date(cut * 1000 + 600_000);
+      const first = await pullMoodle(deps(), { since: '2026-11-20' });
+      expect(first.period).toEqual({ start: '2026-11-20', end: '2026-11-24' });
+
+      await moodle.insertLog(all.filter((e) => e.timecreated >= cut));
+      clock = NOW;
+      const second = await pullMoodle(deps());
+      const third = await pullMoodle(deps());
+
+      expect(second.status).toBe('succeeded');
+      expect(second.period).toEqual({ start: '2026-11-25', end: '2026-11-26' });
+      expect(await countsOf(store.db)).toEqual(intendedCounts(all));
+      expect(third.period).toBeNull();
+      expect(third.rowsCounted).toBeGreaterThan(0);
+      expect(await countsOf(store.db)).toEqual(intendedCounts(all));
+      // The second run re-read the 25th from its first entry rather than from the last one read.
+      expect(second.recounted?.start).toBe('2026-11-25');
+    });
+
+    it('when --since re-reads days already pulled, then their counts are replaced, not added', async () => {
+      const events = generateSiteLog(3, FIRST_DAY, 8, NOW.getTime() / 1000 - 1_800);
+      await moodle.insertLog(events);
+      await pullMoodle(deps(), { since: '2026-11-20' });
+      const again = await pullMoodle(deps(), { since: '2026-11-22' });
+      expect(again.status).toBe('succeeded');
+      expect(await countsOf(store.db)).toEqual(intendedCounts(events));
+    });
+
+    it('when two instances pull at once, then one reads and the other skips, and nothing is counted twice', async () => {
+      const events = generateSiteLog(5, FIRST_DAY, 8, NOW.getTime() / 1000 - 1_800);
+      await moodle.insertLog(events);
+      const results = await Promise.all([
+        pullMoodle(deps({ owner: 'instance-a' }), { since: '2026-11-20' }),
+        pullMoodle(deps({ owner: 'instance-b' }), { since: '2026-11-20' }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['skipped', 'succeeded']);
+      expect(results.find((r) => r.status === 'skipped')?.warnings[0]).toMatch(/Another instance is pulling/);
+      expect(await countsOf(store.db)).toEqual(intendedCounts(events));
+    });
+
+    it('when the log table is empty, then the run says so and claims no day', async () => {
+      const summary = await pullMoodle(deps());
+      expect(summary.status).toBe('succeeded');
+      expect(summary.warnings[0]).toMatch(/mdl_logstore_standard_log is empty/);
+      expect(summary.period).toBeNull();
+      expect(summary.recounted).toBeNull();
+      expect(summary.users.linked).toBe(3);
+    });
+
+    it('when the password is wrong, then the run fails saying so on the data page, and nothing changes', async () => {
+      const url = new URL(moodle.settings.url);
+      url.username = 'moodle_reader_that_does_not_exist';
+      url.password = 'wrong-password';
+      const summary = await pullMoodle(deps({ connect: () => openMoodleConnection({ ...moodle.settings, url: url.toString() }) }));
+      expect(summary).toMatchObject({ status: 'failed', code: 'moodle_db_credentials' });
+      expect(summary.errors[0]).toMatch(/refused the user name or password/);
+      expect(summary.errors[0]).not.toContain('wrong-password');
+      const status = await describeDataStatus(store.db, ADMIN, '2026-11-27');
+      const moodleRuns = status.imports.filter((i) => i.source === 'moodle_login');
+      expect(moodleRuns[0]).toMatchObject({ status: 'failed' });
+      expect(moodleRuns[0]?.errors[0]).toMatch(/refused the user name or password/);
+      expect(await countsOf(store.db)).toEqual([]);
+    });
+
+    it('when TLS is required but cannot be set up with this server, then the run says it is the secure connection that failed', async () => {
+      const summary = await pullMoodle(
+        deps({ connect: () => openMoodleConnection({ ...moodle.settings, tls: { mode: 'verify', caPath: null } }) }),
+      );
+      expect(summary).toMatchObject({ status: 'failed', code: 'moodle_db_tls' });
+      expect(summary.errors[0]).toMatch(/secure connection to the Moodle database failed.*MOODLE_DB_TLS/);
+    });
+
+    it('when the log table lacks a column (another Moodle version), then the run names it and reads nothing', async () => {
+      await moodle.drop();
+      moodle = await createTestMoodle(engine, {
+        logColumns: [
+          'id',
+          'eventname',
+          'component',
+          'action',
+          'target',
+          'crud',
+          'edulevel',
+          'contextid',
+          'contextlevel',
+          'contextinstanceid',
+          'userid',
+          'courseid',
+          'relateduserid',
+          'timecreated',
+          'origin',
+          'ip',
+        ],
+      });
+      await moodle.insertUsers(SITE_USERS);
+      const summary = await pullMoodle(deps());
+      expect(summary).toMatchObject({ status: 'failed', code: 'moodle_db_schema' });
+      expect(summary.errors[0]).toMatch(/mdl_logstore_standard_log has no column realuserid/);
+    });
+
+    it('when the prefix is wrong, then the run says the tables are missing and names the prefix', async () => {
+      const summary = await pullMoodle(deps({ connect: () => openMoodleConnection({ ...moodle.settings, prefix: 'moodle_' }) }));
+      expect(summary).toMatchObject({ status: 'failed', code: 'moodle_db_schema' });
+      expect(summary.errors[0]).toMatch(/table moodle_logstore_standard_log is missing.*MOODLE_DB_PREFIX \(now "moodle_"\)/);
+    });
+
+    it('when the replica lags two days behind, then the run warns and claims only the days before its newest entry', async () => {
+      const events = generateSiteLog(9, FIRST_DAY, 5, Infinity);
+      await moodle.insertLog(events);
+      const summary = await pullMoodle(deps(), { since: '2026-11-20' });
+      expect(summary.status).toBe('succeeded');
+      expect(summary.warnings.join(' ')).toMatch(/looks behind: its newest log entry is from 2026-11-24.*stopped replicating/);
+      expect(summary.period).toEqual({ start: '2026-11-20', end: '2026-11-23' });
+      const status = await describeDataStatus(store.db, ADMIN, '2026-11-27');
+      expect(status.imports.find((i) => i.source === 'moodle_login')?.errors.join(' ')).toMatch(/looks behind/);
+    });
+
+    it('when the Moodle database is restored from an older copy, then the run refuses, keeps the counts, and --since recovers', async () => {
+      const events = generateSiteLog(13, FIRST_DAY, 8, NOW.getTime() / 1000 - 1_800);
+      await moodle.insertLog(events);
+      await pullMoodle(deps(), { since: '2026-11-20' });
+      const before = await countsOf(store.db);
+
+      const restoredUntil = Date.UTC(2026, 10, 24) / 1000;
+      await moodle.drop();
+      moodle = await createTestMoodle(engine);
+      await moodle.insertUsers(SITE_USERS);
+      await moodle.insertLog(events.filter((e) => e.timecreated < restoredUntil));
+
+      const refused = await pullMoodle(deps());
+      expect(refused).toMatchObject({ status: 'failed', code: 'moodle_db_checkpoint_ahead' });
+      expect(refused.errors[0]).toMatch(/restored from an older copy.*--since/);
+      expect(await countsOf(store.db)).toEqual(before);
+
+      const recovered = await pullMoodle(deps(), { since: '2026-11-20' });
+      expect(recovered.status).toBe('succeeded');
+      expect(recovered.recounted).toEqual({ start: '2026-11-20', end: '2026-11-23' });
+      // The days the copy still holds are rebuilt, not added to; later days keep what was read before the restore.
+      expect(await countsOf(store.db)).toEqual(before);
+      expect(before).toEqual(intendedCounts(events));
+    });
+  });
+});
