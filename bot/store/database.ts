@@ -134,17 +134,23 @@ export async function checkDatabase(db: Db, settings: DatabaseSettings): Promise
   }
 }
 
+/** Whether this database is PostgreSQL (the one place the dialect is asked, so callers need not know Kysely's adapters). */
+export const isPostgres = (db: Db): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/** The connection's own PostgreSQL schema; undefined on SQLite, which has one. */
+export async function currentSchema(db: Db): Promise<string | undefined> {
+  if (!isPostgres(db)) return undefined;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema;
+}
+
 /**
  * Brings the schema up to date; safe to run from several instances at once (Kysely takes a lock).
  * On PostgreSQL the bookkeeping tables live in the connection's current schema: Kysely otherwise
  * looks for them in any schema and can mistake another schema's for ours.
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  let migrationTableSchema: string | undefined;
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-    migrationTableSchema = rows[0]?.schema;
-  }
+  const migrationTableSchema = await currentSchema(db);
   // Features land from parallel branches with reserved numbers, so a lower number can arrive after a
   // higher one was applied; each migration is independent of the others it may overtake.
   const migrator = new Migrator({ db, provider, migrationTableSchema, allowUnorderedMigrations: true });

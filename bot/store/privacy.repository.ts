@@ -1,5 +1,5 @@
-import { sql, PostgresAdapter, type RawBuilder } from 'kysely';
-import type { Db } from './database';
+import { sql, type RawBuilder } from 'kysely';
+import { currentSchema, isPostgres, type Db } from './database';
 import type { Database } from './schema';
 
 /**
@@ -9,14 +9,10 @@ import type { Database } from './schema';
 
 type TableName = keyof Database & string;
 
-const isPostgres = (db: Db): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
-
 /** The tables of this database; on PostgreSQL only those of the connection's own schema, never a neighbour's. */
 async function ownTables(db: Db) {
-  const tables = await db.introspection.getTables();
-  if (!isPostgres(db)) return tables;
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  return tables.filter((t) => t.schema === rows[0]?.schema);
+  const [tables, schema] = await Promise.all([db.introspection.getTables(), currentSchema(db)]);
+  return schema === undefined ? tables : tables.filter((t) => t.schema === schema);
 }
 
 /** Counts the rows a condition selects. */

@@ -17,7 +17,7 @@ import { eraseStudent, setDoNotMonitor } from '../../bot/commands/erase-student.
 import { presentSubjectAccessHtml } from '../../bot/presenters/subject-access.presenter';
 import { addDays } from '../../shared/calendar';
 import { SOURCES, type IsoDay } from '../../shared/domain';
-import type { Db } from '../../bot/store/database';
+import { currentSchema, type Db } from '../../bot/store/database';
 
 const privacy = buildTestConfig().privacy;
 const deps = (t: TestDatabase, now: string) => ({
@@ -363,7 +363,7 @@ describe.each(DATABASE_KINDS)('privacy on %s', (kind) => {
 
     const needles = [w.target.id, w.target.email!, w.target.entraId!, 'Quill', 'equill', 'Erin here', w.targetCase.id];
     // Every table of this test's own database (on PostgreSQL its own schema; the server holds others' too).
-    const schema = kind === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(t.db)).rows[0]?.s : undefined;
+    const schema = await currentSchema(t.db);
     const tables = (await t.db.introspection.getTables()).filter(
       (tb) => !tb.name.startsWith('kysely_') && (schema === undefined || tb.schema === schema),
     );
