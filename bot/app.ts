@@ -55,6 +55,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     privacy: config.privacy,
     timeZone: config.timeZone,
     onDeliveriesQueued: deliverSoon,
+    schedule: services.sendSchedule,
     // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
     onUrgentQueued: (staffIds) =>
       setImmediate(

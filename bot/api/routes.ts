@@ -222,7 +222,12 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       const viewer = await resolveViewer(req, deps);
       const action = parseInput(CaseActionSchema, await readJsonBody(req), 'action');
       const result = await performCaseAction(
-        { db: deps.db, now: deps.now, wellbeingRole: deps.config.support.wellbeingRole },
+        {
+          db: deps.db,
+          now: deps.now,
+          wellbeingRole: deps.config.support.wellbeingRole,
+          schedule: { timeZone: deps.config.timeZone, quietHours: deps.config.alerts.quietHours },
+        },
         { actor: viewer, caseId: String(req.params.caseId), action },
       );
       flagDeps.cache.invalidate(viewer.departmentId);

@@ -8,12 +8,15 @@ import type { Student } from '../store/student.repository';
 import { enqueueDelivery } from '../store/outbox.repository';
 import { writeAudit } from '../store/audit.repository';
 import { forbidden } from '../errors';
+import { routineNotBefore, type SendSchedule } from '../../shared/send-schedule';
 import { CHECKIN_CHOICE_LABELS, type CheckinChoice } from '../../shared/cases';
 
 export interface StudentMessageDeps {
   db: Db;
   now: () => Date;
   wellbeingRole: StaffRole;
+  /** Quiet hours for routine staff notices (QUIET_HOURS in TIME_ZONE); none when unset. */
+  schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
 }
 
 export interface StudentMessageResult {
@@ -104,6 +107,8 @@ export async function recordStudentMessage(
           kind: 'notice',
           recipientStaffId: staffId,
           payload: { title, lines, urgent, tier, ...(caseId ? { caseId } : {}) },
+          // Only a risk message goes in quiet hours; the rest waits for the morning.
+          ...(urgent ? {} : { notBefore: routineNotBefore(deps.now(), deps.schedule) }),
         },
         at,
       );

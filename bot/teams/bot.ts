@@ -37,6 +37,7 @@ import { createWellbeingClassifier, type WellbeingClassification } from '../../s
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
 import { escapeMarkdown } from '../../shared/markdown';
+import type { SendSchedule } from '../../shared/send-schedule';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
 
 export interface BotDeps {
@@ -57,6 +58,8 @@ export interface BotDeps {
   onDeliveriesQueued: () => void;
   /** Called when a student's message alerted staff urgently: delivers to them now, ahead of anything queued before. */
   onUrgentQueued?: (staffIds: readonly string[]) => void;
+  /** Quiet hours for routine staff notices; none when unset. */
+  schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
 }
 
 const CLASSIFIED_CHARS = 20_000;
@@ -264,8 +267,17 @@ export class EngagementBot extends TeamsActivityHandler {
    * Records a student's message and tells staff. For the risk tier the urgent contacts are what matter
    * most, so they are shown even if recording fails, and staff alerts go out at once.
    */
+  private commandDeps() {
+    return {
+      db: this.deps.db,
+      now: this.deps.now,
+      wellbeingRole: this.deps.support.wellbeingRole,
+      ...(this.deps.schedule ? { schedule: this.deps.schedule } : {}),
+    };
+  }
+
   private async recordWithContacts(context: Ctx, input: Parameters<typeof recordStudentMessage>[1]): Promise<StudentMessageResult | null> {
-    const deps = { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole };
+    const deps = this.commandDeps();
     if (input.wellbeing.tier !== 'risk') {
       const result = await recordStudentMessage(deps, input);
       this.deps.onDeliveriesQueued();
@@ -329,10 +341,7 @@ export class EngagementBot extends TeamsActivityHandler {
 
       if (!who.staff) return errorResponse(403, 'forbidden', 'These buttons are for staff.');
       if (action.kind === 'referral_ack') {
-        const done = await acknowledgeReferral(
-          { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole },
-          { actor: who.staff, caseId: action.caseId },
-        );
+        const done = await acknowledgeReferral(this.commandDeps(), { actor: who.staff, caseId: action.caseId });
         this.deps.onDeliveriesQueued();
         const student = await findStudent(this.deps.db, done.case.studentId);
         const name = student ? studentName(student) : 'the student';
@@ -350,15 +359,12 @@ export class EngagementBot extends TeamsActivityHandler {
         );
       }
       if (action.kind === 'case') {
-        await performCaseAction(
-          { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole },
-          {
-            actor: who.staff,
-            caseId: action.caseId,
-            action: action.action,
-            ...(activityId ? { fromCard: { conversationId, activityId } } : {}),
-          },
-        );
+        await performCaseAction(this.commandDeps(), {
+          actor: who.staff,
+          caseId: action.caseId,
+          action: action.action,
+          ...(activityId ? { fromCard: { conversationId, activityId } } : {}),
+        });
         this.deps.onDeliveriesQueued();
       }
       const caseIds = sentCard?.caseIds ?? (action.kind === 'case' ? [action.caseId] : []);
