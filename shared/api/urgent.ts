@@ -1,25 +1,25 @@
 import { z } from 'zod';
 
 /** One urgent message (the risk tier) waiting for someone to record that they have acted. */
-export interface UrgentAlertView {
-  id: string;
-  studentId: string;
-  studentName: string;
+export const UrgentAlertViewSchema = z.object({
+  id: z.string(),
+  studentId: z.string(),
+  studentName: z.string(),
   /** When the student wrote it (ISO instant). */
-  raisedAt: string;
+  raisedAt: z.string(),
   /** The student's words, only for those told at once and the wellbeing role; null for everyone else. */
-  message: string | null;
-  /** Why the words are not shown, when they are not. */
-  messageWithheld: boolean;
+  message: z.string().nullable(),
+  /** True when there are words this reader may not see. */
+  messageWithheld: z.boolean(),
   /** Names of the staff told at once ("you" for the reader). */
-  told: string[];
+  told: z.array(z.string()),
   /** The student's open case, if they have one. */
-  caseId: string | null;
-}
+  caseId: z.string().nullable(),
+});
+export type UrgentAlertView = z.infer<typeof UrgentAlertViewSchema>;
 
-export interface UrgentListResponse {
-  alerts: UrgentAlertView[];
-}
+export const UrgentListResponseSchema = z.object({ alerts: z.array(UrgentAlertViewSchema) });
+export type UrgentListResponse = z.infer<typeof UrgentListResponseSchema>;
 
 export const UrgentActedSchema = z.strictObject({
   note: z
@@ -33,8 +33,5 @@ export type UrgentActed = z.infer<typeof UrgentActedSchema>;
 /** Urgent alert ids are UUIDs; anything else is refused before it reaches the database. */
 export const UrgentIdSchema = z.uuid({ message: 'expected the id of an urgent message' });
 
-export interface UrgentActedResponse {
-  id: string;
-  actedAt: string;
-  actedBy: string;
-}
+export const UrgentActedResponseSchema = z.object({ id: z.string(), actedAt: z.string(), actedBy: z.string() });
+export type UrgentActedResponse = z.infer<typeof UrgentActedResponseSchema>;
