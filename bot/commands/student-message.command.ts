@@ -95,6 +95,7 @@ export async function recordStudentMessage(
       ...(urgent
         ? [
             'Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.',
+            'This stays pinned at the top of the Engagement Monitor tab until someone records what they have done.',
           ]
         : tier === 'distress'
           ? [

@@ -194,17 +194,14 @@ export async function deferDelivery(
 }
 
 /**
- * Makes a recipient's deliveries that were waiting for them due now, e.g. the moment they install the
- * bot. Only those already tried: a digest scheduled for its time, or a notice held for quiet hours, keeps its time.
+ * Makes a recipient's deliveries that were waiting for their chat due now. A digest scheduled for its
+ * time, or a notice held for quiet hours, keeps its time on an ordinary message; `scheduled` (the
+ * moment they install the app) brings those forward too, so a new user sees what is waiting for them.
  */
-export async function wakeDeliveriesFor(db: Db, staffId: string, now: string): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ next_attempt_at: now })
-    .where('recipient_staff_id', '=', staffId)
-    .where('status', '=', 'pending')
-    .where('last_error', 'is not', null)
-    .execute();
+export async function wakeDeliveriesFor(db: Db, staffId: string, now: string, opts: { scheduled?: boolean } = {}): Promise<void> {
+  let q = db.updateTable('outbox').set({ next_attempt_at: now }).where('recipient_staff_id', '=', staffId).where('status', '=', 'pending');
+  if (!opts.scheduled) q = q.where('last_error', 'is not', null);
+  await q.execute();
 }
 
 export async function listDeliveries(

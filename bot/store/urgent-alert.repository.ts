@@ -93,3 +93,30 @@ export async function markUrgentActed(db: Db, id: string, acted: { by: string; n
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/**
+ * Clears the student's words from urgent messages acted on before `actedBefore` (retention of message
+ * text): the record of what happened, who was told and who acted stays. Returns how many were (or would be) cleared.
+ */
+export async function redactActedUrgentMessages(db: Db, actedBefore: string, dryRun: boolean): Promise<number> {
+  const q = (b: typeof db) =>
+    b
+      .selectFrom('urgent_alerts')
+      .where('acted_at', '<', actedBefore)
+      .where((eb) => eb.or([eb('message', 'is not', null), eb('phrase', 'is not', null)]));
+  if (dryRun)
+    return Number(
+      (
+        await q(db)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const result = await db
+    .updateTable('urgent_alerts')
+    .set({ message: null, phrase: null })
+    .where('acted_at', '<', actedBefore)
+    .where((eb) => eb.or([eb('message', 'is not', null), eb('phrase', 'is not', null)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -52,8 +52,11 @@ export interface BotDeps {
   privacy?: Pick<Config['privacy'], 'privacyNoticeUrl' | 'showViewerNames'>;
   /** The university's zone, so "the last 21 term days" end today on campus. */
   timeZone?: string;
-  /** Called when a staff member's chat becomes known, so waiting alerts go out at once. */
-  onStaffReachable: (staffId: string) => Promise<void>;
+  /**
+   * Called when a staff member's chat becomes known, so alerts waiting for it go out at once; on
+   * installing the app (`installed`), their scheduled digest comes at once too, after the welcome.
+   */
+  onStaffReachable: (staffId: string, opts: { installed: boolean }) => Promise<void>;
   /** Called after something queued deliveries (card refreshes, notices), so they go out now. */
   onDeliveriesQueued: () => void;
   /** Called when a student's message alerted staff urgently: delivers to them now, ahead of anything queued before. */
@@ -103,16 +106,16 @@ export class EngagementBot extends TeamsActivityHandler {
     super();
     this.classifyWellbeing = createWellbeingClassifier(deps.support.phrases);
     this.onInstallationUpdateAdd(async (context, next) => {
-      await this.rememberConversation(context);
+      await this.rememberConversation(context, { installed: true });
       await next();
     });
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient.id;
       if ((context.activity.membersAdded ?? []).some((m) => m.id === botId)) {
-        const who = await this.rememberConversation(context);
+        const who = await this.rememberConversation(context, { installed: true });
         await context.sendActivity(
           who.staff
-            ? `Hello ${escapeMarkdown(who.staff.displayName)}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
+            ? `Hello ${escapeMarkdown(who.staff.displayName)}. On working mornings when any of your students may need a check-in, I will send you one short digest. Type "help" at any time.`
             : 'Hello. This app helps your department look after students. Type "help" at any time.',
         );
       }
@@ -145,7 +148,7 @@ export class EngagementBot extends TeamsActivityHandler {
     }
   }
 
-  private async rememberConversation(context: Ctx): Promise<{ staff?: Staff; student?: Student }> {
+  private async rememberConversation(context: Ctx, opts: { installed?: boolean } = {}): Promise<{ staff?: Staff; student?: Student }> {
     const who = await this.identify(context);
     const aadId = context.activity.from.aadObjectId;
     if (!aadId || context.activity.conversation.conversationType === 'channel') return who;
@@ -156,7 +159,7 @@ export class EngagementBot extends TeamsActivityHandler {
       this.deps.now().toISOString(),
     );
     await clearUnreachable(this.deps.db, aadId);
-    if (who.staff) await this.deps.onStaffReachable(who.staff.id);
+    if (who.staff) await this.deps.onStaffReachable(who.staff.id, { installed: opts.installed ?? false });
     return who;
   }
 

@@ -8,6 +8,10 @@ import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { createWellbeingClassifier } from '../../shared/wellbeing/classify';
 import type { UrgentListResponse } from '../../shared/api/urgent';
 import type { Student } from '../../bot/store/student.repository';
+import { applyRetention } from '../../bot/commands/retention.command';
+import { findUrgentAlert } from '../../bot/store/urgent-alert.repository';
+import { parseConfig } from '../../bot/config';
+import { silentLogger } from '../support/databases';
 
 const classify = createWellbeingClassifier();
 const WORDS = 'honestly i feel like giving up on everything, whats the point of being here';
@@ -118,6 +122,21 @@ describe.each(DATABASE_KINDS)('urgent messages pinned in the tab on %s', (kind) 
       actorId: wellbeing.id,
       note: 'Met them at the Wellbeing Service.',
     });
+  });
+
+  it('when retention runs after the message-text period, then the words of an acted-on message go, an unacted one keeps them, and the record stays', async () => {
+    const acted = (await writes(student)).urgentAlertId ?? '';
+    const waiting = (await writes(withCase)).urgentAlertId ?? '';
+    await fetch(`${server.baseUrl}/api/urgent/${acted}/acted`, {
+      method: 'POST',
+      headers: { authorization: `Local ${tutor.id}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'Called them.' }),
+    });
+    const privacy = parseConfig({}).privacy;
+    const later = new Date(Date.now() + (privacy.retention.messagesDays + 1) * 86_400_000);
+    await applyRetention({ db: t.db, logger: silentLogger, now: () => later, today: () => '2027-06-01', privacy }, { dryRun: false });
+    expect(await findUrgentAlert(t.db, acted)).toMatchObject({ message: null, phrase: null, actedBy: tutor.id, actedNote: 'Called them.' });
+    expect((await findUrgentAlert(t.db, waiting))?.message).toBe(WORDS);
   });
 
   it('when the student has no tutor and nobody holds the wellbeing role, then the department’s senior staff are told instead of no one', async () => {

@@ -79,7 +79,7 @@ describe('a student with no case writing words of risk in the Microsoft 365 Agen
     const urgent = await studentTeams.waitFor((m) => JSON.stringify(m.attachments ?? []).includes('116 123'), 'urgent support contacts');
     expect(JSON.stringify(urgent.attachments)).not.toContain('Your personal tutor will see it');
 
-    await eventually(() => {
+    await eventually(async () => {
       const told = new Map(staffTeams.received.map((r) => [r.conversationId, JSON.stringify(r.body)]));
       expect(told.get('conv-tutor')).toContain('Urgent: Rae Quiet may need help now');
       expect(told.get('conv-tutor')).toContain(WORDS);

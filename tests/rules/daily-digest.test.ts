@@ -111,7 +111,7 @@ describe.each(DATABASE_KINDS)('one digest per tutor per working day on %s', (kin
     const cases = await findOpenCases(t.db, 'dept-a');
     expect(digests[0]?.kind === 'digest' && [...digests[0].payload.caseIds].sort()).toEqual(cases.map((c) => c.id).sort());
 
-    // Installing the app in the evening does not bring the scheduled digest forward.
+    // A message from the tutor in the evening does not bring the scheduled digest forward.
     await wakeDeliveriesFor(t.db, tutor.id, '2026-11-25T18:00:00.000Z');
     setClock('2026-11-26T08:59:59.000Z');
     expect((await deliverDue(deliver)).sent).toBe(0);
