@@ -23,6 +23,8 @@ const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, maxWidth: '40rem' },
 });
 
+const REFRESH_MS = 60_000;
+
 const listOf = (names: string[]): string =>
   names.length <= 1 ? (names[0] ?? 'nobody yet') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 
@@ -109,7 +111,12 @@ export function UrgentPanel({ authorize, onOpenStudent }: { authorize: Authorize
       })
       .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
   }, [authorize]);
-  useEffect(load, [load]);
+  useEffect(() => {
+    load();
+    // A message that comes while the tab is open appears within a minute, without a reload.
+    const timer = window.setInterval(load, REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [load]);
 
   if (error)
     return (
