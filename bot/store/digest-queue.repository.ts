@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IsoDay } from '../../shared/domain';
 import type { Db } from './database';
-import { enqueueDelivery } from './outbox.repository';
+import { enqueueDeliveries, enqueueDelivery } from './outbox.repository';
 
 /** The key of a tutor's digest for one day: one digest per tutor per working day. */
 export const dailyDigestKey = (staffId: string, day: IsoDay): string => `digest:${staffId}:${day}`;
@@ -41,12 +41,27 @@ export async function queueDailyDigests(
   now: string,
 ): Promise<QueuedDigest[]> {
   const out: QueuedDigest[] = [];
+  const byStaff = new Map<string, string[]>();
   for (const { staffId, caseIds } of alerts) {
-    const wanted = [...new Set(caseIds)];
-    if (wanted.length === 0) continue;
+    const ids = [...new Set([...(byStaff.get(staffId) ?? []), ...caseIds])];
+    if (ids.length > 0) byStaff.set(staffId, ids);
+  }
+  // Most tutors have no digest waiting yet: those are created in a few statements, the rest added to one by one.
+  const created = await enqueueDeliveries(
+    db,
+    [...byStaff].map(([staffId, caseIds]) => ({
+      kind: 'digest' as const,
+      recipientStaffId: staffId,
+      notBefore: send.at,
+      idempotencyKey: dailyDigestKey(staffId, send.day),
+      payload: { caseIds },
+    })),
+    now,
+  );
+  for (const [staffId, wanted] of byStaff) {
     const key = dailyDigestKey(staffId, send.day);
     const item = { kind: 'digest' as const, recipientStaffId: staffId, notBefore: send.at };
-    if (await enqueueDelivery(db, { ...item, idempotencyKey: key, payload: { caseIds: wanted } }, now)) {
+    if (created.has(key)) {
       out.push({ staffId, caseIds: wanted, created: true, idempotencyKey: key });
       continue;
     }
