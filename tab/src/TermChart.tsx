@@ -60,7 +60,7 @@ export function describeTermChart(
     return `last ${w.days} days ${own.total}${own.unknown ? ` (${own.unknown} days unknown)` : ''} against a cohort median of ${cohort.total}`;
   });
   return (
-    `${label}${span}: ${total} over ${known.length} days with data${unknown ? `, ${unknown} days unknown` : ''}` +
+    `${label}: ${total} over ${known.length} days with data${unknown ? `, ${unknown} days unknown` : ''}${span}` +
     `${perWindow.length ? `; ${perWindow.join('; ')}` : ''}${flaggedOn ? `; flagged on ${shortDay(flaggedOn)}` : ''}.`
   );
 }
@@ -166,6 +166,7 @@ export function TermChart({
         ) : v > 0 ? (
           <rect
             key={`c${i}`}
+            data-part="bar"
             className={s.bar}
             x={x(i) + (dayW > 3 ? 0.5 : 0)}
             y={y(v)}
@@ -177,6 +178,7 @@ export function TermChart({
       {runs(series.median).map((run) => (
         <polyline
           key={`m${run[0]}`}
+          data-part="median"
           className={s.median}
           points={run.map((i) => `${x(i)},${y(series.median[i]!)} ${x(i + 1)},${y(series.median[i]!)}`).join(' ')}
         />

@@ -56,7 +56,7 @@ export const useChartStyles = makeStyles({
   hatchBack: { fill: tokens.colorNeutralBackground1, [FORCED]: { fill: 'Canvas' } },
   nonTerm: { fill: tokens.colorNeutralBackground4, [FORCED]: { fill: 'none' } },
   nonTermDot: { fill: tokens.colorNeutralForeground4, [FORCED]: { fill: 'GrayText' } },
-  windowShade: { fill: tokens.colorNeutralForeground1, fillOpacity: 0.06, [FORCED]: { fill: 'GrayText', fillOpacity: 0.25 } },
+  windowShade: { fill: tokens.colorNeutralForeground1, fillOpacity: 0.06, [FORCED]: { fill: 'GrayText', fillOpacity: 0.12 } },
   windowEdge: { stroke: tokens.colorNeutralForeground3, strokeWidth: 1, fill: 'none', [FORCED]: { stroke: 'CanvasText' } },
   marker: {
     stroke: tokens.colorPaletteRedForeground1,
