@@ -5,6 +5,8 @@ import { startTestApp, type RunningApp } from '../support/app';
 import { silentLogger } from '../support/databases';
 import { loadDemo } from '../../bot/demo/load-demo.command';
 import { listDepartments } from '../../bot/store/department.repository';
+import { insertImport } from '../../bot/store/import.repository';
+import { newId } from '../../bot/store/ids';
 import { evaluateDepartment } from '../../bot/rules/evaluate.command';
 import { addDays } from '../../shared/calendar';
 import { FlagPageSchema } from '../../shared/api/flags';
@@ -52,6 +54,11 @@ const whiteBackgrounds = (page: Page, selector: string) =>
 const colourOf = (page: Page, selector: string, property: 'fill' | 'stroke') =>
   page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(selector)}))[${JSON.stringify(property)}]`) as Promise<string>;
 
+/** What a CSS system colour resolves to on this page (read from a probe element). */
+const systemColour = (page: Page, name: 'Highlight' | 'CanvasText' | 'GrayText' | 'Canvas') =>
+  page.evaluate(`(() => { const p = document.createElement('span'); p.style.color = ${JSON.stringify(name)}; document.body.append(p);
+    const c = getComputedStyle(p).color; p.remove(); return c; })()`) as Promise<string>;
+
 describe('the charts in a browser, on a department whose cases the rules opened over several days', () => {
   let server: RunningApp;
   let browser: Browser;
@@ -66,6 +73,28 @@ describe('the charts in a browser, on a department whose cases the rules opened 
     const db = server.app.db;
     const today = server.app.services.today();
     await loadDemo(db, { seed: 42, today, now: new Date().toISOString() });
+    // Samis exports stop 15 days ago and start again 8 days ago: six days in between are unknown, not zero.
+    await db
+      .updateTable('imports')
+      .set({ period_end: addDays(today, -15) })
+      .where('source', '=', 'samis_login')
+      .execute();
+    await insertImport(db, {
+      id: newId(),
+      source: 'samis_login',
+      fileName: 'samis-later.csv',
+      fileHash: null,
+      periodStart: addDays(today, -8),
+      periodEnd: addDays(today, -1),
+      rowsRead: 0,
+      rowsCounted: 0,
+      rowsIgnored: 0,
+      rowsRejected: 0,
+      status: 'succeeded',
+      errors: [],
+      startedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+    });
     const [department] = await listDepartments(db);
     for (let day = addDays(today, -7); day <= today; day = addDays(day, 1)) {
       const at = day === today ? new Date() : new Date(`${day}T08:00:00.000Z`);
@@ -131,15 +160,31 @@ describe('the charts in a browser, on a department whose cases the rules opened 
         );
         expect(await first.getByTestId('window').count()).toBe(3);
         expect(await page.getByTestId('flag-marker').count()).toBe(count);
+        // The Samis gap is hatched over the whole height and said in words; it is never a zero bar.
+        const samis = page.getByRole('img', { name: /^Samis logins: / });
+        expect(await samis.getAttribute('aria-label')).toContain('6 days unknown');
+        expect(await samis.locator('[data-part="unknown"]').count()).toBe(6);
+        expect(
+          await page
+            .getByRole('img', { name: /^Moodle logins: / })
+            .locator('[data-part="unknown"]')
+            .count(),
+        ).toBe(0);
         expect(await page.getByRole('list', { name: 'Chart legend' }).textContent()).toContain('Middle half of the cohort');
         expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
         if (theme === 'dark') expect(await whiteBackgrounds(page, 'article')).toEqual([]);
         if (theme === 'contrast') {
-          // Forced colours: bars in Highlight, the median in CanvasText, on Canvas; none of them one and the same colour.
-          const canvas = await page.evaluate(`getComputedStyle(document.querySelector('[data-testid="term-chart"]')).backgroundColor`);
-          const bar = await colourOf(page, '[data-part="bar"]', 'fill');
-          const median = await colourOf(page, '[data-testid="term-chart"] [data-part="median"]', 'stroke');
-          expect(new Set([canvas, bar, median]).size).toBe(3);
+          // Forced colours: bars in Highlight, the median and the flag marker in CanvasText, unknown days hatched in GrayText.
+          expect(await colourOf(page, '[data-part="bar"]', 'fill')).toBe(await systemColour(page, 'Highlight'));
+          expect(await colourOf(page, '[data-testid="term-chart"] [data-part="median"]', 'stroke')).toBe(
+            await systemColour(page, 'CanvasText'),
+          );
+          expect(await colourOf(page, '[data-testid="flag-marker"] line', 'stroke')).toBe(await systemColour(page, 'CanvasText'));
+          expect(await colourOf(page, 'pattern path', 'stroke')).toBe(await systemColour(page, 'GrayText'));
+          expect(
+            new Set([await systemColour(page, 'Highlight'), await systemColour(page, 'CanvasText'), await systemColour(page, 'Canvas')])
+              .size,
+          ).toBe(3);
         }
         expect(await seriousAccessibilityProblems(page)).toEqual([]);
         await page.screenshot({ path: `${SCREENSHOTS}/student-charts-${theme}-${w}x${h}.png`, fullPage: true });
@@ -163,9 +208,8 @@ describe('the charts in a browser, on a department whose cases the rules opened 
         expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
         if (theme === 'dark') expect(await whiteBackgrounds(page, 'main')).toEqual([]);
         if (theme === 'contrast') {
-          const canvas = await page.evaluate(`getComputedStyle(document.querySelector('[data-testid="flagged-chart"]')).backgroundColor`);
-          const point = await colourOf(page, '[data-testid="flagged-point"]', 'fill');
-          expect(point).not.toBe(canvas);
+          expect(await colourOf(page, '[data-testid="flagged-point"]', 'fill')).toBe(await systemColour(page, 'Highlight'));
+          expect(await colourOf(page, '[data-testid="flagged-chart"] polyline', 'stroke')).toBe(await systemColour(page, 'Highlight'));
         }
         expect(await seriousAccessibilityProblems(page)).toEqual([]);
         await page.screenshot({ path: `${SCREENSHOTS}/overview-charts-${theme}-${w}x${h}.png`, fullPage: true });
