@@ -172,7 +172,7 @@ export function FirstContactChart({ firstContact }: { firstContact: Overview['fi
       <Text block>
         {firstContact.medianHours === null
           ? 'No case has been acted on yet.'
-          : `Median ${hoursWords(firstContact.medianHours)}; half within ${hoursWords(firstContact.p25Hours)} to ${hoursWords(firstContact.p75Hours)}; 90% within ${hoursWords(firstContact.p90Hours)} (${firstContact.cases} cases).`}
+          : `Median ${hoursWords(firstContact.medianHours)}; the middle half between ${hoursWords(firstContact.p25Hours)} and ${hoursWords(firstContact.p75Hours)}; 90% within ${hoursWords(firstContact.p90Hours)} (${firstContact.cases} cases).`}
       </Text>
       <svg
         className={s.svg}
