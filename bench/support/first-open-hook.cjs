@@ -1,6 +1,7 @@
 // Preloaded (`node -r`) into a measured `engagement import` by bench/benchmarks/cli.bench.ts: the first time
 // the process opens the file named in FIRST_OPEN_PATH (the import's first read of it), it writes
 // `first-open <epoch ms>` to stderr. Production code is not touched; only fs's open functions are wrapped.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a preload script is CommonJS
 const fs = require('node:fs');
 
 const wanted = process.env.FIRST_OPEN_PATH;
