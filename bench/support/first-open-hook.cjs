@@ -1,6 +1,6 @@
 // Preloaded (`node -r`) into a measured `engagement import` by bench/benchmarks/cli.bench.ts: the first time
 // the process opens the file named in FIRST_OPEN_PATH (the import's first read of it), it writes
-// `first-open <epoch ms>` to stderr. Production code is not touched; only fs's open functions are wrapped.
+// `first-open <epoch ms> <CPU ms used by then>` to stderr. Production code is not touched; only fs's open functions are wrapped.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a preload script is CommonJS
 const fs = require('node:fs');
 
@@ -9,7 +9,8 @@ let seen = false;
 const note = (path) => {
   if (seen || String(path) !== wanted) return;
   seen = true;
-  fs.writeSync(2, `first-open ${Date.now()}\n`);
+  const cpu = process.cpuUsage();
+  fs.writeSync(2, `first-open ${Date.now()} ${(cpu.user + cpu.system) / 1000}\n`);
 };
 const openSync = fs.openSync;
 fs.openSync = function (path, ...rest) {
