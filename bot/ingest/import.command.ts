@@ -37,6 +37,8 @@ export interface ImportOptions {
   /** An administrator's word that the file holds every occurrence of its sources on its days (see docs/imports.md, "Coverage"). */
   complete?: boolean;
   onProgress?: (lines: number, bytes: number) => void;
+  /** How many parts to count a large file in (worker threads); by default one per core from 32 MiB up (see parse-parallel.ts). */
+  parts?: number;
   /** An upload through the tab: only this department's students' counts are added or replaced (see department-scope.ts). */
   departmentId?: string;
   /** False for an upload, whose refusal is answered to the uploader and audited: a failed file then leaves no import row. */
@@ -153,6 +155,7 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
   out.unresolved = [...unresolved].sort();
   // The per-identity tally is no longer needed: let it go before the writes build their batches.
   parsed.tally.counts.clear();
+  parsed.tally.onceKeys.clear();
   return out;
 }
 
@@ -209,6 +212,8 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       maxLineBytes: deps.ingest.maxLineBytes,
     },
     options.onProgress,
+    true,
+    options.parts,
   );
   const t = parsed.tally;
   const format = parsed.format?.id ?? null;

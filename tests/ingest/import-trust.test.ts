@@ -9,7 +9,7 @@ import { importExport, type ImportOptions } from '../../bot/ingest/import.comman
 import { presentImportSummary } from '../../bot/ingest/import.presenter';
 import type { Db } from '../../bot/store/database';
 import { insertIdentities } from '../../bot/store/identity.repository';
-import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople } from './support';
+import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople, submissionAcrossParts } from './support';
 
 const trust = (name: string) => fixture('trust', name);
 const WEEK = { start: '2023-10-09', end: '2023-10-13' };
@@ -292,6 +292,21 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
       `${OLA.id} 2023-11-15 moodle_login 1`,
       `${OLA.id} 2023-11-15 moodle_submission 1`,
     ]);
+  });
+
+  it("when a log is counted in parts and one submission's created and submitted events fall in different parts, then it is stored once", async () => {
+    const path = join(dir, 'moodle-split-submission.csv');
+    writeFileSync(path, submissionAcrossParts());
+
+    for (const parts of [1, 2, 3]) {
+      const summary = await run({ source: 'moodle', path, parts, force: true });
+      expect({ parts, status: summary.status, submissions: summary.countsBySource.moodle_submission }).toEqual({
+        parts,
+        status: 'succeeded',
+        submissions: 1,
+      });
+      expect(await countsOf(t.db)).toEqual([`${SIAN.id} 2023-11-15 moodle_submission 1`]);
+    }
   });
 
   it('when no date in a Teams file reads only one way, then the top-line error says to pass --locale', async () => {

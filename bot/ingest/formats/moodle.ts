@@ -134,7 +134,12 @@ export const moodleLogFormat: ExportFormat = {
         if (!/^\d+$/.test(userId))
           return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
         if (source === 'moodle_login') sawLogin = true;
-        else if (!isFirstSubmission(userId, COURSE_MODULE.exec(description)?.[1] ?? null, day)) return tally.ignore();
+        else {
+          const courseModule = COURSE_MODULE.exec(description)?.[1] ?? null;
+          if (!isFirstSubmission(userId, courseModule, day)) return tally.ignore();
+          // Kept so that a file counted in parts applies the rule across its parts too.
+          if (courseModule !== null) tally.countedOnce(`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day, source);
+        }
         if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && lastDayIndex < MAX_DAYS) {
           const key = (Number(userId) * MAX_DAYS + lastDayIndex) * 2 + (source === 'moodle_login' ? 0 : 1);
           counts.set(key, (counts.get(key) ?? 0) + 1);
