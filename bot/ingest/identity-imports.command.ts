@@ -1,15 +1,16 @@
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { StudentStatus } from '../../shared/domain';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { findDepartment, upsertDepartments } from '../store/department.repository';
 import { newId } from '../store/ids';
-import { findImportByHash, insertImport } from '../store/import.repository';
+import { findImportByHash, findImportByKey, insertImport } from '../store/import.repository';
 import { addRoleGrants, findStaffEmails, findStaffIdsByEmail, upsertStaffMembers, type StaffMember } from '../store/staff.repository';
 import { insertIdentities, resolveIdentities } from '../store/identity.repository';
 import { findTutorIds, listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
 import { findColumns, normaliseHeader } from './formats/format';
-import type { ImportSummary } from './import.command';
+import { sayDay, type ImportSummary } from './import.command';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
 import { assertLineLengths } from './line-limit';
@@ -156,6 +157,7 @@ async function record(deps: IdentityImportDeps, summary: ImportSummary, scope: s
     details: { rejections: summary.rejections, unresolved: summary.unresolved, warnings: summary.warnings },
     startedAt,
     finishedAt: deps.now().toISOString(),
+    importKey: summary.importKey,
   });
 }
 
@@ -393,10 +395,28 @@ export async function importSamisRoster(
         );
     }
   }
-  if (summary.errors.length === 0 && summary.fileHash && (await findImportByHash(deps.db, summary.fileHash, 'samis-roster'))) {
-    summary.status = 'already_imported';
-    summary.warnings.push('This roster was already imported; nothing was changed.');
-    return summary;
+  // The roster's identity is its bytes and everything that changes how they are read: a corrected
+  // status map or column map is a different import, applied again (students wrongly mapped to active stop being monitored).
+  summary.importKey = summary.fileHash
+    ? createHash('sha256')
+        .update(JSON.stringify({ fileHash: summary.fileHash, format: 'samis-roster', statusMap, columns, departmentId: only ?? null }))
+        .digest('hex')
+    : null;
+  if (summary.errors.length === 0 && summary.importKey) {
+    const earlier = await findImportByKey(deps.db, summary.importKey);
+    const sameBytes = earlier ? undefined : summary.fileHash && (await findImportByHash(deps.db, summary.fileHash, 'samis-roster'));
+    const when = (e: { finishedAt: string | null; fileName: string }) => `on ${sayDay(e.finishedAt)} as ${e.fileName}`;
+    if (earlier) {
+      summary.status = 'already_imported';
+      summary.warnings.push(
+        `skipped: identical file and settings, imported ${when(earlier)}; nothing was changed (a changed SAMIS_STATUS_MAP or SAMIS_ROSTER_COLUMNS applies it again).`,
+      );
+      return summary;
+    }
+    if (sameBytes)
+      summary.warnings.push(
+        `This roster was imported ${when(sameBytes)} with another SAMIS_STATUS_MAP, SAMIS_ROSTER_COLUMNS or --department; it is applied again with the current ones.`,
+      );
   }
   if (summary.errors.length > 0) {
     if (!options.dryRun) await record(deps, summary, summary.scope, startedAt);

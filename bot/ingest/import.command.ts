@@ -164,7 +164,7 @@ const UNDATED_FORMATS: ReadonlySet<string> = new Set(['panopto-session-views']);
 /** Formats that speak for one meeting, not for every student's day: they add counts but claim no coverage unless told. */
 const PARTIAL_FORMATS: ReadonlySet<string> = new Set(['teams-attendance', 'teams-attendance-2021']);
 
-const sayDay = (iso: string | null): string =>
+export const sayDay = (iso: string | null): string =>
   iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }) : 'an earlier date';
 
 /**
