@@ -84,8 +84,24 @@ export function parseLocaleTime(text: string, locale: DateLocale | null): Locale
     effective === 'en-GB'
       ? build(Number(m[3]), b, a, hour, Number(m[5]), Number(m[6] ?? 0))
       : build(Number(m[3]), a, b, hour, Number(m[5]), Number(m[6] ?? 0));
-  return time ? { ok: true, time } : { ok: false, reason: `"${text}" is not a real date and time in ${effective} order` };
+  if (time) return { ok: true, time };
+  // A locale given (or configured) that the file does not follow: say which one it does follow, when the other order reads.
+  const other: DateLocale = effective === 'en-GB' ? 'en-US' : 'en-GB';
+  const otherTime =
+    other === 'en-GB'
+      ? build(Number(m[3]), b, a, hour, Number(m[5]), Number(m[6] ?? 0))
+      : build(Number(m[3]), a, b, hour, Number(m[5]), Number(m[6] ?? 0));
+  if (locale && otherTime) return { ok: false, reason: wrongLocaleReason(text, locale) };
+  return { ok: false, reason: `"${text}" is not a real date and time in ${effective} order` };
 }
+
+const ORDER: Record<DateLocale, string> = { 'en-GB': 'day first', 'en-US': 'month first' };
+
+/** The reason given for a date that only reads in the other order; explainNoDate (import.command.ts) looks for "the file was downloaded with". */
+export const wrongLocaleReason = (text: string, locale: DateLocale): string => {
+  const other: DateLocale = locale === 'en-GB' ? 'en-US' : 'en-GB';
+  return `"${text}" is not a date in ${locale} order (${ORDER[locale]}) but reads ${ORDER[other]}: the file was downloaded with ${other} dates; pass --locale ${other} (or set TEAMS_LOCALE=${other})`;
+};
 
 const ISO_OR_UK = /^(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\/(\d{1,2})\/(\d{4}))[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 

@@ -309,6 +309,38 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
     }
   });
 
+  it('when a Teams file with day-first dates is read with a US locale, then the top-line error says to pass --locale en-GB', async () => {
+    // A newer client's download (its own header casing), from a UK desktop: UTF-16LE with BOM, tabs, CRLF, 13/10/2023.
+    const lines = [
+      '1. Summary',
+      'Meeting title\tTutorial: Optics',
+      'Attended participants\t2',
+      'Start time\t13/10/2023, 14:00:00',
+      'End time\t13/10/2023, 14:50:00',
+      '',
+      '2. Participants',
+      'Name\tFirst join\tLast leave\tIn-meeting duration\tEmail\tParticipant ID (UPN)\tRole',
+      'Dr Lena Organiser\t13/10/2023, 14:00:00\t13/10/2023, 14:50:00\t50m\tl.organiser@example.ac.uk\tl.organiser@example.ac.uk\tOrganizer',
+      'Siân Ó Briain\t13/10/2023, 14:01:10\t13/10/2023, 14:49:00\t47m 50s\tsian.obriain@example.ac.uk\tsian.obriain@example.ac.uk\tAttendee',
+      'Jones, Zoë\t13/10/2023, 14:02:00\t13/10/2023, 14:45:00\t43m\tzoe.jones@example.ac.uk\tzoe.jones@example.ac.uk\tAttendee',
+      '',
+    ];
+    const path = join(dir, 'Tutorial - Attendance report 13-10-23.csv');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines.join('\r\n'), 'utf16le')]));
+
+    const summary = await run({ source: 'teams', path }, { TEAMS_LOCALE: 'en-US' });
+
+    expect(summary.status).toBe('failed');
+    expect(summary.errors[0]).toBe(
+      'no row in the file has a usable date in the locale given: 3 date(s) read only day first, so the file was downloaded with en-GB dates. Pass --locale en-GB (or set TEAMS_LOCALE=en-GB) and import the file again',
+    );
+    expect(await countsOf(t.db)).toEqual([]);
+
+    const fixed = await run({ source: 'teams', path, locale: 'en-GB' }, { TEAMS_LOCALE: 'en-US' });
+    expect(fixed.status).toBe('succeeded');
+    expect(await countsOf(t.db)).toEqual([`${SIAN.id} 2023-10-13 teams_attendance 1`, `${ZOE.id} 2023-10-13 teams_attendance 1`]);
+  });
+
   it('when no date in a Teams file reads only one way, then the top-line error says to pass --locale', async () => {
     const summary = await run({ source: 'teams', path: fixture('teams', 'attendance-ambiguous.csv') });
 
