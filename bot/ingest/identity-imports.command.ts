@@ -8,6 +8,7 @@ import { newId } from '../store/ids';
 import { findImportByHash, findImportByKey, insertImport } from '../store/import.repository';
 import { addRoleGrants, findStaffEmails, findStaffIdsByEmail, upsertStaffMembers, type StaffMember } from '../store/staff.repository';
 import { insertIdentities, resolveIdentities } from '../store/identity.repository';
+import { insertStaffIdentities } from '../store/staff-identity.repository';
 import { findTutorIds, listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
 import { findColumns, normaliseHeader } from './formats/format';
 import { sayDay, type ImportSummary } from './import.command';
@@ -231,14 +232,34 @@ export async function importMoodleUsers(
     if (!options.dryRun) await record(deps, summary, 'site', startedAt);
     return summary;
   }
-  const { links, unresolved, students } = await matchMoodleUsers(deps.db, table.rows);
-  summary.rowsCounted = table.rows.length - unresolved.length;
+  const { links, unresolved: notStudents, students } = await matchMoodleUsers(deps.db, table.rows);
+  // Users who are no student but whose e-mail is a member of staff's: their activity is then reported as "staff, ignored".
+  const byId = new Map(table.rows.map((r) => [`moodle:${r.id}`, r]));
+  const staffByEmail = await findStaffIdsByEmail(deps.db, notStudents.map((k) => byId.get(k)?.email ?? '').filter(Boolean));
+  const staffLinks = notStudents.flatMap((k) => {
+    const user = byId.get(k);
+    const staffId = user?.email ? staffByEmail.get(user.email) : undefined;
+    if (!user || !staffId) return [];
+    return [
+      { sourceSystem: 'moodle', externalKey: user.id, staffId },
+      ...(user.username ? [{ sourceSystem: 'moodle_username', externalKey: user.username, staffId }] : []),
+    ];
+  });
+  const staffUsers = new Set(staffLinks.filter((l) => l.sourceSystem === 'moodle').map((l) => `moodle:${l.externalKey}`));
+  const unresolved = notStudents.filter((k) => !staffUsers.has(k));
+  summary.rowsCounted = table.rows.length - notStudents.length;
   summary.rowsUnresolved = unresolved.length;
   summary.unresolved = { total: unresolved.length, keys: unresolved.slice(0, 100) };
+  summary.rowsStaff = staffUsers.size;
+  summary.staff = { total: staffUsers.size, keys: [...staffUsers].slice(0, 100) };
   summary.studentsAffected = students.size;
+  if (staffUsers.size > 0)
+    summary.warnings.push(
+      `${staffUsers.size} Moodle user(s) are staff (matched by e-mail): their activity in Moodle and Panopto exports is reported as "staff, ignored".`,
+    );
   if (unresolved.length > 0)
     summary.warnings.push(
-      `${unresolved.length} Moodle user(s) match no student by idnumber or e-mail (staff and other departments' students are expected here).`,
+      `${unresolved.length} Moodle user(s) match no student by idnumber or e-mail, nor a member of staff by e-mail (other departments' students and staff not yet imported are expected here).`,
     );
   if (options.dryRun) {
     summary.status = 'dry_run';
@@ -246,6 +267,7 @@ export async function importMoodleUsers(
   }
   await deps.db.transaction().execute(async (trx) => {
     await insertIdentities(trx, links);
+    await insertStaffIdentities(trx, staffLinks);
     await record({ ...deps, db: trx }, summary, 'site', startedAt);
   });
   summary.status = 'succeeded';

@@ -9,6 +9,7 @@ import { findImportByHash, findImportByKey, findOverlappingImports, insertImport
 import { lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
 import { replaceMeetingAttendance } from '../store/teams-meeting.repository';
 import { resolveIdentities } from '../store/identity.repository';
+import { findStaffKeys } from '../store/staff-identity.repository';
 import type { DateLocale } from './dates';
 import { parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
 import { splitIdentityKey, type IdentitySystem, type Rejection } from './tally';
@@ -71,6 +72,9 @@ export interface ImportSummary {
   rowsOtherDepartments?: number;
   rejections: Rejection[];
   unresolved: { total: number; keys: string[] };
+  /** Rows of known staff (staff Moodle ids and logins, a meeting's organiser): "staff, ignored", not unresolved. */
+  rowsStaff?: number;
+  staff?: { total: number; keys: string[] };
   studentsAffected: number;
   countsBySource: Partial<Record<Source, number>>;
   /** Why nothing was stored, when the status is failed. */
@@ -87,6 +91,9 @@ interface ResolvedCounts {
   rowsCounted: number;
   rowsUnresolved: number;
   unresolved: string[];
+  /** Rows whose key names a member of staff (see findStaffKeys): reported, never counted, never a reason to refuse the file. */
+  rowsStaff: number;
+  staffKeys: string[];
   students: Set<string>;
   outsidePeriod: number;
 }
@@ -112,6 +119,18 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
       .find((s) => s !== undefined);
     studentOf.set(identity, hit ?? null);
   }
+  // Keys no student has: those of staff are reported as staff, not as "import the roster".
+  const unknownBySystem = new Map<IdentitySystem, Set<string>>();
+  for (const [identity, student] of studentOf)
+    if (student === null)
+      for (const { system, key } of splitIdentityKey(identity)) {
+        let keys = unknownBySystem.get(system);
+        if (!keys) unknownBySystem.set(system, (keys = new Set()));
+        keys.add(key);
+      }
+  const staffFound = new Map<IdentitySystem, Set<string>>();
+  for (const [system, keys] of unknownBySystem) staffFound.set(system, await findStaffKeys(db, system, [...keys]));
+  const isStaff = (identity: string): boolean => splitIdentityKey(identity).some(({ system, key }) => staffFound.get(system)?.has(key));
 
   const merged = new Map<string, { studentId: string; day: IsoDay; source: Source; count: number }>();
   const out: ResolvedCounts = {
@@ -119,10 +138,13 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
     rowsCounted: 0,
     rowsUnresolved: 0,
     unresolved: [],
+    rowsStaff: 0,
+    staffKeys: [],
     students: new Set(),
     outsidePeriod: 0,
   };
   const unresolved = new Set<string>();
+  const staffKeys = new Set<string>();
   for (const e of parsed.tally.entries()) {
     if (!parsed.tally.sources.has(e.source)) continue;
     if (e.day < period.start || e.day > period.end) {
@@ -130,6 +152,15 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
       continue;
     }
     const studentId = studentOf.get(e.identity);
+    if (!studentId && isStaff(e.identity)) {
+      out.rowsStaff += e.count;
+      staffKeys.add(
+        splitIdentityKey(e.identity)
+          .filter(({ system, key }) => staffFound.get(system)?.has(key))
+          .map((c) => `${c.system}:${c.key}`)[0] as string,
+      );
+      continue;
+    }
     if (!studentId) {
       out.rowsUnresolved += e.count;
       unresolved.add(
@@ -153,6 +184,7 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
     list.push({ studentId: m.studentId, day: m.day, count: m.count });
   }
   out.unresolved = [...unresolved].sort();
+  out.staffKeys = [...staffKeys].sort();
   // The per-identity tally is no longer needed: let it go before the writes build their batches.
   parsed.tally.counts.clear();
   parsed.tally.onceKeys.clear();
@@ -253,6 +285,8 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     rowsOtherDepartments: 0,
     rejections: t.rejections,
     unresolved: { total: 0, keys: [] },
+    rowsStaff: t.rowsStaff,
+    staff: { total: t.staffKeys.size, keys: [...t.staffKeys].sort() },
     studentsAffected: 0,
     countsBySource: {},
     errors: [],
@@ -288,6 +322,9 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     summary.rowsCounted = resolved.rowsCounted;
     summary.rowsUnresolved = resolved.rowsUnresolved;
     summary.unresolved = { total: resolved.unresolved.length, keys: resolved.unresolved.slice(0, MAX_UNRESOLVED_LISTED) };
+    summary.rowsStaff = t.rowsStaff + resolved.rowsStaff;
+    const staffKeys = [...new Set([...t.staffKeys, ...resolved.staffKeys])].sort();
+    summary.staff = { total: staffKeys.length, keys: staffKeys.slice(0, MAX_UNRESOLVED_LISTED) };
     summary.studentsAffected = resolved.students.size;
     for (const [source, list] of resolved.bySource) summary.countsBySource[source] = list.reduce((n, c) => n + c.count, 0);
     if (resolved.outsidePeriod > 0)
@@ -295,6 +332,10 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     if (resolved.unresolved.length > 0)
       summary.warnings.push(
         `${resolved.unresolved.length} key(s) are not in the identity map; their rows were not counted. Import the roster or identity export, then this file again.`,
+      );
+    if (summary.rowsStaff > 0)
+      summary.warnings.push(
+        `${summary.rowsStaff} row(s) are of ${summary.staff.total} member(s) of staff (staff, ignored): staff are not monitored, nothing is missing.`,
       );
     const refusal = checkResolvedShare(resolved, deps.ingest.minResolvedShare);
     if (refusal) summary.errors.push(refusal);
@@ -345,6 +386,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
   const details = {
     rejections: t.rejections,
     unresolved: summary.unresolved,
+    staff: summary.staff,
     warnings: summary.warnings,
     encoding: parsed.read?.encoding ?? null,
   };
@@ -422,8 +464,12 @@ function explainNoDate(rejections: readonly Rejection[]): string {
 
 /** A file whose rows name almost nobody known is the wrong file or comes before its roster: it must not replace anything. */
 function checkResolvedShare(resolved: ResolvedCounts, minShare: number): string | null {
+  // Staff rows are neither: a file is judged by the rows that could name a student.
   const countable = resolved.rowsCounted + resolved.rowsUnresolved;
-  if (countable === 0) return null;
+  if (countable === 0)
+    return resolved.rowsStaff > 0
+      ? `every one of the ${resolved.rowsStaff} row(s) that would count names a member of staff (for example ${resolved.staffKeys.slice(0, 3).join(', ')}), none a student: check this is the right file. Nothing from this file was stored`
+      : null;
   const share = resolved.rowsCounted / countable;
   const examples = resolved.unresolved.slice(0, 3).join(', ');
   if (resolved.rowsCounted === 0)

@@ -84,6 +84,15 @@ export class Tally {
     this.rowsIgnored += 1;
   }
 
+  /** Rows of staff the file itself marks as such (a meeting's organiser): reported as "staff, ignored", never counted. */
+  rowsStaff = 0;
+  readonly staffKeys = new Set<string>();
+
+  staff(key: string): void {
+    this.rowsStaff += 1;
+    if (key) this.staffKeys.add(key);
+  }
+
   ignore(): void {
     this.rowsIgnored += 1;
   }
