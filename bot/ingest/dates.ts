@@ -40,11 +40,12 @@ function to24(hour: number, meridiem: string | undefined): number {
 
 const MOODLE_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{2}|\d{4}), (\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 
-/** Moodle 4.x English `4/11/23, 11:18:42` (day first, no zone) and 3.x `2/03/21, 14:21`. */
-export function parseMoodleTime(text: string): WallTime | null {
+/** Moodle 4.x English `4/11/23, 11:18:42` (day first, no zone) and 3.x `2/03/21, 14:21`; a pack that prints the month first says so (MOODLE_LOG_STRINGS). */
+export function parseMoodleTime(text: string, monthFirst = false): WallTime | null {
   const m = MOODLE_TIME.exec(text);
   if (!m) return null;
-  return build(Number(m[3]), Number(m[2]), Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  const [day, month] = monthFirst ? [m[2], m[1]] : [m[1], m[2]];
+  return build(Number(m[3]), Number(month), Number(day), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
 }
 
 const US_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))? ?([AaPp][Mm])$/;

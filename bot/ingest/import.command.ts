@@ -241,6 +241,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       locale,
       period: options.period ?? null,
       samisLoginColumns: deps.ingest.samisLoginColumns,
+      moodleLogStrings: deps.ingest.moodleLogStrings,
       maxLineBytes: deps.ingest.maxLineBytes,
     },
     options.onProgress,
@@ -261,7 +262,12 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
           sourceTimeZone,
           campusTimeZone: deps.campusTimeZone,
           locale: options.source === 'teams' ? locale : null,
-          mappings: options.source === 'samis-logins' ? deps.ingest.samisLoginColumns : null,
+          mappings:
+            options.source === 'samis-logins'
+              ? deps.ingest.samisLoginColumns
+              : options.source === 'moodle'
+                ? deps.ingest.moodleLogStrings
+                : null,
           complete,
           departmentId: options.departmentId ?? null,
         })

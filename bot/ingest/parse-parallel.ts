@@ -167,7 +167,7 @@ export async function parseInParts(
   } catch {
     return null;
   }
-  const format = header ? formats.find((f) => f.matches(header as string[])) : undefined;
+  const format = header ? formats.find((f) => f.matches(header as string[], settings)) : undefined;
   if (!header || !format?.finishWhole) return null;
   const starts = await findCuts(path, info.size, wanted);
   if (!starts) return null;
