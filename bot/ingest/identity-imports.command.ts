@@ -11,7 +11,8 @@ import { insertIdentities, resolveIdentities } from '../store/identity.repositor
 import { insertStaffIdentities } from '../store/staff-identity.repository';
 import { findTutorIds, listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
 import { findColumns, normaliseHeader } from './formats/format';
-import { sayDay, type ImportSummary } from './import.command';
+import type { ImportSummary } from './import.command';
+import { sayDay } from './import-identity';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
 import { assertLineLengths } from './line-limit';

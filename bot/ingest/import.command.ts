@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { IsoDay, Source } from '../../shared/domain';
 import { daysBetween } from '../../shared/calendar';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { newId } from '../store/ids';
-import { findImportByHash, findImportByKey, findOverlappingImports, insertImport } from '../store/import.repository';
+import { findOverlappingImports, insertImport } from '../store/import.repository';
 import { lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
 import { replaceMeetingAttendance } from '../store/teams-meeting.repository';
 import { resolveIdentities } from '../store/identity.repository';
@@ -14,6 +13,9 @@ import type { DateLocale } from './dates';
 import { parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
 import { splitIdentityKey, type IdentitySystem, type Rejection } from './tally';
 import { keepOwnDepartment } from './department-scope';
+import { checkAlreadyApplied, importKeyOf, type ImportSettings } from './import-identity';
+
+export { importKeyOf, sayDay, type ImportSettings } from './import-identity';
 
 export interface ImportDeps {
   db: Db;
@@ -196,28 +198,6 @@ const UNDATED_FORMATS: ReadonlySet<string> = new Set(['panopto-session-views']);
 /** Formats that speak for one meeting, not for every student's day: they add counts but claim no coverage unless told. */
 const PARTIAL_FORMATS: ReadonlySet<string> = new Set(['teams-attendance', 'teams-attendance-2021']);
 
-export const sayDay = (iso: string | null): string =>
-  iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }) : 'an earlier date';
-
-/**
- * The identity of an import: the bytes and everything that changes how they are read. The same file
- * with any of these changed is a different import and is applied again.
- */
-export function importKeyOf(parts: {
-  fileHash: string;
-  format: string;
-  period: { start: IsoDay; end: IsoDay } | null;
-  sourceTimeZone: string;
-  campusTimeZone: string;
-  locale: DateLocale | null;
-  mappings: unknown;
-  complete: boolean;
-  /** A department administrator's upload speaks for their department only: the same file from another department is another import. */
-  departmentId: string | null;
-}): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
-
 /**
  * Imports one activity export. The rule: an import replaces, for each source it holds, whatever
  * earlier imports of the same scope contributed on the days of its period, and adds its own counts;
@@ -253,25 +233,17 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
   const period = options.period ?? periodOf(t);
   const complete = format === null || !PARTIAL_FORMATS.has(format) || options.complete === true;
   const fileHash = parsed.read?.fileHash ?? null;
-  const importKey =
-    fileHash && format
-      ? importKeyOf({
-          fileHash,
-          format,
-          period: options.period ?? null,
-          sourceTimeZone,
-          campusTimeZone: deps.campusTimeZone,
-          locale: options.source === 'teams' ? locale : null,
-          mappings:
-            options.source === 'samis-logins'
-              ? deps.ingest.samisLoginColumns
-              : options.source === 'moodle'
-                ? deps.ingest.moodleLogStrings
-                : null,
-          complete,
-          departmentId: options.departmentId ?? null,
-        })
-      : null;
+  const settings: ImportSettings = {
+    period: options.period ?? null,
+    sourceTimeZone,
+    campusTimeZone: deps.campusTimeZone,
+    locale: options.source === 'teams' ? locale : null,
+    mappings:
+      options.source === 'samis-logins' ? deps.ingest.samisLoginColumns : options.source === 'moodle' ? deps.ingest.moodleLogStrings : null,
+    complete,
+    departmentId: options.departmentId ?? null,
+  };
+  const importKey = fileHash && format ? importKeyOf({ fileHash, format, ...settings }) : null;
   const summary: ImportSummary = {
     status: 'failed',
     source: options.source,
@@ -356,6 +328,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       format,
       force: options.force === true,
       rowsUnresolved: summary.rowsUnresolved,
+      settings,
       sources,
       scope: parsed.scope,
       departmentId: options.departmentId ?? null,
@@ -394,6 +367,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     unresolved: summary.unresolved,
     staff: summary.staff,
     warnings: summary.warnings,
+    settings,
     encoding: parsed.read?.encoding ?? null,
   };
   await deps.db.transaction().execute(async (trx) => {
@@ -483,61 +457,4 @@ function checkResolvedShare(resolved: ResolvedCounts, minShare: number): string 
   if (share < minShare)
     return `only ${resolved.rowsCounted} of ${countable} row(s) that would count (${Math.round(share * 1000) / 10}%) name a known student, fewer than the ${Math.round(minShare * 1000) / 10}% required (IMPORT_MIN_RESOLVED_SHARE): nothing from this file was stored`;
   return null;
-}
-
-/**
- * Whether this file with these settings already stands as imported, and the real reason either way:
- * it is applied again when forced, when a later import replaced part of its period, or when
- * identities added since let more of its rows count.
- */
-async function checkAlreadyApplied(
-  db: Db,
-  q: {
-    importKey: string | null;
-    fileHash: string | null;
-    format: string;
-    force: boolean;
-    rowsUnresolved: number;
-    sources: ReadonlyArray<string>;
-    scope: string;
-    departmentId: string | null;
-  },
-): Promise<{ skip: true; reason: string } | { skip: false; reason: string | null }> {
-  const earlier = q.importKey ? await findImportByKey(db, q.importKey) : undefined;
-  const when = (e: { finishedAt: string | null; fileName: string }) => `on ${sayDay(e.finishedAt)} as ${e.fileName}`;
-  if (!earlier) {
-    const sameBytes = q.fileHash ? await findImportByHash(db, q.fileHash, q.format, q.departmentId) : undefined;
-    return {
-      skip: false,
-      reason: sameBytes
-        ? `This file was imported ${when(sameBytes)} with other settings (period, time zone, locale or column map); it is applied again with the current ones.`
-        : null,
-    };
-  }
-  if (q.force) return { skip: false, reason: `re-applied on request (--force): this file and settings were imported ${when(earlier)}.` };
-  const later =
-    earlier.periodStart && earlier.periodEnd
-      ? await findOverlappingImports(db, {
-          sources: q.sources,
-          scope: q.scope,
-          start: earlier.periodStart,
-          end: earlier.periodEnd,
-          after: earlier.startedAt,
-        })
-      : [];
-  const replacer = later.find((i) => i.fileName !== earlier.fileName || i.startedAt !== earlier.startedAt);
-  if (replacer)
-    return {
-      skip: false,
-      reason: `re-applied: this file was imported ${when(earlier)}, but "${replacer.fileName}" imported since replaced part of its period.`,
-    };
-  if (q.rowsUnresolved < earlier.rowsUnresolved)
-    return {
-      skip: false,
-      reason: `This file was imported before; it is imported again because ${earlier.rowsUnresolved - q.rowsUnresolved} more row(s) now match a student.`,
-    };
-  return {
-    skip: true,
-    reason: `skipped: identical file and settings, imported ${when(earlier)}; nothing was changed (use --force to apply it again).`,
-  };
 }

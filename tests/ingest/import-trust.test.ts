@@ -189,12 +189,45 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
     // Read as Tokyo time, Ola's 08:30 on the 8th is 23:30 on the 7th in London.
     const tokyo = await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv'), timeZone: 'Asia/Tokyo' });
     expect(tokyo.status).toBe('succeeded');
+    expect(tokyo.warnings).toContain(
+      'This file was imported on 3 Nov 2026 as moodle-1-10-nov.csv with other settings (the time zone: Europe/London, now Asia/Tokyo); it is applied again with the current ones.',
+    );
     expect(await countsOf(t.db)).toContain(`${OLA.id} 2023-11-07 moodle_login 1`);
     expect(await countsOf(t.db)).not.toContain(`${OLA.id} 2023-11-08 moodle_login 1`);
 
     const narrow = await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv'), period: { start: '2023-11-06', end: '2023-11-10' } });
     expect(narrow.status).toBe('succeeded');
     expect(narrow.period).toEqual({ start: '2023-11-06', end: '2023-11-10' });
+    expect(narrow.warnings).toContain(
+      'This file was imported on 3 Nov 2026 as moodle-1-10-nov.csv with other settings (the period: the whole file, now 2023-11-06 to 2023-11-10; the time zone: Asia/Tokyo, now Europe/London); it is applied again with the current ones, replacing only 2023-11-06 to 2023-11-10.',
+    );
+  });
+
+  it('when a narrower --from/--to replaced part of a file, then the full file imported again is re-applied with that reason and gives its counts back', async () => {
+    await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv'), fileName: 'moodle-logs.csv' });
+    const full = await countsOf(t.db);
+    // Read again for 6-10 November as Tokyo time (by mistake): Ola's login of the 8th moves to the 7th.
+    const narrow = await run({
+      source: 'moodle',
+      path: trust('moodle-1-10-nov.csv'),
+      period: { start: '2023-11-06', end: '2023-11-10' },
+      timeZone: 'Asia/Tokyo',
+    });
+    expect(narrow.warnings.join(' ')).toMatch(
+      /\(the period: the whole file, now 2023-11-06 to 2023-11-10; the time zone: Europe\/London, now Asia\/Tokyo\)/,
+    );
+    expect(await countsOf(t.db)).not.toEqual(full);
+
+    const again = await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv'), fileName: 'moodle-logs.csv' });
+
+    expect(again.status).toBe('succeeded');
+    expect(again.warnings).toContain(
+      're-applied: this file was imported on 3 Nov 2026 as moodle-logs.csv, but "moodle-1-10-nov.csv" imported since replaced part of its period.',
+    );
+    expect(await countsOf(t.db)).toEqual(full);
+    const same = await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv') });
+    expect(same.status).toBe('already_imported');
+    expect(same.warnings[0]).toMatch(/^skipped: identical file and settings, imported on 3 Nov 2026 as moodle-logs.csv/);
   });
 
   it("when a later import replaced part of a file's period, then the file imported again is re-applied with that reason", async () => {
