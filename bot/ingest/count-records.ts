@@ -1,6 +1,6 @@
 import { UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
-import { FormatError, normaliseHeader, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
+import { FormatError, normaliseHeader, separatorHint, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
 import type { ParsedExport } from './parse-export';
 
 /** How far down a file its table's header may start, below a summary block. */
@@ -8,7 +8,7 @@ const MAX_PREAMBLE_LINES = 30;
 
 function unrecognised(formats: readonly ExportFormat[], source: string, first: { line: number; fields: string[] }): string {
   const found = first.fields.slice(0, 12).map(normaliseHeader).join(', ');
-  return `line ${first.line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}. ${
+  return `line ${first.line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}.${separatorHint(first.fields)} ${
     source === 'moodle'
       ? 'A log downloaded in another language pack needs its header and event names in MOODLE_LOG_STRINGS (see docs/imports.md), or download it in English.'
       : 'Exports in another language must be downloaded in English.'

@@ -10,7 +10,7 @@ import { addRoleGrants, findStaffEmails, findStaffIdsByEmail, upsertStaffMembers
 import { insertIdentities, resolveIdentities } from '../store/identity.repository';
 import { insertStaffIdentities } from '../store/staff-identity.repository';
 import { findTutorIds, listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
-import { findColumns, normaliseHeader } from './formats/format';
+import { findColumns, normaliseHeader, separatorHint } from './formats/format';
 import type { ImportSummary } from './import.command';
 import { sayDay } from './import-identity';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
@@ -58,7 +58,7 @@ export async function readTable<R, K extends string>(
         if (!index) {
           const required = Object.fromEntries(Object.entries(columns).filter(([k]) => !optional.includes(k as K))) as Record<K, string>;
           if (!findColumns(fields, required)) {
-            fatal = `line ${line}: the header is not a ${label}. Expected the columns ${Object.values(required).join(', ')}; found: ${fields.slice(0, 30).map(normaliseHeader).join(', ')}${hint}`;
+            fatal = `line ${line}: the header is not a ${label}. Expected the columns ${Object.values(required).join(', ')}; found: ${fields.slice(0, 30).map(normaliseHeader).join(', ')}${hint || '.'}${separatorHint(fields)}`;
             return false;
           }
           const names = fields.map(normaliseHeader);

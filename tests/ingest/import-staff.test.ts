@@ -95,6 +95,18 @@ describe.each(DATABASE_KINDS)('rows of known staff in activity exports, on %s', 
     expect(await countsOf(t.db)).toEqual([]);
   });
 
+  it('when a login export was saved with semicolons between fields, then the refusal says so and how to save it', async () => {
+    const semicolons = join(dir, 'logins-excel.csv');
+    writeFileSync(semicolons, readFileSync(fixture('staff', 'samis-logins-staff.csv'), 'utf8').replaceAll(',', ';'));
+
+    const summary = await run({ source: 'samis-logins', path: semicolons });
+
+    expect(summary.status).toBe('failed');
+    expect(summary.errors[0]).toMatch(
+      /found: stu_code;login_time;ip_address\. The fields are separated by semicolons .* "CSV UTF-8 \(Comma delimited\)"/,
+    );
+  });
+
   it('when a Teams download names its organiser, then the organiser is reported as staff, not among the unresolved', async () => {
     const summary = await run({ source: 'teams', path: fixture('trust', 'teams-seminar.csv') });
 

@@ -88,3 +88,10 @@ export function hasColumns(header: readonly string[], wanted: readonly string[])
 }
 
 export const wrongFieldCount = (got: number, expected: number): string => `has ${got} fields where the header has ${expected}`;
+
+/** When a header came through as one field holding semicolons, the file was saved with ';' between fields: say so. */
+export function separatorHint(header: readonly string[]): string {
+  return header.length === 1 && (header[0] ?? '').includes(';')
+    ? ' The fields are separated by semicolons (Excel saves so where the decimal point is a comma): save the file as "CSV UTF-8 (Comma delimited)" and import it again.'
+    : '';
+}
