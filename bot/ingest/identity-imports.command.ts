@@ -204,6 +204,29 @@ export async function matchMoodleUsers(
   return { links, unresolved, students };
 }
 
+/**
+ * Moodle users who are no student (`notStudents`, as `moodle:<id>`) but whose e-mail is a member of
+ * staff's: their Moodle id and username, so their activity is reported as "staff, ignored" and not as
+ * unresolved. Used by the user download import and the database pull alike.
+ */
+export async function matchStaffMoodleUsers(
+  db: Db,
+  users: readonly MoodleUser[],
+  notStudents: readonly string[],
+): Promise<Array<{ sourceSystem: string; externalKey: string; staffId: string }>> {
+  const byId = new Map(users.map((r) => [`moodle:${r.id}`, r]));
+  const staffByEmail = await findStaffIdsByEmail(db, notStudents.map((k) => byId.get(k)?.email ?? '').filter(Boolean));
+  return notStudents.flatMap((k) => {
+    const user = byId.get(k);
+    const staffId = user?.email ? staffByEmail.get(user.email) : undefined;
+    if (!user || !staffId) return [];
+    return [
+      { sourceSystem: 'moodle', externalKey: user.id, staffId },
+      ...(user.username ? [{ sourceSystem: 'moodle_username', externalKey: user.username, staffId }] : []),
+    ];
+  });
+}
+
 const MOODLE_USER_COLUMNS = { id: 'id', username: 'username', email: 'email', idnumber: 'idnumber' };
 
 /**
@@ -234,18 +257,7 @@ export async function importMoodleUsers(
     return summary;
   }
   const { links, unresolved: notStudents, students } = await matchMoodleUsers(deps.db, table.rows);
-  // Users who are no student but whose e-mail is a member of staff's: their activity is then reported as "staff, ignored".
-  const byId = new Map(table.rows.map((r) => [`moodle:${r.id}`, r]));
-  const staffByEmail = await findStaffIdsByEmail(deps.db, notStudents.map((k) => byId.get(k)?.email ?? '').filter(Boolean));
-  const staffLinks = notStudents.flatMap((k) => {
-    const user = byId.get(k);
-    const staffId = user?.email ? staffByEmail.get(user.email) : undefined;
-    if (!user || !staffId) return [];
-    return [
-      { sourceSystem: 'moodle', externalKey: user.id, staffId },
-      ...(user.username ? [{ sourceSystem: 'moodle_username', externalKey: user.username, staffId }] : []),
-    ];
-  });
+  const staffLinks = await matchStaffMoodleUsers(deps.db, table.rows, notStudents);
   const staffUsers = new Set(staffLinks.filter((l) => l.sourceSystem === 'moodle').map((l) => `moodle:${l.externalKey}`));
   const unresolved = notStudents.filter((k) => !staffUsers.has(k));
   summary.rowsCounted = table.rows.length - notStudents.length;
