@@ -75,6 +75,11 @@ describe.each(DATABASE_KINDS)('Moodle logs downloaded in another language pack, 
         `${OLA.id} 2023-11-13 moodle_login 1`,
       ].sort(),
     );
+    // Counted in parts on worker threads, the translated names reach every part.
+    const before = await countsOf(t.db);
+    const inParts = await run({ source: 'moodle', path: french, parts: 2, force: true }, { MOODLE_LOG_STRINGS: JSON.stringify(FRENCH) });
+    expect(inParts).toMatchObject({ status: 'succeeded', rowsCounted: summary.rowsCounted, rowsIgnored: summary.rowsIgnored });
+    expect(await countsOf(t.db)).toEqual(before);
   });
 
   it('when the event names are added to MOODLE_LOG_STRINGS after a first import, then the same file imported again applies them', async () => {
