@@ -5,6 +5,7 @@ import type { CaseAction } from '../../shared/api/case-actions';
 import { StudentViewSchema, type StudentView } from '../../shared/api/student';
 import { DataStatusSchema, UploadResultSchema, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
 import { OverviewSchema, type Overview } from '../../shared/api/overview';
+import { AuditPageSchema, type AuditPage } from '../../shared/api/audit';
 import { PeopleOverviewSchema, type PeopleOverview } from '../../shared/api/people';
 import { RulesPreviewSchema, SettingsSchema, type NewExemption, type RulesPreview, type Settings } from '../../shared/api/settings';
 import {
@@ -75,8 +76,13 @@ export const postCaseAction = (auth: Authorize, caseId: string, action: CaseActi
 /** Downloads the current view as CSV; the header carries the sign-in, so a plain link cannot be used. */
 export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery>): Promise<void> {
   const { page: _page, pageSize: _size, ...view } = query;
-  const res = await send(`/api/flags/export${queryString(view)}`, auth);
-  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'flagged-students.csv';
+  await downloadFile(auth, `/api/flags/export${queryString(view)}`, 'flagged-students.csv');
+}
+
+/** Fetches a file with the sign-in header and hands it to the browser as a download named as the server says. */
+export async function downloadFile(auth: Authorize, path: string, fallbackName: string): Promise<void> {
+  const res = await send(path, auth);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
   const url = URL.createObjectURL(await res.blob());
   const link = document.createElement('a');
   link.href = url;
@@ -86,6 +92,26 @@ export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+export interface AuditFilters {
+  person?: string;
+  student?: string;
+  from?: string;
+  to?: string;
+  page?: number;
+}
+export function auditQueryString(f: AuditFilters): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+export const fetchAuditPage = (auth: Authorize, f: AuditFilters): Promise<AuditPage> =>
+  getJson(`/api/audit${auditQueryString(f)}`, AuditPageSchema, auth);
+/** Every entry the filters match (not just this page) as CSV; the server audits the export. */
+export const downloadAuditCsv = (auth: Authorize, f: AuditFilters): Promise<void> => {
+  const { page: _page, ...filters } = f;
+  return downloadFile(auth, `/api/audit/export${auditQueryString(filters)}`, 'audit.csv');
+};
 export const fetchOverview = (auth: Authorize): Promise<Overview> => getJson('/api/overview', OverviewSchema, auth);
 export const fetchPeople = (auth: Authorize, department?: string): Promise<PeopleOverview> =>
   getJson(`/api/people${department ? `?department=${encodeURIComponent(department)}` : ''}`, PeopleOverviewSchema, auth);
