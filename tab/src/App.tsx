@@ -187,7 +187,7 @@ export function App() {
             {wholeDepartment && <Tab value="overview">Overview</Tab>}
             <Tab value="data">Data</Tab>
             {seesPeople && <Tab value="people">People</Tab>}
-            {administrator && <Tab value="settings">Settings</Tab>}
+            {seesPeople && <Tab value="settings">Settings</Tab>}
             {seesPeople && <Tab value="audit">Audit</Tab>}
           </TabList>
         </nav>
@@ -196,7 +196,7 @@ export function App() {
         {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
         {view.page === 'data' && <DataPage authorize={auth} canUpload={administrator} />}
         {view.page === 'people' && seesPeople && <PeoplePage authorize={auth} />}
-        {view.page === 'settings' && administrator && <SettingsPage authorize={auth} />}
+        {view.page === 'settings' && seesPeople && <SettingsPage authorize={auth} />}
         {view.page === 'audit' && seesPeople && <AuditPage authorize={auth} />}
       </div>
     );

@@ -7,7 +7,14 @@ import { DataStatusSchema, UploadResultSchema, type DataStatus, type UploadResul
 import { OverviewSchema, type Overview } from '../../shared/api/overview';
 import { AuditPageSchema, type AuditPage } from '../../shared/api/audit';
 import { PeopleOverviewSchema, type PeopleOverview } from '../../shared/api/people';
-import { RulesPreviewSchema, SettingsSchema, type NewExemption, type RulesPreview, type Settings } from '../../shared/api/settings';
+import {
+  RulesPreviewSchema,
+  SettingsSchema,
+  type NewExemption,
+  type RulesChange,
+  type RulesPreview,
+  type Settings,
+} from '../../shared/api/settings';
 import {
   ApiErrorSchema,
   LocalStaffListResponseSchema,
@@ -116,10 +123,11 @@ export const fetchOverview = (auth: Authorize): Promise<Overview> => getJson('/a
 export const fetchPeople = (auth: Authorize, department?: string): Promise<PeopleOverview> =>
   getJson(`/api/people${department ? `?department=${encodeURIComponent(department)}` : ''}`, PeopleOverviewSchema, auth);
 export const fetchSettings = (auth: Authorize): Promise<Settings> => getJson('/api/settings', SettingsSchema, auth);
-export const fetchRulesPreview = (auth: Authorize, q: { noEngagementDays: number; minKnownCoverage: number }): Promise<RulesPreview> =>
-  getJson(`/api/settings/preview?noEngagementDays=${q.noEngagementDays}&minKnownCoverage=${q.minKnownCoverage}`, RulesPreviewSchema, auth);
-export const postThresholds = (auth: Authorize, t: { noEngagementDays: number; minKnownCoverage: number }): Promise<Settings> =>
-  getJson('/api/settings/rules', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(t) });
+/** Who today's data would flag with the changed settings (only the changes, grouped by rule), by name. */
+export const fetchRulesPreview = (auth: Authorize, rules: RulesChange['rules']): Promise<RulesPreview> =>
+  getJson('/api/settings/preview', RulesPreviewSchema, auth, { method: 'POST', body: JSON.stringify({ rules }) });
+export const postRules = (auth: Authorize, rules: RulesChange['rules']): Promise<Settings> =>
+  getJson('/api/settings/rules', SettingsSchema, auth, { method: 'POST', body: JSON.stringify({ rules }) });
 export const postExemption = (auth: Authorize, e: NewExemption): Promise<Settings> =>
   getJson('/api/settings/exemptions', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(e) });
 
