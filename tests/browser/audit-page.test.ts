@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { assertTabBuilt, launchBrowser } from '../support/browser';
+import { seriousAccessibilityProblems } from '../support/axe';
 import { startTestApp, type RunningApp } from '../support/app';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { listAudit, writeAudit } from '../../bot/store/audit.repository';
@@ -108,6 +109,8 @@ describe('the audit page and the subject access button in a browser', () => {
       .filter({ hasText: /^Entries 51 to/ })
       .waitFor();
     expect(page.url()).toContain('#/audit?page=2');
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: 'build/screenshots/audit.png', fullPage: false });
     const second = (await rowsText(page)).join('\n');
     expect(second).toContain('Dr Ann Åberg changed the rule settings: noEngagement.days 14 → 10');
     expect(second).toContain('Dr Ann Åberg uploaded the file "moodle-log.csv" (moodle)');
@@ -185,6 +188,7 @@ describe('the audit page and the subject access button in a browser', () => {
     const page = await browser.newPage();
     await openAs(page, server.baseUrl, instAdmin.id, `#/students/${zoe.id}`);
     await page.getByRole('heading', { name: 'Zoë Brontë' }).waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await page.getByRole('button', { name: 'Subject access report' }).click();
     const [html] = await Promise.all([
       page.waitForEvent('download'),

@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { assertTabBuilt, launchBrowser } from '../support/browser';
+import { seriousAccessibilityProblems } from '../support/axe';
 import { startTestApp, type RunningApp } from '../support/app';
 import { AUTUMN, NOW, buildStaff, buildStudent, insertTerm, seedDepartment, seedFullCoverage, seedPeople } from '../support/factories';
 import { upsertCounts } from '../../bot/store/activity.repository';
@@ -65,6 +66,7 @@ describe('the rule settings in a browser', () => {
     expect(await page.getByLabel('Sources that must be known (1 to 5)').getAttribute('aria-invalid')).not.toBe('true');
     await preview.filter({ hasText: '2 settings need correcting before saving.' }).waitFor();
     expect(await save.isDisabled()).toBe(true);
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
 
     // A problem across two fields is shown on one of them, in words.
     await page.getByLabel('Share of data that must be known (0 to 1)').fill('0.8');
