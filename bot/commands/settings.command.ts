@@ -9,7 +9,7 @@ import { listTerms } from '../store/calendar.repository';
 import { writeAudit } from '../store/audit.repository';
 import { assessDepartment, loadRulesConfig } from '../rules/evaluate.command';
 import { findRuleConfig, saveRuleConfig } from '../store/rule-config.repository';
-import { findDepartment } from '../store/department.repository';
+import { findDepartment, listDepartments } from '../store/department.repository';
 import { badRequest, forbidden, notFound } from '../errors';
 
 /**
@@ -31,11 +31,12 @@ async function settingsDepartment(db: Db, viewer: Staff, requested?: string): Pr
 /** Rules in force, term dates and exemptions; exemptions name students, so each view is audited. */
 export async function describeSettings(db: Db, viewer: Staff, now: string, requested?: string): Promise<Settings> {
   const department = await settingsDepartment(db, viewer, requested);
-  const [config, terms, exemptions, students] = await Promise.all([
+  const [config, terms, exemptions, students, departments] = await Promise.all([
     loadRulesConfig(db, department.id),
     listTerms(db),
     listDepartmentExemptions(db, department.id),
     listStudents(db, department.id),
+    viewer.roles.includes('institution_admin') ? listDepartments(db) : Promise.resolve([department]),
   ]);
   await writeAudit(
     db,
@@ -51,6 +52,7 @@ export async function describeSettings(db: Db, viewer: Staff, now: string, reque
   const names = new Map(students.map((s) => [s.id, studentName(s)]));
   return {
     department,
+    departments: departments.map((d) => ({ id: d.id, name: d.name })),
     rules: config,
     terms: terms.map((t) => ({ name: t.name, start: t.start, end: t.end, excluded: [...t.excluded] })),
     exemptions: exemptions.map((e) => ({

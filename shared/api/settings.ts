@@ -29,6 +29,8 @@ export type RulesPreview = z.infer<typeof RulesPreviewSchema>;
 
 export const SettingsSchema = z.object({
   department: z.object({ id: z.string(), name: z.string() }),
+  /** The departments whose settings this viewer may change: every one for an institution administrator. */
+  departments: z.array(z.object({ id: z.string(), name: z.string() })),
   /** Every rule setting in force (the department's own, or the default). */
   rules: RulesConfigSchema,
   terms: z.array(

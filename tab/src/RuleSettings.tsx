@@ -91,6 +91,7 @@ export function RuleSettings({
   const { errors, changes, changed } = useMemo(() => checkForm(settings.rules, form), [settings.rules, form]);
   const invalid = Object.keys(errors).length;
   const changesKey = JSON.stringify(changes);
+  const department = settings.department.id;
 
   useEffect(() => {
     setPreview(null);
@@ -98,7 +99,7 @@ export function RuleSettings({
     if (invalid > 0 || changed === 0) return;
     let current = true;
     const timer = setTimeout(() => {
-      fetchRulesPreview(authorize, JSON.parse(changesKey) as typeof changes)
+      fetchRulesPreview(authorize, JSON.parse(changesKey) as typeof changes, department)
         .then((p) => current && setPreview(p))
         .catch((e: unknown) => current && setPreviewError(e instanceof Error ? e.message : 'The preview failed.'));
     }, 300);
@@ -107,12 +108,12 @@ export function RuleSettings({
       clearTimeout(timer);
     };
     // changesKey stands for `changes`, which is a new object on every render.
-  }, [authorize, changesKey, invalid, changed]);
+  }, [authorize, changesKey, invalid, changed, department]);
 
   const save = () => {
     setSaving(true);
     setResult(null);
-    postRules(authorize, changes)
+    postRules(authorize, changes, department)
       .then((s) => {
         onSaved(s);
         setForm(formOf(s.rules));

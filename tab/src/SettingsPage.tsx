@@ -5,6 +5,7 @@ import {
   Field,
   Input,
   MessageBar,
+  Select,
   MessageBarBody,
   Spinner,
   Subtitle2,
@@ -34,15 +35,17 @@ const useStyles = makeStyles({
 export function SettingsPage({ authorize }: { authorize: Authorize }) {
   const styles = useStyles();
   const [settings, setSettings] = useState<Settings | null>(null);
+  /** An institution administrator may choose the department; empty is their own. */
+  const [department, setDepartment] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState({ studentId: '', reason: '', from: '', until: '' });
   const [saved, setSaved] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
 
   useEffect(() => {
-    fetchSettings(authorize)
+    fetchSettings(authorize, department || undefined)
       .then(setSettings)
       .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
-  }, [authorize]);
+  }, [authorize, department]);
 
   if (error)
     return (
@@ -54,7 +57,11 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
 
   const addExemption = () => {
     setSaved(null);
-    postExemption(authorize, { studentId: draft.studentId, reason: draft.reason, from: draft.from, until: draft.until || null })
+    postExemption(
+      authorize,
+      { studentId: draft.studentId, reason: draft.reason, from: draft.from, until: draft.until || null },
+      settings.department.id,
+    )
       .then((s) => {
         setSettings(s);
         setDraft({ studentId: '', reason: '', from: '', until: '' });
@@ -68,7 +75,18 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
       <h2 id="settings-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
         Settings
       </h2>
-      <RuleSettings authorize={authorize} settings={settings} onSaved={setSettings} />
+      {settings.departments.length > 1 && (
+        <Field label="Department">
+          <Select value={settings.department.id} onChange={(_, d) => setDepartment(d.value)}>
+            {settings.departments.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </Select>
+        </Field>
+      )}
+      <RuleSettings key={settings.department.id} authorize={authorize} settings={settings} onSaved={setSettings} />
       <div className={styles.grid}>
         <Card className={styles.card}>
           <Subtitle2 as="h3">Term dates</Subtitle2>

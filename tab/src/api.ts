@@ -122,14 +122,20 @@ export const downloadAuditCsv = (auth: Authorize, f: AuditFilters): Promise<void
 export const fetchOverview = (auth: Authorize): Promise<Overview> => getJson('/api/overview', OverviewSchema, auth);
 export const fetchPeople = (auth: Authorize, department?: string): Promise<PeopleOverview> =>
   getJson(`/api/people${department ? `?department=${encodeURIComponent(department)}` : ''}`, PeopleOverviewSchema, auth);
-export const fetchSettings = (auth: Authorize): Promise<Settings> => getJson('/api/settings', SettingsSchema, auth);
+/** `?department=` names another department; only an institution administrator may. */
+const inDepartment = (department?: string) => (department ? `?department=${encodeURIComponent(department)}` : '');
+export const fetchSettings = (auth: Authorize, department?: string): Promise<Settings> =>
+  getJson(`/api/settings${inDepartment(department)}`, SettingsSchema, auth);
 /** Who today's data would flag with the changed settings (only the changes, grouped by rule), by name. */
-export const fetchRulesPreview = (auth: Authorize, rules: RulesChange['rules']): Promise<RulesPreview> =>
-  getJson('/api/settings/preview', RulesPreviewSchema, auth, { method: 'POST', body: JSON.stringify({ rules }) });
-export const postRules = (auth: Authorize, rules: RulesChange['rules']): Promise<Settings> =>
-  getJson('/api/settings/rules', SettingsSchema, auth, { method: 'POST', body: JSON.stringify({ rules }) });
-export const postExemption = (auth: Authorize, e: NewExemption): Promise<Settings> =>
-  getJson('/api/settings/exemptions', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(e) });
+export const fetchRulesPreview = (auth: Authorize, rules: RulesChange['rules'], department?: string): Promise<RulesPreview> =>
+  getJson(`/api/settings/preview${inDepartment(department)}`, RulesPreviewSchema, auth, {
+    method: 'POST',
+    body: JSON.stringify({ rules }),
+  });
+export const postRules = (auth: Authorize, rules: RulesChange['rules'], department?: string): Promise<Settings> =>
+  getJson(`/api/settings/rules${inDepartment(department)}`, SettingsSchema, auth, { method: 'POST', body: JSON.stringify({ rules }) });
+export const postExemption = (auth: Authorize, e: NewExemption, department?: string): Promise<Settings> =>
+  getJson(`/api/settings/exemptions${inDepartment(department)}`, SettingsSchema, auth, { method: 'POST', body: JSON.stringify(e) });
 
 /** Uploads an export file as the raw request body; the server imports it with the CLI's import code. */
 export const uploadExport = (auth: Authorize, source: UploadSource, file: File): Promise<UploadResult> =>

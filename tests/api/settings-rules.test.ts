@@ -105,6 +105,9 @@ describe.each(DATABASE_KINDS)('rule settings from the tab, on %s', (kind) => {
     expect(byInst.department).toEqual({ id: 'dept-a', name: 'Department A' });
     expect(byInst.rules.noEngagement.days).toBe(9);
     await expect(describeSettings(t.db, inst, NOW, 'no-such-dept')).rejects.toMatchObject({ status: 404 });
-    expect((await describeSettings(t.db, adminB, NOW)).rules.noEngagement.days).toBe(14);
+    expect((await describeSettings(t.db, inst, NOW)).departments.map((d) => d.id)).toEqual(['dept-a', 'dept-b']);
+    const own = await describeSettings(t.db, adminB, NOW);
+    expect(own.rules.noEngagement.days).toBe(14);
+    expect(own.departments).toEqual([{ id: 'dept-b', name: 'Department B' }]);
   });
 });

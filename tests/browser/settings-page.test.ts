@@ -9,6 +9,7 @@ import { findRuleConfig } from '../../bot/store/rule-config.repository';
 
 const admin = buildStaff({ displayName: 'Dr Ann Admin', roles: ['department_admin'] });
 const tutor = buildStaff({ displayName: 'Dr Tom Tutor', roles: ['personal_tutor'] });
+const inst = buildStaff({ displayName: 'Iris Institution', roles: ['institution_admin'] });
 /** Last seen on 20 November: silent over the last 5 term days, not over 14. */
 const quiet = buildStudent({ givenName: 'Quinn', familyName: 'Quiet', tutorId: tutor.id });
 const absent = buildStudent({ givenName: 'Ada', familyName: 'Absent' });
@@ -30,9 +31,10 @@ describe('the rule settings in a browser', () => {
     server = await startTestApp({}, { now: () => new Date(NOW) });
     const db = server.app.db;
     await seedDepartment(db);
+    await seedDepartment(db, 'dept-b', 'Department B');
     await insertTerm(db, AUTUMN);
     await seedFullCoverage(db);
-    await seedPeople(db, { staff: [admin, tutor], students: [quiet, absent, busy] });
+    await seedPeople(db, { staff: [admin, tutor, inst], students: [quiet, absent, busy] });
     const days: string[] = [];
     for (let d = new Date('2026-10-01T00:00:00Z'); d <= new Date('2026-11-26T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1))
       days.push(d.toISOString().slice(0, 10));
@@ -96,6 +98,20 @@ describe('the rule settings in a browser', () => {
         }),
       ]),
     );
+    await page.close();
+  });
+
+  it("when an institution administrator chooses another department, then that department's settings are shown and saved there", async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await openAs(page, server.baseUrl, inst.id, '#/settings');
+    await page.getByText('For Department A.', { exact: false }).waitFor();
+    await page.getByLabel('Department', { exact: true }).selectOption({ label: 'Department B' });
+    await page.getByText('For Department B.', { exact: false }).waitFor();
+    await page.getByLabel('Days after closing before a similar flag reopens').fill('21');
+    await page.getByRole('button', { name: /^Save/ }).click();
+    await page.getByText('Settings saved. The next evaluation uses them.').waitFor();
+    expect((await findRuleConfig(server.app.db, 'dept-b'))?.overrides).toEqual({ cases: { coolDownDays: 21 } });
+    expect((await findRuleConfig(server.app.db, 'dept-a'))?.overrides).not.toEqual(expect.objectContaining({ cases: expect.anything() }));
     await page.close();
   });
 
