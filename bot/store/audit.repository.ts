@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from './database';
 import { chunk, newId } from './ids';
@@ -127,7 +128,11 @@ export async function searchAudit(
     q = q.where((eb) =>
       eb.or([
         eb('audit_log.subject_id', '=', id),
-        eb.and([eb('audit_log.subject_kind', '!=', 'audit'), eb('audit_log.detail', 'like', `%${JSON.stringify(id)}%`)]),
+        eb.and([
+          eb('audit_log.subject_kind', '!=', 'audit'),
+          // The id is matched literally: % and _ in it are not wildcards (the same escape on SQLite and PostgreSQL).
+          sql<boolean>`${sql.ref('audit_log.detail')} like ${`%${JSON.stringify(id).replace(/[!%_]/g, '!$&')}%`} escape '!'`,
+        ]),
       ]),
     );
   }

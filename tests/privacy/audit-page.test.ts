@@ -90,6 +90,9 @@ describe.each(DATABASE_KINDS)('the audit log read on %s', (kind) => {
     expect(page.people.map((p) => p.name).sort()).toEqual(['Ann AdminA', 'Iris Institution', 'Tom TutorA']);
     // The read just now named Sam in its filters, yet a second read about Sam lists the same two entries.
     expect((await listAuditPage(t.db, adminA, q({ student: studentA.id }), NOW)).total).toBe(2);
+    // A student filter is matched literally, never as a pattern.
+    for (const pattern of ['%', '_', `${studentA.id.slice(0, -1)}_`])
+      expect((await listAuditPage(t.db, instAdmin, q({ student: pattern }), NOW)).total).toBe(0);
     const upload = await listAuditPage(t.db, instAdmin, q({ person: adminA.id, to: '2026-11-26' }), NOW);
     expect(upload.entries.map((e) => e.sentence)).toEqual(['Ann AdminA uploaded the file "=HYPERLINK("x")"']);
   });
