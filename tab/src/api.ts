@@ -83,7 +83,16 @@ export const postCaseAction = (auth: Authorize, caseId: string, action: CaseActi
 /** Downloads the current view as CSV; the header carries the sign-in, so a plain link cannot be used. */
 export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery>): Promise<void> {
   const { page: _page, pageSize: _size, ...view } = query;
-  await downloadFile(auth, `/api/flags/export${queryString(view)}`, 'flagged-students.csv');
+  const res = await send(`/api/flags/export${queryString(view)}`, auth);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'flagged-students.csv';
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** Fetches a file with the sign-in header and hands it to the browser as a download named as the server says. */
@@ -99,6 +108,8 @@ export async function downloadFile(auth: Authorize, path: string, fallbackName: 
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** The audit page's filters, as its URL and the API name them. */
 export interface AuditFilters {
   person?: string;
   student?: string;
