@@ -20,13 +20,15 @@ import {
 } from '@fluentui/react-components';
 import type { AuditPage as AuditPageData } from '../../shared/api/audit';
 import { auditQueryString, downloadAuditCsv, fetchAuditPage, type AuditFilters, type Authorize } from './api';
-import { formatInstant } from './words';
+
+/** Audit entries are kept for years, so the year is always shown. */
+const auditTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   filters: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end', flexWrap: 'wrap' },
   table: { backgroundColor: tokens.colorNeutralBackground1 },
-  when: { whiteSpace: 'nowrap', width: '11rem' },
+  when: { whiteSpace: 'nowrap', width: '12.5rem' },
   muted: { color: tokens.colorNeutralForeground3 },
   pager: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', flexWrap: 'wrap' },
 });
@@ -183,7 +185,7 @@ export function AuditPage({ authorize }: { authorize: Authorize }) {
                 {data.entries.map((e, i) => (
                   <TableRow key={`${e.at}-${i}`} data-testid="audit-row">
                     <TableCell className={styles.when}>
-                      <time dateTime={e.at}>{formatInstant(e.at)}</time>
+                      <time dateTime={e.at}>{auditTime.format(new Date(e.at))}</time>
                     </TableCell>
                     <TableCell>{e.sentence}</TableCell>
                     <TableCell>
