@@ -19,6 +19,7 @@ import * as importTrust from './migrations/0014-import-trust';
 import * as onboarding from './migrations/0011-onboarding';
 import * as privacy from './migrations/0015-privacy';
 import * as urgentAlerts from './migrations/0016-urgent-alerts';
+import * as staffIdentities from './migrations/0019-staff-identities';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-onboarding': onboarding,
   '0015-privacy': privacy,
   '0016-urgent-alerts': urgentAlerts,
+  '0019-staff-identities': staffIdentities,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

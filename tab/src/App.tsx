@@ -25,6 +25,7 @@ import { DataPage } from './DataPage';
 import { PeoplePage } from './PeoplePage';
 import { OverviewPage } from './OverviewPage';
 import { SettingsPage } from './SettingsPage';
+import { AuditPage } from './AuditPage';
 import { ApiFailure, fetchLocalStaff, fetchMe, type Authorize } from './api';
 import type { MeResponse } from '../../shared/api/session';
 
@@ -50,18 +51,19 @@ const useStyles = makeStyles({
 const SESSION_KEY = 'engagement-monitor.local-staff';
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme } as const;
 
-type Section = 'flags' | 'overview' | 'data' | 'people' | 'settings';
+type Section = 'flags' | 'overview' | 'data' | 'people' | 'settings' | 'audit';
 type View = { page: Exclude<Section, 'flags'> } | { page: 'flags' } | { page: 'student'; studentId: string };
 
 /** The view lives in the URL hash, so the browser's Back button and a reload keep the place. */
 function readView(): View {
   const hash = window.location.hash.replace(/^#\/?/, '');
-  const [first, second] = hash.split('/');
+  const [first, second] = (hash.split('?')[0] ?? '').split('/');
   if (first === 'students' && second) return { page: 'student', studentId: decodeURIComponent(second) };
   if (first === 'data') return { page: 'data' };
   if (first === 'overview') return { page: 'overview' };
   if (first === 'settings') return { page: 'settings' };
   if (first === 'people') return { page: 'people' };
+  if (first === 'audit') return { page: 'audit' };
   return { page: 'flags' };
 }
 
@@ -186,7 +188,8 @@ export function App() {
             {wholeDepartment && <Tab value="overview">Overview</Tab>}
             <Tab value="data">Data</Tab>
             {seesPeople && <Tab value="people">People</Tab>}
-            {administrator && <Tab value="settings">Settings</Tab>}
+            {seesPeople && <Tab value="settings">Settings</Tab>}
+            {seesPeople && <Tab value="audit">Audit</Tab>}
           </TabList>
         </nav>
         {/* Urgent messages (issue 14) sit above the list, outside the table code. */}
@@ -196,7 +199,8 @@ export function App() {
         {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
         {view.page === 'data' && <DataPage authorize={auth} canUpload={administrator} />}
         {view.page === 'people' && seesPeople && <PeoplePage authorize={auth} />}
-        {view.page === 'settings' && administrator && <SettingsPage authorize={auth} />}
+        {view.page === 'settings' && seesPeople && <SettingsPage authorize={auth} />}
+        {view.page === 'audit' && seesPeople && <AuditPage authorize={auth} />}
       </div>
     );
   }, [session, me, view, host, styles, navigate]);
