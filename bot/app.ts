@@ -55,14 +55,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     privacy: config.privacy,
     timeZone: config.timeZone,
     onDeliveriesQueued: deliverSoon,
+    schedule: services.sendSchedule,
     // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
     onUrgentQueued: (staffIds) =>
       setImmediate(
         () =>
           void deliverUrgentNow(services.deliver, staffIds).catch((error) => handleError(error, logger, { job: 'notify', urgent: true })),
       ),
-    onStaffReachable: async (staffId) => {
-      await wakeDeliveriesFor(db, staffId, now().toISOString());
+    onStaffReachable: async (staffId, { installed }) => {
+      await wakeDeliveriesFor(db, staffId, now().toISOString(), { scheduled: installed });
       // Sent after this turn, so the welcome message comes first and the turn is not held up.
       setImmediate(
         () => void deliverDue(services.deliver, { recipientStaffId: staffId }).catch((error) => handleError(error, logger, { staffId })),

@@ -5,6 +5,7 @@ import { MOODLE_DATE_ORDERS, MOODLE_LOG_EVENTS, MOODLE_LOG_HEADER, type MoodleLo
 import { z } from 'zod';
 import { STAFF_ROLES, STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
 import type { ExtraPhrases } from '../shared/wellbeing/classify';
+import { isQuiet, parseDayMinute, parseQuietHours, type DayMinute, type QuietHours } from '../shared/send-schedule';
 
 export interface SupportContact {
   name: string;
@@ -183,6 +184,14 @@ const EnvSchema = z.object({
       'expected a comma-separated list of days such as 2026-12-24,2026-12-29',
     )
     .optional(),
+  DIGEST_TIME: z
+    .string()
+    .regex(/^\s*([01]?\d|2[0-3]):[0-5]\d\s*$/, 'expected a local time of day such as 09:00')
+    .default('09:00'),
+  QUIET_HOURS: z
+    .string()
+    .refine((v) => parseQuietHours(v) !== undefined, 'expected two different local times such as 19:00-08:00, or off')
+    .default('19:00-08:00'),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
   SEND_CONCURRENCY: int(16, 1, 64),
   GRAPH_INSTALL_ENABLED: bool(false),
@@ -298,6 +307,10 @@ export type Config = Readonly<{
     noReplyWorkingDays: number;
     /** Days that are not working days besides weekends: bank holidays and closures (default: GOV.UK England and Wales). */
     closureDays: readonly string[];
+    /** The local time (minutes after midnight) of the one digest per working day (DIGEST_TIME). */
+    digestAt: DayMinute;
+    /** Hours without routine staff messages (QUIET_HOURS); null when off. */
+    quietHours: QuietHours | null;
   };
   graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
   jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
@@ -519,6 +532,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const longest = Math.max(e.RETENTION_CLOSED_CASES_DAYS, e.RETENTION_IMPORTS_DAYS, e.RETENTION_COUNTS_ACADEMIC_YEARS * 366);
   if (e.RETENTION_AUDIT_DAYS <= longest)
     problems.push(`RETENTION_AUDIT_DAYS: must be longer than the longest other retention period (${longest} days)`);
+  const digestAt = parseDayMinute(e.DIGEST_TIME) ?? 9 * 60;
+  const quietHours = parseQuietHours(e.QUIET_HOURS) ?? null;
+  if (isQuiet(digestAt, quietHours))
+    problems.push(`DIGEST_TIME: ${e.DIGEST_TIME.trim()} falls inside QUIET_HOURS (${e.QUIET_HOURS.trim()}); choose a time outside them`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -559,6 +576,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
               .map((d) => d.trim())
               .filter(Boolean),
       ),
+      digestAt,
+      quietHours,
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
       sendConcurrency: e.SEND_CONCURRENCY,
     }),

@@ -12,6 +12,7 @@ import { RateLimiter } from './teams/rate-limiter';
 import { createAdapter, createCardSender, type CardSender } from './teams/adapter';
 import type { DeliverDeps } from './teams/deliver.command';
 import type { EvaluateDeps } from './rules/evaluate.command';
+import type { SendSchedule } from '../shared/send-schedule';
 import type { EscalateDeps } from './jobs/escalate.command';
 import type { CaseCareDeps } from './jobs/case-care.command';
 import { openChatThroughGraph, type GraphTokenSource } from './graph/install-app';
@@ -62,6 +63,8 @@ export interface Services {
   sender: CardSender;
   deliver: DeliverDeps;
   evaluate: EvaluateDeps;
+  /** When routine staff messages go: the daily digest time and the quiet hours. */
+  sendSchedule: SendSchedule;
   escalate: EscalateDeps;
   caseCare: CaseCareDeps;
   /** Graph attendance collection, or null when Graph is not configured. */
@@ -80,6 +83,12 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const timers: Timers = { ...REAL_TIMERS, ...options.timers };
   const db = options.db ?? createDatabase(config.database);
   const limiter = new RateLimiter(undefined, timers);
+  const sendSchedule: SendSchedule = Object.freeze({
+    timeZone: config.timeZone,
+    digestAt: config.alerts.digestAt,
+    quietHours: config.alerts.quietHours,
+    closures: new Set(config.alerts.closureDays),
+  });
   // No logger: its one warning (an anonymous bot) concerns the inbound endpoint, which only the server opens (createApp says it).
   const adapter = createAdapter(config.bot, undefined, limiter);
   const sender = options.sender ?? createCardSender(adapter, config.bot.appId, { paced: true });
@@ -129,7 +138,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       random: timers.random,
       ...(openChat ? { openChat } : {}),
     },
-    evaluate: { db, logger, now },
+    evaluate: { db, logger, now, schedule: sendSchedule },
+    sendSchedule,
     escalate: {
       db,
       logger,
@@ -145,6 +155,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       timeZone: config.timeZone,
       noReplyWorkingDays: config.alerts.noReplyWorkingDays,
       closureDays: new Set(config.alerts.closureDays),
+      schedule: sendSchedule,
     },
     collector: config.graph ? createCollector(config.graph, config.timeZone, { db, logger, now, timers }, options.graphConnection) : null,
     directory: config.graph ? createDirectorySync(config, { db, logger, now, timers }, options.graphConnection) : null,

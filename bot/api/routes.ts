@@ -28,6 +28,7 @@ import { CaseActionSchema } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
 import { resolveViewer, type AuthDeps } from './auth';
 import { registerPrivacyRoutes } from './privacy.routes';
+import { registerUrgentRoutes } from './urgent.routes';
 import type { ApiServices } from '../services';
 import { serveStaticFile } from '../http/static-files';
 import { assertIdentityEncoding, readJsonBody } from '../http/body-limits';
@@ -130,6 +131,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
   });
 
   registerPrivacyRoutes(server, deps);
+  registerUrgentRoutes(server, deps);
 
   server.get(
     '/api/students/:studentId',
@@ -224,7 +226,12 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       const viewer = await resolveViewer(req, deps);
       const action = parseInput(CaseActionSchema, await readJsonBody(req), 'action');
       const result = await performCaseAction(
-        { db: deps.db, now: deps.now, wellbeingRole: deps.config.support.wellbeingRole },
+        {
+          db: deps.db,
+          now: deps.now,
+          wellbeingRole: deps.config.support.wellbeingRole,
+          schedule: { timeZone: deps.config.timeZone, quietHours: deps.config.alerts.quietHours },
+        },
         { actor: viewer, caseId: String(req.params.caseId), action },
       );
       flagDeps.cache.invalidate(viewer.departmentId);

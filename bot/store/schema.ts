@@ -208,6 +208,21 @@ export interface Database {
     last_error: string | null;
   };
   teams_meeting_attendance: { import_id: string; meeting_key: string; student_id: string; day: string };
+  /** 0016: a risk-tier message, pinned in the tab until someone records that they have acted. */
+  urgent_alerts: {
+    id: string;
+    student_id: string;
+    department_id: string;
+    case_id: string | null;
+    message: string | null;
+    phrase: string | null;
+    raised_at: string;
+    /** JSON array of the staff ids told at once. */
+    notified: string;
+    acted_at: string | null;
+    acted_by: string | null;
+    acted_note: string | null;
+  };
 }
 
 export type StudentRow = Selectable<Database['students']>;

@@ -19,6 +19,7 @@ import { browserTheme, detectHost, onTeamsThemeChange, teamsAuthorization, type 
 import { LocalSignIn } from './LocalSignIn';
 import { OpenInTeams } from './OpenInTeams';
 import { FlagList } from './FlagList';
+import { UrgentPanel } from './UrgentPanel';
 import { StudentPage } from './StudentPage';
 import { DataPage } from './DataPage';
 import { PeoplePage } from './PeoplePage';
@@ -191,6 +192,8 @@ export function App() {
             {seesPeople && <Tab value="audit">Audit</Tab>}
           </TabList>
         </nav>
+        {/* Urgent messages (issue 14) sit above the list, outside the table code. */}
+        {view.page === 'flags' && <UrgentPanel authorize={auth} onOpenStudent={(studentId) => navigate({ page: 'student', studentId })} />}
         {view.page === 'flags' && <FlagList authorize={auth} onOpenStudent={(studentId) => navigate({ page: 'student', studentId })} />}
         {view.page === 'student' && <StudentPage authorize={auth} studentId={view.studentId} onBack={() => navigate({ page: 'flags' })} />}
         {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
