@@ -7,6 +7,7 @@ import { listTerms } from '../store/calendar.repository';
 import { loadCoverage } from '../store/import.repository';
 import { findLatestSuccessfulImports, listRecentImports } from '../store/import.repository';
 import { listDeadLetters } from '../store/outbox.repository';
+import { listRepeatedDeliveries } from '../store/delivery-claim.repository';
 import { listUnreachableInDepartment } from '../store/unreachable-recipient.repository';
 import { seesWholeDepartment } from './viewer';
 import { listUnmatchedPeople } from '../store/entra.repository';
@@ -27,9 +28,10 @@ const DELIVERY_WORDS: Record<string, string> = {
 /** Dead letters and unreachable people, for the roles that follow up on a whole department. */
 async function describeDeliveryProblems(db: Db, viewer: Staff): Promise<DeliveryProblem[]> {
   if (!seesWholeDepartment(viewer)) return [];
-  const [dead, unreachable] = await Promise.all([
+  const [dead, unreachable, repeated] = await Promise.all([
     listDeadLetters(db, viewer.departmentId, DEAD_LETTERS_SHOWN),
     listUnreachableInDepartment(db, viewer.departmentId),
+    listRepeatedDeliveries(db, viewer.departmentId, DEAD_LETTERS_SHOWN),
   ]);
   return [
     ...unreachable.map((u): DeliveryProblem => ({
@@ -47,6 +49,14 @@ async function describeDeliveryProblems(db: Db, viewer: Staff): Promise<Delivery
       attempts: d.attempts,
       reason: d.lastError ?? 'No reason was given.',
       at: d.at,
+    })),
+    ...repeated.map((r): DeliveryProblem => ({
+      problem: 'maybe_repeated',
+      recipientName: r.recipientName,
+      what: DELIVERY_WORDS[r.kind] ?? r.kind,
+      attempts: r.repeats,
+      reason: 'Sent again after the service stopped mid-send, so it may have arrived twice.',
+      at: r.at,
     })),
   ];
 }

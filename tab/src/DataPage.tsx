@@ -116,7 +116,11 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
                 <TableRow key={n} data-testid="delivery-problem">
                   <TableCell>{p.recipientName}</TableCell>
                   <TableCell>
-                    {p.problem === 'unreachable' ? 'Cannot be reached in Teams' : `${p.what ?? 'Message'} (${p.attempts} attempts)`}
+                    {p.problem === 'unreachable'
+                      ? 'Cannot be reached in Teams'
+                      : p.problem === 'maybe_repeated'
+                        ? `${p.what ?? 'Message'} (may have arrived twice)`
+                        : `${p.what ?? 'Message'} (${p.attempts} attempts)`}
                   </TableCell>
                   <TableCell>{formatInstant(p.at)}</TableCell>
                   <TableCell>{p.reason}</TableCell>
