@@ -85,7 +85,10 @@ export function createScheduler(jobs: readonly Job[], deps: SchedulerDeps): Sche
   const runJob = (job: Job, due: 'always' | 'if-due' | 'scheduled'): Promise<void> => {
     const current = running.get(job.name);
     if (current) return current;
-    const run = (async () => {
+    // The body starts on the next tick, after the run is registered: a run that ends at once (jobs
+    // paused while the database is away) must not delete its entry before it is set, or the settled
+    // run would stay registered and every later run of the job would join it instead of running.
+    const run = Promise.resolve().then(async () => {
       try {
         if (!deps.health.available()) return;
         if (!(await mayRun(job, due))) return;
@@ -96,7 +99,7 @@ export function createScheduler(jobs: readonly Job[], deps: SchedulerDeps): Sche
       } finally {
         running.delete(job.name);
       }
-    })();
+    });
     running.set(job.name, run);
     return run;
   };
