@@ -14,6 +14,7 @@ import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { CONFIGURE_TAB_PATH, registerConfigureTabRoutes } from './teams/configure-tab.routes';
 import type { Scheduler } from './jobs/scheduler';
 import { createJobScheduler } from './jobs';
+import { markInterruptedImports } from './store/import.repository';
 import { createServices, type ServiceOptions, type Services } from './services';
 import { handleError } from './errors';
 import { createGuardedServer } from './http/request-guard';
@@ -93,6 +94,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await checkDatabase(db, config.database);
       const applied = await migrateToLatest(db);
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+      const interrupted = await markInterruptedImports(db, now());
+      if (interrupted > 0)
+        logger.warn({ imports: interrupted }, 'imports interrupted by a crash are marked interrupted in the import history');
       if (config.demo.enabled && (await isStoreEmpty(db))) {
         const summary = await loadDemo(db, { seed: config.demo.seed, today: services.today(), now: now().toISOString() });
         logger.info({ demo: summary }, 'empty database: loaded the synthetic demo department');

@@ -5,7 +5,7 @@ import type { Db } from '../store/database';
 import type { Staff } from '../store/staff.repository';
 import { listTerms } from '../store/calendar.repository';
 import { loadCoverage } from '../store/import.repository';
-import { findLatestSuccessfulImports, listRecentImports } from '../store/import.repository';
+import { findLatestSuccessfulImports, listRecentImports, markInterruptedImports } from '../store/import.repository';
 import { listDeadLetters } from '../store/outbox.repository';
 import { listRepeatedDeliveries } from '../store/delivery-claim.repository';
 import { listUnreachableInDepartment } from '../store/unreachable-recipient.repository';
@@ -66,7 +66,9 @@ async function describeDeliveryProblems(db: Db, viewer: Staff): Promise<Delivery
  * day covered and how much of this term is covered; then the import history. Rejection reasons may
  * quote a row, so only department administrators receive them.
  */
-export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): Promise<DataStatus> {
+export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay, now: Date = new Date()): Promise<DataStatus> {
+  // An import whose process died shows as interrupted, not as running for ever.
+  await markInterruptedImports(db, now);
   const yesterday = addDays(today, -1);
   const terms = await listTerms(db);
   const term = terms.find((t) => t.start <= yesterday && today <= addDays(t.end, 1)) ?? null;

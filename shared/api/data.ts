@@ -20,7 +20,7 @@ export const ImportSummarySchema = z.object({
   id: z.string(),
   source: SourceSchema,
   fileName: z.string(),
-  status: z.enum(['running', 'succeeded', 'failed']),
+  status: z.enum(['running', 'succeeded', 'failed', 'interrupted']),
   periodStart: z.string().nullable(),
   periodEnd: z.string().nullable(),
   rowsRead: z.number().int(),
