@@ -152,7 +152,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'expected postgres://user@host:port/db or sqlite:<path>')
     .default('sqlite:./data/engagement.sqlite'),
-  DATABASE_POOL_SIZE: int(10, 1, 100),
+  // At least 2: one pooled connection holds the singleton jobs' advisory locks for the life of the process.
+  DATABASE_POOL_SIZE: int(10, 2, 100),
   DEMO_DATA: bool(true),
   UPLOAD_MAX_LINE_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   ENTRA_APP_ID_URI: z
@@ -194,6 +195,10 @@ const EnvSchema = z.object({
     .default('19:00-08:00'),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
   SEND_CONCURRENCY: int(16, 1, 64),
+  DELIVERY_LEASE_SECONDS: int(120, 2, 3_600),
+  DELIVERY_BACKOFF_SECONDS: int(15, 1, 3_600),
+  DELIVERY_MAX_ATTEMPTS: int(8, 1, 50),
+  JOB_TAKEOVER_SECONDS: int(15, 1, 600),
   GRAPH_INSTALL_ENABLED: bool(false),
   TEAMS_APP_EXTERNAL_ID: z.string().default(''),
   TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
@@ -311,9 +316,14 @@ export type Config = Readonly<{
     digestAt: DayMinute;
     /** Hours without routine staff messages (QUIET_HOURS); null when off. */
     quietHours: QuietHours | null;
+    /** How long a delivery claim holds unrenewed, the first backoff step, and attempts before a dead letter. */
+    leaseSeconds: number;
+    backoffSeconds: number;
+    maxAttempts: number;
   };
   graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
-  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
+  /** takeoverSeconds: how often an instance asks for the singleton jobs another instance holds (takeover when it dies). */
+  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number; takeoverSeconds: number };
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
   entra: { clientId: string; appIdUri: string; allowedTenants: readonly string[]; jwksUrl: string };
@@ -580,6 +590,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       quietHours,
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
       sendConcurrency: e.SEND_CONCURRENCY,
+      leaseSeconds: e.DELIVERY_LEASE_SECONDS,
+      backoffSeconds: e.DELIVERY_BACKOFF_SECONDS,
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
     }),
     graphInstall: Object.freeze({
       enabled: e.GRAPH_INSTALL_ENABLED,
@@ -591,6 +604,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       enabled: e.JOBS_ENABLED,
       evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES,
       notifyEverySeconds: e.NOTIFY_EVERY_SECONDS,
+      takeoverSeconds: e.JOB_TAKEOVER_SECONDS,
     }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     entra: Object.freeze({

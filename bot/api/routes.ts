@@ -143,7 +143,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
 
   server.get(
     '/api/data',
-    route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today())),
+    route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today(), deps.now())),
   );
 
   // The file is the raw request body (application/octet-stream), streamed to disk after sign-in; nothing parses it before.

@@ -49,7 +49,7 @@ export type OutboxItem = OutboxMessage & {
 const StatusSchema = z.enum(['pending', 'sent', 'failed']);
 
 /** A stored row as an item, or the reason its message cannot be read. */
-function readItem(r: OutboxRow): { item: OutboxItem } | { error: string } {
+export function readItem(r: OutboxRow): { item: OutboxItem } | { error: string } {
   let payload: unknown;
   try {
     payload = JSON.parse(r.payload);

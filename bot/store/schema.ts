@@ -139,7 +139,16 @@ export interface Database {
     sent_conversation_id: string | null;
     created_at: string;
     sent_at: string | null;
+    /** 0012: fencing token of the current claim, the attempt in flight, and how many sends went out / were repeats. */
+    claim_token: string | null;
+    send_started_at: string | null;
+    sends: Generated<number>;
+    repeats: Generated<number>;
   };
+  /** 0012: the next free slot (epoch microseconds) of a pace shared by every instance: 'tenant' and 'c:<conversation id>'. */
+  send_pace: { key: string; next_us: number };
+  /** 0012: when each singleton job last started, and on which instance. */
+  job_runs: { name: string; started_at: string; instance: string };
   sent_cards: {
     id: string;
     kind: string;
