@@ -28,6 +28,8 @@ export interface StudentMessageResult {
   tier: WellbeingClassification['tier'];
   /** Staff who will be told (owner or tutor, and the wellbeing role when urgent). */
   notified: string[];
+  /** Whether the student's personal tutor is among them, so what the student is told is true. */
+  toldTutor: boolean;
   /** The urgent message the tab pins until someone acts (risk tier only). */
   urgentAlertId: string | null;
 }
@@ -148,6 +150,7 @@ export async function recordStudentMessage(
       },
       at,
     );
-    return { caseId, event, urgent, tier, notified: [...recipients], urgentAlertId: urgentAlert?.id ?? null };
+    const toldTutor = input.student.tutorId !== null && recipients.has(input.student.tutorId);
+    return { caseId, event, urgent, tier, notified: [...recipients], toldTutor, urgentAlertId: urgentAlert?.id ?? null };
   });
 }

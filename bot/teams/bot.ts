@@ -32,6 +32,7 @@ import {
   buildUrgentSupportCard,
   formatMoment,
   type AdaptiveCard,
+  type StudentToldWhom,
 } from './cards';
 import { createWellbeingClassifier, type WellbeingClassification } from '../../shared/wellbeing/classify';
 import { renderDigest } from './digest';
@@ -39,6 +40,13 @@ import { parseCardAction } from './verbs';
 import { escapeMarkdown } from '../../shared/markdown';
 import type { SendSchedule } from '../../shared/send-schedule';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
+
+/** Who a student's message reached, in the words the student reads (never "your tutor" when it was someone else). */
+function toldWhom(result: StudentMessageResult): StudentToldWhom {
+  if (result.notified.length === 0) return 'nobody';
+  if (!result.toldTutor) return 'staff';
+  return result.notified.length > 1 ? 'tutor_and_wellbeing' : 'tutor';
+}
 
 export interface BotDeps {
   db: Db;
@@ -174,12 +182,12 @@ export class EngagementBot extends TeamsActivityHandler {
       who = await this.rememberConversation(context);
     } catch (error) {
       // Whoever wrote, words of crisis are answered with the urgent contacts even when the store is down.
-      if (this.isRisk(context)) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: false }));
+      if (this.isRisk(context)) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: 'nobody' }));
       throw error;
     }
     if (who.student) return this.answerStudent(context, who.student);
     if (this.isRisk(context)) {
-      await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: false }));
+      await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: 'nobody' }));
       return;
     }
     if (!who.staff) {
@@ -257,12 +265,14 @@ export class EngagementBot extends TeamsActivityHandler {
     }
     const result = await this.recordWithContacts(context, { student, message, wellbeing });
     if (!result) return;
-    if (result.tier === 'distress') await this.sendSupportCard(context, result.notified.length > 0);
+    if (result.tier === 'distress') await this.sendSupportCard(context, toldWhom(result));
     else if (result.tier === 'none')
       await context.sendActivity(
-        result.notified.length > 0
+        result.toldTutor
           ? 'Thank you for your message. Your personal tutor will see it and get back to you. Type "help" to see where else you can find support.'
-          : 'Thank you for your message. Type "help" to see where you can find support.',
+          : result.notified.length > 0
+            ? 'Thank you for your message. It has been passed on to staff who support students in your department, and someone will get back to you. Type "help" to see where else you can find support.'
+            : 'Thank you for your message. Type "help" to see where you can find support.',
       );
   }
 
@@ -294,7 +304,7 @@ export class EngagementBot extends TeamsActivityHandler {
       if (error instanceof AppError) refused = error;
       else handleError(error, this.deps.logger, { studentId: input.student.id, wellbeing: 'risk message could not be recorded' });
     }
-    await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: (result?.notified.length ?? 0) > 0 }));
+    await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: result ? toldWhom(result) : 'nobody' }));
     if (refused) throw refused;
     if (result) {
       if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
@@ -303,7 +313,7 @@ export class EngagementBot extends TeamsActivityHandler {
     return result;
   }
 
-  private async sendSupportCard(context: Ctx, told: boolean): Promise<void> {
+  private async sendSupportCard(context: Ctx, told: StudentToldWhom): Promise<void> {
     await this.sendCard(
       context,
       buildSupportCard({ contacts: this.deps.support.contacts, urgentContacts: this.deps.support.urgentContacts, told }),
@@ -328,7 +338,7 @@ export class EngagementBot extends TeamsActivityHandler {
           message: action.message,
           wellbeing: action.message ? this.classifyWellbeing(action.message) : NO_WELLBEING_SIGNS,
         });
-        if (result?.tier === 'distress') await this.sendSupportCard(context, result.notified.length > 0);
+        if (result?.tier === 'distress') await this.sendSupportCard(context, toldWhom(result));
         else if (result?.tier === 'none' && (action.choice === 'talk' || action.choice === 'unwell'))
           await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
         const tutor = who.student.tutorId ? await findStaff(this.deps.db, who.student.tutorId) : undefined;

@@ -119,7 +119,7 @@ const CARDS: Array<[name: string, card: AdaptiveCard, mustShow: string]> = [
   ],
   [
     'urgent-support-nobody-told',
-    buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123 (free, any time)' }], { told: false }),
+    buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123 (free, any time)' }], { told: 'nobody' }),
     'Please reach out to one of them now.',
   ],
   [
@@ -127,7 +127,7 @@ const CARDS: Array<[name: string, card: AdaptiveCard, mustShow: string]> = [
     buildSupportCard({
       contacts: [{ name: 'Wellbeing Service', detail: '01234 567890' }],
       urgentContacts: [{ name: 'Samaritans', detail: '116 123 (free, any time)' }],
-      told: true,
+      told: 'tutor',
     }),
     'It sounds like things are hard at the moment.',
   ],
