@@ -75,6 +75,8 @@ const useStyles = makeStyles({
     lineHeight: tokens.lineHeightBase200,
   },
   muted: { color: tokens.colorNeutralForeground3 },
+  /** The name in the text colour, not the brand's: it keeps its contrast on a hovered row in the dark theme too. */
+  name: { color: tokens.colorNeutralForeground1, fontWeight: tokens.fontWeightSemibold },
   details: { backgroundColor: tokens.colorNeutralBackground3 },
   detailGrid: {
     display: 'grid',
@@ -516,7 +518,7 @@ function FlagTableRow({
     <TableRow data-testid="flag-row" className={styles.row}>
       <TableCell className={cell}>
         <Link
-          className={styles.oneLine}
+          className={mergeClasses(styles.oneLine, styles.name)}
           data-student={f.studentId}
           href={`#/students/${encodeURIComponent(f.studentId)}`}
           onClick={(e) => {

@@ -110,7 +110,7 @@ describe('the tab in a browser, on the demo department', () => {
     const target = (await api('?status=open&severity=high')).flags[0]!;
     await page.getByRole('searchbox').fill(target.studentId);
     await page.getByTestId('list-summary').filter({ hasText: 'of 1 student' }).waitFor();
-    await page.getByRole('link', { name: target.studentName }).click();
+    await page.getByTestId('flag-row').getByRole('link', { name: target.studentName }).click();
     await page.getByRole('heading', { name: target.studentName }).waitFor();
     await page.getByRole('img', { name: /^Moodle logins: / }).waitFor();
     expect(await page.getByTestId('timeline').textContent()).toContain('Flagged');

@@ -10,6 +10,18 @@ import { insertStudents, listStudents, type Student } from '../../bot/store/stud
 import { upsertCounts } from '../../bot/store/activity.repository';
 import { findOpenCases } from '../../bot/store/case.repository';
 import { DEMO_DEPARTMENT } from '../../bot/demo/generate';
+import {
+  AUTUMN,
+  buildStaff,
+  buildStudent,
+  insertTerm,
+  NOW,
+  seedDepartment,
+  seedFullCoverage,
+  seedPeople,
+  TODAY,
+} from '../support/factories';
+import { seedCase } from '../support/cases';
 
 const SCREENSHOTS = 'build/screenshots';
 const DIRECTOR = 'demo-staff-01';
@@ -276,5 +288,53 @@ describe('the worklist at three window sizes in light, dark and forced colours',
     expect(page.url()).toContain('severity=high');
     expect(await page.getByLabel('Severity').inputValue()).toBe('high');
     await page.close();
+  });
+});
+
+describe('the 21-day picture when some days are unknown', () => {
+  it('when a source has no data for the last days, then those days are drawn as dashed empty boxes, unlike days with nothing, in every theme', async () => {
+    assertTabBuilt();
+    const server = await startTestApp({}, { now: () => new Date(NOW) });
+    const browser = await launchBrowser();
+    try {
+      const db = server.app.db;
+      const director = buildStaff({ roles: ['director_of_studies'] });
+      const student = buildStudent({ givenName: 'Renée', familyName: 'Unknown-Days' });
+      await seedDepartment(db);
+      await insertTerm(db, AUTUMN);
+      // Every source is known up to ten days ago; the last nine days of the 21 are unknown.
+      await seedFullCoverage(db, AUTUMN.start, addDays(TODAY, -10));
+      await seedPeople(db, { staff: [director], students: [student] });
+      await seedCase(db, student.id, { severity: 'medium' });
+      await upsertCounts(db, [{ studentId: student.id, day: addDays(TODAY, -15), source: 'moodle_login', count: 3 }]);
+      for (const theme of THEMES) {
+        const page = await openAs(browser, server.baseUrl, director.id, SIZES[0], theme);
+        await page.getByTestId('flag-row').first().waitFor();
+        const lane = (await page.evaluate(`(() => {
+          const g = document.querySelector('[data-testid="sparkline"] g[data-source="moodle_login"]');
+          const paths = [...g.querySelectorAll('path')].map((p) => {
+            const cs = getComputedStyle(p);
+            return { fill: cs.fill, stroke: cs.stroke, dash: cs.strokeDasharray, marks: (p.getAttribute('d').match(/M/g) || []).length };
+          });
+          return { title: g.querySelector('title').textContent, paths, canvas: getComputedStyle(document.querySelector('main')).backgroundColor };
+        })()`)) as { title: string; paths: Array<{ fill: string; stroke: string; dash: string; marks: number }>; canvas: string };
+        expect(lane.title).toBe('Moodle logins: 3 on 1 day, 9 days unknown');
+        const unknown = lane.paths.find((p) => p.fill === 'none');
+        const known = lane.paths.filter((p) => p.fill !== 'none');
+        expect(unknown).toEqual(expect.objectContaining({ marks: 9 }));
+        expect(unknown!.dash).not.toBe('none');
+        expect(unknown!.stroke).not.toBe(lane.canvas);
+        expect(known.map((p) => p.marks).sort((a, b) => a - b)).toEqual([1, 11]);
+        for (const p of known) expect(p.fill).not.toBe(lane.canvas);
+        await page.screenshot({
+          path: `${SCREENSHOTS}/list-unknown-days-1366x768-${theme}.png`,
+          clip: { x: 0, y: 0, width: 1366, height: 320 },
+        });
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });

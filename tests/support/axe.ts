@@ -11,9 +11,12 @@ export async function seriousAccessibilityProblems(page: Page): Promise<string[]
   if (!(await page.evaluate('typeof axe !== "undefined"')))
     await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
   const result = (await page.evaluate(`axe.run({ exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] })`)) as {
-    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[]; html: string; any: Array<{ data: unknown }> }> }>;
   };
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}) at ${v.nodes.map((n) => `${n.target.join(' ')} ${n.html.slice(0, 80)} ${JSON.stringify(n.any[0]?.data ?? '')}`).join(', ')}`,
+    );
 }
