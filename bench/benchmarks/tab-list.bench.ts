@@ -13,6 +13,7 @@ import { insertImport } from '../../bot/store/import.repository';
 import { upsertCounts, type ActivityCount } from '../../bot/store/activity.repository';
 import { newId } from '../../bot/store/ids';
 import { launchBrowser } from '../../tests/support/browser';
+import type { Page } from 'playwright-core';
 import type { Benchmark } from '../types';
 import { freePort } from '../../tests/support/ports';
 
@@ -252,9 +253,7 @@ async function measureRender(baseUrl: string, pageSize: number): Promise<number>
       }
       const t = performance.now();
       await page.goto(baseUrl);
-      await page.waitForFunction(`document.querySelectorAll('[data-testid="flag-row"]').length === ${pageSize}`, undefined, {
-        timeout: 30_000,
-      });
+      await waitUntil(page, `document.querySelectorAll('[data-testid="flag-row"]').length === ${pageSize}`);
       await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
       times.push(performance.now() - t);
       await context.close();
@@ -264,6 +263,18 @@ async function measureRender(baseUrl: string, pageSize: number): Promise<number>
   } finally {
     await browser.close();
   }
+}
+
+/**
+ * Waits until an expression is true in the page, polling through the debugging protocol: the tab's
+ * Content-Security-Policy (rightly) refuses the eval that page.waitForFunction relies on.
+ */
+async function waitUntil(page: Page, expression: string, attempts = 20_000): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await page.evaluate(expression)) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`never true in the page: ${expression}`);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -294,26 +305,34 @@ async function measureInteractions(baseUrl: string): Promise<{ filter: number; s
         const before = await summary();
         const t = performance.now();
         await page.getByLabel('Severity').selectOption(severity);
-        await page.waitForFunction(
+        await waitUntil(
+          page,
           `document.querySelector('[data-testid="list-summary"]').textContent !== ${JSON.stringify(before)} && !document.querySelector('table[aria-busy="true"]')`,
         );
         await page.evaluate(frame);
         filter.push(performance.now() - t);
       }
       for (const choice of ['name:asc', 'days:desc', 'severity:asc']) {
-        const first = await page.locator('[data-testid="flag-row"] a[data-student]').first().getAttribute('data-student');
+        const [by, dir] = choice.split(':');
+        const expected = (await (
+          await fetch(`${baseUrl}/api/flags?sort=${by}&dir=${dir}&pageSize=1`, { headers: { authorization: `Local ${DIRECTOR}` } })
+        ).json()) as { flags: Array<{ studentId: string }> };
         const t = performance.now();
         await page.getByLabel('Sort by').selectOption(choice);
-        await page.waitForFunction(
-          `document.querySelector('[data-testid="flag-row"] a[data-student]').getAttribute('data-student') !== ${JSON.stringify(first)} && !document.querySelector('table[aria-busy="true"]')`,
+        await waitUntil(
+          page,
+          `document.querySelector('[data-testid="flag-row"] a[data-student]').getAttribute('data-student') === ${JSON.stringify(expected.flags[0]!.studentId)} && !document.querySelector('table[aria-busy="true"]')`,
         );
         await page.evaluate(frame);
         sort.push(performance.now() - t);
       }
       const t = performance.now();
       await page.getByRole('searchbox').fill(`Family${1000 + run}`);
-      await page.getByTestId('search-matches').filter({ hasText: `Family${1000 + run}` }).waitFor();
-      await page.waitForFunction(`!document.querySelector('table[aria-busy="true"]')`);
+      await page
+        .getByTestId('search-matches')
+        .filter({ hasText: `Family${1000 + run}` })
+        .waitFor();
+      await waitUntil(page, `!document.querySelector('table[aria-busy="true"]')`);
       await page.evaluate(frame);
       search.push(performance.now() - t);
       await page.getByRole('searchbox').fill('');
@@ -355,7 +374,10 @@ export const tabListBenchmark: Benchmark = {
       const cpuBefore = cpuMs(child.pid);
       const latency = await measureListLatency(baseUrl);
       const cpuAfter = cpuMs(child.pid);
+      await measureListLatency(baseUrl, REQUESTS / 4, SEARCH_QUERIES); // warm-up
+      const searchCpuBefore = cpuMs(child.pid);
       const searchLatency = await measureListLatency(baseUrl, REQUESTS / 2, SEARCH_QUERIES);
+      const searchCpuAfter = cpuMs(child.pid);
       const render50 = await measureRender(baseUrl, 50);
       const render200 = await measureRender(baseUrl, 200);
       const interactions = await measureInteractions(baseUrl);
@@ -369,12 +391,35 @@ export const tabListBenchmark: Benchmark = {
           : {}),
         // The load-generating client runs on the same two cores; when it needs more CPU than the service, it sets the latency.
         'tab_list.client_cpu_ms_per_request': { value: Math.round((latency.clientCpuMs / REQUESTS) * 100) / 100, unit: 'ms' },
-        'tab_list.search_api_p95_ms': { value: Math.round(searchLatency.p95 * 10) / 10, unit: 'ms', target: '< 50', met: searchLatency.p95 < 50 },
+        'tab_list.search_api_p95_ms': {
+          value: Math.round(searchLatency.p95 * 10) / 10,
+          unit: 'ms',
+          target: '< 50',
+          met: searchLatency.p95 < 50,
+        },
+        ...(searchCpuBefore !== null && searchCpuAfter !== null
+          ? {
+              'tab_list.search_server_cpu_ms_per_request': {
+                value: Math.round(((searchCpuAfter - searchCpuBefore) / (REQUESTS / 2)) * 100) / 100,
+                unit: 'ms',
+              },
+            }
+          : {}),
         'tab_list.render_first_page_ms': { value: Math.round(render50), unit: 'ms', target: '< 1000', met: render50 < 1000 },
         'tab_list.render_200_rows_ms': { value: Math.round(render200), unit: 'ms', target: '< 1500', met: render200 < 1500 },
-        'tab_list.filter_change_ms': { value: Math.round(interactions.filter), unit: 'ms', target: '< 200', met: interactions.filter < 200 },
+        'tab_list.filter_change_ms': {
+          value: Math.round(interactions.filter),
+          unit: 'ms',
+          target: '< 200',
+          met: interactions.filter < 200,
+        },
         'tab_list.sort_change_ms': { value: Math.round(interactions.sort), unit: 'ms', target: '< 200', met: interactions.sort < 200 },
-        'tab_list.search_after_pause_ms': { value: Math.round(interactions.search), unit: 'ms', target: '< 1000', met: interactions.search < 1000 },
+        'tab_list.search_after_pause_ms': {
+          value: Math.round(interactions.search),
+          unit: 'ms',
+          target: '< 1000',
+          met: interactions.search < 1000,
+        },
         'tab_list.back_to_list_ms': { value: Math.round(interactions.back), unit: 'ms', target: '< 1000', met: interactions.back < 1000 },
       };
     } finally {

@@ -2,7 +2,8 @@ import { SOURCES, studentName } from '../../shared/domain';
 import type { StudentMatch, StudentSearchQuery, StudentSearchResponse, TuteeSummary } from '../../shared/api/student-search';
 import type { Staff } from '../store/staff.repository';
 import type { Student } from '../store/student.repository';
-import { dailyOf, type FlagListDeps } from './flag-page.command';
+import { dailyOf, type FlagListDeps, type Snapshot } from './flag-page.command';
+import type { FlagRow } from '../../shared/api/flags';
 import { writeAudit } from '../store/audit.repository';
 import type { IsoDay } from '../../shared/domain';
 import { seesWholeDepartment } from './viewer';
@@ -14,9 +15,29 @@ export function foldForSearch(text: string): string {
 
 const collator = new Intl.Collator('en-GB', { sensitivity: 'base' });
 
+interface SearchIndex {
+  people: Array<{ student: Student; name: string; folded: string; id: string }>;
+  flagged: Map<string, FlagRow>;
+}
+/** Folded names and IDs, made once per held list (a search then only compares strings), keyed by the snapshot. */
+const indexes = new WeakMap<Snapshot, SearchIndex>();
+function searchIndexOf(snapshot: Snapshot): SearchIndex {
+  let index = indexes.get(snapshot);
+  if (!index) {
+    index = {
+      people: snapshot.students.map((student) => {
+        const name = studentName(student);
+        return { student, name, folded: foldForSearch(name), id: student.id.toLocaleLowerCase('en-GB') };
+      }),
+      flagged: new Map(snapshot.entries.map((e) => [e.row.studentId, e.row])),
+    };
+    indexes.set(snapshot, index);
+  }
+  return index;
+}
+
 /** 0: the exact ID; 1: the ID or a word of the name starts with the text; 2: contained anywhere. */
-function rank(student: Student, name: string, q: string): number {
-  const id = student.id.toLocaleLowerCase('en-GB');
+function rank(id: string, name: string, q: string): number {
   if (id === q) return 0;
   if (id.startsWith(q) || name.split(/\s+/).some((w) => w.startsWith(q)) || name.startsWith(q)) return 1;
   return 2;
@@ -37,14 +58,14 @@ export async function searchStudents(
   const snapshot = await deps.cache.get(viewer.departmentId, today);
   const whole = seesWholeDepartment(viewer);
   const q = foldForSearch(query.q);
-  const flagged = new Map(snapshot.entries.map((e) => [e.row.studentId, e.row]));
+  const index = searchIndexOf(snapshot);
+  const flagged = index.flagged;
   const matches: Array<{ student: Student; name: string; rank: number }> = [];
-  for (const student of snapshot.students) {
+  for (const person of index.people) {
+    const { student } = person;
     if (!whole && student.tutorId !== viewer.id) continue;
-    const name = studentName(student);
-    const folded = foldForSearch(name);
-    if (!folded.includes(q) && !student.id.toLocaleLowerCase('en-GB').includes(q)) continue;
-    matches.push({ student, name, rank: rank(student, folded, q) });
+    if (!person.folded.includes(q) && !person.id.includes(q)) continue;
+    matches.push({ student, name: person.name, rank: rank(person.id, person.folded, q) });
   }
   matches.sort((a, b) => a.rank - b.rank || collator.compare(a.name, b.name) || a.student.id.localeCompare(b.student.id));
   const students: StudentMatch[] = matches.slice(0, query.limit).map(({ student, name }) => {
