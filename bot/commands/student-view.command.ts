@@ -1,5 +1,6 @@
 import { SOURCES, type IsoDay, type Source, studentName } from '../../shared/domain';
-import { addDays, isTermDay, type Term } from '../../shared/calendar';
+import { addDays, isTermDay, lastTermDays, type Term } from '../../shared/calendar';
+import { EXPLAINED_WINDOWS } from '../../shared/rules/context';
 import type { Series, StudentView } from '../../shared/api/student';
 import { cohortBand } from '../../shared/cohort';
 import type { Db } from '../store/database';
@@ -68,6 +69,11 @@ export async function viewStudent(db: Db, viewer: Staff, studentId: string, toda
     }),
   ) as Record<Source, Series>;
 
+  const windows = EXPLAINED_WINDOWS.flatMap((n) => {
+    const inWindow = terms.length > 0 ? lastTermDays(today, n, terms) : [addDays(today, -n), yesterday];
+    return inWindow.length > 0 ? [{ days: n, start: inWindow[0]!, end: inWindow.at(-1)! }] : [];
+  });
+
   const c = caseId ? await findCase(db, caseId) : undefined;
   await writeAudit(
     db,
@@ -86,6 +92,7 @@ export async function viewStudent(db: Db, viewer: Staff, studentId: string, toda
     term: term && { name: term.name, start: term.start, end: term.end },
     days,
     nonTermDays: term ? days.filter((d) => !isTermDay(d, terms)) : [],
+    windows,
     cohortSize: cohortIds.length,
     series,
     exemptions,

@@ -296,3 +296,25 @@ export async function listActiveCases(db: Db): Promise<Array<{ id: string; stude
   const rows = await db.selectFrom('cases').select(['id', 'student_id']).where('status', '<>', 'closed').orderBy('opened_at').execute();
   return rows.map((r) => ({ id: r.id, studentId: r.student_id }));
 }
+
+/**
+ * When each of a department's cases was open: every case opened before `untilInstant` that was still
+ * open at `sinceInstant` (not closed, or closed since). The overview's "flagged over time" is built
+ * from these, so it has a history from the first case onward whether or not evaluations were kept.
+ */
+export async function listCaseSpans(
+  db: Db,
+  departmentId: string,
+  sinceInstant: string,
+  untilInstant: string,
+): Promise<Array<{ studentId: string; openedAt: string; closedAt: string | null }>> {
+  const rows = await db
+    .selectFrom('cases')
+    .select(['student_id', 'opened_at', 'closed_at'])
+    .where('department_id', '=', departmentId)
+    .where('opened_at', '<', untilInstant)
+    .where((eb) => eb.or([eb('closed_at', 'is', null), eb('closed_at', '>=', sinceInstant)]))
+    .orderBy('opened_at')
+    .execute();
+  return rows.map((r) => ({ studentId: r.student_id, openedAt: r.opened_at, closedAt: r.closed_at }));
+}

@@ -36,18 +36,3 @@ export async function findLatestEvaluation(
     .executeTakeFirst();
   return row && { evaluatedAt: row.evaluated_at, flags: row.flags, warnings: WarningsSchema.parse(JSON.parse(row.warnings)) };
 }
-
-/** The last evaluation of each day for a department, oldest first. */
-export async function listDailyEvaluations(db: Db, departmentId: string, fromDay: string): Promise<Array<{ day: string; flags: number }>> {
-  const rows = await db
-    .selectFrom('evaluations')
-    .select(['today', 'flags', 'evaluated_at'])
-    .where('department_id', '=', departmentId)
-    .where('today', '>=', fromDay)
-    .orderBy('today')
-    .orderBy('evaluated_at')
-    .execute();
-  const byDay = new Map<string, number>();
-  for (const r of rows) byDay.set(r.today, r.flags);
-  return [...byDay].map(([day, flags]) => ({ day, flags }));
-}

@@ -26,6 +26,11 @@ export const StudentViewSchema = z.object({
   days: z.array(z.string()),
   /** Days outside teaching (vacations, reading weeks) inside `days`. */
   nonTermDays: z.array(z.string()),
+  /**
+   * The rules' 7, 14 and 21-day windows as of today: the last n term days before today (calendar days
+   * when no term is set), first and last day. Vacations inside a window pause it, so it may reach further back.
+   */
+  windows: z.array(z.object({ days: z.number().int(), start: z.string(), end: z.string() })),
   cohortSize: z.number().int(),
   series: z.record(SourceSchema, SeriesSchema),
   exemptions: z.array(z.object({ reason: z.string(), from: z.string(), until: z.string().nullable() })),

@@ -13,45 +13,25 @@ import {
   TableRow,
   Text,
   makeStyles,
+  mergeClasses,
   tokens,
 } from '@fluentui/react-components';
 import { OUTCOME_LABELS } from '../../shared/api/case-actions';
 import type { Overview } from '../../shared/api/overview';
 import { fetchOverview, type Authorize } from './api';
-import { formatDay } from './words';
+import { FirstContactChart, FlaggedOverTimeChart, OutcomesByRuleChart } from './OverviewCharts';
 
 const useStyles = makeStyles({
   grid: {
     display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fit, minmax(20rem, 1fr))',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, 24rem), 1fr))',
     gap: tokens.spacingHorizontalL,
     alignItems: 'start',
   },
-  card: { padding: tokens.spacingHorizontalL },
+  card: { padding: tokens.spacingHorizontalL, minWidth: 0 },
+  wide: { gridColumn: '1 / -1' },
   muted: { color: tokens.colorNeutralForeground3 },
 });
-
-function FlaggedChart({ points }: { points: Overview['flaggedOverTime'] }) {
-  if (points.length === 0) return <Text>No evaluations yet.</Text>;
-  const width = 320;
-  const height = 80;
-  const max = Math.max(1, ...points.map((p) => p.flagged));
-  const step = points.length > 1 ? width / (points.length - 1) : 0;
-  const line = points.map((p, i) => `${i * step},${height - 4 - (p.flagged / max) * (height - 8)}`).join(' ');
-  const last = points.at(-1)!;
-  return (
-    <svg
-      role="img"
-      aria-label={`Flagged students from ${formatDay(points[0]!.day)} to ${formatDay(last.day)}: from ${points[0]!.flagged} to ${last.flagged}, at most ${max}.`}
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      style={{ maxWidth: '100%' }}
-    >
-      <polyline points={line} fill="none" stroke={tokens.colorBrandForeground1} strokeWidth={2} />
-    </svg>
-  );
-}
 
 /** Department figures: flagged over time, open cases by cohort, outcomes, time to first contact, rule quality. */
 export function OverviewPage({ authorize }: { authorize: Authorize }) {
@@ -76,18 +56,18 @@ export function OverviewPage({ authorize }: { authorize: Authorize }) {
         Overview
       </h2>
       <div className={styles.grid}>
-        <Card className={styles.card}>
+        <Card className={mergeClasses(styles.card, styles.wide)}>
           <Subtitle2 as="h3">Students flagged over time</Subtitle2>
-          <FlaggedChart points={data.flaggedOverTime} />
+          <FlaggedOverTimeChart points={data.flaggedOverTime} />
         </Card>
         <Card className={styles.card}>
           <Subtitle2 as="h3">Time to first contact</Subtitle2>
-          <Text>
-            {data.firstContact.medianHours === null
-              ? 'No case has been acted on yet.'
-              : `Median ${data.firstContact.medianHours} hours; 90% within ${data.firstContact.p90Hours} hours (${data.firstContact.cases} cases).`}
-          </Text>
+          <FirstContactChart firstContact={data.firstContact} />
           <Text>{`${data.firstContact.waiting} open ${data.firstContact.waiting === 1 ? 'case has' : 'cases have'} no action yet.`}</Text>
+        </Card>
+        <Card className={styles.card}>
+          <Subtitle2 as="h3">Outcomes per rule</Subtitle2>
+          <OutcomesByRuleChart rows={data.outcomesByRule} />
         </Card>
         <Card className={styles.card}>
           <Subtitle2 as="h3">Open cases by programme and year</Subtitle2>

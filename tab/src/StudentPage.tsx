@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import {
   Badge,
   Button,
@@ -14,19 +14,18 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { SOURCE_LABELS, SOURCES } from '../../shared/domain';
 import type { CaseSummary } from '../../shared/api/cases';
 import { MAX_SNOOZE_DAYS, OUTCOME_LABELS, OUTCOMES, type CaseAction, type Outcome } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
 import { fetchStudent, postCaseAction, type Authorize } from './api';
-import { TermChart } from './TermChart';
+import { StudentCharts } from './StudentCharts';
 import { CASE_STATUS_WORDS, formatDay, formatInstant, SEVERITY_BADGE } from './words';
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   grid: {
     display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fit, minmax(22rem, 1fr))',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, 30rem), 1fr))',
     gap: tokens.spacingHorizontalL,
     alignItems: 'start',
   },
@@ -50,8 +49,6 @@ export function StudentPage({ authorize, studentId, onBack }: { authorize: Autho
       .then(setView)
       .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
   }, [authorize, studentId]);
-
-  const nonTerm = useMemo(() => new Set(view?.nonTermDays ?? []), [view]);
 
   return (
     <article className={styles.stack} aria-labelledby="student-title">
@@ -77,25 +74,7 @@ export function StudentPage({ authorize, studentId, onBack }: { authorize: Autho
             >{`${view.student.id} · ${view.student.programme}, year ${view.student.year} · personal tutor: ${view.student.tutorName ?? 'none assigned'}`}</Text>
           </div>
           <div className={styles.grid}>
-            <Card className={styles.card}>
-              <Subtitle2 as="h3">{view.term ? `Engagement this term (${view.term.name})` : 'Engagement over the last ten weeks'}</Subtitle2>
-              <Text size={200} className={styles.muted}>
-                {`Daily counts only. Bars are this student; the shaded band is the middle half of their cohort (${view.cohortSize} students on the same programme and year) and the dashed line its median. Grey columns are outside teaching; dots mark days with no data.`}
-              </Text>
-              {SOURCES.map((s) => {
-                const series = view.series[s];
-                if (!series) return null;
-                return (
-                  <div key={s}>
-                    <Text weight="semibold">{SOURCE_LABELS[s]}</Text>
-                    <TermChart label={SOURCE_LABELS[s]} series={series} days={view.days} nonTermDays={nonTerm} />
-                  </div>
-                );
-              })}
-              <Text size={200} className={styles.muted}>
-                {view.days.length > 0 ? `${formatDay(view.days[0]!)} to ${formatDay(view.days.at(-1)!)}` : 'No days to show yet.'}
-              </Text>
-            </Card>
+            <StudentCharts view={view} />
             <div className={styles.stack}>
               <CasePanel authorize={authorize} initial={view.case} />
               <Card className={styles.card}>

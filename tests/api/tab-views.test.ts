@@ -178,6 +178,12 @@ describe('the tab API views, signed in locally', () => {
     expect(view.days[0]).toBe(AUTUMN.start);
     expect(view.days.at(-1)).toBe('2026-11-26');
     expect(view.nonTermDays).toContain('2026-11-03');
+    // The rules' windows count term days: the 21-day one reaches back across the reading week.
+    expect(view.windows).toEqual([
+      { days: 7, start: '2026-11-20', end: '2026-11-26' },
+      { days: 14, start: '2026-11-13', end: '2026-11-26' },
+      { days: 21, start: '2026-10-30', end: '2026-11-26' },
+    ]);
     const i = view.days.indexOf('2026-11-20');
     const logins = view.series.moodle_login!;
     expect(logins.counts[i]).toBe(3);
@@ -269,9 +275,14 @@ describe('the tab API views, signed in locally', () => {
 
   it('when the overview is asked for, then it gives flagged counts over time, outcomes, time to first contact and rule quality; a tutor is refused', async () => {
     const overview = OverviewSchema.parse(await (await get('/api/overview')).json());
-    expect(overview.flaggedOverTime).toEqual([
-      { day: '2026-11-26', flagged: 3 },
-      { day: '2026-11-27', flagged: 4 },
+    // Built from the case records: four cases opened on the 27th and one closed by its outcome the same day.
+    expect(overview.flaggedOverTime).toEqual([{ day: '2026-11-27', flagged: 3, opened: 4, closed: 1 }]);
+    expect(overview.outcomesByRule).toEqual([
+      expect.objectContaining({
+        rule: 'no_engagement',
+        noOutcomeYet: 3,
+        outcomes: expect.arrayContaining([{ outcome: 'contacted_fine', cases: 1 }]),
+      }),
     ]);
     expect(overview.outcomes.find((o) => o.outcome === 'contacted_fine')?.cases).toBe(1);
     expect(overview.openByCohort).toEqual([

@@ -183,7 +183,7 @@ describe('the tab in a browser, on the demo department', () => {
     await signInAs(page, server.baseUrl, ADMIN);
     await page.getByRole('tab', { name: 'Overview' }).click();
     await page.getByRole('heading', { name: 'Students flagged over time' }).waitFor();
-    await page.getByRole('img', { name: /^Flagged students from/ }).waitFor();
+    await page.getByRole('img', { name: /^Students flagged over time, / }).waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: `${SCREENSHOTS}/overview.png`, fullPage: true });
 
