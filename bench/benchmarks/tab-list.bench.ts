@@ -231,35 +231,33 @@ export async function measureListLatency(
   };
 }
 
-/** From navigation to the first page of the 5,000-row list painted in headless Chromium; median of five. */
-async function measureRender(baseUrl: string, pageSize: number): Promise<number> {
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/**
+ * From navigation to the first page of the 5,000-row list painted in headless Chromium, median of five;
+ * with, as an in-run reference, the time to the signed-in page shell (the heading above the list) on the
+ * same navigations, which no list work is in.
+ */
+async function measureRender(baseUrl: string, pageSize: number): Promise<{ rows: number; shell: number }> {
   const browser = await launchBrowser();
   try {
     const times: number[] = [];
+    const shells: number[] = [];
     for (let run = 0; run < 5; run++) {
-      const context = await browser.newContext();
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
       await context.addInitScript(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${DIRECTOR}')`);
       const page = await context.newPage();
-      if (pageSize !== 50) {
-        // The tab keeps its page size in memory, so the first list request is rewritten to ask for more rows.
-        await page.route(
-          (url) => url.pathname === '/api/flags',
-          (route) => {
-            const url = new URL(route.request().url());
-            url.searchParams.set('pageSize', String(pageSize));
-            return route.continue({ url: url.toString() });
-          },
-        );
-      }
       const t = performance.now();
-      await page.goto(baseUrl);
+      // The page size is part of the list's address, as a person would bookmark it.
+      await page.goto(pageSize === 50 ? baseUrl : `${baseUrl}/#/?pageSize=${pageSize}`);
+      await waitUntil(page, `document.getElementById('flags-title') !== null`);
+      shells.push(performance.now() - t);
       await waitUntil(page, `document.querySelectorAll('[data-testid="flag-row"]').length === ${pageSize}`);
       await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
       times.push(performance.now() - t);
       await context.close();
     }
-    times.sort((a, b) => a - b);
-    return times[2] ?? Number.NaN;
+    return { rows: median(times), shell: median(shells) };
   } finally {
     await browser.close();
   }
@@ -277,7 +275,6 @@ async function waitUntil(page: Page, expression: string, attempts = 20_000): Pro
   throw new Error(`never true in the page: ${expression}`);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const frame = 'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))))';
 
 /**
@@ -405,8 +402,10 @@ export const tabListBenchmark: Benchmark = {
               },
             }
           : {}),
-        'tab_list.render_first_page_ms': { value: Math.round(render50), unit: 'ms', target: '< 1000', met: render50 < 1000 },
-        'tab_list.render_200_rows_ms': { value: Math.round(render200), unit: 'ms', target: '< 1500', met: render200 < 1500 },
+        'tab_list.render_shell_ms_reference': { value: Math.round(render50.shell), unit: 'ms' },
+        'tab_list.render_first_page_ms': { value: Math.round(render50.rows), unit: 'ms', target: '< 1000', met: render50.rows < 1000 },
+        'tab_list.render_first_page_after_shell_ms': { value: Math.round(render50.rows - render50.shell), unit: 'ms' },
+        'tab_list.render_200_rows_ms': { value: Math.round(render200.rows), unit: 'ms', target: '< 1500', met: render200.rows < 1500 },
         'tab_list.filter_change_ms': {
           value: Math.round(interactions.filter),
           unit: 'ms',
