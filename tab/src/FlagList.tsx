@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { Fragment, memo, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import {
   Badge,
   Button,
@@ -63,8 +63,17 @@ const useStyles = makeStyles({
   wide: { width: '170px' },
   bar: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalM, alignItems: 'center', justifyContent: 'space-between' },
   table: { backgroundColor: tokens.colorNeutralBackground1, tableLayout: 'fixed', width: '100%' },
-  cell: { paddingTop: '1px', paddingBottom: '1px', overflow: 'hidden' },
-  row: { height: '42px' },
+  cell: {
+    padding: `1px ${tokens.spacingHorizontalS}`,
+    overflow: 'hidden',
+    verticalAlign: 'middle',
+  },
+  row: {
+    height: '42px',
+    borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
+    color: tokens.colorNeutralForeground1,
+    ':hover': { backgroundColor: tokens.colorSubtleBackgroundHover },
+  },
   oneLine: { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', display: 'block' },
   twoLines: {
     display: '-webkit-box',
@@ -244,12 +253,15 @@ export function FlagList({
       .catch((e: unknown) => setError(e instanceof Error ? e.message : 'The export failed.'))
       .finally(() => setExporting(false));
   };
-  const toggle = (caseId: string) =>
-    setExpanded((open) => {
-      const next = new Set(open);
-      if (!next.delete(caseId)) next.add(caseId);
-      return next;
-    });
+  const toggle = useCallback(
+    (caseId: string) =>
+      setExpanded((open) => {
+        const next = new Set(open);
+        if (!next.delete(caseId)) next.add(caseId);
+        return next;
+      }),
+    [],
+  );
   const sortDirection = (sort?: FlagSort) =>
     sort && filters.sort === sort ? (filters.dir === 'asc' ? 'ascending' : 'descending') : undefined;
   const sortValue = `${filters.sort}:${filters.dir}`;
@@ -448,7 +460,7 @@ export function FlagList({
                   styles={styles}
                   shown={shown}
                   expanded={expanded.has(f.caseId)}
-                  onToggle={() => toggle(f.caseId)}
+                  onToggle={toggle}
                   onOpenStudent={onOpenStudent}
                 />
                 {expanded.has(f.caseId) && (
@@ -496,7 +508,8 @@ function lastActionWords(row: FlagRow): string {
   return a ? `${a.label}${a.actorName ? ` by ${a.actorName}` : ''}, ${relativeDay(a.at)}` : '—';
 }
 
-function FlagTableRow({
+/** One student's row: plain table cells (no per-cell components), memoised so opening one row redraws only it. */
+const FlagTableRow = memo(function FlagTableRow({
   row: f,
   days,
   styles,
@@ -510,13 +523,13 @@ function FlagTableRow({
   styles: Styles;
   shown: ReadonlySet<string>;
   expanded: boolean;
-  onToggle: () => void;
+  onToggle: (caseId: string) => void;
   onOpenStudent: (studentId: string) => void;
 }) {
   const cell = styles.cell;
   return (
-    <TableRow data-testid="flag-row" className={styles.row}>
-      <TableCell className={cell}>
+    <tr data-testid="flag-row" className={styles.row}>
+      <td className={cell}>
         <Link
           className={mergeClasses(styles.oneLine, styles.name)}
           data-student={f.studentId}
@@ -529,38 +542,38 @@ function FlagTableRow({
           {f.studentName}
         </Link>
         <Text size={200} className={mergeClasses(styles.muted, styles.oneLine)}>{`${f.studentId} · ${f.programme}, Y${f.year}`}</Text>
-      </TableCell>
-      <TableCell className={cell}>
+      </td>
+      <td className={cell}>
         <Badge appearance="filled" color={SEVERITY_BADGE[f.severity].color}>
           {SEVERITY_BADGE[f.severity].label}
         </Badge>
-      </TableCell>
-      <TableCell className={cell} title={f.reason}>
+      </td>
+      <td className={cell} title={f.reason}>
         <span className={styles.twoLines}>{f.reason}</span>
-      </TableCell>
-      <TableCell className={cell}>
+      </td>
+      <td className={cell}>
         <Sparkline daily={f.daily} days={days} />
-      </TableCell>
-      {shown.has('days') && <TableCell className={cell}>{lastActivity(f.daysSinceLastActivity)}</TableCell>}
-      <TableCell className={cell}>{CASE_STATUS_WORDS[f.status]}</TableCell>
+      </td>
+      {shown.has('days') && <td className={cell}>{lastActivity(f.daysSinceLastActivity)}</td>}
+      <td className={cell}>{CASE_STATUS_WORDS[f.status]}</td>
       {shown.has('owner') && (
-        <TableCell className={cell}>
+        <td className={cell}>
           <span className={styles.oneLine}>{f.ownerName ?? 'Nobody yet'}</span>
-        </TableCell>
+        </td>
       )}
       {shown.has('action') && (
-        <TableCell className={cell}>
+        <td className={cell}>
           <span className={styles.oneLine} title={lastActionWords(f)}>
             {lastActionWords(f)}
           </span>
-        </TableCell>
+        </td>
       )}
       {shown.has('tutor') && (
-        <TableCell className={cell}>
+        <td className={cell}>
           <span className={styles.oneLine}>{f.tutorName ?? 'None assigned'}</span>
-        </TableCell>
+        </td>
       )}
-      <TableCell className={cell}>
+      <td className={cell}>
         <Button
           size="small"
           appearance="subtle"
@@ -568,12 +581,12 @@ function FlagTableRow({
           aria-expanded={expanded}
           aria-controls={expanded ? `details-${f.caseId}` : undefined}
           aria-label={`${expanded ? 'Hide' : 'Show'} details for ${f.studentName}`}
-          onClick={onToggle}
+          onClick={() => onToggle(f.caseId)}
         />
-      </TableCell>
-    </TableRow>
+      </td>
+    </tr>
   );
-}
+});
 
 /** Everything a folded row leaves out, in place: the full reason, the rules' figures and the folded columns. */
 function RowDetails({ row: f, styles, onOpenStudent }: { row: FlagRow; styles: Styles; onOpenStudent: (studentId: string) => void }) {
