@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { Benchmark, Figure } from './types';
 import { startupBenchmark } from './benchmarks/startup.bench';
 import { cliBenchmark } from './benchmarks/cli.bench';
@@ -35,9 +36,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const figures: Record<string, Figure> = {};
+  // The machine may be shared: the load average (runnable processes, 1-minute mean) before and after each
+  // benchmark says how far its wall-clock figures are to be trusted; ratios against in-run references less so.
+  const load = (): Figure => ({ value: Math.round((loadavg()[0] ?? 0) * 100) / 100, unit: 'load' });
   for (const bench of selected) {
     if (!json) console.error(`running ${bench.name}: ${bench.description}`);
+    const before = load();
     Object.assign(figures, await bench.run());
+    figures[`${bench.name}.load_average_before`] = before;
+    figures[`${bench.name}.load_average_after`] = load();
   }
   if (json) {
     console.log(JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, f.value]))));

@@ -1,6 +1,7 @@
 import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../shared/bank-holidays';
 import { readFileSync } from 'node:fs';
 import { SAMIS_DATE_FORMATS, type SamisDateFormat } from './ingest/samis-dates';
+import { MOODLE_DATE_ORDERS, MOODLE_LOG_EVENTS, MOODLE_LOG_HEADER, type MoodleLogStrings } from './ingest/moodle-strings';
 import { z } from 'zod';
 import { STAFF_ROLES, STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
 import type { ExtraPhrases } from '../shared/wellbeing/classify';
@@ -48,6 +49,27 @@ const SamisLoginColumnsSchema = z
     time: z.string().min(1),
     date: z.string().min(1),
     dateFormat: z.enum(SAMIS_DATE_FORMATS, { message: `expected one of ${SAMIS_DATE_FORMATS.join(', ')}` }),
+  })
+  .partial()
+  .strict();
+const translated = z.string().trim().min(1);
+const MoodleLogStringsSchema = z
+  .object({
+    headers: z
+      .object(
+        Object.fromEntries(MOODLE_LOG_HEADER.map((h) => [h, translated])) as Record<(typeof MOODLE_LOG_HEADER)[number], typeof translated>,
+      )
+      .partial()
+      .strict(),
+    events: z
+      .object(
+        Object.fromEntries(
+          [...MOODLE_LOG_EVENTS.keys()].map((name) => [name, z.union([translated, z.array(translated).min(1)])]),
+        ) as Record<string, z.ZodUnion<[typeof translated, z.ZodArray<typeof translated>]>>,
+      )
+      .partial()
+      .strict(),
+    dateOrder: z.enum(MOODLE_DATE_ORDERS, { message: `expected one of ${MOODLE_DATE_ORDERS.join(', ')}` }),
   })
   .partial()
   .strict();
@@ -196,6 +218,7 @@ const EnvSchema = z.object({
   TEAMS_LOCALE: z.enum(['en-GB', 'en-US'], { message: 'expected en-GB (day first) or en-US (month first)' }).optional(),
   SAMIS_TIME_ZONE: z.string().min(1).optional(),
   SAMIS_LOGIN_COLUMNS: jsonObject(SamisLoginColumnsSchema),
+  MOODLE_LOG_STRINGS: jsonObject(MoodleLogStringsSchema),
   SAMIS_ROSTER_COLUMNS: jsonObject(SamisRosterColumnsSchema),
   SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
   IMPORT_DROP_FOLDER: z.string().min(1).optional(),
@@ -347,6 +370,8 @@ export interface IngestConfig {
   /** The zone each system prints its clock readings in. */
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
+  /** A Moodle log download in another language pack: its headers, event names and date order (MOODLE_LOG_STRINGS); null for English. */
+  moodleLogStrings: MoodleLogStrings | null;
   /** `date`, when set, names a date-only column that `time` (then time-only) completes. */
   samisLoginColumns: { studentCode: string; time: string; date?: string; dateFormat?: SamisDateFormat };
   samisRosterColumns: Record<keyof typeof DEFAULT_SAMIS_ROSTER_COLUMNS, string>;
@@ -572,6 +597,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         samis: e.SAMIS_TIME_ZONE ?? e.TIME_ZONE,
       }),
       teamsLocale: e.TEAMS_LOCALE ?? null,
+      moodleLogStrings: e.MOODLE_LOG_STRINGS ? Object.freeze(e.MOODLE_LOG_STRINGS as MoodleLogStrings) : null,
       samisLoginColumns: Object.freeze({ ...DEFAULT_SAMIS_LOGIN_COLUMNS, ...e.SAMIS_LOGIN_COLUMNS }),
       samisRosterColumns: Object.freeze({ ...DEFAULT_SAMIS_ROSTER_COLUMNS, ...e.SAMIS_ROSTER_COLUMNS }),
       samisStatusMap: Object.freeze({ ...(e.SAMIS_STATUS_MAP ?? DEFAULT_SAMIS_STATUS_MAP) }),

@@ -17,8 +17,8 @@ import { UploadQuerySchema, type DataStatus, type UploadResult } from '../../sha
 import { uploadImport } from '../commands/upload-import.command';
 import { describeOverview } from '../commands/overview.command';
 import type { Overview } from '../../shared/api/overview';
-import { addExemption, describeSettings, previewRules, saveThresholds } from '../commands/settings.command';
-import { NewExemptionSchema, RulesPreviewQuerySchema, type RulesPreview, type Settings } from '../../shared/api/settings';
+import { addExemption, describeSettings, previewRules, saveRules } from '../commands/settings.command';
+import { NewExemptionSchema, RulesChangeSchema, SettingsQuerySchema, type RulesPreview, type Settings } from '../../shared/api/settings';
 import { badRequest, handleError, notFound } from '../errors';
 import { todayIn } from '../clock';
 import type { LocalStaffListResponse, MeResponse } from '../../shared/api/session';
@@ -194,16 +194,21 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     ),
   );
 
-  server.get(
-    '/api/settings',
-    route(deps, async (req): Promise<Settings> => describeSettings(deps.db, await resolveViewer(req, deps), deps.now().toISOString())),
-  );
+  /** An institution administrator may name the department (?department=); anyone else works on their own. */
+  const settingsFor = (req: Request) => parseInput(SettingsQuerySchema, req.query, 'department').department;
 
   server.get(
+    '/api/settings',
+    route(deps, async (req): Promise<Settings> =>
+      describeSettings(deps.db, await resolveViewer(req, deps), deps.now().toISOString(), settingsFor(req)),
+    ),
+  );
+
+  server.post(
     '/api/settings/preview',
     route(deps, async (req): Promise<RulesPreview> => {
       const viewer = await resolveViewer(req, deps);
-      return previewRules(deps.db, viewer, parseInput(RulesPreviewQuerySchema, req.query, 'thresholds'), today());
+      return previewRules(deps.db, viewer, parseInput(RulesChangeSchema, await readJsonBody(req), 'settings'), today(), settingsFor(req));
     }),
   );
 
@@ -211,12 +216,8 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/settings/rules',
     route(deps, async (req): Promise<Settings> => {
       const viewer = await resolveViewer(req, deps);
-      return saveThresholds(
-        deps.db,
-        viewer,
-        parseInput(RulesPreviewQuerySchema, await readJsonBody(req), 'thresholds'),
-        deps.now().toISOString(),
-      );
+      const change = parseInput(RulesChangeSchema, await readJsonBody(req), 'settings');
+      return saveRules(deps.db, viewer, change, deps.now().toISOString(), settingsFor(req));
     }),
   );
 
@@ -229,8 +230,9 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
         viewer,
         parseInput(NewExemptionSchema, await readJsonBody(req), 'exemption'),
         deps.now().toISOString(),
+        settingsFor(req),
       );
-      flagDeps.cache.invalidate(viewer.departmentId);
+      flagDeps.cache.invalidate(settings.department.id);
       return settings;
     }),
   );

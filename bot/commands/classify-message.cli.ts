@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createWellbeingClassifier, type WellbeingClassification } from '../../shared/wellbeing/classify';
+import type { WellbeingClassification } from '../../shared/wellbeing/classify';
 import type { Config } from '../config';
 
 /** One line a university can read while checking its own wording against the lists. */
@@ -18,7 +18,9 @@ export function addClassifyMessageCommand(program: Command, deps: { loadConfig: 
     .description("print the wellbeing tier (risk, distress, none) a student's message gets, and the phrase that decided it")
     .argument('<text>', 'the message, in quotes')
     .option('--json', 'print the result as JSON for scripts', false)
-    .action((text: string, opts: { json: boolean }) => {
+    .action(async (text: string, opts: { json: boolean }) => {
+      // Loaded when the command runs, so every other command (and --help) starts without the phrase lists.
+      const { createWellbeingClassifier } = await import('../../shared/wellbeing/classify');
       const result = createWellbeingClassifier(deps.loadConfig().support.phrases)(text);
       deps.print(opts.json ? JSON.stringify(result, null, 2) : describeClassification(result));
     });

@@ -14,6 +14,41 @@ const tooLong = (line: number, maxLineBytes: number) =>
   );
 
 /**
+ * A check fed a file's bytes block by block, in order: it throws, naming the line, as soon as a line
+ * runs past `maxLineBytes`. It keeps only counts. A CR, a LF and a CR LF each end a line.
+ */
+export function createLineLengthCheck(maxLineBytes: number): (block: Buffer) => void {
+  let line = 1;
+  let length = 0;
+  let afterCr = false;
+  return (block) => {
+    const size = block.length;
+    const find = (byte: number, from: number) => {
+      const at = block.indexOf(byte, from);
+      return at < 0 ? size : at;
+    };
+    let nextLf = -1;
+    let nextCr = -1;
+    for (let i = 0; i < size;) {
+      if (nextLf < i) nextLf = find(LF, i);
+      if (nextCr < i) nextCr = find(CR, i);
+      const end = Math.min(nextLf, nextCr);
+      if (end > i) {
+        afterCr = false;
+        length += end - i;
+        if (length > maxLineBytes) throw tooLong(line, maxLineBytes);
+      }
+      if (end === size) break;
+      // CR LF ends one line, not two.
+      if (!(block[end] === LF && afterCr)) line += 1;
+      afterCr = block[end] === CR;
+      length = 0;
+      i = end + 1;
+    }
+  };
+}
+
+/**
  * Refuses a file with a line longer than `maxLineBytes`, naming the line, before any parser sees it:
  * both readers (the fast line splitter and Papa Parse) keep a line in memory until it ends, so a file
  * without line breaks would otherwise be held whole. The scan reads fixed blocks and keeps only counts.
@@ -22,35 +57,11 @@ export async function assertLineLengths(path: string, maxLineBytes: number): Pro
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(SCAN_BYTES);
-    let line = 1;
-    let length = 0;
-    let afterCr = false;
+    const check = createLineLengthCheck(maxLineBytes);
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, SCAN_BYTES, null);
       if (bytesRead === 0) return;
-      const block = buffer.subarray(0, bytesRead);
-      const find = (byte: number, from: number) => {
-        const at = block.indexOf(byte, from);
-        return at < 0 ? bytesRead : at;
-      };
-      let nextLf = -1;
-      let nextCr = -1;
-      for (let i = 0; i < bytesRead;) {
-        if (nextLf < i) nextLf = find(LF, i);
-        if (nextCr < i) nextCr = find(CR, i);
-        const end = Math.min(nextLf, nextCr);
-        if (end > i) {
-          afterCr = false;
-          length += end - i;
-          if (length > maxLineBytes) throw tooLong(line, maxLineBytes);
-        }
-        if (end === bytesRead) break;
-        // CR LF ends one line, not two.
-        if (!(block[end] === LF && afterCr)) line += 1;
-        afterCr = block[end] === CR;
-        length = 0;
-        i = end + 1;
-      }
+      check(buffer.subarray(0, bytesRead));
     }
   } finally {
     await handle.close();

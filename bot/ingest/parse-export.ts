@@ -50,12 +50,13 @@ export async function parseExport(
   const { state, onRecord } = createRecordCounter(COUNT_FORMATS[source], source, settings);
   let read: ReadResult | null = null;
   try {
-    // Before any reader, the parallel one included: each holds a line in memory until it ends.
-    await assertLineLengths(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    // Read in parts, the line lengths are checked on the hashing pass and the readers stop at a line too long to hold.
     if (fastPath) {
       const inParts = await parseInParts(path, source, COUNT_FORMATS[source], settings, onProgress, parts);
       if (inParts) return inParts;
     }
+    // Before the reader of the whole file: it holds a line in memory until it ends.
+    await assertLineLengths(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress, fastPath });
   } catch (error) {
     const fatal = describeReadError(error);

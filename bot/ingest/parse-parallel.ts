@@ -9,6 +9,7 @@ import { readDelimited, type ReadResult } from './read-delimited';
 import { Tally, type Rejection } from './tally';
 import type { ExportFormat, ParseSettings } from './formats/format';
 import { concludeParse, createRecordCounter } from './count-records';
+import { createLineLengthCheck, DEFAULT_MAX_LINE_BYTES } from './line-limit';
 import type { ParsedExport } from './parse-export';
 
 // Below this a worker's start-up (tens of milliseconds) costs more than the second core gives back.
@@ -33,6 +34,8 @@ export interface PartResult {
   fatal: string | null;
   read: ReadResult;
   counts: Array<[string, number]>;
+  /** The once-only occurrences counted in this part (see Tally.onceKeys). */
+  onceKeys: Array<[string, string]>;
   rowsRead: number;
   rowsCounted: number;
   rowsIgnored: number;
@@ -55,7 +58,8 @@ export async function countPart(
   const format = formats.find((f) => f.id === job.formatId);
   const known = job.header && format ? { format, header: job.header } : undefined;
   const { state, onRecord } = createRecordCounter(formats, job.source, job.settings, known);
-  const read = await readDelimited(job.path, { delimiter: 'auto', onRecord, onProgress, range: job.range });
+  const maxLineChars = job.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const read = await readDelimited(job.path, { delimiter: 'auto', onRecord, onProgress, range: job.range, maxLineChars });
   state.handler?.finishPart?.();
   const { tally } = state;
   return {
@@ -63,6 +67,7 @@ export async function countPart(
     fatal: state.fatal,
     read,
     counts: [...tally.counts],
+    onceKeys: [...tally.onceKeys],
     rowsRead: tally.rowsRead,
     rowsCounted: tally.rowsCounted,
     rowsIgnored: tally.rowsIgnored,
@@ -78,10 +83,11 @@ export async function countPart(
 }
 
 /** The first record that is not empty: the header, as the whole-file read would see it. */
-async function readHeader(path: string): Promise<string[] | null> {
+async function readHeader(path: string, maxLineChars: number): Promise<string[] | null> {
   let header: string[] | null = null;
   await readDelimited(path, {
     delimiter: 'auto',
+    maxLineChars,
     onRecord: (fields, _line, problem) => {
       if (fields.length === 1 && fields[0] === '' && !problem) return true;
       header = problem ? null : [...fields];
@@ -110,23 +116,36 @@ async function findCuts(path: string, size: number, parts: number): Promise<numb
   }
 }
 
-function hashFile(path: string): Promise<string> {
+/** The file's SHA-256, with the line-length check on the same bytes in the same pass (parseExport skips its own for a file read in parts). */
+function hashAndCheckFile(path: string, maxLineBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on('data', (chunk) => hash.update(chunk))
+    const check = createLineLengthCheck(maxLineBytes);
+    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+    stream
+      .on('data', (chunk) => {
+        try {
+          check(chunk as Buffer);
+        } catch (error) {
+          stream.destroy();
+          reject(error as Error);
+          return;
+        }
+        hash.update(chunk);
+      })
       .on('end', () => resolve(hash.digest('hex')))
       .on('error', reject);
   });
 }
 
 /** Starts a worker on one part; from the TypeScript sources (tests, tsx) it loads them through tsx. */
-function runPart(job: PartJob, onProgress: (lines: number, bytes: number) => void): Promise<PartResult> {
+function runPart(job: PartJob, onProgress: (lines: number, bytes: number) => void, workers: Worker[]): Promise<PartResult> {
   const file = join(__dirname, `parse-part.worker${extname(__filename)}`);
   const worker =
     extname(__filename) === '.ts'
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData: job })
       : new Worker(file, { workerData: job });
+  workers.push(worker);
   return new Promise((resolve, reject) => {
     worker.on('message', (message: { progress?: [number, number]; result?: PartResult; error?: string }) => {
       if (message.progress) onProgress(...message.progress);
@@ -158,13 +177,14 @@ export async function parseInParts(
   if (!info?.isFile()) return null;
   const wanted = parts ?? (info.size >= MIN_BYTES_IN_PARTS ? Math.min(availableParallelism(), MAX_PARTS) : 1);
   if (wanted < 2) return null;
+  const maxLineBytes = settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let header: string[] | null;
   try {
-    header = await readHeader(path);
+    header = await readHeader(path, maxLineBytes);
   } catch {
     return null;
   }
-  const format = header ? formats.find((f) => f.matches(header as string[])) : undefined;
+  const format = header ? formats.find((f) => f.matches(header as string[], settings)) : undefined;
   if (!header || !format?.finishWhole) return null;
   const starts = await findCuts(path, info.size, wanted);
   if (!starts) return null;
@@ -179,9 +199,10 @@ export async function parseInParts(
   };
   let results: PartResult[];
   let fileHash: string;
+  const workers: Worker[] = [];
   try {
     [fileHash, ...results] = await Promise.all([
-      hashFile(path),
+      hashAndCheckFile(path, maxLineBytes),
       ...starts.map((start, k) =>
         runPart(
           {
@@ -193,10 +214,13 @@ export async function parseInParts(
             formatId: k === 0 ? null : format.id,
           },
           report(k),
+          workers,
         ),
       ),
     ]);
   } catch {
+    // A line too long, a part that failed: the others stop at once, and the caller reads the file in one piece (or refuses it).
+    await Promise.all(workers.map((w) => w.terminate()));
     return null;
   }
   if (results.some((r, k) => r.fatal !== null || r.formatId !== format.id || (k < results.length - 1 && !r.read.cleanEnd))) return null;
@@ -210,6 +234,11 @@ export async function parseInParts(
     tally.rowsRead += r.rowsRead;
     tally.rowsCounted += r.rowsCounted;
     tally.rowsIgnored += r.rowsIgnored;
+    // One submission per student, course module and day across parts too: a part before this one counted it already.
+    for (const [once, key] of r.onceKeys) {
+      if (tally.onceKeys.has(once)) tally.uncountRepeat(key);
+      else tally.onceKeys.set(once, key);
+    }
     for (const rejection of r.rejections) tally.reject(rejection.line + linesBefore, rejection.reason);
     // tally.reject counted the rejections kept; the part's total also holds those past the cap.
     tally.rowsRejected += r.rowsRejected - r.rejections.length;

@@ -71,6 +71,12 @@ export interface ReadOptions {
    * thread; see parse-parallel.ts). Lines are numbered from 1 within the part and the hash is left empty.
    */
   range?: { start: number; end: number };
+  /**
+   * For a reader that runs before the line lengths are checked (the parts of a large file, whose bytes
+   * are checked alongside): a line past this many characters stops the read with an error instead of
+   * being held in memory to its end. Only the fast reader of UTF-8 LF and CRLF files takes it.
+   */
+  maxLineChars?: number;
 }
 
 const HEAD_BYTES = 4096;
@@ -155,7 +161,8 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
     const lineEnd = guessLineEnd(await peekText(path, sniffed, STREAM_CHUNK_BYTES));
     if (lineEnd !== '\r') return readLines(path, sniffed, size, delimiter, lineEnd, options);
   }
-  if (options.range) throw new Error('only UTF-8 files with LF or CRLF line ends are read in parts');
+  if (options.range || options.maxLineChars !== undefined)
+    throw new Error('only UTF-8 files with LF or CRLF line ends are read in parts or before their line lengths are checked');
   let line = 1;
   let nextProgress = 50_000;
   const stream = createReadStream(path, { highWaterMark: STREAM_CHUNK_BYTES }).pipe(decode);
@@ -237,32 +244,36 @@ const QUOTE = 34;
  * line. Anything else (a stray quote, text after a closing quote, an unclosed quote) gives null, and
  * the caller hands the line to Papa Parse.
  */
-export function splitPlainLine(text: string, delimiter: string): string[] | null {
+export function splitPlainLine(text: string, delimiter: string, from = 0, to = text.length): string[] | null {
   const fields: string[] = [];
   const delimiterCode = delimiter.charCodeAt(0);
-  const end = text.length;
-  let at = 0;
-  let nextQuote = text.indexOf('"');
+  // The line is text[from, to): searches that run past `to` found nothing in it.
+  const end = to;
+  let at = from;
+  let nextQuote = text.indexOf('"', at);
+  if (nextQuote >= end) nextQuote = -1;
   for (;;) {
     if (at < end && text.charCodeAt(at) === QUOTE) {
       let close = text.indexOf('"', at + 1);
-      if (close < 0) return null;
+      if (close < 0 || close >= end) return null;
       // Built only when the field holds a doubled quote, which stands for one quote.
       let unescaped: string | null = null;
-      let from = at + 1;
-      while (text.charCodeAt(close + 1) === QUOTE) {
-        unescaped = (unescaped ?? '') + text.slice(from, close + 1);
-        from = close + 2;
-        close = text.indexOf('"', from);
-        if (close < 0) return null;
+      let start = at + 1;
+      while (close + 1 < end && text.charCodeAt(close + 1) === QUOTE) {
+        unescaped = (unescaped ?? '') + text.slice(start, close + 1);
+        start = close + 2;
+        close = text.indexOf('"', start);
+        if (close < 0 || close >= end) return null;
       }
-      fields.push(unescaped === null ? text.slice(from, close) : unescaped + text.slice(from, close));
+      fields.push(unescaped === null ? text.slice(start, close) : unescaped + text.slice(start, close));
       if (close + 1 === end) return fields;
       if (text.charCodeAt(close + 1) !== delimiterCode) return null;
       at = close + 2;
       nextQuote = text.indexOf('"', at);
+      if (nextQuote >= end) nextQuote = -1;
     } else {
-      const next = text.indexOf(delimiter, at);
+      let next = text.indexOf(delimiter, at);
+      if (next >= end) next = -1;
       const stop = next < 0 ? end : next;
       if (nextQuote >= 0 && nextQuote < stop) return null;
       fields.push(text.slice(at, stop));
@@ -350,15 +361,16 @@ async function readLines(
     wanted = 1;
   };
 
-  // `text` is one LF-ended piece without its LF; in a CRLF file it ends in CR when the LF was a line end.
-  const takeLine = (text: string): void => {
-    const ended = !crlf || text.charCodeAt(text.length - 1) === 13;
+  // `all[from, to)` is one LF-ended piece without its LF; in a CRLF file it ends in CR when the LF was a line end.
+  // The plain line is split where it lies, without a copy of it.
+  const takeLine = (all: string, from: number, to: number): void => {
+    const ended = !crlf || (to > from && all.charCodeAt(to - 1) === 13);
     if (pending === null && ended) {
-      const fields = splitPlainLine(crlf ? text.slice(0, -1) : text, delimiter);
+      const fields = splitPlainLine(all, delimiter, from, crlf ? to - 1 : to);
       if (fields !== null) return emit(fields, null);
     }
     pending ??= [];
-    pending.push(text);
+    pending.push(all.slice(from, to));
     if (ended && pending.length >= wanted) parsePending(false);
   };
 
@@ -368,10 +380,12 @@ async function readLines(
     const all = carry.length > 0 ? carry + text : text;
     let start = 0;
     for (let newline = all.indexOf('\n'); newline >= 0 && !stopped; newline = all.indexOf('\n', start)) {
-      takeLine(all.slice(start, newline));
+      takeLine(all, start, newline);
       start = newline + 1;
     }
     carry = all.slice(start);
+    if (options.maxLineChars !== undefined && carry.length > options.maxLineChars)
+      throw new UnreadableFileError(`a line near line ${line} is longer than ${options.maxLineChars} characters`);
   };
 
   const handle = await open(path, 'r');

@@ -87,8 +87,13 @@ const COUNT_BATCH = 10_000;
  */
 async function insertImportCounts(db: Db, r: ScopeReplacement): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  for (let from = 0; from < r.counts.length; from += COUNT_BATCH) {
-    const batch = JSON.stringify(r.counts.slice(from, from + COUNT_BATCH).map((c) => ({ s: c.studentId, d: c.day, c: c.count })));
+  // In primary-key order (student, day): each index then grows at its end instead of splitting pages all over,
+  // which made the writes of a million-row log two to three times faster on both databases (docs/benchmarks.md).
+  const counts = [...r.counts].sort((a, b) =>
+    a.studentId < b.studentId ? -1 : a.studentId > b.studentId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : 0,
+  );
+  for (let from = 0; from < counts.length; from += COUNT_BATCH) {
+    const batch = JSON.stringify(counts.slice(from, from + COUNT_BATCH).map((c) => ({ s: c.studentId, d: c.day, c: c.count })));
     await sql`insert into import_counts (import_id, student_id, day, source, count)
       select ${r.importId}, r.s, r.d, ${r.source}, r.c from ${batchRows(postgres, batch)} where true`.execute(db);
     await sql`insert into activity_counts (student_id, day, source, count)

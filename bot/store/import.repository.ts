@@ -172,10 +172,12 @@ export async function findImportByHash(
   fileHash: string,
   format: string,
   departmentId?: string | null,
-): Promise<{ id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number } | undefined> {
+): Promise<
+  { id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number; details: Record<string, unknown> } | undefined
+> {
   const row = await db
     .selectFrom('imports')
-    .select(['id', 'finished_at', 'file_name', 'rows_unresolved'])
+    .select(['id', 'finished_at', 'file_name', 'rows_unresolved', 'details'])
     .where('file_hash', '=', fileHash)
     .where('format', '=', format)
     .where('status', '=', 'succeeded')
@@ -185,7 +187,15 @@ export async function findImportByHash(
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
-  return row && { id: row.id, finishedAt: row.finished_at, fileName: row.file_name, rowsUnresolved: row.rows_unresolved };
+  return (
+    row && {
+      id: row.id,
+      finishedAt: row.finished_at,
+      fileName: row.file_name,
+      rowsUnresolved: row.rows_unresolved,
+      details: DetailsSchema.parse(JSON.parse(row.details)),
+    }
+  );
 }
 
 const ErrorsSchema = z.array(z.string());

@@ -49,6 +49,8 @@ export interface Database {
     last_error: string | null;
   };
   identities: { source_system: string; external_key: string; student_id: string };
+  /** 0019: keys that name a member of staff in activity exports (a staff Moodle user id or username): reported, never counted. */
+  staff_identities: { source_system: string; external_key: string; staff_id: string };
   activity_counts: { student_id: string; day: string; source: string; count: number };
   imports: {
     id: string;

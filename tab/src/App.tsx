@@ -24,6 +24,7 @@ import { DataPage } from './DataPage';
 import { PeoplePage } from './PeoplePage';
 import { OverviewPage } from './OverviewPage';
 import { SettingsPage } from './SettingsPage';
+import { AuditPage } from './AuditPage';
 import { ApiFailure, fetchLocalStaff, fetchMe, type Authorize } from './api';
 import type { MeResponse } from '../../shared/api/session';
 
@@ -68,7 +69,7 @@ const useDocumentStyles = makeStaticStyles({
 const SESSION_KEY = 'engagement-monitor.local-staff';
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme } as const;
 
-type Section = 'flags' | 'overview' | 'data' | 'people' | 'settings';
+type Section = 'flags' | 'overview' | 'data' | 'people' | 'settings' | 'audit';
 type View = { page: Exclude<Section, 'flags'> } | { page: 'flags'; query?: string } | { page: 'student'; studentId: string };
 
 /**
@@ -84,6 +85,7 @@ function readView(): View {
   if (first === 'overview') return { page: 'overview' };
   if (first === 'settings') return { page: 'settings' };
   if (first === 'people') return { page: 'people' };
+  if (first === 'audit') return { page: 'audit' };
   return { page: 'flags', query };
 }
 
@@ -224,7 +226,8 @@ export function App() {
             {wholeDepartment && <Tab value="overview">Overview</Tab>}
             <Tab value="data">Data</Tab>
             {seesPeople && <Tab value="people">People</Tab>}
-            {administrator && <Tab value="settings">Settings</Tab>}
+            {seesPeople && <Tab value="settings">Settings</Tab>}
+            {seesPeople && <Tab value="audit">Audit</Tab>}
           </TabList>
         </nav>
         {/* The urgent-messages panel (UrgentPanel.tsx, the care loop) is pinned here, above the list. */}
@@ -246,7 +249,8 @@ export function App() {
         {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
         {view.page === 'data' && <DataPage authorize={auth} canUpload={administrator} />}
         {view.page === 'people' && seesPeople && <PeoplePage authorize={auth} />}
-        {view.page === 'settings' && administrator && <SettingsPage authorize={auth} />}
+        {view.page === 'settings' && seesPeople && <SettingsPage authorize={auth} />}
+        {view.page === 'audit' && seesPeople && <AuditPage authorize={auth} />}
       </div>
     );
   }, [session, me, view, host, styles, navigate, rememberListQuery, openedFromList]);

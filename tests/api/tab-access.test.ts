@@ -43,11 +43,15 @@ describe('the tab API with Teams SSO tokens', () => {
       init: { method: 'POST', body: 'Time,Event name\n', headers: { 'content-type': 'application/octet-stream' } },
     },
     { name: 'GET /api/settings', path: '/api/settings', init: {} },
-    { name: 'GET /api/settings/preview', path: '/api/settings/preview?noEngagementDays=10&minKnownCoverage=0.8', init: {} },
+    {
+      name: 'POST /api/settings/preview',
+      path: '/api/settings/preview',
+      init: { method: 'POST', body: JSON.stringify({ rules: { noEngagement: { days: 10 } } }) },
+    },
     {
       name: 'POST /api/settings/rules',
       path: '/api/settings/rules',
-      init: { method: 'POST', body: JSON.stringify({ noEngagementDays: 10, minKnownCoverage: 0.8 }) },
+      init: { method: 'POST', body: JSON.stringify({ rules: { noEngagement: { days: 10 } } }) },
     },
     {
       name: 'POST /api/settings/exemptions',

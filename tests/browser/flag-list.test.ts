@@ -6,6 +6,7 @@ import { seriousAccessibilityProblems } from '../support/axe';
 import { startTestApp, UNIVERSITY_CONTACTS_ENV, type RunningApp } from '../support/app';
 import { listAudit } from '../../bot/store/audit.repository';
 import { FlagPageSchema } from '../../shared/api/flags';
+import { RulesPreviewSchema } from '../../shared/api/settings';
 
 const SCREENSHOTS = 'build/screenshots';
 const DIRECTOR = 'demo-staff-01';
@@ -190,14 +191,23 @@ describe('the tab in a browser, on the demo department', () => {
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByTestId('rules-preview').waitFor();
     await page.getByLabel('Term days of silence before flagging').fill('7');
-    const expected = (await (
-      await fetch(`${server.baseUrl}/api/settings/preview?noEngagementDays=7&minKnownCoverage=0.8`, {
-        headers: { authorization: `Local ${ADMIN}` },
-      })
-    ).json()) as { proposed: { flagged: number } };
+    const expected = RulesPreviewSchema.parse(
+      await (
+        await fetch(`${server.baseUrl}/api/settings/preview`, {
+          method: 'POST',
+          headers: { authorization: `Local ${ADMIN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ rules: { noEngagement: { days: 7 } } }),
+        })
+      ).json(),
+    );
     await page
       .getByTestId('rules-preview')
-      .filter({ hasText: `With 7 days and 0.8: ${expected.proposed.flagged} students flagged` })
+      .filter({
+        hasText:
+          expected.newlyFlagged.length + expected.noLongerFlagged.length === 0
+            ? `No change against today: ${expected.current.flagged} students flagged either way`
+            : `${expected.current.flagged} now, ${expected.proposed.flagged} with these settings`,
+      })
       .waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: `${SCREENSHOTS}/settings.png`, fullPage: true });

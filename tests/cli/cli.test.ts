@@ -47,6 +47,11 @@ describe('the engagement command and the service entry point', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stderr).not.toContain('running them through tsx');
+    // The libraries of many small files are required from their one-file bundles in build/vendor/ (scripts/build.mjs).
+    const database = readFileSync(join(ROOT, 'build', 'bot', 'store', 'database.js'), 'utf8');
+    expect(database).toContain('require("../../vendor/kysely.js")');
+    expect(database).not.toMatch(/require\("kysely"\)/);
+    expect(readFileSync(join(ROOT, 'build', 'bot', 'config.js'), 'utf8')).toContain('require("../vendor/zod.js")');
   });
 
   it('when `npx engagement serve` runs in the repository, then it starts the service with its tab, and stops on SIGTERM', async () => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import Papa from 'papaparse';
 import { guessLineEnd, readDelimited, splitPlainLine, type ReadResult } from '../../bot/ingest/read-delimited';
 import { parseExport } from '../../bot/ingest/parse-export';
@@ -93,6 +94,24 @@ describe('the fast line reader', () => {
 
   it('when a line has a stray quote, text after a closing quote or an unclosed quote, then the fast split declines it', () => {
     for (const line of ['a,x"y,b', 'a,"x" ,b', 'a,"open', '"a"b', 'a,"x""', 'a,"x"""y"']) expect(splitPlainLine(line, ',')).toBeNull();
+  });
+
+  it('when a line is split where it lies inside a longer text, then it gives what splitting the line alone gives, and Papa Parse agrees', () => {
+    // Lines of the characters that matter (quote, comma, CR, LF) and plain text, placed between arbitrary text on both sides.
+    const piece = fc.constantFrom('"', ',', '""', 'a', 'bc', ' ', '\r', "O'Brien");
+    const line = fc.array(piece, { maxLength: 12 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(line, line, line, (before, text, after) => {
+        const alone = splitPlainLine(text, ',');
+        expect(splitPlainLine(before + text + after, ',', before.length, before.length + text.length)).toEqual(alone);
+        if (alone !== null && !text.includes('\r')) {
+          const papa = Papa.parse<string[]>(text, { delimiter: ',', quoteChar: '"', newline: '\n' });
+          expect(papa.errors).toEqual([]);
+          expect(papa.data[0] ?? ['']).toEqual(alone);
+        }
+      }),
+      { numRuns: 3000, seed: 18 },
+    );
   });
 
   it('when the line end is guessed, then it follows Papa Parse: LF, CRLF, or CR, quoted text left out', () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseExport } from '../../bot/ingest/parse-export';
+import { COUNT_FORMATS, parseExport } from '../../bot/ingest/parse-export';
+import { parseInParts } from '../../bot/ingest/parse-parallel';
 import { startTestApp, type RunningApp } from '../support/app';
 import { buildStaff, seedDepartment, seedPeople } from '../support/factories';
 import { fixture, parseSettings } from '../ingest/support';
@@ -37,6 +38,22 @@ describe('a line-length cap on imports', () => {
       expect(fine.fatal).toBeNull();
     },
   );
+
+  it('when a log read in parts on worker threads has one line longer than the cap in its last part, then the file is refused naming that line', async () => {
+    const lines = SITE_LOG.split(/\r?\n/).filter((l) => l !== '');
+    const [header, ...rows] = lines as [string, ...string[]];
+    const body = Array.from({ length: 400 }, (_, n) => rows[n % rows.length] as string);
+    body[350] = `${body[350] as string},${'x'.repeat(5000)}`;
+    const path = join(dir, 'long-in-parts.csv');
+    writeFileSync(path, [header, ...body, ''].join('\n'));
+    for (const parts of [2, 3]) {
+      // Under the default cap the same file is counted in parts, so the refusal below is the parts' own.
+      expect((await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, parts))?.fatal).toBeNull();
+      const parsed = await parseExport(path, 'moodle', parseSettings({ maxLineBytes: 4096 }), undefined, true, parts);
+      expect(parsed.fatal).toMatch(/^line 352 is longer than 4 KB, the most a line may be \(UPLOAD_MAX_LINE_BYTES\)/);
+      expect(parsed.tally.rowsCounted).toBe(0);
+    }
+  });
 
   it.each([true, false])(
     'when 40 MB arrive without a line break (fast reader %s), then the file is refused without holding it in memory',
