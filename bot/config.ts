@@ -5,6 +5,7 @@ import { MOODLE_DATE_ORDERS, MOODLE_LOG_EVENTS, MOODLE_LOG_HEADER, type MoodleLo
 import { z } from 'zod';
 import { STAFF_ROLES, STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
 import type { ExtraPhrases } from '../shared/wellbeing/classify';
+import { isQuiet, parseDayMinute, parseQuietHours, type DayMinute, type QuietHours } from '../shared/send-schedule';
 
 export interface SupportContact {
   name: string;
@@ -151,7 +152,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'expected postgres://user@host:port/db or sqlite:<path>')
     .default('sqlite:./data/engagement.sqlite'),
-  DATABASE_POOL_SIZE: int(10, 1, 100),
+  // At least 2: one pooled connection holds the singleton jobs' advisory locks for the life of the process.
+  DATABASE_POOL_SIZE: int(10, 2, 100),
   DEMO_DATA: bool(true),
   UPLOAD_MAX_LINE_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   ENTRA_APP_ID_URI: z
@@ -183,8 +185,20 @@ const EnvSchema = z.object({
       'expected a comma-separated list of days such as 2026-12-24,2026-12-29',
     )
     .optional(),
+  DIGEST_TIME: z
+    .string()
+    .regex(/^\s*([01]?\d|2[0-3]):[0-5]\d\s*$/, 'expected a local time of day such as 09:00')
+    .default('09:00'),
+  QUIET_HOURS: z
+    .string()
+    .refine((v) => parseQuietHours(v) !== undefined, 'expected two different local times such as 19:00-08:00, or off')
+    .default('19:00-08:00'),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
   SEND_CONCURRENCY: int(16, 1, 64),
+  DELIVERY_LEASE_SECONDS: int(120, 2, 3_600),
+  DELIVERY_BACKOFF_SECONDS: int(15, 1, 3_600),
+  DELIVERY_MAX_ATTEMPTS: int(8, 1, 50),
+  JOB_TAKEOVER_SECONDS: int(15, 1, 600),
   GRAPH_INSTALL_ENABLED: bool(false),
   TEAMS_APP_EXTERNAL_ID: z.string().default(''),
   TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
@@ -298,9 +312,18 @@ export type Config = Readonly<{
     noReplyWorkingDays: number;
     /** Days that are not working days besides weekends: bank holidays and closures (default: GOV.UK England and Wales). */
     closureDays: readonly string[];
+    /** The local time (minutes after midnight) of the one digest per working day (DIGEST_TIME). */
+    digestAt: DayMinute;
+    /** Hours without routine staff messages (QUIET_HOURS); null when off. */
+    quietHours: QuietHours | null;
+    /** How long a delivery claim holds unrenewed, the first backoff step, and attempts before a dead letter. */
+    leaseSeconds: number;
+    backoffSeconds: number;
+    maxAttempts: number;
   };
   graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
-  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
+  /** takeoverSeconds: how often an instance asks for the singleton jobs another instance holds (takeover when it dies). */
+  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number; takeoverSeconds: number };
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
   entra: { clientId: string; appIdUri: string; allowedTenants: readonly string[]; jwksUrl: string };
@@ -519,6 +542,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const longest = Math.max(e.RETENTION_CLOSED_CASES_DAYS, e.RETENTION_IMPORTS_DAYS, e.RETENTION_COUNTS_ACADEMIC_YEARS * 366);
   if (e.RETENTION_AUDIT_DAYS <= longest)
     problems.push(`RETENTION_AUDIT_DAYS: must be longer than the longest other retention period (${longest} days)`);
+  const digestAt = parseDayMinute(e.DIGEST_TIME) ?? 9 * 60;
+  const quietHours = parseQuietHours(e.QUIET_HOURS) ?? null;
+  if (isQuiet(digestAt, quietHours))
+    problems.push(`DIGEST_TIME: ${e.DIGEST_TIME.trim()} falls inside QUIET_HOURS (${e.QUIET_HOURS.trim()}); choose a time outside them`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -559,8 +586,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
               .map((d) => d.trim())
               .filter(Boolean),
       ),
+      digestAt,
+      quietHours,
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
       sendConcurrency: e.SEND_CONCURRENCY,
+      leaseSeconds: e.DELIVERY_LEASE_SECONDS,
+      backoffSeconds: e.DELIVERY_BACKOFF_SECONDS,
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
     }),
     graphInstall: Object.freeze({
       enabled: e.GRAPH_INSTALL_ENABLED,
@@ -572,6 +604,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       enabled: e.JOBS_ENABLED,
       evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES,
       notifyEverySeconds: e.NOTIFY_EVERY_SECONDS,
+      takeoverSeconds: e.JOB_TAKEOVER_SECONDS,
     }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     entra: Object.freeze({

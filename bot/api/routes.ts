@@ -30,6 +30,7 @@ import { resolveViewer, type AuthDeps } from './auth';
 import { searchStudents, summariseTutees } from '../commands/student-search.command';
 import { StudentSearchQuerySchema, type StudentSearchResponse, type TuteeSummary } from '../../shared/api/student-search';
 import { registerPrivacyRoutes } from './privacy.routes';
+import { registerUrgentRoutes } from './urgent.routes';
 import type { ApiServices } from '../services';
 import { serveStaticFile } from '../http/static-files';
 import { assertIdentityEncoding, readJsonBody } from '../http/body-limits';
@@ -149,6 +150,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
   );
 
   registerPrivacyRoutes(server, deps);
+  registerUrgentRoutes(server, deps);
 
   server.get(
     '/api/students/:studentId',
@@ -160,7 +162,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
 
   server.get(
     '/api/data',
-    route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today())),
+    route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today(), deps.now())),
   );
 
   // The file is the raw request body (application/octet-stream), streamed to disk after sign-in; nothing parses it before.
@@ -243,7 +245,12 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       const viewer = await resolveViewer(req, deps);
       const action = parseInput(CaseActionSchema, await readJsonBody(req), 'action');
       const result = await performCaseAction(
-        { db: deps.db, now: deps.now, wellbeingRole: deps.config.support.wellbeingRole },
+        {
+          db: deps.db,
+          now: deps.now,
+          wellbeingRole: deps.config.support.wellbeingRole,
+          schedule: { timeZone: deps.config.timeZone, quietHours: deps.config.alerts.quietHours },
+        },
         { actor: viewer, caseId: String(req.params.caseId), action },
       );
       flagDeps.cache.invalidate(viewer.departmentId);

@@ -4,13 +4,21 @@ import { daysBetween } from '../../shared/calendar';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { newId } from '../store/ids';
-import { findOverlappingImports, insertImport } from '../store/import.repository';
+import {
+  beginImportRecord,
+  endImportRecord,
+  findOverlappingImports,
+  IMPORT_LEASE_MS,
+  insertImport,
+  markInterruptedImports,
+  renewImportRecord,
+} from '../store/import.repository';
 import { lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
 import { replaceMeetingAttendance } from '../store/teams-meeting.repository';
 import { resolveIdentities } from '../store/identity.repository';
 import { findStaffKeys } from '../store/staff-identity.repository';
 import type { DateLocale } from './dates';
-import { parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
+import { COUNT_FORMATS, parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
 import { splitIdentityKey, type IdentitySystem, type Rejection } from './tally';
 import { keepOwnDepartment } from './department-scope';
 import { checkAlreadyApplied, importKeyOf, type ImportSettings } from './import-identity';
@@ -207,6 +215,31 @@ const PARTIAL_FORMATS: ReadonlySet<string> = new Set(['teams-attendance', 'teams
  * Bad input never throws: the summary says what was wrong, and a failed import stores no counts.
  */
 export async function importExport(deps: ImportDeps, options: ImportOptions): Promise<ImportSummary> {
+  if (options.dryRun) return runImport(deps, options, null);
+  await markInterruptedImports(deps.db, deps.now());
+  // Recorded as running before a line is read, so an import a crash interrupts shows as interrupted.
+  const record = newId();
+  const leaseUntil = () => new Date(deps.now().getTime() + IMPORT_LEASE_MS).toISOString();
+  await beginImportRecord(deps.db, {
+    id: record,
+    source: COUNT_FORMATS[options.source][0].produces[0] ?? options.source,
+    fileName: options.fileName ?? basename(options.path),
+    departmentId: options.departmentId ?? null,
+    startedAt: deps.now().toISOString(),
+    leaseUntil: leaseUntil(),
+  });
+  const renewal = setInterval(() => void renewImportRecord(deps.db, record, leaseUntil()).catch(() => undefined), IMPORT_LEASE_MS / 3);
+  renewal.unref();
+  try {
+    return await runImport(deps, options, record);
+  } finally {
+    clearInterval(renewal);
+    await endImportRecord(deps.db, record);
+  }
+}
+
+/** The import itself; `record` is its "running" record, replaced by its results in the transaction that writes them. */
+async function runImport(deps: ImportDeps, options: ImportOptions, record: string | null): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
   const fileName = options.fileName ?? basename(options.path);
   const zoneKey = options.source === 'samis-logins' ? 'samis' : options.source;
@@ -371,6 +404,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     encoding: parsed.read?.encoding ?? null,
   };
   await deps.db.transaction().execute(async (trx) => {
+    if (record) await endImportRecord(trx, record);
     for (const source of sources) {
       const id = newId();
       summary.importIds.push(id);

@@ -139,7 +139,16 @@ export interface Database {
     sent_conversation_id: string | null;
     created_at: string;
     sent_at: string | null;
+    /** 0012: fencing token of the current claim, the attempt in flight, and how many sends went out / were repeats. */
+    claim_token: string | null;
+    send_started_at: string | null;
+    sends: Generated<number>;
+    repeats: Generated<number>;
   };
+  /** 0012: the next free slot (epoch microseconds) of a pace shared by every instance: 'tenant' and 'c:<conversation id>'. */
+  send_pace: { key: string; next_us: number };
+  /** 0012: when each singleton job last started, and on which instance. */
+  job_runs: { name: string; started_at: string; instance: string };
   sent_cards: {
     id: string;
     kind: string;
@@ -208,6 +217,21 @@ export interface Database {
     last_error: string | null;
   };
   teams_meeting_attendance: { import_id: string; meeting_key: string; student_id: string; day: string };
+  /** 0016: a risk-tier message, pinned in the tab until someone records that they have acted. */
+  urgent_alerts: {
+    id: string;
+    student_id: string;
+    department_id: string;
+    case_id: string | null;
+    message: string | null;
+    phrase: string | null;
+    raised_at: string;
+    /** JSON array of the staff ids told at once. */
+    notified: string;
+    acted_at: string | null;
+    acted_by: string | null;
+    acted_note: string | null;
+  };
 }
 
 export type StudentRow = Selectable<Database['students']>;

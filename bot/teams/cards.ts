@@ -340,7 +340,7 @@ export function buildHelpCard(opts: { isStaff: boolean; supportContacts?: readon
     ? [
         'Type **my students** to see your students who may need a check-in.',
         'Type **help** to see this again.',
-        'Alerts arrive here as one digest after each evaluation; the buttons on it record what you did.',
+        'Alerts arrive here as one digest each working morning; the buttons on it record what you did. A student’s urgent message comes at once.',
       ]
     : ['You can message here at any time, and your personal tutor will see it.', 'Type **help** to see this again.'];
   return card([

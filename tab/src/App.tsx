@@ -19,6 +19,7 @@ import { browserTheme, detectHost, onTeamsThemeChange, teamsAuthorization, type 
 import { LocalSignIn } from './LocalSignIn';
 import { OpenInTeams } from './OpenInTeams';
 import { FlagList } from './FlagList';
+import { UrgentPanel } from './UrgentPanel';
 import { StudentPage } from './StudentPage';
 import { DataPage } from './DataPage';
 import { PeoplePage } from './PeoplePage';
@@ -230,7 +231,16 @@ export function App() {
             {seesPeople && <Tab value="audit">Audit</Tab>}
           </TabList>
         </nav>
-        {/* The urgent-messages panel (UrgentPanel.tsx, the care loop) is pinned here, above the list. */}
+        {/* Urgent messages (issue 14) sit above the list, outside the table code. */}
+        {view.page === 'flags' && (
+          <UrgentPanel
+            authorize={auth}
+            onOpenStudent={(studentId) => {
+              setOpenedFromList(studentId);
+              navigate({ page: 'student', studentId });
+            }}
+          />
+        )}
         {view.page === 'flags' && (
           <FlagList
             authorize={auth}

@@ -22,6 +22,12 @@ import {
   type Settings,
 } from '../../shared/api/settings';
 import {
+  UrgentActedResponseSchema,
+  UrgentListResponseSchema,
+  type UrgentActedResponse,
+  type UrgentListResponse,
+} from '../../shared/api/urgent';
+import {
   ApiErrorSchema,
   LocalStaffListResponseSchema,
   MeResponseSchema,
@@ -84,6 +90,12 @@ export const postCaseAction = (auth: Authorize, caseId: string, action: CaseActi
   getJson(`/api/cases/${encodeURIComponent(caseId)}/actions`, CaseActionResponseSchema, auth, {
     method: 'POST',
     body: JSON.stringify(action),
+  });
+export const fetchUrgent = (auth: Authorize): Promise<UrgentListResponse> => getJson('/api/urgent', UrgentListResponseSchema, auth);
+export const postUrgentActed = (auth: Authorize, id: string, note: string): Promise<UrgentActedResponse> =>
+  getJson(`/api/urgent/${encodeURIComponent(id)}/acted`, UrgentActedResponseSchema, auth, {
+    method: 'POST',
+    body: JSON.stringify({ note }),
   });
 
 /** Downloads the current view as CSV; the header carries the sign-in, so a plain link cannot be used. */
