@@ -27,6 +27,8 @@ import type { CaseActionResponse } from '../../shared/api/cases';
 import { CaseActionSchema } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
 import { resolveViewer, type AuthDeps } from './auth';
+import { searchStudents, summariseTutees } from '../commands/student-search.command';
+import { StudentSearchQuerySchema, type StudentSearchResponse, type TuteeSummary } from '../../shared/api/student-search';
 import { registerPrivacyRoutes } from './privacy.routes';
 import { registerUrgentRoutes } from './urgent.routes';
 import type { ApiServices } from '../services';
@@ -129,6 +131,23 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       res.send(presented.status, presented.body);
     }
   });
+
+  // Any student in the list's scope by name or ID, flagged or not; audited like a view of the list.
+  server.get(
+    '/api/student-search',
+    route(deps, async (req): Promise<StudentSearchResponse> => {
+      const viewer = await resolveViewer(req, deps);
+      const query = parseInput(StudentSearchQuerySchema, req.query, 'search');
+      return searchStudents(flagDeps, viewer, query, today(), deps.now().toISOString());
+    }),
+  );
+
+  server.get(
+    '/api/tutees',
+    route(deps, async (req): Promise<TuteeSummary> =>
+      summariseTutees(flagDeps, await resolveViewer(req, deps), today(), deps.now().toISOString()),
+    ),
+  );
 
   registerPrivacyRoutes(server, deps);
   registerUrgentRoutes(server, deps);

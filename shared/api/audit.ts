@@ -49,6 +49,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   viewed_student: 'Viewed a student',
   viewed_flag_list: 'Viewed the list of students',
   exported_flag_list: 'Exported the list of students',
+  searched_students: 'Searched for students',
+  viewed_tutee_summary: 'Viewed their tutees at a glance',
   viewed_overview: 'Viewed the overview',
   viewed_exemptions: 'Viewed exemptions',
   added_exemption: 'Added an exemption',

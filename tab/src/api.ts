@@ -4,6 +4,12 @@ import { CaseActionResponseSchema, type CaseActionResponse } from '../../shared/
 import type { CaseAction } from '../../shared/api/case-actions';
 import { StudentViewSchema, type StudentView } from '../../shared/api/student';
 import { DataStatusSchema, UploadResultSchema, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
+import {
+  StudentSearchResponseSchema,
+  TuteeSummarySchema,
+  type StudentSearchResponse,
+  type TuteeSummary,
+} from '../../shared/api/student-search';
 import { OverviewSchema, type Overview } from '../../shared/api/overview';
 import { AuditPageSchema, type AuditPage } from '../../shared/api/audit';
 import { PeopleOverviewSchema, type PeopleOverview } from '../../shared/api/people';
@@ -167,3 +173,6 @@ export const uploadExport = (auth: Authorize, source: UploadSource, file: File):
     body: file,
     headers: { 'content-type': 'application/octet-stream' },
   });
+export const fetchStudentSearch = (auth: Authorize, q: string, limit = 10): Promise<StudentSearchResponse> =>
+  getJson(`/api/student-search?q=${encodeURIComponent(q)}&limit=${limit}`, StudentSearchResponseSchema, auth);
+export const fetchTutees = (auth: Authorize): Promise<TuteeSummary> => getJson('/api/tutees', TuteeSummarySchema, auth);
