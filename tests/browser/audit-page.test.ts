@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { assertTabBuilt, launchBrowser } from '../support/browser';
+import { assertTabBuilt, launchBrowser, openTabAs } from '../support/browser';
 import { seriousAccessibilityProblems } from '../support/axe';
 import { startTestApp, type RunningApp } from '../support/app';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
@@ -64,9 +64,7 @@ async function seed(server: RunningApp): Promise<void> {
 }
 
 async function openAs(page: Page, baseUrl: string, staffId: string, hash = ''): Promise<void> {
-  await page.goto(`${baseUrl}/${hash}`);
-  await page.evaluate(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${staffId}')`);
-  await page.reload();
+  await openTabAs(page, baseUrl, staffId, hash);
   await page.getByText(/signed in as/).waitFor();
 }
 

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { assertTabBuilt, launchBrowser } from '../support/browser';
+import { assertTabBuilt, launchBrowser, openTabAs } from '../support/browser';
 import { startTestApp, type RunningApp } from '../support/app';
 import { silentLogger } from '../support/databases';
 import { loadDemo } from '../../bot/demo/load-demo.command';
@@ -36,8 +36,7 @@ async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
 async function openAs(browser: Browser, baseUrl: string, theme: ThemeCase, [width, height]: readonly [number, number], hash: string) {
   const page = await browser.newPage({ viewport: { width, height } });
   await page.emulateMedia({ colorScheme: theme === 'dark' ? 'dark' : 'light', forcedColors: theme === 'contrast' ? 'active' : 'none' });
-  await page.addInitScript(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${DIRECTOR}')`);
-  await page.goto(`${baseUrl}/${hash}`);
+  await openTabAs(page, baseUrl, DIRECTOR, hash);
   return page;
 }
 

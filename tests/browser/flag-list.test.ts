@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { assertTabBuilt, launchBrowser } from '../support/browser';
+import { assertTabBuilt, launchBrowser, openTabAs } from '../support/browser';
 import { seriousAccessibilityProblems } from '../support/axe';
 import { startTestApp, UNIVERSITY_CONTACTS_ENV, type RunningApp } from '../support/app';
 import { listAudit } from '../../bot/store/audit.repository';
@@ -13,9 +13,7 @@ const DIRECTOR = 'demo-staff-01';
 const ADMIN = 'demo-staff-04';
 
 async function signInAs(page: Page, baseUrl: string, staffId: string): Promise<void> {
-  await page.goto(baseUrl);
-  await page.evaluate(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${staffId}')`);
-  await page.goto(baseUrl);
+  await openTabAs(page, baseUrl, staffId);
   await page.getByRole('heading', { name: 'Students who may need a check-in' }).waitFor();
   await page.getByTestId('flag-row').first().waitFor();
 }
@@ -255,9 +253,7 @@ describe('the tab in a browser, on the demo department', () => {
   it('when a personal tutor signs in, then only their own tutees are listed', async () => {
     const page = await browser.newPage();
     const tutorId = 'demo-staff-06';
-    await page.goto(server.baseUrl);
-    await page.evaluate(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${tutorId}')`);
-    await page.reload();
+    await openTabAs(page, server.baseUrl, tutorId);
     await page.getByRole('heading', { name: 'Students who may need a check-in' }).waitFor();
     const list = await api('', tutorId);
     const rows = page.getByTestId('flag-row');

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { assertTabBuilt, launchBrowser } from '../support/browser';
+import { assertTabBuilt, launchBrowser, openTabAs } from '../support/browser';
 import { seriousAccessibilityProblems } from '../support/axe';
 import { startTestApp, type RunningApp } from '../support/app';
 import { AUTUMN, NOW, buildStaff, buildStudent, insertTerm, seedDepartment, seedFullCoverage, seedPeople } from '../support/factories';
@@ -16,9 +16,7 @@ const absent = buildStudent({ givenName: 'Ada', familyName: 'Absent' });
 const busy = buildStudent({ givenName: 'Bo', familyName: 'Busy' });
 
 async function openAs(page: Page, baseUrl: string, staffId: string, hash: string): Promise<void> {
-  await page.goto(`${baseUrl}/${hash}`);
-  await page.evaluate(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${staffId}')`);
-  await page.reload();
+  await openTabAs(page, baseUrl, staffId, hash);
   await page.getByText(/signed in as/).waitFor();
 }
 

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { assertTabBuilt, launchBrowser } from '../support/browser';
+import { assertTabBuilt, launchBrowser, openTabAs } from '../support/browser';
 import { startTestApp, type RunningApp } from '../support/app';
 import { listStudents, type Student } from '../../bot/store/student.repository';
 import { recordStudentMessage } from '../../bot/commands/student-message.command';
@@ -25,10 +25,8 @@ async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
 
 /** Signs in and waits until the tab has asked for urgent messages and drawn the list, so an absent panel is truly absent. */
 async function openListAs(page: Page, baseUrl: string, staffId: string): Promise<void> {
-  await page.goto(baseUrl);
-  await page.evaluate(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${staffId}')`);
   const urgentAnswered = page.waitForResponse((r) => r.url().endsWith('/api/urgent') && r.request().method() === 'GET');
-  await page.goto(baseUrl);
+  await openTabAs(page, baseUrl, staffId);
   await page.getByRole('heading', { name: 'Students who may need a check-in' }).waitFor();
   await urgentAnswered;
   await page.getByTestId('flag-row').first().waitFor();
