@@ -18,6 +18,7 @@ import * as moodleFeed from './migrations/0009-moodle-feed';
 import * as importTrust from './migrations/0014-import-trust';
 import * as onboarding from './migrations/0011-onboarding';
 import * as privacy from './migrations/0015-privacy';
+import * as activityWeeks from './migrations/0020-activity-weeks';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-import-trust': importTrust,
   '0011-onboarding': onboarding,
   '0015-privacy': privacy,
+  '0020-activity-weeks': activityWeeks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
