@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
 import { SOURCES, SourceSchema, type IsoDay, type Source } from '../../shared/domain';
-import { addDays } from '../../shared/calendar';
+import { addDays, utcMsToDay } from '../../shared/calendar';
 import type { DailyCounts, SummarisedActivity } from '../../shared/rules/types';
 import type { Db } from './database';
 import { chunk } from './ids';
@@ -138,9 +138,11 @@ export async function summariseDepartmentActivityByDay(
   return { windows, since, rows: studentRows, sums, lastActive };
 }
 
-const dayIndex = (day: IsoDay): number => (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
-/** The Monday of a day's week, as activity_weeks.week holds it. */
-export const weekOf = (day: IsoDay): IsoDay => addDays(day, -dayIndex(day));
+const dayNumber = (day: IsoDay): number => Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
+/** A day's place in its week, Monday 0 (1970-01-01, day 0, was a Thursday). */
+const dayIndex = (day: IsoDay): number => (dayNumber(day) + 3) % 7;
+/** The Monday of a day's week as activity_weeks.week holds it: days since 1970-01-01. */
+export const weekOf = (day: IsoDay): number => dayNumber(day) - dayIndex(day);
 
 /**
  * A department's activity summed per window by the database, in the shape the rules read, from
@@ -157,7 +159,6 @@ export async function summariseDepartmentActivity(
 ): Promise<SummarisedActivity> {
   const { termDays, windows, since, today } = opts;
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const bytes = isPostgres ? sql` collate "C"` : sql``;
   const total = (expr: RawBuilder<unknown>) => (isPostgres ? sql`cast(${expr} as integer)` : expr);
   const daysOf = (idx: readonly number[]) =>
     idx.length === 7
@@ -165,7 +166,7 @@ export async function summariseDepartmentActivity(
       : sql.raw(`(${idx.map((i) => `aw.d${i}`).join(' + ')})`);
   /** Groups days by week: week -> the days' places in it, Monday 0. */
   const byWeek = (days: readonly IsoDay[]) => {
-    const out = new Map<IsoDay, number[]>();
+    const out = new Map<number, number[]>();
     for (const day of days) {
       const week = weekOf(day);
       const list = out.get(week) ?? [];
@@ -192,7 +193,7 @@ export async function summariseDepartmentActivity(
   const yesterday = addDays(today, -1);
   const lastWeek = weekOf(yesterday);
   const all = [0, 1, 2, 3, 4, 5, 6];
-  const edges = new Map<IsoDay, number[]>();
+  const edges = new Map<number, number[]>();
   edges.set(
     firstWeek,
     all.filter((i) => i >= dayIndex(since)),
@@ -201,19 +202,19 @@ export async function summariseDepartmentActivity(
     lastWeek,
     (edges.get(lastWeek) ?? all).filter((i) => i <= dayIndex(yesterday)),
   );
-  const lastDay = sql`aw.week || case aw.week ${sql.join(
+  const lastDay = sql`aw.week + cast(case aw.week ${sql.join(
     [...edges].map(([week, idx]) => sql`when ${week} then ${idx.length > 0 ? lastIn(idx) : sql`null`}`),
     sql` `,
-  )} else ${lastIn(all)} end`;
+  )} else ${lastIn(all)} end as integer)`;
   const query = async (q: Db) =>
     (
-      await sql<{ student_id: string; source: string; last_day: string } & Record<string, number>>`
+      await sql<{ student_id: string; source: string; last_day: number } & Record<string, number>>`
         select * from (
-          select aw.student_id, aw.source, max((${lastDay})${bytes}) as last_day, ${sql.join(windowColumns)}
+          select aw.student_id, aw.source, max(${lastDay}) as last_day, ${sql.join(windowColumns)}
           from activity_weeks as aw
           where aw.student_id in (select id from students where department_id = ${departmentId})
             and aw.source in (${sql.join([...SOURCES])})
-            and aw.week >= ${firstWeek}${bytes} and aw.week <= ${lastWeek}${bytes}
+            and aw.week >= ${firstWeek} and aw.week <= ${lastWeek}
           group by aw.student_id, aw.source) as t
         where t.last_day is not null`.execute(q)
     ).rows;
@@ -238,14 +239,14 @@ export async function summariseDepartmentActivity(
   const sums = new Float64Array(studentRows.size * SOURCES.length * stride);
   const lastActive: Array<IsoDay | null> = new Array<IsoDay | null>(studentRows.size * SOURCES.length).fill(null);
   const keys = windows.map((_, w) => `w${w}`);
-  // A few dozen distinct last days among a hundred thousand rows: each is worked out once.
-  const days = new Map<string, IsoDay>();
+  // A few dozen distinct last days among a hundred thousand rows: each is written out once.
+  const days = new Map<number, IsoDay>();
   for (const r of rows) {
     const s = SOURCE_INDEX.get(r.source);
     if (s === undefined) continue;
     const at = (studentRows.get(r.student_id) as number) * SOURCES.length + s;
     let last = days.get(r.last_day);
-    if (last === undefined) days.set(r.last_day, (last = addDays(r.last_day.slice(0, 10), Number(r.last_day.slice(10)))));
+    if (last === undefined) days.set(r.last_day, (last = utcMsToDay(Number(r.last_day) * 86_400_000)));
     lastActive[at] = last;
     for (let w = 0; w < stride; w++) sums[at * stride + w] = Number(r[keys[w] as string] ?? 0);
   }

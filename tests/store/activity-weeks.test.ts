@@ -65,7 +65,7 @@ async function expectedWeeks(db: Db): Promise<string[]> {
     const week = weekOf(r.day);
     const key = `${r.student_id}|${r.source}|${week}`;
     const days = weeks.get(key) ?? [0, 0, 0, 0, 0, 0, 0];
-    const at = (new Date(`${r.day}T00:00:00Z`).getUTCDay() + 6) % 7;
+    const at = (new Date(`${r.day}T00:00:00Z`).getUTCDay() + 6) % 7; // Monday first
     days[at] = (days[at] ?? 0) + r.count;
     weeks.set(key, days);
   }
@@ -235,7 +235,8 @@ describe.each(DATABASE_KINDS)('weekly activity rows on %s', (kind) => {
     if (kind === 'postgres') await sql`drop function activity_weeks_apply() cascade`.execute(db);
     else for (const name of ['insert', 'update', 'delete']) await sql.raw(`drop trigger activity_weeks_${name}`).execute(db);
     await up(db);
-    expect(await storedWeeks(db)).toEqual(['d-s1|moodle_login|2026-11-23|3,0,0,0,0,0,4']);
+    // 2026-11-23, a Monday, is day 20780 since 1970-01-01.
+    expect(await storedWeeks(db)).toEqual(['d-s1|moodle_login|20780|3,0,0,0,0,0,4']);
   });
 });
 

@@ -1,7 +1,8 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 // Evaluation reads a student's counts one calendar week per row instead of one day per row: a row per
-// student, source and week (Monday, YYYY-MM-DD) holding the seven days' counts, Monday first. Only
+// student, source and week holding the seven days' counts, Monday first. The week is its Monday as a
+// day number (days since 1970-01-01), so evaluation compares and adds integers, not text. Only
 // counts above zero enter (what evaluation sums). Triggers on activity_counts keep it exact whatever
 // writes the counts (imports, their replacement and supersession, Graph collection, retention,
 // erasure, cascades): each change adds its new count and takes its old one back out, and a week whose
@@ -9,9 +10,10 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 const DAYS = [0, 1, 2, 3, 4, 5, 6] as const;
 const cols = (f: (i: number) => string) => DAYS.map(f).join(', ');
 
-/** SQLite: Monday of a day's week, and the day's place in it (Monday 0). */
-const sqliteIdx = (day: string) => `((cast(strftime('%w', ${day}) as integer) + 6) % 7)`;
-const sqliteWeek = (day: string) => `date(${day}, '-' || ${sqliteIdx(day)} || ' days')`;
+/** SQLite: a day's number, its place in its week (1970-01-01 was a Thursday, Monday is 0), and its week's Monday. */
+const sqliteNumber = (day: string) => `cast(julianday(${day}) - 2440587.5 as integer)`;
+const sqliteIdx = (day: string) => `((${sqliteNumber(day)} + 3) % 7)`;
+const sqliteWeek = (day: string) => `(${sqliteNumber(day)} - ${sqliteIdx(day)})`;
 
 /** The statement a SQLite trigger runs to add (sign 1) or take out (sign -1) one count row. */
 function sqliteApply(row: 'new' | 'old', sign: 1 | -1): string {
@@ -26,8 +28,9 @@ function sqliteApply(row: 'new' | 'old', sign: 1 | -1): string {
       and ${DAYS.map((i) => `d${i} = 0`).join(' and ')};`;
 }
 
-const pgWeek = (day: string) => `to_char(date_trunc('week', ${day}::date), 'YYYY-MM-DD')`;
-const pgIdx = (day: string) => `(extract(isodow from ${day}::date)::integer - 1)`;
+const pgNumber = (day: string) => `(cast(${day} as date) - date '1970-01-01')`;
+const pgIdx = (day: string) => `((${pgNumber(day)} + 3) % 7)`;
+const pgWeek = (day: string) => `(${pgNumber(day)} - ${pgIdx(day)})`;
 
 /** PostgreSQL: one statement per changing statement, from its transition tables. */
 function pgApply(parts: string): string {
@@ -49,7 +52,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('activity_weeks')
     .addColumn('student_id', 'text', (c) => c.notNull())
     .addColumn('source', 'text', (c) => c.notNull())
-    .addColumn('week', 'text', (c) => c.notNull())
+    .addColumn('week', 'integer', (c) => c.notNull())
     .$call((t) => DAYS.reduce((acc, i) => acc.addColumn(`d${i}`, 'integer', (c) => c.notNull().defaultTo(0)), t))
     .addPrimaryKeyConstraint('activity_weeks_pk', ['student_id', 'source', 'week'])
     .$call((t) => (postgres ? t : t.modifyEnd(sql`without rowid`)))
