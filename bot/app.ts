@@ -12,8 +12,9 @@ import { deliverUrgentNow } from './teams/deliver-urgent';
 import { ANONYMOUS_BOT_WARNING } from './teams/adapter';
 import { registerApiRoutes, registerTabRoutes } from './api/routes';
 import { CONFIGURE_TAB_PATH, registerConfigureTabRoutes } from './teams/configure-tab.routes';
-import { createScheduler, type Scheduler } from './jobs/scheduler';
-import { evaluateJob, scheduledJobs } from './jobs';
+import type { Scheduler } from './jobs/scheduler';
+import { createJobScheduler } from './jobs';
+import { markInterruptedImports } from './store/import.repository';
 import { createServices, type ServiceOptions, type Services } from './services';
 import { handleError } from './errors';
 import { createGuardedServer } from './http/request-guard';
@@ -43,7 +44,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   if (!config.bot.appId) logger.warn(ANONYMOUS_BOT_WARNING);
   const deliverSoon = () =>
     setImmediate(() => void deliverDue(services.deliver).catch((error) => handleError(error, logger, { job: 'notify' })));
-  const scheduler = createScheduler(scheduledJobs(services), logger);
+  const scheduler = createJobScheduler(services);
 
   const bot = new EngagementBot({
     db,
@@ -55,24 +56,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     privacy: config.privacy,
     timeZone: config.timeZone,
     onDeliveriesQueued: deliverSoon,
+    schedule: services.sendSchedule,
     // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
     onUrgentQueued: (staffIds) =>
       setImmediate(
         () =>
           void deliverUrgentNow(services.deliver, staffIds).catch((error) => handleError(error, logger, { job: 'notify', urgent: true })),
       ),
-    onStaffReachable: async (staffId) => {
-      await wakeDeliveriesFor(db, staffId, now().toISOString());
+    onStaffReachable: async (staffId, { installed }) => {
+      await wakeDeliveriesFor(db, staffId, now().toISOString(), { scheduled: installed });
       // Sent after this turn, so the welcome message comes first and the turn is not held up.
       setImmediate(
         () => void deliverDue(services.deliver, { recipientStaffId: staffId }).catch((error) => handleError(error, logger, { staffId })),
       );
     },
   });
-  adapter.onTurnError = async (context, error) => {
-    handleError(error, logger, { activityType: context.activity.type, conversation: context.activity.conversation?.id });
-    await context.sendActivity('Sorry, something went wrong on our side. It has been logged; please try again in a moment.');
-  };
 
   // No body parser: each route reads its own body, capped, after sign-in (bot/http/body-limits.ts).
   const server = createGuardedServer(logger);
@@ -97,11 +95,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await checkDatabase(db, config.database);
       const applied = await migrateToLatest(db);
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+      const interrupted = await markInterruptedImports(db, now());
+      if (interrupted > 0)
+        logger.warn({ imports: interrupted }, 'imports interrupted by a crash are marked interrupted in the import history');
       if (config.demo.enabled && (await isStoreEmpty(db))) {
         const summary = await loadDemo(db, { seed: config.demo.seed, today: services.today(), now: now().toISOString() });
         logger.info({ demo: summary }, 'empty database: loaded the synthetic demo department');
       }
-      await evaluateJob.run(services);
+      // Under the job's lock: instances started together evaluate once, not side by side.
+      await scheduler.trigger('evaluate');
     },
     listen() {
       return new Promise((resolve, reject) => {
@@ -113,7 +115,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       });
     },
     async close() {
+      services.shutdown.abort();
       await scheduler.stop();
+      await services.reconciler.flush(db).catch(() => undefined);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.server.closeIdleConnections?.();

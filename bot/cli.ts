@@ -196,11 +196,20 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
     .option('--set <file>', 'a JSON file holding the settings that differ from the defaults')
     .addOption(jsonOption())
     .action(async (departmentId: string, opts: Output & { set?: string }) => {
-      const [{ findDepartment }, { loadRulesConfig }, { saveRuleConfig }, { RulesConfigError }] = await Promise.all([
+      const [
+        { findDepartment },
+        { loadRulesConfig },
+        { saveRuleConfig },
+        { RulesConfigError, DEFAULT_RULES_CONFIG },
+        { changesBetween },
+        { writeAudit },
+      ] = await Promise.all([
         import('./store/department.repository'),
         import('./rules/evaluate.command'),
         import('./store/rule-config.repository'),
         import('../shared/rules/config'),
+        import('./commands/settings.command'),
+        import('./store/audit.repository'),
       ]);
       const config = loadConfig();
       const effective = await withDatabase(config, async (db) => {
@@ -214,7 +223,19 @@ export function buildCli(io: CliIo = PROCESS_IO): Command {
           throw new AppError(400, 'bad_rule_config', `Cannot read ${opts.set} as JSON: ${(error as Error).message}`);
         }
         try {
-          return await saveRuleConfig(db, departmentId, raw, null, new Date().toISOString());
+          // A stored configuration that no longer validates is being replaced: the audit compares with the defaults.
+          const before = await loadRulesConfig(db, departmentId).catch(() => DEFAULT_RULES_CONFIG);
+          const at = new Date().toISOString();
+          return await db.transaction().execute(async (trx) => {
+            const after = await saveRuleConfig(trx, departmentId, raw, null, at);
+            const detail = { changes: changesBetween(before, after), by: 'command line' };
+            await writeAudit(
+              trx,
+              { actorId: null, action: 'changed_rule_settings', subjectKind: 'department', subjectId: departmentId, detail },
+              at,
+            );
+            return after;
+          });
         } catch (error) {
           if (error instanceof RulesConfigError) throw new AppError(400, 'bad_rule_config', error.message);
           throw error;

@@ -112,4 +112,22 @@ describe('parseConfig', () => {
       /MOODLE_DB_URL: expected mysql:.*MOODLE_DB_PREFIX: expected letters.*MOODLE_DB_TLS: expected off, require/,
     );
   });
+
+  it('when the digest time and quiet hours are left alone, then the digest is at 09:00 and quiet hours run 19:00-08:00; bad values are named', () => {
+    expect(parseConfig({}).alerts).toMatchObject({ digestAt: 540, quietHours: { start: 1140, end: 480 } });
+    expect(parseConfig({ DIGEST_TIME: '8:30', QUIET_HOURS: 'off' }).alerts).toMatchObject({ digestAt: 510, quietHours: null });
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        parseConfig(env);
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(problems({ DIGEST_TIME: '9am' })).toEqual(['DIGEST_TIME: expected a local time of day such as 09:00']);
+    expect(problems({ QUIET_HOURS: '19:00' })).toEqual(['QUIET_HOURS: expected two different local times such as 19:00-08:00, or off']);
+    expect(problems({ DIGEST_TIME: '07:30' })).toEqual([
+      'DIGEST_TIME: 07:30 falls inside QUIET_HOURS (19:00-08:00); choose a time outside them',
+    ]);
+  });
 });

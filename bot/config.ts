@@ -1,9 +1,11 @@
 import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../shared/bank-holidays';
 import { readFileSync } from 'node:fs';
 import { SAMIS_DATE_FORMATS, type SamisDateFormat } from './ingest/samis-dates';
+import { MOODLE_DATE_ORDERS, MOODLE_LOG_EVENTS, MOODLE_LOG_HEADER, type MoodleLogStrings } from './ingest/moodle-strings';
 import { z } from 'zod';
 import { STAFF_ROLES, STUDENT_STATUSES, type StaffRole, type StudentStatus } from '../shared/domain';
 import type { ExtraPhrases } from '../shared/wellbeing/classify';
+import { isQuiet, parseDayMinute, parseQuietHours, type DayMinute, type QuietHours } from '../shared/send-schedule';
 
 export interface SupportContact {
   name: string;
@@ -48,6 +50,27 @@ const SamisLoginColumnsSchema = z
     time: z.string().min(1),
     date: z.string().min(1),
     dateFormat: z.enum(SAMIS_DATE_FORMATS, { message: `expected one of ${SAMIS_DATE_FORMATS.join(', ')}` }),
+  })
+  .partial()
+  .strict();
+const translated = z.string().trim().min(1);
+const MoodleLogStringsSchema = z
+  .object({
+    headers: z
+      .object(
+        Object.fromEntries(MOODLE_LOG_HEADER.map((h) => [h, translated])) as Record<(typeof MOODLE_LOG_HEADER)[number], typeof translated>,
+      )
+      .partial()
+      .strict(),
+    events: z
+      .object(
+        Object.fromEntries(
+          [...MOODLE_LOG_EVENTS.keys()].map((name) => [name, z.union([translated, z.array(translated).min(1)])]),
+        ) as Record<string, z.ZodUnion<[typeof translated, z.ZodArray<typeof translated>]>>,
+      )
+      .partial()
+      .strict(),
+    dateOrder: z.enum(MOODLE_DATE_ORDERS, { message: `expected one of ${MOODLE_DATE_ORDERS.join(', ')}` }),
   })
   .partial()
   .strict();
@@ -129,7 +152,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'expected postgres://user@host:port/db or sqlite:<path>')
     .default('sqlite:./data/engagement.sqlite'),
-  DATABASE_POOL_SIZE: int(10, 1, 100),
+  // At least 2: one pooled connection holds the singleton jobs' advisory locks for the life of the process.
+  DATABASE_POOL_SIZE: int(10, 2, 100),
   DEMO_DATA: bool(true),
   UPLOAD_MAX_LINE_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   ENTRA_APP_ID_URI: z
@@ -161,8 +185,20 @@ const EnvSchema = z.object({
       'expected a comma-separated list of days such as 2026-12-24,2026-12-29',
     )
     .optional(),
+  DIGEST_TIME: z
+    .string()
+    .regex(/^\s*([01]?\d|2[0-3]):[0-5]\d\s*$/, 'expected a local time of day such as 09:00')
+    .default('09:00'),
+  QUIET_HOURS: z
+    .string()
+    .refine((v) => parseQuietHours(v) !== undefined, 'expected two different local times such as 19:00-08:00, or off')
+    .default('19:00-08:00'),
   ESCALATE_EVERY_MINUTES: int(60, 1, 1_440),
   SEND_CONCURRENCY: int(16, 1, 64),
+  DELIVERY_LEASE_SECONDS: int(120, 2, 3_600),
+  DELIVERY_BACKOFF_SECONDS: int(15, 1, 3_600),
+  DELIVERY_MAX_ATTEMPTS: int(8, 1, 50),
+  JOB_TAKEOVER_SECONDS: int(15, 1, 600),
   GRAPH_INSTALL_ENABLED: bool(false),
   TEAMS_APP_EXTERNAL_ID: z.string().default(''),
   TEAMS_SERVICE_URL: z.url().default('https://smba.trafficmanager.net/teams/'),
@@ -196,6 +232,7 @@ const EnvSchema = z.object({
   TEAMS_LOCALE: z.enum(['en-GB', 'en-US'], { message: 'expected en-GB (day first) or en-US (month first)' }).optional(),
   SAMIS_TIME_ZONE: z.string().min(1).optional(),
   SAMIS_LOGIN_COLUMNS: jsonObject(SamisLoginColumnsSchema),
+  MOODLE_LOG_STRINGS: jsonObject(MoodleLogStringsSchema),
   SAMIS_ROSTER_COLUMNS: jsonObject(SamisRosterColumnsSchema),
   SAMIS_STATUS_MAP: jsonObject(z.record(z.string().min(1), z.enum(STUDENT_STATUSES))),
   IMPORT_DROP_FOLDER: z.string().min(1).optional(),
@@ -275,9 +312,18 @@ export type Config = Readonly<{
     noReplyWorkingDays: number;
     /** Days that are not working days besides weekends: bank holidays and closures (default: GOV.UK England and Wales). */
     closureDays: readonly string[];
+    /** The local time (minutes after midnight) of the one digest per working day (DIGEST_TIME). */
+    digestAt: DayMinute;
+    /** Hours without routine staff messages (QUIET_HOURS); null when off. */
+    quietHours: QuietHours | null;
+    /** How long a delivery claim holds unrenewed, the first backoff step, and attempts before a dead letter. */
+    leaseSeconds: number;
+    backoffSeconds: number;
+    maxAttempts: number;
   };
   graphInstall: { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
-  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number };
+  /** takeoverSeconds: how often an instance asks for the singleton jobs another instance holds (takeover when it dies). */
+  jobs: { enabled: boolean; evaluateEveryMinutes: number; notifyEverySeconds: number; takeoverSeconds: number };
   shutdownTimeoutMs: number;
   /** Teams tab SSO: which tokens the tab API accepts. An empty client id turns SSO off. */
   entra: { clientId: string; appIdUri: string; allowedTenants: readonly string[]; jwksUrl: string };
@@ -347,6 +393,8 @@ export interface IngestConfig {
   /** The zone each system prints its clock readings in. */
   timeZones: { moodle: string; panopto: string; teams: string; samis: string };
   teamsLocale: 'en-GB' | 'en-US' | null;
+  /** A Moodle log download in another language pack: its headers, event names and date order (MOODLE_LOG_STRINGS); null for English. */
+  moodleLogStrings: MoodleLogStrings | null;
   /** `date`, when set, names a date-only column that `time` (then time-only) completes. */
   samisLoginColumns: { studentCode: string; time: string; date?: string; dateFormat?: SamisDateFormat };
   samisRosterColumns: Record<keyof typeof DEFAULT_SAMIS_ROSTER_COLUMNS, string>;
@@ -494,6 +542,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const longest = Math.max(e.RETENTION_CLOSED_CASES_DAYS, e.RETENTION_IMPORTS_DAYS, e.RETENTION_COUNTS_ACADEMIC_YEARS * 366);
   if (e.RETENTION_AUDIT_DAYS <= longest)
     problems.push(`RETENTION_AUDIT_DAYS: must be longer than the longest other retention period (${longest} days)`);
+  const digestAt = parseDayMinute(e.DIGEST_TIME) ?? 9 * 60;
+  const quietHours = parseQuietHours(e.QUIET_HOURS) ?? null;
+  if (isQuiet(digestAt, quietHours))
+    problems.push(`DIGEST_TIME: ${e.DIGEST_TIME.trim()} falls inside QUIET_HOURS (${e.QUIET_HOURS.trim()}); choose a time outside them`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const database: Config['database'] = e.DATABASE_URL.startsWith('sqlite:')
@@ -534,8 +586,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
               .map((d) => d.trim())
               .filter(Boolean),
       ),
+      digestAt,
+      quietHours,
       escalateEveryMinutes: e.ESCALATE_EVERY_MINUTES,
       sendConcurrency: e.SEND_CONCURRENCY,
+      leaseSeconds: e.DELIVERY_LEASE_SECONDS,
+      backoffSeconds: e.DELIVERY_BACKOFF_SECONDS,
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
     }),
     graphInstall: Object.freeze({
       enabled: e.GRAPH_INSTALL_ENABLED,
@@ -547,6 +604,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       enabled: e.JOBS_ENABLED,
       evaluateEveryMinutes: e.EVALUATE_EVERY_MINUTES,
       notifyEverySeconds: e.NOTIFY_EVERY_SECONDS,
+      takeoverSeconds: e.JOB_TAKEOVER_SECONDS,
     }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     entra: Object.freeze({
@@ -572,6 +630,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         samis: e.SAMIS_TIME_ZONE ?? e.TIME_ZONE,
       }),
       teamsLocale: e.TEAMS_LOCALE ?? null,
+      moodleLogStrings: e.MOODLE_LOG_STRINGS ? Object.freeze(e.MOODLE_LOG_STRINGS as MoodleLogStrings) : null,
       samisLoginColumns: Object.freeze({ ...DEFAULT_SAMIS_LOGIN_COLUMNS, ...e.SAMIS_LOGIN_COLUMNS }),
       samisRosterColumns: Object.freeze({ ...DEFAULT_SAMIS_ROSTER_COLUMNS, ...e.SAMIS_ROSTER_COLUMNS }),
       samisStatusMap: Object.freeze({ ...(e.SAMIS_STATUS_MAP ?? DEFAULT_SAMIS_STATUS_MAP) }),

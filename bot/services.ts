@@ -6,12 +6,17 @@ import type { Config } from './config';
 import { createLogger } from './logger';
 import { REAL_TIMERS, todayIn, type Timers } from './clock';
 import type { IsoDay } from '../shared/domain';
-import { createDatabase, type Db } from './store/database';
+import { createDatabase, isPostgres, type Db } from './store/database';
+import { createDatabaseHealth, type DatabaseHealth } from './store/database-health';
+import { createJobLocks, type JobLocks } from './jobs/job-locks';
+import { createSendReconciler, type SendReconciler } from './teams/send-reconciler';
 import { createAuditWriter, type AuditWriter } from './store/audit.repository';
 import { RateLimiter } from './teams/rate-limiter';
-import { createAdapter, createCardSender, type CardSender } from './teams/adapter';
+import { SharedPacer, type SendPacer } from './teams/shared-pace';
+import { createAdapter, createCardSender, installTurnErrorHandler, type CardSender } from './teams/adapter';
 import type { DeliverDeps } from './teams/deliver.command';
 import type { EvaluateDeps } from './rules/evaluate.command';
+import type { SendSchedule } from '../shared/send-schedule';
 import type { EscalateDeps } from './jobs/escalate.command';
 import type { CaseCareDeps } from './jobs/case-care.command';
 import { openChatThroughGraph, type GraphTokenSource } from './graph/install-app';
@@ -56,12 +61,17 @@ export interface Services {
   today: () => IsoDay;
   timers: Timers;
   db: Db;
-  /** The one limiter for every proactive send of this process, applied where requests leave for Teams. */
-  limiter: RateLimiter;
+  /**
+   * The pace every proactive send waits on, applied where requests leave for Teams: shared through
+   * PostgreSQL by every instance, or this process's own on SQLite (where one process is the only sender).
+   */
+  limiter: SendPacer;
   adapter: CloudAdapter;
   sender: CardSender;
   deliver: DeliverDeps;
   evaluate: EvaluateDeps;
+  /** When routine staff messages go: the daily digest time and the quiet hours. */
+  sendSchedule: SendSchedule;
   escalate: EscalateDeps;
   caseCare: CaseCareDeps;
   /** Graph attendance collection, or null when Graph is not configured. */
@@ -69,6 +79,16 @@ export interface Services {
   /** Entra role groups and object id look-ups through Graph, or null when Graph is not configured. */
   directory: DirectorySync | null;
   api: ApiServices;
+  /** Who this instance is (host:pid unless given): in delivery claims and job runs. */
+  instance: string;
+  /** Cards sent whose result the database could not take yet; recorded when it is back. */
+  reconciler: SendReconciler;
+  /** Which singleton jobs this instance holds (PostgreSQL advisory locks; always granted on SQLite). */
+  jobLocks: JobLocks;
+  /** Jobs pause while the database is unreachable and resume by themselves. */
+  health: DatabaseHealth;
+  /** Aborted when the process shuts down: long-running jobs (the delivery drain) stop taking work. */
+  shutdown: AbortController;
   /** Closes the database it opened; the caller stops whatever uses the services first. */
   close(): Promise<void>;
 }
@@ -79,9 +99,18 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const now = options.now ?? (() => new Date());
   const timers: Timers = { ...REAL_TIMERS, ...options.timers };
   const db = options.db ?? createDatabase(config.database);
-  const limiter = new RateLimiter(undefined, timers);
+  const instance = options.workerId ?? `${hostname()}:${process.pid}`;
+  const reconciler = createSendReconciler(logger);
+  const limiter: SendPacer = isPostgres(db) ? new SharedPacer(db, logger, timers) : new RateLimiter(undefined, timers);
+  const sendSchedule: SendSchedule = Object.freeze({
+    timeZone: config.timeZone,
+    digestAt: config.alerts.digestAt,
+    quietHours: config.alerts.quietHours,
+    closures: new Set(config.alerts.closureDays),
+  });
   // No logger: its one warning (an anonymous bot) concerns the inbound endpoint, which only the server opens (createApp says it).
   const adapter = createAdapter(config.bot, undefined, limiter);
+  installTurnErrorHandler(adapter, logger);
   const sender = options.sender ?? createCardSender(adapter, config.bot.appId, { paced: true });
 
   const graphInstall = config.graphInstall;
@@ -120,7 +149,11 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       sender,
       logger,
       now,
-      workerId: options.workerId ?? `${hostname()}:${process.pid}`,
+      workerId: instance,
+      leaseMs: config.alerts.leaseSeconds * 1000,
+      backoffBaseMs: config.alerts.backoffSeconds * 1000,
+      maxAttempts: config.alerts.maxAttempts,
+      reconciler,
       publicUrl: config.publicUrl,
       teamsAppId: config.graphInstall.teamsAppExternalId,
       limiter,
@@ -129,7 +162,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       random: timers.random,
       ...(openChat ? { openChat } : {}),
     },
-    evaluate: { db, logger, now },
+    evaluate: { db, logger, now, schedule: sendSchedule },
+    sendSchedule,
     escalate: {
       db,
       logger,
@@ -145,6 +179,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       timeZone: config.timeZone,
       noReplyWorkingDays: config.alerts.noReplyWorkingDays,
       closureDays: new Set(config.alerts.closureDays),
+      schedule: sendSchedule,
     },
     collector: config.graph ? createCollector(config.graph, config.timeZone, { db, logger, now, timers }, options.graphConnection) : null,
     directory: config.graph ? createDirectorySync(config, { db, logger, now, timers }, options.graphConnection) : null,
@@ -154,6 +189,11 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       flagCache: createFlagListCache(db),
       audit: createAuditWriter(db),
     },
+    instance,
+    reconciler,
+    jobLocks: createJobLocks(db, logger),
+    health: createDatabaseHealth(db, logger, { onBack: () => reconciler.flush(db) }),
+    shutdown: new AbortController(),
     close: async () => {
       if (!options.db) await db.destroy();
     },

@@ -32,6 +32,7 @@ export const CASE_EVENT_LABELS = {
   referral_acknowledged: 'Referral acknowledged by the wellbeing team',
   missing_student_alerted: 'Student Experience Officer alerted',
   monitoring_stopped: 'Monitoring stopped (objection upheld)',
+  urgent_acted: 'Acted on an urgent message',
 } as const satisfies Record<string, string>;
 
 export type CaseEventKind = keyof typeof CASE_EVENT_LABELS;

@@ -17,8 +17,8 @@ import { UploadQuerySchema, type DataStatus, type UploadResult } from '../../sha
 import { uploadImport } from '../commands/upload-import.command';
 import { describeOverview } from '../commands/overview.command';
 import type { Overview } from '../../shared/api/overview';
-import { addExemption, describeSettings, previewRules, saveThresholds } from '../commands/settings.command';
-import { NewExemptionSchema, RulesPreviewQuerySchema, type RulesPreview, type Settings } from '../../shared/api/settings';
+import { addExemption, describeSettings, previewRules, saveRules } from '../commands/settings.command';
+import { NewExemptionSchema, RulesChangeSchema, SettingsQuerySchema, type RulesPreview, type Settings } from '../../shared/api/settings';
 import { badRequest, handleError, notFound } from '../errors';
 import { todayIn } from '../clock';
 import type { LocalStaffListResponse, MeResponse } from '../../shared/api/session';
@@ -27,7 +27,10 @@ import type { CaseActionResponse } from '../../shared/api/cases';
 import { CaseActionSchema } from '../../shared/api/case-actions';
 import type { StudentView } from '../../shared/api/student';
 import { resolveViewer, type AuthDeps } from './auth';
+import { searchStudents, summariseTutees } from '../commands/student-search.command';
+import { StudentSearchQuerySchema, type StudentSearchResponse, type TuteeSummary } from '../../shared/api/student-search';
 import { registerPrivacyRoutes } from './privacy.routes';
+import { registerUrgentRoutes } from './urgent.routes';
 import type { ApiServices } from '../services';
 import { serveStaticFile } from '../http/static-files';
 import { assertIdentityEncoding, readJsonBody } from '../http/body-limits';
@@ -129,7 +132,25 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     }
   });
 
+  // Any student in the list's scope by name or ID, flagged or not; audited like a view of the list.
+  server.get(
+    '/api/student-search',
+    route(deps, async (req): Promise<StudentSearchResponse> => {
+      const viewer = await resolveViewer(req, deps);
+      const query = parseInput(StudentSearchQuerySchema, req.query, 'search');
+      return searchStudents(flagDeps, viewer, query, today(), deps.now().toISOString());
+    }),
+  );
+
+  server.get(
+    '/api/tutees',
+    route(deps, async (req): Promise<TuteeSummary> =>
+      summariseTutees(flagDeps, await resolveViewer(req, deps), today(), deps.now().toISOString()),
+    ),
+  );
+
   registerPrivacyRoutes(server, deps);
+  registerUrgentRoutes(server, deps);
 
   server.get(
     '/api/students/:studentId',
@@ -141,7 +162,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
 
   server.get(
     '/api/data',
-    route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today())),
+    route(deps, async (req): Promise<DataStatus> => describeDataStatus(deps.db, await resolveViewer(req, deps), today(), deps.now())),
   );
 
   // The file is the raw request body (application/octet-stream), streamed to disk after sign-in; nothing parses it before.
@@ -175,16 +196,21 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     ),
   );
 
-  server.get(
-    '/api/settings',
-    route(deps, async (req): Promise<Settings> => describeSettings(deps.db, await resolveViewer(req, deps), deps.now().toISOString())),
-  );
+  /** An institution administrator may name the department (?department=); anyone else works on their own. */
+  const settingsFor = (req: Request) => parseInput(SettingsQuerySchema, req.query, 'department').department;
 
   server.get(
+    '/api/settings',
+    route(deps, async (req): Promise<Settings> =>
+      describeSettings(deps.db, await resolveViewer(req, deps), deps.now().toISOString(), settingsFor(req)),
+    ),
+  );
+
+  server.post(
     '/api/settings/preview',
     route(deps, async (req): Promise<RulesPreview> => {
       const viewer = await resolveViewer(req, deps);
-      return previewRules(deps.db, viewer, parseInput(RulesPreviewQuerySchema, req.query, 'thresholds'), today());
+      return previewRules(deps.db, viewer, parseInput(RulesChangeSchema, await readJsonBody(req), 'settings'), today(), settingsFor(req));
     }),
   );
 
@@ -192,12 +218,8 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/settings/rules',
     route(deps, async (req): Promise<Settings> => {
       const viewer = await resolveViewer(req, deps);
-      return saveThresholds(
-        deps.db,
-        viewer,
-        parseInput(RulesPreviewQuerySchema, await readJsonBody(req), 'thresholds'),
-        deps.now().toISOString(),
-      );
+      const change = parseInput(RulesChangeSchema, await readJsonBody(req), 'settings');
+      return saveRules(deps.db, viewer, change, deps.now().toISOString(), settingsFor(req));
     }),
   );
 
@@ -210,8 +232,9 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
         viewer,
         parseInput(NewExemptionSchema, await readJsonBody(req), 'exemption'),
         deps.now().toISOString(),
+        settingsFor(req),
       );
-      flagDeps.cache.invalidate(viewer.departmentId);
+      flagDeps.cache.invalidate(settings.department.id);
       return settings;
     }),
   );
@@ -222,7 +245,12 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
       const viewer = await resolveViewer(req, deps);
       const action = parseInput(CaseActionSchema, await readJsonBody(req), 'action');
       const result = await performCaseAction(
-        { db: deps.db, now: deps.now, wellbeingRole: deps.config.support.wellbeingRole },
+        {
+          db: deps.db,
+          now: deps.now,
+          wellbeingRole: deps.config.support.wellbeingRole,
+          schedule: { timeZone: deps.config.timeZone, quietHours: deps.config.alerts.quietHours },
+        },
         { actor: viewer, caseId: String(req.params.caseId), action },
       );
       flagDeps.cache.invalidate(viewer.departmentId);

@@ -15,11 +15,15 @@ import { writeAudit } from '../store/audit.repository';
 import { AppError, forbidden, notFound } from '../errors';
 import { seesWholeDepartment } from './viewer';
 
+import { routineNotBefore, type SendSchedule } from '../../shared/send-schedule';
+
 export interface CaseActionDeps {
   db: Db;
   now: () => Date;
   /** Who hears about a referral to the Wellbeing Service (config WELLBEING_ROLE). */
   wellbeingRole?: StaffRole;
+  /** Quiet hours for routine staff notices (QUIET_HOURS in TIME_ZONE); none when unset. */
+  schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
 }
 
 export interface CaseActionInput {
@@ -130,6 +134,8 @@ export async function performCaseAction(deps: CaseActionDeps, input: CaseActionI
                   caseId: current.id,
                   ...(referral ? { acknowledge: 'referral' as const } : {}),
                 },
+                // A referral waits for the morning; the missing-student procedure goes at once.
+                ...(referral ? { notBefore: routineNotBefore(deps.now(), deps.schedule) } : {}),
               },
               at,
             );

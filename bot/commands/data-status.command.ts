@@ -5,8 +5,9 @@ import type { Db } from '../store/database';
 import type { Staff } from '../store/staff.repository';
 import { listTerms } from '../store/calendar.repository';
 import { loadCoverage } from '../store/import.repository';
-import { findLatestSuccessfulImports, listRecentImports } from '../store/import.repository';
+import { findLatestSuccessfulImports, listRecentImports, markInterruptedImports } from '../store/import.repository';
 import { listDeadLetters } from '../store/outbox.repository';
+import { listRepeatedDeliveries } from '../store/delivery-claim.repository';
 import { listUnreachableInDepartment } from '../store/unreachable-recipient.repository';
 import { seesWholeDepartment } from './viewer';
 import { listUnmatchedPeople } from '../store/entra.repository';
@@ -27,9 +28,10 @@ const DELIVERY_WORDS: Record<string, string> = {
 /** Dead letters and unreachable people, for the roles that follow up on a whole department. */
 async function describeDeliveryProblems(db: Db, viewer: Staff): Promise<DeliveryProblem[]> {
   if (!seesWholeDepartment(viewer)) return [];
-  const [dead, unreachable] = await Promise.all([
+  const [dead, unreachable, repeated] = await Promise.all([
     listDeadLetters(db, viewer.departmentId, DEAD_LETTERS_SHOWN),
     listUnreachableInDepartment(db, viewer.departmentId),
+    listRepeatedDeliveries(db, viewer.departmentId, DEAD_LETTERS_SHOWN),
   ]);
   return [
     ...unreachable.map((u): DeliveryProblem => ({
@@ -48,6 +50,14 @@ async function describeDeliveryProblems(db: Db, viewer: Staff): Promise<Delivery
       reason: d.lastError ?? 'No reason was given.',
       at: d.at,
     })),
+    ...repeated.map((r): DeliveryProblem => ({
+      problem: 'maybe_repeated',
+      recipientName: r.recipientName,
+      what: DELIVERY_WORDS[r.kind] ?? r.kind,
+      attempts: r.repeats,
+      reason: 'Sent again after the service stopped mid-send, so it may have arrived twice.',
+      at: r.at,
+    })),
   ];
 }
 
@@ -56,7 +66,9 @@ async function describeDeliveryProblems(db: Db, viewer: Staff): Promise<Delivery
  * day covered and how much of this term is covered; then the import history. Rejection reasons may
  * quote a row, so only department administrators receive them.
  */
-export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay): Promise<DataStatus> {
+export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay, now: Date = new Date()): Promise<DataStatus> {
+  // An import whose process died shows as interrupted, not as running for ever.
+  await markInterruptedImports(db, now);
   const yesterday = addDays(today, -1);
   const terms = await listTerms(db);
   const term = terms.find((t) => t.start <= yesterday && today <= addDays(t.end, 1)) ?? null;

@@ -6,9 +6,10 @@ import type { Db } from '../store/database';
 import { findFlagListStamp, findOpenCases } from '../store/case.repository';
 import { findDepartment, type Department } from '../store/department.repository';
 import { listStaff, type Staff } from '../store/staff.repository';
-import { listStudents } from '../store/student.repository';
+import { listStudents, type Student } from '../store/student.repository';
 import { findLatestEvaluation } from '../store/evaluation.repository';
 import { loadDepartmentCounts } from '../store/activity.repository';
+import type { Coverage, DailyCounts } from '../../shared/rules/types';
 import { loadCoverage } from '../store/import.repository';
 import { findLatestCaseEvents } from '../store/case-event.repository';
 import { writeAudit, type AuditWriter } from '../store/audit.repository';
@@ -44,8 +45,14 @@ interface Columns {
   tutorIds: string[];
 }
 
-interface Snapshot {
+export interface Snapshot {
   stamp: string;
+  /** Every student of the department (flagged or not), for search and a tutor's summary. */
+  students: readonly Student[];
+  /** Daily counts per student over `days`, and which days each source's data covers. */
+  counts: ReadonlyMap<string, DailyCounts>;
+  coverage: Coverage;
+  staffNames: Map<string, string>;
   today: IsoDay;
   department: Department;
   evaluatedAt: string | null;
@@ -136,9 +143,7 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
     const student = studentsById.get(c.studentId);
     if (!student) continue;
     const byDay = counts.get(student.id);
-    const daily = Object.fromEntries(
-      SOURCES.map((source) => [source, days.map((day) => (coverage.get(source)?.has(day) ? (byDay?.get(day)?.[source] ?? 0) : null))]),
-    ) as Record<Source, Array<number | null>>;
+    const daily = dailyOf(byDay, coverage, days);
     const row: FlagRow = {
       ...presentFlag(
         c,
@@ -154,6 +159,10 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
   }
   return {
     stamp,
+    students,
+    counts,
+    coverage,
+    staffNames,
     today,
     department,
     evaluatedAt: latest?.evaluatedAt ?? null,
@@ -164,6 +173,13 @@ async function buildSnapshot(db: Db, departmentId: string, today: IsoDay, stamp:
     pages: new Map(),
     facets: facetsOf(entries.map((e) => e.row)),
   };
+}
+
+/** Per source, one count per day; null where that source's data does not cover the day. */
+export function dailyOf(byDay: DailyCounts | undefined, coverage: Coverage, days: readonly IsoDay[]) {
+  return Object.fromEntries(
+    SOURCES.map((source) => [source, days.map((day) => (coverage.get(source)?.has(day) ? (byDay?.get(day)?.[source] ?? 0) : null))]),
+  ) as Record<Source, Array<number | null>>;
 }
 
 const SEVERITY_CODES: readonly string[] = ['high', 'medium', 'low'];
@@ -452,5 +468,6 @@ export async function exportFlagsCsv(
     },
     now,
   );
-  return { csv: `${lines.join('\r\n')}\r\n`, rows: rows.length };
+  // A byte order mark first: Excel then reads the file as UTF-8 and accented names stay intact.
+  return { csv: `\uFEFF${lines.join('\r\n')}\r\n`, rows: rows.length };
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { redactActedUrgentMessages } from '../store/urgent-alert.repository';
 import type { Logger } from 'pino';
 import type { PrivacyConfig } from '../config';
 import type { Db } from '../store/database';
@@ -70,8 +71,13 @@ export async function applyRetention(deps: RetentionDeps, opts: { dryRun: boolea
     opts.dryRun ? countWhere(db, table, where) : deleteInBatches(db, table, where, batch);
 
   const messagesBefore = before(r.messagesDays);
-  await run('student messages', `text of students' messages, ${r.messagesDays} days after their case closed`, messagesBefore, () =>
-    redactClosedCaseMessages(db, messagesBefore, batch, opts.dryRun),
+  await run(
+    'student messages',
+    `text of students' messages, ${r.messagesDays} days after their case closed or their urgent message was acted on`,
+    messagesBefore,
+    async () =>
+      (await redactClosedCaseMessages(db, messagesBefore, batch, opts.dryRun)) +
+      (await redactActedUrgentMessages(db, messagesBefore, opts.dryRun)),
   );
 
   const casesBefore = before(r.closedCasesDays);

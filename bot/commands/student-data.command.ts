@@ -52,6 +52,8 @@ const ACTION_WORDS: Record<string, string> = {
   viewed_student: 'looked at your record',
   viewed_flag_list: 'saw you in the list of students to check in with',
   exported_flag_list: 'downloaded a list that included you',
+  searched_students: 'found you by searching for a name or ID',
+  viewed_tutee_summary: 'saw you in the list of their tutees',
   exported_subject_access: 'produced a copy of your data',
   acknowledge: 'noted that they are following up',
   record_outcome: 'recorded how a check-in went',

@@ -7,13 +7,17 @@ import { listStaffWithRole } from '../store/staff.repository';
 import type { Student } from '../store/student.repository';
 import { enqueueDelivery } from '../store/outbox.repository';
 import { writeAudit } from '../store/audit.repository';
+import { insertUrgentAlert } from '../store/urgent-alert.repository';
 import { forbidden } from '../errors';
+import { routineNotBefore, type SendSchedule } from '../../shared/send-schedule';
 import { CHECKIN_CHOICE_LABELS, type CheckinChoice } from '../../shared/cases';
 
 export interface StudentMessageDeps {
   db: Db;
   now: () => Date;
   wellbeingRole: StaffRole;
+  /** Quiet hours for routine staff notices (QUIET_HOURS in TIME_ZONE); none when unset. */
+  schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
 }
 
 export interface StudentMessageResult {
@@ -24,7 +28,14 @@ export interface StudentMessageResult {
   tier: WellbeingClassification['tier'];
   /** Staff who will be told (owner or tutor, and the wellbeing role when urgent). */
   notified: string[];
+  /** Whether the student's personal tutor is among them, so what the student is told is true. */
+  toldTutor: boolean;
+  /** The urgent message the tab pins until someone acts (risk tier only). */
+  urgentAlertId: string | null;
 }
+
+/** Who hears of a risk message when the student has no tutor and the department no one in the wellbeing role. */
+const URGENT_FALLBACK_ROLES: readonly StaffRole[] = ['student_experience_officer', 'director_of_studies', 'department_admin'];
 
 /**
  * A student's reply to a check-in, or any message they send, with the wellbeing tier the bot gave it:
@@ -72,6 +83,11 @@ export async function recordStudentMessage(
     // Risk always reaches the wellbeing role; distress does when the student has nobody else to tell.
     if (urgent || (tier === 'distress' && !primary))
       for (const s of await listStaffWithRole(trx, input.student.departmentId, deps.wellbeingRole)) recipients.add(s.id);
+    // Nobody to tell is never the answer to a risk message: the department's senior roles hear instead.
+    for (const role of URGENT_FALLBACK_ROLES) {
+      if (!urgent || recipients.size > 0) break;
+      for (const s of await listStaffWithRole(trx, input.student.departmentId, role)) recipients.add(s.id);
+    }
 
     const name = studentName(input.student);
     const answer = input.choice && input.choice !== 'message' ? CHECKIN_CHOICE_LABELS[input.choice] : null;
@@ -81,6 +97,7 @@ export async function recordStudentMessage(
       ...(urgent
         ? [
             'Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.',
+            'This stays pinned at the top of the Engagement Monitor tab until someone records what they have done.',
           ]
         : tier === 'distress'
           ? [
@@ -104,10 +121,24 @@ export async function recordStudentMessage(
           kind: 'notice',
           recipientStaffId: staffId,
           payload: { title, lines, urgent, tier, ...(caseId ? { caseId } : {}) },
+          // Only a risk message goes in quiet hours; the rest waits for the morning.
+          ...(urgent ? {} : { notBefore: routineNotBefore(deps.now(), deps.schedule) }),
         },
         at,
       );
     }
+    // Tracked until someone records that they acted, with or without a case: the tab pins it above the list.
+    const urgentAlert = urgent
+      ? await insertUrgentAlert(trx, {
+          studentId: input.student.id,
+          departmentId: input.student.departmentId,
+          caseId,
+          message: input.message,
+          phrase,
+          raisedAt: at,
+          notified: [...recipients],
+        })
+      : null;
     await writeAudit(
       trx,
       {
@@ -115,10 +146,11 @@ export async function recordStudentMessage(
         action: urgent ? 'student.urgent_message' : tier === 'distress' ? 'student.distress_message' : 'student.message',
         subjectKind: 'student',
         subjectId: input.student.id,
-        detail: { caseId, notified: [...recipients], ...wellbeing },
+        detail: { caseId, notified: [...recipients], ...wellbeing, ...(urgentAlert ? { urgentAlertId: urgentAlert.id } : {}) },
       },
       at,
     );
-    return { caseId, event, urgent, tier, notified: [...recipients] };
+    const toldTutor = input.student.tutorId !== null && recipients.has(input.student.tutorId);
+    return { caseId, event, urgent, tier, notified: [...recipients], toldTutor, urgentAlertId: urgentAlert?.id ?? null };
   });
 }

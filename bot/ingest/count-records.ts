@@ -1,6 +1,6 @@
 import { UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
-import { FormatError, normaliseHeader, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
+import { FormatError, normaliseHeader, separatorHint, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
 import type { ParsedExport } from './parse-export';
 
 /** How far down a file its table's header may start, below a summary block. */
@@ -8,7 +8,11 @@ const MAX_PREAMBLE_LINES = 30;
 
 function unrecognised(formats: readonly ExportFormat[], source: string, first: { line: number; fields: string[] }): string {
   const found = first.fields.slice(0, 12).map(normaliseHeader).join(', ');
-  return `line ${first.line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}. Exports in another language must be downloaded in English.`;
+  return `line ${first.line}: the header is not one this tool reads for ${source}. Expected ${formats.map((f) => `${f.label} (${f.expects})`).join('; or ')}. Found: ${found}.${separatorHint(first.fields)} ${
+    source === 'moodle'
+      ? 'A log downloaded in another language pack needs its header and event names in MOODLE_LOG_STRINGS (see docs/imports.md), or download it in English.'
+      : 'Exports in another language must be downloaded in English.'
+  }`;
 }
 
 /**
@@ -42,7 +46,7 @@ export function createRecordCounter(
       if (!state.handler) {
         // A format is recognised by its whole header block: some downloads (the Teams 2021 list) put a
         // summary block above the table's header, so the lines before a recognised header are read past.
-        const format = formats.find((f) => f.matches(fields)) ?? null;
+        const format = formats.find((f) => f.matches(fields, settings)) ?? null;
         if (!format) {
           state.firstLine ??= { line, fields };
           if (line < MAX_PREAMBLE_LINES) return true;

@@ -40,11 +40,12 @@ function to24(hour: number, meridiem: string | undefined): number {
 
 const MOODLE_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{2}|\d{4}), (\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 
-/** Moodle 4.x English `4/11/23, 11:18:42` (day first, no zone) and 3.x `2/03/21, 14:21`. */
-export function parseMoodleTime(text: string): WallTime | null {
+/** Moodle 4.x English `4/11/23, 11:18:42` (day first, no zone) and 3.x `2/03/21, 14:21`; a pack that prints the month first says so (MOODLE_LOG_STRINGS). */
+export function parseMoodleTime(text: string, monthFirst = false): WallTime | null {
   const m = MOODLE_TIME.exec(text);
   if (!m) return null;
-  return build(Number(m[3]), Number(m[2]), Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  const [day, month] = monthFirst ? [m[2], m[1]] : [m[1], m[2]];
+  return build(Number(m[3]), Number(month), Number(day), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
 }
 
 const US_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))? ?([AaPp][Mm])$/;
@@ -84,8 +85,24 @@ export function parseLocaleTime(text: string, locale: DateLocale | null): Locale
     effective === 'en-GB'
       ? build(Number(m[3]), b, a, hour, Number(m[5]), Number(m[6] ?? 0))
       : build(Number(m[3]), a, b, hour, Number(m[5]), Number(m[6] ?? 0));
-  return time ? { ok: true, time } : { ok: false, reason: `"${text}" is not a real date and time in ${effective} order` };
+  if (time) return { ok: true, time };
+  // A locale given (or configured) that the file does not follow: say which one it does follow, when the other order reads.
+  const other: DateLocale = effective === 'en-GB' ? 'en-US' : 'en-GB';
+  const otherTime =
+    other === 'en-GB'
+      ? build(Number(m[3]), b, a, hour, Number(m[5]), Number(m[6] ?? 0))
+      : build(Number(m[3]), a, b, hour, Number(m[5]), Number(m[6] ?? 0));
+  if (locale && otherTime) return { ok: false, reason: wrongLocaleReason(text, locale) };
+  return { ok: false, reason: `"${text}" is not a real date and time in ${effective} order` };
 }
+
+const ORDER: Record<DateLocale, string> = { 'en-GB': 'day first', 'en-US': 'month first' };
+
+/** The reason given for a date that only reads in the other order; explainNoDate (import.command.ts) looks for "the file was downloaded with". */
+export const wrongLocaleReason = (text: string, locale: DateLocale): string => {
+  const other: DateLocale = locale === 'en-GB' ? 'en-US' : 'en-GB';
+  return `"${text}" is not a date in ${locale} order (${ORDER[locale]}) but reads ${ORDER[other]}: the file was downloaded with ${other} dates; pass --locale ${other} (or set TEAMS_LOCALE=${other})`;
+};
 
 const ISO_OR_UK = /^(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\/(\d{1,2})\/(\d{4}))[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 

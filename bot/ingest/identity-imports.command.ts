@@ -1,15 +1,18 @@
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { StudentStatus } from '../../shared/domain';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { findDepartment, upsertDepartments } from '../store/department.repository';
 import { newId } from '../store/ids';
-import { findImportByHash, insertImport } from '../store/import.repository';
+import { findImportByHash, findImportByKey, insertImport } from '../store/import.repository';
 import { addRoleGrants, findStaffEmails, findStaffIdsByEmail, upsertStaffMembers, type StaffMember } from '../store/staff.repository';
 import { insertIdentities, resolveIdentities } from '../store/identity.repository';
+import { insertStaffIdentities } from '../store/staff-identity.repository';
 import { findTutorIds, listStudentIdsInDepartment, upsertStudents, type Student } from '../store/student.repository';
-import { findColumns, normaliseHeader } from './formats/format';
+import { findColumns, normaliseHeader, separatorHint } from './formats/format';
 import type { ImportSummary } from './import.command';
+import { sayDay } from './import-identity';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
 import { assertLineLengths } from './line-limit';
@@ -55,7 +58,7 @@ export async function readTable<R, K extends string>(
         if (!index) {
           const required = Object.fromEntries(Object.entries(columns).filter(([k]) => !optional.includes(k as K))) as Record<K, string>;
           if (!findColumns(fields, required)) {
-            fatal = `line ${line}: the header is not a ${label}. Expected the columns ${Object.values(required).join(', ')}; found: ${fields.slice(0, 30).map(normaliseHeader).join(', ')}${hint}`;
+            fatal = `line ${line}: the header is not a ${label}. Expected the columns ${Object.values(required).join(', ')}; found: ${fields.slice(0, 30).map(normaliseHeader).join(', ')}${hint || '.'}${separatorHint(fields)}`;
             return false;
           }
           const names = fields.map(normaliseHeader);
@@ -156,6 +159,7 @@ async function record(deps: IdentityImportDeps, summary: ImportSummary, scope: s
     details: { rejections: summary.rejections, unresolved: summary.unresolved, warnings: summary.warnings },
     startedAt,
     finishedAt: deps.now().toISOString(),
+    importKey: summary.importKey,
   });
 }
 
@@ -200,6 +204,29 @@ export async function matchMoodleUsers(
   return { links, unresolved, students };
 }
 
+/**
+ * Moodle users who are no student (`notStudents`, as `moodle:<id>`) but whose e-mail is a member of
+ * staff's: their Moodle id and username, so their activity is reported as "staff, ignored" and not as
+ * unresolved. Used by the user download import and the database pull alike.
+ */
+export async function matchStaffMoodleUsers(
+  db: Db,
+  users: readonly MoodleUser[],
+  notStudents: readonly string[],
+): Promise<Array<{ sourceSystem: string; externalKey: string; staffId: string }>> {
+  const byId = new Map(users.map((r) => [`moodle:${r.id}`, r]));
+  const staffByEmail = await findStaffIdsByEmail(db, notStudents.map((k) => byId.get(k)?.email ?? '').filter(Boolean));
+  return notStudents.flatMap((k) => {
+    const user = byId.get(k);
+    const staffId = user?.email ? staffByEmail.get(user.email) : undefined;
+    if (!user || !staffId) return [];
+    return [
+      { sourceSystem: 'moodle', externalKey: user.id, staffId },
+      ...(user.username ? [{ sourceSystem: 'moodle_username', externalKey: user.username, staffId }] : []),
+    ];
+  });
+}
+
 const MOODLE_USER_COLUMNS = { id: 'id', username: 'username', email: 'email', idnumber: 'idnumber' };
 
 /**
@@ -229,14 +256,23 @@ export async function importMoodleUsers(
     if (!options.dryRun) await record(deps, summary, 'site', startedAt);
     return summary;
   }
-  const { links, unresolved, students } = await matchMoodleUsers(deps.db, table.rows);
-  summary.rowsCounted = table.rows.length - unresolved.length;
+  const { links, unresolved: notStudents, students } = await matchMoodleUsers(deps.db, table.rows);
+  const staffLinks = await matchStaffMoodleUsers(deps.db, table.rows, notStudents);
+  const staffUsers = new Set(staffLinks.filter((l) => l.sourceSystem === 'moodle').map((l) => `moodle:${l.externalKey}`));
+  const unresolved = notStudents.filter((k) => !staffUsers.has(k));
+  summary.rowsCounted = table.rows.length - notStudents.length;
   summary.rowsUnresolved = unresolved.length;
   summary.unresolved = { total: unresolved.length, keys: unresolved.slice(0, 100) };
+  summary.rowsStaff = staffUsers.size;
+  summary.staff = { total: staffUsers.size, keys: [...staffUsers].slice(0, 100) };
   summary.studentsAffected = students.size;
+  if (staffUsers.size > 0)
+    summary.warnings.push(
+      `${staffUsers.size} Moodle user(s) are staff (matched by e-mail): their activity in Moodle and Panopto exports is reported as "staff, ignored".`,
+    );
   if (unresolved.length > 0)
     summary.warnings.push(
-      `${unresolved.length} Moodle user(s) match no student by idnumber or e-mail (staff and other departments' students are expected here).`,
+      `${unresolved.length} Moodle user(s) match no student by idnumber or e-mail, nor a member of staff by e-mail (other departments' students and staff not yet imported are expected here).`,
     );
   if (options.dryRun) {
     summary.status = 'dry_run';
@@ -244,6 +280,7 @@ export async function importMoodleUsers(
   }
   await deps.db.transaction().execute(async (trx) => {
     await insertIdentities(trx, links);
+    await insertStaffIdentities(trx, staffLinks);
     await record({ ...deps, db: trx }, summary, 'site', startedAt);
   });
   summary.status = 'succeeded';
@@ -393,10 +430,28 @@ export async function importSamisRoster(
         );
     }
   }
-  if (summary.errors.length === 0 && summary.fileHash && (await findImportByHash(deps.db, summary.fileHash, 'samis-roster'))) {
-    summary.status = 'already_imported';
-    summary.warnings.push('This roster was already imported; nothing was changed.');
-    return summary;
+  // The roster's identity is its bytes and everything that changes how they are read: a corrected
+  // status map or column map is a different import, applied again (students wrongly mapped to active stop being monitored).
+  summary.importKey = summary.fileHash
+    ? createHash('sha256')
+        .update(JSON.stringify({ fileHash: summary.fileHash, format: 'samis-roster', statusMap, columns, departmentId: only ?? null }))
+        .digest('hex')
+    : null;
+  if (summary.errors.length === 0 && summary.importKey) {
+    const earlier = await findImportByKey(deps.db, summary.importKey);
+    const sameBytes = earlier ? undefined : summary.fileHash && (await findImportByHash(deps.db, summary.fileHash, 'samis-roster'));
+    const when = (e: { finishedAt: string | null; fileName: string }) => `on ${sayDay(e.finishedAt)} as ${e.fileName}`;
+    if (earlier) {
+      summary.status = 'already_imported';
+      summary.warnings.push(
+        `skipped: identical file and settings, imported ${when(earlier)}; nothing was changed (a changed SAMIS_STATUS_MAP or SAMIS_ROSTER_COLUMNS applies it again).`,
+      );
+      return summary;
+    }
+    if (sameBytes)
+      summary.warnings.push(
+        `This roster was imported ${when(sameBytes)} with another SAMIS_STATUS_MAP, SAMIS_ROSTER_COLUMNS or --department; it is applied again with the current ones.`,
+      );
   }
   if (summary.errors.length > 0) {
     if (!options.dryRun) await record(deps, summary, summary.scope, startedAt);

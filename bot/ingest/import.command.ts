@@ -1,18 +1,29 @@
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { IsoDay, Source } from '../../shared/domain';
 import { daysBetween } from '../../shared/calendar';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { newId } from '../store/ids';
-import { findImportByHash, findImportByKey, findOverlappingImports, insertImport } from '../store/import.repository';
+import {
+  beginImportRecord,
+  endImportRecord,
+  findOverlappingImports,
+  IMPORT_LEASE_MS,
+  insertImport,
+  markInterruptedImports,
+  renewImportRecord,
+} from '../store/import.repository';
 import { lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
 import { replaceMeetingAttendance } from '../store/teams-meeting.repository';
 import { resolveIdentities } from '../store/identity.repository';
+import { findStaffKeys } from '../store/staff-identity.repository';
 import type { DateLocale } from './dates';
-import { parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
+import { COUNT_FORMATS, parseExport, periodOf, type CountSource, type ParsedExport } from './parse-export';
 import { splitIdentityKey, type IdentitySystem, type Rejection } from './tally';
 import { keepOwnDepartment } from './department-scope';
+import { checkAlreadyApplied, importKeyOf, type ImportSettings } from './import-identity';
+
+export { importKeyOf, sayDay, type ImportSettings } from './import-identity';
 
 export interface ImportDeps {
   db: Db;
@@ -37,6 +48,8 @@ export interface ImportOptions {
   /** An administrator's word that the file holds every occurrence of its sources on its days (see docs/imports.md, "Coverage"). */
   complete?: boolean;
   onProgress?: (lines: number, bytes: number) => void;
+  /** How many parts to count a large file in (worker threads); by default one per core from 32 MiB up (see parse-parallel.ts). */
+  parts?: number;
   /** An upload through the tab: only this department's students' counts are added or replaced (see department-scope.ts). */
   departmentId?: string;
   /** False for an upload, whose refusal is answered to the uploader and audited: a failed file then leaves no import row. */
@@ -69,6 +82,9 @@ export interface ImportSummary {
   rowsOtherDepartments?: number;
   rejections: Rejection[];
   unresolved: { total: number; keys: string[] };
+  /** Rows of known staff (staff Moodle ids and logins, a meeting's organiser): "staff, ignored", not unresolved. */
+  rowsStaff?: number;
+  staff?: { total: number; keys: string[] };
   studentsAffected: number;
   countsBySource: Partial<Record<Source, number>>;
   /** Why nothing was stored, when the status is failed. */
@@ -85,6 +101,9 @@ interface ResolvedCounts {
   rowsCounted: number;
   rowsUnresolved: number;
   unresolved: string[];
+  /** Rows whose key names a member of staff (see findStaffKeys): reported, never counted, never a reason to refuse the file. */
+  rowsStaff: number;
+  staffKeys: string[];
   students: Set<string>;
   outsidePeriod: number;
 }
@@ -110,6 +129,18 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
       .find((s) => s !== undefined);
     studentOf.set(identity, hit ?? null);
   }
+  // Keys no student has: those of staff are reported as staff, not as "import the roster".
+  const unknownBySystem = new Map<IdentitySystem, Set<string>>();
+  for (const [identity, student] of studentOf)
+    if (student === null)
+      for (const { system, key } of splitIdentityKey(identity)) {
+        let keys = unknownBySystem.get(system);
+        if (!keys) unknownBySystem.set(system, (keys = new Set()));
+        keys.add(key);
+      }
+  const staffFound = new Map<IdentitySystem, Set<string>>();
+  for (const [system, keys] of unknownBySystem) staffFound.set(system, await findStaffKeys(db, system, [...keys]));
+  const isStaff = (identity: string): boolean => splitIdentityKey(identity).some(({ system, key }) => staffFound.get(system)?.has(key));
 
   const merged = new Map<string, { studentId: string; day: IsoDay; source: Source; count: number }>();
   const out: ResolvedCounts = {
@@ -117,10 +148,13 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
     rowsCounted: 0,
     rowsUnresolved: 0,
     unresolved: [],
+    rowsStaff: 0,
+    staffKeys: [],
     students: new Set(),
     outsidePeriod: 0,
   };
   const unresolved = new Set<string>();
+  const staffKeys = new Set<string>();
   for (const e of parsed.tally.entries()) {
     if (!parsed.tally.sources.has(e.source)) continue;
     if (e.day < period.start || e.day > period.end) {
@@ -128,6 +162,15 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
       continue;
     }
     const studentId = studentOf.get(e.identity);
+    if (!studentId && isStaff(e.identity)) {
+      out.rowsStaff += e.count;
+      staffKeys.add(
+        splitIdentityKey(e.identity)
+          .filter(({ system, key }) => staffFound.get(system)?.has(key))
+          .map((c) => `${c.system}:${c.key}`)[0] as string,
+      );
+      continue;
+    }
     if (!studentId) {
       out.rowsUnresolved += e.count;
       unresolved.add(
@@ -151,8 +194,10 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
     list.push({ studentId: m.studentId, day: m.day, count: m.count });
   }
   out.unresolved = [...unresolved].sort();
+  out.staffKeys = [...staffKeys].sort();
   // The per-identity tally is no longer needed: let it go before the writes build their batches.
   parsed.tally.counts.clear();
+  parsed.tally.onceKeys.clear();
   return out;
 }
 
@@ -160,28 +205,6 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
 const UNDATED_FORMATS: ReadonlySet<string> = new Set(['panopto-session-views']);
 /** Formats that speak for one meeting, not for every student's day: they add counts but claim no coverage unless told. */
 const PARTIAL_FORMATS: ReadonlySet<string> = new Set(['teams-attendance', 'teams-attendance-2021']);
-
-const sayDay = (iso: string | null): string =>
-  iso ? new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }) : 'an earlier date';
-
-/**
- * The identity of an import: the bytes and everything that changes how they are read. The same file
- * with any of these changed is a different import and is applied again.
- */
-export function importKeyOf(parts: {
-  fileHash: string;
-  format: string;
-  period: { start: IsoDay; end: IsoDay } | null;
-  sourceTimeZone: string;
-  campusTimeZone: string;
-  locale: DateLocale | null;
-  mappings: unknown;
-  complete: boolean;
-  /** A department administrator's upload speaks for their department only: the same file from another department is another import. */
-  departmentId: string | null;
-}): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
 
 /**
  * Imports one activity export. The rule: an import replaces, for each source it holds, whatever
@@ -192,6 +215,31 @@ export function importKeyOf(parts: {
  * Bad input never throws: the summary says what was wrong, and a failed import stores no counts.
  */
 export async function importExport(deps: ImportDeps, options: ImportOptions): Promise<ImportSummary> {
+  if (options.dryRun) return runImport(deps, options, null);
+  await markInterruptedImports(deps.db, deps.now());
+  // Recorded as running before a line is read, so an import a crash interrupts shows as interrupted.
+  const record = newId();
+  const leaseUntil = () => new Date(deps.now().getTime() + IMPORT_LEASE_MS).toISOString();
+  await beginImportRecord(deps.db, {
+    id: record,
+    source: COUNT_FORMATS[options.source][0].produces[0] ?? options.source,
+    fileName: options.fileName ?? basename(options.path),
+    departmentId: options.departmentId ?? null,
+    startedAt: deps.now().toISOString(),
+    leaseUntil: leaseUntil(),
+  });
+  const renewal = setInterval(() => void renewImportRecord(deps.db, record, leaseUntil()).catch(() => undefined), IMPORT_LEASE_MS / 3);
+  renewal.unref();
+  try {
+    return await runImport(deps, options, record);
+  } finally {
+    clearInterval(renewal);
+    await endImportRecord(deps.db, record);
+  }
+}
+
+/** The import itself; `record` is its "running" record, replaced by its results in the transaction that writes them. */
+async function runImport(deps: ImportDeps, options: ImportOptions, record: string | null): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
   const fileName = options.fileName ?? basename(options.path);
   const zoneKey = options.source === 'samis-logins' ? 'samis' : options.source;
@@ -206,29 +254,29 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       locale,
       period: options.period ?? null,
       samisLoginColumns: deps.ingest.samisLoginColumns,
+      moodleLogStrings: deps.ingest.moodleLogStrings,
       maxLineBytes: deps.ingest.maxLineBytes,
     },
     options.onProgress,
+    true,
+    options.parts,
   );
   const t = parsed.tally;
   const format = parsed.format?.id ?? null;
   const period = options.period ?? periodOf(t);
   const complete = format === null || !PARTIAL_FORMATS.has(format) || options.complete === true;
   const fileHash = parsed.read?.fileHash ?? null;
-  const importKey =
-    fileHash && format
-      ? importKeyOf({
-          fileHash,
-          format,
-          period: options.period ?? null,
-          sourceTimeZone,
-          campusTimeZone: deps.campusTimeZone,
-          locale: options.source === 'teams' ? locale : null,
-          mappings: options.source === 'samis-logins' ? deps.ingest.samisLoginColumns : null,
-          complete,
-          departmentId: options.departmentId ?? null,
-        })
-      : null;
+  const settings: ImportSettings = {
+    period: options.period ?? null,
+    sourceTimeZone,
+    campusTimeZone: deps.campusTimeZone,
+    locale: options.source === 'teams' ? locale : null,
+    mappings:
+      options.source === 'samis-logins' ? deps.ingest.samisLoginColumns : options.source === 'moodle' ? deps.ingest.moodleLogStrings : null,
+    complete,
+    departmentId: options.departmentId ?? null,
+  };
+  const importKey = fileHash && format ? importKeyOf({ fileHash, format, ...settings }) : null;
   const summary: ImportSummary = {
     status: 'failed',
     source: options.source,
@@ -248,6 +296,8 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     rowsOtherDepartments: 0,
     rejections: t.rejections,
     unresolved: { total: 0, keys: [] },
+    rowsStaff: t.rowsStaff,
+    staff: { total: t.staffKeys.size, keys: [...t.staffKeys].sort() },
     studentsAffected: 0,
     countsBySource: {},
     errors: [],
@@ -260,8 +310,12 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
   else if (!period) summary.errors.push(explainNoDate(t.rejections));
   else if (t.rowsRejected > t.rowsRead * deps.ingest.maxRejectedShare) {
     const share = (n: number) => `${Math.round(n * 1000) / 10}%`;
+    const other = /the file was downloaded with (en-GB|en-US) dates/.exec(t.rejections.map((r) => r.reason).join('\n'))?.[1];
     summary.errors.push(
-      `${t.rowsRejected} of ${t.rowsRead} rows (${share(t.rowsRejected / Math.max(1, t.rowsRead))}) could not be read, more than the ${share(deps.ingest.maxRejectedShare)} allowed (IMPORT_MAX_REJECTED_SHARE): nothing from this file was stored`,
+      `${t.rowsRejected} of ${t.rowsRead} rows (${share(t.rowsRejected / Math.max(1, t.rowsRead))}) could not be read, more than the ${share(deps.ingest.maxRejectedShare)} allowed (IMPORT_MAX_REJECTED_SHARE): nothing from this file was stored` +
+        (other
+          ? `. Dates in it read only as ${other} dates: pass --locale ${other} (or set TEAMS_LOCALE=${other}) and import it again`
+          : ''),
     );
   }
 
@@ -279,6 +333,9 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     summary.rowsCounted = resolved.rowsCounted;
     summary.rowsUnresolved = resolved.rowsUnresolved;
     summary.unresolved = { total: resolved.unresolved.length, keys: resolved.unresolved.slice(0, MAX_UNRESOLVED_LISTED) };
+    summary.rowsStaff = t.rowsStaff + resolved.rowsStaff;
+    const staffKeys = [...new Set([...t.staffKeys, ...resolved.staffKeys])].sort();
+    summary.staff = { total: staffKeys.length, keys: staffKeys.slice(0, MAX_UNRESOLVED_LISTED) };
     summary.studentsAffected = resolved.students.size;
     for (const [source, list] of resolved.bySource) summary.countsBySource[source] = list.reduce((n, c) => n + c.count, 0);
     if (resolved.outsidePeriod > 0)
@@ -286,6 +343,10 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
     if (resolved.unresolved.length > 0)
       summary.warnings.push(
         `${resolved.unresolved.length} key(s) are not in the identity map; their rows were not counted. Import the roster or identity export, then this file again.`,
+      );
+    if (summary.rowsStaff > 0)
+      summary.warnings.push(
+        `${summary.rowsStaff} row(s) are of ${summary.staff.total} member(s) of staff (staff, ignored): staff are not monitored, nothing is missing.`,
       );
     const refusal = checkResolvedShare(resolved, deps.ingest.minResolvedShare);
     if (refusal) summary.errors.push(refusal);
@@ -300,6 +361,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       format,
       force: options.force === true,
       rowsUnresolved: summary.rowsUnresolved,
+      settings,
       sources,
       scope: parsed.scope,
       departmentId: options.departmentId ?? null,
@@ -336,10 +398,13 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
   const details = {
     rejections: t.rejections,
     unresolved: summary.unresolved,
+    staff: summary.staff,
     warnings: summary.warnings,
+    settings,
     encoding: parsed.read?.encoding ?? null,
   };
   await deps.db.transaction().execute(async (trx) => {
+    if (record) await endImportRecord(trx, record);
     for (const source of sources) {
       const id = newId();
       summary.importIds.push(id);
@@ -402,6 +467,10 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
 /** The top line when no row had a usable date: when dates read two ways were the cause, the fix is the locale. */
 function explainNoDate(rejections: readonly Rejection[]): string {
   const ambiguous = rejections.filter((r) => r.reason.includes('could be read day-first or month-first')).length;
+  const wrongLocale = rejections.map((r) => /the file was downloaded with (en-GB|en-US) dates/.exec(r.reason)?.[1]).filter(Boolean);
+  const other = wrongLocale[0];
+  if (other && wrongLocale.length * 2 >= rejections.length)
+    return `no row in the file has a usable date in the locale given: ${wrongLocale.length} date(s) read only ${other === 'en-GB' ? 'day first' : 'month first'}, so the file was downloaded with ${other} dates. Pass --locale ${other} (or set TEAMS_LOCALE=${other}) and import the file again`;
   if (ambiguous > 0)
     return `no row in the file has a usable date: ${ambiguous} date(s) could be read day-first or month-first (such as 11/10/23). Pass --locale en-GB (day first) or --locale en-US (month first), or set TEAMS_LOCALE, and import the file again`;
   return 'no row in the file has a usable date, so the days it covers are unknown';
@@ -409,8 +478,12 @@ function explainNoDate(rejections: readonly Rejection[]): string {
 
 /** A file whose rows name almost nobody known is the wrong file or comes before its roster: it must not replace anything. */
 function checkResolvedShare(resolved: ResolvedCounts, minShare: number): string | null {
+  // Staff rows are neither: a file is judged by the rows that could name a student.
   const countable = resolved.rowsCounted + resolved.rowsUnresolved;
-  if (countable === 0) return null;
+  if (countable === 0)
+    return resolved.rowsStaff > 0
+      ? `every one of the ${resolved.rowsStaff} row(s) that would count names a member of staff (for example ${resolved.staffKeys.slice(0, 3).join(', ')}), none a student: check this is the right file. Nothing from this file was stored`
+      : null;
   const share = resolved.rowsCounted / countable;
   const examples = resolved.unresolved.slice(0, 3).join(', ');
   if (resolved.rowsCounted === 0)
@@ -418,61 +491,4 @@ function checkResolvedShare(resolved: ResolvedCounts, minShare: number): string 
   if (share < minShare)
     return `only ${resolved.rowsCounted} of ${countable} row(s) that would count (${Math.round(share * 1000) / 10}%) name a known student, fewer than the ${Math.round(minShare * 1000) / 10}% required (IMPORT_MIN_RESOLVED_SHARE): nothing from this file was stored`;
   return null;
-}
-
-/**
- * Whether this file with these settings already stands as imported, and the real reason either way:
- * it is applied again when forced, when a later import replaced part of its period, or when
- * identities added since let more of its rows count.
- */
-async function checkAlreadyApplied(
-  db: Db,
-  q: {
-    importKey: string | null;
-    fileHash: string | null;
-    format: string;
-    force: boolean;
-    rowsUnresolved: number;
-    sources: ReadonlyArray<string>;
-    scope: string;
-    departmentId: string | null;
-  },
-): Promise<{ skip: true; reason: string } | { skip: false; reason: string | null }> {
-  const earlier = q.importKey ? await findImportByKey(db, q.importKey) : undefined;
-  const when = (e: { finishedAt: string | null; fileName: string }) => `on ${sayDay(e.finishedAt)} as ${e.fileName}`;
-  if (!earlier) {
-    const sameBytes = q.fileHash ? await findImportByHash(db, q.fileHash, q.format, q.departmentId) : undefined;
-    return {
-      skip: false,
-      reason: sameBytes
-        ? `This file was imported ${when(sameBytes)} with other settings (period, time zone, locale or column map); it is applied again with the current ones.`
-        : null,
-    };
-  }
-  if (q.force) return { skip: false, reason: `re-applied on request (--force): this file and settings were imported ${when(earlier)}.` };
-  const later =
-    earlier.periodStart && earlier.periodEnd
-      ? await findOverlappingImports(db, {
-          sources: q.sources,
-          scope: q.scope,
-          start: earlier.periodStart,
-          end: earlier.periodEnd,
-          after: earlier.startedAt,
-        })
-      : [];
-  const replacer = later.find((i) => i.fileName !== earlier.fileName || i.startedAt !== earlier.startedAt);
-  if (replacer)
-    return {
-      skip: false,
-      reason: `re-applied: this file was imported ${when(earlier)}, but "${replacer.fileName}" imported since replaced part of its period.`,
-    };
-  if (q.rowsUnresolved < earlier.rowsUnresolved)
-    return {
-      skip: false,
-      reason: `This file was imported before; it is imported again because ${earlier.rowsUnresolved - q.rowsUnresolved} more row(s) now match a student.`,
-    };
-  return {
-    skip: true,
-    reason: `skipped: identical file and settings, imported ${when(earlier)}; nothing was changed (use --force to apply it again).`,
-  };
 }

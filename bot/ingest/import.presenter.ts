@@ -20,6 +20,7 @@ export function presentImportSummary(s: ImportSummary): string {
     ['ignored (other events)', String(s.rowsIgnored)],
     ['rejected', String(s.rowsRejected)],
     ['unresolved identities', s.unresolved.total === 0 ? '0' : `${s.unresolved.total} (${s.rowsUnresolved} rows not counted)`],
+    ['staff, ignored', s.rowsStaff ? `${s.rowsStaff} row(s) of ${s.staff?.total ?? 0} staff key(s)` : '0'],
     [
       'days covered',
       s.period
@@ -40,6 +41,11 @@ export function presentImportSummary(s: ImportSummary): string {
     for (const key of s.unresolved.keys.slice(0, LISTED)) lines.push(`    ${key}`);
     if (s.unresolved.total > LISTED)
       lines.push(`    ... and ${s.unresolved.total - LISTED} more (--json lists up to ${s.unresolved.keys.length})`);
+  }
+  if (s.staff && s.staff.keys.length > 0) {
+    lines.push('  staff, ignored (not students, nothing to import):');
+    for (const key of s.staff.keys.slice(0, LISTED)) lines.push(`    ${key}`);
+    if (s.staff.total > LISTED) lines.push(`    ... and ${s.staff.total - LISTED} more`);
   }
   for (const w of s.warnings) lines.push(`  note: ${w}`);
   return lines.join('\n');

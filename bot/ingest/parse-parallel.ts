@@ -34,6 +34,8 @@ export interface PartResult {
   fatal: string | null;
   read: ReadResult;
   counts: Array<[string, number]>;
+  /** The once-only occurrences counted in this part (see Tally.onceKeys). */
+  onceKeys: Array<[string, string]>;
   rowsRead: number;
   rowsCounted: number;
   rowsIgnored: number;
@@ -65,6 +67,7 @@ export async function countPart(
     fatal: state.fatal,
     read,
     counts: [...tally.counts],
+    onceKeys: [...tally.onceKeys],
     rowsRead: tally.rowsRead,
     rowsCounted: tally.rowsCounted,
     rowsIgnored: tally.rowsIgnored,
@@ -181,7 +184,7 @@ export async function parseInParts(
   } catch {
     return null;
   }
-  const format = header ? formats.find((f) => f.matches(header as string[])) : undefined;
+  const format = header ? formats.find((f) => f.matches(header as string[], settings)) : undefined;
   if (!header || !format?.finishWhole) return null;
   const starts = await findCuts(path, info.size, wanted);
   if (!starts) return null;
@@ -231,6 +234,11 @@ export async function parseInParts(
     tally.rowsRead += r.rowsRead;
     tally.rowsCounted += r.rowsCounted;
     tally.rowsIgnored += r.rowsIgnored;
+    // One submission per student, course module and day across parts too: a part before this one counted it already.
+    for (const [once, key] of r.onceKeys) {
+      if (tally.onceKeys.has(once)) tally.uncountRepeat(key);
+      else tally.onceKeys.set(once, key);
+    }
     for (const rejection of r.rejections) tally.reject(rejection.line + linesBefore, rejection.reason);
     // tally.reject counted the rejections kept; the part's total also holds those past the cap.
     tally.rowsRejected += r.rowsRejected - r.rejections.length;

@@ -22,6 +22,9 @@ export function splitIdentityKey(key: string): Array<{ system: IdentitySystem; k
   });
 }
 
+/** The key of one (identity, day, source) in `Tally.counts`. */
+export const countKey = (identity: string, day: IsoDay, source: Source): string => identity + SEP + day + SEP + source;
+
 export interface Rejection {
   line: number;
   reason: string;
@@ -44,6 +47,12 @@ export class Tally {
   readonly counts = new Map<string, number>();
   /** Sources this file turned out to hold complete data for (a format may withdraw one, see Moodle logins). */
   readonly sources: Set<Source>;
+  /**
+   * Occurrences a format counts at most once per key (a Moodle submission: student, course module and
+   * day), with the count each went to: a file counted in parts takes out the ones a part before it
+   * already counted, so the rule holds across parts (parse-parallel.ts).
+   */
+  readonly onceKeys = new Map<string, string>();
 
   constructor(sources: readonly Source[]) {
     this.sources = new Set(sources);
@@ -56,9 +65,32 @@ export class Tally {
 
   /** `n` rows, each one occurrence of (identity, day, source). */
   count(identity: string, day: IsoDay, source: Source, n = 1): void {
-    const key = identity + SEP + day + SEP + source;
+    const key = countKey(identity, day, source);
     this.counts.set(key, (this.counts.get(key) ?? 0) + n);
     this.rowsCounted += n;
+  }
+
+  /** Records that the occurrence just counted under (identity, day, source) is the one allowed for `onceKey`. */
+  countedOnce(onceKey: string, identity: string, day: IsoDay, source: Source): void {
+    this.onceKeys.set(onceKey, countKey(identity, day, source));
+  }
+
+  /** Takes out one occurrence counted a second time for a once-only key (see `onceKeys`): it becomes an ignored row. */
+  uncountRepeat(key: string): void {
+    const n = (this.counts.get(key) ?? 0) - 1;
+    if (n > 0) this.counts.set(key, n);
+    else this.counts.delete(key);
+    this.rowsCounted -= 1;
+    this.rowsIgnored += 1;
+  }
+
+  /** Rows of staff the file itself marks as such (a meeting's organiser): reported as "staff, ignored", never counted. */
+  rowsStaff = 0;
+  readonly staffKeys = new Set<string>();
+
+  staff(key: string): void {
+    this.rowsStaff += 1;
+    if (key) this.staffKeys.add(key);
   }
 
   ignore(): void {

@@ -9,6 +9,7 @@ import { findStudent } from '../store/student.repository';
 import { listStudentExemptions } from '../store/exemption.repository';
 import { enqueueDelivery } from '../store/outbox.repository';
 import { todayIn } from '../clock';
+import { routineNotBefore, type SendSchedule } from '../../shared/send-schedule';
 
 export interface CaseCareDeps {
   db: Db;
@@ -18,6 +19,8 @@ export interface CaseCareDeps {
   /** Working days after "Contacted, no reply yet" before the owner is reminded. */
   noReplyWorkingDays: number;
   closureDays: ReadonlySet<IsoDay>;
+  /** Quiet hours for routine staff notices (QUIET_HOURS in TIME_ZONE); none when unset. */
+  schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
 }
 
 export interface CaseCareSummary {
@@ -104,6 +107,7 @@ export async function followCases(deps: CaseCareDeps): Promise<CaseCareSummary> 
             urgent: false,
             caseId: c.id,
           },
+          notBefore: routineNotBefore(deps.now(), deps.schedule),
         },
         at,
       );

@@ -66,7 +66,10 @@ export async function escalateUnacknowledged(deps: EscalateDeps): Promise<Escala
       const followup = await findFollowup(trx, c.id);
       // A paused case (the student is suspended, withdrawn or exempt) never escalates.
       if (followup.pausedSince) continue;
-      const waited = workingDaysBetween(todayIn(deps.timeZone, new Date(c.openedAt)), today, deps.closureDays);
+      // From the day the tutor had the alert (a digest waits for the morning); from the opening when it never
+      // arrived, since a tutor who cannot be reached is exactly who escalation is for.
+      const since = new Date(c.firstAlertedAt ?? c.openedAt);
+      const waited = workingDaysBetween(todayIn(deps.timeZone, since), today, deps.closureDays);
       const due = Math.min(ESCALATION_LADDER.length, Math.floor(waited / deps.workingDays));
       if (due <= followup.escalationLevel) continue;
       const role = ESCALATION_LADDER[due - 1];

@@ -3,18 +3,37 @@ import type { Services } from '../services';
 import { evaluateAll } from '../rules/evaluate.command';
 import { escalateUnacknowledged, type EscalationSummary } from './escalate.command';
 import { followCases, type CaseCareSummary } from './case-care.command';
-import { deliverDue, type DeliverySummary } from '../teams/deliver.command';
+import { drainDue, type DeliverySummary } from '../teams/deliver.command';
 import { importDropFolder } from '../ingest/drop-folder.command';
 import { collectAttendanceJob } from './collect-attendance.job';
 import { pullMoodleJob } from './pull-moodle.job';
 import { syncDirectoryJob } from './sync-directory.job';
-import type { Job, JobDeclaration } from './scheduler';
+import { createScheduler, type Job, type JobDeclaration, type Scheduler } from './scheduler';
 import { applyRetention, type RetentionSummary } from '../commands/retention.command';
+
+/** A unique index refused a row another process wrote at the same moment (one open case per student). */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
+}
 
 export const evaluateJob: JobDeclaration = {
   name: 'evaluate',
   schedule: (config) => ({ everyMs: config.jobs.evaluateEveryMinutes * 60_000, runAtStart: false }),
-  run: (services) => evaluateAll(services.evaluate, services.today()),
+  run: async (services) => {
+    try {
+      return await evaluateAll(services.evaluate, services.today());
+    } catch (error) {
+      // Only an evaluation run outside the job lock (the CLI next to a running service) can meet
+      // another one; the other wrote the same cases, so nothing is lost and the next run reconciles.
+      if (!isUniqueViolation(error)) throw error;
+      services.logger.warn(
+        { err: error },
+        'another evaluation opened the same case at the same moment; this run stops, the next one continues',
+      );
+      return null;
+    }
+  },
 };
 
 export const escalateJob: JobDeclaration<EscalationSummary> = {
@@ -33,7 +52,10 @@ export const caseCareJob: JobDeclaration<CaseCareSummary> = {
 export const notifyJob: JobDeclaration<DeliverySummary> = {
   name: 'notify',
   schedule: (config) => ({ everyMs: config.jobs.notifyEverySeconds * 1000, runAtStart: true }),
-  run: (services) => deliverDue(services.deliver),
+  // Every instance delivers (claims keep them apart, one shared pace keeps the tenant's limit), and
+  // each keeps going while deliveries are due: NOTIFY_EVERY_SECONDS is the wait once there is none.
+  everyInstance: true,
+  run: (services) => drainDue(services.deliver, () => services.shutdown.signal.aborted),
 };
 
 export const importWatchJob: JobDeclaration = {
@@ -70,8 +92,6 @@ export const JOBS: readonly JobDeclaration[] = [
   retentionJob,
   pullMoodleJob,
   syncDirectoryJob,
-  importWatchJob,
-  retentionJob,
 ];
 
 /** The jobs this configuration turns on, bound to the services; an off job with a reason says it once. */
@@ -82,6 +102,19 @@ export function scheduledJobs(services: Services, logger: Logger = services.logg
       if (declared.offMessage) logger.info(declared.offMessage);
       return [];
     }
-    return [{ name: declared.name, ...schedule, run: () => declared.run(services) }];
+    return [{ name: declared.name, ...schedule, everyInstance: declared.everyInstance === true, run: () => declared.run(services) }];
+  });
+}
+
+/** The scheduler of this instance: the configured jobs, singleton jobs under their locks, paused while the database is away. */
+export function createJobScheduler(services: Services): Scheduler {
+  return createScheduler(scheduledJobs(services), {
+    db: services.db,
+    logger: services.logger,
+    now: services.now,
+    instance: services.instance,
+    locks: services.jobLocks,
+    health: services.health,
+    takeoverMs: services.config.jobs.takeoverSeconds * 1000,
   });
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SEVERITY_RANK, type IsoDay } from '../../shared/domain';
 import { addDays, daysBetween, isTermDay, lastTermDays, type Term } from '../../shared/calendar';
@@ -27,7 +26,8 @@ import {
   updateCaseAssessment,
   type Case,
 } from '../store/case.repository';
-import { enqueueDeliveries } from '../store/outbox.repository';
+import { queueDailyDigests } from '../store/digest-queue.repository';
+import { DEFAULT_SEND_SCHEDULE, nextDigestTime, type SendSchedule } from '../../shared/send-schedule';
 import { recordEvaluation } from '../store/evaluation.repository';
 import { findRuleConfig } from '../store/rule-config.repository';
 
@@ -50,6 +50,7 @@ export interface EvaluationSummary {
   relapsed: number;
   closed: number;
   exempt: number;
+  /** Digests created or given new alerts: each goes once, at the next working day's digest time. */
   digestsQueued: number;
   warnings: string[];
   /** Decisions for the students asked about in `explain`, in words and figures. */
@@ -64,20 +65,8 @@ export interface EvaluateDeps {
   db: Db;
   logger: Logger;
   now: () => Date;
-}
-
-/** The key that makes a digest idempotent: the same staff member and the same set of new alerts. */
-function digestKey(staffId: string, alerts: ReadonlyArray<{ caseId: string; severity: string }>): string {
-  const fingerprint = createHash('sha256')
-    .update(
-      alerts
-        .map((a) => `${a.caseId}:${a.severity}`)
-        .sort()
-        .join(','),
-    )
-    .digest('hex')
-    .slice(0, 24);
-  return `digest:${staffId}:${fingerprint}`;
+  /** When digests go (DIGEST_TIME in TIME_ZONE on working days); the defaults when unset. */
+  schedule?: SendSchedule;
 }
 
 /** Reads a department's rule settings; a stored configuration that no longer validates stops its evaluation with a clear error. */
@@ -141,8 +130,8 @@ export async function assessDepartment(
  * opens a case (unless the student's last case closed within the cool-down and the flag is no more
  * severe), a more severe flag raises it, the same severity tells no one anything new; a student no
  * longer flagged has their recovery noted, and the case closes itself once recovery has held long
- * enough (if nobody has taken it up). Every change is a case event; each new or raised case queues
- * one digest per responsible tutor. Re-running gives the same state.
+ * enough (if nobody has taken it up). Every change is a case event; each new or raised case goes on
+ * its tutor's one digest for the next working day's digest time. Re-running gives the same state.
  */
 export async function evaluateDepartment(
   deps: EvaluateDeps,
@@ -299,28 +288,16 @@ export async function evaluateDepartment(
       if (!recipient) continue;
       byRecipient.set(recipient, [...(byRecipient.get(recipient) ?? []), alert]);
     }
-    const digests = [...byRecipient].map(([staffId, items]) => ({
-      staffId,
-      caseIds: items.map((i) => i.case.id),
-      idempotencyKey: digestKey(
-        staffId,
-        items.map((i) => ({ caseId: i.case.id, severity: i.case.severity })),
-      ),
-    }));
-    const queued = await enqueueDeliveries(
+    const send = nextDigestTime(new Date(at), deps.schedule ?? DEFAULT_SEND_SCHEDULE);
+    const queued = await queueDailyDigests(
       trx,
-      digests.map((d) => ({
-        idempotencyKey: d.idempotencyKey,
-        kind: 'digest',
-        recipientStaffId: d.staffId,
-        payload: { caseIds: d.caseIds },
-      })),
+      [...byRecipient].map(([staffId, items]) => ({ staffId, caseIds: items.map((i) => i.case.id) })),
+      { day: send.day, at: send.at.toISOString() },
       at,
     );
-    for (const digest of digests) {
-      if (!queued.has(digest.idempotencyKey)) continue;
+    for (const digest of queued) {
       summary.digestsQueued++;
-      for (const id of digest.caseIds) event(id, 'alert_queued', null, { recipientStaffId: digest.staffId });
+      for (const id of digest.caseIds) event(id, 'alert_queued', null, { recipientStaffId: digest.staffId, sendAt: send.at.toISOString() });
     }
     await appendCaseEvents(trx, events);
     await recordEvaluation(trx, { departmentId, today, evaluatedAt: at, flags: result.flags.length, warnings: summary.warnings });

@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from './database';
-import { newId } from './ids';
+import { chunk, newId } from './ids';
 
 const DetailSchema = z.record(z.string(), z.unknown());
 
@@ -123,7 +124,17 @@ export async function searchAudit(
   if (filter.actorId) q = q.where('audit_log.actor_id', '=', filter.actorId);
   if (filter.studentId) {
     const id = filter.studentId;
-    q = q.where((eb) => eb.or([eb('audit_log.subject_id', '=', id), eb('audit_log.detail', 'like', `%${JSON.stringify(id)}%`)]));
+    // Reading or exporting the audit log records its filters, which name the student; that is not an entry about them.
+    q = q.where((eb) =>
+      eb.or([
+        eb('audit_log.subject_id', '=', id),
+        eb.and([
+          eb('audit_log.subject_kind', '!=', 'audit'),
+          // The id is matched literally: % and _ in it are not wildcards (the same escape on SQLite and PostgreSQL).
+          sql<boolean>`${sql.ref('audit_log.detail')} like ${`%${JSON.stringify(id).replace(/[!%_]/g, '!$&')}%`} escape '!'`,
+        ]),
+      ]),
+    );
   }
   if (filter.fromAt) q = q.where('audit_log.at', '>=', filter.fromAt);
   if (filter.toAt) q = q.where('audit_log.at', '<', filter.toAt);
@@ -156,4 +167,27 @@ export async function searchAudit(
       detail: DetailSchema.parse(JSON.parse(r.detail)),
     })),
   };
+}
+
+/**
+ * Names for the students and staff an audit page mentions. Students outside `departmentId` (when
+ * given) are left out, so a department administrator never learns another department's names.
+ */
+export async function auditNames(
+  db: Db,
+  ids: { students: readonly string[]; staff: readonly string[] },
+  departmentId: string | null,
+): Promise<{ students: Map<string, string>; staff: Map<string, string> }> {
+  const students = new Map<string, string>();
+  const staff = new Map<string, string>();
+  for (const part of chunk([...new Set(ids.students)], 500)) {
+    let q = db.selectFrom('students').select(['id', 'given_name', 'family_name']).where('id', 'in', part);
+    if (departmentId !== null) q = q.where('department_id', '=', departmentId);
+    for (const r of await q.execute()) students.set(r.id, `${r.given_name} ${r.family_name}`);
+  }
+  for (const part of chunk([...new Set(ids.staff)], 500)) {
+    for (const r of await db.selectFrom('staff').select(['id', 'display_name']).where('id', 'in', part).execute())
+      staff.set(r.id, r.display_name);
+  }
+  return { students, staff };
 }

@@ -196,15 +196,36 @@ export async function changeCaseStatus(
 }
 
 /** Open cases that nobody has acknowledged: the candidates for escalation. */
+/**
+ * Open cases nobody has acknowledged, with when the tutor first had the alert in Teams (null while it has not
+ * arrived): escalation counts from then, so a digest that waits for the morning does not shorten the tutor's time.
+ */
 export async function listUnacknowledgedCases(
   db: Db,
-): Promise<Array<{ id: string; departmentId: string; studentId: string; openedAt: string }>> {
+): Promise<Array<{ id: string; departmentId: string; studentId: string; openedAt: string; firstAlertedAt: string | null }>> {
   const rows = await db
     .selectFrom('cases')
-    .select(['id', 'department_id', 'student_id', 'opened_at'])
+    .select((eb) => [
+      'id',
+      'department_id',
+      'student_id',
+      'opened_at',
+      eb
+        .selectFrom('case_events')
+        .select((e) => e.fn.min<string>('case_events.at').as('at'))
+        .whereRef('case_events.case_id', '=', 'cases.id')
+        .where('case_events.kind', '=', 'alerted')
+        .as('first_alerted_at'),
+    ])
     .where('status', '=', 'open')
     .execute();
-  return rows.map((r) => ({ id: r.id, departmentId: r.department_id, studentId: r.student_id, openedAt: r.opened_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    departmentId: r.department_id,
+    studentId: r.student_id,
+    openedAt: r.opened_at,
+    firstAlertedAt: r.first_alerted_at ?? null,
+  }));
 }
 
 /** The student's open case, or else their most recent one. */

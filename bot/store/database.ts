@@ -17,7 +17,10 @@ import * as caseCare from './migrations/0013-case-care';
 import * as moodleFeed from './migrations/0009-moodle-feed';
 import * as importTrust from './migrations/0014-import-trust';
 import * as onboarding from './migrations/0011-onboarding';
+import * as delivery from './migrations/0012-delivery';
 import * as privacy from './migrations/0015-privacy';
+import * as urgentAlerts from './migrations/0016-urgent-alerts';
+import * as staffIdentities from './migrations/0019-staff-identities';
 import * as activityWeeks from './migrations/0020-activity-weeks';
 
 export type Db = Kysely<Database>;
@@ -35,7 +38,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-moodle-feed': moodleFeed,
   '0014-import-trust': importTrust,
   '0011-onboarding': onboarding,
+  '0012-delivery': delivery,
   '0015-privacy': privacy,
+  '0016-urgent-alerts': urgentAlerts,
+  '0019-staff-identities': staffIdentities,
   '0020-activity-weeks': activityWeeks,
 };
 
@@ -105,8 +111,12 @@ export function createDatabase(settings: DatabaseSettings): Db {
     types: pgTypes,
     ...(settings.searchPath ? { options: `-c search_path=${settings.searchPath}` } : {}),
   });
-  // An idle client losing its connection must not crash the process; the next query reports it.
+  // A connection that dies (server restart, pg_terminate_backend, network) must never end the process.
+  // pg-pool listens for errors only on idle clients; a client checked out between two queries of a
+  // transaction has no listener, and an unhandled 'error' event would be thrown. The failed query
+  // reports the problem; pg-pool drops the dead client on release and opens a new one when needed.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -168,6 +178,21 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     }
     throw new AppError(500, 'migration_failed', `Database migration failed: ${(error as Error).message ?? String(error)}`);
   }
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * True when an error means the database could not be reached (refused, connection lost, server
+ * shutting down or terminating our backend), as opposed to a query that was wrong.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+    e.message ?? '',
+  );
 }
 
 /** Days are text on both databases; this is the one place that knows how to say "now". */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SOURCES, type IsoDay, type Source } from '../../shared/domain';
 import { addDays } from '../../shared/calendar';
 import type { Coverage } from '../../shared/rules/types';
+import { hostname } from 'node:os';
 import type { Db } from './database';
 import type { ImportRow } from './schema';
 
@@ -22,7 +23,8 @@ export interface ImportRun {
   rowsRejected: number;
   rowsUnresolved: number;
   studentsAffected: number;
-  status: 'running' | 'succeeded' | 'failed';
+  /** interrupted: the process running it ended before it finished (a crash, kill -9, a restart); nothing from it was stored. */
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
   errors: string[];
   details: Record<string, unknown>;
   startedAt: string;
@@ -172,10 +174,12 @@ export async function findImportByHash(
   fileHash: string,
   format: string,
   departmentId?: string | null,
-): Promise<{ id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number } | undefined> {
+): Promise<
+  { id: string; finishedAt: string | null; fileName: string; rowsUnresolved: number; details: Record<string, unknown> } | undefined
+> {
   const row = await db
     .selectFrom('imports')
-    .select(['id', 'finished_at', 'file_name', 'rows_unresolved'])
+    .select(['id', 'finished_at', 'file_name', 'rows_unresolved', 'details'])
     .where('file_hash', '=', fileHash)
     .where('format', '=', format)
     .where('status', '=', 'succeeded')
@@ -185,12 +189,20 @@ export async function findImportByHash(
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
-  return row && { id: row.id, finishedAt: row.finished_at, fileName: row.file_name, rowsUnresolved: row.rows_unresolved };
+  return (
+    row && {
+      id: row.id,
+      finishedAt: row.finished_at,
+      fileName: row.file_name,
+      rowsUnresolved: row.rows_unresolved,
+      details: DetailsSchema.parse(JSON.parse(row.details)),
+    }
+  );
 }
 
 const ErrorsSchema = z.array(z.string());
 const DetailsSchema = z.record(z.string(), z.unknown());
-const StatusSchema = z.enum(['running', 'succeeded', 'failed']);
+const StatusSchema = z.enum(['running', 'succeeded', 'failed', 'interrupted']);
 
 const toImportRun = (r: ImportRow): ImportRun => ({
   id: r.id,
@@ -276,4 +288,109 @@ export async function loadCoverage(db: Db, from: IsoDay, to: IsoDay, departmentI
     for (let day = start; day <= end; day = addDays(day, 1)) days.add(day);
   }
   return coverage;
+}
+
+/** How long an import in progress holds its "running" record without renewal (renewed every third of it). */
+export const IMPORT_LEASE_MS = 120_000;
+
+export const INTERRUPTED_IMPORT_ERROR =
+  'The import stopped before it finished: the process running it ended (a crash, a kill or a restart). Nothing from it was stored; import the file again.';
+
+const RunningSchema = z.object({ holder: z.string(), leaseUntil: z.string() });
+
+/** This process, as an import's holder: host and process id. */
+export const importHolder = (): string => `${hostname()}:${process.pid}`;
+
+/**
+ * Records an import as running before it reads a line, held by this process under a lease. The
+ * import's own results replace the record in the transaction that writes them (endImportRecord), so
+ * a record still "running" after its holder is gone marks an import a crash interrupted.
+ */
+export async function beginImportRecord(
+  db: Db,
+  run: { id: string; source: string; fileName: string; departmentId: string | null; startedAt: string; leaseUntil: string },
+): Promise<void> {
+  await insertImport(db, {
+    id: run.id,
+    source: run.source,
+    fileName: run.fileName,
+    fileHash: null,
+    periodStart: null,
+    periodEnd: null,
+    rowsRead: 0,
+    rowsCounted: 0,
+    rowsIgnored: 0,
+    rowsRejected: 0,
+    status: 'running',
+    errors: [],
+    details: { holder: importHolder(), leaseUntil: run.leaseUntil },
+    startedAt: run.startedAt,
+    finishedAt: null,
+    departmentId: run.departmentId,
+    complete: false,
+  });
+}
+
+/** Extends the lease of an import still running in this process. */
+export async function renewImportRecord(db: Db, id: string, leaseUntil: string): Promise<void> {
+  await db
+    .updateTable('imports')
+    .set({ details: JSON.stringify({ holder: importHolder(), leaseUntil }) })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .execute();
+}
+
+/** The import finished (its results are written, or it stopped with a clear error): its "running" record goes. */
+export async function endImportRecord(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('imports').where('id', '=', id).where('status', '=', 'running').execute();
+}
+
+/** True when `holder` names a process on this host that no longer exists. */
+function holderIsGone(holder: string): boolean {
+  const at = holder.lastIndexOf(':');
+  if (at < 0 || holder.slice(0, at) !== hostname()) return false;
+  const pid = Number(holder.slice(at + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Marks as interrupted every import recorded as running whose process is gone: on this host, a
+ * process id that no longer exists; anywhere, a lease that ran out. Called at start-up, before an
+ * import and when the import history is read. Returns how many it marked.
+ */
+export async function markInterruptedImports(db: Db, now: Date): Promise<number> {
+  const rows = await db.selectFrom('imports').select(['id', 'details', 'started_at']).where('status', '=', 'running').execute();
+  let marked = 0;
+  for (const row of rows) {
+    let running: z.infer<typeof RunningSchema> | null = null;
+    try {
+      const parsed = RunningSchema.safeParse(JSON.parse(row.details));
+      if (parsed.success) running = parsed.data;
+    } catch {
+      running = null;
+    }
+    // A running record without a lease comes from before leases: its process is long gone.
+    const gone = !running || running.leaseUntil < now.toISOString() || holderIsGone(running.holder);
+    if (!gone) continue;
+    const result = await db
+      .updateTable('imports')
+      .set({
+        status: 'interrupted',
+        finished_at: running && running.leaseUntil < now.toISOString() ? running.leaseUntil : now.toISOString(),
+        errors: JSON.stringify([INTERRUPTED_IMPORT_ERROR]),
+      })
+      .where('id', '=', row.id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    marked += Number(result.numUpdatedRows);
+  }
+  return marked;
 }

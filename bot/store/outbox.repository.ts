@@ -49,7 +49,7 @@ export type OutboxItem = OutboxMessage & {
 const StatusSchema = z.enum(['pending', 'sent', 'failed']);
 
 /** A stored row as an item, or the reason its message cannot be read. */
-function readItem(r: OutboxRow): { item: OutboxItem } | { error: string } {
+export function readItem(r: OutboxRow): { item: OutboxItem } | { error: string } {
   let payload: unknown;
   try {
     payload = JSON.parse(r.payload);
@@ -81,10 +81,12 @@ function toItem(r: OutboxRow): OutboxItem {
   return read.item;
 }
 
-type NewDelivery = OutboxMessage & {
+export type NewDelivery = OutboxMessage & {
   idempotencyKey: string;
   recipientStaffId?: string | null;
   recipientStudentId?: string | null;
+  /** When it may first be sent (a digest's time, the end of quiet hours); at once when unset. */
+  notBefore?: string;
 };
 
 const deliveryValues = (item: NewDelivery, now: string) => ({
@@ -95,7 +97,7 @@ const deliveryValues = (item: NewDelivery, now: string) => ({
   recipient_student_id: item.recipientStudentId ?? null,
   payload: JSON.stringify(item.payload),
   status: 'pending',
-  next_attempt_at: now,
+  next_attempt_at: item.notBefore !== undefined && item.notBefore > now ? item.notBefore : now,
   created_at: now,
 });
 
@@ -191,14 +193,15 @@ export async function deferDelivery(
     .execute();
 }
 
-/** Makes a recipient's waiting deliveries due now, e.g. the moment they install the bot. */
-export async function wakeDeliveriesFor(db: Db, staffId: string, now: string): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ next_attempt_at: now })
-    .where('recipient_staff_id', '=', staffId)
-    .where('status', '=', 'pending')
-    .execute();
+/**
+ * Makes a recipient's deliveries that were waiting for their chat due now. A digest scheduled for its
+ * time, or a notice held for quiet hours, keeps its time on an ordinary message; `scheduled` (the
+ * moment they install the app) brings those forward too, so a new user sees what is waiting for them.
+ */
+export async function wakeDeliveriesFor(db: Db, staffId: string, now: string, opts: { scheduled?: boolean } = {}): Promise<void> {
+  let q = db.updateTable('outbox').set({ next_attempt_at: now }).where('recipient_staff_id', '=', staffId).where('status', '=', 'pending');
+  if (!opts.scheduled) q = q.where('last_error', 'is not', null);
+  await q.execute();
 }
 
 export async function listDeliveries(

@@ -49,6 +49,8 @@ export interface Database {
     last_error: string | null;
   };
   identities: { source_system: string; external_key: string; student_id: string };
+  /** 0019: keys that name a member of staff in activity exports (a staff Moodle user id or username): reported, never counted. */
+  staff_identities: { source_system: string; external_key: string; staff_id: string };
   activity_counts: { student_id: string; day: string; source: string; count: number };
   /** Kept by triggers from activity_counts (migration 0020): the positive counts of one week, Monday (d0) to Sunday (d6). */
   activity_weeks: {
@@ -150,7 +152,16 @@ export interface Database {
     sent_conversation_id: string | null;
     created_at: string;
     sent_at: string | null;
+    /** 0012: fencing token of the current claim, the attempt in flight, and how many sends went out / were repeats. */
+    claim_token: string | null;
+    send_started_at: string | null;
+    sends: Generated<number>;
+    repeats: Generated<number>;
   };
+  /** 0012: the next free slot (epoch microseconds) of a pace shared by every instance: 'tenant' and 'c:<conversation id>'. */
+  send_pace: { key: string; next_us: number };
+  /** 0012: when each singleton job last started, and on which instance. */
+  job_runs: { name: string; started_at: string; instance: string };
   sent_cards: {
     id: string;
     kind: string;
@@ -219,6 +230,21 @@ export interface Database {
     last_error: string | null;
   };
   teams_meeting_attendance: { import_id: string; meeting_key: string; student_id: string; day: string };
+  /** 0016: a risk-tier message, pinned in the tab until someone records that they have acted. */
+  urgent_alerts: {
+    id: string;
+    student_id: string;
+    department_id: string;
+    case_id: string | null;
+    message: string | null;
+    phrase: string | null;
+    raised_at: string;
+    /** JSON array of the staff ids told at once. */
+    notified: string;
+    acted_at: string | null;
+    acted_by: string | null;
+    acted_note: string | null;
+  };
 }
 
 export type StudentRow = Selectable<Database['students']>;

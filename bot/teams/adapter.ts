@@ -13,11 +13,12 @@ import {
   type ClaimsIdentity,
   type ConnectorFactory,
 } from 'botframework-connector';
-import { CallerIdConstants, StatusCodes, type Activity } from 'botbuilder';
+import { ActivityEventNames, ActivityTypes, CallerIdConstants, StatusCodes, type Activity, type TurnContext } from 'botbuilder';
+import { handleError } from '../errors';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { AdaptiveCard } from './cards';
-import type { RateLimiter } from './rate-limiter';
+import type { SendPacer } from './shared-pace';
 
 /** The part of the connector client's HTTP pipeline (@azure/core-rest-pipeline) we adjust. */
 type Pipeline = {
@@ -37,7 +38,7 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
   constructor(
     config: Record<string, string | boolean>,
     credentials: ConfigurationServiceClientCredentialFactory,
-    private readonly limiter?: RateLimiter,
+    private readonly limiter?: SendPacer,
     private readonly logger?: Logger,
   ) {
     super(config, credentials);
@@ -89,7 +90,7 @@ export const ANONYMOUS_BOT_WARNING =
  * (tests point the OpenID metadata at a local key set); without one the bot runs anonymously, as
  * the Agents Playground expects, and says so loudly once (to the logger given; the server gives one).
  */
-export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: RateLimiter): CloudAdapter {
+export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: SendPacer): CloudAdapter {
   const credentials = new ConfigurationServiceClientCredentialFactory({
     MicrosoftAppId: config.appId,
     MicrosoftAppPassword: config.appPassword,
@@ -113,6 +114,27 @@ export function createAdapter(config: Config['bot'], logger?: Logger, limiter?: 
       : {};
   if (!config.appId) logger?.warn(ANONYMOUS_BOT_WARNING);
   return new CloudAdapter(new OutboxAwareAuthentication(overrides, credentials, limiter, logger));
+}
+
+/** A turn the adapter made itself to send proactively (continueConversationAsync), not one a person started. */
+export function isProactiveTurn(context: TurnContext): boolean {
+  return context.activity.type === ActivityTypes.Event && context.activity.name === ActivityEventNames.ContinueConversation;
+}
+
+const APOLOGY = 'Sorry, something went wrong on our side. It has been logged; please try again in a moment.';
+
+/**
+ * The adapter's turn error handler. Only a person who wrote to the bot is owed an apology, in their
+ * own turn. A proactive send that fails is rethrown so the outbox sees it (and retries or
+ * dead-letters the item): answering it would post an apology into a tutor's chat and make the
+ * outbox believe the card went.
+ */
+export function installTurnErrorHandler(adapter: CloudAdapter, logger: Logger): void {
+  adapter.onTurnError = async (context, error) => {
+    if (isProactiveTurn(context)) throw error;
+    handleError(error, logger, { activityType: context.activity.type, conversation: context.activity.conversation?.id });
+    await context.sendActivity(APOLOGY);
+  };
 }
 
 export interface SentActivity {

@@ -32,12 +32,21 @@ import {
   buildUrgentSupportCard,
   formatMoment,
   type AdaptiveCard,
+  type StudentToldWhom,
 } from './cards';
 import { createWellbeingClassifier, type WellbeingClassification } from '../../shared/wellbeing/classify';
 import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
 import { escapeMarkdown } from '../../shared/markdown';
+import type { SendSchedule } from '../../shared/send-schedule';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
+
+/** Who a student's message reached, in the words the student reads (never "your tutor" when it was someone else). */
+function toldWhom(result: StudentMessageResult): StudentToldWhom {
+  if (result.notified.length === 0) return 'nobody';
+  if (!result.toldTutor) return 'staff';
+  return result.notified.length > 1 ? 'tutor_and_wellbeing' : 'tutor';
+}
 
 export interface BotDeps {
   db: Db;
@@ -51,12 +60,17 @@ export interface BotDeps {
   privacy?: Pick<Config['privacy'], 'privacyNoticeUrl' | 'showViewerNames'>;
   /** The university's zone, so "the last 21 term days" end today on campus. */
   timeZone?: string;
-  /** Called when a staff member's chat becomes known, so waiting alerts go out at once. */
-  onStaffReachable: (staffId: string) => Promise<void>;
+  /**
+   * Called when a staff member's chat becomes known, so alerts waiting for it go out at once; on
+   * installing the app (`installed`), their scheduled digest comes at once too, after the welcome.
+   */
+  onStaffReachable: (staffId: string, opts: { installed: boolean }) => Promise<void>;
   /** Called after something queued deliveries (card refreshes, notices), so they go out now. */
   onDeliveriesQueued: () => void;
   /** Called when a student's message alerted staff urgently: delivers to them now, ahead of anything queued before. */
   onUrgentQueued?: (staffIds: readonly string[]) => void;
+  /** Quiet hours for routine staff notices; none when unset. */
+  schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
 }
 
 const CLASSIFIED_CHARS = 20_000;
@@ -100,16 +114,16 @@ export class EngagementBot extends TeamsActivityHandler {
     super();
     this.classifyWellbeing = createWellbeingClassifier(deps.support.phrases);
     this.onInstallationUpdateAdd(async (context, next) => {
-      await this.rememberConversation(context);
+      await this.rememberConversation(context, { installed: true });
       await next();
     });
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient.id;
       if ((context.activity.membersAdded ?? []).some((m) => m.id === botId)) {
-        const who = await this.rememberConversation(context);
+        const who = await this.rememberConversation(context, { installed: true });
         await context.sendActivity(
           who.staff
-            ? `Hello ${escapeMarkdown(who.staff.displayName)}. I will send you a short digest when any of your students may need a check-in. Type "help" at any time.`
+            ? `Hello ${escapeMarkdown(who.staff.displayName)}. On working mornings when any of your students may need a check-in, I will send you one short digest. Type "help" at any time.`
             : 'Hello. This app helps your department look after students. Type "help" at any time.',
         );
       }
@@ -142,7 +156,7 @@ export class EngagementBot extends TeamsActivityHandler {
     }
   }
 
-  private async rememberConversation(context: Ctx): Promise<{ staff?: Staff; student?: Student }> {
+  private async rememberConversation(context: Ctx, opts: { installed?: boolean } = {}): Promise<{ staff?: Staff; student?: Student }> {
     const who = await this.identify(context);
     const aadId = context.activity.from.aadObjectId;
     if (!aadId || context.activity.conversation.conversationType === 'channel') return who;
@@ -153,7 +167,7 @@ export class EngagementBot extends TeamsActivityHandler {
       this.deps.now().toISOString(),
     );
     await clearUnreachable(this.deps.db, aadId);
-    if (who.staff) await this.deps.onStaffReachable(who.staff.id);
+    if (who.staff) await this.deps.onStaffReachable(who.staff.id, { installed: opts.installed ?? false });
     return who;
   }
 
@@ -168,12 +182,12 @@ export class EngagementBot extends TeamsActivityHandler {
       who = await this.rememberConversation(context);
     } catch (error) {
       // Whoever wrote, words of crisis are answered with the urgent contacts even when the store is down.
-      if (this.isRisk(context)) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: false }));
+      if (this.isRisk(context)) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: 'nobody' }));
       throw error;
     }
     if (who.student) return this.answerStudent(context, who.student);
     if (this.isRisk(context)) {
-      await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: false }));
+      await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: 'nobody' }));
       return;
     }
     if (!who.staff) {
@@ -251,12 +265,14 @@ export class EngagementBot extends TeamsActivityHandler {
     }
     const result = await this.recordWithContacts(context, { student, message, wellbeing });
     if (!result) return;
-    if (result.tier === 'distress') await this.sendSupportCard(context, result.notified.length > 0);
+    if (result.tier === 'distress') await this.sendSupportCard(context, toldWhom(result));
     else if (result.tier === 'none')
       await context.sendActivity(
-        result.notified.length > 0
+        result.toldTutor
           ? 'Thank you for your message. Your personal tutor will see it and get back to you. Type "help" to see where else you can find support.'
-          : 'Thank you for your message. Type "help" to see where you can find support.',
+          : result.notified.length > 0
+            ? 'Thank you for your message. It has been passed on to staff who support students in your department, and someone will get back to you. Type "help" to see where else you can find support.'
+            : 'Thank you for your message. Type "help" to see where you can find support.',
       );
   }
 
@@ -264,8 +280,17 @@ export class EngagementBot extends TeamsActivityHandler {
    * Records a student's message and tells staff. For the risk tier the urgent contacts are what matter
    * most, so they are shown even if recording fails, and staff alerts go out at once.
    */
+  private commandDeps() {
+    return {
+      db: this.deps.db,
+      now: this.deps.now,
+      wellbeingRole: this.deps.support.wellbeingRole,
+      ...(this.deps.schedule ? { schedule: this.deps.schedule } : {}),
+    };
+  }
+
   private async recordWithContacts(context: Ctx, input: Parameters<typeof recordStudentMessage>[1]): Promise<StudentMessageResult | null> {
-    const deps = { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole };
+    const deps = this.commandDeps();
     if (input.wellbeing.tier !== 'risk') {
       const result = await recordStudentMessage(deps, input);
       this.deps.onDeliveriesQueued();
@@ -279,7 +304,7 @@ export class EngagementBot extends TeamsActivityHandler {
       if (error instanceof AppError) refused = error;
       else handleError(error, this.deps.logger, { studentId: input.student.id, wellbeing: 'risk message could not be recorded' });
     }
-    await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: (result?.notified.length ?? 0) > 0 }));
+    await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: result ? toldWhom(result) : 'nobody' }));
     if (refused) throw refused;
     if (result) {
       if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
@@ -288,7 +313,7 @@ export class EngagementBot extends TeamsActivityHandler {
     return result;
   }
 
-  private async sendSupportCard(context: Ctx, told: boolean): Promise<void> {
+  private async sendSupportCard(context: Ctx, told: StudentToldWhom): Promise<void> {
     await this.sendCard(
       context,
       buildSupportCard({ contacts: this.deps.support.contacts, urgentContacts: this.deps.support.urgentContacts, told }),
@@ -313,7 +338,7 @@ export class EngagementBot extends TeamsActivityHandler {
           message: action.message,
           wellbeing: action.message ? this.classifyWellbeing(action.message) : NO_WELLBEING_SIGNS,
         });
-        if (result?.tier === 'distress') await this.sendSupportCard(context, result.notified.length > 0);
+        if (result?.tier === 'distress') await this.sendSupportCard(context, toldWhom(result));
         else if (result?.tier === 'none' && (action.choice === 'talk' || action.choice === 'unwell'))
           await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
         const tutor = who.student.tutorId ? await findStaff(this.deps.db, who.student.tutorId) : undefined;
@@ -329,10 +354,7 @@ export class EngagementBot extends TeamsActivityHandler {
 
       if (!who.staff) return errorResponse(403, 'forbidden', 'These buttons are for staff.');
       if (action.kind === 'referral_ack') {
-        const done = await acknowledgeReferral(
-          { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole },
-          { actor: who.staff, caseId: action.caseId },
-        );
+        const done = await acknowledgeReferral(this.commandDeps(), { actor: who.staff, caseId: action.caseId });
         this.deps.onDeliveriesQueued();
         const student = await findStudent(this.deps.db, done.case.studentId);
         const name = student ? studentName(student) : 'the student';
@@ -350,15 +372,12 @@ export class EngagementBot extends TeamsActivityHandler {
         );
       }
       if (action.kind === 'case') {
-        await performCaseAction(
-          { db: this.deps.db, now: this.deps.now, wellbeingRole: this.deps.support.wellbeingRole },
-          {
-            actor: who.staff,
-            caseId: action.caseId,
-            action: action.action,
-            ...(activityId ? { fromCard: { conversationId, activityId } } : {}),
-          },
-        );
+        await performCaseAction(this.commandDeps(), {
+          actor: who.staff,
+          caseId: action.caseId,
+          action: action.action,
+          ...(activityId ? { fromCard: { conversationId, activityId } } : {}),
+        });
         this.deps.onDeliveriesQueued();
       }
       const caseIds = sentCard?.caseIds ?? (action.kind === 'case' ? [action.caseId] : []);

@@ -340,7 +340,7 @@ export function buildHelpCard(opts: { isStaff: boolean; supportContacts?: readon
     ? [
         'Type **my students** to see your students who may need a check-in.',
         'Type **help** to see this again.',
-        'Alerts arrive here as one digest after each evaluation; the buttons on it record what you did.',
+        'Alerts arrive here as one digest each working morning; the buttons on it record what you did. A student’s urgent message comes at once.',
       ]
     : ['You can message here at any time, and your personal tutor will see it.', 'Type **help** to see this again.'];
   return card([
@@ -415,8 +415,21 @@ export function buildCheckinCard(opts: {
   );
 }
 
-/** Shown at once when a student's words suggest they may be in danger; `told` says whether staff are being alerted. */
-export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts: { told?: boolean } = {}): AdaptiveCard {
+/**
+ * Who has been told of a student's message, so what the student reads is true: their personal tutor (with the
+ * wellbeing team or not), other staff who support students (a case owner, the wellbeing team, senior staff), or nobody.
+ */
+export type StudentToldWhom = 'tutor_and_wellbeing' | 'tutor' | 'staff' | 'nobody';
+
+const URGENT_TOLD: Record<StudentToldWhom, string> = {
+  tutor_and_wellbeing: 'We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.',
+  tutor: 'We have also let your personal tutor know, so they can reach out to you.',
+  staff: 'We have also let staff who support students in your department know, so someone can reach out to you.',
+  nobody: 'Please reach out to one of them now. They are there to listen, whatever is happening.',
+};
+
+/** Shown at once when a student's words suggest they may be in danger; `told` says who is being alerted. */
+export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts: { told?: StudentToldWhom } = {}): AdaptiveCard {
   return card([
     text('You do not have to deal with this alone', { weight: 'Bolder', size: 'Medium', style: 'heading', color: 'Attention' }),
     text('Thank you for telling us.'),
@@ -424,11 +437,7 @@ export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts
       'If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:',
     ),
     contactsFacts(contacts),
-    text(
-      opts.told === false
-        ? 'Please reach out to one of them now. They are there to listen, whatever is happening.'
-        : 'We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.',
-    ),
+    text(URGENT_TOLD[opts.told ?? 'tutor_and_wellbeing']),
   ]);
 }
 
@@ -436,12 +445,23 @@ export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts
 export function buildSupportCard(opts: {
   contacts: readonly SupportContact[];
   urgentContacts: readonly SupportContact[];
-  told: boolean;
+  told: StudentToldWhom;
 }): AdaptiveCard {
+  // "Passed on", not "has seen": in quiet hours staff hear in the morning.
+  const told =
+    opts.told === 'nobody'
+      ? []
+      : [
+          text(
+            opts.told === 'staff'
+              ? 'We have passed this on to staff who support students in your department, and someone will be in touch.'
+              : 'We have passed this on to your personal tutor, who will be in touch.',
+          ),
+        ];
   return card([
     text('Thank you for telling us', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
     text('It sounds like things are hard at the moment. You do not have to manage this on your own.'),
-    ...(opts.told ? [text('Your personal tutor has been told and will be in touch.')] : []),
+    ...told,
     text('You can talk to any of these:'),
     contactsFacts(opts.contacts),
     text('If you ever feel you might not be safe, you can reach these at any time, day or night:', { separator: true, isSubtle: true }),

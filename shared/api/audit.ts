@@ -26,6 +26,10 @@ export const AuditEntryViewSchema = z.object({
   subjectId: z.string().nullable(),
   /** Students this entry touched: the subject, or those shown, exported or disclosed. */
   studentIds: z.array(z.string()),
+  /** The same students with their names, where the viewer may see them (otherwise the id stands in). */
+  students: z.array(z.object({ id: z.string(), name: z.string() })),
+  /** The entry as one plain sentence: "Dr A. Smith viewed Jane Doe's record". */
+  sentence: z.string(),
 });
 export type AuditEntryView = z.infer<typeof AuditEntryViewSchema>;
 
@@ -35,6 +39,8 @@ export const AuditPageSchema = z.object({
   page: z.number().int(),
   pageSize: z.number().int(),
   entries: z.array(AuditEntryViewSchema),
+  /** Staff in the viewer's reach, for the "person" filter. */
+  people: z.array(z.object({ id: z.string(), name: z.string() })),
 });
 export type AuditPage = z.infer<typeof AuditPageSchema>;
 
@@ -43,10 +49,13 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   viewed_student: 'Viewed a student',
   viewed_flag_list: 'Viewed the list of students',
   exported_flag_list: 'Exported the list of students',
+  searched_students: 'Searched for students',
+  viewed_tutee_summary: 'Viewed their tutees at a glance',
   viewed_overview: 'Viewed the overview',
   viewed_exemptions: 'Viewed exemptions',
   added_exemption: 'Added an exemption',
   changed_rule_thresholds: 'Changed a setting (rule thresholds)',
+  changed_rule_settings: 'Changed a setting (rules)',
   set_term_calendar: 'Changed a setting (term calendar)',
   uploaded_import: 'Uploaded a file',
   acknowledge: 'Acknowledged a case',
@@ -60,4 +69,11 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   purged_expired_data: 'Retention purge',
   viewed_audit_log: 'Viewed the audit log',
   exported_audit_log: 'Exported the audit log',
+  'people.viewed': 'Viewed the people page',
+  'case.acknowledge': 'Acknowledged a case',
+  'case.record_outcome': 'Recorded an outcome',
+  'case.send_checkin': 'Sent a check-in',
+  'case.snooze': 'Snoozed a case',
+  'case.add_note': 'Added a note to a case',
+  'case.acknowledge_referral': 'Acknowledged a referral',
 };

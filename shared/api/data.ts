@@ -20,7 +20,7 @@ export const ImportSummarySchema = z.object({
   id: z.string(),
   source: SourceSchema,
   fileName: z.string(),
-  status: z.enum(['running', 'succeeded', 'failed']),
+  status: z.enum(['running', 'succeeded', 'failed', 'interrupted']),
   periodStart: z.string().nullable(),
   periodEnd: z.string().nullable(),
   rowsRead: z.number().int(),
@@ -34,9 +34,12 @@ export const ImportSummarySchema = z.object({
 });
 export type ImportSummary = z.infer<typeof ImportSummarySchema>;
 
-/** A message the bot gave up on (a dead letter), or a person Teams will not let it write to. */
+/**
+ * A message the bot gave up on (a dead letter), a person Teams will not let it write to, or a message
+ * sent again after a send interrupted by a crash (it may have arrived twice).
+ */
 export const DeliveryProblemSchema = z.object({
-  problem: z.enum(['gave_up', 'unreachable']),
+  problem: z.enum(['gave_up', 'unreachable', 'maybe_repeated']),
   recipientName: z.string(),
   /** What was being sent: a digest, a check-in, a reply notice...; null for an unreachable person. */
   what: z.string().nullable(),

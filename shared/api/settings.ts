@@ -1,29 +1,38 @@
 import { z } from 'zod';
 import { IsoDaySchema } from '../domain';
+import { RulesConfigSchema } from '../rules/config';
 
-/** Proposed rule thresholds for the live preview; the bounds keep a preview meaningful. */
-export const RulesPreviewQuerySchema = z.object({
-  noEngagementDays: z.coerce
-    .number({ message: 'expected a number of term days' })
-    .int('expected a whole number of days')
-    .min(5, 'at least 5 term days')
-    .max(30, 'at most 30 term days'),
-  minKnownCoverage: z.coerce.number({ message: 'expected a share between 0.5 and 1' }).min(0.5, 'at least 0.5').max(1, 'at most 1'),
+/**
+ * A change to a department's rule settings, as the tab sends it: only the settings that change,
+ * grouped by rule ({ "noEngagement": { "days": 10 } }). It is merged into what the department has
+ * stored and the result validated by the one RulesConfigSchema the CLI's `rules-config --set` uses.
+ */
+export const RulesChangeSchema = z.object({
+  rules: z.record(z.string(), z.record(z.string(), z.unknown()), { message: 'expected the changed settings, grouped by rule' }),
 });
-export type RulesPreviewQuery = z.infer<typeof RulesPreviewQuerySchema>;
+export type RulesChange = z.infer<typeof RulesChangeSchema>;
+
+/** Which department's settings: only an institution administrator may name another. */
+export const SettingsQuerySchema = z.object({ department: z.string().trim().min(1).max(200).optional() });
+
+const NamedStudentSchema = z.object({ studentId: z.string(), name: z.string() });
 
 export const RulesPreviewSchema = z.object({
-  current: z.object({ noEngagementDays: z.number(), minKnownCoverage: z.number(), flagged: z.number().int() }),
-  proposed: z.object({ noEngagementDays: z.number(), minKnownCoverage: z.number(), flagged: z.number().int() }),
-  /** Students flagged under the proposal who are not flagged now, and the reverse. */
-  newlyFlagged: z.number().int(),
-  noLongerFlagged: z.number().int(),
+  current: z.object({ flagged: z.number().int() }),
+  proposed: z.object({ flagged: z.number().int() }),
+  /** Students flagged under the proposal who are not flagged today, and the reverse, by name. */
+  newlyFlagged: z.array(NamedStudentSchema),
+  noLongerFlagged: z.array(NamedStudentSchema),
   warnings: z.array(z.string()),
 });
 export type RulesPreview = z.infer<typeof RulesPreviewSchema>;
 
 export const SettingsSchema = z.object({
-  rules: z.object({ noEngagementDays: z.number(), minKnownCoverage: z.number() }),
+  department: z.object({ id: z.string(), name: z.string() }),
+  /** The departments whose settings this viewer may change: every one for an institution administrator. */
+  departments: z.array(z.object({ id: z.string(), name: z.string() })),
+  /** Every rule setting in force (the department's own, or the default). */
+  rules: RulesConfigSchema,
   terms: z.array(
     z.object({
       name: z.string(),

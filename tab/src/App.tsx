@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Button,
   FluentProvider,
@@ -8,7 +8,7 @@ import {
   Tab,
   TabList,
   Text,
-  Title2,
+  makeStaticStyles,
   makeStyles,
   teamsDarkTheme,
   teamsHighContrastTheme,
@@ -19,53 +19,81 @@ import { browserTheme, detectHost, onTeamsThemeChange, teamsAuthorization, type 
 import { LocalSignIn } from './LocalSignIn';
 import { OpenInTeams } from './OpenInTeams';
 import { FlagList } from './FlagList';
+import { UrgentPanel } from './UrgentPanel';
 import { StudentPage } from './StudentPage';
 import { DataPage } from './DataPage';
 import { PeoplePage } from './PeoplePage';
 import { OverviewPage } from './OverviewPage';
 import { SettingsPage } from './SettingsPage';
+import { AuditPage } from './AuditPage';
 import { ApiFailure, fetchLocalStaff, fetchMe, type Authorize } from './api';
 import type { MeResponse } from '../../shared/api/session';
 
 const useStyles = makeStyles({
   root: {
     minHeight: '100vh',
-    padding: tokens.spacingHorizontalXL,
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalM}`,
     backgroundColor: tokens.colorNeutralBackground2,
     color: tokens.colorNeutralForeground1,
     boxSizing: 'border-box',
+    '@media (min-width: 1200px)': { padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL}` },
+    '@media (forced-colors: active)': { '& a': { WebkitTextFillColor: 'LinkText' } },
   },
   header: {
     display: 'flex',
     justifyContent: 'space-between',
-    alignItems: 'center',
-    gap: tokens.spacingHorizontalM,
+    alignItems: 'baseline',
+    columnGap: tokens.spacingHorizontalM,
     flexWrap: 'wrap',
-    marginBottom: tokens.spacingVerticalM,
   },
-  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  titleLine: {
+    display: 'flex',
+    alignItems: 'baseline',
+    columnGap: tokens.spacingHorizontalM,
+    flexWrap: 'wrap',
+    flex: '1 1 0',
+    minWidth: 0,
+  },
+  title: { margin: 0, fontSize: tokens.fontSizeBase500, lineHeight: tokens.lineHeightBase500 },
+  demo: { color: tokens.colorPaletteDarkOrangeForeground1, fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase200 },
+  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+});
+
+/**
+ * No browser margin around the app: in the dark theme it showed as a white frame. In forced colours the
+ * high-contrast theme's yellow link colour (made for a black page) must not survive as the text fill.
+ */
+const useDocumentStyles = makeStaticStyles({
+  'html, body': { margin: 0, padding: 0 },
 });
 
 const SESSION_KEY = 'engagement-monitor.local-staff';
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme } as const;
 
-type Section = 'flags' | 'overview' | 'data' | 'people' | 'settings';
-type View = { page: Exclude<Section, 'flags'> } | { page: 'flags' } | { page: 'student'; studentId: string };
+type Section = 'flags' | 'overview' | 'data' | 'people' | 'settings' | 'audit';
+type View = { page: Exclude<Section, 'flags'> } | { page: 'flags'; query?: string } | { page: 'student'; studentId: string };
 
-/** The view lives in the URL hash, so the browser's Back button and a reload keep the place. */
+/**
+ * The view lives in the URL hash, so the browser's Back button and a reload keep the place; the list's
+ * filters, sort, search and page ride along as a query string (`#/?severity=high&page=2`).
+ */
 function readView(): View {
   const hash = window.location.hash.replace(/^#\/?/, '');
-  const [first, second] = hash.split('/');
+  const [path = '', query = ''] = hash.split('?', 2);
+  const [first, second] = path.split('/');
   if (first === 'students' && second) return { page: 'student', studentId: decodeURIComponent(second) };
   if (first === 'data') return { page: 'data' };
   if (first === 'overview') return { page: 'overview' };
   if (first === 'settings') return { page: 'settings' };
   if (first === 'people') return { page: 'people' };
-  return { page: 'flags' };
+  if (first === 'audit') return { page: 'audit' };
+  return { page: 'flags', query };
 }
 
 function hashOf(view: View): string {
-  return view.page === 'student' ? `#/students/${encodeURIComponent(view.studentId)}` : view.page === 'flags' ? '#/' : `#/${view.page}`;
+  if (view.page === 'student') return `#/students/${encodeURIComponent(view.studentId)}`;
+  if (view.page === 'flags') return view.query ? `#/?${view.query}` : '#/';
+  return `#/${view.page}`;
 }
 
 type Session =
@@ -77,15 +105,23 @@ type Session =
 
 export function App() {
   const styles = useStyles();
+  useDocumentStyles();
   const [host, setHost] = useState<Host | null>(null);
   const [theme, setTheme] = useState<ThemeName>('default');
   const [session, setSession] = useState<Session>({ kind: 'pending' });
   const [me, setMe] = useState<MeResponse | null>(null);
   const [view, setView] = useState<View>(readView);
+  /** The list's last query and the student opened from it: Back returns to the same view, focus on that student. */
+  const listQuery = useRef(view.page === 'flags' ? (view.query ?? '') : '');
+  const [openedFromList, setOpenedFromList] = useState<string | null>(null);
 
   useEffect(() => {
     void detectHost().then(setHost);
-    const onHash = () => setView(readView());
+    const onHash = () => {
+      const next = readView();
+      if (next.page === 'flags') listQuery.current = next.query ?? '';
+      setView(next);
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -128,6 +164,9 @@ export function App() {
     window.location.hash = hashOf(next);
     setView(next);
   }, []);
+  const rememberListQuery = useCallback((query: string) => {
+    listQuery.current = query;
+  }, []);
 
   const signIn = (staffId: string) => {
     const value = `Local ${staffId}`;
@@ -161,42 +200,70 @@ export function App() {
     return (
       <div className={styles.stack}>
         <header className={styles.header}>
-          <div>
-            <Title2 as="h1">Engagement Monitor</Title2>
-            <Text block>{`${me.departmentName} · signed in as ${me.staff.displayName}`}</Text>
+          <div className={styles.titleLine}>
+            <h1 className={styles.title}>Engagement Monitor</h1>
+            <Text>{`${me.departmentName} · signed in as ${me.staff.displayName}`}</Text>
+            {me.isDemo && (
+              <Text className={styles.demo} role="note">
+                Demo data: every student and member of staff here is synthetic.
+              </Text>
+            )}
           </div>
           {session.local && (
-            <Button appearance="subtle" onClick={signOut}>
+            <Button appearance="subtle" size="small" onClick={signOut}>
               Sign out
             </Button>
           )}
         </header>
-        {me.isDemo && (
-          <MessageBar intent="warning">
-            <MessageBarBody>Demo data: every student and member of staff here is synthetic.</MessageBarBody>
-          </MessageBar>
-        )}
         <nav aria-label="Sections">
           <TabList
+            size="small"
             selectedValue={view.page === 'student' ? 'flags' : view.page}
-            onTabSelect={(_, d) => navigate({ page: d.value as Section })}
+            onTabSelect={(_, d) =>
+              navigate(d.value === 'flags' ? { page: 'flags', query: listQuery.current } : { page: d.value as Exclude<Section, 'flags'> })
+            }
           >
             <Tab value="flags">Students to check in with</Tab>
             {wholeDepartment && <Tab value="overview">Overview</Tab>}
             <Tab value="data">Data</Tab>
             {seesPeople && <Tab value="people">People</Tab>}
-            {administrator && <Tab value="settings">Settings</Tab>}
+            {seesPeople && <Tab value="settings">Settings</Tab>}
+            {seesPeople && <Tab value="audit">Audit</Tab>}
           </TabList>
         </nav>
-        {view.page === 'flags' && <FlagList authorize={auth} onOpenStudent={(studentId) => navigate({ page: 'student', studentId })} />}
-        {view.page === 'student' && <StudentPage authorize={auth} studentId={view.studentId} onBack={() => navigate({ page: 'flags' })} />}
+        {/* Urgent messages (issue 14) sit above the list, outside the table code. */}
+        {view.page === 'flags' && (
+          <UrgentPanel
+            authorize={auth}
+            onOpenStudent={(studentId) => {
+              setOpenedFromList(studentId);
+              navigate({ page: 'student', studentId });
+            }}
+          />
+        )}
+        {view.page === 'flags' && (
+          <FlagList
+            authorize={auth}
+            query={view.query ?? ''}
+            onQueryChange={rememberListQuery}
+            focusStudentId={openedFromList}
+            onOpenStudent={(studentId) => {
+              setOpenedFromList(studentId);
+              navigate({ page: 'student', studentId });
+            }}
+          />
+        )}
+        {view.page === 'student' && (
+          <StudentPage authorize={auth} studentId={view.studentId} onBack={() => navigate({ page: 'flags', query: listQuery.current })} />
+        )}
         {view.page === 'overview' && wholeDepartment && <OverviewPage authorize={auth} />}
         {view.page === 'data' && <DataPage authorize={auth} canUpload={administrator} />}
         {view.page === 'people' && seesPeople && <PeoplePage authorize={auth} />}
-        {view.page === 'settings' && administrator && <SettingsPage authorize={auth} />}
+        {view.page === 'settings' && seesPeople && <SettingsPage authorize={auth} />}
+        {view.page === 'audit' && seesPeople && <AuditPage authorize={auth} />}
       </div>
     );
-  }, [session, me, view, host, styles, navigate]);
+  }, [session, me, view, host, styles, navigate, rememberListQuery, openedFromList]);
 
   return (
     <FluentProvider theme={THEMES[theme]}>

@@ -28,6 +28,13 @@ const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
+const IMPORT_STATUS_LABELS: Record<DataStatus['imports'][number]['status'], string> = {
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  running: 'Running',
+  interrupted: 'Interrupted: the service stopped before it finished; nothing was stored, import the file again',
+};
+
 const STATE = {
   fresh: { label: 'Up to date', color: 'success' },
   stale: { label: 'Behind', color: 'warning' },
@@ -116,7 +123,11 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
                 <TableRow key={n} data-testid="delivery-problem">
                   <TableCell>{p.recipientName}</TableCell>
                   <TableCell>
-                    {p.problem === 'unreachable' ? 'Cannot be reached in Teams' : `${p.what ?? 'Message'} (${p.attempts} attempts)`}
+                    {p.problem === 'unreachable'
+                      ? 'Cannot be reached in Teams'
+                      : p.problem === 'maybe_repeated'
+                        ? `${p.what ?? 'Message'} (may have arrived twice)`
+                        : `${p.what ?? 'Message'} (${p.attempts} attempts)`}
                   </TableCell>
                   <TableCell>{formatInstant(p.at)}</TableCell>
                   <TableCell>{p.reason}</TableCell>
@@ -149,7 +160,7 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
                 <TableCell>{SOURCE_LABELS[i.source]}</TableCell>
                 <TableCell>{i.fileName}</TableCell>
                 <TableCell>{i.periodStart && i.periodEnd ? `${formatDay(i.periodStart)} – ${formatDay(i.periodEnd)}` : '—'}</TableCell>
-                <TableCell>{i.status === 'succeeded' ? 'Succeeded' : i.status === 'failed' ? 'Failed' : 'Running'}</TableCell>
+                <TableCell>{IMPORT_STATUS_LABELS[i.status]}</TableCell>
                 <TableCell>
                   {`${i.rowsRead} / ${i.rowsCounted} / ${i.rowsIgnored} / ${i.rowsRejected}`}
                   {i.errors.length > 0 && (

@@ -5,6 +5,7 @@ import {
   Field,
   Input,
   MessageBar,
+  Select,
   MessageBarBody,
   Spinner,
   Subtitle2,
@@ -12,8 +13,9 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import type { RulesPreview, Settings } from '../../shared/api/settings';
-import { fetchRulesPreview, fetchSettings, postExemption, postThresholds, type Authorize } from './api';
+import type { Settings } from '../../shared/api/settings';
+import { fetchSettings, postExemption, type Authorize } from './api';
+import { RuleSettings } from './RuleSettings';
 import { formatDay } from './words';
 
 const useStyles = makeStyles({
@@ -23,46 +25,27 @@ const useStyles = makeStyles({
     gap: tokens.spacingHorizontalL,
     alignItems: 'start',
   },
+  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
   card: { padding: tokens.spacingHorizontalL },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end', flexWrap: 'wrap' },
   muted: { color: tokens.colorNeutralForeground3 },
 });
 
-/** Administrators: a live preview of rule thresholds, the term dates, and exemptions. */
+/** Administrators: every rule setting with a preview against today, the term dates, and exemptions. */
 export function SettingsPage({ authorize }: { authorize: Authorize }) {
   const styles = useStyles();
   const [settings, setSettings] = useState<Settings | null>(null);
+  /** An institution administrator may choose the department; empty is their own. */
+  const [department, setDepartment] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const [days, setDays] = useState('');
-  const [coverage, setCoverage] = useState('');
-  const [preview, setPreview] = useState<RulesPreview | null>(null);
-  const [previewError, setPreviewError] = useState<string | null>(null);
   const [draft, setDraft] = useState({ studentId: '', reason: '', from: '', until: '' });
   const [saved, setSaved] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
-  const [rulesSaved, setRulesSaved] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
 
   useEffect(() => {
-    fetchSettings(authorize)
-      .then((s) => {
-        setSettings(s);
-        setDays(String(s.rules.noEngagementDays));
-        setCoverage(String(s.rules.minKnownCoverage));
-      })
+    fetchSettings(authorize, department || undefined)
+      .then(setSettings)
       .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
-  }, [authorize]);
-
-  useEffect(() => {
-    if (!days || !coverage) return;
-    const timer = setTimeout(() => {
-      fetchRulesPreview(authorize, { noEngagementDays: Number(days), minKnownCoverage: Number(coverage) })
-        .then((p) => {
-          setPreview(p);
-          setPreviewError(null);
-        })
-        .catch((e: unknown) => setPreviewError(e instanceof Error ? e.message : 'The preview failed.'));
-    }, 300);
-    return () => clearTimeout(timer);
-  }, [authorize, days, coverage]);
+  }, [authorize, department]);
 
   if (error)
     return (
@@ -72,22 +55,13 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
     );
   if (!settings) return <Spinner label="Loading settings…" />;
 
-  const saveThresholds = () => {
-    setRulesSaved(null);
-    postThresholds(authorize, { noEngagementDays: Number(days), minKnownCoverage: Number(coverage) })
-      .then((s) => {
-        setSettings(s);
-        setRulesSaved({ intent: 'success', text: 'Thresholds saved. The next evaluation uses them.' });
-        setDays(`${s.rules.noEngagementDays}`);
-      })
-      .catch((e: unknown) =>
-        setRulesSaved({ intent: 'error', text: e instanceof Error ? e.message : 'The thresholds could not be saved.' }),
-      );
-  };
-
   const addExemption = () => {
     setSaved(null);
-    postExemption(authorize, { studentId: draft.studentId, reason: draft.reason, from: draft.from, until: draft.until || null })
+    postExemption(
+      authorize,
+      { studentId: draft.studentId, reason: draft.reason, from: draft.from, until: draft.until || null },
+      settings.department.id,
+    )
       .then((s) => {
         setSettings(s);
         setDraft({ studentId: '', reason: '', from: '', until: '' });
@@ -97,61 +71,23 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
   };
 
   return (
-    <section aria-labelledby="settings-title">
-      <h2 id="settings-title" style={{ marginTop: 0, fontSize: tokens.fontSizeBase500 }}>
+    <section className={styles.stack} aria-labelledby="settings-title">
+      <h2 id="settings-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
         Settings
       </h2>
+      {settings.departments.length > 1 && (
+        <Field label="Department">
+          <Select value={settings.department.id} onChange={(_, d) => setDepartment(d.value)}>
+            {settings.departments.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </Select>
+        </Field>
+      )}
+      <RuleSettings key={settings.department.id} authorize={authorize} settings={settings} onSaved={setSettings} />
       <div className={styles.grid}>
-        <Card className={styles.card}>
-          <Subtitle2 as="h3">Rule thresholds</Subtitle2>
-          <Text className={styles.muted}>
-            Try other thresholds to see how many students today's data would flag. Nothing changes until you save.
-          </Text>
-          <div className={styles.row}>
-            <Field label="Term days of silence before flagging">
-              <Input type="number" min={5} max={30} value={days} onChange={(_, d) => setDays(d.value)} />
-            </Field>
-            <Field label="Share of data that must be known (0.5 to 1)">
-              <Input type="number" min={0.5} max={1} step={0.05} value={coverage} onChange={(_, d) => setCoverage(d.value)} />
-            </Field>
-          </div>
-          {previewError && (
-            <MessageBar intent="warning">
-              <MessageBarBody>{previewError}</MessageBarBody>
-            </MessageBar>
-          )}
-          {preview && (
-            <div role="status" aria-live="polite" data-testid="rules-preview">
-              <Text
-                block
-              >{`Now: ${preview.current.flagged} students flagged (${preview.current.noEngagementDays} days, ${preview.current.minKnownCoverage}).`}</Text>
-              <Text
-                block
-                weight="semibold"
-              >{`With ${preview.proposed.noEngagementDays} days and ${preview.proposed.minKnownCoverage}: ${preview.proposed.flagged} students flagged (${preview.newlyFlagged} more, ${preview.noLongerFlagged} fewer).`}</Text>
-              {preview.warnings.map((w) => (
-                <Text block key={w} className={styles.muted}>
-                  {w}
-                </Text>
-              ))}
-            </div>
-          )}
-          <Button
-            disabled={
-              !preview ||
-              (preview.proposed.noEngagementDays === settings.rules.noEngagementDays &&
-                preview.proposed.minKnownCoverage === settings.rules.minKnownCoverage)
-            }
-            onClick={saveThresholds}
-          >
-            Save these thresholds
-          </Button>
-          {rulesSaved && (
-            <MessageBar intent={rulesSaved.intent}>
-              <MessageBarBody>{rulesSaved.text}</MessageBarBody>
-            </MessageBar>
-          )}
-        </Card>
         <Card className={styles.card}>
           <Subtitle2 as="h3">Term dates</Subtitle2>
           {settings.terms.length === 0 ? (

@@ -19,6 +19,7 @@ import { MAX_SNOOZE_DAYS, OUTCOME_LABELS, OUTCOMES, type CaseAction, type Outcom
 import type { StudentView } from '../../shared/api/student';
 import { fetchStudent, postCaseAction, type Authorize } from './api';
 import { StudentCharts } from './StudentCharts';
+import { SubjectAccessButton } from './SubjectAccessButton';
 import { CASE_STATUS_WORDS, formatDay, formatInstant, SEVERITY_BADGE } from './words';
 
 const useStyles = makeStyles({
@@ -56,6 +57,7 @@ export function StudentPage({ authorize, studentId, onBack }: { authorize: Autho
         <Button appearance="subtle" onClick={onBack}>
           ← Back to the list
         </Button>
+        <SubjectAccessButton authorize={authorize} studentId={studentId} />
       </div>
       {error && (
         <MessageBar intent="error">

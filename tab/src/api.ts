@@ -4,9 +4,29 @@ import { CaseActionResponseSchema, type CaseActionResponse } from '../../shared/
 import type { CaseAction } from '../../shared/api/case-actions';
 import { StudentViewSchema, type StudentView } from '../../shared/api/student';
 import { DataStatusSchema, UploadResultSchema, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
+import {
+  StudentSearchResponseSchema,
+  TuteeSummarySchema,
+  type StudentSearchResponse,
+  type TuteeSummary,
+} from '../../shared/api/student-search';
 import { OverviewSchema, type Overview } from '../../shared/api/overview';
+import { AuditPageSchema, type AuditPage } from '../../shared/api/audit';
 import { PeopleOverviewSchema, type PeopleOverview } from '../../shared/api/people';
-import { RulesPreviewSchema, SettingsSchema, type NewExemption, type RulesPreview, type Settings } from '../../shared/api/settings';
+import {
+  RulesPreviewSchema,
+  SettingsSchema,
+  type NewExemption,
+  type RulesChange,
+  type RulesPreview,
+  type Settings,
+} from '../../shared/api/settings';
+import {
+  UrgentActedResponseSchema,
+  UrgentListResponseSchema,
+  type UrgentActedResponse,
+  type UrgentListResponse,
+} from '../../shared/api/urgent';
 import {
   ApiErrorSchema,
   LocalStaffListResponseSchema,
@@ -71,6 +91,12 @@ export const postCaseAction = (auth: Authorize, caseId: string, action: CaseActi
     method: 'POST',
     body: JSON.stringify(action),
   });
+export const fetchUrgent = (auth: Authorize): Promise<UrgentListResponse> => getJson('/api/urgent', UrgentListResponseSchema, auth);
+export const postUrgentActed = (auth: Authorize, id: string, note: string): Promise<UrgentActedResponse> =>
+  getJson(`/api/urgent/${encodeURIComponent(id)}/acted`, UrgentActedResponseSchema, auth, {
+    method: 'POST',
+    body: JSON.stringify({ note }),
+  });
 
 /** Downloads the current view as CSV; the header carries the sign-in, so a plain link cannot be used. */
 export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery>): Promise<void> {
@@ -86,16 +112,59 @@ export async function downloadFlagsCsv(auth: Authorize, query: Partial<FlagQuery
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** Fetches a file with the sign-in header and hands it to the browser as a download named as the server says. */
+export async function downloadFile(auth: Authorize, path: string, fallbackName: string): Promise<void> {
+  const res = await send(path, auth);
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The audit page's filters, as its URL and the API name them. */
+export interface AuditFilters {
+  person?: string;
+  student?: string;
+  from?: string;
+  to?: string;
+  page?: number;
+}
+export function auditQueryString(f: AuditFilters): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+export const fetchAuditPage = (auth: Authorize, f: AuditFilters): Promise<AuditPage> =>
+  getJson(`/api/audit${auditQueryString(f)}`, AuditPageSchema, auth);
+/** Every entry the filters match (not just this page) as CSV; the server audits the export. */
+export const downloadAuditCsv = (auth: Authorize, f: AuditFilters): Promise<void> => {
+  const { page: _page, ...filters } = f;
+  return downloadFile(auth, `/api/audit/export${auditQueryString(filters)}`, 'audit.csv');
+};
 export const fetchOverview = (auth: Authorize): Promise<Overview> => getJson('/api/overview', OverviewSchema, auth);
 export const fetchPeople = (auth: Authorize, department?: string): Promise<PeopleOverview> =>
   getJson(`/api/people${department ? `?department=${encodeURIComponent(department)}` : ''}`, PeopleOverviewSchema, auth);
-export const fetchSettings = (auth: Authorize): Promise<Settings> => getJson('/api/settings', SettingsSchema, auth);
-export const fetchRulesPreview = (auth: Authorize, q: { noEngagementDays: number; minKnownCoverage: number }): Promise<RulesPreview> =>
-  getJson(`/api/settings/preview?noEngagementDays=${q.noEngagementDays}&minKnownCoverage=${q.minKnownCoverage}`, RulesPreviewSchema, auth);
-export const postThresholds = (auth: Authorize, t: { noEngagementDays: number; minKnownCoverage: number }): Promise<Settings> =>
-  getJson('/api/settings/rules', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(t) });
-export const postExemption = (auth: Authorize, e: NewExemption): Promise<Settings> =>
-  getJson('/api/settings/exemptions', SettingsSchema, auth, { method: 'POST', body: JSON.stringify(e) });
+/** `?department=` names another department; only an institution administrator may. */
+const inDepartment = (department?: string) => (department ? `?department=${encodeURIComponent(department)}` : '');
+export const fetchSettings = (auth: Authorize, department?: string): Promise<Settings> =>
+  getJson(`/api/settings${inDepartment(department)}`, SettingsSchema, auth);
+/** Who today's data would flag with the changed settings (only the changes, grouped by rule), by name. */
+export const fetchRulesPreview = (auth: Authorize, rules: RulesChange['rules'], department?: string): Promise<RulesPreview> =>
+  getJson(`/api/settings/preview${inDepartment(department)}`, RulesPreviewSchema, auth, {
+    method: 'POST',
+    body: JSON.stringify({ rules }),
+  });
+export const postRules = (auth: Authorize, rules: RulesChange['rules'], department?: string): Promise<Settings> =>
+  getJson(`/api/settings/rules${inDepartment(department)}`, SettingsSchema, auth, { method: 'POST', body: JSON.stringify({ rules }) });
+export const postExemption = (auth: Authorize, e: NewExemption, department?: string): Promise<Settings> =>
+  getJson(`/api/settings/exemptions${inDepartment(department)}`, SettingsSchema, auth, { method: 'POST', body: JSON.stringify(e) });
 
 /** Uploads an export file as the raw request body; the server imports it with the CLI's import code. */
 export const uploadExport = (auth: Authorize, source: UploadSource, file: File): Promise<UploadResult> =>
@@ -104,3 +173,6 @@ export const uploadExport = (auth: Authorize, source: UploadSource, file: File):
     body: file,
     headers: { 'content-type': 'application/octet-stream' },
   });
+export const fetchStudentSearch = (auth: Authorize, q: string, limit = 10): Promise<StudentSearchResponse> =>
+  getJson(`/api/student-search?q=${encodeURIComponent(q)}&limit=${limit}`, StudentSearchResponseSchema, auth);
+export const fetchTutees = (auth: Authorize): Promise<TuteeSummary> => getJson('/api/tutees', TuteeSummarySchema, auth);

@@ -33,6 +33,8 @@ describe('the tab API with Teams SSO tokens', () => {
     { name: 'GET /api/flags', path: '/api/flags', init: {} },
     { name: 'GET /api/flags/export', path: '/api/flags/export', init: {} },
     { name: 'GET /api/students/:id', path: `/api/students/${secret.id}`, init: {} },
+    { name: 'GET /api/student-search', path: `/api/student-search?q=${secret.id}`, init: {} },
+    { name: 'GET /api/tutees', path: '/api/tutees', init: {} },
     { name: 'GET /api/data', path: '/api/data', init: {} },
     { name: 'GET /api/overview', path: '/api/overview', init: {} },
     {
@@ -41,11 +43,15 @@ describe('the tab API with Teams SSO tokens', () => {
       init: { method: 'POST', body: 'Time,Event name\n', headers: { 'content-type': 'application/octet-stream' } },
     },
     { name: 'GET /api/settings', path: '/api/settings', init: {} },
-    { name: 'GET /api/settings/preview', path: '/api/settings/preview?noEngagementDays=10&minKnownCoverage=0.8', init: {} },
+    {
+      name: 'POST /api/settings/preview',
+      path: '/api/settings/preview',
+      init: { method: 'POST', body: JSON.stringify({ rules: { noEngagement: { days: 10 } } }) },
+    },
     {
       name: 'POST /api/settings/rules',
       path: '/api/settings/rules',
-      init: { method: 'POST', body: JSON.stringify({ noEngagementDays: 10, minKnownCoverage: 0.8 }) },
+      init: { method: 'POST', body: JSON.stringify({ rules: { noEngagement: { days: 10 } } }) },
     },
     {
       name: 'POST /api/settings/exemptions',
@@ -151,6 +157,11 @@ describe('the tab API with Teams SSO tokens', () => {
     expect((await call(`/api/flags?q=${secret.id}`, token).then((r) => r.json())) as { total: number }).toEqual(
       expect.objectContaining({ total: 0 }),
     );
+    const search = await call(`/api/student-search?q=${secret.id}`, token);
+    const searchText = await search.text();
+    expect(search.status).toBe(200);
+    expect(searchText).not.toContain('Confidential');
+    expect(JSON.parse(searchText)).toEqual(expect.objectContaining({ total: 0, students: [] }));
     await expectRefused(
       await call('/api/settings/exemptions', token, {
         method: 'POST',
@@ -174,6 +185,8 @@ describe('the tab API with Teams SSO tokens', () => {
     const body = (await (await call('/api/flags', token)).json()) as { scope: string; flags: Array<{ studentId: string }> };
     expect(body.scope).toBe('tutees');
     expect(body.flags.map((f) => f.studentId)).toEqual([secret.id]);
+    const search = (await (await call(`/api/student-search?q=${notTutee.id}`, token)).json()) as { scope: string; total: number };
+    expect(search).toEqual(expect.objectContaining({ scope: 'tutees', total: 0 }));
   });
 
   it('when a signed-in director views a student, then the view is written to the audit log', async () => {

@@ -295,21 +295,26 @@ describe('the tab API views, signed in locally', () => {
     expect((await get('/api/overview', { authorization: `Local ${tutor.id}` })).status).toBe(403);
   });
 
-  it('when an administrator previews shorter silence, then the rules engine counts who would be flagged, and nothing is stored', async () => {
+  it('when an administrator previews shorter silence, then the rules engine names who would be newly flagged, and nothing is stored', async () => {
     const asAdmin = { authorization: `Local ${admin.id}` };
-    const res = await get('/api/settings/preview?noEngagementDays=5&minKnownCoverage=0.8', asAdmin);
+    const res = await post('/api/settings/preview', { rules: { noEngagement: { days: 5 } } }, asAdmin);
     expect(res.status).toBe(200);
     const preview = RulesPreviewSchema.parse(await res.json());
-    expect(preview.current).toEqual(expect.objectContaining({ noEngagementDays: 14, minKnownCoverage: 0.8 }));
     // The student last seen on 20 November is silent over the last 5 term days but not over 14.
-    expect(preview.newlyFlagged).toBe(1);
+    expect(preview.newlyFlagged).toEqual([{ studentId: physics[1]!.id, name: 'Phys2 Quiet' }]);
+    expect(preview.noLongerFlagged).toEqual([]);
     expect(preview.proposed.flagged).toBe(preview.current.flagged + 1);
     expect((await page()).total).toBe(3);
 
-    const bad = await get('/api/settings/preview?noEngagementDays=2&minKnownCoverage=3', asAdmin);
+    const bad = await post('/api/settings/preview', { rules: { noEngagement: { days: 0 }, coverage: { minSourceShare: 3 } } }, asAdmin);
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { message: string }).message).toMatch(/noEngagementDays.*minKnownCoverage/);
-    expect((await get('/api/settings/preview?noEngagementDays=5&minKnownCoverage=0.8')).status).toBe(403);
+    const body = (await bad.json()) as { message: string; details: string[] };
+    // Each setting has its own problem, once.
+    expect(body.details).toEqual(['noEngagement.days must be at least 1 term day', 'coverage.minSourceShare must be between 0 and 1']);
+    const typo = await post('/api/settings/preview', { rules: { noEngagment: { days: 5 } } }, asAdmin);
+    expect(((await typo.json()) as { message: string }).message).toContain('unknown setting "noEngagment"');
+
+    expect((await post('/api/settings/preview', { rules: { noEngagement: { days: 5 } } })).status).toBe(403);
     expect((await get('/api/settings')).status).toBe(403);
   });
 
@@ -402,24 +407,41 @@ describe('the tab API views, signed in locally', () => {
     expect(queued).toEqual([{ kind: 'checkin', recipient_student_id: physics[2]!.id }]);
   });
 
-  it("when an administrator saves thresholds, then the department's rule settings hold them and the preview starts from them; others are refused", async () => {
+  it("when an administrator saves settings, then the department's rule settings hold them, the preview starts from them, and the change is audited; others are refused", async () => {
     const asAdmin = { authorization: `Local ${admin.id}` };
-    const res = await post('/api/settings/rules', { noEngagementDays: 10, minKnownCoverage: 0.9 }, asAdmin);
+    const res = await post('/api/settings/rules', { rules: { noEngagement: { days: 10 }, coverage: { minSourceShare: 0.9 } } }, asAdmin);
     expect(res.status).toBe(200);
-    expect(SettingsSchema.parse(await res.json()).rules).toEqual({ noEngagementDays: 10, minKnownCoverage: 0.9 });
-    const preview = RulesPreviewSchema.parse(
-      await (await get('/api/settings/preview?noEngagementDays=14&minKnownCoverage=0.8', asAdmin)).json(),
+    const saved = SettingsSchema.parse(await res.json());
+    expect(saved.rules.noEngagement.days).toBe(10);
+    expect(saved.rules.coverage.minSourceShare).toBe(0.9);
+    // A later change to another setting keeps these.
+    const again = SettingsSchema.parse(
+      await (await post('/api/settings/rules', { rules: { cases: { closeAfterRecoveryDays: null } } }, asAdmin)).json(),
     );
-    expect(preview.current).toEqual(expect.objectContaining({ noEngagementDays: 10, minKnownCoverage: 0.9 }));
+    expect(again.rules.noEngagement.days).toBe(10);
+    expect(again.rules.cases.closeAfterRecoveryDays).toBeNull();
     expect(await listAudit(server.app.db, 10)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          action: 'changed_rule_thresholds',
-          detail: expect.objectContaining({ after: { noEngagementDays: 10, minKnownCoverage: 0.9 } }),
+          action: 'changed_rule_settings',
+          actorId: admin.id,
+          detail: {
+            changes: [
+              { setting: 'noEngagement.days', before: 14, after: 10 },
+              { setting: 'coverage.minSourceShare', before: 0.8, after: 0.9 },
+            ],
+          },
         }),
       ]),
     );
-    expect((await post('/api/settings/rules', { noEngagementDays: 1, minKnownCoverage: 0.9 }, asAdmin)).status).toBe(400);
-    expect((await post('/api/settings/rules', { noEngagementDays: 10, minKnownCoverage: 0.9 })).status).toBe(403);
+    expect((await post('/api/settings/rules', { rules: { noEngagement: { days: 0 } } }, asAdmin)).status).toBe(400);
+    expect((await post('/api/settings/rules', { rules: { noEngagement: { days: 12 } } })).status).toBe(403);
+    expect((await post('/api/settings/rules?department=dept-b', { rules: { noEngagement: { days: 12 } } }, asAdmin)).status).toBe(403);
+    // Put back what the other tests expect.
+    await post(
+      '/api/settings/rules',
+      { rules: { noEngagement: { days: 14 }, coverage: { minSourceShare: 0.8 }, cases: { closeAfterRecoveryDays: 7 } } },
+      asAdmin,
+    );
   });
 });

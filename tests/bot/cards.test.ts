@@ -187,11 +187,11 @@ describe('cards', () => {
       checkin,
       buildHelpCard({ isStaff: false, supportContacts: [{ name: 'Wellbeing', detail: '01234' }] }),
       buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123' }]),
-      buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123' }], { told: false }),
+      buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123' }], { told: 'nobody' }),
       buildSupportCard({
         contacts: [{ name: 'Wellbeing', detail: '01234' }],
         urgentContacts: [{ name: 'Samaritans', detail: '116 123' }],
-        told: true,
+        told: 'tutor',
       }),
       buildNoticeCard({ title: 't', lines: ['l'], urgent: true, listUrl: 'https://x/' }),
     ];

@@ -3,7 +3,7 @@ import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../su
 import { escalateUnacknowledged } from '../../bot/jobs/escalate.command';
 import { performCaseAction } from '../../bot/commands/case-actions.command';
 import { findCase } from '../../bot/store/case.repository';
-import { listCaseEvents } from '../../bot/store/case-event.repository';
+import { appendCaseEvent, listCaseEvents } from '../../bot/store/case-event.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { seedCase } from './fixtures';
 
@@ -39,6 +39,22 @@ describe.each(DATABASE_KINDS)('escalation on %s', (kind) => {
       'director_of_studies',
       'student_experience_officer',
     ]);
+  });
+
+  it('when the alert reached the tutor only with the next morning digest, then the working days count from that morning', async () => {
+    // Opened Friday 27 November; the digest went on Monday 30 November at 09:00, so three working days end Thursday 3 December.
+    const c = await seedCase(t.db, student.id);
+    await appendCaseEvent(t.db, {
+      caseId: c.id,
+      at: '2026-11-30T09:00:00.000Z',
+      kind: 'alerted',
+      actorKind: 'system',
+      actorId: null,
+      note: null,
+      data: { recipientStaffId: tutor.id },
+    });
+    expect((await escalateUnacknowledged(at('2026-12-02T09:00:00Z'))).escalated).toBe(0);
+    expect((await escalateUnacknowledged(at('2026-12-03T09:00:00Z'))).escalated).toBe(1);
   });
 
   it('when the tutor acknowledged in time, then nothing is escalated', async () => {

@@ -20,13 +20,15 @@ describe('the bot handler (TestAdapter)', () => {
   const tutor = buildStaff({ displayName: 'Dr Ada Tutor' });
   const officer = buildStaff({ roles: ['student_experience_officer'] });
   const student = buildStudent({ givenName: 'Sam', tutorId: tutor.id });
+  // No personal tutor: whoever hears of their messages, the student is never told it was "your personal tutor".
+  const untutored = buildStudent({ givenName: 'Ola', tutorId: null });
 
   beforeEach(async () => {
     queued = 0;
     urgentQueued = [];
     t = await createTestDatabase('sqlite');
     await seedDepartment(t.db);
-    await seedPeople(t.db, { staff: [tutor, officer], students: [student] });
+    await seedPeople(t.db, { staff: [tutor, officer], students: [student, untutored] });
     const support = parseConfig({ SUPPORT_CONTACTS: '[{"name":"Wellbeing Service","detail":"wellbeing@example.ac.uk"}]' }).support;
     bot = new EngagementBot({
       db: t.db,
@@ -112,7 +114,7 @@ describe('the bot handler (TestAdapter)', () => {
     await adapter.send(as(student.entraId, 'im not coping, everything is just too much')).assertReply((reply) => {
       expect(cardOf(reply)).toContain('Thank you for telling us');
       expect(cardOf(reply)).toContain('wellbeing@example.ac.uk');
-      expect(cardOf(reply)).toContain('Your personal tutor has been told');
+      expect(cardOf(reply)).toContain('We have passed this on to your personal tutor, who will be in touch.');
     });
     const notices = (await listDeliveries(t.db)).filter((d) => d.kind === 'notice');
     expect(notices.map((n) => [n.recipientStaffId, n.payload.title, n.payload.urgent, n.payload.tier])).toEqual([
@@ -121,6 +123,19 @@ describe('the bot handler (TestAdapter)', () => {
     expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_message')?.data).toMatchObject({ tier: 'distress' });
     expect(urgentQueued).toEqual([]);
     expect(queued).toBe(1);
+  });
+
+  it('when a student with no personal tutor writes words of crisis or distress, then what they read names who was really told', async () => {
+    await adapter.send(as(untutored.entraId, 'i feel like giving up on everything, whats the point')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('116 123');
+      expect(cardOf(reply)).toContain('We have also let staff who support students in your department know');
+      expect(cardOf(reply)).not.toContain('personal tutor');
+    });
+    expect((await listDeliveries(t.db)).filter((d) => d.kind === 'notice').map((n) => n.recipientStaffId)).toEqual([officer.id]);
+    await adapter.send(as(untutored.entraId, 'im not coping, everything is just too much')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('We have passed this on to staff who support students in your department');
+      expect(cardOf(reply)).not.toContain('personal tutor');
+    });
   });
 
   it('when a student says they will not hurt themselves, then it is still treated as distress, not as an ordinary message', async () => {

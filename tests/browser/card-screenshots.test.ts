@@ -7,6 +7,7 @@ import {
   buildDigestCard,
   buildHelpCard,
   buildNoticeCard,
+  buildSupportCard,
   buildUrgentSupportCard,
   type AdaptiveCard,
   type DigestRow,
@@ -115,6 +116,60 @@ const CARDS: Array<[name: string, card: AdaptiveCard, mustShow: string]> = [
     'urgent-support',
     buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123 (free, any time)' }]),
     'You do not have to deal with this alone',
+  ],
+  [
+    'urgent-support-nobody-told',
+    buildUrgentSupportCard([{ name: 'Samaritans', detail: '116 123 (free, any time)' }], { told: 'nobody' }),
+    'Please reach out to one of them now.',
+  ],
+  [
+    'support-distress',
+    buildSupportCard({
+      contacts: [{ name: 'Wellbeing Service', detail: '01234 567890' }],
+      urgentContacts: [{ name: 'Samaritans', detail: '116 123 (free, any time)' }],
+      told: 'tutor',
+    }),
+    'It sounds like things are hard at the moment.',
+  ],
+  [
+    'urgent-staff-notice',
+    buildNoticeCard({
+      title: 'Urgent: Noor Quiet may need help now',
+      lines: [
+        'Their message: “honestly i dont want to be here anymore”',
+        'Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.',
+        'This stays pinned at the top of the Engagement Monitor tab until someone records what they have done.',
+      ],
+      urgent: true,
+      listUrl: tabLink(links, 'S1001'),
+    }),
+    'may need help now',
+  ],
+  [
+    'distress-staff-notice',
+    buildNoticeCard({
+      title: 'Noor Quiet may be struggling',
+      lines: [
+        'Their message: “i feel so overwhelmed, i am not coping”',
+        'Their words suggest they are having a hard time. They have been shown the support contacts. Please get in touch with them soon.',
+      ],
+      urgent: false,
+      listUrl: tabLink(links, 'S1001'),
+    }),
+    'may be struggling',
+  ],
+  [
+    'no-reply-reminder',
+    buildNoticeCard({
+      title: 'Still no reply from Noor Quiet',
+      lines: [
+        'You recorded “Contacted, no reply yet” 5 working days ago. Could you try once more, perhaps another way (phone, or a colleague who teaches them)?',
+        'If you are worried about their safety, consider the missing-student procedure or a referral to the Wellbeing Service.',
+      ],
+      urgent: false,
+      listUrl: tabLink(links, 'S1001'),
+    }),
+    'Still no reply from Noor Quiet',
   ],
   [
     'notice',

@@ -51,7 +51,16 @@ describe('engagement notify', () => {
     const second = await runCliInProcess(['notify', '--json'], env);
 
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ sent: 1, waitingForChat: 0, failed: 0, retrying: 0, unreachable: 0 });
+    expect(JSON.parse(first.stdout)).toEqual({
+      claimed: 1,
+      sent: 1,
+      lostClaim: 0,
+      unrecorded: 0,
+      waitingForChat: 0,
+      failed: 0,
+      retrying: 0,
+      unreachable: 0,
+    });
     expect(JSON.parse(second.stdout)).toMatchObject({ sent: 0 });
     expect(connector.received.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect((await listDeliveries(db)).map((d) => d.status)).toEqual(['sent']);

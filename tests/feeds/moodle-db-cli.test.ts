@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliInProcess } from '../support/cli';
 import { createTestMoodle, type TestMoodle } from '../support/moodle-db';
-import { generateSiteLog, SITE_USERS } from '../support/moodle-site';
+import { generateSiteLog, login, SITE_USERS } from '../support/moodle-site';
 
 const engagement = async (args: string[], env: Record<string, string>) => {
   const run = await runCliInProcess(args, env);
@@ -20,7 +20,11 @@ describe('engagement pull moodle', () => {
     // The day before yesterday, yesterday and today: whatever the time of day, the first of them can be
     // completed (an entry more than an hour after it ends has been read), so a second run reads less.
     const today = Math.floor(Date.now() / 86_400_000) * 86_400;
-    await moodle.insertLog(generateSiteLog(21, today - 2 * 86_400, 3, Date.now() / 1000 - 60));
+    const now = Math.floor(Date.now() / 1000);
+    await moodle.insertLog(generateSiteLog(21, today - 2 * 86_400, 3, now - 60));
+    // A student logged in a minute ago: in the early hours today may hold no counted event yet, and the
+    // unfinished day the second run reads again must have one whatever the time of day.
+    await moodle.insertLog([login(2113, now - 60)]);
   });
   afterEach(async () => {
     await moodle.drop();

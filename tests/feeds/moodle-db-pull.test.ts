@@ -12,7 +12,7 @@ import type { Db } from '../../bot/store/database';
 import { createTestDatabase, DATABASE_KINDS, silentLogger, type TestDatabase } from '../support/databases';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { createTestMoodle, MOODLE_ENGINES, type TestMoodle } from '../support/moodle-db';
-import { generateSiteLog, SITE_USERS, writeLogstoreCsv, writeUsersCsv, type SiteEvent } from '../support/moodle-site';
+import { generateSiteLog, SITE_USERS, TEACHER, writeLogstoreCsv, writeUsersCsv, type SiteEvent } from '../support/moodle-site';
 import { CAMPUS, ingestConfig } from '../ingest/support';
 
 const FIRST_DAY = Date.UTC(2026, 10, 20) / 1000;
@@ -127,6 +127,19 @@ describe.each(DATABASE_KINDS)('Moodle database pull, our store on %s', (kind) =>
       expect([...(coverage.get('moodle_login') ?? [])].sort()).toEqual(
         ['20', '21', '22', '23', '24', '25', '26'].map((d) => `2026-11-${d}`),
       );
+    });
+
+    it('when a Moodle user is a member of staff by e-mail, then their events are "staff, ignored", not unlinked', async () => {
+      await seedPeople(store.db, { staff: [buildStaff({ id: 'staff-teacher', email: 'dr.staff@example.ac.uk' })] });
+      await moodle.insertLog(generateSiteLog(7, FIRST_DAY, 2, NOW.getTime() / 1000 - 1_800));
+
+      const summary = await pullMoodle(deps(), { since: '2026-11-20' });
+
+      expect(summary.status).toBe('succeeded');
+      expect(summary.staff.keys).toEqual([`moodle:${TEACHER}`]);
+      expect(summary.rowsStaff).toBeGreaterThan(0);
+      expect(summary.unresolved.keys).not.toContain(`moodle:${TEACHER}`);
+      expect(summary.warnings.join(' ')).toMatch(/member\(s\) of staff \(staff, ignored\)/);
     });
 
     it('when more events arrive and the pull runs again, then each event is counted once and a run with nothing new changes nothing', async () => {

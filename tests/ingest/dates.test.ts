@@ -35,7 +35,11 @@ describe('export dates', () => {
     });
     expect(parseLocaleTime('11/10/23, 10:00:00', null)).toMatchObject({ ok: false });
     expect(parseLocaleTime('11/10/23, 10:00:00', 'en-US')).toMatchObject({ ok: true, time: { month: 11, day: 10 } });
-    expect(parseLocaleTime('15/11/22, 09:30:17', 'en-US')).toMatchObject({ ok: false, reason: expect.stringContaining('not a real date') });
+    expect(parseLocaleTime('15/11/22, 09:30:17', 'en-US')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('the file was downloaded with en-GB dates; pass --locale en-GB'),
+    });
+    expect(parseLocaleTime('31/02/23, 09:30:17', 'en-GB')).toMatchObject({ ok: false, reason: expect.stringContaining('not a real date') });
   });
 
   it('when Samis times are ISO or UK, then both are read', () => {

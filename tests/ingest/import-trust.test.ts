@@ -9,7 +9,8 @@ import { importExport, type ImportOptions } from '../../bot/ingest/import.comman
 import { presentImportSummary } from '../../bot/ingest/import.presenter';
 import type { Db } from '../../bot/store/database';
 import { insertIdentities } from '../../bot/store/identity.repository';
-import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople } from './support';
+import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople, submissionAcrossParts } from './support';
+import { buildStaff, seedPeople } from '../support/factories';
 
 const trust = (name: string) => fixture('trust', name);
 const WEEK = { start: '2023-10-09', end: '2023-10-13' };
@@ -189,12 +190,45 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
     // Read as Tokyo time, Ola's 08:30 on the 8th is 23:30 on the 7th in London.
     const tokyo = await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv'), timeZone: 'Asia/Tokyo' });
     expect(tokyo.status).toBe('succeeded');
+    expect(tokyo.warnings).toContain(
+      'This file was imported on 3 Nov 2026 as moodle-1-10-nov.csv with other settings (the time zone: Europe/London, now Asia/Tokyo); it is applied again with the current ones.',
+    );
     expect(await countsOf(t.db)).toContain(`${OLA.id} 2023-11-07 moodle_login 1`);
     expect(await countsOf(t.db)).not.toContain(`${OLA.id} 2023-11-08 moodle_login 1`);
 
     const narrow = await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv'), period: { start: '2023-11-06', end: '2023-11-10' } });
     expect(narrow.status).toBe('succeeded');
     expect(narrow.period).toEqual({ start: '2023-11-06', end: '2023-11-10' });
+    expect(narrow.warnings).toContain(
+      'This file was imported on 3 Nov 2026 as moodle-1-10-nov.csv with other settings (the period: the whole file, now 2023-11-06 to 2023-11-10; the time zone: Asia/Tokyo, now Europe/London); it is applied again with the current ones, replacing only 2023-11-06 to 2023-11-10.',
+    );
+  });
+
+  it('when a narrower --from/--to replaced part of a file, then the full file imported again is re-applied with that reason and gives its counts back', async () => {
+    await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv'), fileName: 'moodle-logs.csv' });
+    const full = await countsOf(t.db);
+    // Read again for 6-10 November as Tokyo time (by mistake): Ola's login of the 8th moves to the 7th.
+    const narrow = await run({
+      source: 'moodle',
+      path: trust('moodle-1-10-nov.csv'),
+      period: { start: '2023-11-06', end: '2023-11-10' },
+      timeZone: 'Asia/Tokyo',
+    });
+    expect(narrow.warnings.join(' ')).toMatch(
+      /\(the period: the whole file, now 2023-11-06 to 2023-11-10; the time zone: Europe\/London, now Asia\/Tokyo\)/,
+    );
+    expect(await countsOf(t.db)).not.toEqual(full);
+
+    const again = await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv'), fileName: 'moodle-logs.csv' });
+
+    expect(again.status).toBe('succeeded');
+    expect(again.warnings).toContain(
+      're-applied: this file was imported on 3 Nov 2026 as moodle-logs.csv, but "moodle-1-10-nov.csv" imported since replaced part of its period.',
+    );
+    expect(await countsOf(t.db)).toEqual(full);
+    const same = await run({ source: 'moodle', path: trust('moodle-1-10-nov.csv') });
+    expect(same.status).toBe('already_imported');
+    expect(same.warnings[0]).toMatch(/^skipped: identical file and settings, imported on 3 Nov 2026 as moodle-logs.csv/);
   });
 
   it("when a later import replaced part of a file's period, then the file imported again is re-applied with that reason", async () => {
@@ -208,6 +242,24 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
   });
 
   it('when the same set of files is imported in several orders, then the counts are identical', async () => {
+    // A tutor whose Samis logins are in one export (staff, ignored), and the settings each file needs.
+    await seedPeople(t.db, { staff: [buildStaff({ id: 'TUT01', email: 'tut01@example.ac.uk' })] });
+    const env = {
+      SAMIS_LOGIN_COLUMNS: JSON.stringify({ date: 'LOGIN_DATE', time: 'LOGIN_TIME' }),
+      MOODLE_LOG_STRINGS: JSON.stringify({
+        headers: {
+          Time: 'Heure',
+          'User full name': "Nom complet de l'utilisateur",
+          'Affected user': 'Utilisateur concerné',
+          'Event context': "Contexte de l'événement",
+          Component: 'Composant',
+          'Event name': "Nom de l'événement",
+          Origin: 'Origine',
+          'IP address': 'Adresse IP',
+        },
+        events: { 'User has logged in': 'Utilisateur connecté', 'A submission has been submitted.': 'Travail de devoir remis' },
+      }),
+    };
     const files: Array<ImportOptions | 'graph'> = [
       { source: 'moodle', path: trust('moodle-1-10-nov.csv') },
       { source: 'moodle', path: trust('moodle-6-14-nov.csv') },
@@ -215,11 +267,16 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
       { source: 'panopto', path: trust('panopto-session-views-week.csv'), period: WEEK },
       { source: 'teams', path: trust('teams-seminar.csv') },
       'graph',
+      { source: 'teams', path: trust('teams-2021-with-summary.csv') },
+      { source: 'moodle', path: trust('moodle-submissions.csv'), parts: 2 },
+      { source: 'moodle', path: fixture('languages', 'moodle-log-fr.csv'), period: { start: '2023-11-17', end: '2023-11-17' } },
+      { source: 'samis-logins', path: trust('samis-logins-split.csv') },
+      { source: 'samis-logins', path: fixture('staff', 'samis-logins-staff.csv'), fileName: 'staff.csv' },
     ];
     const orders = [
-      [0, 1, 2, 3, 4, 5],
-      [5, 4, 3, 2, 1, 0],
-      [3, 5, 1, 4, 0, 2],
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+      [3, 8, 5, 10, 1, 4, 7, 0, 9, 2, 6],
     ];
     const results: string[][] = [];
     for (const order of orders) {
@@ -234,11 +291,28 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
         if (f === 'graph') {
           await collectFromGraph(t.db, { ...graphSeminar, students: [SIAN.id, OLA.id] });
           await collectFromGraph(t.db, { ...graphOther, students: [SIAN.id] });
-        } else expect((await run(f)).status).toMatch(/succeeded|skipped/);
+        } else {
+          // The Samis split export names its date column in the setting; the other login export has one time column.
+          const settings = f.fileName === 'staff.csv' ? { MOODLE_LOG_STRINGS: env.MOODLE_LOG_STRINGS } : env;
+          expect({ file: f.path, status: (await run(f, settings)).status }).toEqual({
+            file: f.path,
+            status: expect.stringMatching(/succeeded|skipped/),
+          });
+        }
       }
       results.push(await countsOf(t.db));
     }
-    expect(results[0]).toEqual(expect.arrayContaining([...DAY_LEVEL_VIEWS, ...TEAMS_UNION]));
+    expect(results[0]).toEqual(
+      expect.arrayContaining([
+        ...DAY_LEVEL_VIEWS,
+        ...TEAMS_UNION,
+        `${SIAN.id} 2023-11-17 moodle_submission 1`,
+        `${SIAN.id} 2023-11-15 moodle_submission 1`,
+        `${ZOE.id} 2023-11-22 teams_attendance 1`,
+        `${SIAN.id} 2023-10-10 samis_login 2`,
+        `${SIAN.id} 2023-11-20 samis_login 1`,
+      ]),
+    );
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
   });
@@ -292,6 +366,53 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
       `${OLA.id} 2023-11-15 moodle_login 1`,
       `${OLA.id} 2023-11-15 moodle_submission 1`,
     ]);
+  });
+
+  it("when a log is counted in parts and one submission's created and submitted events fall in different parts, then it is stored once", async () => {
+    const path = join(dir, 'moodle-split-submission.csv');
+    writeFileSync(path, submissionAcrossParts());
+
+    for (const parts of [1, 2, 3]) {
+      const summary = await run({ source: 'moodle', path, parts, force: true });
+      expect({ parts, status: summary.status, submissions: summary.countsBySource.moodle_submission }).toEqual({
+        parts,
+        status: 'succeeded',
+        submissions: 1,
+      });
+      expect(await countsOf(t.db)).toEqual([`${SIAN.id} 2023-11-15 moodle_submission 1`]);
+    }
+  });
+
+  it('when a Teams file with day-first dates is read with a US locale, then the top-line error says to pass --locale en-GB', async () => {
+    // A newer client's download (its own header casing), from a UK desktop: UTF-16LE with BOM, tabs, CRLF, 13/10/2023.
+    const lines = [
+      '1. Summary',
+      'Meeting title\tTutorial: Optics',
+      'Attended participants\t2',
+      'Start time\t13/10/2023, 14:00:00',
+      'End time\t13/10/2023, 14:50:00',
+      '',
+      '2. Participants',
+      'Name\tFirst join\tLast leave\tIn-meeting duration\tEmail\tParticipant ID (UPN)\tRole',
+      'Dr Lena Organiser\t13/10/2023, 14:00:00\t13/10/2023, 14:50:00\t50m\tl.organiser@example.ac.uk\tl.organiser@example.ac.uk\tOrganizer',
+      'Siân Ó Briain\t13/10/2023, 14:01:10\t13/10/2023, 14:49:00\t47m 50s\tsian.obriain@example.ac.uk\tsian.obriain@example.ac.uk\tAttendee',
+      'Jones, Zoë\t13/10/2023, 14:02:00\t13/10/2023, 14:45:00\t43m\tzoe.jones@example.ac.uk\tzoe.jones@example.ac.uk\tAttendee',
+      '',
+    ];
+    const path = join(dir, 'Tutorial - Attendance report 13-10-23.csv');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines.join('\r\n'), 'utf16le')]));
+
+    const summary = await run({ source: 'teams', path }, { TEAMS_LOCALE: 'en-US' });
+
+    expect(summary.status).toBe('failed');
+    expect(summary.errors[0]).toBe(
+      'no row in the file has a usable date in the locale given: 3 date(s) read only day first, so the file was downloaded with en-GB dates. Pass --locale en-GB (or set TEAMS_LOCALE=en-GB) and import the file again',
+    );
+    expect(await countsOf(t.db)).toEqual([]);
+
+    const fixed = await run({ source: 'teams', path, locale: 'en-GB' }, { TEAMS_LOCALE: 'en-US' });
+    expect(fixed.status).toBe('succeeded');
+    expect(await countsOf(t.db)).toEqual([`${SIAN.id} 2023-10-13 teams_attendance 1`, `${ZOE.id} 2023-10-13 teams_attendance 1`]);
   });
 
   it('when no date in a Teams file reads only one way, then the top-line error says to pass --locale', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { COUNT_FORMATS, parseExport, type ParsedExport } from '../../bot/ingest/parse-export';
 import { parseInParts } from '../../bot/ingest/parse-parallel';
 import { writeMoodleLog } from '../../bench/benchmarks/moodle-log-generator';
-import { fixture, parseSettings } from './support';
+import { fixture, parseSettings, submissionAcrossParts } from './support';
 
 /** Everything a parse gives that an import uses (its duration aside). */
 const outcome = (p: ParsedExport | null) =>
@@ -111,6 +111,19 @@ describe('counting a large export in parts on worker threads', () => {
     expect(inParts?.tally.sources.has('moodle_login')).toBe(false);
     expect(inParts?.tally.warnings).toHaveLength(1);
     expect(outcome(inParts)).toEqual(outcome(await parseExport(path, 'moodle', parseSettings(), undefined, true, 1)));
+  });
+
+  it("when one student's created and submitted events for one assignment and day fall in different parts, then it is one submission, as in one piece", async () => {
+    const path = join(dir, 'split-submission.csv');
+    writeFileSync(path, submissionAcrossParts());
+    const whole = await parseExport(path, 'moodle', parseSettings(), undefined, true, 1);
+    expect(whole.tally.counts.get('moodle:2113\u001f2023-11-15\u001fmoodle_submission')).toBe(1);
+
+    for (const parts of [2, 3]) {
+      const inParts = await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, parts);
+      expect(inParts).not.toBeNull();
+      expect({ parts, ...outcome(inParts) }).toEqual({ parts, ...outcome(whole) });
+    }
   });
 
   it('when every Moodle fixture and broken file is counted in parts, then each gives what the whole-file read gives', async () => {

@@ -44,3 +44,35 @@ export async function seedFixturePeople(db: Db): Promise<void> {
     ]),
   ]);
 }
+
+/**
+ * A site log download as Moodle writes it (BOM, newest first, CRLF as a Windows hand re-saved it): one
+ * student's "Submission created." at the start of the day and "A submission has been submitted." for
+ * the same assignment at its end, with 600 logins of others between, so any cut falls between them.
+ */
+export function submissionAcrossParts(): string {
+  const row = (time: string, event: string, description: string) =>
+    `"${time}","Siân Ó Briain",-,"Assignment: Lab report 3","File submissions","${event}","${description}",web,203.0.113.20`;
+  const lines = ['\uFEFFTime,"User full name","Affected user","Event context",Component,"Event name",Description,Origin,"IP address"'];
+  lines.push(
+    row(
+      '15/11/23, 17:45:02',
+      'A submission has been submitted.',
+      "The user with id '2113' has submitted the submission with id '901' for the assignment with course module id '601'.",
+    ),
+  );
+  for (let i = 0; i < 600; i++) {
+    const minute = String(59 - (i % 60)).padStart(2, '0');
+    lines.push(
+      row(`15/11/23, 1${6 - Math.floor(i / 100)}:${minute}:00`, 'User has logged in', `The user with id '${3000 + i}' has logged in.`),
+    );
+  }
+  lines.push(
+    row(
+      '15/11/23, 09:30:00',
+      'Submission created.',
+      "The user with id '2113' created a file submission and uploaded '1' file/s in the assignment with course module id '601'.",
+    ),
+  );
+  return lines.join('\r\n') + '\r\n';
+}

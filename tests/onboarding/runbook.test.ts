@@ -154,6 +154,9 @@ describe('docs/onboarding.md, followed word for word from an empty database', ()
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // The service runs on the wall clock at whatever hour the suite runs; in quiet hours the student's
+      // ordinary message would rightly wait for the morning (tests/rules/daily-digest.test.ts proves that with a clock).
+      QUIET_HOURS: 'off',
     };
     expect(env).toMatchObject({ DEMO_DATA: 'false', DATABASE_URL: 'sqlite:./data/engagement.sqlite' });
 

@@ -80,6 +80,23 @@ describe.each(DATABASE_KINDS)('the audit log read on %s', (kind) => {
     expect(page2.entries.map((e) => e.at)).toEqual(['2026-11-22T09:00:00.000Z', '2026-11-21T09:00:00.000Z']);
   });
 
+  it('when read, then each entry is a sentence with names, the person list stays in scope, and reading the log is not "about" a student', async () => {
+    const page = await listAuditPage(t.db, adminA, q({ student: studentA.id }), NOW);
+    expect(page.entries.map((e) => e.sentence)).toEqual([
+      `Tom TutorA viewed the list of students, showing Sam ${studentA.familyName}`,
+      `Tom TutorA viewed Sam ${studentA.familyName}'s record`,
+    ]);
+    expect(page.entries[1]?.students).toEqual([{ id: studentA.id, name: `Sam ${studentA.familyName}` }]);
+    expect(page.people.map((p) => p.name).sort()).toEqual(['Ann AdminA', 'Iris Institution', 'Tom TutorA']);
+    // The read just now named Sam in its filters, yet a second read about Sam lists the same two entries.
+    expect((await listAuditPage(t.db, adminA, q({ student: studentA.id }), NOW)).total).toBe(2);
+    // A student filter is matched literally, never as a pattern.
+    for (const pattern of ['%', '_', `${studentA.id.slice(0, -1)}_`])
+      expect((await listAuditPage(t.db, instAdmin, q({ student: pattern }), NOW)).total).toBe(0);
+    const upload = await listAuditPage(t.db, instAdmin, q({ person: adminA.id, to: '2026-11-26' }), NOW);
+    expect(upload.entries.map((e) => e.sentence)).toEqual(['Ann AdminA uploaded the file "=HYPERLINK("x")"']);
+  });
+
   it('when a personal tutor asks, then they are refused', async () => {
     await expect(listAuditPage(t.db, tutorA, q(), NOW)).rejects.toMatchObject({ status: 403 });
   });

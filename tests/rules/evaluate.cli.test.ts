@@ -5,6 +5,7 @@ import { runCliInProcess } from '../support/cli';
 import { createDatabase, migrateToLatest } from '../../bot/store/database';
 import { loadDemo } from '../../bot/demo/load-demo.command';
 import { generateDemoDepartment } from '../../bot/demo/generate';
+import { listAudit } from '../../bot/store/audit.repository';
 
 const TODAY = '2026-11-27';
 
@@ -69,5 +70,19 @@ describe('engagement evaluate', () => {
     };
     expect(saved.noEngagement.days).toBe(10);
     expect(saved.sharpDrop.ratio).toBe(0.25);
+    // The change is audited like one made in the tab, setting by setting.
+    const db = createDatabase({ kind: 'sqlite', path: join(dir, 'cli.sqlite') });
+    try {
+      const audit = await listAudit(db, 20);
+      expect(audit.filter((a) => a.action === 'changed_rule_settings')).toEqual([
+        expect.objectContaining({
+          actorId: null,
+          subjectId: 'demo-natsci',
+          detail: { changes: [{ setting: 'noEngagement.days', before: 14, after: 10 }], by: 'command line' },
+        }),
+      ]);
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -77,6 +77,9 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
   const blocked = new Set<string>();
   const perConversation = new Map<string, number[]>();
   const tenant: number[] = [];
+  // Faults a remote test sets through /_standin/faults and /_standin/outage (the stand-in runs in its own process).
+  let faults = { rate429: 0, rate503: 0 };
+  let downUntil = 0;
 
   const overLimit = (conversationId: string, now: number): boolean => {
     if (!limits) return false;
@@ -102,6 +105,20 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
       const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
       // For a stand-in running in its own process (the benchmark): what it accepted and refused.
       if (req.method === 'GET' && url.pathname === '/_standin/log') return answer(res, 200, { received, requests });
+      if (req.method === 'POST' && url.pathname === '/_standin/faults') {
+        const body = JSON.parse(raw || '{}') as { rate429?: number; rate503?: number };
+        faults = { rate429: body.rate429 ?? 0, rate503: body.rate503 ?? 0 };
+        return answer(res, 200, faults);
+      }
+      if (req.method === 'POST' && url.pathname === '/_standin/outage') {
+        downUntil = now + Number((JSON.parse(raw || '{}') as { ms?: number }).ms ?? 0);
+        return answer(res, 200, { downUntil });
+      }
+      // Down: the connection drops with no answer, as when the service cannot be reached.
+      if (now < downUntil) {
+        requests.push({ method: req.method ?? '', conversationId: parts[2] ?? '', status: 0, at: now });
+        return req.socket.destroy();
+      }
       // /v3/conversations/{id}/activities[/{activityId}]
       if (parts[0] !== 'v3' || parts[1] !== 'conversations')
         return answer(res, 404, { error: { code: 'NotFound', message: 'unknown path' } });
@@ -120,6 +137,17 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
           failure.status,
           failure.body ?? { error: { code: 'ServiceError', message: `scripted ${failure.status}` } },
           failure.retryAfterSeconds !== undefined ? { 'retry-after': String(failure.retryAfterSeconds) } : {},
+        );
+      }
+      const dice = Math.random();
+      if (req.method === 'POST' && dice < faults.rate429 + faults.rate503) {
+        const status = dice < faults.rate429 ? 429 : 503;
+        record(status);
+        return answer(
+          res,
+          status,
+          { error: { code: status === 429 ? 'Throttled' : 'ServiceUnavailable', message: `injected ${status}` } },
+          status === 429 ? { 'retry-after': '1' } : {},
         );
       }
       if (blocked.has(conversationId)) {

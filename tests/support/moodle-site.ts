@@ -130,7 +130,7 @@ const base = (over: Partial<SiteEvent>): SiteEvent => ({
   ...over,
 });
 
-const login = (userid: number, t: number): SiteEvent =>
+export const login = (userid: number, t: number): SiteEvent =>
   base({
     eventname: '\\core\\event\\user_loggedin',
     action: 'loggedin',

@@ -19,7 +19,8 @@ import {
 } from '../../store/moodle-feed.repository';
 import { createDayOfInstant, wallToUtcMs } from '../../ingest/dates';
 import { LOGSTORE_COUNTED_EVENTS, createLogstoreCounter } from '../../ingest/formats/moodle-events';
-import { matchMoodleUsers, type MoodleUser } from '../../ingest/identity-imports.command';
+import { matchMoodleUsers, matchStaffMoodleUsers, type MoodleUser } from '../../ingest/identity-imports.command';
+import { findStaffKeys, insertStaffIdentities } from '../../store/staff-identity.repository';
 import { explainMoodleError, MoodleFeedError, type MoodleConnection } from './moodle-connection';
 
 /** The feed's name in the checkpoint table and the import history. */
@@ -84,6 +85,9 @@ export interface MoodlePullSummary {
   studentsAffected: number;
   users: { read: number; linked: number; deleted: number; suspended: number; unmatched: number };
   unresolved: { total: number; keys: string[] };
+  /** Events of Moodle users known to be staff: reported, never counted (see docs/imports.md, "Staff, ignored"). */
+  rowsStaff: number;
+  staff: { total: number; keys: string[] };
   checkpoint: MoodleCheckpoint | null;
   newestEventAt: string | null;
   warnings: string[];
@@ -167,6 +171,8 @@ async function syncMoodleUsers(deps: MoodlePullDeps, conn: MoodleConnection): Pr
   }
   const { links, unresolved } = await matchMoodleUsers(deps.db, users);
   figures.unmatched = unresolved.length;
+  // Staff matched by e-mail: their events are then reported as staff, not as unlinked users.
+  await insertStaffIdentities(deps.db, await matchStaffMoodleUsers(deps.db, users, unresolved));
   // Only links that are new or changed are written: the user table is read on every run.
   const known = new Map<string, string>();
   for (const system of ['moodle', 'moodle_username']) {
@@ -293,6 +299,8 @@ function emptySummary(target: string): MoodlePullSummary {
     studentsAffected: 0,
     users: { read: 0, linked: 0, deleted: 0, suspended: 0, unmatched: 0 },
     unresolved: { total: 0, keys: [] },
+    rowsStaff: 0,
+    staff: { total: 0, keys: [] },
     checkpoint: null,
     newestEventAt: null,
     warnings: [],
@@ -458,11 +466,17 @@ async function pullWithLease(
   summary.rowsCounted = resolved.counted;
   summary.rowsUnresolved = resolved.unresolvedRows;
   summary.unresolved = { total: resolved.unresolved.length, keys: resolved.unresolved.slice(0, UNRESOLVED_LISTED) };
+  summary.rowsStaff = resolved.staffRows;
+  summary.staff = { total: resolved.staff.length, keys: resolved.staff.slice(0, UNRESOLVED_LISTED) };
   summary.studentsAffected = resolved.students.size;
   for (const source of SOURCES) summary.countsBySource[source] = (resolved.bySource.get(source) ?? []).reduce((n, c) => n + c.count, 0);
   if (resolved.unresolved.length > 0)
     summary.warnings.push(
-      `${resolved.unresolved.length} Moodle user(s) with counted events are not linked to a student (not counted): staff, students of other departments, or students whose idnumber or e-mail in Moodle matches no roster.`,
+      `${resolved.unresolved.length} Moodle user(s) with counted events are not linked to a student (not counted): staff not yet known, students of other departments, or students whose idnumber or e-mail in Moodle matches no roster.`,
+    );
+  if (resolved.staffRows > 0)
+    summary.warnings.push(
+      `${resolved.staffRows} event(s) are of ${resolved.staff.length} member(s) of staff (staff, ignored): staff are not monitored, nothing is missing.`,
     );
 
   await keepLease();
@@ -526,6 +540,8 @@ interface ResolvedCounts {
   counted: number;
   unresolvedRows: number;
   unresolved: string[];
+  staffRows: number;
+  staff: string[];
   students: Set<string>;
 }
 
@@ -533,11 +549,30 @@ async function resolveCounts(db: Db, counts: Map<string, number>): Promise<Resol
   const userIds = new Set<string>();
   for (const key of counts.keys()) userIds.add(key.slice(0, key.indexOf('\u001f')));
   const students = await resolveIdentities(db, 'moodle', [...userIds]);
-  const out: ResolvedCounts = { bySource: new Map(), counted: 0, unresolvedRows: 0, unresolved: [], students: new Set() };
+  const staffIds = await findStaffKeys(
+    db,
+    'moodle',
+    [...userIds].filter((id) => !students.has(id)),
+  );
+  const out: ResolvedCounts = {
+    bySource: new Map(),
+    counted: 0,
+    unresolvedRows: 0,
+    unresolved: [],
+    staffRows: 0,
+    staff: [],
+    students: new Set(),
+  };
   const unresolved = new Set<string>();
+  const staff = new Set<string>();
   for (const [key, count] of counts) {
     const [userId, day, source] = key.split('\u001f') as [string, IsoDay, Source];
     const studentId = students.get(userId);
+    if (!studentId && staffIds.has(userId)) {
+      out.staffRows += count;
+      staff.add(`moodle:${userId}`);
+      continue;
+    }
     if (!studentId) {
       out.unresolvedRows += count;
       unresolved.add(`moodle:${userId}`);
@@ -550,6 +585,7 @@ async function resolveCounts(db: Db, counts: Map<string, number>): Promise<Resol
     out.students.add(studentId);
   }
   out.unresolved = [...unresolved].sort();
+  out.staff = [...staff].sort();
   return out;
 }
 
@@ -597,6 +633,7 @@ async function recordRun(
         rowsLate: summary.rowsLate,
         users: summary.users,
         unresolved: summary.unresolved,
+        staff: summary.staff,
         warnings: summary.warnings,
       },
       startedAt: started.toISOString(),

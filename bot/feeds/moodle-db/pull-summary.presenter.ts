@@ -7,7 +7,7 @@ export function presentPullSummary(s: MoodlePullSummary): string {
   if (s.status === 'failed') lines.push(`Moodle pull failed (${s.code ?? 'error'}): ${s.errors.join(' ')}`);
   else {
     lines.push(
-      `Pulled from ${s.target}: ${s.rowsRead} log entries read, ${s.rowsCounted} counted (${s.countsBySource.moodle_login ?? 0} logins, ${s.countsBySource.moodle_submission ?? 0} submissions) for ${s.studentsAffected} students; ${s.rowsUnresolved} by users not linked to a student.`,
+      `Pulled from ${s.target}: ${s.rowsRead} log entries read, ${s.rowsCounted} counted (${s.countsBySource.moodle_login ?? 0} logins, ${s.countsBySource.moodle_submission ?? 0} submissions) for ${s.studentsAffected} students; ${s.rowsUnresolved} by users not linked to a student; ${s.rowsStaff} by staff (ignored).`,
       `Users: ${s.users.read} read, ${s.users.linked} linked to students, ${s.users.deleted} deleted, ${s.users.suspended} suspended, ${s.users.unmatched} matching no student.`,
       s.period ? `Complete days: ${s.period.start} to ${s.period.end}.` : 'No day was completed by this run.',
       s.checkpoint

@@ -2,6 +2,7 @@ import type { IsoDay, Source } from '../../../shared/domain';
 import type { DateLocale } from '../dates';
 import type { SamisDateFormat } from '../samis-dates';
 import type { Tally } from '../tally';
+import type { MoodleLogStrings } from '../moodle-strings';
 
 /** Column names for the Samis login export; a university overrides them in config. */
 export interface SamisLoginColumns {
@@ -21,6 +22,8 @@ export interface ParseSettings {
   /** The period the caller says the export covers; required by exports without timestamps. */
   period: { start: IsoDay; end: IsoDay } | null;
   samisLoginColumns: SamisLoginColumns;
+  /** A Moodle log download in another language pack (MOODLE_LOG_STRINGS); null or absent for English. */
+  moodleLogStrings?: MoodleLogStrings | null;
   /** The longest line the file may have (UPLOAD_MAX_LINE_BYTES); the default is DEFAULT_MAX_LINE_BYTES. */
   maxLineBytes?: number;
 }
@@ -49,7 +52,8 @@ export interface ExportFormat {
   /** The header it expects, for the message when a header matches nothing. */
   expects: string;
   produces: readonly Source[];
-  matches(header: readonly string[]): boolean;
+  /** Whether a line is this format's header; `settings` carry the translated names a site configured (MOODLE_LOG_STRINGS). */
+  matches(header: readonly string[], settings?: ParseSettings): boolean;
   start(header: readonly string[], settings: ParseSettings, tally: Tally): RowHandler;
   /**
    * Present on formats whose rows can be counted in parts of a large file at once (worker threads,
@@ -84,3 +88,10 @@ export function hasColumns(header: readonly string[], wanted: readonly string[])
 }
 
 export const wrongFieldCount = (got: number, expected: number): string => `has ${got} fields where the header has ${expected}`;
+
+/** When a header came through as one field holding semicolons, the file was saved with ';' between fields: say so. */
+export function separatorHint(header: readonly string[]): string {
+  return header.length === 1 && (header[0] ?? '').includes(';')
+    ? ' The fields are separated by semicolons (Excel saves so where the decimal point is a comma): save the file as "CSV UTF-8 (Comma delimited)" and import it again.'
+    : '';
+}

@@ -1,29 +1,24 @@
 import type { IsoDay, Source } from '../../../shared/domain';
 import { createDayOfInstant, createDayOfWallTime, parseMoodleTime } from '../dates';
 import { identityKey } from '../tally';
-import { findColumns, hasColumns, normaliseHeader, wrongFieldCount, type ExportFormat } from './format';
+import { findColumns, hasColumns, normaliseHeader, wrongFieldCount, type ExportFormat, type ParseSettings } from './format';
+import { MOODLE_LOG_EVENTS, MOODLE_LOG_HEADER } from '../moodle-strings';
 import { classifyLogstoreEvent, createLogstoreCounter, createSubmissionOnceRule, type LogstoreEvent } from './moodle-events';
 
-/** The "Event name" values that count, from EXPORT-FORMATS.md; everything else is read and ignored. */
-const LOG_EVENTS = new Map<string, Source>([
-  ['User has logged in', 'moodle_login'],
-  ['A submission has been submitted.', 'moodle_submission'],
-  ['Submission created.', 'moodle_submission'],
-  ['Submission updated.', 'moodle_submission'],
-  ['Quiz attempt submitted', 'moodle_submission'],
-]);
+const LOG_HEADER: readonly string[] = MOODLE_LOG_HEADER;
 
-const LOG_HEADER = [
-  'Time',
-  'User full name',
-  'Affected user',
-  'Event context',
-  'Component',
-  'Event name',
-  'Description',
-  'Origin',
-  'IP address',
-];
+/** The header and counted event names this site's downloads use: English, plus what MOODLE_LOG_STRINGS translates. */
+function logStrings(settings: ParseSettings | undefined) {
+  const strings = settings?.moodleLogStrings ?? null;
+  const header = MOODLE_LOG_HEADER.map((h) => strings?.headers?.[h] ?? h);
+  const events = new Map(MOODLE_LOG_EVENTS);
+  for (const [english, local] of Object.entries(strings?.events ?? {})) {
+    const source = MOODLE_LOG_EVENTS.get(english);
+    if (source && local !== undefined) for (const name of [local].flat()) events.set(name, source);
+  }
+  return { header, events, monthFirst: strings?.dateOrder === 'month-first' };
+}
+
 const USER_ID_PREFIX = "The user with id '";
 const COURSE_MODULE = /course module id '(\d+)'/;
 
@@ -71,10 +66,15 @@ export const moodleLogFormat: ExportFormat = {
   label: 'Moodle site log download',
   expects: LOG_HEADER.join(', '),
   produces: ['moodle_login', 'moodle_submission'],
-  matches: (header) => header.length === LOG_HEADER.length && hasColumns(header, LOG_HEADER),
+  matches: (header, settings) =>
+    header.length === LOG_HEADER.length && (hasColumns(header, LOG_HEADER) || hasColumns(header, logStrings(settings).header)),
   start(header, settings, tally) {
-    const c = findColumns(header, { time: 'Time', event: 'Event name', description: 'Description' });
+    const strings = logStrings(settings);
+    const names = hasColumns(header, LOG_HEADER) ? LOG_HEADER : strings.header;
+    const c = findColumns(header, { time: names[0] as string, event: names[5] as string, description: names[6] as string });
     if (!c) throw new Error('unreachable: header matched');
+    const events = strings.events;
+    const monthFirst = strings.monthFirst;
     const dayOf = createDayOfWallTime(settings.sourceTimeZone, settings.campusTimeZone);
     const width = header.length;
     // Logs are sorted by time, so consecutive rows nearly always share a timestamp prefix: remember the last one.
@@ -108,8 +108,12 @@ export const moodleLogFormat: ExportFormat = {
           if (sameZone && comma > 0 && datePart === lastDatePart && isTimeOfDayAt(time, comma)) {
             day = lastDay;
           } else {
-            const wall = parseMoodleTime(time);
-            if (!wall) return tally.reject(line, `Time "${time}" is not a Moodle date such as 4/11/23, 11:18:42`);
+            const wall = parseMoodleTime(time, monthFirst);
+            if (!wall)
+              return tally.reject(
+                line,
+                `Time "${time}" is not a Moodle date such as 4/11/23, 11:18:42${monthFirst ? ' read month first (MOODLE_LOG_STRINGS dateOrder)' : ''}`,
+              );
             day = dayOf(wall);
             lastDatePart = datePart;
           }
@@ -126,7 +130,7 @@ export const moodleLogFormat: ExportFormat = {
             lastDayIndex = index;
           }
         }
-        const source = LOG_EVENTS.get(fields[c.event] as string);
+        const source = events.get(fields[c.event] as string);
         if (source === undefined) return tally.ignore();
         const description = fields[c.description] as string;
         const end = description.startsWith(USER_ID_PREFIX) ? description.indexOf("'", USER_ID_PREFIX.length) : -1;
@@ -134,7 +138,12 @@ export const moodleLogFormat: ExportFormat = {
         if (!/^\d+$/.test(userId))
           return tally.reject(line, 'the Description does not start with "The user with id \'N\'", so the user is unknown');
         if (source === 'moodle_login') sawLogin = true;
-        else if (!isFirstSubmission(userId, COURSE_MODULE.exec(description)?.[1] ?? null, day)) return tally.ignore();
+        else {
+          const courseModule = COURSE_MODULE.exec(description)?.[1] ?? null;
+          if (!isFirstSubmission(userId, courseModule, day)) return tally.ignore();
+          // Kept so that a file counted in parts applies the rule across its parts too.
+          if (courseModule !== null) tally.countedOnce(`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day, source);
+        }
         if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && lastDayIndex < MAX_DAYS) {
           const key = (Number(userId) * MAX_DAYS + lastDayIndex) * 2 + (source === 'moodle_login' ? 0 : 1);
           counts.set(key, (counts.get(key) ?? 0) + 1);

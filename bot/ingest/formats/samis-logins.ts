@@ -1,7 +1,7 @@
 import { createDayOfWallTime } from '../dates';
 import { parseSamisDateTime } from '../samis-dates';
 import { identityKey } from '../tally';
-import { FormatError, findColumns, normaliseHeader, type ExportFormat } from './format';
+import { FormatError, findColumns, normaliseHeader, separatorHint, type ExportFormat } from './format';
 
 /** The Samis portal login export: one row per login, a student code and a time (column names from config). */
 export const samisLoginsFormat: ExportFormat = {
@@ -19,7 +19,7 @@ export const samisLoginsFormat: ExportFormat = {
       const quoted = [wanted.studentCode, ...(wanted.date ? [wanted.date] : []), wanted.time].map((n) => `"${n}"`);
       const names = `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
       throw new FormatError(
-        `the Samis login export needs the columns ${names} (set SAMIS_LOGIN_COLUMNS to use other names); found: ${header.map(normaliseHeader).slice(0, 12).join(', ')}`,
+        `the Samis login export needs the columns ${names} (set SAMIS_LOGIN_COLUMNS to use other names); found: ${header.map(normaliseHeader).slice(0, 12).join(', ')}.${separatorHint(header)}`,
       );
     }
     const format = wanted.dateFormat ?? 'auto';

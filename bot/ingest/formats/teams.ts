@@ -34,7 +34,7 @@ function createAttendance(settings: ParseSettings, tally: Tally) {
       if (!earliest || key < earliest.key) earliest = { key, text: joinText.trim(), wall: parsed.time };
       if (role.trim().toLowerCase() === 'organizer') {
         organiser ||= (upn.trim() || email.trim()).toLowerCase();
-        return tally.ignore();
+        return tally.staff(organiser ? `email:${organiser}` : '');
       }
       const identity = identityKey(
         email.trim() ? ['email', email.trim().toLowerCase()] : null,

@@ -1,0 +1,47 @@
+import type { Request, Response, Server } from 'restify';
+import { UrgentActedSchema, UrgentIdSchema } from '../../shared/api/urgent';
+import { listUrgentForViewer, recordUrgentActed, type UrgentDeps } from '../commands/urgent-alerts.command';
+import { readJsonBody } from '../http/body-limits';
+import { badRequest, handleError } from '../errors';
+import { resolveViewer, type AuthDeps } from './auth';
+import type { RouteDeps } from './routes';
+
+function answer<T>(deps: RouteDeps, handler: (req: Request) => Promise<T>) {
+  return async (req: Request, res: Response) => {
+    try {
+      const body = await handler(req);
+      res.header('cache-control', 'no-store');
+      res.send(200, body);
+    } catch (error) {
+      const presented = handleError(error, deps.logger, { method: req.method, url: req.url });
+      res.send(presented.status, presented.body);
+    }
+  };
+}
+
+/** Urgent messages pinned above the list, and "I've acted" (issue 14). */
+export function registerUrgentRoutes(server: Server, deps: RouteDeps & AuthDeps): void {
+  const urgent: UrgentDeps = { db: deps.db, now: deps.now, wellbeingRole: deps.config.support.wellbeingRole };
+
+  server.get(
+    '/api/urgent',
+    answer(deps, async (req) => listUrgentForViewer(urgent, await resolveViewer(req, deps))),
+  );
+
+  server.post(
+    '/api/urgent/:id/acted',
+    answer(deps, async (req) => {
+      const viewer = await resolveViewer(req, deps);
+      const id = UrgentIdSchema.safeParse(String(req.params.id));
+      if (!id.success) throw badRequest('That is not the id of an urgent message.', ['id: expected the id of an urgent message']);
+      const body = UrgentActedSchema.safeParse((await readJsonBody(req)) ?? {});
+      if (!body.success) {
+        const problems = body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+        throw badRequest(`The note is not valid: ${problems.join('; ')}.`, problems);
+      }
+      const result = await recordUrgentActed(urgent, viewer, id.data, body.data.note);
+      deps.flagCache.invalidate(viewer.departmentId);
+      return result;
+    }),
+  );
+}

@@ -1,0 +1,108 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { assertTabBuilt, launchBrowser } from '../support/browser';
+import { startTestApp, type RunningApp } from '../support/app';
+import { listStudents, type Student } from '../../bot/store/student.repository';
+import { recordStudentMessage } from '../../bot/commands/student-message.command';
+import { listAudit } from '../../bot/store/audit.repository';
+import { createWellbeingClassifier } from '../../shared/wellbeing/classify';
+
+const SCREENSHOTS = 'build/screenshots';
+const TUTOR = 'demo-staff-06';
+const OTHER_TUTOR = 'demo-staff-07';
+const ADMIN = 'demo-staff-04';
+const WORDS = "honestly i dont want to be here anymore, i've had enough";
+
+async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const result = (await page.evaluate(`axe.run({ exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] })`)) as {
+    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+  };
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Signs in and waits until the tab has asked for urgent messages and drawn the list, so an absent panel is truly absent. */
+async function openListAs(page: Page, baseUrl: string, staffId: string): Promise<void> {
+  await page.goto(baseUrl);
+  await page.evaluate(`sessionStorage.setItem('engagement-monitor.local-staff', 'Local ${staffId}')`);
+  const urgentAnswered = page.waitForResponse((r) => r.url().endsWith('/api/urgent') && r.request().method() === 'GET');
+  await page.goto(baseUrl);
+  await page.getByRole('heading', { name: 'Students who may need a check-in' }).waitFor();
+  await urgentAnswered;
+  await page.getByTestId('flag-row').first().waitFor();
+}
+
+describe('an urgent message pinned above the list, in a browser', () => {
+  let server: RunningApp;
+  let browser: Browser;
+  let student: Student;
+
+  beforeAll(async () => {
+    assertTabBuilt();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    server = await startTestApp({ DEMO_DATA: 'true' });
+    browser = await launchBrowser();
+    student = (await listStudents(server.app.db, 'demo-natsci')).find((s) => s.tutorId === TUTOR)!;
+    const result = await recordStudentMessage(
+      { db: server.app.db, now: () => new Date(), wellbeingRole: 'student_experience_officer' },
+      { student, message: WORDS, wellbeing: createWellbeingClassifier()(WORDS) },
+    );
+    expect(result.tier).toBe('risk');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const name = () => `${student.givenName} ${student.familyName}`;
+
+  it('when a tutor of another student opens the list, then no urgent panel is shown', async () => {
+    const page = await browser.newPage();
+    await openListAs(page, server.baseUrl, OTHER_TUTOR);
+    expect(await page.getByTestId('urgent-alert').count()).toBe(0);
+    await page.close();
+  });
+
+  it('when a department administrator opens the list, then the panel shows who is at risk and who was told, but not the student’s words', async () => {
+    const page = await browser.newPage();
+    await openListAs(page, server.baseUrl, ADMIN);
+    const panel = page.getByTestId('urgent-alert');
+    await panel.waitFor();
+    const text = (await panel.textContent()) ?? '';
+    expect(text).toContain(`Urgent: ${name()} may need help now`);
+    expect(text).not.toContain(WORDS);
+    expect(text).toContain('shown only to the staff told and the wellbeing team');
+    await page.close();
+  });
+
+  it('when the student’s tutor opens the list, then the message is pinned above it until they record that they have acted', async () => {
+    const page = await browser.newPage();
+    await openListAs(page, server.baseUrl, TUTOR);
+    const panel = page.getByTestId('urgent-alert');
+    await panel.waitFor();
+    const text = (await panel.textContent()) ?? '';
+    expect(text).toContain(`“${WORDS}”`);
+    expect(text).toMatch(/Told at once: .*you/);
+    // Above the list: the panel comes before the first row in the page.
+    const panelTop = (await panel.boundingBox())!.y;
+    const rowTop = (await page.getByTestId('flag-row').first().boundingBox())!.y;
+    expect(panelTop).toBeLessThan(rowTop);
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/urgent-panel.png`, fullPage: false });
+
+    await panel.getByRole('button', { name: 'I’ve acted' }).click();
+    const save = panel.getByRole('button', { name: 'Save' });
+    expect(await save.isDisabled()).toBe(true);
+    await panel.getByLabel(/What have you done/).fill('Phoned them; they are safe with a friend and seeing their GP tomorrow.');
+    await save.click();
+    await page.getByTestId('urgent-alert').waitFor({ state: 'detached' });
+
+    const audit = await listAudit(server.app.db);
+    expect(audit.find((a) => a.action === 'urgent.acted' && a.actorId === TUTOR)?.subjectId).toBe(student.id);
+    await openListAs(page, server.baseUrl, TUTOR);
+    expect(await page.getByTestId('urgent-alert').count()).toBe(0);
+    await page.close();
+  });
+});

@@ -1,0 +1,45 @@
+import { createScheduler, type Job } from '../../bot/jobs/scheduler';
+import { createJobLocks } from '../../bot/jobs/job-locks';
+import { createDatabaseHealth } from '../../bot/store/database-health';
+import { createTestDatabase, DATABASE_KINDS, silentLogger, type TestDatabase } from '../support/databases';
+
+const tick = () => new Promise((r) => setTimeout(r, 20));
+
+describe.each(DATABASE_KINDS)('the job scheduler around a database outage on %s', (kind) => {
+  let t: TestDatabase;
+  beforeEach(async () => {
+    t = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await t.drop();
+  });
+
+  it('when a job comes due while jobs are paused for the database, then it runs again once the database is back', async () => {
+    const health = createDatabaseHealth(t.db, silentLogger, { probeMs: 10, graceMs: 10 });
+    let runs = 0;
+    const jobs: Job[] = [
+      { name: 'notify', everyMs: 15, runAtStart: true, everyInstance: true, run: async () => void runs++ },
+      { name: 'escalate', everyMs: 15, runAtStart: true, run: async () => undefined },
+    ];
+    const scheduler = createScheduler(jobs, {
+      db: t.db,
+      logger: silentLogger,
+      now: () => new Date(),
+      instance: 'test:1',
+      locks: createJobLocks(t.db, silentLogger),
+      health,
+      takeoverMs: 15,
+    });
+    // Paused before the first turn of the job: every turn while paused ends at once.
+    health.reportUnreachable(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }));
+    scheduler.start();
+    for (let i = 0; i < 500 && health.available(); i++) await tick();
+    const whilePaused = runs;
+    for (let i = 0; i < 500 && !health.available(); i++) await tick();
+    expect(health.available()).toBe(true);
+    for (let i = 0; i < 500 && runs < whilePaused + 3; i++) await tick();
+    await scheduler.stop();
+
+    expect(runs).toBeGreaterThanOrEqual(whilePaused + 3);
+  });
+});
