@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
 import { SOURCES, SourceSchema, type IsoDay, type Source } from '../../shared/domain';
-import { addDays } from '../../shared/calendar';
+import { addDays, utcMsToDay } from '../../shared/calendar';
 import type { DailyCounts, SummarisedActivity } from '../../shared/rules/types';
 import type { Db } from './database';
 import { chunk } from './ids';
@@ -48,12 +48,12 @@ export async function loadDepartmentCounts(db: Db, departmentId: string, from: I
 const SOURCE_INDEX = new Map<string, number>(SOURCES.map((s, i) => [s, i]));
 
 /**
- * A department's activity summed per window by the database, in the shape the rules read: one row per
- * student and source comes back instead of one per day, which is what makes a 30,000-student
- * department quick to evaluate. `termDays` are the last term days before `today`, oldest first;
+ * The same summary as summariseDepartmentActivity, summed from the daily rows: the way evaluation read
+ * before migration 0020, kept as the reference the weekly reading is tested and benchmarked against.
+ * One row per student and source comes back instead of one per day. `termDays` are the last term days before `today`, oldest first;
  * counts on vacation days inside that span never enter a window. `lastActive` looks back to `since`.
  */
-export async function summariseDepartmentActivity(
+export async function summariseDepartmentActivityByDay(
   db: Db,
   departmentId: string,
   opts: { termDays: readonly IsoDay[]; windows: readonly number[]; since: IsoDay; today: IsoDay },
@@ -134,6 +134,121 @@ export async function summariseDepartmentActivity(
       for (const key of subtract[w] ?? []) total -= Number(r[key] ?? 0);
       sums[at * stride + w] = total;
     }
+  }
+  return { windows, since, rows: studentRows, sums, lastActive };
+}
+
+const dayNumber = (day: IsoDay): number => Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
+/** A day's place in its week, Monday 0 (1970-01-01, day 0, was a Thursday). */
+const dayIndex = (day: IsoDay): number => (dayNumber(day) + 3) % 7;
+/** The Monday of a day's week as activity_weeks.week holds it: days since 1970-01-01. */
+export const weekOf = (day: IsoDay): number => dayNumber(day) - dayIndex(day);
+
+/**
+ * A department's activity summed per window by the database, in the shape the rules read, from
+ * activity_weeks (one row per student, source and calendar week, with each day's count; kept by
+ * triggers, migration 0020): a quarter to a seventh of the rows the daily table holds for the same
+ * span. Each window is exactly its term days: a week wholly inside it adds all seven days, a week at
+ * its edge or holding vacation days adds only its term days. `termDays` are the last term days before
+ * `today`, oldest first; `lastActive` looks back to `since`. One row per student and source comes back.
+ */
+export async function summariseDepartmentActivity(
+  db: Db,
+  departmentId: string,
+  opts: { termDays: readonly IsoDay[]; windows: readonly number[]; since: IsoDay; today: IsoDay },
+): Promise<SummarisedActivity> {
+  const { termDays, windows, since, today } = opts;
+  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const total = (expr: RawBuilder<unknown>) => (isPostgres ? sql`cast(${expr} as integer)` : expr);
+  const daysOf = (idx: readonly number[]) =>
+    idx.length === 7
+      ? sql.raw('(aw.d0 + aw.d1 + aw.d2 + aw.d3 + aw.d4 + aw.d5 + aw.d6)')
+      : sql.raw(`(${idx.map((i) => `aw.d${i}`).join(' + ')})`);
+  /** Groups days by week: week -> the days' places in it, Monday 0. */
+  const byWeek = (days: readonly IsoDay[]) => {
+    const out = new Map<number, number[]>();
+    for (const day of days) {
+      const week = weekOf(day);
+      const list = out.get(week) ?? [];
+      list.push(dayIndex(day));
+      out.set(week, list);
+    }
+    return out;
+  };
+  const windowColumns = windows.map((n, w) => {
+    const weeks = byWeek(n > 0 ? termDays.slice(-n) : []);
+    if (weeks.size === 0) return sql`0 as ${sql.ref(`w${w}`)}`;
+    const arms = [...weeks].map(([week, idx]) => sql`when ${week} then ${daysOf(idx)}`);
+    return sql`${total(sql`sum(case aw.week ${sql.join(arms, sql` `)} else 0 end)`)} as ${sql.ref(`w${w}`)}`;
+  });
+  // The latest day with a count in [since, today), as its week and its place in it ("2026-11-23" + "3").
+  const lastIn = (idx: readonly number[]) =>
+    sql.raw(
+      `case ${[...idx]
+        .sort((a, b) => b - a)
+        .map((i) => `when aw.d${i} > 0 then '${i}'`)
+        .join(' ')} end`,
+    );
+  const firstWeek = weekOf(since);
+  const yesterday = addDays(today, -1);
+  const lastWeek = weekOf(yesterday);
+  const all = [0, 1, 2, 3, 4, 5, 6];
+  const edges = new Map<number, number[]>();
+  edges.set(
+    firstWeek,
+    all.filter((i) => i >= dayIndex(since)),
+  );
+  edges.set(
+    lastWeek,
+    (edges.get(lastWeek) ?? all).filter((i) => i <= dayIndex(yesterday)),
+  );
+  const lastDay = sql`aw.week + cast(case aw.week ${sql.join(
+    [...edges].map(([week, idx]) => sql`when ${week} then ${idx.length > 0 ? lastIn(idx) : sql`null`}`),
+    sql` `,
+  )} else ${lastIn(all)} end as integer)`;
+  const query = async (q: Db) =>
+    (
+      await sql<{ student_id: string; source: string; last_day: number } & Record<string, number>>`
+        select * from (
+          select aw.student_id, aw.source, max(${lastDay}) as last_day, ${sql.join(windowColumns)}
+          from activity_weeks as aw
+          where aw.student_id in (select id from students where department_id = ${departmentId})
+            and aw.source in (${sql.join([...SOURCES])})
+            and aw.week >= ${firstWeek} and aw.week <= ${lastWeek}
+          group by aw.student_id, aw.source) as t
+        where t.last_day is not null`.execute(q)
+    ).rows;
+  // As for the daily reading: no JIT for one simple query, and room to group in memory.
+  const tuned = async (q: Db) => {
+    await sql`set local jit = off`.execute(q);
+    await sql`set local work_mem = '64MB'`.execute(q);
+    return query(q);
+  };
+  const rows =
+    !since || since >= today
+      ? []
+      : !isPostgres
+        ? await query(db)
+        : db.isTransaction
+          ? await tuned(db)
+          : await db.transaction().execute(tuned);
+
+  const studentRows = new Map<string, number>();
+  for (const r of rows) if (!studentRows.has(r.student_id)) studentRows.set(r.student_id, studentRows.size);
+  const stride = windows.length;
+  const sums = new Float64Array(studentRows.size * SOURCES.length * stride);
+  const lastActive: Array<IsoDay | null> = new Array<IsoDay | null>(studentRows.size * SOURCES.length).fill(null);
+  const keys = windows.map((_, w) => `w${w}`);
+  // A few dozen distinct last days among a hundred thousand rows: each is written out once.
+  const days = new Map<number, IsoDay>();
+  for (const r of rows) {
+    const s = SOURCE_INDEX.get(r.source);
+    if (s === undefined) continue;
+    const at = (studentRows.get(r.student_id) as number) * SOURCES.length + s;
+    let last = days.get(r.last_day);
+    if (last === undefined) days.set(r.last_day, (last = utcMsToDay(Number(r.last_day) * 86_400_000)));
+    lastActive[at] = last;
+    for (let w = 0; w < stride; w++) sums[at * stride + w] = Number(r[keys[w] as string] ?? 0);
   }
   return { windows, since, rows: studentRows, sums, lastActive };
 }

@@ -21,6 +21,7 @@ import * as delivery from './migrations/0012-delivery';
 import * as privacy from './migrations/0015-privacy';
 import * as urgentAlerts from './migrations/0016-urgent-alerts';
 import * as staffIdentities from './migrations/0019-staff-identities';
+import * as activityWeeks from './migrations/0020-activity-weeks';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-privacy': privacy,
   '0016-urgent-alerts': urgentAlerts,
   '0019-staff-identities': staffIdentities,
+  '0020-activity-weeks': activityWeeks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -52,6 +52,19 @@ export interface Database {
   /** 0019: keys that name a member of staff in activity exports (a staff Moodle user id or username): reported, never counted. */
   staff_identities: { source_system: string; external_key: string; staff_id: string };
   activity_counts: { student_id: string; day: string; source: string; count: number };
+  /** Kept by triggers from activity_counts (migration 0020): the positive counts of one week, Monday (d0) to Sunday (d6). */
+  activity_weeks: {
+    student_id: string;
+    source: string;
+    week: string;
+    d0: number;
+    d1: number;
+    d2: number;
+    d3: number;
+    d4: number;
+    d5: number;
+    d6: number;
+  };
   imports: {
     id: string;
     source: string;
