@@ -1,6 +1,7 @@
 import { startTestApp, type RunningApp } from '../support/app';
 import { DataStatusSchema } from '../../shared/api/data';
-import { deferDelivery, enqueueDelivery, listDeliveries } from '../../bot/store/outbox.repository';
+import { enqueueDelivery } from '../../bot/store/outbox.repository';
+import { claimDeliveries, releaseClaim } from '../../bot/store/delivery-claim.repository';
 import { markUnreachable } from '../../bot/store/unreachable-recipient.repository';
 import { listStudents } from '../../bot/store/student.repository';
 
@@ -15,13 +16,24 @@ describe('dead letters and unreachable people on the Data page', () => {
       { idempotencyKey: 'test:dead-letter', kind: 'digest', recipientStaffId: 'demo-staff-07', payload: { caseIds: [] } },
       now,
     );
-    const item = (await listDeliveries(db, { recipientStaffId: 'demo-staff-07' })).find((d) => d.idempotencyKey === 'test:dead-letter');
-    await deferDelivery(db, item!.id, {
-      error: 'Bot Connector answered 502 eight times',
-      nextAttemptAt: now,
-      giveUp: true,
-      countAttempt: true,
+    // Claimed and given up as the sender does after its last retry.
+    const claimed = await claimDeliveries(db, {
+      worker: 'test',
+      token: 'test-token',
+      now,
+      claimUntil: new Date(Date.now() + 60_000).toISOString(),
+      limit: 1,
+      recipientStaffId: 'demo-staff-07',
     });
+    const item = claimed.find((d) => d.idempotencyKey === 'test:dead-letter');
+    expect(
+      await releaseClaim(db, item!, {
+        error: 'Bot Connector answered 502 eight times',
+        nextAttemptAt: now,
+        giveUp: true,
+        countAttempt: true,
+      }),
+    ).toBe(true);
     const [student] = await listStudents(db, 'demo-natsci');
     await markUnreachable(
       db,

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { seriousAccessibilityProblems } from '../support/axe';
 import { assertTabBuilt, launchBrowser, openTabAs } from '../support/browser';
 import { startTestApp, type RunningApp } from '../support/app';
 import { silentLogger } from '../support/databases';
@@ -21,17 +22,6 @@ const SIZES = [
 ] as const;
 const THEMES = ['light', 'dark', 'contrast'] as const;
 type ThemeCase = (typeof THEMES)[number];
-
-/** axe-core's serious and critical findings (Fluent's focus sentinels left out, as in flag-list.test.ts). */
-async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  const result = (await page.evaluate(`axe.run({ exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] })`)) as {
-    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
-  };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 async function openAs(browser: Browser, baseUrl: string, theme: ThemeCase, [width, height]: readonly [number, number], hash: string) {
   const page = await browser.newPage({ viewport: { width, height } });

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { seriousAccessibilityProblems } from '../support/axe';
 import { assertTabBuilt, launchBrowser, openTabAs } from '../support/browser';
 import { startTestApp, type RunningApp } from '../support/app';
 import { listStudents, type Student } from '../../bot/store/student.repository';
@@ -12,16 +13,6 @@ const TUTOR = 'demo-staff-06';
 const OTHER_TUTOR = 'demo-staff-07';
 const ADMIN = 'demo-staff-04';
 const WORDS = "honestly i dont want to be here anymore, i've had enough";
-
-async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  const result = (await page.evaluate(`axe.run({ exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] })`)) as {
-    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
-  };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** Signs in and waits until the tab has asked for urgent messages and drawn the list, so an absent panel is truly absent. */
 async function openListAs(page: Page, baseUrl: string, staffId: string): Promise<void> {

@@ -13,7 +13,8 @@ import {
 import { upsertCounts, loadDepartmentCounts } from '../../bot/store/activity.repository';
 import { loadCoverage } from '../../bot/store/import.repository';
 import { listTerms } from '../../bot/store/calendar.repository';
-import { claimDueDeliveries, enqueueDelivery, markDelivered, listDeliveries } from '../../bot/store/outbox.repository';
+import { enqueueDelivery, listDeliveries } from '../../bot/store/outbox.repository';
+import { claimDeliveries, finishSend } from '../../bot/store/delivery-claim.repository';
 import { findOpenCases, insertCase } from '../../bot/store/case.repository';
 import { listCaseEvents } from '../../bot/store/case-event.repository';
 import { findStaffByEntraId, listStaffWithRole } from '../../bot/store/staff.repository';
@@ -102,11 +103,23 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
       await enqueueDelivery(t.db, { idempotencyKey: 'k1', kind: 'digest', recipientStaffId: tutor.id, payload: { caseIds: [] } }, NOW),
     ).toBe(false);
     const later = '2026-11-27T09:00:01.000Z';
-    const first = await claimDueDeliveries(t.db, { worker: 'a', now: later, claimUntil: '2026-11-27T09:01:00.000Z', limit: 10 });
-    const second = await claimDueDeliveries(t.db, { worker: 'b', now: later, claimUntil: '2026-11-27T09:01:00.000Z', limit: 10 });
+    const first = await claimDeliveries(t.db, {
+      worker: 'a',
+      token: 'token-a',
+      now: later,
+      claimUntil: '2026-11-27T09:01:00.000Z',
+      limit: 10,
+    });
+    const second = await claimDeliveries(t.db, {
+      worker: 'b',
+      token: 'token-b',
+      now: later,
+      claimUntil: '2026-11-27T09:01:00.000Z',
+      limit: 10,
+    });
     expect(first).toHaveLength(1);
     expect(second).toHaveLength(0);
-    await markDelivered(t.db, first[0]!.id, { activityId: 'act-1', conversationId: 'conv-1', at: later });
+    expect(await finishSend(t.db, first[0]!, { activityId: 'act-1', conversationId: 'conv-1', at: later })).toBe(true);
     expect((await listDeliveries(t.db))[0]).toMatchObject({ status: 'sent', attempts: 1, sentActivityId: 'act-1' });
   });
 
@@ -129,7 +142,13 @@ describe.each(DATABASE_KINDS)('store on %s', (kind) => {
         created_at: NOW,
       })
       .execute();
-    const claimed = await claimDueDeliveries(t.db, { worker: 'a', now: NOW, claimUntil: '2026-11-27T09:01:00.000Z', limit: 10 });
+    const claimed = await claimDeliveries(t.db, {
+      worker: 'a',
+      token: 'token-a',
+      now: NOW,
+      claimUntil: '2026-11-27T09:01:00.000Z',
+      limit: 10,
+    });
     expect(claimed.map((c) => [c.kind, c.payload])).toEqual([['digest', { caseIds: ['c1'] }]]);
     const [row] = await t.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', 'bad-1').execute();
     expect(row).toEqual({ status: 'failed', last_error: expect.stringContaining('unreadable digest message') });
