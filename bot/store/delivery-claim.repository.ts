@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { isPostgres, type Db } from './database';
-import { readItem, type OutboxItem } from './outbox.repository';
+import { departmentOutbox, readItem, recipientNameOf, type OutboxItem } from './outbox.repository';
 import type { OutboxRow } from './schema';
 
 /** A claimed outbox item; `interrupted` when an earlier attempt was marked as sending and never recorded (a crash mid-send). */
@@ -174,26 +174,14 @@ export async function listRepeatedDeliveries(
   departmentId: string,
   limit: number,
 ): Promise<Array<{ recipientName: string; kind: string; repeats: number; at: string }>> {
-  const rows = await db
-    .selectFrom('outbox')
-    .leftJoin('staff', 'staff.id', 'outbox.recipient_staff_id')
-    .leftJoin('students', 'students.id', 'outbox.recipient_student_id')
-    .select([
-      'outbox.kind',
-      'outbox.repeats',
-      'outbox.sent_at',
-      'outbox.created_at',
-      'staff.display_name',
-      'students.given_name',
-      'students.family_name',
-    ])
+  const rows = await departmentOutbox(db, departmentId)
+    .select(['outbox.kind', 'outbox.repeats', 'outbox.sent_at', 'outbox.created_at'])
     .where('outbox.repeats', '>', 0)
-    .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]))
     .orderBy('outbox.created_at', 'desc')
     .limit(limit)
     .execute();
   return rows.map((r) => ({
-    recipientName: r.display_name ?? (r.given_name ? `${r.given_name} ${r.family_name ?? ''}`.trim() : 'Unknown recipient'),
+    recipientName: recipientNameOf(r),
     kind: r.kind,
     repeats: Number(r.repeats),
     at: r.sent_at ?? r.created_at,

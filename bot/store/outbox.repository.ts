@@ -162,32 +162,34 @@ export async function listDeadLetters(
   departmentId: string,
   limit: number,
 ): Promise<Array<{ recipientName: string; kind: string; attempts: number; lastError: string | null; at: string }>> {
-  const rows = await db
-    .selectFrom('outbox')
-    .leftJoin('staff', 'staff.id', 'outbox.recipient_staff_id')
-    .leftJoin('students', 'students.id', 'outbox.recipient_student_id')
-    .select([
-      'outbox.kind',
-      'outbox.attempts',
-      'outbox.last_error',
-      'outbox.next_attempt_at',
-      'outbox.created_at',
-      'staff.display_name',
-      'students.given_name',
-      'students.family_name',
-    ])
+  const rows = await departmentOutbox(db, departmentId)
+    .select(['outbox.kind', 'outbox.attempts', 'outbox.last_error', 'outbox.created_at'])
     .where('outbox.status', '=', 'failed')
-    .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]))
     .orderBy('outbox.created_at', 'desc')
     .limit(limit)
     .execute();
   return rows.map((r) => ({
-    recipientName: r.display_name ?? (r.given_name ? `${r.given_name} ${r.family_name ?? ''}`.trim() : 'Unknown recipient'),
+    recipientName: recipientNameOf(r),
     kind: r.kind,
     attempts: r.attempts,
     lastError: r.last_error,
     at: r.created_at,
   }));
+}
+
+/** The outbox with each item's recipient, limited to one department's staff and students: what the Data page lists. */
+export function departmentOutbox(db: Db, departmentId: string) {
+  return db
+    .selectFrom('outbox')
+    .leftJoin('staff', 'staff.id', 'outbox.recipient_staff_id')
+    .leftJoin('students', 'students.id', 'outbox.recipient_student_id')
+    .select(['staff.display_name', 'students.given_name', 'students.family_name'])
+    .where((eb) => eb.or([eb('staff.department_id', '=', departmentId), eb('students.department_id', '=', departmentId)]));
+}
+
+/** A recipient's name as the Data page shows it. */
+export function recipientNameOf(r: { display_name: string | null; given_name: string | null; family_name: string | null }): string {
+  return r.display_name ?? (r.given_name ? `${r.given_name} ${r.family_name ?? ''}`.trim() : 'Unknown recipient');
 }
 
 /** Why a delivery waits without being tried: the person has no chat with the app yet. */

@@ -250,6 +250,7 @@ export interface Database {
 export type StudentRow = Selectable<Database['students']>;
 export type StaffRow = Selectable<Database['staff']>;
 export type CaseRow = Selectable<Database['cases']>;
+export type UrgentAlertRow = Selectable<Database['urgent_alerts']>;
 export type NewCase = Insertable<Database['cases']>;
 export type OutboxRow = Selectable<Database['outbox']>;
 export type ImportRow = Selectable<Database['imports']>;

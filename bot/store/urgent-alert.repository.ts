@@ -1,5 +1,6 @@
 import type { Db } from './database';
 import { newId } from './ids';
+import type { UrgentAlertRow } from './schema';
 
 export interface UrgentAlert {
   id: string;
@@ -15,21 +16,7 @@ export interface UrgentAlert {
   actedNote: string | null;
 }
 
-type Row = {
-  id: string;
-  student_id: string;
-  department_id: string;
-  case_id: string | null;
-  message: string | null;
-  phrase: string | null;
-  raised_at: string;
-  notified: string;
-  acted_at: string | null;
-  acted_by: string | null;
-  acted_note: string | null;
-};
-
-const toAlert = (r: Row): UrgentAlert => ({
+const toAlert = (r: UrgentAlertRow): UrgentAlert => ({
   id: r.id,
   studentId: r.student_id,
   departmentId: r.department_id,
@@ -48,7 +35,7 @@ export async function insertUrgentAlert(
   db: Db,
   alert: Pick<UrgentAlert, 'studentId' | 'departmentId' | 'caseId' | 'message' | 'phrase' | 'raisedAt' | 'notified'>,
 ): Promise<UrgentAlert> {
-  const row: Row = {
+  const row: UrgentAlertRow = {
     id: newId(),
     student_id: alert.studentId,
     department_id: alert.departmentId,
