@@ -2,6 +2,7 @@ import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from './bank-holidays';
 import { addDays } from './calendar';
 import type { IsoDay } from './domain';
 import { isWorkingDay } from './working-days';
+import { partsAt, wallDay, wallToUtcMs } from './zoned-time';
 
 /** A local time of day, as minutes after midnight. */
 export type DayMinute = number;
@@ -50,48 +51,18 @@ export function isQuiet(minute: DayMinute, quiet: QuietHours | null): boolean {
   return quiet.start < quiet.end ? minute >= quiet.start && minute < quiet.end : minute >= quiet.start || minute < quiet.end;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function wallClock(timeZone: string, ms: number): { day: IsoDay; minute: DayMinute; utcOfWall: number } {
-  let f = formatters.get(timeZone);
-  if (!f)
-    formatters.set(
-      timeZone,
-      (f = new Intl.DateTimeFormat('en-GB', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      })),
-    );
-  const parts = Object.fromEntries(f.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const [y, mo, d, h, mi, s] = ['year', 'month', 'day', 'hour', 'minute', 'second'].map((k) => Number(parts[k]));
-  return {
-    day: `${parts.year}-${parts.month}-${parts.day}`,
-    minute: h! * 60 + mi!,
-    utcOfWall: Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) + (ms % 1000),
-  };
-}
-
 /** The local day and minute of an instant in a time zone. */
 export function localTime(timeZone: string, at: Date): { day: IsoDay; minute: DayMinute } {
-  const { day, minute } = wallClock(timeZone, at.getTime());
-  return { day, minute };
+  const w = partsAt(timeZone, at.getTime());
+  return { day: wallDay(w), minute: w.hour * 60 + w.minute };
 }
 
 /** The instant a local day and time happen in a time zone (summer time and winter time alike). */
 export function zonedInstant(timeZone: string, day: IsoDay, minute: DayMinute): Date {
-  const [y, m, d] = day.split('-').map(Number);
-  const wall = Date.UTC(y!, m! - 1, d!, Math.floor(minute / 60), minute % 60);
-  const offset = (ms: number) => wallClock(timeZone, ms).utcOfWall - ms;
-  let at = wall - offset(wall);
-  // Near a clock change the offset at the guess may differ from the offset at the answer.
-  const second = offset(at);
-  if (wall - second !== at) at = wall - second;
-  return new Date(at);
+  const [year, month, date] = day.split('-').map(Number);
+  return new Date(
+    wallToUtcMs({ year: year!, month: month!, day: date!, hour: Math.floor(minute / 60), minute: minute % 60, second: 0 }, timeZone),
+  );
 }
 
 /** When the next daily digest goes: the first working day's digest time that is later than `now`. */

@@ -1,20 +1,10 @@
 import type { IsoDay } from '../../shared/domain';
+import { wallDay, wallToUtcMs, zoneOffsetMinutes, type WallTime } from '../../shared/zoned-time';
 
-/** A clock reading with no zone, as exports print it: the zone is a setting, never guessed. */
-export interface WallTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+export { wallDay, wallToUtcMs, zoneOffsetMinutes, type WallTime } from '../../shared/zoned-time';
 
 export type DateLocale = 'en-GB' | 'en-US';
 export const DATE_LOCALES: readonly DateLocale[] = ['en-GB', 'en-US'];
-
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
-export const wallDay = (w: Pick<WallTime, 'year' | 'month' | 'day'>): IsoDay => `${w.year}-${pad2(w.month)}-${pad2(w.day)}`;
 
 function isRealDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
@@ -112,56 +102,6 @@ export function parseSamisTime(text: string): WallTime | null {
   if (!m) return null;
   const [year, month, day] = m[1] ? [Number(m[1]), Number(m[2]), Number(m[3])] : [Number(m[6]), Number(m[5]), Number(m[4])];
   return build(year, month, day, Number(m[7]), Number(m[8]), Number(m[9] ?? 0));
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function partsAt(timeZone: string, utcMs: number): WallTime {
-  const out: Record<string, number> = {};
-  for (const p of formatterFor(timeZone).formatToParts(new Date(utcMs))) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return {
-    year: out.year ?? 0,
-    month: out.month ?? 0,
-    day: out.day ?? 0,
-    hour: out.hour ?? 0,
-    minute: out.minute ?? 0,
-    second: out.second ?? 0,
-  };
-}
-
-/** Minutes the zone is ahead of UTC at an instant (60 for London in summer). */
-export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
-  const w = partsAt(timeZone, utcMs);
-  return Math.round((Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(utcMs / 1000) * 1000) / 60_000);
-}
-
-/** The UTC instant a wall-clock reading in a zone stands for; in the repeated autumn hour, the earlier one. */
-export function wallToUtcMs(w: WallTime, timeZone: string): number {
-  const guess = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  // The offsets a day either side bracket any change; a reading is valid under an offset the zone really had then.
-  const offsets = [...new Set([zoneOffsetMinutes(timeZone, guess - 86_400_000), zoneOffsetMinutes(timeZone, guess + 86_400_000)])];
-  const valid = offsets
-    .map((o) => guess - o * 60_000)
-    .filter((t) => offsets.includes(zoneOffsetMinutes(timeZone, t)) && guess - zoneOffsetMinutes(timeZone, t) * 60_000 === t);
-  // In the spring gap no reading is valid: read it with the offset from before the change, as clocks do.
-  return valid.length > 0 ? Math.min(...valid) : guess - (offsets[0] ?? 0) * 60_000;
 }
 
 const QUARTER_HOUR_MS = 900_000;
