@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { currentSchema, isPostgres, type Db } from './database';
+import { isPostgres, type Db } from './database';
 import type { Database } from './schema';
 
 /**
@@ -9,10 +9,21 @@ import type { Database } from './schema';
 
 type TableName = keyof Database & string;
 
-/** The tables of this database; on PostgreSQL only those of the connection's own schema, never a neighbour's. */
-async function ownTables(db: Db) {
-  const [tables, schema] = await Promise.all([db.introspection.getTables(), currentSchema(db)]);
-  return schema === undefined ? tables : tables.filter((t) => t.schema === schema);
+/**
+ * The tables of this database with their columns; on PostgreSQL only those of the connection's own schema. Only that
+ * schema's catalog is read: introspecting every schema on the server reads neighbours' tables too, and fails when a
+ * neighbour drops its schema meanwhile.
+ */
+async function ownTables(db: Db): Promise<Array<{ name: string; columns: Array<{ name: string; dataType: string }> }>> {
+  if (!isPostgres(db)) return db.introspection.getTables();
+  const { rows } = await sql<{ table_name: string; column_name: string; data_type: string }>`
+    select c.table_name, c.column_name, c.data_type from information_schema.columns c
+    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+    where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
+    order by c.table_name, c.ordinal_position`.execute(db);
+  const tables = new Map<string, Array<{ name: string; dataType: string }>>();
+  for (const r of rows) tables.set(r.table_name, [...(tables.get(r.table_name) ?? []), { name: r.column_name, dataType: r.data_type }]);
+  return [...tables].map(([name, columns]) => ({ name, columns }));
 }
 
 /** Counts the rows a condition selects. */
