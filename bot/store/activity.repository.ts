@@ -222,9 +222,11 @@ export async function summariseDepartmentActivity(
           having max(${lastDay}) is not null`,
     );
   // As for the daily reading: no JIT for one simple query, and room to group in memory. Outside a
-  // transaction PostgreSQL sums two halves of the students at once, on two connections: each half's
-  // groups are whole, so nothing is combined afterwards (a parallel plan merges a third of a million
-  // partial groups). Inside a caller's transaction there is one connection, so one query.
+  // transaction PostgreSQL sums two halves of the students at once, on two connections, each without
+  // a parallel plan: each half's groups are whole, so nothing is merged afterwards (a parallel plan
+  // merged a third of a million partial groups). Inside a caller's transaction, one query. SQLite
+  // reads in one piece (a second connection on a worker thread was slower on the shared two-core
+  // machine: docs/benchmarks.md, 2026-12-07 "evaluation reads").
   const tuned = (part: number, parts: number) => async (q: Db) => {
     await sql`set local jit = off`.execute(q);
     await sql`set local max_parallel_workers_per_gather = 0`.execute(q);
