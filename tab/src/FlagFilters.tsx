@@ -46,97 +46,51 @@ export function FlagFilters({
       <Field label="Search by name or student ID" size="small">
         <SearchBox size="small" className={styles.search} value={search} onChange={(_, d) => onSearch(d.value)} placeholder="Name or ID" />
       </Field>
-      <Field label="Severity" size="small">
-        <Select
-          size="small"
-          className={styles.narrow}
-          value={filters.severity ?? ''}
-          onChange={(_, d) => onChange({ severity: (d.value || undefined) as Severity | undefined })}
-        >
-          <option value="">Any</option>
-          {SEVERITIES.map((v) => (
-            <option key={v} value={v}>
-              {SEVERITY_BADGE[v].label}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      <Field label="Status" size="small">
-        <Select
-          size="small"
-          className={styles.narrow}
-          value={filters.status ?? ''}
-          onChange={(_, d) => onChange({ status: (d.value || undefined) as FlagQuery['status'] })}
-        >
-          <option value="">Any</option>
-          {(['open', 'acknowledged', 'snoozed'] as const).map((v) => (
-            <option key={v} value={v}>
-              {CASE_STATUS_WORDS[v]}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      <Field label="Programme" size="small">
-        <Select
-          size="small"
-          className={styles.wide}
-          value={filters.programme ?? ''}
-          onChange={(_, d) => onChange({ programme: d.value || undefined })}
-        >
-          <option value="">Any</option>
-          {data?.facets.programmes.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </Select>
-      </Field>
-      <Field label="Year" size="small">
-        <Select
-          size="small"
-          className={styles.narrow}
-          value={filters.year === undefined ? '' : String(filters.year)}
-          onChange={(_, d) => onChange({ year: d.value ? Number(d.value) : undefined })}
-        >
-          <option value="">Any</option>
-          {data?.facets.years.map((y) => (
-            <option key={y} value={y}>{`Year ${y}`}</option>
-          ))}
-        </Select>
-      </Field>
+      <FilterChoice
+        label="Severity"
+        className={styles.narrow}
+        value={filters.severity ?? ''}
+        options={SEVERITIES.map((v) => [v, SEVERITY_BADGE[v].label])}
+        onChange={(v) => onChange({ severity: (v || undefined) as Severity | undefined })}
+      />
+      <FilterChoice
+        label="Status"
+        className={styles.narrow}
+        value={filters.status ?? ''}
+        options={(['open', 'acknowledged', 'snoozed'] as const).map((v) => [v, CASE_STATUS_WORDS[v]])}
+        onChange={(v) => onChange({ status: (v || undefined) as FlagQuery['status'] })}
+      />
+      <FilterChoice
+        label="Programme"
+        className={styles.wide}
+        value={filters.programme ?? ''}
+        options={data?.facets.programmes.map((p) => [p, p]) ?? []}
+        onChange={(v) => onChange({ programme: v || undefined })}
+      />
+      <FilterChoice
+        label="Year"
+        className={styles.narrow}
+        value={filters.year === undefined ? '' : String(filters.year)}
+        options={data?.facets.years.map((y) => [String(y), `Year ${y}`]) ?? []}
+        onChange={(v) => onChange({ year: v ? Number(v) : undefined })}
+      />
       {data?.scope === 'department' && (
-        <Field label="Personal tutor" size="small">
-          <Select
-            size="small"
-            className={styles.wide}
-            value={filters.tutor ?? ''}
-            onChange={(_, d) => onChange({ tutor: d.value || undefined })}
-          >
-            <option value="">Any</option>
-            <option value="none">No tutor assigned</option>
-            {data.facets.tutors.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </Select>
-        </Field>
-      )}
-      <Field label="No activity in 21 days on" size="small">
-        <Select
-          size="small"
+        <FilterChoice
+          label="Personal tutor"
           className={styles.wide}
-          value={filters.source ?? ''}
-          onChange={(_, d) => onChange({ source: (d.value || undefined) as FlagQuery['source'] })}
-        >
-          <option value="">Any source</option>
-          {SOURCES.map((s) => (
-            <option key={s} value={s}>
-              {SOURCE_LABELS[s]}
-            </option>
-          ))}
-        </Select>
-      </Field>
+          value={filters.tutor ?? ''}
+          options={[['none', 'No tutor assigned'], ...data.facets.tutors.map((t): Option => [t.id, t.name])]}
+          onChange={(v) => onChange({ tutor: v || undefined })}
+        />
+      )}
+      <FilterChoice
+        label="No activity in 21 days on"
+        anyLabel="Any source"
+        className={styles.wide}
+        value={filters.source ?? ''}
+        options={SOURCES.map((v) => [v, SOURCE_LABELS[v]])}
+        onChange={(v) => onChange({ source: (v || undefined) as FlagQuery['source'] })}
+      />
       <Field label="Sort by" size="small">
         <Select
           size="small"
@@ -165,5 +119,37 @@ export function FlagFilters({
         </Button>
       )}
     </div>
+  );
+}
+
+type Option = readonly [value: string, text: string];
+
+/** One filter: a small labelled choice whose empty value means any. */
+function FilterChoice({
+  label,
+  anyLabel = 'Any',
+  className,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  anyLabel?: string;
+  className: string;
+  value: string;
+  options: readonly Option[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} size="small">
+      <Select size="small" className={className} value={value} onChange={(_, d) => onChange(d.value)}>
+        <option value="">{anyLabel}</option>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </Select>
+    </Field>
   );
 }

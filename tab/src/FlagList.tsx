@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Field, MessageBar, MessageBarBody, Select, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, Field, Select, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { FlagPage, FlagQuery, FlagSort } from '../../shared/api/flags';
 import { fetchFlagPage, type Authorize } from './api';
 import { SearchMatches, TuteeSummaryView } from './ListExtras';
@@ -7,6 +7,7 @@ import { FlagCsvExport } from './FlagCsvExport';
 import { FlagFilters } from './FlagFilters';
 import { FlagTable } from './FlagTable';
 import { DEFAULTS, isFiltered, useListQuery } from './flag-list-query';
+import { Pending } from './page';
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
@@ -118,12 +119,7 @@ export function FlagList({
         }}
       />
       {q && <SearchMatches authorize={authorize} q={q} onOpenStudent={onOpenStudent} />}
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>{error}</MessageBarBody>
-        </MessageBar>
-      )}
-      {!data && !error && <Spinner label="Loading students…" />}
+      {(error || !data) && <Pending error={error} label="Loading students…" />}
       {data && data.total === 0 && !filtered && data.scope === 'tutees' && (
         <TuteeSummaryView authorize={authorize} onOpenStudent={onOpenStudent} />
       )}
