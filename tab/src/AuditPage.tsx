@@ -4,8 +4,6 @@ import {
   Field,
   Input,
   Link,
-  MessageBar,
-  MessageBarBody,
   Select,
   Spinner,
   Table,
@@ -20,6 +18,7 @@ import {
 } from '@fluentui/react-components';
 import type { AuditPage as AuditPageData } from '../../shared/api/audit';
 import { auditQueryString, downloadAuditCsv, fetchAuditPage, type AuditFilters, type Authorize } from './api';
+import { ErrorBar } from './page';
 
 /**
  * Audit entries are kept for years, so the year is always shown; times are in the institution's zone
@@ -167,16 +166,8 @@ export function AuditPage({ authorize }: { authorize: Authorize }) {
           {exporting ? 'Exporting…' : 'Export these entries as CSV'}
         </Button>
       </div>
-      {exportError && (
-        <MessageBar intent="error">
-          <MessageBarBody>{exportError}</MessageBarBody>
-        </MessageBar>
-      )}
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>{error}</MessageBarBody>
-        </MessageBar>
-      )}
+      {exportError && <ErrorBar message={exportError} />}
+      {error && <ErrorBar message={error} />}
       {!data && !error && <Spinner label="Loading the audit log…" />}
       {data && (
         <>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import {
   Badge,
   Button,
@@ -6,7 +6,6 @@ import {
   MessageBar,
   MessageBarBody,
   Select,
-  Spinner,
   Table,
   TableBody,
   TableCell,
@@ -14,18 +13,12 @@ import {
   TableHeaderCell,
   TableRow,
   Text,
-  makeStyles,
   tokens,
 } from '@fluentui/react-components';
 import { MAX_UPLOAD_BYTES, UPLOAD_SOURCES, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
 import { fetchDataStatus, uploadExport, type Authorize } from './api';
 import { formatDay, formatInstant } from './words';
-
-const useStyles = makeStyles({
-  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  table: { backgroundColor: tokens.colorNeutralBackground1 },
-  muted: { color: tokens.colorNeutralForeground3 },
-});
+import { PageTitle, Pending, usePageStyles, useFetched } from './page';
 
 const IMPORT_STATUS_LABELS: Record<DataStatus['imports'][number]['status'], string> = {
   succeeded: 'Succeeded',
@@ -42,27 +35,12 @@ const STATE = {
 
 /** Whether the data behind the flags can be trusted: freshness per source and the import history. */
 export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUpload: boolean }) {
-  const styles = useStyles();
-  const [data, setData] = useState<DataStatus | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => {
-    fetchDataStatus(authorize)
-      .then(setData)
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
-  }, [authorize]);
-  useEffect(load, [load]);
-  if (error)
-    return (
-      <MessageBar intent="error">
-        <MessageBarBody>{error}</MessageBarBody>
-      </MessageBar>
-    );
-  if (!data) return <Spinner label="Loading data status…" />;
+  const styles = usePageStyles();
+  const { data, error, reload } = useFetched(useCallback(() => fetchDataStatus(authorize), [authorize]));
+  if (error || !data) return <Pending error={error} label="Loading data status…" />;
   return (
     <section className={styles.stack} aria-labelledby="data-title">
-      <h2 id="data-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
-        Where the counts come from
-      </h2>
+      <PageTitle id="data-title">Where the counts come from</PageTitle>
       <Text
         className={styles.muted}
       >{`A source that is behind by more than ${data.staleAfterDays} days is treated as unknown for the missing days: it never causes a flag on its own.`}</Text>
@@ -136,7 +114,7 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
           </Table>
         </>
       )}
-      {canUpload && <UploadForm authorize={authorize} onImported={load} />}
+      {canUpload && <UploadForm authorize={authorize} onImported={reload} />}
       <h3 style={{ margin: 0 }}>Import history</h3>
       {data.imports.length === 0 ? (
         <Text>No imports yet.</Text>
