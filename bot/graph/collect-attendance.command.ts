@@ -5,7 +5,7 @@ import { todayIn } from '../clock';
 import { AppError } from '../errors';
 import type { Db } from '../store/database';
 import { newId, chunk } from '../store/ids';
-import { insertImport } from '../store/import.repository';
+import { endImportRecord, insertImport, whileImportRuns } from '../store/import.repository';
 import {
   findCollectedReports,
   findOrganiserCheckpoint,
@@ -148,6 +148,31 @@ export async function collectAttendance(deps: CollectDeps, options: CollectOptio
       'There are no organisers to collect from: set GRAPH_ORGANISERS, or load staff with Entra ids into the roster.',
     );
   }
+  // Recorded as running before Graph is asked anything, so a collection a kill -9 interrupts shows as interrupted.
+  return whileImportRuns(
+    db,
+    deps.now,
+    { source: 'teams_attendance', fileName: collectionName(organisers), interrupted: COLLECTION_INTERRUPTED },
+    (running) => collectFrom(deps, options, organisers, startedAt, running),
+  );
+}
+
+/** The import history's name for a collection. */
+const collectionName = (organisers: readonly string[]) =>
+  `Microsoft Graph: ${organisers.length === 1 ? organisers[0] : `${organisers.length} organisers`}`;
+
+export const COLLECTION_INTERRUPTED =
+  'The collection stopped before it finished: the process running it ended (a crash, a kill or a restart). Reports stored before it stopped are kept and counted once; the next collection resumes where each organiser was left.';
+
+async function collectFrom(
+  deps: CollectDeps,
+  options: CollectOptions,
+  organisers: string[],
+  startedAt: Date,
+  running: string,
+): Promise<CollectSummary> {
+  const { db } = deps;
+  const { settings } = deps;
   const staffKeys = await loadStaffKeys(db);
   const totals: RunTotals = {
     recordsRead: 0,
@@ -182,7 +207,17 @@ export async function collectAttendance(deps: CollectDeps, options: CollectOptio
     await runPool(organisers, ORGANISER_CONCURRENCY, runOne);
   } catch (error) {
     const failure = explainRunFailure(error, settings);
-    await recordRun(deps, { status: 'failed', startedAt, organisers, outcomes, totals, windowStarts, options, errors: [failure.message] });
+    await recordRun(deps, {
+      status: 'failed',
+      startedAt,
+      organisers,
+      outcomes,
+      totals,
+      windowStarts,
+      options,
+      errors: [failure.message],
+      running,
+    });
     throw failure;
   }
 
@@ -198,6 +233,7 @@ export async function collectAttendance(deps: CollectDeps, options: CollectOptio
     windowStarts,
     options,
     errors,
+    running,
   });
   deps.logger.info(
     {
@@ -445,6 +481,8 @@ async function recordRun(
     windowStarts: string[];
     options: CollectOptions;
     errors: string[];
+    /** The run's "running" record, removed once its result is written. */
+    running: string;
   },
 ): Promise<CollectSummary> {
   const { totals, outcomes } = run;
@@ -482,7 +520,7 @@ async function recordRun(
   await insertImport(deps.db, {
     id: summary.importId,
     source: 'teams_attendance',
-    fileName: `Microsoft Graph: ${run.organisers.length === 1 ? run.organisers[0] : `${run.organisers.length} organisers`}`,
+    fileName: collectionName(run.organisers),
     fileHash: null,
     // One organiser read on request says nothing about the others' meetings: such a run claims no coverage.
     periodStart: run.options.organiser ? null : period.start,
@@ -496,6 +534,7 @@ async function recordRun(
     startedAt: run.startedAt.toISOString(),
     finishedAt: deps.now().toISOString(),
   });
+  await endImportRecord(deps.db, run.running);
   return summary;
 }
 

@@ -5,7 +5,7 @@ import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { findDepartment, upsertDepartments } from '../store/department.repository';
 import { newId } from '../store/ids';
-import { findImportByHash, findImportByKey, insertImport } from '../store/import.repository';
+import { endImportRecord, findImportByHash, findImportByKey, insertImport, whileImportRuns } from '../store/import.repository';
 import { addRoleGrants, findStaffEmails, findStaffIdsByEmail, upsertStaffMembers, type StaffMember } from '../store/staff.repository';
 import { insertIdentities, resolveIdentities } from '../store/identity.repository';
 import { insertStaffIdentities } from '../store/staff-identity.repository';
@@ -22,6 +22,9 @@ export interface IdentityImportDeps {
   ingest: IngestConfig;
   now: () => Date;
 }
+
+/** An identity import at work: its "running" record in the import history (none for a dry run), replaced by its result. */
+type RunningDeps = IdentityImportDeps & { running: string | null };
 
 interface TableRead<R> {
   rows: R[];
@@ -136,7 +139,8 @@ function checkShare(summary: ImportSummary, fatal: string | null, maxShare: numb
   }
 }
 
-async function record(deps: IdentityImportDeps, summary: ImportSummary, scope: string, startedAt: string): Promise<void> {
+/** Writes the run's result and removes its "running" record; given a transaction, both at once. */
+async function record(deps: RunningDeps, summary: ImportSummary, scope: string, startedAt: string): Promise<void> {
   const id = newId();
   summary.importIds.push(id);
   await insertImport(deps.db, {
@@ -161,6 +165,20 @@ async function record(deps: IdentityImportDeps, summary: ImportSummary, scope: s
     finishedAt: deps.now().toISOString(),
     importKey: summary.importKey,
   });
+  if (deps.running) await endImportRecord(deps.db, deps.running);
+}
+
+/** Runs an identity import with a "running" record in the history (a dry run has none), so a kill -9 shows as interrupted. */
+function recordedWhileRunning(
+  deps: IdentityImportDeps,
+  options: { path: string; fileName?: string; dryRun?: boolean },
+  source: string,
+  work: (deps: RunningDeps) => Promise<ImportSummary>,
+): Promise<ImportSummary> {
+  if (options.dryRun) return work({ ...deps, running: null });
+  return whileImportRuns(deps.db, deps.now, { source, fileName: options.fileName ?? basename(options.path) }, (running) =>
+    work({ ...deps, running }),
+  );
 }
 
 export interface MoodleUser {
@@ -233,10 +251,14 @@ const MOODLE_USER_COLUMNS = { id: 'id', username: 'username', email: 'email', id
  * Moodle's user download (id, username, email, idnumber, ...) teaches the identity map which Moodle
  * user id is which student: matched by idnumber (the Samis student code) or by e-mail, nothing else.
  */
-export async function importMoodleUsers(
+export function importMoodleUsers(
   deps: IdentityImportDeps,
   options: { path: string; fileName?: string; dryRun?: boolean },
 ): Promise<ImportSummary> {
+  return recordedWhileRunning(deps, options, 'moodle-users', (running) => readMoodleUsers(running, options));
+}
+
+async function readMoodleUsers(deps: RunningDeps, options: { path: string; fileName?: string; dryRun?: boolean }): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();
   const table = await readTable(
     options.path,
@@ -328,8 +350,15 @@ const ROSTER_HINT =
  * tutor role, then the students linked to them. `departmentId` limits the import to one department's
  * rows. Students missing from the roster are reported and left as they are.
  */
-export async function importSamisRoster(
+export function importSamisRoster(
   deps: IdentityImportDeps,
+  options: { path: string; departmentId?: string | undefined; fileName?: string; dryRun?: boolean },
+): Promise<ImportSummary> {
+  return recordedWhileRunning(deps, options, 'samis-roster', (running) => readSamisRoster(running, options));
+}
+
+async function readSamisRoster(
+  deps: RunningDeps,
   options: { path: string; departmentId?: string | undefined; fileName?: string; dryRun?: boolean },
 ): Promise<ImportSummary> {
   const startedAt = deps.now().toISOString();

@@ -15,7 +15,6 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { SOURCE_LABELS } from '../../shared/domain';
 import { MAX_UPLOAD_BYTES, UPLOAD_SOURCES, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
 import { fetchDataStatus, uploadExport, type Authorize } from './api';
 import { formatDay, formatInstant } from './words';
@@ -25,7 +24,7 @@ const IMPORT_STATUS_LABELS: Record<DataStatus['imports'][number]['status'], stri
   succeeded: 'Succeeded',
   failed: 'Failed',
   running: 'Running',
-  interrupted: 'Interrupted: the service stopped before it finished; nothing was stored, import the file again',
+  interrupted: 'Interrupted',
 };
 
 const STATE = {
@@ -135,13 +134,16 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
             {data.imports.map((i) => (
               <TableRow key={i.id}>
                 <TableCell>{formatInstant(i.startedAt)}</TableCell>
-                <TableCell>{SOURCE_LABELS[i.source]}</TableCell>
+                <TableCell>{i.label}</TableCell>
                 <TableCell>{i.fileName}</TableCell>
                 <TableCell>{i.periodStart && i.periodEnd ? `${formatDay(i.periodStart)} – ${formatDay(i.periodEnd)}` : '—'}</TableCell>
-                <TableCell>{IMPORT_STATUS_LABELS[i.status]}</TableCell>
+                <TableCell>
+                  {IMPORT_STATUS_LABELS[i.status]}
+                  {i.status === 'interrupted' && i.errors[0] && <Text block>{i.errors[0]}</Text>}
+                </TableCell>
                 <TableCell>
                   {`${i.rowsRead} / ${i.rowsCounted} / ${i.rowsIgnored} / ${i.rowsRejected}`}
-                  {i.errors.length > 0 && (
+                  {i.status !== 'interrupted' && i.errors.length > 0 && (
                     <details>
                       <summary>Why rows were rejected</summary>
                       <ul>

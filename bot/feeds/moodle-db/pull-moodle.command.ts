@@ -5,7 +5,7 @@ import { addDays } from '../../../shared/calendar';
 import { todayIn } from '../../clock';
 import type { Db } from '../../store/database';
 import { newId } from '../../store/ids';
-import { insertImport } from '../../store/import.repository';
+import { endImportRecord, insertImport, whileImportRuns } from '../../store/import.repository';
 import { lockImportScope, replaceScopeCounts } from '../../store/import-count.repository';
 import { insertIdentities, resolveIdentities } from '../../store/identity.repository';
 import {
@@ -336,12 +336,20 @@ export async function pullMoodle(deps: MoodlePullDeps, options: MoodlePullOption
     deps.logger.info({ owner: state?.leaseOwner }, 'moodle pull skipped: another instance holds the lease');
     return summary;
   }
-  let conn: MoodleConnection | null = null;
+  let conn = null as MoodleConnection | null;
   let summary = emptySummary('');
   try {
-    conn = await deps.connect();
-    summary = emptySummary(conn.target);
-    summary = await pullWithLease(deps, conn, options, owner, leaseUntil, started, summary);
+    // Recorded as running before Moodle is asked anything, so a pull a kill -9 interrupts shows as interrupted.
+    summary = await whileImportRuns(
+      deps.db,
+      deps.now,
+      { source: MOODLE_FEED, fileName: 'Moodle database', interrupted: PULL_INTERRUPTED },
+      async (running) => {
+        conn = await deps.connect();
+        summary = emptySummary(conn.target);
+        return pullWithLease(deps, conn, options, owner, leaseUntil, started, summary, running);
+      },
+    );
   } catch (error) {
     const failure = explainMoodleError(error, conn?.target ?? 'the Moodle database');
     summary.status = 'failed';
@@ -370,6 +378,9 @@ export async function pullMoodle(deps: MoodlePullDeps, options: MoodlePullOption
   return summary;
 }
 
+export const PULL_INTERRUPTED =
+  'The pull stopped before it finished: the process running it ended (a crash, a kill or a restart). No counts from it were stored; the next pull reads the same events again.';
+
 async function pullWithLease(
   deps: MoodlePullDeps,
   conn: MoodleConnection,
@@ -378,6 +389,7 @@ async function pullWithLease(
   leaseUntil: () => string,
   started: Date,
   summary: MoodlePullSummary,
+  running: string,
 ): Promise<MoodlePullSummary> {
   const { timeZone } = deps.settings;
   const { hasAnonymous } = await checkMoodleSchema(conn);
@@ -483,6 +495,7 @@ async function pullWithLease(
   summary.status = 'succeeded';
   await deps.db.transaction().execute(async (trx) => {
     await recordRun({ ...deps, db: trx }, summary, started, resolved.bySource);
+    await endImportRecord(trx, running);
     if (next) await saveMoodleCheckpoint(trx, MOODLE_FEED, next, deps.now().toISOString());
   });
   summary.timings.writeMs = lap();
