@@ -1,6 +1,6 @@
 import { insertIdentities, resolveIdentities } from '../../store/identity.repository';
 import { insertStaffIdentities } from '../../store/staff-identity.repository';
-import { matchMoodleUsers, matchStaffMoodleUsers, type MoodleUser } from '../../ingest/identity-imports.command';
+import { matchMoodleUsers, matchStaffMoodleUsers, type MoodleUser } from '../../ingest/moodle-users.import';
 import type { MoodleConnection } from './moodle-connection';
 import type { MoodlePullDeps, MoodlePullSummary } from './pull-moodle.types';
 
