@@ -14,7 +14,7 @@ import {
   type RoleGrant,
   type StaffMember,
 } from '../store/staff.repository';
-import { readTable } from './identity-imports.command';
+import { readTable } from './read-table';
 
 export interface StaffImportDeps {
   db: Db;
