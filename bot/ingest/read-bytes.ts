@@ -129,77 +129,56 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
     }
   };
 
-  // The lines of `buf[p, limit)`, where `limit - 1` is a LF: each is scanned once, field by field, up to its LF.
+  /**
+   * Places the fields of the line `buf[from, end)` in `fields` by splitPlainLine's rule, where a quote is searched for
+   * with indexOf (most bytes are inside quoted fields): false when the line is not plain.
+   */
+  const split = (buf: Buffer, from: number, end: number): boolean => {
+    let n = 0;
+    let p = from;
+    for (;;) {
+      if (p < end && buf[p] === QUOTE) {
+        const s = p + 1;
+        let close = buf.indexOf(QUOTE, s);
+        let doubled = 0;
+        if (close < 0 || close >= end) return false;
+        while (close + 1 < end && buf[close + 1] === QUOTE) {
+          doubled = 1;
+          close = buf.indexOf(QUOTE, close + 2);
+          if (close < 0 || close >= end) return false;
+        }
+        place(n, s, close, doubled);
+        n += 1;
+        if (close + 1 === end) break;
+        if (buf[close + 1] !== delim) return false;
+        p = close + 2;
+      } else {
+        const s = p;
+        let c = -1;
+        while (p < end && (c = buf[p] as number) !== delim && c !== QUOTE) p += 1;
+        if (p < end && c === QUOTE) return false;
+        place(n, s, p, 0);
+        n += 1;
+        if (p === end) break;
+        p += 1;
+      }
+    }
+    fields.count = n;
+    return true;
+  };
+
+  // The lines of `buf[p, limit)`, where `limit - 1` is a LF.
   const takeLines = (buf: Buffer, p: number, limit: number): void => {
     while (p < limit && !stopped) {
       const from = p;
-      if (pending !== null) {
-        const lf = buf.indexOf(LF, p);
-        if (lf - from > maxLine) throw tooLong();
-        hold(buf, from, lf);
-        p = lf + 1;
-        continue;
-      }
-      let n = 0;
-      // The line's LF when the line is plain, else -1 with `p` where the scan gave up.
-      let lf = -1;
-      for (;;) {
-        let c = buf[p] as number;
-        if (c === QUOTE) {
-          const s = ++p;
-          let doubled = 0;
-          for (;;) {
-            c = buf[p] as number;
-            if (c === QUOTE) {
-              if (buf[p + 1] !== QUOTE) break;
-              doubled = 1;
-              p += 2;
-            } else if (c === LF) break;
-            else p += 1;
-          }
-          if (c === LF) break;
-          place(n, s, p, doubled);
-          n += 1;
-          c = buf[++p] as number;
-          if (c === delim) {
-            p += 1;
-            continue;
-          }
-          if (c === LF) {
-            if (!crlf) lf = p;
-          } else if (c === CR && crlf && buf[p + 1] === LF) lf = p + 1;
-          break;
-        }
-        const s = p;
-        while (c !== delim && c !== LF && c !== QUOTE) c = buf[++p] as number;
-        if (c === delim) {
-          place(n, s, p, 0);
-          n += 1;
-          p += 1;
-          continue;
-        }
-        if (c === LF) {
-          // In a CRLF file a LF without its CR is no line end: the line goes to Papa Parse with the next.
-          const end = crlf ? p - 1 : p;
-          if (!crlf || (p > s && buf[end] === CR)) {
-            place(n, s, end, 0);
-            n += 1;
-            lf = p;
-          }
-        }
-        break;
-      }
-      if (lf >= 0) {
-        if (lf - from > maxLine) throw tooLong();
-        fields.count = n;
-        plain(buf, from, crlf ? lf - 1 : lf);
-        p = lf + 1;
-      } else {
-        const at = buf[p] === LF ? p : buf.indexOf(LF, p);
-        if (at - from > maxLine) throw tooLong();
-        hold(buf, from, at);
-        p = at + 1;
-      }
+      const lf = buf.indexOf(LF, p);
+      if (lf - from > maxLine) throw tooLong();
+      p = lf + 1;
+      // In a CRLF file a LF without its CR is no line end: the line goes to Papa Parse with the next.
+      const ended = !crlf || (lf > from && buf[lf - 1] === CR);
+      const end = crlf ? lf - 1 : lf;
+      if (pending === null && ended && split(buf, from, end)) plain(buf, from, end);
+      else hold(buf, from, lf);
     }
   };
 

@@ -29,6 +29,7 @@ function logStrings(settings: ParseSettings | undefined) {
 
 const USER_ID_PREFIX = "The user with id '";
 const USER_ID_PREFIX_BYTES = Buffer.from(USER_ID_PREFIX, 'latin1');
+const USER_ID_PREFIX_CANDIDATE = [{ bytes: USER_ID_PREFIX_BYTES, source: 'moodle_login' as Source }];
 const COURSE_MODULE = /course module id '(\d+)'/;
 const UNKNOWN_USER = 'the Description does not start with "The user with id \'N\'", so the user is unknown';
 
@@ -88,6 +89,16 @@ const text = (b: Buffer, from: number, to: number, doubled: number): string => {
   const t = b.toString('utf8', from, to);
   return doubled === 1 ? t.replaceAll('""', '"') : t;
 };
+
+/** The source of the candidate whose bytes are those at `b[from, from + length)` (all candidates have that length). */
+function sameBytes(b: Uint8Array, from: number, candidates: ReadonlyArray<{ bytes: Uint8Array; source: Source }>): Source | undefined {
+  for (const { bytes, source } of candidates) {
+    let i = 0;
+    while (i < bytes.length && b[from + i] === bytes[i]) i += 1;
+    if (i === bytes.length) return source;
+  }
+  return undefined;
+}
 
 /** Withdraws login coverage from a log with no login at all: a course-level download, whose silence says nothing. */
 function checkLogins(tally: { sources: Set<Source>; warnings: string[]; counts: Map<string, number> }, sawLogin: boolean): void {
@@ -204,13 +215,7 @@ class MoodleLogCounter implements RowHandler {
       const from = start[e] as number;
       const length = (end[e] as number) - from;
       const candidates = length < this.eventsByLength.length ? this.eventsByLength[length] : undefined;
-      if (candidates !== undefined)
-        for (const candidate of candidates) {
-          if (b.compare(candidate.bytes, 0, length, from, from + length) === 0) {
-            source = candidate.source;
-            break;
-          }
-        }
+      if (candidates !== undefined) source = sameBytes(b, from, candidates);
     }
     if (source === undefined) return this.tally.ignore();
 
@@ -219,8 +224,7 @@ class MoodleLogCounter implements RowHandler {
     const from = start[d] as number;
     const to = end[d] as number;
     const digitsFrom = from + USER_ID_PREFIX_BYTES.length;
-    if (to < digitsFrom || b.compare(USER_ID_PREFIX_BYTES, 0, USER_ID_PREFIX_BYTES.length, from, digitsFrom) !== 0)
-      return this.tally.reject(line, UNKNOWN_USER);
+    if (to < digitsFrom || sameBytes(b, from, USER_ID_PREFIX_CANDIDATE) === undefined) return this.tally.reject(line, UNKNOWN_USER);
     let i = digitsFrom;
     let id = 0;
     while (i < to && isDigit(b[i] as number)) id = id * 10 + (b[i++] as number) - 48;
