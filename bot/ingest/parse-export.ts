@@ -60,7 +60,7 @@ export async function parseExport(
     // Before the reader of the whole file: it holds a line in memory until it ends.
     await assertLineLengths(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     // A format that counts from the bytes is read by the byte reader; a file it declines is read afresh by readDelimited.
-    if (fastPath && (await headerFormat(path, formats, settings))?.format.readsBytes)
+    if (fastPath && formats.some((f) => f.readsBytes) && (await headerFormat(path, formats, settings))?.format.readsBytes)
       read = await readBytes(path, {
         delimiter: 'auto',
         onProgress,

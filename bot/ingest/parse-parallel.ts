@@ -206,11 +206,15 @@ export async function parseInParts(
   const started = performance.now();
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) return null;
-  const wanted = parts ?? (info.size >= MIN_BYTES_IN_PARTS ? Math.min(availableParallelism(), MAX_PARTS) : 1);
+  // A format counted from its bytes is read faster in one piece than in parts (the workers' start, the merge of their
+  // counts and their slower threads cost more than a second core gave back on this project's 2-core machine, see
+  // docs/benchmarks.md, 2026-12-07 byte reader), so by default only the others are read in parts.
+  const partsPay = formats.some((f) => f.finishWhole && !f.readsBytes);
+  const wanted = parts ?? (partsPay && info.size >= MIN_BYTES_IN_PARTS ? Math.min(availableParallelism(), MAX_PARTS) : 1);
   if (wanted < 2) return null;
   const maxLineBytes = settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const found = await headerFormat(path, formats, settings);
-  if (!found?.format.finishWhole) return null;
+  if (!found?.format.finishWhole || (parts === undefined && found.format.readsBytes)) return null;
   const { format, header } = found;
   const starts = await findCuts(path, info.size, wanted);
   if (!starts) return null;
