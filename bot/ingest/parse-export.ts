@@ -57,18 +57,21 @@ export async function parseExport(
       const inParts = await parseInParts(path, source, formats, settings, onProgress, parts);
       if (inParts) return inParts;
     }
-    // Before the reader of the whole file: it holds a line in memory until it ends.
-    await assertLineLengths(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    // A format that counts from the bytes is read by the byte reader; a file it declines is read afresh by readDelimited.
+    const maxLineBytes = settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    // A format that counts from the bytes is read by the byte reader, which declines a file at a line longer than the limit
+    // (so it holds no more) and any file it does not read; such a file is read afresh by readDelimited, after the check below.
     if (fastPath && formats.some((f) => f.readsBytes) && (await headerFormat(path, formats, settings))?.format.readsBytes)
       read = await readBytes(path, {
         delimiter: 'auto',
         onProgress,
+        maxLineChars: maxLineBytes,
         onRecord: counter.onRecord,
         onPlainRecord: counter.onPlainRecord,
       }).catch(declined);
     if (read === null) {
       counter = createRecordCounter(formats, source, settings);
+      // Before the reader of the whole file: it holds a line in memory until it ends.
+      await assertLineLengths(path, maxLineBytes);
       read = await readDelimited(path, { delimiter: 'auto', onRecord: counter.onRecord, onProgress, fastPath });
     }
   } catch (error) {

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { PlainFields } from './formats/format';
-import { parseHeldLines, planRead, splitPlainLine, UnreadableFileError, type ReadOptions, type ReadResult } from './read-delimited';
+import { parseHeldLines, planRead, splitPlainLine, type ReadOptions, type ReadResult } from './read-delimited';
 
 /** The byte reader does not read this file (not UTF-8, CR line ends, bytes that are not UTF-8): read it with readDelimited instead. */
 export class DeclinedError extends Error {
@@ -52,10 +52,11 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
     end: new Int32Array(FIELDS_PLACED),
     doubled: new Uint8Array(FIELDS_PLACED),
   };
-  // With `maxLineChars` (a part of a large file, see ReadOptions), a line longer in bytes stops the read: the caller then reads
-  // the file in one piece, after the exact check of line lengths (line-limit.ts), which this one can only be stricter than.
-  const maxLine = options.maxLineChars ?? Infinity;
-  const tooLong = () => new UnreadableFileError(`a line near line ${line} is longer than ${maxLine} bytes`);
+  // With `maxLineChars`, a LF-ended line longer in bytes (a byte-order mark counted to every line) makes the reader decline: it
+  // never holds more, and it is never more lenient than the exact check of line lengths (line-limit.ts), which counts a CR as a
+  // line end too. The caller then makes that check, which refuses the file naming the line, or reads the file with readDelimited.
+  const maxLine = options.maxLineChars === undefined ? Infinity : options.maxLineChars - 3;
+  const tooLong = () => new DeclinedError(`a line near line ${line} is longer than ${maxLine} bytes`);
   let bomLeft = start === 0 && plan.sniffed.hasBom ? 3 : 0;
   let bytes = 0;
   let lastByte = -1;

@@ -350,6 +350,28 @@ describe('the byte reader and the Moodle log byte counter', () => {
     expect(outcome(fast)).toEqual(outcome(await parseExport(path, 'moodle', settings, undefined, false)));
   });
 
+  it('when a line is long only between its CRs, or long only with the byte-order mark, then the limit is the exact one', async () => {
+    const rowText = `"4/11/23, 11:18:42",Ann,-,System,System,"User has logged in","The user with id '5' has logged in.",web,10.0.0.1`;
+    const settings = parseSettings({ maxLineBytes: 4096 });
+    // Two lines of 3,000 bytes to the line-length check (a CR ends a line), one of 6,001 to a reader of LF-ended lines.
+    const crInside = file();
+    writeFileSync(
+      crInside,
+      `${HEADER.map(fputcsv).join(',')}\n${rowText}\n${rowText.replace('Ann', `${'A'.repeat(3000)}\r${'B'.repeat(3000)}`)}\n`,
+    );
+    // A header of 4,094 bytes: 4,097 with the byte-order mark, which the check counts.
+    const header = `${HEADER.map(fputcsv).join(',')}`;
+    const longHeader = file();
+    writeFileSync(longHeader, `\uFEFF${header.replace('Time', `Time${' '.repeat(4094 - header.length)}`)}\n${rowText}\n`);
+
+    for (const path of [crInside, longHeader]) {
+      const fast = outcome(await parseExport(path, 'moodle', settings, undefined, true, 1));
+      expect({ path, ...fast }).toEqual({ path, ...outcome(await parseExport(path, 'moodle', settings, undefined, false)) });
+    }
+    expect((await parseExport(crInside, 'moodle', settings)).fatal).toBeNull();
+    expect((await parseExport(longHeader, 'moodle', settings)).fatal).toMatch(/^line 1 is longer than 4 KB/);
+  });
+
   it('when a site log is UTF-16, has CR line ends or bytes that are not UTF-8, then the byte reader declines and the file reads as before', async () => {
     const rowText = `"4/11/23, 11:18:42","Zoë",-,System,System,"User has logged in","The user with id '5' has logged in.",web,10.0.0.1`;
     const text = `${HEADER.map(fputcsv).join(',')}\r\n${rowText}\r\n`;
