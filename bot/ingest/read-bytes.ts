@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { PlainFields } from './formats/format';
+import { hashFileAside } from './hash-file';
 import { parseHeldLines, planRead, splitPlainLine, type ReadOptions, type ReadResult } from './read-delimited';
 
 /** The byte reader does not read this file (not UTF-8, CR line ends, bytes that are not UTF-8): read it with readDelimited instead. */
@@ -22,6 +23,18 @@ export interface ByteReadOptions extends ReadOptions {
 // Large blocks: nothing here becomes a string, so a block is not held by anything once its lines are counted.
 const READ_BYTES = 1 << 18;
 const FIELDS_PLACED = 32;
+// Below this a worker's start costs more than hashing on this thread.
+const HASH_ASIDE_MIN_BYTES = 16 * 1024 * 1024;
+
+/** A file hash made on this thread from the blocks as they are read, with the interface of hashFileAside. */
+function hashHere(): { update(chunk: Buffer): void; finish(bytes: number): Promise<string>; cancel(): void } {
+  const hash = createHash('sha256');
+  return {
+    update: (chunk) => void hash.update(chunk),
+    finish: () => Promise.resolve(hash.digest('hex')),
+    cancel: () => undefined,
+  };
+}
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
@@ -45,7 +58,7 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
   const start = options.range?.start ?? 0;
   const stop = Math.min(options.range?.end ?? fileSize, fileSize);
   const toFileEnd = stop >= fileSize;
-  const hash = options.range ? null : createHash('sha256');
+
   const fields: PlainFields = {
     count: 0,
     start: new Int32Array(FIELDS_PLACED),
@@ -215,7 +228,12 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
     keep(chunk.subarray(Math.max(from, lastLf + 1)));
   };
 
-  const handle = await open(path, 'r');
+  // The whole file's hash: a large file's is made on another thread meanwhile, a small one's here; a part's is left empty.
+  const hash = options.range ? null : fileSize >= HASH_ASIDE_MIN_BYTES ? hashFileAside(path) : hashHere();
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    hash?.cancel();
+    throw error;
+  });
   const blockA = Buffer.allocUnsafe(READ_BYTES);
   const blockB = Buffer.allocUnsafe(READ_BYTES);
   let at = start;
@@ -238,6 +256,9 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
       takeBlock(chunk, skip);
       if (stopped) break;
     }
+  } catch (error) {
+    hash?.cancel();
+    throw error;
   } finally {
     await next?.catch(() => undefined);
     await handle.close();
@@ -251,6 +272,7 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
   }
   let rest = '';
   if (carry !== null && !stopped) {
+    if (!isUtf8(carry)) hash?.cancel();
     checkUtf8(carry);
     rest = (carry as Buffer).toString('utf8');
   }
@@ -268,7 +290,7 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
   return {
     encoding: 'utf-8',
     delimiter,
-    fileHash: hash ? hash.digest('hex') : '',
+    fileHash: hash ? await hash.finish(bytes) : '',
     bytes,
     endsWithNewline,
     lastLine: line - 1,

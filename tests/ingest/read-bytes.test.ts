@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -8,6 +9,7 @@ import { COUNT_FORMATS, parseExport, type ParsedExport } from '../../bot/ingest/
 import { parseInParts } from '../../bot/ingest/parse-parallel';
 import { concludeParse, createRecordCounter } from '../../bot/ingest/count-records';
 import type { ParseSettings } from '../../bot/ingest/formats/format';
+import { writeMoodleLog } from '../../bench/benchmarks/moodle-log-generator';
 import { parseSettings } from './support';
 
 /**
@@ -292,7 +294,7 @@ describe('the byte reader and the Moodle log byte counter', () => {
       fc.asyncProperty(logFile, fc.nat(), fc.nat(), async (log, a, b) => {
         const path = file();
         writeLog(path, log);
-        const bytes = Buffer.from(await import('node:fs').then((fs) => fs.readFileSync(path)));
+        const bytes = readFileSync(path);
         const ends = [0];
         for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) ends.push(i + 1);
         const start = ends[a % ends.length] as number;
@@ -336,6 +338,18 @@ describe('the byte reader and the Moodle log byte counter', () => {
       }
     }
     expect(inParts).toBeGreaterThan(6);
+  });
+
+  it("when a large log's hash is made on another thread while it is counted, then it is the SHA-256 of the whole file and the count is Papa Parse's", async () => {
+    const path = file();
+    await writeMoodleLog(path, { bytes: 17 * 1024 * 1024, lineEnd: '\r\n' });
+    const whole = readFileSync(path);
+
+    const fast = outcome(await parseExport(path, 'moodle', parseSettings(), undefined, true, 1));
+
+    expect(fast?.read?.fileHash).toBe(createHash('sha256').update(whole).digest('hex'));
+    expect(fast?.read?.bytes).toBe(whole.length);
+    expect(fast).toEqual(outcome(await parseExport(path, 'moodle', parseSettings(), undefined, false)));
   });
 
   it('when a line is longer than UPLOAD_MAX_LINE_BYTES, then the file is refused naming the line, as without the byte reader', async () => {
