@@ -352,6 +352,22 @@ describe('the byte reader and the Moodle log byte counter', () => {
     expect(fast).toEqual(outcome(await parseExport(path, 'moodle', parseSettings(), undefined, false)));
   });
 
+  it('when the first row has no time, then it is rejected as no Moodle date on both paths, not counted for another id', async () => {
+    const path = file();
+    const login = (time: string, id: number) =>
+      `${time},Ann,-,System,System,"User has logged in","The user with id '${id}' has logged in.",web,10.0.0.1`;
+    writeFileSync(path, `${HEADER.map(fputcsv).join(',')}\n${login('', 5)}\n${login('"4/11/23, 11:18:42"', 6)}\n`);
+
+    for (const fastPath of [true, false]) {
+      const parsed = await parseExport(path, 'moodle', parseSettings(), undefined, fastPath, 1);
+      expect({ fastPath, counts: [...parsed.tally.counts], rejections: parsed.tally.rejections }).toEqual({
+        fastPath,
+        counts: [['moodle:6\u001f2023-11-04\u001fmoodle_login', 1]],
+        rejections: [{ line: 2, reason: 'Time "" is not a Moodle date such as 4/11/23, 11:18:42' }],
+      });
+    }
+  });
+
   it('when a line is longer than UPLOAD_MAX_LINE_BYTES, then the file is refused naming the line, as without the byte reader', async () => {
     const path = file();
     const rowText = `"4/11/23, 11:18:42",Ann,-,System,System,"User has logged in","The user with id '5' has logged in.",web,10.0.0.1`;

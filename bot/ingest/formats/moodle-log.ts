@@ -130,13 +130,14 @@ class MoodleLogCounter implements RowHandler {
   private readonly isFirstSubmission = createSubmissionOnceRule();
   /**
    * The last time read, as text (`row`) and as bytes with the length of its date part (`plainRow`): what one path reads
-   * makes the other's unknown (null, -1), so each compares only with a time it read itself. Both start as the empty time.
+   * makes the other's unknown (null, -1), so each compares only with a time it read itself. Both start unknown: an empty
+   * first time is no Moodle time (it once passed as the empty last time, counted on day "undefined" for the id before).
    */
-  private lastTimeText: string | null = '';
-  private lastDateText: string | null = '';
+  private lastTimeText: string | null = null;
+  private lastDateText: string | null = null;
   private lastTime = Buffer.alloc(64);
-  private lastTimeLength = 0;
-  private lastDateLength = 0;
+  private lastTimeLength = -1;
+  private lastDateLength = -1;
   private lastDay: IsoDay = '';
   private lastDayIndex = -1;
   private readonly days: IsoDay[] = [];
