@@ -35,6 +35,32 @@ const UNKNOWN_USER = 'the Description does not start with "The user with id \'N\
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
+const COURSE_MODULE_BYTES = Buffer.from("course module id '", 'latin1');
+const COURSE_MODULE_CANDIDATE = [{ bytes: COURSE_MODULE_BYTES, source: 'moodle_submission' as Source }];
+const MAX_NUMERIC_MODULE_DIGITS = 15;
+const NO_MODULE = -1;
+const NOT_NUMERIC = -2;
+const isNumericModule = (m: string): boolean => m.length <= MAX_NUMERIC_MODULE_DIGITS && m.charCodeAt(0) !== 48;
+
+/**
+ * COURSE_MODULE's match in the bytes `b[from, to)` (ASCII, so the same as in their text): the module as a number,
+ * NO_MODULE when there is none, NOT_NUMERIC when it has a leading zero or too many digits to stand for one text.
+ */
+function courseModuleInBytes(b: Buffer, from: number, to: number): number {
+  const last = to - COURSE_MODULE_BYTES.length;
+  // Searched within the field only (indexOf would run on past it, through the lines after).
+  for (let at = from; at <= last; at++) {
+    if (b[at] !== 99 || sameBytes(b, at, COURSE_MODULE_CANDIDATE) === undefined) continue;
+    const digitsFrom = at + COURSE_MODULE_BYTES.length;
+    let i = digitsFrom;
+    let n = 0;
+    while (i < to && isDigit(b[i] as number)) n = n * 10 + (b[i++] as number) - 48;
+    if (i === digitsFrom || i >= to || b[i] !== 39) continue;
+    return i - digitsFrom > MAX_NUMERIC_MODULE_DIGITS || b[digitsFrom] === 48 ? NOT_NUMERIC : n;
+  }
+  return NO_MODULE;
+}
+
 /** Whether `text` from `at` is `, H:MM`, `, HH:MM` or either with `:SS`, a real time of day; by character, as it runs for nearly every row. */
 export function isTimeOfDayAt(text: string, at: number): boolean {
   if (text.charCodeAt(at) !== 44 || text.charCodeAt(at + 1) !== 32) return false;
@@ -143,6 +169,10 @@ class MoodleLogCounter implements RowHandler {
   private readonly days: IsoDay[] = [];
   private readonly dayIndex = new Map<IsoDay, number>();
   private readonly counts = new Map<number, number>();
+  /** (user, day) as one number -> the course module, or modules, of the submissions counted (the once-per-module rule). */
+  private readonly modulesSeen = new Map<number, number | Set<number>>();
+  /** Submissions counted once by the rule's text keys: (once key, identity, day), for a part's end. */
+  private readonly onceText: Array<[string, string, IsoDay]> = [];
   private sawLogin = false;
 
   constructor(
@@ -230,11 +260,20 @@ class MoodleLogCounter implements RowHandler {
     let id = 0;
     while (i < to && isDigit(b[i] as number)) id = id * 10 + (b[i++] as number) - 48;
     if (i === digitsFrom || i === to || b[i] !== 39) return this.tally.reject(line, UNKNOWN_USER);
-    const digits = i - digitsFrom;
-    if (source === 'moodle_login' && digits <= MAX_NUMERIC_USER_ID_DIGITS && b[digitsFrom] !== 48 && this.lastDayIndex < MAX_DAYS) {
+    const numeric = i - digitsFrom <= MAX_NUMERIC_USER_ID_DIGITS && b[digitsFrom] !== 48 && this.lastDayIndex < MAX_DAYS;
+    if (numeric && source === 'moodle_login') {
       this.sawLogin = true;
       this.countNumeric(id, source);
       return;
+    }
+    if (numeric && doubled[d] === 0) {
+      // A submission: its course module read from the bytes, the once-per-module rule kept in numbers.
+      const courseModule = courseModuleInBytes(b, i, to);
+      if (courseModule !== NOT_NUMERIC) {
+        if (courseModule !== NO_MODULE && !this.firstNumericSubmission(id, courseModule)) return this.tally.ignore();
+        this.countNumeric(id, source);
+        return;
+      }
     }
     const description = source === 'moodle_login' ? '' : text(b, from, to, doubled[d] as number);
     this.countUser(b.toString('latin1', digitsFrom, i), source, description);
@@ -243,19 +282,42 @@ class MoodleLogCounter implements RowHandler {
   /** A row of a counted event by user `userId` (digits): a submission once per course module and day, then counted. */
   private countUser(userId: string, source: Source, description: string): void {
     const day = this.lastDay;
+    const numeric = userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && this.lastDayIndex < MAX_DAYS;
     if (source === 'moodle_login') this.sawLogin = true;
     else {
       const courseModule = COURSE_MODULE.exec(description)?.[1] ?? null;
-      if (!this.isFirstSubmission(userId, courseModule, day)) return this.tally.ignore();
-      // Kept so that a file counted in parts applies the rule across its parts too.
-      if (courseModule !== null) this.tally.countedOnce(`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day, source);
+      // The rule in numbers where the byte path keeps it so (the same ids and modules), so both paths share one rule.
+      if (numeric && courseModule !== null && isNumericModule(courseModule)) {
+        if (!this.firstNumericSubmission(Number(userId), Number(courseModule))) return this.tally.ignore();
+      } else {
+        if (!this.isFirstSubmission(userId, courseModule, day)) return this.tally.ignore();
+        if (courseModule !== null) this.onceText.push([`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day]);
+      }
     }
-    if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && this.lastDayIndex < MAX_DAYS) {
+    if (numeric) {
       this.countNumeric(Number(userId), source);
     } else {
       // identityKey() of a single candidate, without its allocations.
       this.tally.count(`moodle:${userId}`, day, source);
     }
+  }
+
+  /**
+   * Whether this is the first submission of `userId` to `courseModule` on the current day (numbers of at most 15 digits
+   * without a leading zero, so each stands for exactly one text): most (user, day) pairs see one module, kept as a number.
+   */
+  private firstNumericSubmission(userId: number, courseModule: number): boolean {
+    const key = userId * MAX_DAYS + this.lastDayIndex;
+    const seen = this.modulesSeen.get(key);
+    if (seen === undefined) this.modulesSeen.set(key, courseModule);
+    else if (typeof seen === 'number') {
+      if (seen === courseModule) return false;
+      this.modulesSeen.set(key, new Set([seen, courseModule]));
+    } else {
+      if (seen.has(courseModule)) return false;
+      seen.add(courseModule);
+    }
+    return true;
   }
 
   private countNumeric(userId: number, source: Source): void {
@@ -342,7 +404,24 @@ class MoodleLogCounter implements RowHandler {
     }
   }
 
+  /**
+   * A part's end (parse-parallel.ts): its counts, and the submissions counted once per module, so that a file counted in
+   * parts applies the rule across its parts too. A file read in one piece needs no such keys (`finish`).
+   */
   finishPart(): void {
+    for (const [key, seen] of this.modulesSeen) {
+      const userId = Math.floor(key / MAX_DAYS);
+      const day = this.days[key % MAX_DAYS] as IsoDay;
+      for (const courseModule of typeof seen === 'number' ? [seen] : seen)
+        this.tally.countedOnce(`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day, 'moodle_submission');
+    }
+    for (const [once, identity, day] of this.onceText) this.tally.countedOnce(once, identity, day, 'moodle_submission');
+    this.modulesSeen.clear();
+    this.onceText.length = 0;
+    this.flushCounts();
+  }
+
+  private flushCounts(): void {
     for (const [key, n] of this.counts) {
       const source: Source = key % 2 === 0 ? 'moodle_login' : 'moodle_submission';
       const rest = Math.floor(key / 2);
@@ -352,7 +431,7 @@ class MoodleLogCounter implements RowHandler {
   }
 
   finish(): { scope: string } {
-    this.finishPart();
+    this.flushCounts();
     checkLogins(this.tally, this.sawLogin);
     return { scope: 'site' };
   }
