@@ -1,6 +1,6 @@
 import type { IsoDay, Source } from '../../../shared/domain';
 import { createDayOfWallTime, parseMoodleTime, type WallTime } from '../dates';
-import type { Tally } from '../tally';
+import { countKey, type Tally } from '../tally';
 import {
   findColumns,
   hasColumns,
@@ -333,25 +333,22 @@ class MoodleLogCounter implements RowHandler {
   private readTime(b: Uint8Array, from: number, to: number, line: number): boolean {
     const length = to - from;
     const last = this.lastTime;
-    if (length === this.lastTimeLength) {
-      let same = true;
-      for (let i = 0; i < length; i++)
-        if (b[from + i] !== last[i]) {
-          same = false;
-          break;
-        }
-      if (same) return true;
+    const lastLength = this.lastTimeLength;
+    // One pass to the first byte that differs from the last time.
+    const common = length < lastLength ? length : lastLength;
+    let same = 0;
+    while (same < common && b[from + same] === last[same]) same += 1;
+    if (same === length && length === lastLength) return true;
+    // The last time's date ends at its first comma, and this time has the same bytes up to and with that comma: the same date.
+    const lastDate = this.lastDateLength;
+    if (this.sameZone && lastDate > 0 && lastDate < lastLength && same > lastDate) {
+      if (!isTimeOfDayInBytes(b, from + lastDate, to)) return this.parseTime(b, from, to, lastDate, line);
+      this.remember(b, from, length, lastDate, this.lastDay, same);
+      return true;
     }
     let comma = from;
     while (comma < to && b[comma] !== 44) comma += 1;
-    const dateLength = comma < to && comma > from ? comma - from : length;
-    let day: IsoDay;
-    if (this.sameZone && comma < to && comma > from && dateLength === this.lastDateLength && this.sameDate(b, from, dateLength)) {
-      if (!isTimeOfDayInBytes(b, comma, to)) return this.parseTime(b, from, to, dateLength, line);
-      day = this.lastDay;
-    } else return this.parseTime(b, from, to, dateLength, line);
-    this.remember(b, from, length, dateLength, day);
-    return true;
+    return this.parseTime(b, from, to, comma < to && comma > from ? comma - from : length, line);
   }
 
   private parseTime(b: Uint8Array, from: number, to: number, dateLength: number, line: number): boolean {
@@ -372,16 +369,14 @@ class MoodleLogCounter implements RowHandler {
     );
   }
 
-  private sameDate(b: Uint8Array, from: number, dateLength: number): boolean {
+  /** Remembers the time `b[from, from + length)`, whose first `same` bytes are the last time's already. */
+  private remember(b: Uint8Array, from: number, length: number, dateLength: number, day: IsoDay, same = 0): void {
+    if (length > this.lastTime.length) {
+      this.lastTime = Buffer.alloc(length * 2);
+      same = 0;
+    }
     const last = this.lastTime;
-    for (let i = 0; i < dateLength; i++) if (b[from + i] !== last[i]) return false;
-    return true;
-  }
-
-  private remember(b: Uint8Array, from: number, length: number, dateLength: number, day: IsoDay): void {
-    if (length > this.lastTime.length) this.lastTime = Buffer.alloc(length * 2);
-    const last = this.lastTime;
-    for (let i = 0; i < length; i++) last[i] = b[from + i] as number;
+    for (let i = same; i < length; i++) last[i] = b[from + i] as number;
     this.lastTimeLength = length;
     this.lastDateLength = dateLength;
     this.lastTimeText = null;
@@ -421,12 +416,28 @@ class MoodleLogCounter implements RowHandler {
     this.flushCounts();
   }
 
+  /** The numeric counts into the tally's keys (countKey), each user's identity and each (day, source)'s tail made once. */
   private flushCounts(): void {
+    const { counts, rowsCounted } = this.tally;
+    const identities = new Map<number, string>();
+    const tails: string[] = [];
+    let added = 0;
     for (const [key, n] of this.counts) {
-      const source: Source = key % 2 === 0 ? 'moodle_login' : 'moodle_submission';
       const rest = Math.floor(key / 2);
-      this.tally.count(`moodle:${Math.floor(rest / MAX_DAYS)}`, this.days[rest % MAX_DAYS] as IsoDay, source, n);
+      const userId = Math.floor(rest / MAX_DAYS);
+      const tailIndex = (rest % MAX_DAYS) * 2 + (key % 2);
+      let identity = identities.get(userId);
+      if (identity === undefined) identities.set(userId, (identity = `moodle:${userId}`));
+      const tail = (tails[tailIndex] ??= countKey(
+        '',
+        this.days[rest % MAX_DAYS] as IsoDay,
+        key % 2 === 0 ? 'moodle_login' : 'moodle_submission',
+      ));
+      const countedKey = identity + tail;
+      counts.set(countedKey, (counts.get(countedKey) ?? 0) + n);
+      added += n;
     }
+    this.tally.rowsCounted = rowsCounted + added;
     this.counts.clear();
   }
 
