@@ -3,7 +3,7 @@ import { createDayOfInstant, createDayOfWallTime, parseMoodleTime } from '../dat
 import { identityKey } from '../tally';
 import { findColumns, hasColumns, normaliseHeader, wrongFieldCount, type ExportFormat, type ParseSettings } from './format';
 import { MOODLE_LOG_EVENTS, MOODLE_LOG_HEADER } from '../moodle-strings';
-import { classifyLogstoreEvent, createLogstoreCounter, createSubmissionOnceRule, type LogstoreEvent } from './moodle-events';
+import { classifyLogstoreEvent, createLogstoreCounter, type LogstoreEvent } from './moodle-events';
 
 const LOG_HEADER: readonly string[] = MOODLE_LOG_HEADER;
 
@@ -87,7 +87,6 @@ export const moodleLogFormat: ExportFormat = {
     const dayIndex = new Map<IsoDay, number>();
     let lastDayIndex = -1;
     const counts = new Map<number, number>();
-    const isFirstSubmission = createSubmissionOnceRule();
     const flush = (): void => {
       for (const [key, n] of counts) {
         const source: Source = key % 2 === 0 ? 'moodle_login' : 'moodle_submission';
@@ -140,9 +139,9 @@ export const moodleLogFormat: ExportFormat = {
         if (source === 'moodle_login') sawLogin = true;
         else {
           const courseModule = COURSE_MODULE.exec(description)?.[1] ?? null;
-          if (!isFirstSubmission(userId, courseModule, day)) return tally.ignore();
-          // Kept so that a file counted in parts applies the rule across its parts too.
-          if (courseModule !== null) tally.countedOnce(`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day, source);
+          // One submission per student, course module and day (see createSubmissionOnceRule), claimed in the tally so that
+          // a file counted in parts applies the rule across its parts too.
+          if (courseModule && !tally.claimOnce(`moodle:${userId}`, day, source, courseModule)) return tally.ignore();
         }
         if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && lastDayIndex < MAX_DAYS) {
           const key = (Number(userId) * MAX_DAYS + lastDayIndex) * 2 + (source === 'moodle_login' ? 0 : 1);
