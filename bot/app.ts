@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { checkDatabase, migrateToLatest, type Db } from './store/database';
 import { isStoreEmpty } from './store/department.repository';
-import { wakeDeliveriesFor } from './store/outbox.repository';
+import { releaseWaitingDeliveries } from './store/waiting-deliveries.repository';
 import { loadDemo } from './demo/load-demo.command';
 import { EngagementBot } from './teams/bot';
 import { deliverDue } from './teams/deliver.command';
@@ -63,8 +63,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         () =>
           void deliverUrgentNow(services.deliver, staffIds).catch((error) => handleError(error, logger, { job: 'notify', urgent: true })),
       ),
-    onStaffReachable: async (staffId, { installed }) => {
-      await wakeDeliveriesFor(db, staffId, now().toISOString(), { scheduled: installed });
+    onStaffReachable: async (staffId) => {
+      // Urgent messages go now; a missed digest joins the next one at DIGEST_TIME; routine ones wait out quiet hours.
+      await releaseWaitingDeliveries(db, staffId, now(), services.sendSchedule);
       // Sent after this turn, so the welcome message comes first and the turn is not held up.
       setImmediate(
         () => void deliverDue(services.deliver, { recipientStaffId: staffId }).catch((error) => handleError(error, logger, { staffId })),

@@ -31,7 +31,7 @@ export function registerPrivacyRoutes(server: Server, deps: RouteDeps & AuthDeps
     '/api/audit',
     handled(deps, async (req, res) => {
       const viewer = await resolveViewer(req, deps);
-      const page = await listAuditPage(deps.db, viewer, auditQuery(req), deps.now().toISOString());
+      const page = await listAuditPage(deps.db, viewer, auditQuery(req), deps.now().toISOString(), deps.config.timeZone);
       res.header('cache-control', 'no-store');
       res.send(200, page);
     }),

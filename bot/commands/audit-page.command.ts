@@ -79,8 +79,8 @@ function present(row: AuditRow, names: Names): AuditEntryView {
   };
 }
 
-/** One page of the audit log within the viewer's reach; reading it is itself audited. */
-export async function listAuditPage(db: Db, viewer: Staff, query: AuditQuery, now: string): Promise<AuditPage> {
+/** One page of the audit log within the viewer's reach, its times to be read in `timeZone` (TIME_ZONE); reading it is itself audited. */
+export async function listAuditPage(db: Db, viewer: Staff, query: AuditQuery, now: string, timeZone = 'UTC'): Promise<AuditPage> {
   const { scope, filter } = filterOf(viewer, query);
   const { total, rows } = await searchAudit(db, filter, { offset: (query.page - 1) * query.pageSize, limit: query.pageSize });
   const [names, staff] = await Promise.all([namesFor(db, rows, filter.departmentId), listStaff(db, filter.departmentId ?? undefined)]);
@@ -97,6 +97,7 @@ export async function listAuditPage(db: Db, viewer: Staff, query: AuditQuery, no
   );
   return {
     scope,
+    timeZone,
     total,
     page: query.page,
     pageSize: query.pageSize,

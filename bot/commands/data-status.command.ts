@@ -1,6 +1,6 @@
-import { SOURCE_LABELS, SOURCES, SourceSchema, type IsoDay } from '../../shared/domain';
+import { SOURCE_LABELS, SOURCES, type IsoDay } from '../../shared/domain';
 import { addDays, isTermDay } from '../../shared/calendar';
-import type { DataStatus, DeliveryProblem, ImportSummary } from '../../shared/api/data';
+import { IMPORT_KIND_LABELS, type DataStatus, type DeliveryProblem, type ImportSummary } from '../../shared/api/data';
 import type { Db } from '../store/database';
 import type { Staff } from '../store/staff.repository';
 import { listTerms } from '../store/calendar.repository';
@@ -100,12 +100,13 @@ export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay, n
     }),
     unmatchedPeople: seesWholeDepartment(viewer) ? await listUnmatchedPeople(db, viewer.departmentId) : [],
     imports: history.flatMap((r): ImportSummary[] => {
-      const source = SourceSchema.safeParse(r.source);
-      if (!source.success) return [];
+      const label = IMPORT_KIND_LABELS[r.source];
+      if (label === undefined) return [];
       return [
         {
           id: r.id,
-          source: source.data,
+          source: r.source,
+          label,
           fileName: r.fileName,
           status: r.status,
           periodStart: r.periodStart,
@@ -114,7 +115,8 @@ export async function describeDataStatus(db: Db, viewer: Staff, today: IsoDay, n
           rowsCounted: r.rowsCounted,
           rowsIgnored: r.rowsIgnored,
           rowsRejected: r.rowsRejected,
-          errors: showErrors ? r.errors.slice(0, 20) : [],
+          // Why a run was interrupted quotes no row: everyone who sees the run sees why.
+          errors: showErrors || r.status === 'interrupted' ? r.errors.slice(0, 20) : [],
           startedAt: r.startedAt,
           finishedAt: r.finishedAt,
         },

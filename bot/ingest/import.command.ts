@@ -4,15 +4,7 @@ import { daysBetween } from '../../shared/calendar';
 import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { newId } from '../store/ids';
-import {
-  beginImportRecord,
-  endImportRecord,
-  findOverlappingImports,
-  IMPORT_LEASE_MS,
-  insertImport,
-  markInterruptedImports,
-  renewImportRecord,
-} from '../store/import.repository';
+import { endImportRecord, findOverlappingImports, insertImport, whileImportRuns } from '../store/import.repository';
 import { lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
 import { replaceMeetingAttendance } from '../store/teams-meeting.repository';
 import { resolveIdentities } from '../store/identity.repository';
@@ -216,26 +208,17 @@ const PARTIAL_FORMATS: ReadonlySet<string> = new Set(['teams-attendance', 'teams
  */
 export async function importExport(deps: ImportDeps, options: ImportOptions): Promise<ImportSummary> {
   if (options.dryRun) return runImport(deps, options, null);
-  await markInterruptedImports(deps.db, deps.now());
   // Recorded as running before a line is read, so an import a crash interrupts shows as interrupted.
-  const record = newId();
-  const leaseUntil = () => new Date(deps.now().getTime() + IMPORT_LEASE_MS).toISOString();
-  await beginImportRecord(deps.db, {
-    id: record,
-    source: COUNT_FORMATS[options.source][0].produces[0] ?? options.source,
-    fileName: options.fileName ?? basename(options.path),
-    departmentId: options.departmentId ?? null,
-    startedAt: deps.now().toISOString(),
-    leaseUntil: leaseUntil(),
-  });
-  const renewal = setInterval(() => void renewImportRecord(deps.db, record, leaseUntil()).catch(() => undefined), IMPORT_LEASE_MS / 3);
-  renewal.unref();
-  try {
-    return await runImport(deps, options, record);
-  } finally {
-    clearInterval(renewal);
-    await endImportRecord(deps.db, record);
-  }
+  return whileImportRuns(
+    deps.db,
+    deps.now,
+    {
+      source: COUNT_FORMATS[options.source][0].produces[0] ?? options.source,
+      fileName: options.fileName ?? basename(options.path),
+      departmentId: options.departmentId ?? null,
+    },
+    (record) => runImport(deps, options, record),
+  );
 }
 
 /** The import itself; `record` is its "running" record, replaced by its results in the transaction that writes them. */

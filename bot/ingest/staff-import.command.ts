@@ -4,6 +4,7 @@ import type { Db } from '../store/database';
 import { listDepartments } from '../store/department.repository';
 import { writeAudit } from '../store/audit.repository';
 import { newId } from '../store/ids';
+import { whileImportRuns } from '../store/import.repository';
 import {
   findStaff,
   findStaffIdsByEmail,
@@ -13,7 +14,7 @@ import {
   type RoleGrant,
   type StaffMember,
 } from '../store/staff.repository';
-import { readTable } from './identity-imports.command';
+import { readTable } from './read-table';
 
 export interface StaffImportDeps {
   db: Db;
@@ -63,6 +64,9 @@ export interface StaffImportSummary {
   errors: string[];
 }
 
+/** The staff list's kind in the import history. */
+export const STAFF_CSV = 'staff-csv';
+
 const COLUMNS = { email: 'email', name: 'name', role: 'role', department: 'department' };
 
 /**
@@ -71,7 +75,16 @@ const COLUMNS = { email: 'email', name: 'name', role: 'role', department: 'depar
  * are removed, roles from the roster or Entra groups are left alone, and every change is audited.
  * Any bad row stops the whole file, because a partial list would remove roles by mistake.
  */
-export async function importStaffCsv(
+export function importStaffCsv(
+  deps: StaffImportDeps,
+  options: { path: string; dryRun?: boolean; actorId?: string | null },
+): Promise<StaffImportSummary> {
+  if (options.dryRun) return applyStaffCsv(deps, options);
+  // Only a run a kill -9 interrupts stays in the import history: the record goes when the run ends.
+  return whileImportRuns(deps.db, deps.now, { source: STAFF_CSV, fileName: basename(options.path) }, () => applyStaffCsv(deps, options));
+}
+
+async function applyStaffCsv(
   deps: StaffImportDeps,
   options: { path: string; dryRun?: boolean; actorId?: string | null },
 ): Promise<StaffImportSummary> {

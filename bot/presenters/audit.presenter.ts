@@ -1,4 +1,5 @@
 import { AUDIT_ACTION_LABELS } from '../../shared/api/audit';
+import { ruleSettingLabel } from '../../shared/rules/labels';
 
 /** One audit entry as people read it: who, did what, to whom. Names come in already resolved and scoped. */
 export interface AuditSentenceInput {
@@ -22,20 +23,28 @@ function listed(names: readonly string[], noun: string): string {
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v : typeof v === 'number' ? String(v) : null);
 
-/** "noEngagement.days 14 → 10; coverage.minSourceShare 0.8 → 0.9" from an entry's recorded changes. */
+/** A setting's value in words: on and off, "none" for an empty one, text without quotes. */
+const valueWords = (v: unknown): string =>
+  v === true ? 'on' : v === false ? 'off' : v === null || v === undefined ? 'none' : typeof v === 'string' ? v : JSON.stringify(v);
+
+/** One change in the Settings page's words: "No engagement at all, term days of silence before flagging: 14 → 10". */
+const changeWords = (setting: string, before: unknown, after: unknown): string =>
+  `${ruleSettingLabel(setting)}: ${valueWords(before)} → ${valueWords(after)}`;
+
+/** "No engagement at all, term days of silence before flagging: 14 → 10; ..." from an entry's recorded changes. */
 function changesOf(detail: Record<string, unknown>): string {
   const changes = Array.isArray(detail.changes) ? detail.changes : [];
   const parts = changes.flatMap((c: unknown) => {
     if (typeof c !== 'object' || c === null) return [];
     const { setting, before, after } = c as Record<string, unknown>;
-    return typeof setting === 'string' ? [`${setting} ${JSON.stringify(before)} → ${JSON.stringify(after)}`] : [];
+    return typeof setting === 'string' ? [changeWords(setting, before, after)] : [];
   });
   if (parts.length > 0) return `: ${parts.join('; ')}`;
   const before = detail.before as Record<string, unknown> | undefined;
   const after = detail.after as Record<string, unknown> | undefined;
   if (before && after && typeof before === 'object' && typeof after === 'object') {
     const keys = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
-    if (keys.length > 0) return `: ${keys.map((k) => `${k} ${JSON.stringify(before[k])} → ${JSON.stringify(after[k])}`).join('; ')}`;
+    if (keys.length > 0) return `: ${keys.map((k) => changeWords(k, before[k], after[k])).join('; ')}`;
   }
   return '';
 }

@@ -4,6 +4,7 @@ import { addDays } from '../../shared/calendar';
 import type { Coverage } from '../../shared/rules/types';
 import { hostname } from 'node:os';
 import type { Db } from './database';
+import { newId } from './ids';
 import type { ImportRow } from './schema';
 
 /** One run of an importer as recorded in `imports`: the data page and the rules' coverage read it. */
@@ -296,7 +297,7 @@ export const IMPORT_LEASE_MS = 120_000;
 export const INTERRUPTED_IMPORT_ERROR =
   'The import stopped before it finished: the process running it ended (a crash, a kill or a restart). Nothing from it was stored; import the file again.';
 
-const RunningSchema = z.object({ holder: z.string(), leaseUntil: z.string() });
+const RunningSchema = z.object({ holder: z.string(), leaseUntil: z.string(), interrupted: z.string().optional() });
 
 /** This process, as an import's holder: host and process id. */
 export const importHolder = (): string => `${hostname()}:${process.pid}`;
@@ -308,7 +309,16 @@ export const importHolder = (): string => `${hostname()}:${process.pid}`;
  */
 export async function beginImportRecord(
   db: Db,
-  run: { id: string; source: string; fileName: string; departmentId: string | null; startedAt: string; leaseUntil: string },
+  run: {
+    id: string;
+    source: string;
+    fileName: string;
+    departmentId: string | null;
+    startedAt: string;
+    leaseUntil: string;
+    /** What the history says if the run is interrupted; INTERRUPTED_IMPORT_ERROR when not given. */
+    interrupted?: string;
+  },
 ): Promise<void> {
   await insertImport(db, {
     id: run.id,
@@ -323,7 +333,7 @@ export async function beginImportRecord(
     rowsRejected: 0,
     status: 'running',
     errors: [],
-    details: { holder: importHolder(), leaseUntil: run.leaseUntil },
+    details: { holder: importHolder(), leaseUntil: run.leaseUntil, ...(run.interrupted ? { interrupted: run.interrupted } : {}) },
     startedAt: run.startedAt,
     finishedAt: null,
     departmentId: run.departmentId,
@@ -332,10 +342,10 @@ export async function beginImportRecord(
 }
 
 /** Extends the lease of an import still running in this process. */
-export async function renewImportRecord(db: Db, id: string, leaseUntil: string): Promise<void> {
+export async function renewImportRecord(db: Db, id: string, leaseUntil: string, interrupted?: string): Promise<void> {
   await db
     .updateTable('imports')
-    .set({ details: JSON.stringify({ holder: importHolder(), leaseUntil }) })
+    .set({ details: JSON.stringify({ holder: importHolder(), leaseUntil, ...(interrupted ? { interrupted } : {}) }) })
     .where('id', '=', id)
     .where('status', '=', 'running')
     .execute();
@@ -385,7 +395,7 @@ export async function markInterruptedImports(db: Db, now: Date): Promise<number>
       .set({
         status: 'interrupted',
         finished_at: running && running.leaseUntil < now.toISOString() ? running.leaseUntil : now.toISOString(),
-        errors: JSON.stringify([INTERRUPTED_IMPORT_ERROR]),
+        errors: JSON.stringify([running?.interrupted ?? INTERRUPTED_IMPORT_ERROR]),
       })
       .where('id', '=', row.id)
       .where('status', '=', 'running')
@@ -393,4 +403,47 @@ export async function markInterruptedImports(db: Db, now: Date): Promise<number>
     marked += Number(result.numUpdatedRows);
   }
   return marked;
+}
+
+/** What a run recorded while it works names in the history: its kind (a source, or an identity file's kind) and what it reads. */
+export interface RunningImport {
+  source: string;
+  fileName: string;
+  departmentId?: string | null;
+  /** What the history says if the run is interrupted; INTERRUPTED_IMPORT_ERROR when not given. */
+  interrupted?: string;
+}
+
+/**
+ * Runs `work` with a "running" record of it in the import history, written before it reads anything
+ * and held by this process under a lease renewed while it works. First marks any earlier run whose
+ * process is gone as interrupted. The record goes when `work` ends, however it ends; `work` may remove
+ * it sooner (endImportRecord with the id it is given), in the transaction that writes its results, so
+ * a kill between the two never leaves both or neither. A kill -9 leaves it running, and the next
+ * start-up, import or reading of the history marks it interrupted.
+ */
+export async function whileImportRuns<T>(db: Db, now: () => Date, run: RunningImport, work: (record: string) => Promise<T>): Promise<T> {
+  await markInterruptedImports(db, now());
+  const record = newId();
+  const leaseUntil = () => new Date(now().getTime() + IMPORT_LEASE_MS).toISOString();
+  await beginImportRecord(db, {
+    id: record,
+    source: run.source,
+    fileName: run.fileName,
+    departmentId: run.departmentId ?? null,
+    startedAt: now().toISOString(),
+    leaseUntil: leaseUntil(),
+    ...(run.interrupted ? { interrupted: run.interrupted } : {}),
+  });
+  const renewal = setInterval(
+    () => void renewImportRecord(db, record, leaseUntil(), run.interrupted).catch(() => undefined),
+    IMPORT_LEASE_MS / 3,
+  );
+  renewal.unref();
+  try {
+    return await work(record);
+  } finally {
+    clearInterval(renewal);
+    await endImportRecord(db, record);
+  }
 }

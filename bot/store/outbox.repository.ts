@@ -114,17 +114,6 @@ export async function enqueueDelivery(db: Db, item: NewDelivery, now: string): P
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-/**
- * Makes a recipient's deliveries that were waiting for their chat due now. A digest scheduled for its
- * time, or a notice held for quiet hours, keeps its time on an ordinary message; `scheduled` (the
- * moment they install the app) brings those forward too, so a new user sees what is waiting for them.
- */
-export async function wakeDeliveriesFor(db: Db, staffId: string, now: string, opts: { scheduled?: boolean } = {}): Promise<void> {
-  let q = db.updateTable('outbox').set({ next_attempt_at: now }).where('recipient_staff_id', '=', staffId).where('status', '=', 'pending');
-  if (!opts.scheduled) q = q.where('last_error', 'is not', null);
-  await q.execute();
-}
-
 export async function listDeliveries(
   db: Db,
   filter: { status?: OutboxItem['status']; recipientStaffId?: string } = {},

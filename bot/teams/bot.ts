@@ -39,6 +39,7 @@ import { renderDigest } from './digest';
 import { parseCardAction } from './verbs';
 import { escapeMarkdown } from '../../shared/markdown';
 import type { SendSchedule } from '../../shared/send-schedule';
+import { findWaitingDigest } from '../store/waiting-deliveries.repository';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
 
 /** Who a student's message reached, in the words the student reads (never "your tutor" when it was someone else). */
@@ -61,8 +62,8 @@ export interface BotDeps {
   /** The university's zone, so "the last 21 term days" end today on campus. */
   timeZone?: string;
   /**
-   * Called when a staff member's chat becomes known, so alerts waiting for it go out at once; on
-   * installing the app (`installed`), their scheduled digest comes at once too, after the welcome.
+   * Called when a staff member's chat becomes known (`installed`: by installing the app), so what
+   * waited for it goes out: urgent messages at once, a digest at DIGEST_TIME, routine ones after quiet hours.
    */
   onStaffReachable: (staffId: string, opts: { installed: boolean }) => Promise<void>;
   /** Called after something queued deliveries (card refreshes, notices), so they go out now. */
@@ -122,9 +123,7 @@ export class EngagementBot extends TeamsActivityHandler {
       if ((context.activity.membersAdded ?? []).some((m) => m.id === botId)) {
         const who = await this.rememberConversation(context, { installed: true });
         await context.sendActivity(
-          who.staff
-            ? `Hello ${escapeMarkdown(who.staff.displayName)}. On working mornings when any of your students may need a check-in, I will send you one short digest. Type "help" at any time.`
-            : 'Hello. This app helps your department look after students. Type "help" at any time.',
+          who.staff ? await this.welcome(who.staff) : 'Hello. This app helps your department look after students. Type "help" at any time.',
         );
       }
       await next();
@@ -133,6 +132,28 @@ export class EngagementBot extends TeamsActivityHandler {
       await this.answer(context);
       await next();
     });
+  }
+
+  /** The welcome for a member of staff: how many of their students wait, and when their digest comes (never at once). */
+  private async welcome(staff: Staff): Promise<string> {
+    const hello = `Hello ${escapeMarkdown(staff.displayName)}.`;
+    const waiting = await findWaitingDigest(this.deps.db, staff.id);
+    if (!waiting)
+      return `${hello} On working mornings when any of your students may need a check-in, I will send you one short digest. Type "help" at any time.`;
+    const when = new Intl.DateTimeFormat('en-GB', {
+      timeZone: this.deps.schedule?.timeZone ?? this.deps.timeZone ?? 'Europe/London',
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).formatToParts(new Date(waiting.at));
+    const part = (type: Intl.DateTimeFormatPartTypes) => when.find((p) => p.type === type)?.value ?? '';
+    const students = waiting.students === 1 ? '1 of your students' : `${waiting.students} of your students`;
+    return (
+      `${hello} ${students} may need a check-in. I will send you their digest at ${part('hour')}:${part('minute')} on ${part('weekday')} ${part('day')} ${part('month')}, ` +
+      `and one on working mornings after that when any of your students may need a check-in. Type "my students" to see them now, or "help" at any time. Anything urgent comes at once.`
+    );
   }
 
   private async identify(context: Ctx, learn = true): Promise<{ staff?: Staff; student?: Student }> {

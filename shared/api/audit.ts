@@ -35,6 +35,8 @@ export type AuditEntryView = z.infer<typeof AuditEntryViewSchema>;
 
 export const AuditPageSchema = z.object({
   scope: z.enum(['institution', 'department']),
+  /** The institution's zone (TIME_ZONE): the page shows every time in it and says so, whatever the browser's zone. */
+  timeZone: z.string(),
   total: z.number().int(),
   page: z.number().int(),
   pageSize: z.number().int(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SourceSchema } from '../domain';
+import { SOURCE_LABELS, SourceSchema } from '../domain';
 import { UnmatchedPersonSchema } from './people';
 
 export const SourceFreshnessSchema = z.object({
@@ -16,9 +16,20 @@ export const SourceFreshnessSchema = z.object({
 });
 export type SourceFreshness = z.infer<typeof SourceFreshnessSchema>;
 
+/** What each kind of run in the import history is called: the count sources, then the files and pulls that have none of their own. */
+export const IMPORT_KIND_LABELS: Readonly<Record<string, string>> = {
+  ...SOURCE_LABELS,
+  'moodle-users': 'Moodle users (who is who)',
+  'samis-roster': 'Samis roster',
+  'staff-csv': 'Staff list',
+  'moodle-db': 'Moodle database',
+};
+
 export const ImportSummarySchema = z.object({
   id: z.string(),
-  source: SourceSchema,
+  /** A count source, or another kind of run named in IMPORT_KIND_LABELS. */
+  source: z.string(),
+  label: z.string(),
   fileName: z.string(),
   status: z.enum(['running', 'succeeded', 'failed', 'interrupted']),
   periodStart: z.string().nullable(),

@@ -1,11 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import {
   Button,
   Field,
   Input,
   Link,
-  MessageBar,
-  MessageBarBody,
   Select,
   Spinner,
   Table,
@@ -20,9 +18,22 @@ import {
 } from '@fluentui/react-components';
 import type { AuditPage as AuditPageData } from '../../shared/api/audit';
 import { auditQueryString, downloadAuditCsv, fetchAuditPage, type AuditFilters, type Authorize } from './api';
+import { ErrorBar } from './page';
 
-/** Audit entries are kept for years, so the year is always shown. */
-const auditTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+/**
+ * Audit entries are kept for years, so the year is always shown; times are in the institution's zone
+ * (TIME_ZONE), not the browser's, with the zone's short name (GMT, BST) on each.
+ */
+const auditTimeIn = (timeZone: string) =>
+  new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  });
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -104,6 +115,7 @@ export function AuditPage({ authorize }: { authorize: Authorize }) {
   const firstShown = data && data.total > 0 ? (data.page - 1) * data.pageSize + 1 : 0;
   const lastShown = data ? Math.min(data.total, data.page * data.pageSize) : 0;
   const filtered = Boolean(filters.person || filters.student || filters.from || filters.to);
+  const auditTime = useMemo(() => auditTimeIn(data?.timeZone ?? 'UTC'), [data?.timeZone]);
   const studentName = filters.student ? data?.entries.flatMap((e) => e.students).find((s) => s.id === filters.student)?.name : undefined;
 
   return (
@@ -154,16 +166,8 @@ export function AuditPage({ authorize }: { authorize: Authorize }) {
           {exporting ? 'Exporting…' : 'Export these entries as CSV'}
         </Button>
       </div>
-      {exportError && (
-        <MessageBar intent="error">
-          <MessageBarBody>{exportError}</MessageBarBody>
-        </MessageBar>
-      )}
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>{error}</MessageBarBody>
-        </MessageBar>
-      )}
+      {exportError && <ErrorBar message={exportError} />}
+      {error && <ErrorBar message={error} />}
       {!data && !error && <Spinner label="Loading the audit log…" />}
       {data && (
         <>
@@ -176,7 +180,7 @@ export function AuditPage({ authorize }: { authorize: Authorize }) {
             <Table className={styles.table} aria-label="Audit entries" size="small">
               <TableHeader>
                 <TableRow>
-                  <TableHeaderCell className={styles.when}>When</TableHeaderCell>
+                  <TableHeaderCell className={styles.when}>{`When (${data.timeZone.replace(/_/g, ' ')} time)`}</TableHeaderCell>
                   <TableHeaderCell>What happened</TableHeaderCell>
                   <TableHeaderCell>Students</TableHeaderCell>
                 </TableRow>

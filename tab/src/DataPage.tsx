@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import {
   Badge,
   Button,
@@ -6,7 +6,6 @@ import {
   MessageBar,
   MessageBarBody,
   Select,
-  Spinner,
   Table,
   TableBody,
   TableCell,
@@ -14,25 +13,18 @@ import {
   TableHeaderCell,
   TableRow,
   Text,
-  makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { SOURCE_LABELS } from '../../shared/domain';
 import { MAX_UPLOAD_BYTES, UPLOAD_SOURCES, type DataStatus, type UploadResult, type UploadSource } from '../../shared/api/data';
 import { fetchDataStatus, uploadExport, type Authorize } from './api';
 import { formatDay, formatInstant } from './words';
-
-const useStyles = makeStyles({
-  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  table: { backgroundColor: tokens.colorNeutralBackground1 },
-  muted: { color: tokens.colorNeutralForeground3 },
-});
+import { PageTitle, Pending, usePageStyles, useFetched } from './page';
 
 const IMPORT_STATUS_LABELS: Record<DataStatus['imports'][number]['status'], string> = {
   succeeded: 'Succeeded',
   failed: 'Failed',
   running: 'Running',
-  interrupted: 'Interrupted: the service stopped before it finished; nothing was stored, import the file again',
+  interrupted: 'Interrupted',
 };
 
 const STATE = {
@@ -43,27 +35,12 @@ const STATE = {
 
 /** Whether the data behind the flags can be trusted: freshness per source and the import history. */
 export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUpload: boolean }) {
-  const styles = useStyles();
-  const [data, setData] = useState<DataStatus | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => {
-    fetchDataStatus(authorize)
-      .then(setData)
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
-  }, [authorize]);
-  useEffect(load, [load]);
-  if (error)
-    return (
-      <MessageBar intent="error">
-        <MessageBarBody>{error}</MessageBarBody>
-      </MessageBar>
-    );
-  if (!data) return <Spinner label="Loading data status…" />;
+  const styles = usePageStyles();
+  const { data, error, reload } = useFetched(useCallback(() => fetchDataStatus(authorize), [authorize]));
+  if (error || !data) return <Pending error={error} label="Loading data status…" />;
   return (
     <section className={styles.stack} aria-labelledby="data-title">
-      <h2 id="data-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
-        Where the counts come from
-      </h2>
+      <PageTitle id="data-title">Where the counts come from</PageTitle>
       <Text
         className={styles.muted}
       >{`A source that is behind by more than ${data.staleAfterDays} days is treated as unknown for the missing days: it never causes a flag on its own.`}</Text>
@@ -137,7 +114,7 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
           </Table>
         </>
       )}
-      {canUpload && <UploadForm authorize={authorize} onImported={load} />}
+      {canUpload && <UploadForm authorize={authorize} onImported={reload} />}
       <h3 style={{ margin: 0 }}>Import history</h3>
       {data.imports.length === 0 ? (
         <Text>No imports yet.</Text>
@@ -157,13 +134,16 @@ export function DataPage({ authorize, canUpload }: { authorize: Authorize; canUp
             {data.imports.map((i) => (
               <TableRow key={i.id}>
                 <TableCell>{formatInstant(i.startedAt)}</TableCell>
-                <TableCell>{SOURCE_LABELS[i.source]}</TableCell>
+                <TableCell>{i.label}</TableCell>
                 <TableCell>{i.fileName}</TableCell>
                 <TableCell>{i.periodStart && i.periodEnd ? `${formatDay(i.periodStart)} – ${formatDay(i.periodEnd)}` : '—'}</TableCell>
-                <TableCell>{IMPORT_STATUS_LABELS[i.status]}</TableCell>
+                <TableCell>
+                  {IMPORT_STATUS_LABELS[i.status]}
+                  {i.status === 'interrupted' && i.errors[0] && <Text block>{i.errors[0]}</Text>}
+                </TableCell>
                 <TableCell>
                   {`${i.rowsRead} / ${i.rowsCounted} / ${i.rowsIgnored} / ${i.rowsRejected}`}
-                  {i.errors.length > 0 && (
+                  {i.status !== 'interrupted' && i.errors.length > 0 && (
                     <details>
                       <summary>Why rows were rejected</summary>
                       <ul>

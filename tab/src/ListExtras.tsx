@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Badge, Link, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
-import type { StudentSearchResponse, TuteeSummary } from '../../shared/api/student-search';
+import type { StudentSearchResponse } from '../../shared/api/student-search';
 import { fetchStudentSearch, fetchTutees, type Authorize } from './api';
 import { Sparkline } from './Sparkline';
 import { lastActivity, SEVERITY_BADGE } from './words';
+import { useFetched } from './page';
 
 const useStyles = makeStyles({
   matches: {
@@ -88,13 +89,10 @@ export function SearchMatches({ authorize, q, onOpenStudent }: { authorize: Auth
 /** What a personal tutor with nobody flagged sees: reassurance, and their tutees' last three weeks at a glance. */
 export function TuteeSummaryView({ authorize, onOpenStudent }: { authorize: Authorize; onOpenStudent: (id: string) => void }) {
   const styles = useStyles();
-  const [summary, setSummary] = useState<TuteeSummary | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    fetchTutees(authorize)
-      .then(setSummary)
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Your tutees could not be loaded.'));
-  }, [authorize]);
+  const { data: summary, error } = useFetched(
+    useCallback(() => fetchTutees(authorize), [authorize]),
+    'Your tutees could not be loaded.',
+  );
   if (error) return <Text role="alert">{error}</Text>;
   if (!summary) return <Spinner size="small" label="Loading your tutees…" />;
   const n = summary.tutees.length;

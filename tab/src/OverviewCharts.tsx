@@ -3,6 +3,7 @@ import { FIRST_CONTACT_BANDS, type Overview } from '../../shared/api/overview';
 import { CASE_OUTCOME_LABELS } from '../../shared/cases';
 import { useChartStyles } from './charts/chartStyles';
 import { CATEGORY_COUNT, CategoryPatterns, Swatch, UnknownPattern } from './charts/patterns';
+import { ChartSvg, FiguresTable, TexturedRect } from './charts/parts';
 import { niceScale, shortDay, usePatternId, useWidth } from './charts/scale';
 import { formatDay } from './words';
 
@@ -49,21 +50,12 @@ export function FlaggedOverTimeChart({ points }: { points: Overview['flaggedOver
         <li className={s.legendItem}>
           <Swatch>
             <CategoryPatterns id={`${openedPattern}-legend`} />
-            <rect x={3} y={2} width={10} height={10} fill={`url(#${openedPattern}-legend-1)`} />
-            <rect className={s.outline} x={3} y={2} width={10} height={10} />
+            <TexturedRect x={3} y={2} width={10} height={10} fill={`url(#${openedPattern}-legend-1)`} />
           </Swatch>
           Cases opened that day
         </li>
       </ul>
-      <svg
-        className={s.svg}
-        role="img"
-        aria-label={summary}
-        width={width}
-        height={height}
-        viewBox={`0 0 ${width} ${height}`}
-        data-testid="flagged-chart"
-      >
+      <ChartSvg summary={summary} width={width} height={height} testId="flagged-chart">
         <CategoryPatterns id={openedPattern} />
         {scale.ticks.map((t) => (
           <g key={t}>
@@ -76,19 +68,12 @@ export function FlaggedOverTimeChart({ points }: { points: Overview['flaggedOver
         {points.map((p, i) =>
           p.opened > 0 ? (
             <g key={`o${p.day}`}>
-              <rect
+              <TexturedRect
                 x={x(i) - Math.max(1, step * 0.35)}
                 y={y(p.opened)}
                 width={Math.max(2, step * 0.7)}
                 height={TOP + PLOT - y(p.opened)}
                 fill={`url(#${openedPattern}-1)`}
-              />
-              <rect
-                className={s.outline}
-                x={x(i) - Math.max(1, step * 0.35)}
-                y={y(p.opened)}
-                width={Math.max(2, step * 0.7)}
-                height={TOP + PLOT - y(p.opened)}
               />
             </g>
           ) : null,
@@ -120,32 +105,27 @@ export function FlaggedOverTimeChart({ points }: { points: Overview['flaggedOver
             </g>
           ) : null,
         )}
-      </svg>
-      <details>
-        <summary>Show the figures as a table</summary>
-        <div className={s.tableWrap}>
-          <table className={s.table}>
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col">Open at end of day</th>
-                <th scope="col">Opened</th>
-                <th scope="col">Closed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {points.map((p) => (
-                <tr key={p.day}>
-                  <th scope="row">{formatDay(p.day)}</th>
-                  <td>{p.flagged}</td>
-                  <td>{p.opened}</td>
-                  <td>{p.closed}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
+      </ChartSvg>
+      <FiguresTable>
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            <th scope="col">Open at end of day</th>
+            <th scope="col">Opened</th>
+            <th scope="col">Closed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {points.map((p) => (
+            <tr key={p.day}>
+              <th scope="row">{formatDay(p.day)}</th>
+              <td>{p.flagged}</td>
+              <td>{p.opened}</td>
+              <td>{p.closed}</td>
+            </tr>
+          ))}
+        </tbody>
+      </FiguresTable>
     </div>
   );
 }
@@ -174,15 +154,7 @@ export function FirstContactChart({ firstContact }: { firstContact: Overview['fi
           ? 'No case has been acted on yet.'
           : `Median ${hoursWords(firstContact.medianHours)}; the middle half between ${hoursWords(firstContact.p25Hours)} and ${hoursWords(firstContact.p75Hours)}; 90% within ${hoursWords(firstContact.p90Hours)} (${firstContact.cases} cases).`}
       </Text>
-      <svg
-        className={s.svg}
-        role="img"
-        aria-label={summary}
-        width={width}
-        height={height}
-        viewBox={`0 0 ${width} ${height}`}
-        data-testid="first-contact-chart"
-      >
+      <ChartSvg summary={summary} width={width} height={height} testId="first-contact-chart">
         <defs>
           <UnknownPattern id={hatchId} />
         </defs>
@@ -196,10 +168,7 @@ export function FirstContactChart({ firstContact }: { firstContact: Overview['fi
               </text>
               {r.cases > 0 &&
                 (r.waiting ? (
-                  <>
-                    <rect x={labelW} y={top} width={w} height={14} fill={`url(#${hatchId})`} />
-                    <rect className={s.outline} x={labelW} y={top} width={w} height={14} />
-                  </>
+                  <TexturedRect x={labelW} y={top} width={w} height={14} fill={`url(#${hatchId})`} />
                 ) : (
                   <rect className={s.bar} x={labelW} y={top} width={w} height={14} />
                 ))}
@@ -210,7 +179,7 @@ export function FirstContactChart({ firstContact }: { firstContact: Overview['fi
           );
         })}
         <line className={s.axis} x1={labelW} x2={labelW} y1={0} y2={height} />
-      </svg>
+      </ChartSvg>
     </div>
   );
 }
@@ -249,22 +218,13 @@ export function OutcomesByRuleChart({ rows }: { rows: Overview['outcomesByRule']
           <li key={c.key} className={s.legendItem}>
             <Swatch>
               <CategoryPatterns id={`${patterns}-l${k}`} />
-              <rect x={1} y={1} width={14} height={10} fill={`url(#${patterns}-l${k}-${k % CATEGORY_COUNT})`} />
-              <rect className={s.outline} x={1} y={1} width={14} height={10} />
+              <TexturedRect x={1} y={1} width={14} height={10} fill={`url(#${patterns}-l${k}-${k % CATEGORY_COUNT})`} />
             </Swatch>
             {c.label}
           </li>
         ))}
       </ul>
-      <svg
-        className={s.svg}
-        role="img"
-        aria-label={summary}
-        width={width}
-        height={height}
-        viewBox={`0 0 ${width} ${height}`}
-        data-testid="outcomes-chart"
-      >
+      <ChartSvg summary={summary} width={width} height={height} testId="outcomes-chart">
         <CategoryPatterns id={patterns} />
         {rows.map((r, i) => {
           const top = i * rowH;
@@ -281,44 +241,38 @@ export function OutcomesByRuleChart({ rows }: { rows: Overview['outcomesByRule']
                 at += w;
                 return (
                   <g key={k}>
-                    <rect x={x0} y={top + 17} width={w} height={16} fill={pattern(k)}>
+                    <TexturedRect x={x0} y={top + 17} width={w} height={16} fill={pattern(k)}>
                       <title>{`${categories[k]!.label}: ${v}`}</title>
-                    </rect>
-                    <rect className={s.outline} x={x0} y={top + 17} width={w} height={16} />
+                    </TexturedRect>
                   </g>
                 );
               })}
             </g>
           );
         })}
-      </svg>
-      <details>
-        <summary>Show the figures as a table</summary>
-        <div className={s.tableWrap}>
-          <table className={s.table}>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                {categories.map((c) => (
-                  <th key={c.key} scope="col">
-                    {c.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.rule}>
-                  <th scope="row">{ruleName(r.rule)}</th>
-                  {values(r).map((v, k) => (
-                    <td key={k}>{v}</td>
-                  ))}
-                </tr>
+      </ChartSvg>
+      <FiguresTable>
+        <thead>
+          <tr>
+            <th scope="col">Rule</th>
+            {categories.map((c) => (
+              <th key={c.key} scope="col">
+                {c.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.rule}>
+              <th scope="row">{ruleName(r.rule)}</th>
+              {values(r).map((v, k) => (
+                <td key={k}>{v}</td>
               ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
+            </tr>
+          ))}
+        </tbody>
+      </FiguresTable>
     </div>
   );
 }

@@ -1,9 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import {
   Card,
-  MessageBar,
-  MessageBarBody,
-  Spinner,
   Subtitle2,
   Table,
   TableBody,
@@ -17,8 +14,8 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { OUTCOME_LABELS } from '../../shared/api/case-actions';
-import type { Overview } from '../../shared/api/overview';
 import { fetchOverview, type Authorize } from './api';
+import { Pending, useFetched } from './page';
 import { FirstContactChart, FlaggedOverTimeChart, OutcomesByRuleChart } from './OverviewCharts';
 
 const useStyles = makeStyles({
@@ -36,20 +33,8 @@ const useStyles = makeStyles({
 /** Department figures: flagged over time, open cases by cohort, outcomes, time to first contact, rule quality. */
 export function OverviewPage({ authorize }: { authorize: Authorize }) {
   const styles = useStyles();
-  const [data, setData] = useState<Overview | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    fetchOverview(authorize)
-      .then(setData)
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
-  }, [authorize]);
-  if (error)
-    return (
-      <MessageBar intent="error">
-        <MessageBarBody>{error}</MessageBarBody>
-      </MessageBar>
-    );
-  if (!data) return <Spinner label="Loading the overview…" />;
+  const { data, error } = useFetched(useCallback(() => fetchOverview(authorize), [authorize]));
+  if (error || !data) return <Pending error={error} label="Loading the overview…" />;
   return (
     <section aria-labelledby="overview-title">
       <h2 id="overview-title" style={{ marginTop: 0, fontSize: tokens.fontSizeBase500 }}>

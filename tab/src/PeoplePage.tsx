@@ -1,11 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import {
   Badge,
   Field,
-  MessageBar,
-  MessageBarBody,
   Select,
-  Spinner,
   Table,
   TableBody,
   TableCell,
@@ -16,14 +13,12 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import type { PeopleOverview, RoleGrant } from '../../shared/api/people';
+import type { RoleGrant } from '../../shared/api/people';
 import { fetchPeople, type Authorize } from './api';
 import { formatInstant } from './words';
+import { PageTitle, Pending, usePageStyles, useFetched } from './page';
 
 const useStyles = makeStyles({
-  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  table: { backgroundColor: tokens.colorNeutralBackground1 },
-  muted: { color: tokens.colorNeutralForeground3 },
   roles: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalXS },
 });
 
@@ -44,34 +39,17 @@ const SOURCE_WORDS: Record<RoleGrant['source'], string> = {
   demo: 'demo',
 };
 
-const heading = (id: string, text: string) => (
-  <h2 id={id} style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
-    {text}
-  </h2>
-);
-
 /** For administrators: who is set up, with which roles and from where, and who cannot be reached yet. */
 export function PeoplePage({ authorize }: { authorize: Authorize }) {
+  const page = usePageStyles();
   const styles = useStyles();
   const [department, setDepartment] = useState('');
-  const [data, setData] = useState<PeopleOverview | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    fetchPeople(authorize, department || undefined)
-      .then(setData)
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
-  }, [authorize, department]);
-  if (error)
-    return (
-      <MessageBar intent="error">
-        <MessageBarBody>{error}</MessageBarBody>
-      </MessageBar>
-    );
-  if (!data) return <Spinner label="Loading people…" />;
+  const { data, error } = useFetched(useCallback(() => fetchPeople(authorize, department || undefined), [authorize, department]));
+  if (error || !data) return <Pending error={error} label="Loading people…" />;
   const names = new Map(data.departments.map((d) => [d.id, d.name]));
   return (
-    <section className={styles.stack} aria-labelledby="people-title">
-      {heading('people-title', data.scope === 'institution' ? 'Departments' : 'Your department')}
+    <section className={page.stack} aria-labelledby="people-title">
+      <PageTitle id="people-title">{data.scope === 'institution' ? 'Departments' : 'Your department'}</PageTitle>
       {data.scope === 'institution' && (
         <Field label="Department">
           <Select value={department} onChange={(_, d) => setDepartment(d.value)}>
@@ -84,7 +62,7 @@ export function PeoplePage({ authorize }: { authorize: Authorize }) {
           </Select>
         </Field>
       )}
-      <Table aria-label="Departments" className={styles.table} size="small">
+      <Table aria-label="Departments" className={page.table} size="small">
         <TableHeader>
           <TableRow>
             <TableHeaderCell>Code</TableHeaderCell>
@@ -105,8 +83,8 @@ export function PeoplePage({ authorize }: { authorize: Authorize }) {
         </TableBody>
       </Table>
 
-      {heading('staff-title', 'Staff and their roles')}
-      <Table aria-labelledby="staff-title" className={styles.table} size="small">
+      <PageTitle id="staff-title">Staff and their roles</PageTitle>
+      <Table aria-labelledby="staff-title" className={page.table} size="small">
         <TableHeader>
           <TableRow>
             <TableHeaderCell>Name</TableHeaderCell>
@@ -120,14 +98,14 @@ export function PeoplePage({ authorize }: { authorize: Authorize }) {
             <TableRow key={s.id}>
               <TableCell>
                 <Text block>{s.displayName}</Text>
-                <Text className={styles.muted} size={200}>
+                <Text className={page.muted} size={200}>
                   {s.email ?? 'no e-mail'}
                 </Text>
               </TableCell>
               <TableCell>{names.get(s.departmentId) ?? s.departmentId}</TableCell>
               <TableCell>
                 <div className={styles.roles}>
-                  {s.roles.length === 0 && <Text className={styles.muted}>No role</Text>}
+                  {s.roles.length === 0 && <Text className={page.muted}>No role</Text>}
                   {s.roles.map((r) => (
                     <Badge key={`${r.role}-${r.source}-${r.sourceRef}`} appearance="tint" title={r.sourceRef || undefined}>
                       {`${ROLE_WORDS[r.role]} (${SOURCE_WORDS[r.source]})`}
@@ -149,7 +127,7 @@ export function PeoplePage({ authorize }: { authorize: Authorize }) {
         </TableBody>
       </Table>
 
-      {heading('tutors-title', 'Personal tutors who have not opened the app')}
+      <PageTitle id="tutors-title">Personal tutors who have not opened the app</PageTitle>
       {data.tutorsWithoutApp.length === 0 ? (
         <Text>Every personal tutor has opened the app in Teams.</Text>
       ) : (
@@ -158,11 +136,11 @@ export function PeoplePage({ authorize }: { authorize: Authorize }) {
         </Text>
       )}
 
-      {heading('unmatched-title', 'Not matched to Microsoft Entra')}
+      <PageTitle id="unmatched-title">Not matched to Microsoft Entra</PageTitle>
       {data.unmatched.length === 0 ? (
         <Text>Everyone is matched to an Entra account.</Text>
       ) : (
-        <Table aria-labelledby="unmatched-title" className={styles.table} size="small">
+        <Table aria-labelledby="unmatched-title" className={page.table} size="small">
           <TableHeader>
             <TableRow>
               <TableHeaderCell>Who</TableHeaderCell>
@@ -184,8 +162,8 @@ export function PeoplePage({ authorize }: { authorize: Authorize }) {
 
       {data.groups.length > 0 && (
         <>
-          {heading('groups-title', 'Entra role groups')}
-          <Table aria-labelledby="groups-title" className={styles.table} size="small">
+          <PageTitle id="groups-title">Entra role groups</PageTitle>
+          <Table aria-labelledby="groups-title" className={page.table} size="small">
             <TableHeader>
               <TableRow>
                 <TableHeaderCell>Group</TableHeaderCell>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import {
   Button,
   Card,
@@ -7,16 +7,15 @@ import {
   MessageBar,
   Select,
   MessageBarBody,
-  Spinner,
   Subtitle2,
   Text,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import type { Settings } from '../../shared/api/settings';
 import { fetchSettings, postExemption, type Authorize } from './api';
 import { RuleSettings } from './RuleSettings';
 import { formatDay } from './words';
+import { PageTitle, Pending, usePageStyles, useFetched } from './page';
 
 const useStyles = makeStyles({
   grid: {
@@ -25,35 +24,23 @@ const useStyles = makeStyles({
     gap: tokens.spacingHorizontalL,
     alignItems: 'start',
   },
-  stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  card: { padding: tokens.spacingHorizontalL },
-  row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end', flexWrap: 'wrap' },
-  muted: { color: tokens.colorNeutralForeground3 },
 });
 
 /** Administrators: every rule setting with a preview against today, the term dates, and exemptions. */
 export function SettingsPage({ authorize }: { authorize: Authorize }) {
+  const page = usePageStyles();
   const styles = useStyles();
-  const [settings, setSettings] = useState<Settings | null>(null);
   /** An institution administrator may choose the department; empty is their own. */
   const [department, setDepartment] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const {
+    data: settings,
+    error,
+    setData: setSettings,
+  } = useFetched(useCallback(() => fetchSettings(authorize, department || undefined), [authorize, department]));
   const [draft, setDraft] = useState({ studentId: '', reason: '', from: '', until: '' });
   const [saved, setSaved] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
 
-  useEffect(() => {
-    fetchSettings(authorize, department || undefined)
-      .then(setSettings)
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : 'Something went wrong.'));
-  }, [authorize, department]);
-
-  if (error)
-    return (
-      <MessageBar intent="error">
-        <MessageBarBody>{error}</MessageBarBody>
-      </MessageBar>
-    );
-  if (!settings) return <Spinner label="Loading settings…" />;
+  if (error || !settings) return <Pending error={error} label="Loading settings…" />;
 
   const addExemption = () => {
     setSaved(null);
@@ -71,10 +58,8 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
   };
 
   return (
-    <section className={styles.stack} aria-labelledby="settings-title">
-      <h2 id="settings-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
-        Settings
-      </h2>
+    <section className={page.stack} aria-labelledby="settings-title">
+      <PageTitle id="settings-title">Settings</PageTitle>
       {settings.departments.length > 1 && (
         <Field label="Department">
           <Select value={settings.department.id} onChange={(_, d) => setDepartment(d.value)}>
@@ -88,7 +73,7 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
       )}
       <RuleSettings key={settings.department.id} authorize={authorize} settings={settings} onSaved={setSettings} />
       <div className={styles.grid}>
-        <Card className={styles.card}>
+        <Card className={page.card}>
           <Subtitle2 as="h3">Term dates</Subtitle2>
           {settings.terms.length === 0 ? (
             <Text>No terms are set, so nobody is flagged.</Text>
@@ -103,11 +88,11 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
               ))}
             </ul>
           )}
-          <Text size={200} className={styles.muted}>
+          <Text size={200} className={page.muted}>
             Term dates are shared by every department and are loaded with the command-line tool.
           </Text>
         </Card>
-        <Card className={styles.card}>
+        <Card className={page.card}>
           <Subtitle2 as="h3">Exemptions</Subtitle2>
           {settings.exemptions.length === 0 ? (
             <Text>None recorded.</Text>
@@ -121,7 +106,7 @@ export function SettingsPage({ authorize }: { authorize: Authorize }) {
             </ul>
           )}
           <Subtitle2 as="h4">Add an exemption</Subtitle2>
-          <div className={styles.row}>
+          <div className={page.row}>
             <Field label="Student ID">
               <Input value={draft.studentId} onChange={(_, d) => setDraft({ ...draft, studentId: d.value })} />
             </Field>

@@ -4,6 +4,7 @@ import { SOURCE_LABELS, SOURCES } from '../../shared/domain';
 import type { StudentView } from '../../shared/api/student';
 import { TermChart } from './TermChart';
 import { useChartStyles } from './charts/chartStyles';
+import { FiguresTable } from './charts/parts';
 import { Swatch, UnknownPattern } from './charts/patterns';
 import { shortDay, usePatternId, useWidth } from './charts/scale';
 import { formatDay } from './words';
@@ -73,7 +74,6 @@ function Legend() {
 
 /** The same figures as the charts, week by week, for anyone who prefers or needs numbers. */
 function WeeklyTable({ view }: { view: StudentView }) {
-  const s = useChartStyles();
   const weeks = useMemo(() => {
     const out: Array<{ start: string; from: number; to: number }> = [];
     view.days.forEach((d, i) => {
@@ -94,36 +94,31 @@ function WeeklyTable({ view }: { view: StudentView }) {
   };
   const sources = SOURCES.filter((src) => view.series[src]);
   return (
-    <details>
-      <summary>Show the figures as a table</summary>
-      <div className={s.tableWrap}>
-        <table className={s.table}>
-          <caption style={{ textAlign: 'left' }}>
-            Week by week: this student’s total, and the cohort median in brackets. * means some days are unknown.
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Week from</th>
-              {sources.map((src) => (
-                <th key={src} scope="col">
-                  {SOURCE_LABELS[src]}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {weeks.map((w) => (
-              <tr key={w.start}>
-                <th scope="row">{shortDay(w.start)}</th>
-                {sources.map((src) => (
-                  <td key={src}>{`${sum(view.series[src]!.counts, w.from, w.to)} (${sum(view.series[src]!.median, w.from, w.to)})`}</td>
-                ))}
-              </tr>
+    <FiguresTable>
+      <caption style={{ textAlign: 'left' }}>
+        Week by week: this student’s total, and the cohort median in brackets. * means some days are unknown.
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Week from</th>
+          {sources.map((src) => (
+            <th key={src} scope="col">
+              {SOURCE_LABELS[src]}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {weeks.map((w) => (
+          <tr key={w.start}>
+            <th scope="row">{shortDay(w.start)}</th>
+            {sources.map((src) => (
+              <td key={src}>{`${sum(view.series[src]!.counts, w.from, w.to)} (${sum(view.series[src]!.median, w.from, w.to)})`}</td>
             ))}
-          </tbody>
-        </table>
-      </div>
-    </details>
+          </tr>
+        ))}
+      </tbody>
+    </FiguresTable>
   );
 }
 

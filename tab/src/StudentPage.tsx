@@ -7,7 +7,6 @@ import {
   MessageBar,
   MessageBarBody,
   Select,
-  Spinner,
   Subtitle2,
   Text,
   Textarea,
@@ -21,6 +20,7 @@ import { fetchStudent, postCaseAction, type Authorize } from './api';
 import { StudentCharts } from './StudentCharts';
 import { SubjectAccessButton } from './SubjectAccessButton';
 import { CASE_STATUS_WORDS, formatDay, formatInstant, SEVERITY_BADGE } from './words';
+import { PageTitle, Pending } from './page';
 
 const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -59,18 +59,11 @@ export function StudentPage({ authorize, studentId, onBack }: { authorize: Autho
         </Button>
         <SubjectAccessButton authorize={authorize} studentId={studentId} />
       </div>
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>{error}</MessageBarBody>
-        </MessageBar>
-      )}
-      {!view && !error && <Spinner label="Loading the student…" />}
+      {(error || !view) && <Pending error={error} label="Loading the student…" />}
       {view && (
         <>
           <div>
-            <h2 id="student-title" style={{ margin: 0, fontSize: tokens.fontSizeBase500 }}>
-              {view.student.name}
-            </h2>
+            <PageTitle id="student-title">{view.student.name}</PageTitle>
             <Text
               block
             >{`${view.student.id} · ${view.student.programme}, year ${view.student.year} · personal tutor: ${view.student.tutorName ?? 'none assigned'}`}</Text>

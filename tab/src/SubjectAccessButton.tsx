@@ -1,17 +1,7 @@
 import { useEffect, useState } from 'react';
-import {
-  Button,
-  Menu,
-  MenuItem,
-  MenuList,
-  MenuPopover,
-  MenuTrigger,
-  MessageBar,
-  MessageBarBody,
-  makeStyles,
-  tokens,
-} from '@fluentui/react-components';
+import { Button, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, makeStyles, tokens } from '@fluentui/react-components';
 import { downloadFile, fetchMe, type Authorize } from './api';
+import { ErrorBar } from './page';
 
 const useStyles = makeStyles({
   row: { display: 'inline-flex', gap: tokens.spacingHorizontalS, alignItems: 'center', marginLeft: tokens.spacingHorizontalM },
@@ -57,11 +47,7 @@ export function SubjectAccessButton({ authorize, studentId }: { authorize: Autho
           </MenuList>
         </MenuPopover>
       </Menu>
-      {error && (
-        <MessageBar intent="error">
-          <MessageBarBody>{error}</MessageBarBody>
-        </MessageBar>
-      )}
+      {error && <ErrorBar message={error} />}
     </span>
   );
 }

@@ -1,5 +1,6 @@
 import type { Series, StudentView } from '../../shared/api/student';
 import { useChartStyles } from './charts/chartStyles';
+import { ChartSvg } from './charts/parts';
 import { UnknownPattern } from './charts/patterns';
 import { niceScale, shortDay, usePatternId } from './charts/scale';
 
@@ -110,14 +111,11 @@ export function TermChart({
   const flagIndex = flaggedOn && flaggedOn >= first && flaggedOn <= last ? dayIndex(first, flaggedOn) : null;
 
   return (
-    <svg
-      className={s.svg}
-      role="img"
-      aria-label={describeTermChart(label, series, days, windows, flagIndex === null ? null : flaggedOn)}
+    <ChartSvg
+      summary={describeTermChart(label, series, days, windows, flagIndex === null ? null : flaggedOn)}
       width={width}
       height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      data-testid="term-chart"
+      testId="term-chart"
     >
       <defs>
         <UnknownPattern id={hatchId} />
@@ -213,6 +211,6 @@ export function TermChart({
           </text>
         </g>
       )}
-    </svg>
+    </ChartSvg>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import {
   Button,
   Field,
@@ -20,6 +20,7 @@ const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, paddingBlock: tokens.spacingVerticalXS },
   quote: { fontStyle: 'italic', whiteSpace: 'pre-wrap' },
+  when: { marginInlineStart: tokens.spacingHorizontalS },
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, maxWidth: '40rem' },
 });
 
@@ -41,6 +42,8 @@ function UrgentItem({
 }) {
   const styles = useStyles();
   const [open, setOpen] = useState(false);
+  const [showDetails, setShowDetails] = useState(false);
+  const detailsId = useId();
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -57,15 +60,23 @@ function UrgentItem({
     }
   };
 
+  // Collapsed to one line (who, when, and the two actions), so the list below stays in view; the words,
+  // who was told and the student's page are one click away, and the form opens in place.
+  const expanded = showDetails || open;
   return (
-    <MessageBar intent="error" layout="multiline" role="alert" data-testid="urgent-alert">
-      <MessageBarBody className={styles.body}>
+    <MessageBar intent="error" layout={expanded ? 'multiline' : 'singleline'} role="alert" data-testid="urgent-alert">
+      <MessageBarBody className={expanded ? styles.body : undefined}>
         <MessageBarTitle>Urgent: {alert.studentName} may need help now</MessageBarTitle>
-        <Text>Wrote to the app {formatInstant(alert.raisedAt)}. They were shown emergency and out-of-hours support contacts.</Text>
-        {alert.message !== null && <Text className={styles.quote}>“{alert.message}”</Text>}
-        {alert.messageWithheld && <Text>Their words are shown only to the staff told and the wellbeing team.</Text>}
-        <Text>Told at once: {listOf(alert.told)}.</Text>
-        <Link onClick={() => onOpenStudent(alert.studentId)}>Open {alert.studentName}’s page</Link>
+        {!expanded && <Text className={styles.when}>Wrote to the app {formatInstant(alert.raisedAt)}.</Text>}
+        {expanded && (
+          <div id={detailsId} className={styles.body}>
+            <Text>Wrote to the app {formatInstant(alert.raisedAt)}. They were shown emergency and out-of-hours support contacts.</Text>
+            {alert.message !== null && <Text className={styles.quote}>“{alert.message}”</Text>}
+            {alert.messageWithheld && <Text>Their words are shown only to the staff told and the wellbeing team.</Text>}
+            <Text>Told at once: {listOf(alert.told)}.</Text>
+            <Link onClick={() => onOpenStudent(alert.studentId)}>Open {alert.studentName}’s page</Link>
+          </div>
+        )}
         {open && (
           <div className={styles.form}>
             <Field label="What have you done?" hint="For example: phoned them, they are safe and seeing their GP tomorrow." required>
@@ -85,6 +96,9 @@ function UrgentItem({
       </MessageBarBody>
       {!open && (
         <MessageBarActions>
+          <Button aria-expanded={showDetails} aria-controls={showDetails ? detailsId : undefined} onClick={() => setShowDetails((v) => !v)}>
+            {showDetails ? 'Hide details' : alert.message !== null ? 'Read their message' : 'Details'}
+          </Button>
           <Button appearance="primary" onClick={() => setOpen(true)}>
             I’ve acted
           </Button>
@@ -95,8 +109,9 @@ function UrgentItem({
 }
 
 /**
- * Urgent messages pinned above the list until someone records that they have acted: the message
- * (for those who may read it), when it came and who has been told. Shows nothing when there are none.
+ * Urgent messages pinned above the list until someone records that they have acted, one line each
+ * (who and when, with the actions); the message (for those who may read it) and who has been told
+ * open beneath. Shows nothing when there are none.
  */
 export function UrgentPanel({ authorize, onOpenStudent }: { authorize: Authorize; onOpenStudent: (studentId: string) => void }) {
   const styles = useStyles();

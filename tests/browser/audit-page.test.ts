@@ -88,8 +88,10 @@ describe('the audit page and the subject access button in a browser', () => {
   const api = async (path: string, staffId: string) =>
     fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Local ${staffId}` } });
 
-  it('when an institution administrator opens the audit page, then entries from every department read as sentences, paged', async () => {
-    const page = await browser.newPage();
+  it('when an institution administrator opens the audit page, then entries from every department read as sentences, paged, with times in the institution zone whatever the browser zone', async () => {
+    // A browser in New York: the page still shows the institution's times (TIME_ZONE, Europe/London by default) and says so.
+    const context = await browser.newContext({ timezoneId: 'America/New_York' });
+    const page = await context.newPage();
     await openAs(page, server.baseUrl, instAdmin.id);
     await page.getByRole('tab', { name: 'Audit' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
@@ -110,12 +112,18 @@ describe('the audit page and the subject access button in a browser', () => {
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: 'build/screenshots/audit.png', fullPage: false });
     const second = (await rowsText(page)).join('\n');
-    expect(second).toContain('Dr Ann Åberg changed the rule settings: noEngagement.days 14 → 10');
+    // Settings in the Settings page's words, not their keys.
+    expect(second).toContain('Dr Ann Åberg changed the rule settings: No engagement at all, term days of silence before flagging: 14 → 10');
+    expect(second).not.toContain('noEngagement');
+    expect(await page.getByRole('columnheader').first().textContent()).toBe('When (Europe/London time)');
+    const ruleChange = page.getByTestId('audit-row').filter({ hasText: 'changed the rule settings' });
+    // 09:00 UTC on 22 November is 09:00 GMT in London (04:00 in the browser's New York).
+    expect(await ruleChange.locator('time').textContent()).toBe('22 Nov 2026, 09:00 GMT');
     expect(second).toContain('Dr Ann Åberg uploaded the file "moodle-log.csv" (moodle)');
     expect(second).toContain(`Dr Tomás Núñez viewed Zoë Brontë's record`);
     // No raw action codes on the page.
     expect(second).not.toMatch(/viewed_student|uploaded_import|changed_rule_settings/);
-    await page.close();
+    await context.close();
   });
 
   it('when a department administrator filters by person, student and date, then only their department shows, the filters sit in the URL, and the export holds exactly what the filter shows', async () => {

@@ -12,6 +12,8 @@ const SCREENSHOTS = 'build/screenshots';
 const TUTOR = 'demo-staff-06';
 const OTHER_TUTOR = 'demo-staff-07';
 const ADMIN = 'demo-staff-04';
+/** A student experience officer: sees the whole department's list, and the student's words. */
+const SEO = 'demo-staff-02';
 const WORDS = "honestly i dont want to be here anymore, i've had enough";
 
 /** Signs in and waits until the tab has asked for urgent messages and drawn the list, so an absent panel is truly absent. */
@@ -59,10 +61,37 @@ describe('an urgent message pinned above the list, in a browser', () => {
     await openListAs(page, server.baseUrl, ADMIN);
     const panel = page.getByTestId('urgent-alert');
     await panel.waitFor();
+    await panel.getByRole('button', { name: 'Details' }).click();
     const text = (await panel.textContent()) ?? '';
     expect(text).toContain(`Urgent: ${name()} may need help now`);
     expect(text).not.toContain(WORDS);
     expect(text).toContain('shown only to the staff told and the wellbeing team');
+    await page.close();
+  });
+
+  it('when an urgent message is pinned at 1366x768, then it takes one line above the list, at least 12 flagged rows stay in view, and axe finds nothing serious', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await openListAs(page, server.baseUrl, SEO);
+    const panel = page.getByTestId('urgent-alert');
+    await panel.waitFor();
+    expect(await panel.textContent()).toContain(`Urgent: ${name()} may need help now`);
+    const seen = (await page.evaluate(`(() => {
+      const rows = [...document.querySelectorAll('[data-testid="flag-row"]')];
+      const panel = document.querySelector('[data-testid="urgent-alert"]').getBoundingClientRect();
+      const first = rows[0].getBoundingClientRect();
+      return {
+        rows: rows.length,
+        inView: rows.filter((r) => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight; }).length,
+        panelTop: panel.top, panelHeight: panel.height, firstRowTop: first.top,
+      };
+    })()`)) as { rows: number; inView: number; panelTop: number; panelHeight: number; firstRowTop: number };
+    expect(seen.rows).toBeGreaterThanOrEqual(12);
+    expect(seen.inView).toBeGreaterThanOrEqual(12);
+    // First and in view: above the list, near the top of the window.
+    expect(seen.panelTop).toBeLessThan(seen.firstRowTop);
+    expect(seen.panelTop + seen.panelHeight).toBeLessThan(768 / 2);
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/urgent-panel-1366x768.png`, fullPage: false });
     await page.close();
   });
 
@@ -71,6 +100,12 @@ describe('an urgent message pinned above the list, in a browser', () => {
     await openListAs(page, server.baseUrl, TUTOR);
     const panel = page.getByTestId('urgent-alert');
     await panel.waitFor();
+    // One line until opened: the words are one click away, behind a button that says what it shows.
+    expect(await panel.textContent()).not.toContain(WORDS);
+    const reveal = panel.getByRole('button', { name: 'Read their message' });
+    expect(await reveal.getAttribute('aria-expanded')).toBe('false');
+    await reveal.click();
+    expect(await panel.getByRole('button', { name: 'Hide details' }).getAttribute('aria-expanded')).toBe('true');
     const text = (await panel.textContent()) ?? '';
     expect(text).toContain(`“${WORDS}”`);
     expect(text).toMatch(/Told at once: .*you/);

@@ -51,7 +51,7 @@ describe('the engagement command and the service entry point', () => {
     const database = readFileSync(join(ROOT, 'build', 'bot', 'store', 'database.js'), 'utf8');
     expect(database).toContain('require("../../vendor/kysely.js")');
     expect(database).not.toMatch(/require\("kysely"\)/);
-    expect(readFileSync(join(ROOT, 'build', 'bot', 'config.js'), 'utf8')).toContain('require("../vendor/zod.js")');
+    expect(readFileSync(join(ROOT, 'build', 'bot', 'config', 'env.js'), 'utf8')).toContain('require("../../vendor/zod.js")');
   });
 
   it('when `npx engagement serve` runs in the repository, then it starts the service with its tab, and stops on SIGTERM', async () => {

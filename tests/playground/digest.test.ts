@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { cardText, startPlayground, type Playground } from '../support/playground';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { deliverDue } from '../../bot/teams/deliver.command';
-import { eventually } from '../support/eventually';
 import type { FlagListResponse } from '../../shared/api/flags';
 
 // The Playground's current user is the demo tutor whose Entra id is demoStaffEntraId(5): demo-staff-06.
@@ -26,32 +25,30 @@ describe('the demo tutor in the Agents Playground', () => {
     await server?.close();
   });
 
-  it('when the tutor installs the app, then they are welcomed and receive one digest card naming their flagged tutees', async () => {
+  it('when the tutor installs the app, then the welcome says how many students wait and when the digest comes, and the digest waits for DIGEST_TIME', async () => {
     const expected = (await (
       await fetch(`${server.baseUrl}/api/flags`, { headers: { authorization: `Local ${TUTOR_ID}` } })
     ).json()) as FlagListResponse;
     expect(expected.flags.length).toBeGreaterThan(0);
+    const [digest] = await listDeliveries(server.app.db, { recipientStaffId: TUTOR_ID });
+    expect(digest?.kind).toBe('digest');
+    const at = new Date(digest!.nextAttemptAt);
+    expect(at.getTime()).toBeGreaterThan(Date.now());
 
     await playground.install();
 
-    await playground.waitFor((m) => (m.text ?? '').startsWith('Hello Dr'), 'the welcome');
-    const digest = await playground.waitFor((m) => cardText(m).includes('Students who may need a check-in'), 'the digest');
-    const text = cardText(digest);
-    for (const flag of expected.flags) expect(text).toContain(flag.studentName);
-    expect(text).toContain('DEMO DATA');
-    await eventually(async () => {
-      const deliveries = await listDeliveries(server.app.db, { recipientStaffId: TUTOR_ID });
-      expect(deliveries.map((d) => d.status)).toEqual(['sent']);
-      expect(deliveries[0]?.sentActivityId).toBeTruthy();
-    });
-  });
-
-  it('when the notifier runs again, then the digest is not sent twice', async () => {
-    const before = playground.messages.length;
-    const summary = await deliverDue(server.app.services.deliver, { recipientStaffId: TUTOR_ID });
-    expect(summary.sent).toBe(0);
+    const welcome = await playground.waitFor((m) => (m.text ?? '').startsWith('Hello Dr'), 'the welcome');
+    const when = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', weekday: 'long' });
+    const parts = Object.fromEntries(when.formatToParts(at).map((p) => [p.type, p.value]));
+    expect(welcome.text).toContain(`${expected.flags.length} of your students may need a check-in.`);
+    expect(welcome.text).toContain(`I will send you their digest at ${parts.hour}:${parts.minute} on ${parts.weekday} `);
+    expect(welcome.text).toContain('Type "my students" to see them now');
+    // Installing sends nothing routine at once: the digest keeps its time.
+    await deliverDue(server.app.services.deliver, { recipientStaffId: TUTOR_ID });
     await new Promise((r) => setTimeout(r, 300));
-    expect(playground.messages.length).toBe(before);
+    expect(playground.messages.filter((m) => cardText(m).includes('Students who may need a check-in'))).toEqual([]);
+    const after = await listDeliveries(server.app.db, { recipientStaffId: TUTOR_ID });
+    expect(after.map((d) => [d.kind, d.status, d.nextAttemptAt])).toEqual([['digest', 'pending', digest!.nextAttemptAt]]);
   });
 
   it('when the tutor types "help", then the bot answers with what it can do', async () => {

@@ -6,7 +6,8 @@ import { createAdapter, createCardSender } from '../../bot/teams/adapter';
 import { deliverDue, type DeliverDeps } from '../../bot/teams/deliver.command';
 import { RateLimiter } from '../../bot/teams/rate-limiter';
 import { evaluateDepartment } from '../../bot/rules/evaluate.command';
-import { listDeliveries, wakeDeliveriesFor } from '../../bot/store/outbox.repository';
+import { listDeliveries } from '../../bot/store/outbox.repository';
+import { findWaitingDigest, releaseWaitingDeliveries } from '../../bot/store/waiting-deliveries.repository';
 import { saveConversation } from '../../bot/store/conversation.repository';
 import { saveRuleConfig } from '../../bot/store/rule-config.repository';
 import { findOpenCases } from '../../bot/store/case.repository';
@@ -112,7 +113,7 @@ describe.each(DATABASE_KINDS)('one digest per tutor per working day on %s', (kin
     expect(digests[0]?.kind === 'digest' && [...digests[0].payload.caseIds].sort()).toEqual(cases.map((c) => c.id).sort());
 
     // A message from the tutor in the evening does not bring the scheduled digest forward.
-    await wakeDeliveriesFor(t.db, tutor.id, '2026-11-25T18:00:00.000Z');
+    await releaseWaitingDeliveries(t.db, tutor.id, new Date('2026-11-25T18:00:00.000Z'), schedule);
     setClock('2026-11-26T08:59:59.000Z');
     expect((await deliverDue(deliver)).sent).toBe(0);
     setClock('2026-11-26T09:00:00.000Z');
@@ -182,5 +183,41 @@ describe.each(DATABASE_KINDS)('one digest per tutor per working day on %s', (kin
     setClock('2026-11-26T08:00:00.000Z');
     expect((await deliverDue(deliver)).sent).toBe(1);
     expect(JSON.stringify(postedTo('conv-tutor')[1]?.body)).toContain('may be struggling');
+  });
+
+  it('when a tutor whose chat was missing installs the app late in the evening, then an urgent message goes at once and the missed digest joins the next morning’s, not sent in quiet hours', async () => {
+    const late = buildStaff({ displayName: 'Dr Late Installer' });
+    const third = buildStudent({ tutorId: late.id, givenName: 'Cai', familyName: 'Third' });
+    await seedPeople(t.db, { staff: [late], students: [third] });
+    setClock('2026-11-25T10:00:00.000Z');
+    await evaluate('2026-11-25');
+    // At 09:00 the digest finds no chat for the tutor yet; at 22:00 a student of theirs writes words of risk.
+    setClock('2026-11-26T09:00:00.000Z');
+    await deliverDue(deliver);
+    setClock('2026-11-26T22:00:00.000Z');
+    const deps = { db: t.db, now: () => new Date(clock), wellbeingRole: 'student_experience_officer' as const, schedule };
+    const words = 'honestly i dont want to be here anymore';
+    expect((await recordStudentMessage(deps, { student: third, message: words, wellbeing: classify(words) })).tier).toBe('risk');
+    await deliverDue(deliver);
+    expect(postedTo('conv-late')).toHaveLength(0);
+
+    // The tutor installs the app at 22:30, in quiet hours.
+    setClock('2026-11-26T22:30:00.000Z');
+    await remember(late, 'conv-late');
+    expect(await releaseWaitingDeliveries(t.db, late.id, new Date(clock), schedule)).toEqual({ urgent: 1, digestCases: 1, routine: 0 });
+    expect(await findWaitingDigest(t.db, late.id)).toEqual({ students: 1, at: '2026-11-27T09:00:00.000Z' });
+    await deliverDue(deliver);
+    expect(postedTo('conv-late')).toHaveLength(1);
+    expect(JSON.stringify(postedTo('conv-late')[0]?.body)).toContain('may need help now');
+
+    setClock('2026-11-27T08:59:59.000Z');
+    await deliverDue(deliver);
+    expect(postedTo('conv-late')).toHaveLength(1);
+    setClock('2026-11-27T09:00:00.000Z');
+    await deliverDue(deliver);
+    expect(postedTo('conv-late')).toHaveLength(2);
+    expect(JSON.stringify(postedTo('conv-late')[1]?.body)).toContain('Cai Third');
+    const digests = (await listDeliveries(t.db, { recipientStaffId: late.id })).filter((d) => d.kind === 'digest');
+    expect(digests.map((d) => [d.idempotencyKey, d.status])).toEqual([[`digest:${late.id}:2026-11-27`, 'sent']]);
   });
 });

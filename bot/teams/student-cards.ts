@@ -1,0 +1,139 @@
+import type { SupportContact } from '../config';
+import { CHECKIN_CHOICES, CHECKIN_CHOICE_LABELS } from '../../shared/cases';
+import { escapeMarkdown } from '../../shared/markdown';
+import { card, text, type AdaptiveCard } from './card-parts';
+
+/** What the bot says when it is not sure what was asked: the few things it can do. */
+export function buildHelpCard(opts: { isStaff: boolean; supportContacts?: readonly SupportContact[] }): AdaptiveCard {
+  const lines = opts.isStaff
+    ? [
+        'Type **my students** to see your students who may need a check-in.',
+        'Type **help** to see this again.',
+        'Alerts arrive here as one digest each working morning; the buttons on it record what you did. A student’s urgent message comes at once.',
+      ]
+    : ['You can message here at any time, and your personal tutor will see it.', 'Type **help** to see this again.'];
+  return card([
+    text('Engagement Monitor', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    ...lines.map((line) => text(line)),
+    ...(!opts.isStaff && opts.supportContacts?.length
+      ? [text('Support is available to you', { weight: 'Bolder', separator: true }), contactsFacts(opts.supportContacts)]
+      : []),
+  ]);
+}
+
+function contactsFacts(contacts: readonly SupportContact[]): unknown {
+  return { type: 'FactSet', facts: contacts.map((c) => ({ title: c.name, value: c.detail })) };
+}
+
+/**
+ * The message a tutor sends a student: warm, with no monitoring figures at all, quick replies and
+ * room to write. `answered` shows the student's reply in place of the buttons.
+ */
+export function buildCheckinCard(opts: {
+  studentGivenName: string;
+  tutorName: string;
+  caseId: string;
+  answered?: { choice: string; message: string | null };
+}): AdaptiveCard {
+  const intro = [
+    text(`Hello ${escapeMarkdown(opts.studentGivenName)}`, { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    text(
+      `${escapeMarkdown(opts.tutorName)}, your personal tutor, wanted to check in and see how you are getting on. There is nothing to worry about: we simply like to make sure everyone has what they need.`,
+    ),
+  ];
+  if (opts.answered) {
+    const label = CHECKIN_CHOICE_LABELS[opts.answered.choice as keyof typeof CHECKIN_CHOICE_LABELS] ?? 'Your message';
+    return card([
+      ...intro,
+      text(`You replied: ${label}`, { weight: 'Bolder', separator: true }),
+      ...(opts.answered.message ? [text(`“${escapeMarkdown(opts.answered.message)}”`, { isSubtle: true })] : []),
+      text(`Thank you. ${escapeMarkdown(opts.tutorName)} has been told. You can message here at any time.`),
+    ]);
+  }
+  const data = { caseId: opts.caseId };
+  return card(
+    [
+      ...intro,
+      text('How are things? Tap whichever fits, or write a few words below.'),
+      {
+        type: 'Input.Text',
+        id: 'message',
+        label: 'Anything you would like to tell your tutor (optional)',
+        isMultiline: true,
+        maxLength: 2000,
+      },
+    ],
+    {
+      actions: [
+        ...CHECKIN_CHOICES.filter((c) => c !== 'message').map((choice) => ({
+          type: 'Action.Execute',
+          title: CHECKIN_CHOICE_LABELS[choice],
+          verb: 'checkin.reply',
+          data: { ...data, choice },
+          associatedInputs: 'auto',
+        })),
+        {
+          type: 'Action.Execute',
+          title: 'Send my message',
+          verb: 'checkin.reply',
+          data: { ...data, choice: 'message' },
+          associatedInputs: 'auto',
+        },
+      ],
+    },
+  );
+}
+
+/**
+ * Who has been told of a student's message, so what the student reads is true: their personal tutor (with the
+ * wellbeing team or not), other staff who support students (a case owner, the wellbeing team, senior staff), or nobody.
+ */
+export type StudentToldWhom = 'tutor_and_wellbeing' | 'tutor' | 'staff' | 'nobody';
+
+const URGENT_TOLD: Record<StudentToldWhom, string> = {
+  tutor_and_wellbeing: 'We have also let your personal tutor and the wellbeing team know, so someone can reach out to you.',
+  tutor: 'We have also let your personal tutor know, so they can reach out to you.',
+  staff: 'We have also let staff who support students in your department know, so someone can reach out to you.',
+  nobody: 'Please reach out to one of them now. They are there to listen, whatever is happening.',
+};
+
+/** Shown at once when a student's words suggest they may be in danger; `told` says who is being alerted. */
+export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts: { told?: StudentToldWhom } = {}): AdaptiveCard {
+  return card([
+    text('You do not have to deal with this alone', { weight: 'Bolder', size: 'Medium', style: 'heading', color: 'Attention' }),
+    text('Thank you for telling us.'),
+    text(
+      'If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:',
+    ),
+    contactsFacts(contacts),
+    text(URGENT_TOLD[opts.told ?? 'tutor_and_wellbeing']),
+  ]);
+}
+
+/** Shown when a student's words suggest they are having a hard time: gentle, with where to find support. */
+export function buildSupportCard(opts: {
+  contacts: readonly SupportContact[];
+  urgentContacts: readonly SupportContact[];
+  told: StudentToldWhom;
+}): AdaptiveCard {
+  // "Passed on", not "has seen": in quiet hours staff hear in the morning.
+  const told =
+    opts.told === 'nobody'
+      ? []
+      : [
+          text(
+            opts.told === 'staff'
+              ? 'We have passed this on to staff who support students in your department, and someone will be in touch.'
+              : 'We have passed this on to your personal tutor, who will be in touch.',
+          ),
+        ];
+  return card([
+    text('Thank you for telling us', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    text('It sounds like things are hard at the moment. You do not have to manage this on your own.'),
+    ...told,
+    text('You can talk to any of these:'),
+    contactsFacts(opts.contacts),
+    text('If you ever feel you might not be safe, you can reach these at any time, day or night:', { separator: true, isSubtle: true }),
+    contactsFacts(opts.urgentContacts),
+  ]);
+}
