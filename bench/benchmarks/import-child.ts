@@ -1,6 +1,6 @@
 /**
  * One measured import in its own process, so its peak RSS is its own: `tsx import-child.ts
- * <decode|read|read-papa|parse|parse-one-piece|duckdb|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
+ * <decode|read|read-papa|parse|parse-one-piece|parse-in-parts|duckdb|sqlite|postgres> <file> <workdir>`. Prints one JSON line.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -93,9 +93,9 @@ async function main(): Promise<Record<string, unknown>> {
     instance.closeSync();
     return { rows: 0, ms, countKeys };
   }
-  if (mode === 'parse' || mode === 'parse-one-piece') {
-    // parse: as imports run it (in parts on worker threads for a large file); parse-one-piece: on this thread alone.
-    const parts = mode === 'parse' ? undefined : 1;
+  if (mode === 'parse' || mode === 'parse-one-piece' || mode === 'parse-in-parts') {
+    // parse: as imports run it; parse-one-piece: on this thread alone; parse-in-parts: in two parts on worker threads.
+    const parts = mode === 'parse' ? undefined : mode === 'parse-one-piece' ? 1 : 2;
     const parsed = await parseExport(
       file,
       'moodle',

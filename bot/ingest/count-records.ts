@@ -1,6 +1,14 @@
 import { UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
-import { FormatError, normaliseHeader, separatorHint, type ExportFormat, type ParseSettings, type RowHandler } from './formats/format';
+import {
+  FormatError,
+  normaliseHeader,
+  separatorHint,
+  type ExportFormat,
+  type ParseSettings,
+  type PlainFields,
+  type RowHandler,
+} from './formats/format';
 import type { ParsedExport } from './parse-export';
 
 /** How far down a file its table's header may start, below a summary block. */
@@ -73,7 +81,29 @@ export function createRecordCounter(
       throw error;
     }
   };
-  return { state, onRecord };
+  /** The same for a plain record read from the bytes (read-bytes.ts), while the format's handler reads bytes; null when it does not. */
+  const onPlainRecord = (bytes: Buffer, fields: PlainFields, line: number): boolean | null => {
+    if (state.fatal) return false;
+    const handler = state.handler;
+    if (handler?.plainRow === undefined) return null;
+    if (fields.count === 1 && fields.start[0] === fields.end[0]) return true;
+    const { tally } = state;
+    tally.rowsRead += 1;
+    const before = tally.rowsRejected;
+    try {
+      handler.plainRow(bytes, fields, line);
+    } catch (error) {
+      if (error instanceof FormatError) {
+        state.fatal = error.message;
+        return false;
+      }
+      throw error;
+    }
+    state.lastRecordLine = line;
+    state.lastRecordRejected = tally.rowsRejected > before;
+    return true;
+  };
+  return { state, onRecord, onPlainRecord };
 }
 
 /** What a failed read of the file means for a person, or null when it is not about the file. */

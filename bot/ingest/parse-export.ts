@@ -4,7 +4,8 @@ import { assertLineLengths, DEFAULT_MAX_LINE_BYTES } from './line-limit';
 import type { Tally } from './tally';
 import type { ExportFormat, ParseSettings } from './formats/format';
 import { concludeParse, createRecordCounter, describeReadError } from './count-records';
-import { parseInParts } from './parse-parallel';
+import { declined, headerFormat, parseInParts } from './parse-parallel';
+import { readBytes } from './read-bytes';
 import { moodleLogFormat, moodleLogstoreFormat } from './formats/moodle';
 import { panoptoSessionViewsFormat, panoptoSystemViewsFormat } from './formats/panopto';
 import { teams2020Format, teams2021Format, teamsAttendanceFormat } from './formats/teams';
@@ -47,24 +48,41 @@ export async function parseExport(
   parts?: number,
 ): Promise<ParsedExport> {
   const started = performance.now();
-  const { state, onRecord } = createRecordCounter(COUNT_FORMATS[source], source, settings);
+  const formats = COUNT_FORMATS[source];
+  let counter = createRecordCounter(formats, source, settings);
   let read: ReadResult | null = null;
   try {
     // Read in parts, the line lengths are checked on the hashing pass and the readers stop at a line too long to hold.
     if (fastPath) {
-      const inParts = await parseInParts(path, source, COUNT_FORMATS[source], settings, onProgress, parts);
+      const inParts = await parseInParts(path, source, formats, settings, onProgress, parts);
       if (inParts) return inParts;
     }
-    // Before the reader of the whole file: it holds a line in memory until it ends.
-    await assertLineLengths(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    read = await readDelimited(path, { delimiter: 'auto', onRecord, onProgress, fastPath });
+    const maxLineBytes = settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    // A format that counts from the bytes is read by the byte reader, which declines a file at a line longer than the limit
+    // (so it holds no more) and any file it does not read; such a file is read afresh by readDelimited, after the check below.
+    if (fastPath && formats.some((f) => f.readsBytes) && (await headerFormat(path, formats, settings))?.format.readsBytes)
+      read = await readBytes(path, {
+        delimiter: 'auto',
+        onProgress,
+        maxLineChars: maxLineBytes,
+        onRecord: counter.onRecord,
+        onPlainRecord: counter.onPlainRecord,
+      }).catch(declined);
+    if (read === null) {
+      counter = createRecordCounter(formats, source, settings);
+      // Before the reader of the whole file: it holds a line in memory until it ends.
+      await assertLineLengths(path, maxLineBytes);
+      read = await readDelimited(path, { delimiter: 'auto', onRecord: counter.onRecord, onProgress, fastPath });
+    }
   } catch (error) {
     const fatal = describeReadError(error);
     if (fatal === null) throw error;
+    const { state } = counter;
     return { format: state.format, tally: state.tally, scope: '', meetingKey: null, read, fatal, parseMs: performance.now() - started };
   }
+  const { state } = counter;
   const handler = state.handler;
-  return concludeParse(state, read, handler ? () => handler.finish() : null, started, COUNT_FORMATS[source], source);
+  return concludeParse(state, read, handler ? () => handler.finish() : null, started, formats, source);
 }
 
 export const periodOf = (tally: Tally): { start: IsoDay; end: IsoDay } | null =>

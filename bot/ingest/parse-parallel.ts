@@ -6,6 +6,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { IsoDay, Source } from '../../shared/domain';
 import { readDelimited, type ReadResult } from './read-delimited';
+import { DeclinedError, readBytes } from './read-bytes';
 import { Tally, type Rejection } from './tally';
 import type { ExportFormat, ParseSettings } from './formats/format';
 import { concludeParse, createRecordCounter } from './count-records';
@@ -26,6 +27,8 @@ export interface PartJob {
   range: { start: number; end: number };
   header: string[] | null;
   formatId: string | null;
+  /** The file's format reads bytes (ExportFormat.readsBytes): the part goes to the byte reader. */
+  readsBytes: boolean;
 }
 
 /** What one part amounts to, as plain data that crosses to the main thread. */
@@ -57,9 +60,17 @@ export async function countPart(
 ): Promise<PartResult> {
   const format = formats.find((f) => f.id === job.formatId);
   const known = job.header && format ? { format, header: job.header } : undefined;
-  const { state, onRecord } = createRecordCounter(formats, job.source, job.settings, known);
+  let counter = createRecordCounter(formats, job.source, job.settings, known);
   const maxLineChars = job.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const read = await readDelimited(job.path, { delimiter: 'auto', onRecord, onProgress, range: job.range, maxLineChars });
+  const options = { delimiter: 'auto', onProgress, range: job.range, maxLineChars } as const;
+  let read: ReadResult | null = null;
+  if (job.readsBytes)
+    read = await readBytes(job.path, { ...options, onRecord: counter.onRecord, onPlainRecord: counter.onPlainRecord }).catch(declined);
+  if (read === null) {
+    counter = createRecordCounter(formats, job.source, job.settings, known);
+    read = await readDelimited(job.path, { ...options, onRecord: counter.onRecord });
+  }
+  const { state } = counter;
   state.handler?.finishPart?.();
   const { tally } = state;
   return {
@@ -80,6 +91,23 @@ export async function countPart(
     lastRecordLine: state.lastRecordLine,
     lastRecordRejected: state.lastRecordRejected,
   };
+}
+
+/** A read the byte reader declined comes to null, for the caller to read the file afresh with readDelimited. */
+export function declined(error: unknown): null {
+  if (error instanceof DeclinedError) return null;
+  throw error;
+}
+
+/** The format whose header is the file's first record that is not empty, or null (none, or a file readDelimited reads only with Papa Parse). */
+export async function headerFormat(
+  path: string,
+  formats: readonly ExportFormat[],
+  settings: ParseSettings,
+): Promise<{ format: ExportFormat; header: string[] } | null> {
+  const header = await readHeader(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES).catch(() => null);
+  const format = header ? formats.find((f) => f.matches(header, settings)) : undefined;
+  return header && format ? { format, header } : null;
 }
 
 /** The first record that is not empty: the header, as the whole-file read would see it. */
@@ -116,11 +144,14 @@ async function findCuts(path: string, size: number, parts: number): Promise<numb
   }
 }
 
-/** The file's SHA-256, with the line-length check on the same bytes in the same pass (parseExport skips its own for a file read in parts). */
-function hashAndCheckFile(path: string, maxLineBytes: number): Promise<string> {
+/**
+ * The file's SHA-256, with the line-length check on the same bytes in the same pass (parseExport skips its own for a file read
+ * in parts), unless `maxLineBytes` is null: the byte reader stops its part at any LF-ended line longer than that itself.
+ */
+function hashAndCheckFile(path: string, maxLineBytes: number | null): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    const check = createLineLengthCheck(maxLineBytes);
+    const check = maxLineBytes === null ? () => undefined : createLineLengthCheck(maxLineBytes);
     const stream = createReadStream(path, { highWaterMark: 1 << 20 });
     stream
       .on('data', (chunk) => {
@@ -175,17 +206,16 @@ export async function parseInParts(
   const started = performance.now();
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) return null;
-  const wanted = parts ?? (info.size >= MIN_BYTES_IN_PARTS ? Math.min(availableParallelism(), MAX_PARTS) : 1);
+  // A format counted from its bytes is read faster in one piece than in parts (the workers' start, the merge of their
+  // counts and their slower threads cost more than a second core gave back on this project's 2-core machine, see
+  // docs/benchmarks.md, 2026-12-07 byte reader), so by default only the others are read in parts.
+  const partsPay = formats.some((f) => f.finishWhole && !f.readsBytes);
+  const wanted = parts ?? (partsPay && info.size >= MIN_BYTES_IN_PARTS ? Math.min(availableParallelism(), MAX_PARTS) : 1);
   if (wanted < 2) return null;
   const maxLineBytes = settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  let header: string[] | null;
-  try {
-    header = await readHeader(path, maxLineBytes);
-  } catch {
-    return null;
-  }
-  const format = header ? formats.find((f) => f.matches(header as string[], settings)) : undefined;
-  if (!header || !format?.finishWhole) return null;
+  const found = await headerFormat(path, formats, settings);
+  if (!found?.format.finishWhole || (parts === undefined && found.format.readsBytes)) return null;
+  const { format, header } = found;
   const starts = await findCuts(path, info.size, wanted);
   if (!starts) return null;
 
@@ -202,7 +232,7 @@ export async function parseInParts(
   const workers: Worker[] = [];
   try {
     [fileHash, ...results] = await Promise.all([
-      hashAndCheckFile(path, maxLineBytes),
+      hashAndCheckFile(path, format.readsBytes ? null : maxLineBytes),
       ...starts.map((start, k) =>
         runPart(
           {
@@ -212,6 +242,7 @@ export async function parseInParts(
             range: { start, end: starts[k + 1] ?? info.size },
             header: k === 0 ? null : header,
             formatId: k === 0 ? null : format.id,
+            readsBytes: format.readsBytes === true,
           },
           report(k),
           workers,

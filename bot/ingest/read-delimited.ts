@@ -209,6 +209,18 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
   };
 }
 
+/** How readDelimited would read a file: its encoding, delimiter and (UTF-8 only) the line end Papa Parse would settle on. */
+export async function planRead(
+  path: string,
+  wanted: ReadOptions['delimiter'],
+): Promise<{ size: number; sniffed: Sniffed; delimiter: string; lineEnd: '\n' | '\r\n' | '\r' | null }> {
+  const { head, size } = await readHead(path);
+  const sniffed = sniffEncoding(head, size);
+  const delimiter = chooseDelimiter(await peekText(path, sniffed, HEAD_BYTES), wanted);
+  const lineEnd = sniffed.encoding === 'utf-8' ? guessLineEnd(await peekText(path, sniffed, STREAM_CHUNK_BYTES)) : null;
+  return { size, sniffed, delimiter, lineEnd };
+}
+
 async function peekText(path: string, sniffed: Sniffed, length: number): Promise<string> {
   const handle = await open(path, 'r');
   try {
@@ -283,6 +295,33 @@ export function splitPlainLine(text: string, delimiter: string, from = 0, to = t
   }
 }
 
+/**
+ * Lines a fast reader could not split, given to Papa Parse together (with `tail`, the last line without
+ * its line end, at the end of the file): the records with their problems, or null when the last record
+ * is still inside a quoted field and more lines are wanted.
+ */
+export function parseHeldLines(
+  lines: readonly string[],
+  tail: string,
+  atEnd: boolean,
+  delimiter: string,
+  lineEnd: '\n' | '\r\n',
+): { rows: string[][]; problems: Map<number, string>; count: number } | null {
+  const block = lines.length > 0 ? `${lines.join('\n')}\n${tail}` : tail;
+  const result = Papa.parse<string[]>(block, { delimiter, quoteChar: '"', newline: lineEnd, skipEmptyLines: false });
+  const rows = result.data;
+  const lastRow = rows.length - 1;
+  if (!atEnd && result.errors.some((e) => e.code === 'MissingQuotes' && e.row === lastRow)) return null;
+  const problems = new Map<number, string>();
+  for (const e of result.errors) if (e.row !== undefined && !problems.has(e.row)) problems.set(e.row, e.message);
+  // A block that ends in a line end makes Papa add one empty record after it; the streaming parse never gives that one.
+  const count =
+    tail === '' && lastRow >= 0 && rows[lastRow]?.length === 1 && rows[lastRow]?.[0] === '' && !problems.has(lastRow)
+      ? lastRow
+      : rows.length;
+  return { rows, problems, count };
+}
+
 // 64 KiB, as the stream reader uses: a decoded block then stays a young-generation string, so memory stays flat.
 const READ_BYTES = 1 << 16;
 
@@ -340,23 +379,12 @@ async function readLines(
   };
 
   const parsePending = (atEnd: boolean, tail = ''): void => {
-    const lines = pending as string[];
-    const block = lines.length > 0 ? `${lines.join('\n')}\n${tail}` : tail;
-    const result = Papa.parse<string[]>(block, { delimiter, quoteChar: '"', newline: lineEnd, skipEmptyLines: false });
-    const rows = result.data;
-    const lastRow = rows.length - 1;
-    if (!atEnd && result.errors.some((e) => e.code === 'MissingQuotes' && e.row === lastRow)) {
+    const held = parseHeldLines(pending as string[], tail, atEnd, delimiter, lineEnd);
+    if (held === null) {
       wanted *= 2;
       return;
     }
-    const problems = new Map<number, string>();
-    for (const e of result.errors) if (e.row !== undefined && !problems.has(e.row)) problems.set(e.row, e.message);
-    // A block that ends in a line end makes Papa add one empty record after it; the streaming parse never gives that one.
-    const count =
-      tail === '' && lastRow >= 0 && rows[lastRow]?.length === 1 && rows[lastRow]?.[0] === '' && !problems.has(lastRow)
-        ? lastRow
-        : rows.length;
-    for (let r = 0; r < count && !stopped; r++) emit(rows[r] as string[], problems.get(r) ?? null);
+    for (let r = 0; r < held.count && !stopped; r++) emit(held.rows[r] as string[], held.problems.get(r) ?? null);
     pending = null;
     wanted = 1;
   };

@@ -2,7 +2,7 @@ import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
 import { SOURCES, SourceSchema, type IsoDay, type Source } from '../../shared/domain';
 import { addDays, utcMsToDay } from '../../shared/calendar';
 import type { DailyCounts, SummarisedActivity } from '../../shared/rules/types';
-import type { Db } from './database';
+import { selectArrays, type Db } from './database';
 import { chunk } from './ids';
 
 export interface ActivityCount {
@@ -181,12 +181,12 @@ export async function summariseDepartmentActivity(
     const arms = [...weeks].map(([week, idx]) => sql`when ${week} then ${daysOf(idx)}`);
     return sql`${total(sql`sum(case aw.week ${sql.join(arms, sql` `)} else 0 end)`)} as ${sql.ref(`w${w}`)}`;
   });
-  // The latest day with a count in [since, today), as its week and its place in it ("2026-11-23" + "3").
+  // The latest day with a count in [since, today), as its week's day number plus its place in it.
   const lastIn = (idx: readonly number[]) =>
     sql.raw(
       `case ${[...idx]
         .sort((a, b) => b - a)
-        .map((i) => `when aw.d${i} > 0 then '${i}'`)
+        .map((i) => `when aw.d${i} > 0 then ${i}`)
         .join(' ')} end`,
     );
   const firstWeek = weekOf(since);
@@ -202,54 +202,74 @@ export async function summariseDepartmentActivity(
     lastWeek,
     (edges.get(lastWeek) ?? all).filter((i) => i <= dayIndex(yesterday)),
   );
-  const lastDay = sql`aw.week + cast(case aw.week ${sql.join(
-    [...edges].map(([week, idx]) => sql`when ${week} then ${idx.length > 0 ? lastIn(idx) : sql`null`}`),
+  // Weeks written as literals: the same expression in the select list and in \`having\` is then one aggregate.
+  const lastDay = sql`aw.week + case aw.week ${sql.join(
+    [...edges].map(([week, idx]) => sql`when ${sql.lit(week)} then ${idx.length > 0 ? lastIn(idx) : sql`null`}`),
     sql` `,
-  )} else ${lastIn(all)} end as integer)`;
-  const query = async (q: Db) =>
-    (
-      await sql<{ student_id: string; source: string; last_day: number } & Record<string, number>>`
-        select * from (
-          select aw.student_id, aw.source, max(${lastDay}) as last_day, ${sql.join(windowColumns)}
+  )} else ${lastIn(all)} end`;
+  // One array per student and source: [student, source, last day, window sums...] (no object per row).
+  // `part` takes one of `parts` disjoint sets of the department's students (by a hash of their id).
+  const query = (q: Db, part: number, parts: number) =>
+    selectArrays<[string, string, number, ...number[]]>(
+      q,
+      sql`select aw.student_id, aw.source, max(${lastDay}) as last_day, ${sql.join(windowColumns)}
           from activity_weeks as aw
-          where aw.student_id in (select id from students where department_id = ${departmentId})
+          where aw.student_id in (select id from students where department_id = ${departmentId}
+            ${parts > 1 ? sql`and hashtext(id) & ${parts - 1} = ${part}` : sql``})
             and aw.source in (${sql.join([...SOURCES])})
             and aw.week >= ${firstWeek} and aw.week <= ${lastWeek}
-          group by aw.student_id, aw.source) as t
-        where t.last_day is not null`.execute(q)
-    ).rows;
-  // As for the daily reading: no JIT for one simple query, and room to group in memory.
-  const tuned = async (q: Db) => {
+          group by aw.student_id, aw.source
+          having max(${lastDay}) is not null`,
+    );
+  // As for the daily reading: no JIT for one simple query, and room to group in memory. Outside a
+  // transaction PostgreSQL sums two halves of the students at once, on two connections, each without
+  // a parallel plan: each half's groups are whole, so nothing is merged afterwards (a parallel plan
+  // merged a third of a million partial groups). Inside a caller's transaction, one query. SQLite
+  // reads in one piece (a second connection on a worker thread was slower on the shared two-core
+  // machine: docs/benchmarks.md, 2026-12-07 "evaluation reads").
+  const tuned = (part: number, parts: number) => async (q: Db) => {
     await sql`set local jit = off`.execute(q);
+    await sql`set local max_parallel_workers_per_gather = 0`.execute(q);
     await sql`set local work_mem = '64MB'`.execute(q);
-    return query(q);
+    return query(q, part, parts);
   };
   const rows =
     !since || since >= today
       ? []
       : !isPostgres
-        ? await query(db)
+        ? await query(db, 0, 1)
         : db.isTransaction
-          ? await tuned(db)
-          : await db.transaction().execute(tuned);
+          ? await tuned(0, 1)(db)
+          : (await Promise.all([0, 1].map((part) => db.transaction().execute(tuned(part, 2))))).flat();
 
+  // Rows come grouped by student (SQLite reads them in key order), so a student's index is looked up once.
   const studentRows = new Map<string, number>();
-  for (const r of rows) if (!studentRows.has(r.student_id)) studentRows.set(r.student_id, studentRows.size);
+  const rowStudent = new Int32Array(rows.length);
+  let previous: string | undefined;
+  let index = -1;
+  rows.forEach((r, i) => {
+    if (r[0] !== previous) {
+      previous = r[0];
+      index = studentRows.get(previous) ?? -1;
+      if (index < 0) studentRows.set(previous, (index = studentRows.size));
+    }
+    rowStudent[i] = index;
+  });
   const stride = windows.length;
   const sums = new Float64Array(studentRows.size * SOURCES.length * stride);
   const lastActive: Array<IsoDay | null> = new Array<IsoDay | null>(studentRows.size * SOURCES.length).fill(null);
-  const keys = windows.map((_, w) => `w${w}`);
   // A few dozen distinct last days among a hundred thousand rows: each is written out once.
   const days = new Map<number, IsoDay>();
-  for (const r of rows) {
-    const s = SOURCE_INDEX.get(r.source);
-    if (s === undefined) continue;
-    const at = (studentRows.get(r.student_id) as number) * SOURCES.length + s;
-    let last = days.get(r.last_day);
-    if (last === undefined) days.set(r.last_day, (last = utcMsToDay(Number(r.last_day) * 86_400_000)));
+  rows.forEach((r, i) => {
+    const s = SOURCE_INDEX.get(r[1]);
+    if (s === undefined) return;
+    const at = (rowStudent[i] as number) * SOURCES.length + s;
+    const dayNo = Number(r[2]);
+    let last = days.get(dayNo);
+    if (last === undefined) days.set(dayNo, (last = utcMsToDay(dayNo * 86_400_000)));
     lastActive[at] = last;
-    for (let w = 0; w < stride; w++) sums[at * stride + w] = Number(r[keys[w] as string] ?? 0);
-  }
+    for (let w = 0; w < stride; w++) sums[at * stride + w] = Number(r[3 + w]);
+  });
   return { windows, since, rows: studentRows, sums, lastActive };
 }
 

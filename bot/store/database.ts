@@ -1,8 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
-import type { CustomTypesConfig } from 'pg';
+import {
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Migration,
+  type MigrationProvider,
+  type RawBuilder,
+} from 'kysely';
+import type { CustomTypesConfig, QueryArrayConfig } from 'pg';
 import { AppError } from '../errors';
 import type { Config } from '../config';
 import type { Database } from './schema';
@@ -50,6 +60,25 @@ const MIGRATIONS: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /**
+ * A hot read can ask for its rows as arrays of column values instead of one object per row: the
+ * query's text starts with this comment, and both drivers below honour it (better-sqlite3's raw mode,
+ * node-postgres's rowMode 'array'). Everything else still gets objects. Use `selectArrays`.
+ */
+const ARRAY_ROWS = '/* rows as arrays */ ';
+
+/**
+ * Runs a select through Kysely (same connection, transaction and statement cache) and returns its
+ * rows as arrays in the order of the select list: for a hundred thousand rows, building an object
+ * per row cost a sixth of the read. `R` names the columns' types, in order.
+ */
+export async function selectArrays<R extends readonly unknown[]>(db: Db, query: RawBuilder<unknown>): Promise<R[]> {
+  const { rows } = await sql<R | Record<string, unknown>>`${sql.raw(ARRAY_ROWS)}${query}`.execute(db);
+  // A Kysely instance built elsewhere (not by createDatabase) hands over objects: their values are in select-list order.
+  if (rows.length === 0 || Array.isArray(rows[0])) return rows as R[];
+  return rows.map((row) => Object.values(row) as unknown as R);
+}
+
+/**
  * Kysely prepares every query afresh; on a busy read path (the tab's list) preparing cost as much as
  * running. Statements are reused by their SQL text (Kysely holds the one connection for the whole of a
  * query or stream, so a statement is never used twice at once); schema changes are never cached.
@@ -64,6 +93,7 @@ function withStatementCache(
       let statement = statements.get(text);
       if (!statement) {
         statement = sqlite.prepare(text);
+        if (text.startsWith(ARRAY_ROWS)) statement.raw(true);
         if (/^\s*(create|alter|drop)\b/i.test(text)) return statement;
         if (statements.size >= maxEntries) statements.clear();
         statements.set(text, statement);
@@ -97,7 +127,7 @@ export function createDatabase(settings: DatabaseSettings): Db {
   }
   // pg is loaded only for PostgreSQL, so a SQLite CLI run does not pay for it at start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Pool, types } = require('pg') as typeof import('pg');
+  const { Pool, Client: PgClient, types } = require('pg') as typeof import('pg');
   // pg returns int8 (count(*), sum) as strings; every count we keep fits a JS number comfortably. Set on our
   // pool only, so another pg user in the same process keeps pg's defaults.
   const pgTypes: CustomTypesConfig = {
@@ -106,7 +136,19 @@ export function createDatabase(settings: DatabaseSettings): Db {
         ? (v: string) => Number(v)
         : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
   };
+  /** A client that hands rows over as arrays for queries marked ARRAY_ROWS (see selectArrays). */
+  class Client extends PgClient {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    override query(config: any, values?: any, callback?: any): any {
+      if (typeof config === 'string' && config.startsWith(ARRAY_ROWS)) {
+        const arrays: QueryArrayConfig = { text: config, values, rowMode: 'array' };
+        return super.query(arrays, callback);
+      }
+      return super.query(config, values, callback);
+    }
+  }
   const pool = new Pool({
+    Client,
     connectionString: settings.url,
     max: settings.poolSize,
     connectionTimeoutMillis: 5000,

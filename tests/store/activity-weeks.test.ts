@@ -245,6 +245,9 @@ describe.each(DATABASE_KINDS)('weekly activity rows on %s', (kind) => {
           const weekly = await summariseDepartmentActivity(db, 'd', opts);
           const daily = await summariseDepartmentActivityByDay(db, 'd', opts);
           expect(normalise(weekly)).toEqual(normalise(daily));
+          // Inside a caller's transaction PostgreSQL reads in one query instead of two halves at once.
+          const inTransaction = await db.transaction().execute((trx) => summariseDepartmentActivity(trx, 'd', opts));
+          expect(normalise(inTransaction)).toEqual(normalise(daily));
 
           const rest = {
             students: await listStudentsForRules(db, 'd'),

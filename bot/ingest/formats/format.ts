@@ -36,8 +36,22 @@ export class FormatError extends Error {
   }
 }
 
+/**
+ * One record's fields where they lie in the file's bytes (read-bytes.ts), none of them decoded: field i is
+ * `bytes[start[i], end[i])`, with every quote doubled when `doubled[i]` is 1. Only the first `start.length`
+ * fields are placed; `count` is how many the record has.
+ */
+export interface PlainFields {
+  count: number;
+  start: Int32Array;
+  end: Int32Array;
+  doubled: Uint8Array;
+}
+
 export interface RowHandler {
   row(fields: string[], line: number): void;
+  /** The same as `row` for a record read straight from the file's bytes: present on formats with `readsBytes`. */
+  plainRow?(bytes: Uint8Array, fields: PlainFields, line: number): void;
   /** After the last row: the part of the source this file speaks for (see the import rule). */
   finish(): { scope: string; meetingKey?: string };
   /** After the last row of one part of a file read in parts: puts everything counted into the tally, without whole-file checks. */
@@ -61,6 +75,8 @@ export interface ExportFormat {
    * run once on the merged tally. It must come to what `finish` gives when the file is read in one piece.
    */
   finishWhole?(tally: Tally): { scope: string };
+  /** Its handlers count records straight from the bytes (`plainRow`), so its files go to the byte reader (read-bytes.ts). */
+  readsBytes?: boolean;
 }
 
 export const normaliseHeader = (name: string): string =>
