@@ -11,7 +11,6 @@ import {
   type RowHandler,
 } from './format';
 import { MOODLE_LOG_EVENTS, MOODLE_LOG_HEADER } from '../moodle-strings';
-import { createSubmissionOnceRule } from './moodle-events';
 
 const LOG_HEADER: readonly string[] = MOODLE_LOG_HEADER;
 
@@ -153,7 +152,6 @@ class MoodleLogCounter implements RowHandler {
   private readonly monthFirst: boolean;
   private readonly sameZone: boolean;
   private readonly dayOf: (w: WallTime) => IsoDay;
-  private readonly isFirstSubmission = createSubmissionOnceRule();
   /**
    * The last time read, as text (`row`) and as bytes with the length of its date part (`plainRow`): what one path reads
    * makes the other's unknown (null, -1), so each compares only with a time it read itself. Both start unknown: an empty
@@ -171,8 +169,6 @@ class MoodleLogCounter implements RowHandler {
   private readonly counts = new Map<number, number>();
   /** (user, day) as one number -> the course module, or modules, of the submissions counted (the once-per-module rule). */
   private readonly modulesSeen = new Map<number, number | Set<number>>();
-  /** Submissions counted once by the rule's text keys: (once key, identity, day), for a part's end. */
-  private readonly onceText: Array<[string, string, IsoDay]> = [];
   private sawLogin = false;
 
   constructor(
@@ -286,13 +282,11 @@ class MoodleLogCounter implements RowHandler {
     if (source === 'moodle_login') this.sawLogin = true;
     else {
       const courseModule = COURSE_MODULE.exec(description)?.[1] ?? null;
-      // The rule in numbers where the byte path keeps it so (the same ids and modules), so both paths share one rule.
+      // One submission per student, course module and day (see createSubmissionOnceRule): in numbers where the byte path
+      // keeps it so (the same ids and modules, so both paths share one rule), else claimed in the tally by its text.
       if (numeric && courseModule !== null && isNumericModule(courseModule)) {
         if (!this.firstNumericSubmission(Number(userId), Number(courseModule))) return this.tally.ignore();
-      } else {
-        if (!this.isFirstSubmission(userId, courseModule, day)) return this.tally.ignore();
-        if (courseModule !== null) this.onceText.push([`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day]);
-      }
+      } else if (courseModule && !this.tally.claimOnce(`moodle:${userId}`, day, source, courseModule)) return this.tally.ignore();
     }
     if (numeric) {
       this.countNumeric(Number(userId), source);
@@ -400,19 +394,19 @@ class MoodleLogCounter implements RowHandler {
   }
 
   /**
-   * A part's end (parse-parallel.ts): its counts, and the submissions counted once per module, so that a file counted in
-   * parts applies the rule across its parts too. A file read in one piece needs no such keys (`finish`).
+   * A part's end (parse-parallel.ts): its counts, and the submissions counted once per module in numbers claimed in the
+   * tally, so that a file counted in parts applies the rule across its parts too. A file read in one piece needs no such
+   * keys (`finish`); only the rare text keys are claimed there while reading.
    */
   finishPart(): void {
     for (const [key, seen] of this.modulesSeen) {
-      const userId = Math.floor(key / MAX_DAYS);
+      const identity = `moodle:${Math.floor(key / MAX_DAYS)}`;
       const day = this.days[key % MAX_DAYS] as IsoDay;
+      // Numeric keys never meet the text keys claimed while reading: a module's text decides which it gets.
       for (const courseModule of typeof seen === 'number' ? [seen] : seen)
-        this.tally.countedOnce(`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day, 'moodle_submission');
+        this.tally.claimOnce(identity, day, 'moodle_submission', String(courseModule));
     }
-    for (const [once, identity, day] of this.onceText) this.tally.countedOnce(once, identity, day, 'moodle_submission');
     this.modulesSeen.clear();
-    this.onceText.length = 0;
     this.flushCounts();
   }
 
