@@ -5,7 +5,7 @@ import type { IngestConfig } from '../config';
 import type { Db } from '../store/database';
 import { newId } from '../store/ids';
 import { endImportRecord, findOverlappingImports, insertImport, whileImportRuns } from '../store/import.repository';
-import { lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
+import { freshenPlannerStatistics, lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
 import { replaceMeetingAttendance } from '../store/teams-meeting.repository';
 import { resolveIdentities } from '../store/identity.repository';
 import { findStaffKeys } from '../store/staff-identity.repository';
@@ -386,6 +386,7 @@ async function runImport(deps: ImportDeps, options: ImportOptions, record: strin
     settings,
     encoding: parsed.read?.encoding ?? null,
   };
+  if (usable) await freshenPlannerStatistics(deps.db);
   await deps.db.transaction().execute(async (trx) => {
     if (record) await endImportRecord(trx, record);
     for (const source of sources) {

@@ -38,7 +38,7 @@ export interface PartResult {
   read: ReadResult;
   counts: Array<[string, number]>;
   /** The once-only occurrences counted in this part (see Tally.onceKeys). */
-  onceKeys: Array<[string, string]>;
+  onceKeys: string[];
   rowsRead: number;
   rowsCounted: number;
   rowsIgnored: number;
@@ -254,6 +254,8 @@ export async function parseInParts(
     await Promise.all(workers.map((w) => w.terminate()));
     return null;
   }
+  // Each worker has answered: its heap (tens of MB) goes now rather than while the parts are merged.
+  await Promise.all(workers.map((w) => w.terminate()));
   if (results.some((r, k) => r.fatal !== null || r.formatId !== format.id || (k < results.length - 1 && !r.read.cleanEnd))) return null;
 
   const tally = new Tally(format.produces);
@@ -266,9 +268,9 @@ export async function parseInParts(
     tally.rowsCounted += r.rowsCounted;
     tally.rowsIgnored += r.rowsIgnored;
     // One submission per student, course module and day across parts too: a part before this one counted it already.
-    for (const [once, key] of r.onceKeys) {
-      if (tally.onceKeys.has(once)) tally.uncountRepeat(key);
-      else tally.onceKeys.set(once, key);
+    for (const once of r.onceKeys) {
+      if (tally.onceKeys.has(once)) tally.uncountRepeat(once);
+      else tally.onceKeys.add(once);
     }
     for (const rejection of r.rejections) tally.reject(rejection.line + linesBefore, rejection.reason);
     // tally.reject counted the rejections kept; the part's total also holds those past the cap.
@@ -282,6 +284,8 @@ export async function parseInParts(
     }
     linesBefore += r.read.lastLine;
   }
+  // The rule now holds across the parts: the once-only keys have done their work.
+  tally.onceKeys.clear();
   const first = results[0] as PartResult;
   const last = results[results.length - 1] as PartResult;
   const read: ReadResult = {

@@ -48,11 +48,12 @@ export class Tally {
   /** Sources this file turned out to hold complete data for (a format may withdraw one, see Moodle logins). */
   readonly sources: Set<Source>;
   /**
-   * Occurrences a format counts at most once per key (a Moodle submission: student, course module and
-   * day), with the count each went to: a file counted in parts takes out the ones a part before it
-   * already counted, so the rule holds across parts (parse-parallel.ts).
+   * Occurrences a format counts at most once (a Moodle submission: student, course module and day),
+   * each as its count key, SEP, and what makes it once-only: a file counted in parts takes out the
+   * ones a part before it already counted, so the rule holds across parts (parse-parallel.ts). One
+   * string per occurrence, the count key inside it: they are a large part of a worker's memory.
    */
-  readonly onceKeys = new Map<string, string>();
+  readonly onceKeys = new Set<string>();
 
   constructor(sources: readonly Source[]) {
     this.sources = new Set(sources);
@@ -70,13 +71,20 @@ export class Tally {
     this.rowsCounted += n;
   }
 
-  /** Records that the occurrence just counted under (identity, day, source) is the one allowed for `onceKey`. */
-  countedOnce(onceKey: string, identity: string, day: IsoDay, source: Source): void {
-    this.onceKeys.set(onceKey, countKey(identity, day, source));
+  /**
+   * Claims the one count allowed for `what` (which holds no SEP) under (identity, day, source): false when
+   * it was claimed before, and the row is then not counted again.
+   */
+  claimOnce(identity: string, day: IsoDay, source: Source, what: string): boolean {
+    const once = countKey(identity, day, source) + SEP + what;
+    if (this.onceKeys.has(once)) return false;
+    this.onceKeys.add(once);
+    return true;
   }
 
   /** Takes out one occurrence counted a second time for a once-only key (see `onceKeys`): it becomes an ignored row. */
-  uncountRepeat(key: string): void {
+  uncountRepeat(once: string): void {
+    const key = once.slice(0, once.lastIndexOf(SEP));
     const n = (this.counts.get(key) ?? 0) - 1;
     if (n > 0) this.counts.set(key, n);
     else this.counts.delete(key);

@@ -32,6 +32,7 @@ import * as privacy from './migrations/0015-privacy';
 import * as urgentAlerts from './migrations/0016-urgent-alerts';
 import * as staffIdentities from './migrations/0019-staff-identities';
 import * as activityWeeks from './migrations/0020-activity-weeks';
+import * as bulkWeeks from './migrations/0021-bulk-weeks';
 
 export type Db = Kysely<Database>;
 export type DatabaseSettings = Config['database'] & { searchPath?: string };
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-urgent-alerts': urgentAlerts,
   '0019-staff-identities': staffIdentities,
   '0020-activity-weeks': activityWeeks,
+  '0021-bulk-weeks': bulkWeeks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -12,7 +12,7 @@ import {
   weekOf,
   type ActivityCount,
 } from '../../bot/store/activity.repository';
-import { replaceScopeCounts } from '../../bot/store/import-count.repository';
+import { replaceScopeCounts, supersedeImport } from '../../bot/store/import-count.repository';
 import { insertDepartment } from '../../bot/store/department.repository';
 import { insertStudents, listStudentsForRules, type Student } from '../../bot/store/student.repository';
 import { insertTerm, listTerms } from '../../bot/store/calendar.repository';
@@ -137,7 +137,16 @@ describe.each(DATABASE_KINDS)('weekly activity rows on %s', (kind) => {
           },
         ),
         fc.integer({ min: 1, max: 2 ** 30 }),
-        async (first, replaced, imported, removed, covered, todayOffset, lookback, profiles, seed) => {
+        // A second scope of the same source, imported at the same time as the first (two instances on PostgreSQL).
+        fc.array(countArb, { maxLength: 60 }),
+        // A department's upload over part of the period, and counts written by another writer after the imports.
+        fc.record({
+          from: fc.integer({ min: 0, max: SPAN }),
+          length: fc.integer({ min: 0, max: 40 }),
+          counts: fc.array(countArb, { maxLength: 40 }),
+        }),
+        fc.array(countArb, { maxLength: 40 }),
+        async (first, replaced, imported, removed, covered, todayOffset, lookback, profiles, seed, otherScope, upload, later) => {
           const db = t.db;
           await db.deleteFrom('import_counts').execute();
           await db.deleteFrom('imports').execute();
@@ -159,23 +168,59 @@ describe.each(DATABASE_KINDS)('weekly activity rows on %s', (kind) => {
           // Inserts, then replacements (including counts set to zero) of the same and other days.
           await upsertCounts(db, dedupe(first.map(toCount)));
           await upsertCounts(db, dedupe(replaced.map(toCount)));
-          // An import adds to what is there, then a second import of the same scope takes the first one's part back out.
+          // An import adds to what is there (while another scope of the same source imports at the same time), then a
+          // second import of the same scope takes the first one's part back out: the bulk path, which keeps the weekly
+          // rows in grouped statements with the row triggers standing aside on SQLite.
           const source = imported[0]?.source ?? 'moodle_login';
           const mine = dedupe(imported.filter((c) => c.source === source).map(toCount));
-          for (const [n, counts] of [mine, mine.slice(0, Math.floor(mine.length / 2))].entries()) {
-            const id = `imp-${n}`;
-            await insertImport(db, importRun(id, source, FIRST_DAY, addDays(FIRST_DAY, SPAN)));
+          const theirs = dedupe(otherScope.map((c) => toCount({ ...c, source })));
+          const period = { start: FIRST_DAY, end: addDays(FIRST_DAY, SPAN) };
+          const importInto = async (id: string, scope: string, counts: ActivityCount[], departmentId?: string, p = period) => {
+            await insertImport(db, importRun(id, source, p.start, p.end, scope));
             await db.transaction().execute((trx) =>
               replaceScopeCounts(trx, {
                 importId: id,
                 source,
-                scope: 'site',
-                start: FIRST_DAY,
-                end: addDays(FIRST_DAY, SPAN),
-                counts: counts.map((c) => ({ studentId: c.studentId, day: c.day, count: c.count })),
+                scope,
+                ...p,
+                counts: counts
+                  .filter((c) => c.day >= p.start && c.day <= p.end)
+                  .map((c) => ({ studentId: c.studentId, day: c.day, count: c.count })),
+                ...(departmentId ? { departmentId } : {}),
               }),
             );
-          }
+          };
+          await Promise.all([importInto('imp-0', 'site', mine), importInto('imp-other', 'course', theirs)]);
+          expect(await storedWeeks(db)).toEqual(await expectedWeeks(db));
+          await importInto('imp-1', 'site', mine.slice(0, Math.floor(mine.length / 2)));
+          expect(await storedWeeks(db)).toEqual(await expectedWeeks(db));
+          // A department's upload replaces that department's part of a shorter period only.
+          const part = { start: addDays(FIRST_DAY, upload.from), end: addDays(FIRST_DAY, upload.from + upload.length) };
+          const uploaded = dedupe(upload.counts.map((c) => toCount({ ...c, source, student: c.student % STUDENTS })));
+          await importInto('imp-upload', 'site', uploaded, 'd', part);
+          expect(await storedWeeks(db)).toEqual(await expectedWeeks(db));
+          // An import that dies after writing (a crash, a failed commit) leaves nothing behind, and the triggers are back.
+          const before = await storedWeeks(db);
+          await insertImport(db, importRun('imp-dead', source, period.start, period.end, 'site'));
+          await expect(
+            db.transaction().execute(async (trx) => {
+              await replaceScopeCounts(trx, {
+                importId: 'imp-dead',
+                source,
+                scope: 'site',
+                ...period,
+                counts: mine.map((c) => ({ ...c, count: 9 })),
+              });
+              throw new Error('killed');
+            }),
+          ).rejects.toThrow('killed');
+          expect(await storedWeeks(db)).toEqual(before);
+          if (kind === 'sqlite')
+            expect((await sql<{ n: number }>`select count(*) as n from activity_weeks_bulk`.execute(db)).rows[0]?.n).toBe(0);
+          // Other writers after the imports: the row triggers keep the weeks, then one import is taken back out whole.
+          await upsertCounts(db, dedupe(later.map(toCount)));
+          await db.transaction().execute((trx) => supersedeImport(trx, 'imp-other', 'imp-1'));
+          expect(await storedWeeks(db)).toEqual(await expectedWeeks(db));
           // Deletes of a run of days for one source (as retention and erasure do).
           await db
             .deleteFrom('activity_counts')
@@ -253,10 +298,11 @@ function dedupe(counts: ActivityCount[]): ActivityCount[] {
   return [...new Map(counts.map((c) => [`${c.studentId}|${c.day}|${c.source}`, c])).values()];
 }
 
-function importRun(id: string, source: Source, periodStart: IsoDay, periodEnd: IsoDay) {
+function importRun(id: string, source: Source, periodStart: IsoDay, periodEnd: IsoDay, scope?: string) {
   return {
     id,
     source,
+    ...(scope ? { scope } : {}),
     fileName: `${id}.csv`,
     fileHash: null,
     periodStart,

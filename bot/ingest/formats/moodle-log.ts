@@ -11,7 +11,6 @@ import {
   type RowHandler,
 } from './format';
 import { MOODLE_LOG_EVENTS, MOODLE_LOG_HEADER } from '../moodle-strings';
-import { createSubmissionOnceRule } from './moodle-events';
 
 const LOG_HEADER: readonly string[] = MOODLE_LOG_HEADER;
 
@@ -127,7 +126,6 @@ class MoodleLogCounter implements RowHandler {
   private readonly monthFirst: boolean;
   private readonly sameZone: boolean;
   private readonly dayOf: (w: WallTime) => IsoDay;
-  private readonly isFirstSubmission = createSubmissionOnceRule();
   /**
    * The last time read, as text (`row`) and as bytes with the length of its date part (`plainRow`): what one path reads
    * makes the other's unknown (null, -1), so each compares only with a time it read itself. Both start unknown: an empty
@@ -246,9 +244,9 @@ class MoodleLogCounter implements RowHandler {
     if (source === 'moodle_login') this.sawLogin = true;
     else {
       const courseModule = COURSE_MODULE.exec(description)?.[1] ?? null;
-      if (!this.isFirstSubmission(userId, courseModule, day)) return this.tally.ignore();
-      // Kept so that a file counted in parts applies the rule across its parts too.
-      if (courseModule !== null) this.tally.countedOnce(`${userId}\u001f${courseModule}\u001f${day}`, `moodle:${userId}`, day, source);
+      // One submission per student, course module and day (see createSubmissionOnceRule), claimed in the tally so that
+      // a file counted in parts applies the rule across its parts too.
+      if (courseModule && !this.tally.claimOnce(`moodle:${userId}`, day, source, courseModule)) return this.tally.ignore();
     }
     if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && this.lastDayIndex < MAX_DAYS) {
       this.countNumeric(Number(userId), source);

@@ -16,7 +16,7 @@ const sqliteIdx = (day: string) => `((${sqliteNumber(day)} + 3) % 7)`;
 const sqliteWeek = (day: string) => `(${sqliteNumber(day)} - ${sqliteIdx(day)})`;
 
 /** The statement a SQLite trigger runs to add (sign 1) or take out (sign -1) one count row. */
-function sqliteApply(row: 'new' | 'old', sign: 1 | -1): string {
+export function sqliteApply(row: 'new' | 'old', sign: 1 | -1): string {
   const upsert = `insert into activity_weeks (student_id, source, week, ${cols((i) => `d${i}`)})
     select ${row}.student_id, ${row}.source, x.week, ${cols((i) => `case when x.i = ${i} then x.c else 0 end`)}
     from (select ${sqliteWeek(`${row}.day`)} as week, ${sqliteIdx(`${row}.day`)} as i, ${sign} * max(${row}.count, 0) as c) as x
