@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { readBytes, DeclinedError } from '../../bot/ingest/read-bytes';
 import { readDelimited } from '../../bot/ingest/read-delimited';
 import { COUNT_FORMATS, parseExport, type ParsedExport } from '../../bot/ingest/parse-export';
-import { parseInParts } from '../../bot/ingest/parse-parallel';
+import { countPart, parseInParts } from '../../bot/ingest/parse-parallel';
 import { concludeParse, createRecordCounter } from '../../bot/ingest/count-records';
 import type { ParseSettings } from '../../bot/ingest/formats/format';
 import { writeMoodleLog } from '../../bench/benchmarks/moodle-log-generator';
@@ -89,7 +89,11 @@ const description = fc
   .tuple(
     digits,
     fc.integer({ min: 0, max: 9 }),
-    fc.nat(20),
+    // Course modules that repeat (the once-per-module rule), now and then one that is no plain number or a first mention that is no module.
+    fc.oneof(
+      { weight: 12, arbitrary: fc.nat(2).map((m) => String(500 + m)) },
+      { weight: 1, arbitrary: piece('0501', '0', '1234567890123456', '123456789012345', "5x' then course module id '501") },
+    ),
     fc.oneof(
       { weight: 12, arbitrary: piece('', ' "Re: lab ""3"""', " it's", ' é') },
       { weight: 1, arbitrary: piece('\nsecond line', '\r\nsecond line') },
@@ -98,7 +102,7 @@ const description = fc
   .map(([id, shape, module, extra]) => {
     if (shape === 0) return `Someone with id '${id}' did it.${extra}`;
     if (shape === 1) return `The user with id '${id}`;
-    const cm = shape < 5 ? ` with course module id '${500 + (module % 3)}'` : shape === 5 ? " with course module id ''" : '';
+    const cm = shape < 5 ? ` with course module id '${module}'` : shape === 5 ? " with course module id ''" : '';
     return `The user with id '${id}' did something${cm}.${extra}`;
   });
 
@@ -320,21 +324,27 @@ describe('the byte reader and the Moodle log byte counter', () => {
       // Large enough for every cut to find a line end: the rows, many times over.
       writeLog(path, [log[0], Array.from({ length: 40 }, () => log[1]).flat()]);
       const reference = outcome(await parseExport(path, 'moodle', parseSettings(), undefined, false));
+      // A part's once-per-module keys (kept in numbers while it reads, or by their text) are the same from its bytes as from its text.
+      const whole = {
+        path,
+        source: 'moodle',
+        settings: parseSettings(),
+        range: { start: 0, end: statSync(path).size },
+        header: null,
+        formatId: null,
+      };
+      const onceFromText = (await countPart({ ...whole, readsBytes: false }, COUNT_FORMATS.moodle)).onceKeys.sort();
+      expect((await countPart({ ...whole, readsBytes: true }, COUNT_FORMATS.moodle)).onceKeys.sort()).toEqual(onceFromText);
       for (const parts of [2, 3, 4]) {
         const result = await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, parts);
         if (result) inParts += 1;
         // A cut inside a quoted line break refuses the parts; parseExport then reads the file in one piece.
         const counted = result ?? (await parseExport(path, 'moodle', parseSettings(), undefined, true, parts));
-        const { counts, ...rest } = outcome(counted) as NonNullable<ReturnType<typeof outcome>>;
-        const { counts: referenceCounts, ...referenceRest } = reference as NonNullable<ReturnType<typeof outcome>>;
-        // Parts are merged part by part, so only the order in which counts were first seen may differ.
-        expect({ i, parts, ...rest, once: rest.once.sort(), counts: counts.sort() }).toEqual({
-          i,
-          parts,
-          ...referenceRest,
-          once: referenceRest.once.sort(),
-          counts: referenceCounts.sort(),
-        });
+        const { counts, once: _once, ...rest } = outcome(counted) as NonNullable<ReturnType<typeof outcome>>;
+        const { counts: referenceCounts, once: _referenceOnce, ...referenceRest } = reference as NonNullable<ReturnType<typeof outcome>>;
+        // Parts are merged part by part, so only the order in which counts were first seen may differ; the merge drops the
+        // once-per-module keys when they have done their work.
+        expect({ i, parts, ...rest, counts: counts.sort() }).toEqual({ i, parts, ...referenceRest, counts: referenceCounts.sort() });
       }
     }
     expect(inParts).toBeGreaterThan(6);
@@ -364,6 +374,46 @@ describe('the byte reader and the Moodle log byte counter', () => {
         fastPath,
         counts: [['moodle:6\u001f2023-11-04\u001fmoodle_login', 1]],
         rejections: [{ line: 2, reason: 'Time "" is not a Moodle date such as 4/11/23, 11:18:42' }],
+      });
+    }
+  });
+
+  it('when a student submits to a course module twice in a day, then it counts once, whether the module reads as a number or not and on either path', async () => {
+    const path = file();
+    const submission = (day: string, description: string) =>
+      `"${day}, 11:18:42",Ann,-,"Assignment: Essay",Assignment,"Submission created.","${description}",web,10.0.0.1`;
+    const module = (m: string) => `The user with id '42' created a submission in the assignment with course module id '${m}'.`;
+    const rows = [
+      submission('4/11/23', module('501')),
+      submission('4/11/23', module('501')),
+      // Another text, so another module, though it reads as the same number.
+      submission('4/11/23', module('0501')),
+      submission('4/11/23', module('0501')),
+      // Two modules too long to tell apart as numbers.
+      submission('4/11/23', module('12345678901234567')),
+      submission('4/11/23', module('12345678901234568')),
+      // The first mention is no module; the second is 501 again.
+      submission('4/11/23', module("5x' then course module id '501")),
+      // Doubled quotes send the row through its text: the same rule.
+      submission('4/11/23', `${module('501')} ""Late""`),
+      submission('4/11/23', `${module('502')} ""Late""`),
+      submission('4/11/23', module('502')),
+      // No module: each counts.
+      submission('4/11/23', "The user with id '42' submitted the assignment."),
+      submission('4/11/23', "The user with id '42' submitted the assignment."),
+      submission('5/11/23', module('501')),
+    ];
+    writeFileSync(path, `${HEADER.map(fputcsv).join(',')}\n${rows.join('\n')}\n`);
+
+    for (const fastPath of [true, false]) {
+      const parsed = await parseExport(path, 'moodle', parseSettings(), undefined, fastPath, 1);
+      expect({ fastPath, counts: [...parsed.tally.counts], ignored: parsed.tally.rowsIgnored }).toEqual({
+        fastPath,
+        counts: [
+          ['moodle:42\u001f2023-11-04\u001fmoodle_submission', 7],
+          ['moodle:42\u001f2023-11-05\u001fmoodle_submission', 1],
+        ],
+        ignored: 5,
       });
     }
   });

@@ -1,6 +1,6 @@
 import type { IsoDay, Source } from '../../../shared/domain';
 import { createDayOfWallTime, parseMoodleTime, type WallTime } from '../dates';
-import type { Tally } from '../tally';
+import { countKey, type Tally } from '../tally';
 import {
   findColumns,
   hasColumns,
@@ -33,6 +33,32 @@ const COURSE_MODULE = /course module id '(\d+)'/;
 const UNKNOWN_USER = 'the Description does not start with "The user with id \'N\'", so the user is unknown';
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+const COURSE_MODULE_BYTES = Buffer.from("course module id '", 'latin1');
+const COURSE_MODULE_CANDIDATE = [{ bytes: COURSE_MODULE_BYTES, source: 'moodle_submission' as Source }];
+const MAX_NUMERIC_MODULE_DIGITS = 15;
+const NO_MODULE = -1;
+const NOT_NUMERIC = -2;
+const isNumericModule = (m: string): boolean => m.length <= MAX_NUMERIC_MODULE_DIGITS && m.charCodeAt(0) !== 48;
+
+/**
+ * COURSE_MODULE's match in the bytes `b[from, to)` (ASCII, so the same as in their text): the module as a number,
+ * NO_MODULE when there is none, NOT_NUMERIC when it has a leading zero or too many digits to stand for one text.
+ */
+function courseModuleInBytes(b: Buffer, from: number, to: number): number {
+  const last = to - COURSE_MODULE_BYTES.length;
+  // Searched within the field only (indexOf would run on past it, through the lines after).
+  for (let at = from; at <= last; at++) {
+    if (b[at] !== 99 || sameBytes(b, at, COURSE_MODULE_CANDIDATE) === undefined) continue;
+    const digitsFrom = at + COURSE_MODULE_BYTES.length;
+    let i = digitsFrom;
+    let n = 0;
+    while (i < to && isDigit(b[i] as number)) n = n * 10 + (b[i++] as number) - 48;
+    if (i === digitsFrom || i >= to || b[i] !== 39) continue;
+    return i - digitsFrom > MAX_NUMERIC_MODULE_DIGITS || b[digitsFrom] === 48 ? NOT_NUMERIC : n;
+  }
+  return NO_MODULE;
+}
 
 /** Whether `text` from `at` is `, H:MM`, `, HH:MM` or either with `:SS`, a real time of day; by character, as it runs for nearly every row. */
 export function isTimeOfDayAt(text: string, at: number): boolean {
@@ -141,6 +167,8 @@ class MoodleLogCounter implements RowHandler {
   private readonly days: IsoDay[] = [];
   private readonly dayIndex = new Map<IsoDay, number>();
   private readonly counts = new Map<number, number>();
+  /** (user, day) as one number -> the course module, or modules, of the submissions counted (the once-per-module rule). */
+  private readonly modulesSeen = new Map<number, number | Set<number>>();
   private sawLogin = false;
 
   constructor(
@@ -228,11 +256,20 @@ class MoodleLogCounter implements RowHandler {
     let id = 0;
     while (i < to && isDigit(b[i] as number)) id = id * 10 + (b[i++] as number) - 48;
     if (i === digitsFrom || i === to || b[i] !== 39) return this.tally.reject(line, UNKNOWN_USER);
-    const digits = i - digitsFrom;
-    if (source === 'moodle_login' && digits <= MAX_NUMERIC_USER_ID_DIGITS && b[digitsFrom] !== 48 && this.lastDayIndex < MAX_DAYS) {
+    const numeric = i - digitsFrom <= MAX_NUMERIC_USER_ID_DIGITS && b[digitsFrom] !== 48 && this.lastDayIndex < MAX_DAYS;
+    if (numeric && source === 'moodle_login') {
       this.sawLogin = true;
       this.countNumeric(id, source);
       return;
+    }
+    if (numeric && doubled[d] === 0) {
+      // A submission: its course module read from the bytes, the once-per-module rule kept in numbers.
+      const courseModule = courseModuleInBytes(b, i, to);
+      if (courseModule !== NOT_NUMERIC) {
+        if (courseModule !== NO_MODULE && !this.firstNumericSubmission(id, courseModule)) return this.tally.ignore();
+        this.countNumeric(id, source);
+        return;
+      }
     }
     const description = source === 'moodle_login' ? '' : text(b, from, to, doubled[d] as number);
     this.countUser(b.toString('latin1', digitsFrom, i), source, description);
@@ -241,19 +278,40 @@ class MoodleLogCounter implements RowHandler {
   /** A row of a counted event by user `userId` (digits): a submission once per course module and day, then counted. */
   private countUser(userId: string, source: Source, description: string): void {
     const day = this.lastDay;
+    const numeric = userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && this.lastDayIndex < MAX_DAYS;
     if (source === 'moodle_login') this.sawLogin = true;
     else {
       const courseModule = COURSE_MODULE.exec(description)?.[1] ?? null;
-      // One submission per student, course module and day (see createSubmissionOnceRule), claimed in the tally so that
-      // a file counted in parts applies the rule across its parts too.
-      if (courseModule && !this.tally.claimOnce(`moodle:${userId}`, day, source, courseModule)) return this.tally.ignore();
+      // One submission per student, course module and day (see createSubmissionOnceRule): in numbers where the byte path
+      // keeps it so (the same ids and modules, so both paths share one rule), else claimed in the tally by its text.
+      if (numeric && courseModule !== null && isNumericModule(courseModule)) {
+        if (!this.firstNumericSubmission(Number(userId), Number(courseModule))) return this.tally.ignore();
+      } else if (courseModule && !this.tally.claimOnce(`moodle:${userId}`, day, source, courseModule)) return this.tally.ignore();
     }
-    if (userId.length <= MAX_NUMERIC_USER_ID_DIGITS && userId.charCodeAt(0) !== 48 && this.lastDayIndex < MAX_DAYS) {
+    if (numeric) {
       this.countNumeric(Number(userId), source);
     } else {
       // identityKey() of a single candidate, without its allocations.
       this.tally.count(`moodle:${userId}`, day, source);
     }
+  }
+
+  /**
+   * Whether this is the first submission of `userId` to `courseModule` on the current day (numbers of at most 15 digits
+   * without a leading zero, so each stands for exactly one text): most (user, day) pairs see one module, kept as a number.
+   */
+  private firstNumericSubmission(userId: number, courseModule: number): boolean {
+    const key = userId * MAX_DAYS + this.lastDayIndex;
+    const seen = this.modulesSeen.get(key);
+    if (seen === undefined) this.modulesSeen.set(key, courseModule);
+    else if (typeof seen === 'number') {
+      if (seen === courseModule) return false;
+      this.modulesSeen.set(key, new Set([seen, courseModule]));
+    } else {
+      if (seen.has(courseModule)) return false;
+      seen.add(courseModule);
+    }
+    return true;
   }
 
   private countNumeric(userId: number, source: Source): void {
@@ -269,25 +327,22 @@ class MoodleLogCounter implements RowHandler {
   private readTime(b: Uint8Array, from: number, to: number, line: number): boolean {
     const length = to - from;
     const last = this.lastTime;
-    if (length === this.lastTimeLength) {
-      let same = true;
-      for (let i = 0; i < length; i++)
-        if (b[from + i] !== last[i]) {
-          same = false;
-          break;
-        }
-      if (same) return true;
+    const lastLength = this.lastTimeLength;
+    // One pass to the first byte that differs from the last time.
+    const common = length < lastLength ? length : lastLength;
+    let same = 0;
+    while (same < common && b[from + same] === last[same]) same += 1;
+    if (same === length && length === lastLength) return true;
+    // The last time's date ends at its first comma, and this time has the same bytes up to and with that comma: the same date.
+    const lastDate = this.lastDateLength;
+    if (this.sameZone && lastDate > 0 && lastDate < lastLength && same > lastDate) {
+      if (!isTimeOfDayInBytes(b, from + lastDate, to)) return this.parseTime(b, from, to, lastDate, line);
+      this.remember(b, from, length, lastDate, this.lastDay, same);
+      return true;
     }
     let comma = from;
     while (comma < to && b[comma] !== 44) comma += 1;
-    const dateLength = comma < to && comma > from ? comma - from : length;
-    let day: IsoDay;
-    if (this.sameZone && comma < to && comma > from && dateLength === this.lastDateLength && this.sameDate(b, from, dateLength)) {
-      if (!isTimeOfDayInBytes(b, comma, to)) return this.parseTime(b, from, to, dateLength, line);
-      day = this.lastDay;
-    } else return this.parseTime(b, from, to, dateLength, line);
-    this.remember(b, from, length, dateLength, day);
-    return true;
+    return this.parseTime(b, from, to, comma < to && comma > from ? comma - from : length, line);
   }
 
   private parseTime(b: Uint8Array, from: number, to: number, dateLength: number, line: number): boolean {
@@ -308,16 +363,14 @@ class MoodleLogCounter implements RowHandler {
     );
   }
 
-  private sameDate(b: Uint8Array, from: number, dateLength: number): boolean {
+  /** Remembers the time `b[from, from + length)`, whose first `same` bytes are the last time's already. */
+  private remember(b: Uint8Array, from: number, length: number, dateLength: number, day: IsoDay, same = 0): void {
+    if (length > this.lastTime.length) {
+      this.lastTime = Buffer.alloc(length * 2);
+      same = 0;
+    }
     const last = this.lastTime;
-    for (let i = 0; i < dateLength; i++) if (b[from + i] !== last[i]) return false;
-    return true;
-  }
-
-  private remember(b: Uint8Array, from: number, length: number, dateLength: number, day: IsoDay): void {
-    if (length > this.lastTime.length) this.lastTime = Buffer.alloc(length * 2);
-    const last = this.lastTime;
-    for (let i = 0; i < length; i++) last[i] = b[from + i] as number;
+    for (let i = same; i < length; i++) last[i] = b[from + i] as number;
     this.lastTimeLength = length;
     this.lastDateLength = dateLength;
     this.lastTimeText = null;
@@ -340,17 +393,50 @@ class MoodleLogCounter implements RowHandler {
     }
   }
 
+  /**
+   * A part's end (parse-parallel.ts): its counts, and the submissions counted once per module in numbers claimed in the
+   * tally, so that a file counted in parts applies the rule across its parts too. A file read in one piece needs no such
+   * keys (`finish`); only the rare text keys are claimed there while reading.
+   */
   finishPart(): void {
-    for (const [key, n] of this.counts) {
-      const source: Source = key % 2 === 0 ? 'moodle_login' : 'moodle_submission';
-      const rest = Math.floor(key / 2);
-      this.tally.count(`moodle:${Math.floor(rest / MAX_DAYS)}`, this.days[rest % MAX_DAYS] as IsoDay, source, n);
+    for (const [key, seen] of this.modulesSeen) {
+      const identity = `moodle:${Math.floor(key / MAX_DAYS)}`;
+      const day = this.days[key % MAX_DAYS] as IsoDay;
+      // Numeric keys never meet the text keys claimed while reading: a module's text decides which it gets.
+      for (const courseModule of typeof seen === 'number' ? [seen] : seen)
+        this.tally.claimOnce(identity, day, 'moodle_submission', String(courseModule));
     }
+    this.modulesSeen.clear();
+    this.flushCounts();
+  }
+
+  /** The numeric counts into the tally's keys (countKey), each user's identity and each (day, source)'s tail made once. */
+  private flushCounts(): void {
+    const { counts, rowsCounted } = this.tally;
+    const identities = new Map<number, string>();
+    const tails: string[] = [];
+    let added = 0;
+    for (const [key, n] of this.counts) {
+      const rest = Math.floor(key / 2);
+      const userId = Math.floor(rest / MAX_DAYS);
+      const tailIndex = (rest % MAX_DAYS) * 2 + (key % 2);
+      let identity = identities.get(userId);
+      if (identity === undefined) identities.set(userId, (identity = `moodle:${userId}`));
+      const tail = (tails[tailIndex] ??= countKey(
+        '',
+        this.days[rest % MAX_DAYS] as IsoDay,
+        key % 2 === 0 ? 'moodle_login' : 'moodle_submission',
+      ));
+      const countedKey = identity + tail;
+      counts.set(countedKey, (counts.get(countedKey) ?? 0) + n);
+      added += n;
+    }
+    this.tally.rowsCounted = rowsCounted + added;
     this.counts.clear();
   }
 
   finish(): { scope: string } {
-    this.finishPart();
+    this.flushCounts();
     checkLogins(this.tally, this.sawLogin);
     return { scope: 'site' };
   }
