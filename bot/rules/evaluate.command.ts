@@ -19,7 +19,7 @@ import { listTerms } from '../store/calendar.repository';
 import { appendCaseEvents, type CaseEvent } from '../store/case-event.repository';
 import {
   changeCaseStatus,
-  findOpenCases,
+  findOpenCasesForEvaluation,
   findRecentlyClosedCases,
   insertCases,
   setCaseRecovery,
@@ -177,13 +177,13 @@ export async function evaluateDepartment(
   const coolDownSince = new Date(Date.parse(at) - config.cases.coolDownDays * 86_400_000).toISOString();
 
   await db.transaction().execute(async (trx) => {
-    const open = new Map((await findOpenCases(trx, departmentId)).map((c) => [c.studentId, c]));
+    const open = new Map((await findOpenCasesForEvaluation(trx, departmentId)).map((c) => [c.studentId, c]));
     const recentlyClosed =
       config.cases.coolDownDays > 0 ? await findRecentlyClosedCases(trx, departmentId, coolDownSince) : new Map<string, Case>();
     const events: Array<Omit<CaseEvent, 'id'>> = [];
     const event = (caseId: string, kind: CaseEventKind, note: string | null, data: Record<string, unknown>) =>
       events.push({ caseId, at, kind, actorKind: 'system', actorId: null, note, data });
-    const alerts: Array<{ case: Case; student: EvaluatedStudent }> = [];
+    const alerts: Array<{ caseId: string; student: EvaluatedStudent }> = [];
     const toOpen: Array<{ flag: Flag; student: EvaluatedStudent }> = [];
 
     for (const flag of result.flags) {
@@ -208,7 +208,7 @@ export async function evaluateDepartment(
       if (SEVERITY_RANK[flag.severity] > SEVERITY_RANK[existing.severity]) {
         await updateCaseAssessment(trx, existing.id, assessment);
         event(existing.id, 'severity_raised', flag.reason, { ...flagData(flag), from: existing.severity });
-        alerts.push({ case: { ...existing, ...assessment }, student });
+        alerts.push({ caseId: existing.id, student });
         summary.escalated++;
         continue;
       }
@@ -218,7 +218,7 @@ export async function evaluateDepartment(
       // Fresh figures for whoever opens the case, without a new alert; the case keeps its highest severity.
       if (
         existing.reason !== flag.reason ||
-        JSON.stringify(existing.explanation) !== JSON.stringify(flag.explanation) ||
+        existing.explanationJson !== JSON.stringify(flag.explanation) ||
         !sameRules(existing.rules, flag.rules)
       ) {
         await updateCaseAssessment(trx, existing.id, { ...assessment, severity: existing.severity });
@@ -246,7 +246,7 @@ export async function evaluateDepartment(
     opened.forEach((c, i) => {
       const { flag, student } = toOpen[i]!;
       event(c.id, 'flagged', flag.reason, { ...flagData(flag), findings: flag.findings.map((f) => ({ rule: f.rule, facts: f.facts })) });
-      alerts.push({ case: c, student });
+      alerts.push({ caseId: c.id, student });
     });
     summary.opened = opened.length;
 
@@ -282,16 +282,18 @@ export async function evaluateDepartment(
     }
 
     const fallback = (await listStaffWithRole(trx, departmentId, 'director_of_studies'))[0]?.id ?? null;
-    const byRecipient = new Map<string, Array<{ case: Case; student: EvaluatedStudent }>>();
+    const byRecipient = new Map<string, string[]>();
     for (const alert of inTerm ? alerts : []) {
       const recipient = alert.student.tutorId ?? fallback;
       if (!recipient) continue;
-      byRecipient.set(recipient, [...(byRecipient.get(recipient) ?? []), alert]);
+      const caseIds = byRecipient.get(recipient);
+      if (caseIds) caseIds.push(alert.caseId);
+      else byRecipient.set(recipient, [alert.caseId]);
     }
     const send = nextDigestTime(new Date(at), deps.schedule ?? DEFAULT_SEND_SCHEDULE);
     const queued = await queueDailyDigests(
       trx,
-      [...byRecipient].map(([staffId, items]) => ({ staffId, caseIds: items.map((i) => i.case.id) })),
+      [...byRecipient].map(([staffId, caseIds]) => ({ staffId, caseIds })),
       { day: send.day, at: send.at.toISOString() },
       at,
     );

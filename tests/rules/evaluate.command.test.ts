@@ -101,6 +101,30 @@ describe.each(DATABASE_KINDS)('evaluation on %s', (kind) => {
     expect(await listDeliveries(t.db, { recipientStaffId: tutor.id })).toHaveLength(2);
   });
 
+  it('when a student stays flagged at the same severity, then the case shows the new figures without a new alert, and a same-day re-run writes nothing', async () => {
+    const tutor = buildStaff();
+    const student = buildStudent({ tutorId: tutor.id });
+    await seedPeople(t.db, { staff: [tutor], students: [student] });
+    await seedFullCoverage(t.db, AUTUMN.start, '2026-12-11');
+    await saveRuleConfig(t.db, 'dept-a', { noEngagement: { days: 3 } }, null, NOW);
+    // Activity weeks ago: the reason ("no activity ... in the last 3 term days") reads the same on both days.
+    await upsertCounts(t.db, daily(student.id, '2026-11-02', '2026-11-06', 2));
+
+    await evaluateDepartment(depsAt(t, '2026-11-20'), 'dept-a', '2026-11-20');
+    const [before] = await findOpenCases(t.db, 'dept-a');
+    const later = await evaluateDepartment(depsAt(t, '2026-11-23'), 'dept-a', '2026-11-23');
+    const [after] = await findOpenCases(t.db, 'dept-a');
+    await evaluateDepartment({ ...depsAt(t, '2026-11-23'), now: () => new Date('2026-11-23T18:00:00.000Z') }, 'dept-a', '2026-11-23');
+    const [again] = await findOpenCases(t.db, 'dept-a');
+
+    expect(later).toMatchObject({ opened: 0, escalated: 0, unchanged: 1, digestsQueued: 0 });
+    expect(before?.explanation.evaluatedOn).toBe('2026-11-20');
+    expect(after).toMatchObject({ id: before?.id, reason: before?.reason, updatedAt: '2026-11-23T09:00:00.000Z' });
+    expect(after?.explanation).toMatchObject({ evaluatedOn: '2026-11-23', windowEnd: '2026-11-22' });
+    expect(again).toEqual(after);
+    expect(await kinds(t, before!.id)).toEqual(['flagged', 'alert_queued']);
+  });
+
   it('when a flagged student recovers, then recovery is noted, the case closes, and a new flag within the cool-down raises no alert', async () => {
     const tutor = buildStaff();
     const student = buildStudent({ tutorId: tutor.id });

@@ -248,6 +248,11 @@ describe.each(DATABASE_KINDS)('weekly activity rows on %s', (kind) => {
           // Inside a caller's transaction PostgreSQL reads in one query instead of two halves at once.
           const inTransaction = await db.transaction().execute((trx) => summariseDepartmentActivity(trx, 'd', opts));
           expect(normalise(inTransaction)).toEqual(normalise(daily));
+          // Windows in any order, with lengths between the usual ones: each is still exactly its own term days.
+          const unordered = { ...opts, windows: [...windows].reverse().concat([3, 10]) };
+          expect(normalise(await summariseDepartmentActivity(db, 'd', unordered))).toEqual(
+            normalise(await summariseDepartmentActivityByDay(db, 'd', unordered)),
+          );
 
           const rest = {
             students: await listStudentsForRules(db, 'd'),
