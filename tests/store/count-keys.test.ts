@@ -61,11 +61,7 @@ describe.each(DATABASE_KINDS)('keys of the counts on %s', (kind) => {
   });
   afterEach(async () => t.drop());
 
-  // PostgreSQL only: on SQLite these are SQLite's own foreign keys, unchanged by migration 0021. Asserted there, they
-  // failed whenever this file ran in a jest worker beside tests/ingest/import.test.ts and activity-weeks.test.ts (the
-  // insert for an unknown student was accepted), with or without 0021's triggers: a separate problem, see the import3 report.
-  const onPostgres = (name: string, test: () => Promise<void>) => (kind === 'postgres' ? it(name, test) : undefined);
-  onPostgres('refuse a count for a student or an import that does not exist, and store nothing of that write', async () => {
+  it('refuse a count for a student or an import that does not exist, and store nothing of that write', async () => {
     await expect(upsertCounts(t.db, [{ studentId: 'nobody', day: '2026-11-04', source: 'moodle_login', count: 1 }])).rejects.toThrow(
       /foreign key/i,
     );
@@ -96,7 +92,7 @@ describe.each(DATABASE_KINDS)('keys of the counts on %s', (kind) => {
     expect(await rowsOf(t, 'activity_counts', 's2')).toBe(1);
   });
 
-  onPostgres('refuse to change the id of a student whose counts are held', async () => {
+  it('refuse to change the id of a student whose counts are held', async () => {
     await upsertCounts(t.db, [{ studentId: 's1', day: '2026-11-04', source: 'moodle_login', count: 1 }]);
     await expect(sql`update students set id = 's9' where id = 's1'`.execute(t.db)).rejects.toThrow(/foreign key|counts still name/i);
   });
