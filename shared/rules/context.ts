@@ -124,3 +124,10 @@ export const isUsable = (ctx: Context, s: number, n: number): boolean => ctx.usa
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 export const labelOf = (s: number): string => SOURCE_LABELS[SOURCES[s] as Source];
 export const cohortName = (c: { programme: string; year: number }): string => `${c.programme} year ${c.year}`;
+
+/** A student's total over a window, from the sources usable in it. */
+export function knownTotal(ctx: Context, row: number, plan: WindowPlan): number {
+  let total = 0;
+  for (let s = 0; s < SOURCE_COUNT; s++) if (plan.usable[s]) total += sumAt(ctx, row, s, plan);
+  return total;
+}

@@ -20,6 +20,7 @@ import type {
 } from './types';
 import * as context from './context';
 import type { CohortStats, Context, Member, WindowPlan } from './context';
+import { buildCohortStats } from './cohort-stats';
 import { cohortWarnings, departmentWarnings } from './warnings';
 
 // What the per-student loop reads tens of thousands of times, copied once into this module: compiled
@@ -27,51 +28,8 @@ import { cohortWarnings, departmentWarnings } from './warnings';
 // and a fresh process's first, interpreted pass over 30,000 students paid for over a million of them.
 const { EXEMPT_STATUSES, SEVERITY_RANK, SOURCES } = domain;
 const { daysBetween } = calendar;
-const { percentile, roundForDisplay } = rulesStats;
-const { EXPLAINED_WINDOWS, SOURCE_COUNT, buildContext, isReady, isUsable, labelOf, plural, sumAt } = context;
-
-function median(values: Float64Array): number {
-  return percentile(values, 50);
-}
-
-function buildCohortStats(ctx: Context, members: readonly Member[], programme: string, year: number): CohortStats {
-  const { config } = ctx;
-  const size = members.length;
-  const values = new Float64Array(size);
-  const medians = new Map<number, Float64Array>();
-  for (const n of new Set([...EXPLAINED_WINDOWS, config.silentSource.days])) {
-    const row = new Float64Array(SOURCE_COUNT).fill(Number.NaN);
-    if (isReady(ctx, n) && size > 0) {
-      for (let s = 0; s < SOURCE_COUNT; s++) {
-        if (!isUsable(ctx, s, n)) continue;
-        const at = s * ctx.stride + (ctx.offset.get(n) ?? 0);
-        const rowStride = SOURCE_COUNT * ctx.stride;
-        const sums = ctx.activity.sums;
-        for (let i = 0; i < size; i++) {
-          const row = (members[i] as Member).row;
-          values[i] = row < 0 ? 0 : (sums[row * rowStride + at] as number);
-        }
-        row[s] = median(values);
-      }
-    }
-    medians.set(n, row);
-  }
-  let lowPercentile = Number.NaN;
-  let lowMedian = Number.NaN;
-  const low = config.lowEngagement;
-  if (isReady(ctx, low.days) && size > 0) {
-    for (let i = 0; i < size; i++) values[i] = knownTotal(ctx, (members[i] as Member).row, ctx.plans.low);
-    lowPercentile = percentile(values, low.cohortPercentile);
-    lowMedian = percentile(values, 50);
-  }
-  return { programme, year, size, medians, lowPercentile, lowMedian };
-}
-
-function knownTotal(ctx: Context, row: number, plan: WindowPlan): number {
-  let total = 0;
-  for (let s = 0; s < SOURCE_COUNT; s++) if (plan.usable[s]) total += sumAt(ctx, row, s, plan);
-  return total;
-}
+const { roundForDisplay } = rulesStats;
+const { EXPLAINED_WINDOWS, SOURCE_COUNT, buildContext, isReady, knownTotal, labelOf, plural, sumAt } = context;
 
 function buildExplanation(ctx: Context, row: number, cohort: CohortStats | null): Explanation {
   const counts = {} as WindowCounts;
