@@ -177,10 +177,20 @@ describe.each(DATABASE_KINDS)('Moodle database pull, our store on %s', (kind) =>
     it('when two instances pull at once, then one reads and the other skips, and nothing is counted twice', async () => {
       const events = generateSiteLog(5, FIRST_DAY, 8, NOW.getTime() / 1000 - 1_800);
       await moodle.insertLog(events);
-      const results = await Promise.all([
-        pullMoodle(deps({ owner: 'instance-a' }), { since: '2026-11-20' }),
-        pullMoodle(deps({ owner: 'instance-b' }), { since: '2026-11-20' }),
-      ]);
+      // Moodle answers only once one of the two has returned, so the pulls overlap however the machine schedules them:
+      // the skipped one returns at once; had both taken the lease, both would wait here (until the 5 s fallback) and both succeed.
+      let answer: () => void = () => undefined;
+      const moodleAnswers = new Promise<void>((resolve) => (answer = resolve));
+      const fallback = setTimeout(() => answer(), 5_000);
+      const slowMoodle = async () => {
+        await moodleAnswers;
+        return openMoodleConnection(moodle.settings);
+      };
+      const runs = ['instance-a', 'instance-b'].map((owner) => pullMoodle(deps({ owner, connect: slowMoodle }), { since: '2026-11-20' }));
+      await Promise.race(runs);
+      answer();
+      const results = await Promise.all(runs);
+      clearTimeout(fallback);
       expect(results.map((r) => r.status).sort()).toEqual(['skipped', 'succeeded']);
       expect(results.find((r) => r.status === 'skipped')?.warnings[0]).toMatch(/Another instance is pulling/);
       expect(await countsOf(store.db)).toEqual(intendedCounts(events));
