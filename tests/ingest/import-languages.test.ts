@@ -5,23 +5,14 @@ import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../suppor
 import { loadDepartmentCounts } from '../../bot/store/activity.repository';
 import { importExport, type ImportOptions } from '../../bot/ingest/import.command';
 import type { Db } from '../../bot/store/database';
-import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople } from './support';
+import { CAMPUS, FRENCH_MOODLE_HEADERS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople } from './support';
 
 const NOW = new Date('2026-11-28T10:00:00Z');
 const french = fixture('languages', 'moodle-log-fr.csv');
 
 /** What an administrator writes for the French pack: the header copied from the file's first line, and the counted event names. */
 const FRENCH = {
-  headers: {
-    Time: 'Heure',
-    'User full name': "Nom complet de l'utilisateur",
-    'Affected user': 'Utilisateur concerné',
-    'Event context': "Contexte de l'événement",
-    Component: 'Composant',
-    'Event name': "Nom de l'événement",
-    Origin: 'Origine',
-    'IP address': 'Adresse IP',
-  },
+  headers: FRENCH_MOODLE_HEADERS,
   events: {
     'User has logged in': 'Utilisateur connecté',
     'A submission has been submitted.': 'Travail de devoir remis',

@@ -9,7 +9,7 @@ import { importExport, type ImportOptions } from '../../bot/ingest/import.comman
 import { presentImportSummary } from '../../bot/ingest/import.presenter';
 import type { Db } from '../../bot/store/database';
 import { insertIdentities } from '../../bot/store/identity.repository';
-import { CAMPUS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople, submissionAcrossParts } from './support';
+import { CAMPUS, FRENCH_MOODLE_HEADERS, OLA, SIAN, ZOE, fixture, ingestConfig, seedFixturePeople, submissionAcrossParts } from './support';
 import { buildStaff, seedPeople } from '../support/factories';
 
 const trust = (name: string) => fixture('trust', name);
@@ -247,16 +247,7 @@ describe.each(DATABASE_KINDS)('imports a university can trust, on %s', (kind) =>
     const env = {
       SAMIS_LOGIN_COLUMNS: JSON.stringify({ date: 'LOGIN_DATE', time: 'LOGIN_TIME' }),
       MOODLE_LOG_STRINGS: JSON.stringify({
-        headers: {
-          Time: 'Heure',
-          'User full name': "Nom complet de l'utilisateur",
-          'Affected user': 'Utilisateur concerné',
-          'Event context': "Contexte de l'événement",
-          Component: 'Composant',
-          'Event name': "Nom de l'événement",
-          Origin: 'Origine',
-          'IP address': 'Adresse IP',
-        },
+        headers: FRENCH_MOODLE_HEADERS,
         events: { 'User has logged in': 'Utilisateur connecté', 'A submission has been submitted.': 'Travail de devoir remis' },
       }),
     };

@@ -10,7 +10,7 @@ import { countPart, parseInParts } from '../../bot/ingest/parse-parallel';
 import { concludeParse, createRecordCounter } from '../../bot/ingest/count-records';
 import type { ParseSettings } from '../../bot/ingest/formats/format';
 import { writeMoodleLog } from '../../bench/benchmarks/moodle-log-generator';
-import { parseSettings } from './support';
+import { FRENCH_MOODLE_HEADERS, parseSettings } from './support';
 
 /**
  * The byte reader and the Moodle log's byte counter against Papa Parse alone (readDelimited with
@@ -49,16 +49,7 @@ const HEADER = [
   'IP address',
 ];
 const FRENCH: NonNullable<ParseSettings['moodleLogStrings']> = {
-  headers: {
-    Time: 'Heure',
-    'User full name': "Nom complet de l'utilisateur",
-    'Affected user': 'Utilisateur concerné',
-    'Event context': "Contexte de l'événement",
-    Component: 'Composant',
-    'Event name': "Nom de l'événement",
-    Origin: 'Origine',
-    'IP address': 'Adresse IP',
-  },
+  headers: FRENCH_MOODLE_HEADERS,
   events: { 'User has logged in': 'Utilisateur connecté', 'Submission created.': ['Travail créé', 'Remise « créée »'] },
   dateOrder: 'month-first',
 };

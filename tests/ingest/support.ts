@@ -9,6 +9,18 @@ export const fixture = (...parts: string[]): string => join(__dirname, '..', 'fi
 
 export const CAMPUS = 'Europe/London';
 
+/** The header of a Moodle log downloaded in the French language pack, as an administrator copies it into MOODLE_LOG_STRINGS. */
+export const FRENCH_MOODLE_HEADERS = {
+  Time: 'Heure',
+  'User full name': "Nom complet de l'utilisateur",
+  'Affected user': 'Utilisateur concerné',
+  'Event context': "Contexte de l'événement",
+  Component: 'Composant',
+  'Event name': "Nom de l'événement",
+  Origin: 'Origine',
+  'IP address': 'Adresse IP',
+};
+
 export function parseSettings(overrides: Partial<ParseSettings> = {}): ParseSettings {
   return {
     campusTimeZone: CAMPUS,
