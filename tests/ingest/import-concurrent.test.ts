@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { insertIdentities } from '../../bot/store/identity.repository';
 import { buildStudent, seedDepartment, seedPeople } from '../support/factories';
 import { DATABASE_KINDS, TEST_POSTGRES_URL } from '../support/databases';
-import { createSharedDatabase, type SharedDatabase } from '../support/delivery-world';
+import { FAST_DELIVERY_ENV, createSharedDatabase, startService, type ServiceProcess, type SharedDatabase } from '../support/delivery-world';
 import type { Db } from '../../bot/store/database';
 
 // A ceiling only: every wait below is bounded by polls or by the children's exit.
@@ -342,5 +342,81 @@ describe.each(DATABASE_KINDS)('two imports at the same moment, in two processes,
     ]);
     expect(statusOf(await startImport(shared.url, fileB).done)).toBe('already_imported');
     expect(await readCounts(shared.db)).toEqual(counts);
+  });
+});
+
+describe('two service instances watching one drop folder on PostgreSQL', () => {
+  let shared: SharedDatabase;
+  let dir: string;
+  const services: ServiceProcess[] = [];
+  afterEach(async () => {
+    for (const s of services.splice(0)) {
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+    await shared.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when the instance importing a dropped file loses its job lock mid-import and the other takes the same file up, then it is counted once, moved once, and both instances stay up', async () => {
+    shared = await createSharedDatabase('postgres');
+    await seedRoster(shared.db);
+    dir = mkdtempSync(join(tmpdir(), 'em-drop-instances-'));
+    mkdirSync(join(dir, 'moodle'));
+    const dropped = join(dir, 'moodle', 'moodle-5-15-nov.csv');
+    await writeMoodleLog(dropped, PLAN_B);
+    // Copied in an hour ago: settled, so the first look takes it.
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(dropped, anHourAgo, anHourAgo);
+    const env = { ...FAST_DELIVERY_ENV, DATABASE_URL: shared.url, IMPORT_DROP_FOLDER: dir, IMPORT_WATCH_EVERY_MINUTES: '1' };
+
+    const hold = await holdCountWrites(shared);
+    try {
+      services.push(await startService(env));
+      await until(async () => (await hold.waiting()) === 1, 'the first instance writes the dropped file', hold.describe, 2400);
+      services.push(await startService(env));
+      // What a restart of PostgreSQL's connection or a network cut does: the first instance's job-lock session ends.
+      const admin = new Client({ connectionString: TEST_POSTGRES_URL });
+      await admin.connect();
+      const { rows } = await admin.query(
+        `select pg_terminate_backend(l.pid) from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where a.application_name = $1 and l.locktype = 'advisory' and l.granted and l.objsubid = 2
+            and l.objid::bigint = (hashtext('import-watch')::bigint + 4294967296) % 4294967296`,
+        [shared.applicationName],
+      );
+      await admin.end();
+      expect(rows).toHaveLength(1);
+      // The second instance takes the job over once its period has passed and reads the same file, still in the folder.
+      await until(async () => (await hold.waiting()) === 2, 'the second instance writes the same file', hold.describe, 3000);
+    } finally {
+      await hold.release();
+    }
+    const processed = () => readdirSync(join(dir, 'moodle', 'processed')).filter((f) => f.endsWith('.csv'));
+    await until(
+      async () => processed().length === 1 && readdirSync(join(dir, 'moodle')).every((f) => !f.endsWith('.csv')),
+      'the file is moved',
+      async () => services.map((s) => s.output().slice(-2000)).join('\n'),
+    );
+    await until(
+      async () => (await shared.db.selectFrom('imports').select('id').where('status', '=', 'running').execute()).length === 0,
+      'both imports end',
+      async () => services.map((s) => s.output().slice(-2000)).join('\n'),
+    );
+
+    const counts = await readCounts(shared.db);
+    const expected = countsOf(PLAN_B, () => true);
+    expect(counts.size).toBe(expected.size);
+    expect([...counts].filter(([k, n]) => expected.get(k) !== n).slice(0, 5)).toEqual([]);
+    expect((await history(shared.db)).map((r) => [r.file_name, r.source, r.status])).toEqual([
+      ['moodle-5-15-nov.csv', 'moodle_login', 'succeeded'],
+      ['moodle-5-15-nov.csv', 'moodle_submission', 'succeeded'],
+    ]);
+    expect(readdirSync(join(dir, 'moodle', 'failed'))).toEqual([]);
+    expect(readdirSync(join(dir, 'moodle', 'processed')).sort()).toEqual(
+      [processed()[0], `${processed()[0]}.report.json`, `${processed()[0]}.report.txt`].sort(),
+    );
+    for (const s of services) expect(s.child.exitCode).toBeNull();
+    const errors = services.flatMap((s) => s.output().split('\n')).filter((line) => /"level":(50|60)/.test(line));
+    expect(errors).toEqual([]);
   });
 });
