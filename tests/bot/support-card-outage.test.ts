@@ -193,7 +193,7 @@ describe.each(DATABASE_KINDS)('a student writing words of crisis while the Bot C
       expect.objectContaining({
         problem: 'gave_up',
         recipientName: 'Rae Quiet',
-        what: 'Support contacts to a student (could not be sent in reply to their message)',
+        what: 'Support contacts to a student',
       }),
     ]);
     expect(cardsToStudent()).toHaveLength(0);
