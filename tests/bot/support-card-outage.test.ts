@@ -9,6 +9,7 @@ import { drainDue } from '../../bot/teams/deliver.command';
 import { SUPPORT_CARD_HOLD_MS } from '../../bot/teams/student-support';
 import { eventually } from '../support/eventually';
 import type { DataStatus } from '../../shared/api/data';
+import type { UrgentListResponse } from '../../shared/api/urgent';
 
 const CRISIS = 'i honestly dont want to be here anymore';
 const STUDENT_CHAT = 'a:student-chat';
@@ -81,6 +82,11 @@ describe.each(DATABASE_KINDS)('a student writing words of crisis while the Bot C
       }),
     });
 
+  /** What the urgent panel tells the tutor about the contacts reaching the student. */
+  const contactsSeenByTutor = async () => {
+    const res = await fetch(`${app.baseUrl}/api/urgent`, { headers: { authorization: `Local ${tutor.id}` } });
+    return ((await res.json()) as UrgentListResponse).alerts.map((a) => [a.studentName, a.contacts]);
+  };
   const cardsToStudent = () => connector.received.filter((r) => r.conversationId === STUDENT_CHAT && r.body.attachments?.length);
   const supportCards = async () => (await listDeliveries(t.db)).filter((d) => d.kind === 'support_card');
 
@@ -104,7 +110,11 @@ describe.each(DATABASE_KINDS)('a student writing words of crisis while the Bot C
     connector.failNext(STUDENT_CHAT, 3, { status: 502, when: (r) => !inTurn(r) });
     connector.failNext(STUDENT_CHAT, 2, { status: 503, retryAfterSeconds: 1, when: (r) => !inTurn(r) });
 
-    const res = await studentWrites('msg-1', CRISIS);
+    const answered = studentWrites('msg-1', CRISIS);
+    // Until the card gets through (the outbox takes it while the turn still tries its apology), the tutor's
+    // urgent panel says the contacts have not reached the student.
+    await eventually(async () => expect(await contactsSeenByTutor()).toEqual([['Rae Quiet', 'waiting']]), 30_000);
+    const res = await answered;
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
       code: 'internal',
@@ -121,6 +131,7 @@ describe.each(DATABASE_KINDS)('a student writing words of crisis while the Bot C
     await eventually(async () => expect((await supportCards()).map((d) => d.status)).toEqual(['sent']), 60_000);
     // The outbox rode out the 502s with backoff and waited out each 503's Retry-After before the card went.
     const outbox = connector.requests.filter((r) => r.conversationId === STUDENT_CHAT && !inTurn(r));
+    expect(await contactsSeenByTutor()).toEqual([['Rae Quiet', 'shown']]);
     expect(outbox.map((r) => r.status)).toEqual([502, 502, 502, 503, 503, 201]);
     for (const i of [4, 5]) expect(outbox[i]!.at - outbox[i - 1]!.at).toBeGreaterThanOrEqual(1000);
 
@@ -172,6 +183,7 @@ describe.each(DATABASE_KINDS)('a student writing words of crisis while the Bot C
     skewMs = SUPPORT_CARD_HOLD_MS * 2;
     await drainDue(app.app.services.deliver);
     expect(cardsToStudent()).toHaveLength(1);
+    expect(await contactsSeenByTutor()).toEqual([['Rae Quiet', 'shown']]);
     expect((await listAudit(t.db)).filter((a) => a.action === 'sent_support_card')).toEqual([
       expect.objectContaining({ detail: expect.objectContaining({ tier: 'risk', via: 'reply' }) }),
     ]);
@@ -196,6 +208,19 @@ describe.each(DATABASE_KINDS)('a student writing words of crisis while the Bot C
         what: 'Support contacts to a student',
       }),
     ]);
+    expect(cardsToStudent()).toHaveLength(0);
+  });
+
+  it('when the urgent contacts never get through to the student, then the tutor’s urgent panel says so', async () => {
+    await start({ DELIVERY_MAX_ATTEMPTS: '1' });
+    connector.failNext(STUDENT_CHAT, 40, { status: 502 });
+
+    expect((await studentWrites('msg-4', CRISIS)).status).toBe(500);
+    await eventually(
+      async () => expect((await supportCards()).map((d) => [d.status, d.payload.tier])).toEqual([['failed', 'risk']]),
+      30_000,
+    );
+    expect(await contactsSeenByTutor()).toEqual([['Rae Quiet', 'failed']]);
     expect(cardsToStudent()).toHaveLength(0);
   });
 });
