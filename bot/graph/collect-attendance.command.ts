@@ -258,6 +258,14 @@ function explainRunFailure(error: unknown, settings: CollectSettings): Error {
         'Check GRAPH_CLIENT_SECRET (or GRAPH_CLIENT_CERTIFICATE_PATH), GRAPH_CLIENT_ID and GRAPH_TENANT_ID, and that the app registration has a valid secret or certificate.',
     );
   }
+  if (error instanceof AppError && (error.code === 'graph_timeout' || error.code === 'graph_unreachable')) {
+    return new AppError(
+      502,
+      error.code,
+      `${error.message} The collection stopped there: reports stored before it are kept and counted once, and the next collection resumes where each organiser was left.`,
+      error.details,
+    );
+  }
   return error instanceof Error ? error : new Error(String(error));
 }
 

@@ -3,6 +3,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 import { generate } from 'selfsigned';
+import { faultTarget, playNetworkFault, type NetworkFault } from './network-faults';
+
+export type { NetworkFault } from './network-faults';
 
 /**
  * A local HTTPS stand-in for Microsoft Graph and the Entra token endpoint, answering the documented
@@ -101,6 +104,8 @@ export interface StandInOptions {
   throttleSeed?: number;
   retryAfterSeconds?: number;
   faults?: Fault[];
+  /** Hangs, stalled bodies and torn-down connections, for Graph requests or the token endpoint. */
+  networkFaults?: NetworkFault[];
 }
 
 export interface StandInStats {
@@ -461,6 +466,7 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
       void (async () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const url = new URL(req.url ?? '/', base);
+        if (playNetworkFault(options.networkFaults, faultTarget(url.pathname, url.search, raw), req, res)) return;
         let reply: Answer;
         if (url.pathname === `/${world.tenantId}/v2.0/.well-known/openid-configuration`) {
           const t = `${base}/${world.tenantId}`;
