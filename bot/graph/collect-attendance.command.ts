@@ -155,6 +155,7 @@ async function collectFrom(
       counted: summary.attendancesCounted,
       unknown: summary.unknown.count,
       requests: summary.requests.httpRequests,
+      unanswered: summary.requests.unanswered,
     },
     'teams attendance collected',
   );

@@ -79,9 +79,14 @@ function tokenTimeoutPolicy(requestTimeoutSeconds: number): PipelinePolicy {
   };
 }
 
+/** The requests (by their abort signal) that got past sign-in: a deadline that fires before this was spent signing in. */
+const pastSignIn = new WeakSet<object>();
+export const signedIn = (signal: AbortSignal): boolean => pastSignIn.has(signal);
+
 /**
- * Fetch reports a refused or reset connection as "fetch failed" with the reason in `cause`, which the
- * SDK drops when it wraps the error; this puts the reason in the message so the run's failure names it.
+ * Sits between sign-in and fetch. It notes that the request got past sign-in; and since fetch reports
+ * a refused or reset connection as "fetch failed" with the reason in `cause`, which the SDK drops when
+ * it wraps the error, it puts the reason in the message so the run's failure names it.
  */
 class TransportReason implements Middleware {
   private next?: Middleware;
@@ -89,6 +94,8 @@ class TransportReason implements Middleware {
     this.next = next;
   }
   async execute(context: Context): Promise<void> {
+    const signal = context.options?.signal;
+    if (signal) pastSignIn.add(signal);
     try {
       await this.next?.execute(context);
     } catch (error) {

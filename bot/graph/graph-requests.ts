@@ -1,7 +1,7 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { AppError } from '../errors';
 import type { GraphConfig } from '../config';
-import { GRAPH_VERSION } from './graph-client';
+import { GRAPH_VERSION, signedIn } from './graph-client';
 import { REAL_TIMERS, type Timers } from '../clock';
 
 /** Graph's limit on the requests in one JSON $batch. */
@@ -280,8 +280,9 @@ export class GraphRequester {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new RequestTimedOut());
-        abort.abort(new RequestTimedOut());
+        const timedOut = new RequestTimedOut(signedIn(abort.signal) ? 'graph' : 'sign-in');
+        reject(timedOut);
+        abort.abort(timedOut);
       }, this.policy.requestTimeoutMs);
     });
     // The signal ends the fetch (headers and body); the race also ends a wait the signal does not reach, such as sign-in.
@@ -320,12 +321,11 @@ export class GraphRequester {
     const request = `${method} ${url.startsWith(this.versionRoot) ? url.slice(this.versionRoot.length) : url}`;
     if (error instanceof RequestTimedOut) {
       const seconds = this.policy.requestTimeoutMs / 1000;
-      return new AppError(
-        502,
-        'graph_timeout',
-        `Microsoft Graph did not answer within ${seconds} s (${attempts} attempts) for ${request}.`,
-        { cause: 'timeout' },
-      );
+      const what =
+        error.stage === 'sign-in'
+          ? `Signing in to Microsoft Graph (the token endpoint) did not finish within ${seconds} s (${attempts} attempts) before ${request}.`
+          : `Microsoft Graph did not answer within ${seconds} s (${attempts} attempts) for ${request}.`;
+      return new AppError(502, 'graph_timeout', what, { cause: 'timeout', stage: error.stage });
     }
     // The SDK keeps an error from another realm (fetch's, under jest) as the body of an empty GraphError.
     const original = error instanceof GraphError && !error.message ? (error.body as unknown) : error;
@@ -342,7 +342,7 @@ export class GraphRequester {
 
 /** Our own deadline for one attempt, told apart from everything the SDK or fetch may throw. */
 class RequestTimedOut extends Error {
-  constructor() {
+  constructor(readonly stage: 'sign-in' | 'graph') {
     super('The request took longer than allowed.');
     this.name = 'RequestTimedOut';
   }

@@ -206,4 +206,21 @@ describe.each(DATABASE_KINDS)('Graph requests over a faulty network on %s', (kin
     await eventually(() => hang.abandoned === 1, 5_000);
     expect(hang.abandoned).toBe(1);
   });
+
+  it('when the token endpoint never answers, then the run fails within deadline x attempts + backoff saying it was the sign-in that hung', async () => {
+    const hang: NetworkFault = { kind: 'hang', pathIncludes: '/oauth2/v2.0/token', times: 1_000 };
+    await start([hang]);
+    const began = Date.now();
+
+    await expect(collectAttendance(deps().deps)).rejects.toMatchObject({
+      code: 'graph_timeout',
+      message: expect.stringMatching(
+        /^Signing in to Microsoft Graph \(the token endpoint\) did not finish within 1 s \(3 attempts\) before GET \/users\/leader%40example\.ac\.uk\/calendarView/,
+      ),
+    });
+    expect(Date.now() - began).toBeLessThan(ATTEMPTS * TIMEOUT_SECONDS * 1000 + 2_000);
+    // Each abandoned token request is closed by its own limit, none left open.
+    await eventually(() => hang.abandoned === 1_000 - hang.times, 3_000);
+    expect(hang.abandoned).toBe(1_000 - hang.times);
+  });
 });
