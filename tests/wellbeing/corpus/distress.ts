@@ -106,4 +106,5 @@ export const DISTRESS_MESSAGES: readonly string[] = [
   "i can't do this",
   "i just can't anymore",
   'so stressed i cant sleep or eat',
+  "not coming back to uni, it's over for me",
 ];

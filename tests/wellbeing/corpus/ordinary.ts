@@ -3,6 +3,11 @@
  * which must be classified none.
  */
 export const ORDINARY_MESSAGES: readonly string[] = [
+  // near the goodbye phrases (lead, 2026-12-07)
+  "I won't be here next week, I have a placement interview",
+  'thank you for everything this term, see you in January',
+  "the wifi won't be a problem anymore, IT fixed it",
+  'my laptop might not be around much longer, it keeps crashing',
   'this deadline is killing me',
   'these 9ams are killing me lol',
   "I'm dead tired",

@@ -182,6 +182,11 @@ export const RISK_MESSAGES: readonly string[] = [
   'i feel like im a waste of space and no one would care if i died',
   'sometimes i think about not waking up',
   'im so done with life',
+  // goodbyes said in passing (lead, 2026-12-07: these were none)
+  "i won't be a problem for much longer",
+  'i wanted to say goodbye and thank you for everything',
+  'i might not be around much longer',
+  "you won't have to worry about me soon",
   // someone else at risk
   'my flatmate said she wants to kill herself',
   'my friend is suicidal and i dont know what to do',
