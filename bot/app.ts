@@ -63,6 +63,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         () =>
           void deliverUrgentNow(services.deliver, staffIds).catch((error) => handleError(error, logger, { job: 'notify', urgent: true })),
       ),
+    // A support card the reply could not carry goes to the student's chat now, in a run of its own.
+    onStudentCardQueued: (studentId) =>
+      setImmediate(
+        () =>
+          void deliverDue(services.deliver, { recipientStudentId: studentId }).catch((error) =>
+            handleError(error, logger, { job: 'notify', studentId }),
+          ),
+      ),
     onStaffReachable: async (staffId) => {
       // Urgent messages go now; a missed digest joins the next one at DIGEST_TIME; routine ones wait out quiet hours.
       await releaseWaitingDeliveries(db, staffId, now(), services.sendSchedule);

@@ -23,6 +23,7 @@ const DELIVERY_WORDS: Record<string, string> = {
   checkin: 'Check-in to a student',
   notice: "Notice of a student's reply",
   card_refresh: 'Card update',
+  support_card: 'Support contacts to a student',
 };
 
 /** Dead letters and unreachable people, for the roles that follow up on a whole department. */

@@ -30,6 +30,28 @@ function maySee(viewer: Staff, alert: UrgentAlert, student: Student | undefined)
 const mayReadWords = (viewer: Staff, alert: UrgentAlert, wellbeingRole: StaffRole): boolean =>
   alert.notified.includes(viewer.id) || viewer.roles.includes(wellbeingRole);
 
+/** A support card is queued (student-support.ts) right after the message is recorded: within this of the alert. */
+const SUPPORT_CARD_WITHIN_MS = 10 * 60_000;
+
+/** Whether the support card the student was answered with reached them (the outbox's record of it). */
+async function supportCardState(db: Db, studentId: string, raisedAt: string): Promise<UrgentAlertView['contacts']> {
+  const until = new Date(new Date(raisedAt).getTime() + SUPPORT_CARD_WITHIN_MS).toISOString();
+  const row = await db
+    .selectFrom('outbox')
+    .select(['status', 'last_error'])
+    .where('kind', '=', 'support_card')
+    .where('recipient_student_id', '=', studentId)
+    .where('created_at', '>=', raisedAt)
+    .where('created_at', '<=', until)
+    .orderBy('created_at')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row || row.status === 'sent') return 'shown';
+  if (row.status === 'failed') return 'failed';
+  // Pending: on hold while the reply is being sent (no error yet), or waiting for Teams after the reply failed.
+  return row.last_error === null ? 'shown' : 'waiting';
+}
+
 /** Urgent messages the viewer may see that nobody has acted on yet; the view is audited like the list's. */
 export async function listUrgentForViewer(deps: UrgentDeps, viewer: Staff): Promise<UrgentListResponse> {
   const names = new Map<string, string>();
@@ -52,6 +74,7 @@ export async function listUrgentForViewer(deps: UrgentDeps, viewer: Staff): Prom
       messageWithheld: !words && alert.message !== null,
       told: await Promise.all(alert.notified.map(nameOf)),
       caseId: alert.caseId ?? (await findOpenCaseOfStudent(deps.db, student.id))?.id ?? null,
+      contacts: await supportCardState(deps.db, student.id, alert.raisedAt),
     });
   }
   if (alerts.length > 0)

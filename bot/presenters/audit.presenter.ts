@@ -92,6 +92,8 @@ export function describeAuditEntry(e: AuditSentenceInput): string {
       return `${who} acknowledged the referral of ${student}`;
     case 'disclosed_digest':
       return `Engagement Monitor sent a digest naming ${listed(e.students, 'student')} to ${e.staffSubject ?? 'a member of staff'}`;
+    case 'sent_support_card':
+      return `Engagement Monitor sent ${student} the ${d.tier === 'risk' ? 'urgent ' : ''}support contacts${d.via === 'outbox' ? ' (late: the reply to their message could not be sent)' : ''}`;
     case 'exported_subject_access':
       return `${who} produced a subject access report for ${student}`;
     case 'erased_student':

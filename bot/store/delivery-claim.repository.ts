@@ -21,10 +21,22 @@ export type ClaimedItem = OutboxItem & { claimToken: string; interrupted: boolea
  */
 export async function claimDeliveries(
   db: Db,
-  opts: { worker: string; token: string; now: string; claimUntil: string; limit: number; recipientStaffId?: string },
+  opts: {
+    worker: string;
+    token: string;
+    now: string;
+    claimUntil: string;
+    limit: number;
+    recipientStaffId?: string;
+    recipientStudentId?: string;
+  },
 ): Promise<ClaimedItem[]> {
   const limit = Math.max(1, Math.floor(opts.limit));
-  const recipient = opts.recipientStaffId ? sql`and recipient_staff_id = ${opts.recipientStaffId}` : sql``;
+  const recipient = opts.recipientStaffId
+    ? sql`and recipient_staff_id = ${opts.recipientStaffId}`
+    : opts.recipientStudentId
+      ? sql`and recipient_student_id = ${opts.recipientStudentId}`
+      : sql``;
   const due = sql`status = 'pending' and next_attempt_at <= ${opts.now} and (claimed_until is null or claimed_until < ${opts.now}) ${recipient}`;
   const rows = isPostgres(db)
     ? (

@@ -4,6 +4,8 @@ import { newId } from './ids';
 import { WELLBEING_TIERS } from '../../shared/wellbeing/classify';
 import type { OutboxRow } from './schema';
 
+const ContactSchema = z.object({ name: z.string(), detail: z.string() });
+
 /**
  * Every message the outbox carries, by kind: the payload is checked against its kind when written
  * (by the compiler) and when read back (here), so the sender never guesses at a field.
@@ -29,6 +31,20 @@ export const OutboxMessageSchema = z.discriminatedUnion('kind', [
     }),
   }),
   z.object({ kind: z.literal('card_refresh'), payload: z.object({ sentCardId: z.string() }) }),
+  /**
+   * The support card a student is shown in answer to words of risk (urgent contacts) or distress, queued
+   * when the reply in the turn could not be sent. The contacts are those configured when the student wrote.
+   */
+  z.object({
+    kind: z.literal('support_card'),
+    payload: z.object({
+      tier: z.enum(['risk', 'distress']),
+      told: z.enum(['tutor_and_wellbeing', 'tutor', 'staff', 'nobody']),
+      contacts: z.array(ContactSchema),
+      urgentContacts: z.array(ContactSchema),
+      caseId: z.string().nullable(),
+    }),
+  }),
 ]);
 export type OutboxMessage = z.infer<typeof OutboxMessageSchema>;
 export type OutboxKind = OutboxMessage['kind'];
@@ -211,4 +227,35 @@ export async function findCheckinDeliveries(
       });
   }
   return found;
+}
+
+/**
+ * A delivery queued on hold in case a reply in the turn fails (a student's support card) was sent in the
+ * turn after all: recorded as sent, so the outbox never sends it again. False when it was no longer
+ * waiting on hold (a worker had claimed it, or it was recorded already).
+ */
+export async function settleHeldDelivery(
+  db: Db,
+  idempotencyKey: string,
+  sent: { activityId: string | null; conversationId: string; at: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox')
+    .set({ status: 'sent', sent_activity_id: sent.activityId, sent_conversation_id: sent.conversationId, sent_at: sent.at })
+    .where('idempotency_key', '=', idempotencyKey)
+    .where('status', '=', 'pending')
+    .where('claim_token', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A delivery on hold is due now (the reply in the turn failed): the delivery worker sends it. */
+export async function releaseHeldDelivery(db: Db, idempotencyKey: string, at: string, error: string): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ next_attempt_at: at, last_error: error.slice(0, 500) })
+    .where('idempotency_key', '=', idempotencyKey)
+    .where('status', '=', 'pending')
+    .where('claim_token', 'is', null)
+    .execute();
 }

@@ -28,7 +28,6 @@ import {
   buildCheckinCard,
   buildHelpCard,
   buildNoticeCard,
-  buildSupportCard,
   buildUrgentSupportCard,
   formatMoment,
   type AdaptiveCard,
@@ -41,6 +40,7 @@ import { escapeMarkdown } from '../../shared/markdown';
 import type { SendSchedule } from '../../shared/send-schedule';
 import { findWaitingDigest } from '../store/waiting-deliveries.repository';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
+import { sendSupportCard } from './student-support';
 
 /** Who a student's message reached, in the words the student reads (never "your tutor" when it was someone else). */
 function toldWhom(result: StudentMessageResult): StudentToldWhom {
@@ -70,6 +70,8 @@ export interface BotDeps {
   onDeliveriesQueued: () => void;
   /** Called when a student's message alerted staff urgently: delivers to them now, ahead of anything queued before. */
   onUrgentQueued?: (staffIds: readonly string[]) => void;
+  /** Called when a student's support card could not go in the reply and waits in the outbox: delivers it now. */
+  onStudentCardQueued?: (studentId: string) => void;
   /** Quiet hours for routine staff notices; none when unset. */
   schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
 }
@@ -286,7 +288,7 @@ export class EngagementBot extends TeamsActivityHandler {
     }
     const result = await this.recordWithContacts(context, { student, message, wellbeing });
     if (!result) return;
-    if (result.tier === 'distress') await this.sendSupportCard(context, toldWhom(result));
+    if (result.tier === 'distress') await this.sendSupportCard(context, student, result);
     else if (result.tier === 'none')
       await context.sendActivity(
         result.toldTutor
@@ -325,19 +327,34 @@ export class EngagementBot extends TeamsActivityHandler {
       if (error instanceof AppError) refused = error;
       else handleError(error, this.deps.logger, { studentId: input.student.id, wellbeing: 'risk message could not be recorded' });
     }
-    await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: result ? toldWhom(result) : 'nobody' }));
-    if (refused) throw refused;
-    if (result) {
-      if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
-      else this.deps.onDeliveriesQueued();
+    try {
+      const told = result ? toldWhom(result) : 'nobody';
+      await this.showSupportCard(context, input.student, { tier: 'risk', told, caseId: result?.caseId ?? null });
+    } finally {
+      // Staff hear at once even when the reply to the student could not be sent.
+      if (result) {
+        if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
+        else this.deps.onDeliveriesQueued();
+      }
     }
+    if (refused) throw refused;
     return result;
   }
 
-  private async sendSupportCard(context: Ctx, told: StudentToldWhom): Promise<void> {
-    await this.sendCard(
-      context,
-      buildSupportCard({ contacts: this.deps.support.contacts, urgentContacts: this.deps.support.urgentContacts, told }),
+  private sendSupportCard(context: Ctx, student: Student, result: StudentMessageResult): Promise<void> {
+    return this.showSupportCard(context, student, { tier: 'distress', told: toldWhom(result), caseId: result.caseId });
+  }
+
+  /** A support card in reply, queued for the student's chat if the reply cannot be sent (see student-support.ts). */
+  private showSupportCard(
+    context: Ctx,
+    student: Student,
+    card: { tier: 'risk' | 'distress'; told: StudentToldWhom; caseId: string | null },
+  ): Promise<void> {
+    const { db, logger, now, support } = this.deps;
+    const onQueued = this.deps.onStudentCardQueued ?? (() => this.deps.onDeliveriesQueued());
+    return sendSupportCard({ db, logger, now, support, onQueued }, context, { studentId: student.id, ...card }, (c) =>
+      this.sendCard(context, c),
     );
   }
 
@@ -359,7 +376,7 @@ export class EngagementBot extends TeamsActivityHandler {
           message: action.message,
           wellbeing: action.message ? this.classifyWellbeing(action.message) : NO_WELLBEING_SIGNS,
         });
-        if (result?.tier === 'distress') await this.sendSupportCard(context, toldWhom(result));
+        if (result?.tier === 'distress') await this.sendSupportCard(context, who.student, result);
         else if (result?.tier === 'none' && (action.choice === 'talk' || action.choice === 'unwell'))
           await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
         const tutor = who.student.tutorId ? await findStaff(this.deps.db, who.student.tutorId) : undefined;

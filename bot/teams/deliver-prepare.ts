@@ -13,6 +13,7 @@ import { renderDigest } from './digest';
 import { tabLink } from '../../shared/links';
 import { escapeMarkdown } from '../../shared/markdown';
 import type { DeliverDeps } from './deliver.command';
+import { auditSupportCard, buildSupportCardOf } from './student-support';
 
 /** The item can never be delivered (its case is gone, Teams refuses it for good): a dead letter at once. */
 export class Undeliverable extends Error {}
@@ -161,6 +162,18 @@ export async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaf
             });
           }
         },
+      };
+    }
+    case 'support_card': {
+      // The support card a student's reply could not carry: it says it comes late, and is audited like the one that went in the reply.
+      const { payload } = item;
+      const studentId = item.recipientStudentId;
+      if (!studentId) throw new Undeliverable('This support card names no student.');
+      return {
+        kind: 'send',
+        card: buildSupportCardOf(payload, { late: true }),
+        after: (trx, activityId, _conversationId, _reference, at) =>
+          auditSupportCard(trx, { studentId, tier: payload.tier, caseId: payload.caseId, activityId, via: 'outbox' }, at),
       };
     }
     case 'card_refresh': {

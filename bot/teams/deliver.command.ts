@@ -307,7 +307,10 @@ export const emptySummary = (): DeliverySummary => ({
  * this one is about to send. Sends held for recording go first; while any cannot be recorded (the
  * database is still away) nothing new is claimed.
  */
-export async function deliverDue(deps: DeliverDeps, opts: { recipientStaffId?: string; limit?: number } = {}): Promise<DeliverySummary> {
+export async function deliverDue(
+  deps: DeliverDeps,
+  opts: { recipientStaffId?: string; recipientStudentId?: string; limit?: number } = {},
+): Promise<DeliverySummary> {
   const summary = emptySummary();
   if (deps.reconciler && (await deps.reconciler.flush(deps.db)) > 0) return summary;
   const { leaseMs } = settingsOf(deps);
@@ -320,6 +323,7 @@ export async function deliverDue(deps: DeliverDeps, opts: { recipientStaffId?: s
     claimUntil: new Date(now.getTime() + leaseMs).toISOString(),
     limit: opts.limit ?? 200,
     ...(opts.recipientStaffId ? { recipientStaffId: opts.recipientStaffId } : {}),
+    ...(opts.recipientStudentId ? { recipientStudentId: opts.recipientStudentId } : {}),
   });
   summary.claimed = items.length;
   if (items.length === 0) return summary;

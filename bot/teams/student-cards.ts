@@ -97,11 +97,20 @@ const URGENT_TOLD: Record<StudentToldWhom, string> = {
   nobody: 'Please reach out to one of them now. They are there to listen, whatever is happening.',
 };
 
-/** Shown at once when a student's words suggest they may be in danger; `told` says who is being alerted. */
-export function buildUrgentSupportCard(contacts: readonly SupportContact[], opts: { told?: StudentToldWhom } = {}): AdaptiveCard {
+/** Said first on a support card that could not be sent at once (Teams was not answering) and went later. */
+const LATE_REPLY = 'We are sorry this reply is late: a technical problem stopped it reaching you straight away.';
+
+/**
+ * Shown at once when a student's words suggest they may be in danger; `told` says who is being alerted,
+ * `late` that it went later from the outbox because it could not be sent at once.
+ */
+export function buildUrgentSupportCard(
+  contacts: readonly SupportContact[],
+  opts: { told?: StudentToldWhom; late?: boolean } = {},
+): AdaptiveCard {
   return card([
     text('You do not have to deal with this alone', { weight: 'Bolder', size: 'Medium', style: 'heading', color: 'Attention' }),
-    text('Thank you for telling us.'),
+    text(opts.late ? `Thank you for telling us. ${LATE_REPLY}` : 'Thank you for telling us.'),
     text(
       'If you are in danger or might act on thoughts of harming yourself, please contact emergency help now. These people can talk with you at any time of day or night:',
     ),
@@ -115,6 +124,7 @@ export function buildSupportCard(opts: {
   contacts: readonly SupportContact[];
   urgentContacts: readonly SupportContact[];
   told: StudentToldWhom;
+  late?: boolean;
 }): AdaptiveCard {
   // "Passed on", not "has seen": in quiet hours staff hear in the morning.
   const told =
@@ -129,6 +139,7 @@ export function buildSupportCard(opts: {
         ];
   return card([
     text('Thank you for telling us', { weight: 'Bolder', size: 'Medium', style: 'heading' }),
+    ...(opts.late ? [text(LATE_REPLY)] : []),
     text('It sounds like things are hard at the moment. You do not have to manage this on your own.'),
     ...told,
     text('You can talk to any of these:'),

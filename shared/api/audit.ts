@@ -65,6 +65,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   send_checkin: 'Sent a check-in',
   snooze: 'Snoozed a case',
   disclosed_digest: 'Digest sent to a tutor',
+  sent_support_card: 'Support contacts sent to a student',
   exported_subject_access: 'Produced a subject access report',
   erased_student: 'Erased a student',
   student_viewed_own_data: 'Student asked what the app holds',

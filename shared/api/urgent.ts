@@ -15,6 +15,12 @@ export const UrgentAlertViewSchema = z.object({
   told: z.array(z.string()),
   /** The student's open case, if they have one. */
   caseId: z.string().nullable(),
+  /**
+   * Whether the emergency contacts reached the student: shown in the app's reply (or later from the outbox),
+   * waiting in the outbox because Teams did not take the reply, or never delivered; 'shown' also for a
+   * message answered before the app kept track (no outbox record).
+   */
+  contacts: z.enum(['shown', 'waiting', 'failed']),
 });
 export type UrgentAlertView = z.infer<typeof UrgentAlertViewSchema>;
 

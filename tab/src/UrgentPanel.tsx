@@ -26,6 +26,14 @@ const useStyles = makeStyles({
 
 const REFRESH_MS = 60_000;
 
+/** Whether the emergency contacts reached the student, in words: staff must know when they did not. */
+const CONTACTS_WORDS: Record<UrgentAlertView['contacts'], string> = {
+  shown: 'They were shown emergency and out-of-hours support contacts.',
+  waiting:
+    'Teams did not take the app’s reply, so their emergency and out-of-hours support contacts have not reached them yet; they go as soon as Teams answers.',
+  failed: 'Teams did not deliver their emergency and out-of-hours support contacts: please make sure they have them.',
+};
+
 const listOf = (names: string[]): string =>
   names.length <= 1 ? (names[0] ?? 'nobody yet') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 
@@ -67,10 +75,17 @@ function UrgentItem({
     <MessageBar intent="error" layout={expanded ? 'multiline' : 'singleline'} role="alert" data-testid="urgent-alert">
       <MessageBarBody className={expanded ? styles.body : undefined}>
         <MessageBarTitle>Urgent: {alert.studentName} may need help now</MessageBarTitle>
-        {!expanded && <Text className={styles.when}>Wrote to the app {formatInstant(alert.raisedAt)}.</Text>}
+        {!expanded && (
+          <Text className={styles.when}>
+            Wrote to the app {formatInstant(alert.raisedAt)}.
+            {alert.contacts === 'shown' ? '' : ' Their support contacts have not reached them.'}
+          </Text>
+        )}
         {expanded && (
           <div id={detailsId} className={styles.body}>
-            <Text>Wrote to the app {formatInstant(alert.raisedAt)}. They were shown emergency and out-of-hours support contacts.</Text>
+            <Text>
+              Wrote to the app {formatInstant(alert.raisedAt)}. {CONTACTS_WORDS[alert.contacts]}
+            </Text>
             {alert.message !== null && <Text className={styles.quote}>“{alert.message}”</Text>}
             {alert.messageWithheld && <Text>Their words are shown only to the staff told and the wellbeing team.</Text>}
             <Text>Told at once: {listOf(alert.told)}.</Text>

@@ -13,6 +13,8 @@ export interface ReceivedActivity {
 
 export interface ScriptedFailure {
   status: number;
+  /** Only for the requests this accepts (e.g. replies to one incoming activity, or all but those); any request when unset. */
+  when?: (request: { method: string; replyToId?: string }) => boolean;
   retryAfterSeconds?: number;
   body?: unknown;
 }
@@ -20,8 +22,8 @@ export interface ScriptedFailure {
 export interface ConnectorStandIn {
   serviceUrl: string;
   received: ReceivedActivity[];
-  /** Every request, including refused ones, with its answer. */
-  requests: Array<{ method: string; conversationId: string; status: number; at: number }>;
+  /** Every request, including refused ones, with its answer; `replyToId` for a POST naming the activity it answers. */
+  requests: Array<{ method: string; conversationId: string; status: number; at: number; replyToId?: string }>;
   /** The next `count` requests to a conversation (or any, with '*') get this answer. */
   failNext(conversationId: string, count: number, failure: ScriptedFailure): void;
   /** Answers every write to the conversation with 403 MessageWritesBlocked, as Teams does after a block or uninstall. */
@@ -127,9 +129,13 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
         return answer(res, 201, { id });
       }
       const conversationId = parts[2] ?? '';
-      const record = (status: number) => requests.push({ method: req.method ?? '', conversationId, status, at: now });
+      const replyToId = req.method === 'POST' && parts[3] === 'activities' ? parts[4] : undefined;
+      const record = (status: number) =>
+        requests.push({ method: req.method ?? '', conversationId, status, at: now, ...(replyToId ? { replyToId } : {}) });
       const queue = scripted.get(conversationId)?.length ? scripted.get(conversationId) : scripted.get('*');
-      const failure = queue?.shift();
+      const request = { method: req.method ?? '', ...(replyToId ? { replyToId } : {}) };
+      const at = queue?.findIndex((f) => f.when === undefined || f.when(request)) ?? -1;
+      const failure = queue && at >= 0 ? queue.splice(at, 1)[0] : undefined;
       if (failure) {
         record(failure.status);
         return answer(
