@@ -71,7 +71,19 @@ export async function importDropFolder(deps: DropFolderDeps, options: { settleMs
         continue;
       }
       const target = join(dir, summary.status === 'failed' ? 'failed' : 'processed', `${stamp(deps.now())}-${name}`);
-      await rename(path, target);
+      const moved = await rename(path, target).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          return false;
+        },
+      );
+      if (!moved) {
+        // Another instance took the same file up (this one lost the job's lock mid-import) and moved it with its report:
+        // the file's import is decided there, and here it was skipped or replaced the same counts under the scope lock.
+        deps.logger.info({ file: path, status: summary.status }, 'drop folder: another instance moved this file and reported it');
+        continue;
+      }
       await writeFile(`${target}.report.txt`, `${presentImportSummary(summary)}\n`);
       await writeFile(`${target}.report.json`, `${JSON.stringify(summary, null, 2)}\n`);
       results.push({ source, file: name, status: summary.status, movedTo: target });

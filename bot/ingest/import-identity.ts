@@ -87,7 +87,8 @@ export async function checkAlreadyApplied(
           scope: q.scope,
           start: earlier.periodStart,
           end: earlier.periodEnd,
-          after: earlier.startedAt,
+          // Written after it: two imports running at once write in turn, and the one that wrote last holds the days.
+          after: earlier.finishedAt ?? earlier.startedAt,
         })
       : [];
   const replacer = later.find((i) => i.fileName !== earlier.fileName || i.startedAt !== earlier.startedAt);

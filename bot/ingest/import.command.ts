@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { IsoDay, Source } from '../../shared/domain';
 import { daysBetween } from '../../shared/calendar';
 import type { IngestConfig } from '../config';
-import type { Db } from '../store/database';
+import { retryWhileSqliteBusy, type Db } from '../store/database';
 import { newId } from '../store/ids';
 import { endImportRecord, findOverlappingImports, insertImport, whileImportRuns } from '../store/import.repository';
 import { freshenPlannerStatistics, lockImportScope, replaceScopeCounts, supersedeImport } from '../store/import-count.repository';
@@ -14,6 +14,7 @@ import { COUNT_FORMATS, parseExport, periodOf, type CountSource, type ParsedExpo
 import { splitIdentityKey, type IdentitySystem, type Rejection } from './tally';
 import { keepOwnDepartment } from './department-scope';
 import { checkAlreadyApplied, importKeyOf, type ImportSettings } from './import-identity';
+import { explainNoDate } from './import-messages';
 
 export { importKeyOf, sayDay, type ImportSettings } from './import-identity';
 
@@ -337,18 +338,19 @@ async function runImport(deps: ImportDeps, options: ImportOptions, record: strin
   const usable = summary.errors.length === 0 && resolved !== null && period !== null;
   const sources: Array<Source | string> = parsed.format ? [...(usable ? t.sources : parsed.format.produces)] : [options.source];
 
-  if (usable && format) {
-    const skip = await checkAlreadyApplied(deps.db, {
-      importKey,
-      fileHash,
-      format,
-      force: options.force === true,
-      rowsUnresolved: summary.rowsUnresolved,
-      settings,
-      sources,
-      scope: parsed.scope,
-      departmentId: options.departmentId ?? null,
-    });
+  const identity = format && {
+    importKey,
+    fileHash,
+    format,
+    force: options.force === true,
+    rowsUnresolved: summary.rowsUnresolved,
+    settings,
+    sources,
+    scope: parsed.scope,
+    departmentId: options.departmentId ?? null,
+  };
+  if (usable && format && identity) {
+    const skip = await checkAlreadyApplied(deps.db, identity);
     if (skip.skip) {
       summary.status = 'already_imported';
       summary.warnings.push(skip.reason);
@@ -387,77 +389,92 @@ async function runImport(deps: ImportDeps, options: ImportOptions, record: strin
     encoding: parsed.read?.encoding ?? null,
   };
   if (usable) await freshenPlannerStatistics(deps.db);
-  await deps.db.transaction().execute(async (trx) => {
-    if (record) await endImportRecord(trx, record);
-    for (const source of sources) {
-      const id = newId();
-      summary.importIds.push(id);
-      const list = resolved?.bySource.get(source as Source) ?? [];
-      if (usable) await lockImportScope(trx, source, parsed.scope);
-      await insertImport(trx, {
-        id,
-        source,
-        format: format ?? '',
-        scope: parsed.scope,
-        fileName,
-        fileHash,
-        periodStart: period?.start ?? null,
-        periodEnd: period?.end ?? null,
-        rowsRead: t.rowsRead,
-        rowsCounted: usable ? list.reduce((n, c) => n + c.count, 0) : 0,
-        rowsIgnored: t.rowsIgnored,
-        rowsRejected: t.rowsRejected,
-        rowsUnresolved: summary.rowsUnresolved,
-        studentsAffected: new Set(list.map((c) => c.studentId)).size,
-        status: usable ? 'succeeded' : 'failed',
-        errors: summary.errors,
-        details,
-        startedAt,
-        finishedAt: finishedAt(),
-        departmentId: options.departmentId ?? null,
-        importKey,
-        complete,
-      });
-      if (!usable) continue;
-      if (source === 'teams_attendance' && parsed.meetingKey) {
-        await replaceMeetingAttendance(trx, { importId: id, meetingKey: parsed.meetingKey, attendees: list });
-        continue;
-      }
-      if (format && !UNDATED_FORMATS.has(format)) {
-        const undated = await findOverlappingImports(trx, { sources: [source], scope: parsed.scope, start: period.start, end: period.end });
-        for (const earlier of undated.filter((i) => UNDATED_FORMATS.has(i.format) && i.id !== id)) {
-          await supersedeImport(trx, earlier.id, id);
-          summary.warnings.push(
-            `"${earlier.fileName}" (${earlier.periodStart} to ${earlier.periodEnd}, without days) is replaced whole by this report, which has days.`,
-          );
+  let skippedUnderLock: string | null = null;
+  const warningsBefore = summary.warnings.length;
+  const write = () =>
+    deps.db.transaction().execute(async (trx) => {
+      // Tried again while SQLite is busy with another process's write: each try starts from nothing.
+      summary.importIds.length = 0;
+      summary.warnings.length = warningsBefore;
+      if (record) await endImportRecord(trx, record);
+      if (usable) {
+        // Every scope this import replaces, in one order, before anything is read for the writes: another import
+        // of them (another process, another instance) writes wholly before or wholly after this one.
+        for (const source of [...sources].sort()) await lockImportScope(trx, source, parsed.scope);
+        // The same file imported elsewhere while this one read it: decided again now that its writes are visible.
+        const skip = identity ? await checkAlreadyApplied(trx, identity) : null;
+        if (skip?.skip) {
+          skippedUnderLock = skip.reason;
+          return;
         }
       }
-      await replaceScopeCounts(trx, {
-        importId: id,
-        source: source as Source,
-        scope: parsed.scope,
-        start: period.start,
-        end: period.end,
-        counts: list,
-        ...(options.departmentId ? { departmentId: options.departmentId } : {}),
-      });
-    }
-  });
+      for (const source of sources) {
+        const id = newId();
+        summary.importIds.push(id);
+        const list = resolved?.bySource.get(source as Source) ?? [];
+        await insertImport(trx, {
+          id,
+          source,
+          format: format ?? '',
+          scope: parsed.scope,
+          fileName,
+          fileHash,
+          periodStart: period?.start ?? null,
+          periodEnd: period?.end ?? null,
+          rowsRead: t.rowsRead,
+          rowsCounted: usable ? list.reduce((n, c) => n + c.count, 0) : 0,
+          rowsIgnored: t.rowsIgnored,
+          rowsRejected: t.rowsRejected,
+          rowsUnresolved: summary.rowsUnresolved,
+          studentsAffected: new Set(list.map((c) => c.studentId)).size,
+          status: usable ? 'succeeded' : 'failed',
+          errors: summary.errors,
+          details,
+          startedAt,
+          finishedAt: finishedAt(),
+          departmentId: options.departmentId ?? null,
+          importKey,
+          complete,
+        });
+        if (!usable) continue;
+        if (source === 'teams_attendance' && parsed.meetingKey) {
+          await replaceMeetingAttendance(trx, { importId: id, meetingKey: parsed.meetingKey, attendees: list });
+          continue;
+        }
+        if (format && !UNDATED_FORMATS.has(format)) {
+          const undated = await findOverlappingImports(trx, {
+            sources: [source],
+            scope: parsed.scope,
+            start: period.start,
+            end: period.end,
+          });
+          for (const earlier of undated.filter((i) => UNDATED_FORMATS.has(i.format) && i.id !== id)) {
+            await supersedeImport(trx, earlier.id, id);
+            summary.warnings.push(
+              `"${earlier.fileName}" (${earlier.periodStart} to ${earlier.periodEnd}, without days) is replaced whole by this report, which has days.`,
+            );
+          }
+        }
+        await replaceScopeCounts(trx, {
+          importId: id,
+          source: source as Source,
+          scope: parsed.scope,
+          start: period.start,
+          end: period.end,
+          counts: list,
+          ...(options.departmentId ? { departmentId: options.departmentId } : {}),
+        });
+      }
+    });
+  await retryWhileSqliteBusy(write, `the import of ${fileName}`);
   summary.timings.writeMs = Math.round(performance.now() - writeStarted);
+  if (skippedUnderLock !== null) {
+    summary.status = 'already_imported';
+    summary.warnings.push(skippedUnderLock);
+    return summary;
+  }
   summary.status = usable ? 'succeeded' : 'failed';
   return summary;
-}
-
-/** The top line when no row had a usable date: when dates read two ways were the cause, the fix is the locale. */
-function explainNoDate(rejections: readonly Rejection[]): string {
-  const ambiguous = rejections.filter((r) => r.reason.includes('could be read day-first or month-first')).length;
-  const wrongLocale = rejections.map((r) => /the file was downloaded with (en-GB|en-US) dates/.exec(r.reason)?.[1]).filter(Boolean);
-  const other = wrongLocale[0];
-  if (other && wrongLocale.length * 2 >= rejections.length)
-    return `no row in the file has a usable date in the locale given: ${wrongLocale.length} date(s) read only ${other === 'en-GB' ? 'day first' : 'month first'}, so the file was downloaded with ${other} dates. Pass --locale ${other} (or set TEAMS_LOCALE=${other}) and import the file again`;
-  if (ambiguous > 0)
-    return `no row in the file has a usable date: ${ambiguous} date(s) could be read day-first or month-first (such as 11/10/23). Pass --locale en-GB (day first) or --locale en-US (month first), or set TEAMS_LOCALE, and import the file again`;
-  return 'no row in the file has a usable date, so the days it covers are unknown';
 }
 
 /** A file whose rows name almost nobody known is the wrong file or comes before its roster: it must not replace anything. */

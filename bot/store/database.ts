@@ -243,3 +243,35 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 
 /** Days are text on both databases; this is the one place that knows how to say "now". */
 export const nowIso = (clock: () => Date = () => new Date()): string => clock().toISOString();
+
+/** Whether SQLite refused a write because another connection (another process) held the database past busy_timeout. */
+export function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * Runs `work` (a whole transaction, rolled back when it throws) until SQLite lets it write, waiting between tries
+ * without holding the event loop: each try already waits busy_timeout (5 s), and another process's long write
+ * (a large import in a shell, an import on the service) may hold the database longer. After `maxWaitMs` the
+ * database is still busy: an AppError in words ("database_busy"), never SQLite's own error and stack.
+ */
+export async function retryWhileSqliteBusy<T>(work: () => Promise<T>, what: string, maxWaitMs = 10 * 60_000): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isSqliteBusy(error)) throw error;
+      if (Date.now() - started >= maxWaitMs)
+        throw new AppError(
+          503,
+          'database_busy',
+          `The SQLite database stayed busy with another writer (another import or process) for ${Math.round((Date.now() - started) / 1000)} s, so ${what} could not be written; nothing of it was stored. Run it again when the other writer has finished.`,
+          undefined,
+          error,
+        );
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * attempt)));
+    }
+  }
+}

@@ -3,7 +3,7 @@ import { SOURCES, type IsoDay, type Source } from '../../shared/domain';
 import { addDays } from '../../shared/calendar';
 import type { Coverage } from '../../shared/rules/types';
 import { hostname } from 'node:os';
-import type { Db } from './database';
+import { retryWhileSqliteBusy, type Db } from './database';
 import { newId } from './ids';
 import type { ImportRow } from './schema';
 
@@ -137,7 +137,10 @@ export async function findImportByKey(db: Db, importKey: string): Promise<Earlie
   return row && toEarlier(row);
 }
 
-/** Successful, still standing imports of a source and scope whose period meets [start, end]; `after` keeps only later ones. */
+/**
+ * Successful, still standing imports of a source and scope whose period meets [start, end]; `after` keeps only
+ * those that wrote later (finished_at is taken under the import's scope lock, so it follows the order of the writes).
+ */
 export async function findOverlappingImports(
   db: Db,
   q: { sources: readonly string[]; scope: string; start: IsoDay; end: IsoDay; after?: string; excludeIds?: readonly string[] },
@@ -152,7 +155,7 @@ export async function findOverlappingImports(
     .where('superseded_by', 'is', null)
     .where('period_start', '<=', q.end)
     .where('period_end', '>=', q.start);
-  if (q.after !== undefined) query = query.where('started_at', '>', q.after);
+  if (q.after !== undefined) query = query.where('finished_at', '>', q.after);
   if (q.excludeIds && q.excludeIds.length > 0) query = query.where('id', 'not in', [...q.excludeIds]);
   const rows = await query.orderBy('started_at').orderBy('id').execute();
   return rows.map(toEarlier);
@@ -423,18 +426,24 @@ export interface RunningImport {
  * start-up, import or reading of the history marks it interrupted.
  */
 export async function whileImportRuns<T>(db: Db, now: () => Date, run: RunningImport, work: (record: string) => Promise<T>): Promise<T> {
-  await markInterruptedImports(db, now());
+  // Another process's long write (an import in a shell) may hold a SQLite file past busy_timeout: wait for it.
+  const what = `the import of ${run.fileName}`;
+  await retryWhileSqliteBusy(() => markInterruptedImports(db, now()), what);
   const record = newId();
   const leaseUntil = () => new Date(now().getTime() + IMPORT_LEASE_MS).toISOString();
-  await beginImportRecord(db, {
-    id: record,
-    source: run.source,
-    fileName: run.fileName,
-    departmentId: run.departmentId ?? null,
-    startedAt: now().toISOString(),
-    leaseUntil: leaseUntil(),
-    ...(run.interrupted ? { interrupted: run.interrupted } : {}),
-  });
+  await retryWhileSqliteBusy(
+    () =>
+      beginImportRecord(db, {
+        id: record,
+        source: run.source,
+        fileName: run.fileName,
+        departmentId: run.departmentId ?? null,
+        startedAt: now().toISOString(),
+        leaseUntil: leaseUntil(),
+        ...(run.interrupted ? { interrupted: run.interrupted } : {}),
+      }),
+    what,
+  );
   const renewal = setInterval(
     () => void renewImportRecord(db, record, leaseUntil(), run.interrupted).catch(() => undefined),
     IMPORT_LEASE_MS / 3,
@@ -444,6 +453,6 @@ export async function whileImportRuns<T>(db: Db, now: () => Date, run: RunningIm
     return await work(record);
   } finally {
     clearInterval(renewal);
-    await endImportRecord(db, record);
+    await retryWhileSqliteBusy(() => endImportRecord(db, record), what);
   }
 }
