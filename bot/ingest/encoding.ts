@@ -135,14 +135,15 @@ function firstInvalidUtf16(bytes: Uint8Array, littleEndian: boolean): number {
 /**
  * A check fed a file's bytes block by block, in order: `end()` gives the offset of the first byte that is
  * not UTF-8, or -1. Each block is checked with isUtf8 (fast); a character split between blocks waits for the next.
+ * `feed` says whether a byte that is not UTF-8 has been found.
  */
-export function createUtf8Scan(): { feed(block: Buffer): void; end(): number } {
+export function createUtf8Scan(): { feed(block: Buffer): boolean; end(): number } {
   let consumed = 0;
   let carry: Buffer | null = null;
   let bad = -1;
   return {
     feed(block) {
-      if (bad >= 0 || block.length === 0) return;
+      if (bad >= 0 || block.length === 0) return bad >= 0;
       const data = carry === null ? block : Buffer.concat([carry, block]);
       const base = consumed - (carry?.length ?? 0);
       const n = data.length;
@@ -161,6 +162,7 @@ export function createUtf8Scan(): { feed(block: Buffer): void; end(): number } {
       if (!isUtf8(whole)) bad = base + Math.max(0, firstInvalidUtf8(whole));
       carry = cut < n ? Buffer.from(data.subarray(cut)) : null;
       consumed += block.length;
+      return bad >= 0;
     },
     end() {
       if (bad < 0 && carry !== null) bad = consumed - carry.length;
@@ -181,8 +183,7 @@ export async function findInvalidByte(path: string, encoding: TextEncoding): Pro
       const buffer = Buffer.allocUnsafe(SCAN_BYTES);
       for (;;) {
         const { bytesRead } = await handle.read(buffer, 0, SCAN_BYTES, null);
-        if (bytesRead === 0) return scan.end();
-        scan.feed(buffer.subarray(0, bytesRead));
+        if (bytesRead === 0 || scan.feed(buffer.subarray(0, bytesRead))) return scan.end();
       }
     }
     if (encoding === 'windows-1252') return -1;
