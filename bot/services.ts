@@ -129,6 +129,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
             teamsAppExternalId: graphInstall.teamsAppExternalId,
             botAppId: config.bot.appId,
             serviceUrl: graphInstall.serviceUrl,
+            requestTimeoutMs: graphInstall.requestTimeoutMs,
           },
           who,
         )

@@ -101,6 +101,7 @@ async function timedRun(
       credential: { kind: 'secret', secret: CLIENT_SECRET },
       baseUrl: standIn.baseUrl,
       authorityHost: standIn.authorityHost,
+      requestTimeoutSeconds: 60,
     },
     { trustedCa: standIn.ca },
   );

@@ -90,6 +90,8 @@ export const EnvSchema = z.object({
   GRAPH_MIN_MINUTES: int(10, 0, 600),
   GRAPH_LOOKBACK_DAYS: int(28, 1, 365),
   GRAPH_COLLECT_EVERY_HOURS: int(24, 1, 168),
+  // Below a few seconds a slow but healthy page of attendance records would be cut off; above 10 minutes a hang holds the run too long.
+  GRAPH_REQUEST_TIMEOUT_SECONDS: int(60, 5, 600),
   IMPORT_MAX_REJECTED_SHARE: z.coerce.number({ message: 'expected a share between 0 and 1, such as 0.02' }).min(0).max(1).default(0.02),
   IMPORT_MIN_RESOLVED_SHARE: z.coerce.number({ message: 'expected a share between 0 and 1, such as 0.5' }).min(0).max(1).default(0),
   MOODLE_TIME_ZONE: z.string().min(1).optional(),

@@ -15,6 +15,8 @@ export type GraphConfig = Readonly<{
   minMinutes: number;
   lookbackDays: number;
   collectEveryHours: number;
+  /** The longest one Graph request (sign-in, headers and whole body) may take before it counts as failed and is retried. */
+  requestTimeoutSeconds: number;
 }>;
 
 export type DirectoryConfig = Readonly<{ roleGroups: readonly RoleGroup[]; syncEveryHours: number }>;
@@ -43,6 +45,7 @@ export function parseGraph(e: Env, problems: string[]): GraphConfig | null {
     minMinutes: e.GRAPH_MIN_MINUTES,
     lookbackDays: e.GRAPH_LOOKBACK_DAYS,
     collectEveryHours: e.GRAPH_COLLECT_EVERY_HOURS,
+    requestTimeoutSeconds: e.GRAPH_REQUEST_TIMEOUT_SECONDS,
   });
 }
 

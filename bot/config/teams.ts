@@ -10,7 +10,14 @@ export type BotConfig = {
   tokenIssuer: string | null;
 };
 
-export type GraphInstallConfig = { enabled: boolean; baseUrl: string; teamsAppExternalId: string; serviceUrl: string };
+export type GraphInstallConfig = {
+  enabled: boolean;
+  baseUrl: string;
+  teamsAppExternalId: string;
+  serviceUrl: string;
+  /** GRAPH_REQUEST_TIMEOUT_SECONDS: the longest one install request may take. */
+  requestTimeoutMs: number;
+};
 
 export function checkBotCredentials(e: Env, problems: string[]): void {
   // Azure stopped creating multi-tenant bots in 2025; a single-tenant bot must name its tenant.
@@ -45,5 +52,6 @@ export function graphInstallConfig(e: Env): GraphInstallConfig {
     baseUrl: `${e.GRAPH_BASE_URL}/v1.0`,
     teamsAppExternalId: e.TEAMS_APP_EXTERNAL_ID,
     serviceUrl: e.TEAMS_SERVICE_URL,
+    requestTimeoutMs: e.GRAPH_REQUEST_TIMEOUT_SECONDS * 1000,
   });
 }

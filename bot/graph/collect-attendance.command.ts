@@ -155,6 +155,7 @@ async function collectFrom(
       counted: summary.attendancesCounted,
       unknown: summary.unknown.count,
       requests: summary.requests.httpRequests,
+      unanswered: summary.requests.unanswered,
     },
     'teams attendance collected',
   );
@@ -256,6 +257,14 @@ function explainRunFailure(error: unknown, settings: CollectSettings): Error {
       error.code,
       `Could not sign in to Microsoft Graph as app ${settings.clientId} in tenant ${settings.tenantId}: ${error.message} ` +
         'Check GRAPH_CLIENT_SECRET (or GRAPH_CLIENT_CERTIFICATE_PATH), GRAPH_CLIENT_ID and GRAPH_TENANT_ID, and that the app registration has a valid secret or certificate.',
+    );
+  }
+  if (error instanceof AppError && (error.code === 'graph_timeout' || error.code === 'graph_unreachable')) {
+    return new AppError(
+      502,
+      error.code,
+      `${error.message} The collection stopped there: reports stored before it are kept and counted once, and the next collection resumes where each organiser was left.`,
+      error.details,
     );
   }
   return error instanceof Error ? error : new Error(String(error));

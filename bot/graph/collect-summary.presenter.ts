@@ -15,7 +15,8 @@ export function presentCollectSummary(s: CollectSummary, minMinutes: number): st
     lines.push(
       `  ${plural(s.unknown.count, 'attendance')} could not be matched to a student (check the identity map): ${s.unknown.keys.join(', ')}${s.unknown.count > s.unknown.keys.length ? ', ...' : ''}`,
     );
-  lines.push(`  Graph requests: ${s.requests.httpRequests} (${s.requests.throttled} throttled and retried).`);
+  const unanswered = s.requests.unanswered > 0 ? `, ${s.requests.unanswered} unanswered and retried` : '';
+  lines.push(`  Graph requests: ${s.requests.httpRequests} (${s.requests.throttled} throttled and retried${unanswered}).`);
   for (const w of s.warnings) lines.push(`  Warning: ${w}`);
   for (const e of s.errors) lines.push(`  Problem: ${e}`);
   if (s.status === 'failed') lines.push('  Days in this period stay "unknown" for Teams attendance until a run reads every organiser.');

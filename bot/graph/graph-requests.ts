@@ -1,6 +1,7 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { AppError } from '../errors';
-import { GRAPH_VERSION } from './graph-client';
+import type { GraphConfig } from '../config';
+import { GRAPH_VERSION, signedIn } from './graph-client';
 import { REAL_TIMERS, type Timers } from '../clock';
 
 /** Graph's limit on the requests in one JSON $batch. */
@@ -26,9 +27,20 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** No single wait is longer than this (the SDK's own cap is 180 s). */
   maxDelayMs: number;
+  /**
+   * The longest one attempt may take, sign-in, headers and whole body included (undici's own limit is
+   * 300 s per phase). A slower attempt is abandoned and retried like a dropped connection.
+   */
+  requestTimeoutMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 2_000, maxDelayMs: 180_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 2_000, maxDelayMs: 180_000, requestTimeoutMs: 60_000 };
+
+/** The default policy with the configured per-request timeout (GRAPH_REQUEST_TIMEOUT_SECONDS). */
+export const graphRetryPolicy = (graph: Pick<GraphConfig, 'requestTimeoutSeconds'>): RetryPolicy => ({
+  ...DEFAULT_RETRY_POLICY,
+  requestTimeoutMs: graph.requestTimeoutSeconds * 1000,
+});
 
 export interface GraphRequestStats {
   /** HTTP requests sent to Graph, retries and $batch envelopes included. */
@@ -37,6 +49,8 @@ export interface GraphRequestStats {
   batchedRequests: number;
   /** Responses (whole or inside a batch) that asked us to slow down: 429, 503 or 504. */
   throttled: number;
+  /** Attempts that got no whole answer: timed out, refused, or the connection dropped part-way. */
+  unanswered: number;
 }
 
 /**
@@ -47,7 +61,7 @@ export interface GraphRequestStats {
 export function retryDelayMs(
   retryAfter: string | null | undefined,
   attempt: number,
-  policy: RetryPolicy,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
   now: number,
   random: () => number,
 ): number {
@@ -89,7 +103,7 @@ interface BatchItemResponse {
  * (sign-in refused, Graph unreachable) are thrown.
  */
 export class GraphRequester {
-  readonly stats: GraphRequestStats = { httpRequests: 0, batchedRequests: 0, throttled: 0 };
+  readonly stats: GraphRequestStats = { httpRequests: 0, batchedRequests: 0, throttled: 0, unanswered: 0 };
   private readonly versionRoot: string;
 
   constructor(
@@ -101,19 +115,9 @@ export class GraphRequester {
     this.versionRoot = `${baseUrl.replace(/\/+$/, '')}/${GRAPH_VERSION}`;
   }
 
-  /** One GET (a path under the version root, or an absolute next link), retried while throttled. */
-  async get<T>(url: string): Promise<GraphResult<T>> {
-    for (let attempt = 1; ; attempt++) {
-      this.stats.httpRequests++;
-      try {
-        return { ok: true, body: (await this.client.api(url).get()) as T };
-      } catch (error) {
-        const failure = this.toFailure(error, url);
-        if (RETRYABLE.has(failure.status)) this.stats.throttled++;
-        if (!RETRYABLE.has(failure.status) || attempt >= this.policy.maxAttempts) return { ok: false, failure };
-        await this.wait(headerValue((error as GraphError).headers, 'retry-after'), attempt);
-      }
-    }
+  /** One GET (a path under the version root, or an absolute next link), retried while throttled or unanswered. */
+  get<T>(url: string): Promise<GraphResult<T>> {
+    return this.send<T>('GET', url);
   }
 
   /** Many GETs, 20 to a $batch; results come back in the order of `urls`. */
@@ -239,17 +243,54 @@ export class GraphRequester {
     });
   }
 
-  private async post<T>(url: string, body: unknown): Promise<GraphResult<T>> {
+  private post<T>(url: string, body: unknown): Promise<GraphResult<T>> {
+    return this.send<T>('POST', url, body);
+  }
+
+  /**
+   * One request with its retries: throttling (429/503/504) and attempts that got no whole answer
+   * (timed out, refused, dropped) wait the same bounded backoff. Throttling that outlasts the attempts
+   * comes back as a failure of this request; no answer at all is thrown, as it concerns the whole run.
+   */
+  private async send<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<GraphResult<T>> {
     for (let attempt = 1; ; attempt++) {
       this.stats.httpRequests++;
+      let error: unknown;
       try {
-        return { ok: true, body: (await this.client.api(url).post(body)) as T };
-      } catch (error) {
-        const failure = this.toFailure(error, url);
+        return { ok: true, body: await this.attempt<T>(method, url, body) };
+      } catch (caught) {
+        error = caught;
+      }
+      const failure = this.toFailure(error, url);
+      if (failure) {
         if (RETRYABLE.has(failure.status)) this.stats.throttled++;
         if (!RETRYABLE.has(failure.status) || attempt >= this.policy.maxAttempts) return { ok: false, failure };
         await this.wait(headerValue((error as GraphError).headers, 'retry-after'), attempt);
+      } else {
+        this.stats.unanswered++;
+        if (attempt >= this.policy.maxAttempts) throw this.unanswered(error, method, url, attempt);
+        await this.wait(null, attempt);
       }
+    }
+  }
+
+  /** One attempt, abandoned (its connection aborted) once it has taken longer than the policy allows. */
+  private async attempt<T>(method: 'GET' | 'POST', url: string, body: unknown): Promise<T> {
+    const abort = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const timedOut = new RequestTimedOut(signedIn(abort.signal) ? 'graph' : 'sign-in');
+        reject(timedOut);
+        abort.abort(timedOut);
+      }, this.policy.requestTimeoutMs);
+    });
+    // The signal ends the fetch (headers and body); the race also ends a wait the signal does not reach, such as sign-in.
+    const request = this.client.api(url).option('signal', abort.signal);
+    try {
+      return (await Promise.race([method === 'GET' ? request.get() : request.post(body), deadline])) as T;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -263,12 +304,60 @@ export class GraphRequester {
     return url.startsWith(`${this.versionRoot}/`) ? url.slice(this.versionRoot.length) : null;
   }
 
-  private toFailure(error: unknown, url: string): GraphFailure {
-    if (error instanceof GraphError && error.statusCode > 0)
+  /** An HTTP answer as a failure value; null when there was no whole answer. A refused sign-in is thrown. */
+  private toFailure(error: unknown, url: string): GraphFailure | null {
+    if (error instanceof RequestTimedOut) return null;
+    // A status of 2xx on an error means the answer began and its body then broke off (reset, or aborted).
+    if (error instanceof GraphError && error.statusCode > 0 && (error.statusCode < 200 || error.statusCode > 299))
       return { status: error.statusCode, code: error.code ?? '', message: error.message, url };
     const name = error instanceof GraphError ? (error.code ?? '') : error instanceof Error ? error.name : '';
     const message = error instanceof Error ? error.message : String(error);
     if (/Authentication|Credential/i.test(name)) throw new AppError(502, 'graph_sign_in_failed', message, { cause: name });
-    throw new AppError(502, 'graph_unreachable', `Microsoft Graph could not be reached: ${message}`, { cause: name });
+    return null;
   }
+
+  /** The run-ending error once every attempt went unanswered, saying what happened in words. */
+  private unanswered(error: unknown, method: string, url: string, attempts: number): AppError {
+    const request = `${method} ${url.startsWith(this.versionRoot) ? url.slice(this.versionRoot.length) : url}`;
+    if (error instanceof RequestTimedOut) {
+      const seconds = this.policy.requestTimeoutMs / 1000;
+      const what =
+        error.stage === 'sign-in'
+          ? `Signing in to Microsoft Graph (the token endpoint) did not finish within ${seconds} s (${attempts} attempts) before ${request}.`
+          : `Microsoft Graph did not answer within ${seconds} s (${attempts} attempts) for ${request}.`;
+      return new AppError(502, 'graph_timeout', what, { cause: 'timeout', stage: error.stage });
+    }
+    // The SDK keeps an error from another realm (fetch's, under jest) as the body of an empty GraphError.
+    const original = error instanceof GraphError && !error.message ? (error.body as unknown) : error;
+    const message = messageOf(original);
+    const name = error instanceof GraphError ? (error.code ?? '') : error instanceof Error ? error.name : '';
+    return new AppError(
+      502,
+      'graph_unreachable',
+      `Microsoft Graph could not be reached (${attempts} attempts) for ${request}: ${describeTransport(message)}.`,
+      { cause: name },
+    );
+  }
+}
+
+/** Our own deadline for one attempt, told apart from everything the SDK or fetch may throw. */
+class RequestTimedOut extends Error {
+  constructor(readonly stage: 'sign-in' | 'graph') {
+    super('The request took longer than allowed.');
+    this.name = 'RequestTimedOut';
+  }
+}
+
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message !== '' ? message : String(error);
+}
+
+/** Node's terse transport errors, said plainly; the original kept in brackets for searching logs. */
+function describeTransport(message: string): string {
+  if (/ECONNREFUSED/.test(message)) return `the connection was refused (${message})`;
+  if (/terminated|other side closed|socket hang up|ECONNRESET|EPIPE/i.test(message))
+    return `the connection was closed before the answer was complete (${message})`;
+  if (/ENOTFOUND|EAI_AGAIN/.test(message)) return `the host name could not be resolved (${message})`;
+  return message;
 }

@@ -21,6 +21,8 @@ export interface InstallDeps {
   botAppId: string;
   /** The Bot Connector endpoint proactive messages to this tenant go through. */
   serviceUrl: string;
+  /** The longest one Graph request (headers and body) may take; 60 s unless given. */
+  requestTimeoutMs?: number;
 }
 
 class GraphError extends Error {
@@ -35,7 +37,9 @@ class GraphError extends Error {
 async function graph<T>(deps: InstallDeps, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: T }> {
   const token = await deps.credential.getToken('https://graph.microsoft.com/.default');
   if (!token) throw new GraphError(401, 'No Graph token could be obtained for the app.');
+  // One deadline for the headers and the body: a request accepted and never answered would otherwise hold the delivery for minutes.
   const res = await fetch(`${deps.graphBaseUrl}${path}`, {
+    signal: AbortSignal.timeout(deps.requestTimeoutMs ?? 60_000),
     method,
     headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -4,7 +4,7 @@ import type { Db } from '../store/database';
 import type { Timers } from '../clock';
 import { collectAttendance, type CollectDeps, type CollectOptions, type CollectSummary } from '../graph/collect-attendance.command';
 import { createGraphClient, type GraphConnectionOptions } from '../graph/graph-client';
-import { GraphRequester, DEFAULT_RETRY_POLICY } from '../graph/graph-requests';
+import { GraphRequester, graphRetryPolicy } from '../graph/graph-requests';
 import { AppError } from '../errors';
 import type { JobDeclaration } from './scheduler';
 
@@ -38,7 +38,7 @@ export function createCollector(
   return {
     collect: (options = {}, onProgress) =>
       collectAttendance(
-        { ...deps, graph: new GraphRequester(client, graph.baseUrl, DEFAULT_RETRY_POLICY, timers), settings, onProgress },
+        { ...deps, graph: new GraphRequester(client, graph.baseUrl, graphRetryPolicy(graph), timers), settings, onProgress },
         options,
       ),
   };

@@ -4,7 +4,7 @@ import type { Db } from '../store/database';
 import { AppError } from '../errors';
 import { resolveEntraIds, syncRoleGroups, type GroupSyncResult, type ResolveSummary } from '../graph/directory';
 import { createGraphClient, type GraphConnectionOptions } from '../graph/graph-client';
-import { DEFAULT_RETRY_POLICY, GraphRequester } from '../graph/graph-requests';
+import { GraphRequester, graphRetryPolicy } from '../graph/graph-requests';
 import type { Timers } from '../clock';
 import type { JobDeclaration } from './scheduler';
 
@@ -37,7 +37,7 @@ export function createDirectorySync(
     async run(options = {}) {
       const deps = {
         ...rest,
-        requester: new GraphRequester(client, graph.baseUrl, DEFAULT_RETRY_POLICY, timers),
+        requester: new GraphRequester(client, graph.baseUrl, graphRetryPolicy(graph), timers),
         clientId: graph.clientId,
       };
       const groups = options.peopleOnly ? [] : await syncRoleGroups(deps, config.directory.roleGroups);

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
 import { createVirtualTime } from '../support/virtual-time';
 import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
-import { loadDepartmentCounts } from '../../bot/store/activity.repository';
 import { loadCoverage } from '../../bot/store/import.repository';
 import { collectAttendance } from '../../bot/graph/collect-attendance.command';
 import { startGraphStandIn, generateCertificate, type GraphStandIn, type GraphWorld, type StandInOptions } from './graph-stand-in';
@@ -19,6 +19,7 @@ import {
   seedStudentIdentities,
   staffRecord,
   studentRecord,
+  teamsCounts as teamsCountsIn,
 } from './graph-fixtures';
 
 const RUN_AT = '2026-11-27T06:00:00.000Z';
@@ -102,15 +103,15 @@ const EXPECTED_COUNTS = {
   [dan.id]: { '2026-11-20': 1 },
 };
 
-async function teamsCounts(t: TestDatabase): Promise<Record<string, Record<string, number>>> {
-  const counts = await loadDepartmentCounts(t.db, 'dept-a', '2026-10-01', '2026-12-31');
-  const out: Record<string, Record<string, number>> = {};
-  for (const [studentId, days] of counts) {
-    for (const [day, bySource] of days) {
-      if (bySource.teams_attendance !== undefined) (out[studentId] ??= {})[day] = bySource.teams_attendance;
-    }
-  }
-  return out;
+const teamsCounts = (t: TestDatabase) => teamsCountsIn(t.db);
+
+/** A local port nothing listens on any more: connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 describe.each(DATABASE_KINDS)('Teams attendance collection on %s', (kind) => {
@@ -371,18 +372,24 @@ describe('Teams attendance collection: sign-in and permissions', () => {
     expect(imports.map((i) => i.status)).toEqual(['failed']);
   });
 
-  it('when Graph cannot be reached, then the run fails saying so instead of reporting every organiser as broken', async () => {
+  it('when Graph cannot be reached, then the run fails saying so, after the bounded retries, instead of reporting every organiser as broken', async () => {
     standIn = await startGraphStandIn(moduleWorld());
+    const time = createVirtualTime(Date.parse(RUN_AT), () => 0);
     const deps = collectDeps(t.db, standIn, {
       now: RUN_AT,
       settings: { organisers: [ORGANISER, SECOND_ORGANISER] },
-      graph: { baseUrl: 'https://127.0.0.1:1' },
+      graph: { baseUrl: `https://127.0.0.1:${await closedPort()}` },
+      timers: time,
     });
 
     await expect(collectAttendance(deps)).rejects.toMatchObject({
       code: 'graph_unreachable',
-      message: expect.stringContaining('Microsoft Graph could not be reached'),
+      message: expect.stringMatching(
+        /^Microsoft Graph could not be reached \(6 attempts\) for GET .*: the connection was refused \(.*ECONNREFUSED/,
+      ),
     });
+    // Both organisers' calendars were tried with the same backoff as throttling: 2, 4, 8, 16, 32 s.
+    expect(time.waits).toEqual([2000, 2000, 4000, 4000, 8000, 8000, 16000, 16000, 32000, 32000]);
     expect(await t.db.selectFrom('graph_organiser_checkpoints').selectAll().execute()).toEqual([]);
   });
 

@@ -119,6 +119,7 @@ describe('Graph settings', () => {
       minMinutes: 10,
       lookbackDays: 28,
       collectEveryHours: 24,
+      requestTimeoutSeconds: 60,
     });
     expect(parseConfig({}).graph).toBeNull();
   });

@@ -1,10 +1,11 @@
 import pino from 'pino';
 import type { Db } from '../../bot/store/database';
+import { loadDepartmentCounts } from '../../bot/store/activity.repository';
 import { insertIdentities } from '../../bot/store/identity.repository';
 import type { Student } from '../../bot/store/student.repository';
 import type { Staff } from '../../bot/store/staff.repository';
 import { createGraphClient, type GraphConnectionOptions, type GraphSettings } from '../../bot/graph/graph-client';
-import { DEFAULT_RETRY_POLICY, GraphRequester } from '../../bot/graph/graph-requests';
+import { GraphRequester, graphRetryPolicy, type RetryPolicy } from '../../bot/graph/graph-requests';
 import { REAL_TIMERS, type Timers } from '../../bot/clock';
 import type { CollectDeps, CollectSettings } from '../../bot/graph/collect-attendance.command';
 import type { GraphStandIn, GraphWorld, StandInMeeting, StandInRecord } from './graph-stand-in';
@@ -108,6 +109,7 @@ export function graphSettings(standIn: GraphStandIn, overrides: Partial<GraphSet
     credential: { kind: 'secret', secret: CLIENT_SECRET },
     baseUrl: standIn.baseUrl,
     authorityHost: standIn.authorityHost,
+    requestTimeoutSeconds: 60,
     ...overrides,
   };
 }
@@ -123,14 +125,29 @@ export function collectDeps(
     connection?: GraphConnectionOptions;
     /** Retry waits: virtual time records them instead of waiting (the default waits for real). */
     timers?: Timers;
+    /** Attempts and backoff; production's unless given (the timeout follows graph.requestTimeoutSeconds, as in production). */
+    policy?: Partial<RetryPolicy>;
   },
 ): CollectDeps {
-  const client = createGraphClient(graphSettings(standIn, opts.graph), { trustedCa: standIn.ca, ...opts.connection });
+  const settings = graphSettings(standIn, opts.graph);
+  const client = createGraphClient(settings, { trustedCa: standIn.ca, ...opts.connection });
   return {
     db,
     logger: pino({ level: 'silent' }),
     now: () => new Date(opts.now),
-    graph: new GraphRequester(client, standIn.baseUrl, DEFAULT_RETRY_POLICY, opts.timers ?? REAL_TIMERS),
+    graph: new GraphRequester(client, standIn.baseUrl, { ...graphRetryPolicy(settings), ...opts.policy }, opts.timers ?? REAL_TIMERS),
     settings: collectSettings(opts.settings),
   };
+}
+
+/** Teams attendance counts per student and day in dept-a, as the rules will read them. */
+export async function teamsCounts(db: Db): Promise<Record<string, Record<string, number>>> {
+  const counts = await loadDepartmentCounts(db, 'dept-a', '2026-10-01', '2026-12-31');
+  const out: Record<string, Record<string, number>> = {};
+  for (const [studentId, days] of counts) {
+    for (const [day, bySource] of days) {
+      if (bySource.teams_attendance !== undefined) (out[studentId] ??= {})[day] = bySource.teams_attendance;
+    }
+  }
+  return out;
 }

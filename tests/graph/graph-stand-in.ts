@@ -2,14 +2,19 @@ import { createPublicKey } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
-import { generate } from 'selfsigned';
+import { faultTarget, playNetworkFault, type NetworkFault } from './network-faults';
+import { ALL_PERMISSIONS, generateCertificate, graphError, seeded, type Answer } from './stand-in-support';
+
+export type { NetworkFault } from './network-faults';
+export { generateCertificate } from './stand-in-support';
 
 /**
  * A local HTTPS stand-in for Microsoft Graph and the Entra token endpoint, answering the documented
  * endpoints with the documented shapes (see shared/PLATFORM-FACTS.md): calendarView, the join-URL
  * filter on onlineMeetings, attendance reports and records, JSON $batch, paging with absolute next
- * links, 429 with Retry-After (also inside a batch), 503, and 403 for a missing access policy.
- * Its certificate is self-signed and made at start; callers trust it through `ca`.
+ * links, 429 with Retry-After (also inside a batch), 503, 403 for a missing access policy, and the
+ * network's own faults (network-faults.ts: hangs, stalled bodies, resets). Its certificate is
+ * self-signed and made at start; callers trust it through `ca`.
  */
 
 export interface StandInRecord {
@@ -101,6 +106,7 @@ export interface StandInOptions {
   throttleSeed?: number;
   retryAfterSeconds?: number;
   faults?: Fault[];
+  networkFaults?: NetworkFault[];
 }
 
 export interface StandInStats {
@@ -125,60 +131,6 @@ export interface GraphStandIn {
   stats: StandInStats;
   resetStats(): void;
   close(): Promise<void>;
-}
-
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
-
-const ALL_PERMISSIONS = [
-  'Calendars.Read',
-  'OnlineMeetings.Read.All',
-  'OnlineMeetingArtifact.Read.All',
-  'User.Read.All',
-  'GroupMember.Read.All',
-];
-
-const graphError = (status: number, code: string, message: string, headers?: Record<string, string>): Answer => ({
-  status,
-  headers,
-  body: {
-    error: {
-      code,
-      message,
-      innerError: { date: new Date().toISOString(), 'request-id': `standin-${Math.random().toString(16).slice(2)}` },
-    },
-  },
-});
-
-/** A small seeded generator, so a throttled run is the same run every time. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export async function generateCertificate(commonName = 'localhost'): Promise<{ cert: string; key: string }> {
-  const pems = await generate([{ name: 'commonName', value: commonName }], {
-    keySize: 2048,
-    extensions: [
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  });
-  return { cert: pems.cert, key: pems.private };
 }
 
 export async function startGraphStandIn(world: GraphWorld, options: StandInOptions = {}): Promise<GraphStandIn> {
@@ -461,6 +413,7 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
       void (async () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const url = new URL(req.url ?? '/', base);
+        if (playNetworkFault(options.networkFaults, faultTarget(url.pathname, url.search, raw), req, res)) return;
         let reply: Answer;
         if (url.pathname === `/${world.tenantId}/v2.0/.well-known/openid-configuration`) {
           const t = `${base}/${world.tenantId}`;
@@ -532,7 +485,6 @@ export async function startGraphStandIn(world: GraphWorld, options: StandInOptio
         batchEnvelopes: 0,
         batchItems: 0,
         throttled: 0,
-        tokensIssued: stats.tokensIssued,
         recordsServed: 0,
         paths: [],
       });

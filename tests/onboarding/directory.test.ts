@@ -71,12 +71,13 @@ describe.each(DATABASE_KINDS)('Microsoft Entra directory through Graph on %s', (
         credential: { kind: 'secret', secret: CLIENT_SECRET },
         baseUrl: standIn.baseUrl,
         authorityHost: standIn.authorityHost,
+        requestTimeoutSeconds: 60,
       },
       { trustedCa: standIn.ca },
     );
     deps = {
       db: t.db,
-      requester: new GraphRequester(client, standIn.baseUrl, { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 20 }),
+      requester: new GraphRequester(client, standIn.baseUrl, { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 20, requestTimeoutMs: 60_000 }),
       now: () => NOW,
       logger: silentLogger,
       clientId: CLIENT_ID,
