@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { createUtf8Scan } from './encoding';
 import { UnreadableFileError } from './read-delimited';
 
 /** The default longest line (UPLOAD_MAX_LINE_BYTES): real export lines are a few hundred bytes, a roster's a few KB. */
@@ -52,16 +53,20 @@ export function createLineLengthCheck(maxLineBytes: number): (block: Buffer) => 
  * Refuses a file with a line longer than `maxLineBytes`, naming the line, before any parser sees it:
  * both readers (the fast line splitter and Papa Parse) keep a line in memory until it ends, so a file
  * without line breaks would otherwise be held whole. The scan reads fixed blocks and keeps only counts.
+ * On the same pass it checks the bytes are UTF-8: the answer is the offset of the first byte that is
+ * not, or -1 (readDelimited then reads a file without byte-order mark as Windows-1252, `withoutBom`).
  */
-export async function assertLineLengths(path: string, maxLineBytes: number): Promise<void> {
+export async function assertLineLengths(path: string, maxLineBytes: number): Promise<{ notUtf8At: number }> {
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(SCAN_BYTES);
     const check = createLineLengthCheck(maxLineBytes);
+    const utf8 = createUtf8Scan();
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, SCAN_BYTES, null);
-      if (bytesRead === 0) return;
+      if (bytesRead === 0) return { notUtf8At: utf8.end() };
       check(buffer.subarray(0, bytesRead));
+      utf8.feed(buffer.subarray(0, bytesRead));
     }
   } finally {
     await handle.close();

@@ -6,6 +6,7 @@ import type { ExportFormat, ParseSettings } from './formats/format';
 import { concludeParse, createRecordCounter, describeReadError } from './count-records';
 import { declined, headerFormat, parseInParts } from './parse-parallel';
 import { readBytes } from './read-bytes';
+import { chooseWithoutBom, windows1252Note } from './encoding';
 import { moodleLogFormat, moodleLogstoreFormat } from './formats/moodle';
 import { panoptoSessionViewsFormat, panoptoSystemViewsFormat } from './formats/panopto';
 import { teams2020Format, teams2021Format, teamsAttendanceFormat } from './formats/teams';
@@ -71,8 +72,10 @@ export async function parseExport(
     if (read === null) {
       counter = createRecordCounter(formats, source, settings);
       // Before the reader of the whole file: it holds a line in memory until it ends.
-      await assertLineLengths(path, maxLineBytes);
-      read = await readDelimited(path, { delimiter: 'auto', onRecord: counter.onRecord, onProgress, fastPath });
+      const { notUtf8At } = await assertLineLengths(path, maxLineBytes);
+      const withoutBom = await chooseWithoutBom(path, notUtf8At);
+      read = await readDelimited(path, { delimiter: 'auto', onRecord: counter.onRecord, onProgress, fastPath, withoutBom });
+      if (read.encoding === 'windows-1252') counter.state.tally.warnings.push(await windows1252Note(path, notUtf8At));
     }
   } catch (error) {
     const fatal = describeReadError(error);

@@ -3,6 +3,9 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import Papa from 'papaparse';
+import { badBytesMessage, claimOf, decoderFor, readAs, UNDEFINED_IN_1252, undefinedIn1252Message, type TextEncoding } from './encoding';
+
+export type { TextEncoding } from './encoding';
 
 /** A file that cannot be read as a delimited text export at all; the message names what is wrong. */
 export class UnreadableFileError extends Error {
@@ -11,8 +14,6 @@ export class UnreadableFileError extends Error {
     this.name = 'UnreadableFileError';
   }
 }
-
-export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
 export interface Sniffed {
   encoding: TextEncoding;
@@ -77,6 +78,11 @@ export interface ReadOptions {
    * being held in memory to its end. Only the fast reader of UTF-8 LF and CRLF files takes it.
    */
   maxLineChars?: number;
+  /**
+   * How a file without a byte-order mark is decoded: UTF-8 (the default), or Windows-1252 when its bytes are known not to be
+   * UTF-8 (assertLineLengths finds that on its pass over the file). A file with a byte-order mark is always read by it.
+   */
+  withoutBom?: 'utf-8' | 'windows-1252';
 }
 
 const HEAD_BYTES = 4096;
@@ -113,13 +119,13 @@ function chooseDelimiter(head: string, wanted: ReadOptions['delimiter']): string
  */
 export async function readDelimited(path: string, options: ReadOptions): Promise<ReadResult> {
   const { head, size } = await readHead(path);
-  const sniffed = sniffEncoding(head, size);
+  const sniffed = readAs(sniffEncoding(head, size), options.withoutBom);
   const hash = createHash('sha256');
   let bytes = 0;
-  let decodeError: UnreadableFileError | null = null;
+  let decodeError: Promise<string> | null = null;
   let lastChar = '';
 
-  const decoder = new TextDecoder(sniffed.encoding, { fatal: true });
+  const decoder = decoderFor(sniffed.encoding, true);
   const track = (text: string): string => {
     if (text.length > 0) {
       lastChar = text[text.length - 1] ?? lastChar;
@@ -132,24 +138,26 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
       hash.update(chunk);
       if (decodeError) return callback(null, undefined);
       try {
-        const text = track(decoder.decode(chunk, { stream: true }));
+        const text = decoder.decode(chunk, { stream: true });
+        const undefinedAt = sniffed.encoding === 'windows-1252' ? text.search(UNDEFINED_IN_1252) : -1;
+        if (undefinedAt >= 0) {
+          decodeError = undefinedIn1252Message(path, bytes + undefinedAt);
+          return callback(null, undefined);
+        }
         bytes += chunk.length;
-        callback(null, text.length > 0 ? text : undefined);
+        callback(null, track(text).length > 0 ? text : undefined);
       } catch {
-        decodeError = new UnreadableFileError(
-          `the file is not valid ${sniffed.encoding.toUpperCase()} (the bad bytes are near byte ${bytes}); save the export as "CSV UTF-8" and import it again`,
-        );
+        decodeError = badBytesMessage(path, sniffed.encoding, claimOf(sniffed, options.withoutBom), true);
         callback(null, undefined);
       }
     },
     flush(callback) {
+      if (decodeError) return callback(null, undefined);
       try {
         const rest = track(decoder.decode());
         callback(null, rest.length > 0 ? rest : undefined);
       } catch {
-        decodeError = new UnreadableFileError(
-          `the file is not valid ${sniffed.encoding.toUpperCase()}: it ends in the middle of a character`,
-        );
+        decodeError = badBytesMessage(path, sniffed.encoding, claimOf(sniffed, options.withoutBom), true);
         callback(null, undefined);
       }
     },
@@ -157,7 +165,7 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
 
   const firstChunk = await peekText(path, sniffed, HEAD_BYTES);
   const delimiter = chooseDelimiter(firstChunk, options.delimiter);
-  if (options.fastPath !== false && sniffed.encoding === 'utf-8') {
+  if (options.fastPath !== false && (sniffed.encoding === 'utf-8' || sniffed.encoding === 'windows-1252')) {
     const lineEnd = guessLineEnd(await peekText(path, sniffed, STREAM_CHUNK_BYTES));
     if (lineEnd !== '\r') return readLines(path, sniffed, size, delimiter, lineEnd, options);
   }
@@ -196,7 +204,7 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
     });
     stream.on('error', reject);
   });
-  if (decodeError) throw decodeError;
+  if (decodeError) throw new UnreadableFileError(await decodeError);
   options.onProgress?.(line - 1, bytes);
   return {
     encoding: sniffed.encoding,
@@ -227,7 +235,7 @@ async function peekText(path: string, sniffed: Sniffed, length: number): Promise
     const head = Buffer.alloc(length);
     const { bytesRead } = await handle.read(head, 0, length, 0);
     // A lenient decode is enough to find the delimiter and line end; the strict decode of the whole file reports bad bytes.
-    return new TextDecoder(sniffed.encoding).decode(head.subarray(0, bytesRead));
+    return decoderFor(sniffed.encoding, false).decode(head.subarray(0, bytesRead));
   } finally {
     await handle.close();
   }
@@ -345,7 +353,7 @@ async function readLines(
   const stop = Math.min(options.range?.end ?? fileSize, fileSize);
   const toFileEnd = stop >= fileSize;
   const hash = createHash('sha256');
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = decoderFor(sniffed.encoding, true);
   // Two blocks: the next one is read while this one is parsed, so the parse never waits on the disk thread.
   const blockA = Buffer.allocUnsafe(READ_BYTES);
   const blockB = Buffer.allocUnsafe(READ_BYTES);
@@ -434,10 +442,11 @@ async function readLines(
       try {
         text = decoder.decode(chunk, { stream: true });
       } catch {
-        throw new UnreadableFileError(
-          `the file is not valid UTF-8 (the bad bytes are near byte ${start + bytes}); save the export as "CSV UTF-8" and import it again`,
-        );
+        throw new UnreadableFileError(await badBytesMessage(path, sniffed.encoding, claimOf(sniffed, options.withoutBom), !options.range));
       }
+      // Windows-1252 is one byte a character: where the text has a character, the block has its byte.
+      const undefinedAt = sniffed.encoding === 'windows-1252' ? text.search(UNDEFINED_IN_1252) : -1;
+      if (undefinedAt >= 0) throw new UnreadableFileError(await undefinedIn1252Message(path, start + bytes + undefinedAt));
       bytes += bytesRead;
       takeText(text);
       if (stopped) break;
@@ -450,7 +459,7 @@ async function readLines(
     try {
       takeText(decoder.decode());
     } catch {
-      throw new UnreadableFileError('the file is not valid UTF-8: it ends in the middle of a character');
+      throw new UnreadableFileError(await badBytesMessage(path, sniffed.encoding, claimOf(sniffed, options.withoutBom), !options.range));
     }
   }
   if (!toFileEnd) {

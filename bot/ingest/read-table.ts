@@ -2,6 +2,7 @@ import { findColumns, normaliseHeader, separatorHint } from './formats/format';
 import { readDelimited, UnreadableFileError, type ReadResult } from './read-delimited';
 import { Tally } from './tally';
 import { assertLineLengths } from './line-limit';
+import { chooseWithoutBom, windows1252Note } from './encoding';
 
 export interface TableRead<R> {
   rows: R[];
@@ -30,9 +31,10 @@ export async function readTable<R, K extends string>(
   let fatal: string | null = null;
   let read: ReadResult | null = null;
   try {
-    await assertLineLengths(path, maxLineBytes);
+    const { notUtf8At } = await assertLineLengths(path, maxLineBytes);
     read = await readDelimited(path, {
       delimiter: 'auto',
+      withoutBom: await chooseWithoutBom(path, notUtf8At),
       onRecord: (fields, line, problem) => {
         if (fields.length === 1 && fields[0] === '' && !problem) return true;
         if (!index) {
@@ -66,6 +68,7 @@ export async function readTable<R, K extends string>(
         return true;
       },
     });
+    if (read.encoding === 'windows-1252') tally.warnings.push(await windows1252Note(path, notUtf8At));
   } catch (error) {
     if (!(error instanceof UnreadableFileError)) {
       const code = (error as NodeJS.ErrnoException).code;

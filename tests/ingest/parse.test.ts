@@ -147,7 +147,11 @@ describe('parsing broken files', () => {
     ['header-only.csv', /a header but no rows/],
     ['report.zip', /zip archive/],
     ['random.bin', /looks binary/],
-    ['moodle-latin1.csv', /not valid UTF-8 .*save the export as "CSV UTF-8"/],
+    // It starts with UTF-8's byte-order mark, so it is not read as Windows-1252: the refusal names the line and what is there.
+    [
+      'moodle-latin1.csv',
+      /not valid UTF-8, although it starts with the UTF-8 byte-order mark: line 2 has byte 0xEB, .*"Jones, Zo\uFFFD".*save the export as "CSV UTF-8"/,
+    ],
     ['moodle-french.csv', /header is not one this tool reads for moodle\. Expected Moodle site log download \(Time, User full name/],
     ['does-not-exist.csv', /does not exist/],
   ])('when %s is imported, then the whole file is refused with a clear reason', async (name, message) => {

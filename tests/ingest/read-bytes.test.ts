@@ -443,7 +443,7 @@ describe('the byte reader and the Moodle log byte counter', () => {
     expect((await parseExport(longHeader, 'moodle', settings)).fatal).toMatch(/^line 1 is longer than 4 KB/);
   });
 
-  it('when a site log is UTF-16, has CR line ends or bytes that are not UTF-8, then the byte reader declines and the file reads as before', async () => {
+  it('when a site log is UTF-16, has CR line ends or bytes that are not UTF-8, then the byte reader declines and the file reads as before (the last as Windows-1252)', async () => {
     const rowText = `"4/11/23, 11:18:42","Zoë",-,System,System,"User has logged in","The user with id '5' has logged in.",web,10.0.0.1`;
     const text = `${HEADER.map(fputcsv).join(',')}\r\n${rowText}\r\n`;
     const utf16 = file();
@@ -461,6 +461,9 @@ describe('the byte reader and the Moodle log byte counter', () => {
       expect({ path, ...outcome(await parseExport(path, 'moodle', parseSettings(), undefined, true, 1)) }).toEqual({ path, ...reference });
     }
     expect((await parseExport(utf16, 'moodle', parseSettings())).tally.rowsCounted).toBe(1);
-    expect((await parseExport(latin1, 'moodle', parseSettings())).fatal).toMatch(/not valid UTF-8/);
+    const asWindows1252 = await parseExport(latin1, 'moodle', parseSettings());
+    expect(asWindows1252.fatal).toBeNull();
+    expect(asWindows1252.read?.encoding).toBe('windows-1252');
+    expect(asWindows1252.tally.warnings).toEqual([expect.stringMatching(/^read as Windows-1252 .*line 2, in ".*"Zoë"/)]);
   });
 });
