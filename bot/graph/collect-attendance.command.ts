@@ -250,7 +250,19 @@ async function collectOrganiser(
   return outcome;
 }
 
+/** What @azure/identity (MSAL: endpoints_resolution_error, network_error) says when the authority could not be reached, as opposed to refusing the credential. */
+const NETWORK_FAULT =
+  /endpoints_resolution_error|network_error|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up|fetch failed/i;
+
 function explainRunFailure(error: unknown, settings: CollectSettings): Error {
+  if (error instanceof AppError && error.code === 'graph_sign_in_failed' && NETWORK_FAULT.test(error.message)) {
+    return new AppError(
+      502,
+      'graph_sign_in_unreachable',
+      `Could not reach the Microsoft sign-in endpoint (GRAPH_AUTHORITY_HOST) to sign in as app ${settings.clientId}: ${error.message} ` +
+        'This is a network problem, not the secret or certificate: check that this server can reach it (proxy, firewall, DNS). Nothing was collected; the next collection tries again.',
+    );
+  }
   if (error instanceof AppError && error.code === 'graph_sign_in_failed') {
     return new AppError(
       502,

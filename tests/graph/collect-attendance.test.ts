@@ -372,6 +372,27 @@ describe('Teams attendance collection: sign-in and permissions', () => {
     expect(imports.map((i) => i.status)).toEqual(['failed']);
   });
 
+  it('when the sign-in endpoint cannot be reached, then the run says it is the network, not the secret, and records the failed run', async () => {
+    standIn = await startGraphStandIn(moduleWorld());
+    const deps = collectDeps(t.db, standIn, {
+      now: RUN_AT,
+      settings: { organisers: [ORGANISER] },
+      graph: { authorityHost: `https://127.0.0.1:${await closedPort()}` },
+    });
+
+    const failure = await collectAttendance(deps).then(
+      () => null,
+      (error: unknown) => error as { code: string; message: string },
+    );
+    expect(failure?.code).toBe('graph_sign_in_unreachable');
+    expect(failure?.message).toMatch(
+      /^Could not reach the Microsoft sign-in endpoint \(GRAPH_AUTHORITY_HOST\) to sign in as app a1b2c3d4-0000-4000-8000-00000000c11e: .*(endpoints_resolution_error|ECONNREFUSED).*This is a network problem, not the secret or certificate/s,
+    );
+    expect(failure?.message).not.toMatch(/Check GRAPH_CLIENT_SECRET/);
+    const imports = await t.db.selectFrom('imports').selectAll().where('source', '=', 'teams_attendance').execute();
+    expect(imports.map((i) => i.status)).toEqual(['failed']);
+  }, 60_000);
+
   it('when Graph cannot be reached, then the run fails saying so, after the bounded retries, instead of reporting every organiser as broken', async () => {
     standIn = await startGraphStandIn(moduleWorld());
     const time = createVirtualTime(Date.parse(RUN_AT), () => 0);
