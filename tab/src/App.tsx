@@ -8,7 +8,6 @@ import {
   Tab,
   TabList,
   Text,
-  makeStaticStyles,
   makeStyles,
   teamsDarkTheme,
   teamsHighContrastTheme,
@@ -59,14 +58,6 @@ const useStyles = makeStyles({
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
 });
 
-/**
- * No browser margin around the app: in the dark theme it showed as a white frame. In forced colours the
- * high-contrast theme's yellow link colour (made for a black page) must not survive as the text fill.
- */
-const useDocumentStyles = makeStaticStyles({
-  'html, body': { margin: 0, padding: 0 },
-});
-
 const SESSION_KEY = 'engagement-monitor.local-staff';
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme } as const;
 
@@ -105,7 +96,6 @@ type Session =
 
 export function App() {
   const styles = useStyles();
-  useDocumentStyles();
   const [host, setHost] = useState<Host | null>(null);
   const [theme, setTheme] = useState<ThemeName>('default');
   const [session, setSession] = useState<Session>({ kind: 'pending' });
