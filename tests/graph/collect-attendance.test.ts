@@ -20,6 +20,7 @@ import {
   staffRecord,
   studentRecord,
   teamsCounts as teamsCountsIn,
+  threeSessionTutorial,
 } from './graph-fixtures';
 
 const RUN_AT = '2026-11-27T06:00:00.000Z';
@@ -41,19 +42,7 @@ function moduleWorld(overrides: Partial<GraphWorld> = {}): GraphWorld {
   for (const report of lecture.reports) report.totalParticipantCount = report.records.length + 2;
   return emptyWorld({
     organisers: [{ upn: ORGANISER, id: 'aad-leader', hasAccessPolicy: true }],
-    meetings: [
-      lecture,
-      meeting(
-        'tutorial',
-        ORGANISER,
-        [
-          ['2026-11-20T14:00:00.000Z', 50],
-          ['2026-11-24T09:00:00.000Z', 50],
-          ['2026-11-24T16:00:00.000Z', 50],
-        ],
-        (i) => (i === 0 ? [studentRecord(amy, 2900), studentRecord(dan, 2900)] : [studentRecord(amy, 2900)]),
-      ),
-    ],
+    meetings: [lecture, threeSessionTutorial(ORGANISER, amy, dan)],
     otherEvents: [
       {
         organiser: ORGANISER,

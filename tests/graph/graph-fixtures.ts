@@ -151,3 +151,17 @@ export async function teamsCounts(db: Db): Promise<Record<string, Record<string,
   }
   return out;
 }
+
+/** The tutorial both collection suites use: three sessions, Amy at each, Dan at the first only. */
+export function threeSessionTutorial(organiser: string, amy: Student, dan: Student): StandInMeeting {
+  return meeting(
+    'tutorial',
+    organiser,
+    [
+      ['2026-11-20T14:00:00.000Z', 50],
+      ['2026-11-24T09:00:00.000Z', 50],
+      ['2026-11-24T16:00:00.000Z', 50],
+    ],
+    (i) => (i === 0 ? [studentRecord(amy, 2900), studentRecord(dan, 2900)] : [studentRecord(amy, 2900)]),
+  );
+}

@@ -4,7 +4,15 @@ import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support
 import { REAL_TIMERS } from '../../bot/clock';
 import { collectAttendance } from '../../bot/graph/collect-attendance.command';
 import { startGraphStandIn, type GraphStandIn, type GraphWorld, type NetworkFault } from './graph-stand-in';
-import { collectDeps, emptyWorld, meeting, seedStudentIdentities, studentRecord, teamsCounts } from './graph-fixtures';
+import {
+  collectDeps,
+  emptyWorld,
+  meeting,
+  seedStudentIdentities,
+  studentRecord,
+  teamsCounts,
+  threeSessionTutorial,
+} from './graph-fixtures';
 
 /**
  * What a real network does to Graph requests, played by the HTTPS stand-in: a request never answered,
@@ -35,16 +43,7 @@ function world(): GraphWorld {
         studentRecord(amy, 3000),
         studentRecord(ben, 3000, 'email'),
       ]),
-      meeting(
-        'tutorial',
-        ORGANISER,
-        [
-          ['2026-11-20T14:00:00.000Z', 50],
-          ['2026-11-24T09:00:00.000Z', 50],
-          ['2026-11-24T16:00:00.000Z', 50],
-        ],
-        (i) => (i === 0 ? [studentRecord(amy, 2900), studentRecord(dan, 2900)] : [studentRecord(amy, 2900)]),
-      ),
+      threeSessionTutorial(ORGANISER, amy, dan),
       meeting('seminar', OTHER_ORGANISER, [['2026-11-25T10:00:00.000Z', 60]], () => [studentRecord(ben, 3600)]),
     ],
   });

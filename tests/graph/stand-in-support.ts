@@ -28,17 +28,7 @@ export const graphError = (status: number, code: string, message: string, header
   },
 });
 
-/** A small seeded generator, so a throttled run is the same run every time. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from '../support/seeded';
 
 export async function generateCertificate(commonName = 'localhost'): Promise<{ cert: string; key: string }> {
   const pems = await generate([{ name: 'commonName', value: commonName }], {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Source } from '../../shared/domain';
 import { LOG_FIELDS, type LogRow, type UserRow } from './moodle-db';
+import { seeded } from './seeded';
 
 /**
  * A small Moodle site's users and log, generated with the edge cases real logs hold: staff "logged
@@ -93,18 +94,6 @@ export const SITE_USERS: UserRow[] = [
 ];
 const STUDENTS = [2113, 2114, 2115, 2116, 2117];
 
-/** A small deterministic generator (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const base = (over: Partial<SiteEvent>): SiteEvent => ({
   eventname: '\\core\\event\\course_viewed',
   component: 'core',
@@ -183,7 +172,7 @@ const submission = (kind: number, userid: number, t: number, over: Partial<SiteE
  * November), in id order = write order. Events near midnight land either side of it.
  */
 export function generateSiteLog(seed: number, firstDayStart: number, days: number, until = Infinity): SiteEvent[] {
-  const rnd = random(seed);
+  const rnd = seeded(seed);
   const events: SiteEvent[] = [];
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   for (let d = 0; d < days; d++) {
