@@ -97,6 +97,7 @@ describe('parseConfig', () => {
       prefix: 'mdl_',
       tls: { mode: 'verify', caPath: null },
       pullEveryMinutes: 60,
+      queryTimeoutSeconds: 120,
     });
     expect(
       parseConfig({ MOODLE_DB_URL: 'postgresql://reader@db/moodle', MOODLE_DB_PREFIX: 'm_', MOODLE_DB_TLS: 'off' }).moodleDb,

@@ -37,7 +37,7 @@ async function main(): Promise<Record<string, unknown>> {
     db,
     students.map((s) => ({ sourceSystem: 'samis', externalKey: s.id, studentId: s.id })),
   );
-  const settings = { url, kind: 'mysql' as const, prefix: 'mdl_', tls: { mode: 'off' as const, caPath: null } };
+  const settings = { url, kind: 'mysql' as const, prefix: 'mdl_', tls: { mode: 'off' as const, caPath: null }, queryTimeoutSeconds: 120 };
   const moodle = await mysql.createConnection({ uri: url });
   const [[head]] = (await moodle.query('select max(id) as id, max(timecreated) as t from mdl_logstore_standard_log')) as unknown as [
     [{ id: number; t: number }],

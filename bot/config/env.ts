@@ -124,6 +124,7 @@ export const EnvSchema = z.object({
   MOODLE_DB_LOOKBACK_DAYS: int(14, 1, 400),
   MOODLE_DB_MAX_LAG_MINUTES: int(180, 5, 10_080),
   MOODLE_DB_PAGE_SIZE: int(100_000, 1_000, 1_000_000),
+  MOODLE_DB_QUERY_TIMEOUT_SECONDS: int(120, 1, 3_600),
   ENTRA_ROLE_GROUPS: jsonObject(
     z.array(
       z

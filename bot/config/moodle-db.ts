@@ -10,6 +10,8 @@ export type MoodleDbConfig = Readonly<{
   maxLagMinutes: number;
   /** Log ids read per query. */
   pageSize: number;
+  /** A query that has not answered after this long fails the run (a lock held on the log table, a dead network). */
+  queryTimeoutSeconds: number;
 }>;
 
 export function moodleDbConfig(e: Env): MoodleDbConfig | null {
@@ -23,6 +25,7 @@ export function moodleDbConfig(e: Env): MoodleDbConfig | null {
         lookbackDays: e.MOODLE_DB_LOOKBACK_DAYS,
         maxLagMinutes: e.MOODLE_DB_MAX_LAG_MINUTES,
         pageSize: e.MOODLE_DB_PAGE_SIZE,
+        queryTimeoutSeconds: e.MOODLE_DB_QUERY_TIMEOUT_SECONDS,
       })
     : null;
 }

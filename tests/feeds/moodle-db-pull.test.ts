@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openMoodleConnection } from '../../bot/feeds/moodle-db/moodle-connection';
-import { pullMoodle, type MoodlePullDeps } from '../../bot/feeds/moodle-db/pull-moodle.command';
+import { openMoodleConnection, type MoodleConnection } from '../../bot/feeds/moodle-db/moodle-connection';
+import { MOODLE_FEED, pullMoodle, type MoodlePullDeps } from '../../bot/feeds/moodle-db/pull-moodle.command';
+import { findMoodleFeedState } from '../../bot/store/moodle-feed.repository';
 import { importExport } from '../../bot/ingest/import.command';
 import { importMoodleUsers } from '../../bot/ingest/identity-imports.command';
 import { describeDataStatus } from '../../bot/commands/data-status.command';
@@ -195,6 +196,102 @@ describe.each(DATABASE_KINDS)('Moodle database pull, our store on %s', (kind) =>
       expect(results.find((r) => r.status === 'skipped')?.warnings[0]).toMatch(/Another instance is pulling/);
       expect(await countsOf(store.db)).toEqual(intendedCounts(events));
     });
+
+    /**
+     * A first pull reads the days before `cut`; then the rest of the log arrives. Returns what a run that
+     * breaks must leave as it was, and every event.
+     */
+    const pullFirstPart = async (seed: number) => {
+      const all = generateSiteLog(seed, FIRST_DAY, 8, NOW.getTime() / 1000 - 1_800);
+      const cut = Date.UTC(2026, 10, 25, 13) / 1000;
+      await moodle.insertLog(all.filter((e) => e.timecreated < cut));
+      clock = new Date(cut * 1000 + 600_000);
+      expect((await pullMoodle(deps(), { since: '2026-11-20' })).status).toBe('succeeded');
+      await moodle.insertLog(all.filter((e) => e.timecreated >= cut));
+      clock = NOW;
+      return { all, counts: await countsOf(store.db), checkpoint: (await findMoodleFeedState(store.db, MOODLE_FEED))?.checkpoint };
+    };
+
+    /** A real connection on which `act` runs the pull's request for log page `at` (counted from 1): it takes a lock, kills, then `issue`s it. */
+    const breakingAtPage =
+      (at: number, act: (issue: () => Promise<unknown[][]>) => Promise<unknown[][]>, timeoutSeconds = 120) =>
+      async (): Promise<MoodleConnection> => {
+        const conn = await openMoodleConnection({ ...moodle.settings, queryTimeoutSeconds: timeoutSeconds });
+        let pages = 0;
+        return {
+          ...conn,
+          query: (sqlText, params) =>
+            sqlText.startsWith('select id, eventname') && ++pages === at
+              ? act(() => conn.query(sqlText, params))
+              : conn.query(sqlText, params),
+        };
+      };
+
+    it('when the connection to Moodle is killed in the middle of the paged read, then the run fails saying so, stores nothing, and the next run counts as a clean pull', async () => {
+      const before = await pullFirstPart(17);
+      let killed = 0;
+      const connect = breakingAtPage(2, async (issue) => {
+        // The page's SELECT waits on a lock, so the kill lands while it runs, as a server restart would.
+        const lock = await moodle.lockLog();
+        const page = issue();
+        page.catch(() => undefined);
+        try {
+          await moodle.waitForBlockedRead();
+          killed = await moodle.killSessions();
+        } finally {
+          await lock.release();
+        }
+        return page;
+      });
+
+      const broken = await pullMoodle(deps({ connect, settings: { ...deps().settings, pageSize: 10 } }));
+
+      expect(killed).toBe(1);
+      expect(broken).toMatchObject({ status: 'failed', code: 'moodle_db_connection_lost', rowsRead: 0, rowsCounted: 0 });
+      expect(broken.errors[0]).toMatch(
+        /^The connection to the Moodle database \((MySQL\/MariaDB|PostgreSQL) 127\.0\.0\.1:\d+\/\w+ as \w+\) was lost during the pull: /,
+      );
+      expect(broken.errors[0]).toMatch(/Nothing from this run was counted and the checkpoint is unchanged/);
+      expect(await countsOf(store.db)).toEqual(before.counts);
+      expect((await findMoodleFeedState(store.db, MOODLE_FEED))?.checkpoint).toEqual(before.checkpoint);
+
+      const next = await pullMoodle(deps());
+      expect(next.status).toBe('succeeded');
+      expect(next.period).toEqual({ start: '2026-11-25', end: '2026-11-26' });
+      expect(await countsOf(store.db)).toEqual(intendedCounts(before.all));
+    });
+
+    it('when a query never answers (the log table locked), then the run fails after the configured timeout, stores nothing, and the next run completes', async () => {
+      const before = await pullFirstPart(19);
+      let lock: { release(): Promise<void> } | null = null;
+      const connect = breakingAtPage(
+        2,
+        async (issue) => {
+          lock = await moodle.lockLog();
+          return issue();
+        },
+        1,
+      );
+      try {
+        const started = performance.now();
+        const stuck = await pullMoodle(deps({ connect, settings: { ...deps().settings, pageSize: 10 } }));
+        const seconds = (performance.now() - started) / 1000;
+
+        expect(stuck).toMatchObject({ status: 'failed', code: 'moodle_db_timeout', rowsRead: 0, rowsCounted: 0 });
+        expect(stuck.errors[0]).toMatch(
+          /^The Moodle database did not answer within 1 s \((MySQL\/MariaDB|PostgreSQL) 127\.0\.0\.1:\d+\/\w+ as \w+\).*MOODLE_DB_QUERY_TIMEOUT_SECONDS/,
+        );
+        expect(seconds).toBeLessThan(8);
+        expect(await countsOf(store.db)).toEqual(before.counts);
+        expect((await findMoodleFeedState(store.db, MOODLE_FEED))?.checkpoint).toEqual(before.checkpoint);
+      } finally {
+        await (lock as { release(): Promise<void> } | null)?.release();
+      }
+
+      const next = await pullMoodle(deps());
+      expect(next.status).toBe('succeeded');
+      expect(await countsOf(store.db)).toEqual(intendedCounts(before.all));
+    }, 30_000);
 
     it('when the log table is empty, then the run says so and claims no day', async () => {
       const summary = await pullMoodle(deps());

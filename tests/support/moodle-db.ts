@@ -155,10 +155,16 @@ export interface TestMoodle {
   engine: MoodleEngine;
   prefix: string;
   /** The settings the pull connects with (read-only session, TLS off on loopback). */
-  settings: Pick<MoodleDbConfig, 'url' | 'kind' | 'prefix' | 'tls'>;
+  settings: Pick<MoodleDbConfig, 'url' | 'kind' | 'prefix' | 'tls' | 'queryTimeoutSeconds'>;
   exec(sqlText: string, params?: unknown[]): Promise<unknown[]>;
   insertLog(rows: readonly LogRow[]): Promise<void>;
   insertUsers(rows: readonly UserRow[]): Promise<void>;
+  /** Another session takes the log table for itself (LOCK TABLES ... WRITE; LOCK TABLE ... ACCESS EXCLUSIVE): reads wait until released. */
+  lockLog(): Promise<{ release(): Promise<void> }>;
+  /** Resolves once a session of the pull waits on a lock (polls the server's list of sessions). */
+  waitForBlockedRead(): Promise<void>;
+  /** Kills every other session on this Moodle database from the admin connection, as an operator (KILL, pg_terminate_backend) would. */
+  killSessions(): Promise<number>;
   drop(): Promise<void>;
 }
 
@@ -206,6 +212,8 @@ export async function createTestMoodle(
     };
     const base = new URL(TEST_POSTGRES_URL);
     base.searchParams.set('options', `-c search_path=${name}`);
+    // Names the pull's sessions, so a test can find them among other suites' in pg_stat_activity.
+    base.searchParams.set('application_name', name);
     url = base.toString();
   }
   for (const table of opts.tables ?? ['logstore_standard_log', 'user'])
@@ -226,7 +234,7 @@ export async function createTestMoodle(
   return {
     engine,
     prefix,
-    settings: { url, kind: engine, prefix, tls: { mode: 'off', caPath: null } },
+    settings: { url, kind: engine, prefix, tls: { mode: 'off', caPath: null }, queryTimeoutSeconds: 120 },
     exec,
     insertLog: (rows) => insertMany('logstore_standard_log', logColumns, rows as unknown as Array<Record<string, unknown>>),
     insertUsers: async (rows) => {
@@ -238,6 +246,46 @@ export async function createTestMoodle(
       // PostgreSQL's sequence does not follow explicit ids as MySQL's AUTO_INCREMENT does.
       if (engine === 'postgres')
         await exec(`select setval(pg_get_serial_sequence('${prefix}user', 'id'), (select max(id) from ${q(prefix + 'user')}))`);
+    },
+    lockLog: async () => {
+      const log = q(`${prefix}logstore_standard_log`);
+      if (engine === 'mysql') {
+        // Connected to another database, so killSessions (which ends the sessions on this one) spares it.
+        const locker = await mysql.createConnection({ uri: TEST_MARIADB_URL });
+        await locker.query(`LOCK TABLES ${name}.${log} WRITE`);
+        return { release: async () => void (await locker.query('UNLOCK TABLES'), await locker.end()) };
+      }
+      const locker = new Client({ connectionString: TEST_POSTGRES_URL });
+      await locker.connect();
+      await locker.query(`set search_path to ${name}`);
+      await locker.query('begin');
+      await locker.query(`lock table ${log} in access exclusive mode`);
+      return { release: async () => void (await locker.query('commit'), await locker.end()) };
+    },
+    waitForBlockedRead: async () => {
+      const blocked =
+        engine === 'mysql'
+          ? `select id from information_schema.processlist where db = '${name}' and id <> connection_id() and state like '%lock%' and info like 'select%'`
+          : `select pid from pg_stat_activity where application_name = '${name}' and wait_event_type = 'Lock'`;
+      for (let i = 0; i < 200; i++) {
+        if ((await exec(blocked)).length > 0) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('no session of the pull waits on a lock');
+    },
+    killSessions: async () => {
+      const sessions =
+        engine === 'mysql'
+          ? ((await exec(`select id from information_schema.processlist where db = '${name}' and id <> connection_id()`)) as Array<{
+              id: number;
+            }>)
+          : ((await exec(
+              `select pid as id from pg_stat_activity where application_name = '${name}' and pid <> pg_backend_pid()`,
+            )) as Array<{
+              id: number;
+            }>);
+      for (const { id } of sessions) await exec(engine === 'mysql' ? `KILL ${Number(id)}` : `select pg_terminate_backend(${Number(id)})`);
+      return sessions.length;
     },
     drop: close,
   };

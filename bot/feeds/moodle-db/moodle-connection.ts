@@ -18,7 +18,7 @@ export interface MoodleConnection {
   close(): Promise<void>;
 }
 
-export type MoodleDbSettings = Pick<MoodleDbConfig, 'url' | 'kind' | 'prefix' | 'tls'>;
+export type MoodleDbSettings = Pick<MoodleDbConfig, 'url' | 'kind' | 'prefix' | 'tls' | 'queryTimeoutSeconds'>;
 
 /** Why a pull could not read Moodle; the code is the kind of trouble, the message says what to do. */
 export class MoodleFeedError extends AppError {
@@ -109,17 +109,60 @@ export function explainMoodleError(error: unknown, target: string): MoodleFeedEr
   return new MoodleFeedError('moodle_db_failed', `Reading the Moodle database failed (${target}): ${message}`);
 }
 
+/** A lost connection, once it was open: the server restarted, the connection was killed, the network cut. */
+const LOST_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+const LOST_MESSAGES = /connection terminated|not queryable|connection is in closed state|server has gone away|lost connection/i;
+const NOTHING_STORED = 'Nothing from this run was counted and the checkpoint is unchanged; the next run reads the same events again.';
+
+/** Turns the failure of a query on an open connection into a message; a timeout or a lost connection are said as such. */
+export function explainMoodleQueryError(error: unknown, target: string, timeoutSeconds: number): MoodleFeedError {
+  if (error instanceof MoodleFeedError) return error;
+  const err = error as { code?: string; message?: string; fatal?: boolean };
+  const code = err.code ?? '';
+  const message = err.message ?? String(error);
+  if (code === 'PROTOCOL_SEQUENCE_TIMEOUT' || /statement timeout|query read timeout/i.test(message))
+    return new MoodleFeedError(
+      'moodle_db_timeout',
+      `The Moodle database did not answer within ${timeoutSeconds} s (${target}): a query waited on a lock another session holds (a backup, an upgrade, LOCK TABLES) or the server is overloaded. ${NOTHING_STORED} MOODLE_DB_QUERY_TIMEOUT_SECONDS sets the limit.`,
+    );
+  if (LOST_CODES.has(code) || LOST_MESSAGES.test(message) || (err.fatal === true && !CREDENTIAL_CODES.has(code)))
+    return new MoodleFeedError(
+      'moodle_db_connection_lost',
+      `The connection to the Moodle database (${target}) was lost during the pull: ${message}${code && !message.includes(code) ? ` (${code})` : ''}. The database server restarted, or the connection was killed or cut. ${NOTHING_STORED}`,
+    );
+  return explainMoodleError(error, target);
+}
+
 const CONNECT_TIMEOUT_MS = 10_000;
+const CLOSE_WAIT_MS = 5_000;
+
+/** Waits for `closing` at most CLOSE_WAIT_MS: a connection whose server stopped answering must not hold the run. */
+async function boundedClose(closing: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closing.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+  clearTimeout(timer);
+}
 
 /** Opens one connection and makes its session read-only: the pull never writes to Moodle, even by mistake. */
 export async function openMoodleConnection(settings: MoodleDbSettings): Promise<MoodleConnection> {
   const target = describeMoodleTarget(settings);
   const ssl = tlsOptions(settings.tls);
   const prefixed = (name: string) => `${settings.prefix}${name}`;
+  const timeoutMs = settings.queryTimeoutSeconds * 1000;
+  const failed = (error: unknown) => explainMoodleQueryError(error, target, settings.queryTimeoutSeconds);
   try {
     if (settings.kind === 'mysql') {
       const url = new URL(settings.url);
-      const connection = await mysql.createConnection({
+      const options = {
         host: url.hostname,
         port: Number(url.port || 3306),
         user: decodeURIComponent(url.username),
@@ -130,26 +173,45 @@ export async function openMoodleConnection(settings: MoodleDbSettings): Promise<
         supportBigNumbers: true,
         connectTimeout: CONNECT_TIMEOUT_MS,
         charset: 'utf8mb4',
-      });
+      };
+      const connection = await mysql.createConnection(options);
       connection.on('error', () => undefined);
-      await connection.query('SET SESSION TRANSACTION READ ONLY');
+      await connection.query({ sql: 'SET SESSION TRANSACTION READ ONLY', timeout: timeoutMs });
+      let dropped = false;
       return {
         kind: 'mysql',
         target,
         table: (name) => `\`${prefixed(name)}\``,
         tableName: prefixed,
         async query(sqlText, params = []) {
-          // Prepared statements use the binary protocol: numbers arrive as numbers, not text to parse.
-          const [rows] = await connection.execute({ sql: sqlText, values: params.map(String) });
-          return rows as unknown[][];
+          try {
+            // Prepared statements use the binary protocol: numbers arrive as numbers, not text to parse.
+            const [rows] = await connection.execute({ sql: sqlText, values: params.map(String), timeout: timeoutMs });
+            return rows as unknown[][];
+          } catch (error) {
+            if ((error as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT' && !dropped) {
+              // mysql2 keeps the unanswered statement at the head of its queue: only dropping the socket frees the
+              // connection, and the server, which does not notice, is asked to end the waiting thread.
+              dropped = true;
+              connection.destroy();
+              await killMysqlThread(options, connection.threadId);
+            }
+            throw failed(error);
+          }
         },
-        close: () => connection.end().catch(() => undefined),
+        close: async () => {
+          if (!dropped) await boundedClose(connection.end());
+          connection.destroy();
+        },
       };
     }
     const client = new Client({
       connectionString: settings.url,
       ssl,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // The server cancels a statement that runs longer; the client gives up a little later, should the server not answer at all.
+      statement_timeout: timeoutMs,
+      query_timeout: timeoutMs + CLOSE_WAIT_MS,
       // Moodle's ids and times are int8; they fit a JS number. Set on this client only.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -167,12 +229,31 @@ export async function openMoodleConnection(settings: MoodleDbSettings): Promise<
       async query(sqlText, params = []) {
         let n = 0;
         const text = sqlText.replace(/\?/g, () => `$${++n}`);
-        const result = await client.query({ text, values: [...params], rowMode: 'array' });
-        return result.rows as unknown[][];
+        try {
+          const result = await client.query({ text, values: [...params], rowMode: 'array' });
+          return result.rows as unknown[][];
+        } catch (error) {
+          throw failed(error);
+        }
       },
-      close: () => client.end().catch(() => undefined),
+      close: () => boundedClose(client.end()),
     };
   } catch (error) {
     throw explainMoodleError(error, target);
+  }
+}
+
+/** Ends a MySQL/MariaDB thread from a second connection (an account may end its own threads); best effort. */
+async function killMysqlThread(options: mysql.ConnectionOptions, threadId: number | null): Promise<void> {
+  if (threadId === null) return;
+  try {
+    const killer = await mysql.createConnection(options);
+    try {
+      await killer.query({ sql: `KILL ${Number(threadId)}`, timeout: CLOSE_WAIT_MS });
+    } finally {
+      killer.destroy();
+    }
+  } catch {
+    // The thread ends by itself once the lock is released and it finds its client gone.
   }
 }
