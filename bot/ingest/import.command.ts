@@ -189,8 +189,7 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
   out.unresolved = [...unresolved].sort();
   out.staffKeys = [...staffKeys].sort();
   // The per-identity tally is no longer needed: let it go before the writes build their batches.
-  parsed.tally.counts.clear();
-  parsed.tally.onceKeys.clear();
+  parsed.tally.clearCounts();
   return out;
 }
 

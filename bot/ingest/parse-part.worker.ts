@@ -6,6 +6,11 @@ import { countPart, type PartJob } from './parse-parallel';
 const job = workerData as PartJob;
 const formats = isCountSource(job.source) ? COUNT_FORMATS[job.source] : [];
 countPart(job, formats, (lines, bytes) => parentPort?.postMessage({ progress: [lines, bytes] })).then(
-  (result) => parentPort?.postMessage({ result }),
+  // Numbers handed over are moved, not copied.
+  (result) =>
+    parentPort?.postMessage(
+      { result },
+      result.numbers ? [result.numbers.counts.buffer as ArrayBuffer, result.numbers.modules.buffer as ArrayBuffer] : [],
+    ),
   (error: unknown) => parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) }),
 );
