@@ -20,7 +20,7 @@ const MAX_PARTS = 4;
 // worker's start and the merge cost more than the second core gives back (docs/benchmarks.md, issue 18 seventh pass).
 const HERE_AND_WORKER_MIN_BYTES = 64 * 1024 * 1024;
 // The share of the file this thread counts: the worker starts later (its isolate and modules), this thread merges at the end.
-const HERE_SHARE = 0.5;
+const HERE_SHARE = 0.55;
 // How far past a cut to look for a line end; a record longer than this keeps the file in one piece.
 const CUT_SEARCH_BYTES = 1 << 20;
 
@@ -196,21 +196,33 @@ async function hashAndCheckFile(path: string, maxLineBytes: number | null): Prom
   });
 }
 
+/** A part worker, given its job now or (null) by a message later: started before the job is known, its start is hidden behind finding it. */
+function startWorker(job: PartJob | null): Worker {
+  const file = join(__dirname, `parse-part.worker${extname(__filename)}`);
+  return extname(__filename) === '.ts'
+    ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData: job })
+    : new Worker(file, { workerData: job });
+}
+
 /** Counts the first part on this thread, keeping its tally. */
 const countHere = (
   job: PartJob,
   onProgress: (lines: number, bytes: number) => void,
   _workers: Worker[],
   formats: readonly ExportFormat[],
+  _started?: Worker,
 ) => countPart(job, formats, onProgress, true);
 
 /** Starts a worker on one part; from the TypeScript sources (tests, tsx) it loads them through tsx. */
-function runPart(job: PartJob, onProgress: (lines: number, bytes: number) => void, workers: Worker[]): Promise<PartResult> {
-  const file = join(__dirname, `parse-part.worker${extname(__filename)}`);
-  const worker =
-    extname(__filename) === '.ts'
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData: job })
-      : new Worker(file, { workerData: job });
+function runPart(
+  job: PartJob,
+  onProgress: (lines: number, bytes: number) => void,
+  workers: Worker[],
+  _formats?: unknown,
+  started?: Worker,
+): Promise<PartResult> {
+  const worker = started ?? startWorker(job);
+  if (started) worker.postMessage(job);
   workers.push(worker);
   return new Promise((resolve, reject) => {
     worker.on('message', (message: { progress?: [number, number]; result?: PartResult; error?: string }) => {
@@ -221,6 +233,29 @@ function runPart(job: PartJob, onProgress: (lines: number, bytes: number) => voi
     worker.on('error', reject);
     worker.on('exit', (code) => reject(new Error(`the part worker exited with ${code}`)));
   });
+}
+
+/** The file's format and where its parts start, or null when it is read in one piece; `here`: this thread and one worker. */
+async function planParts(
+  path: string,
+  size: number,
+  formats: readonly ExportFormat[],
+  settings: ParseSettings,
+  parts: number | undefined,
+  hereShare: number | undefined,
+  textPays: boolean,
+  bytesPay: boolean,
+): Promise<{ format: ExportFormat; header: string[]; here: boolean; starts: number[] } | null> {
+  const found = await headerFormat(path, formats, settings);
+  if (!found?.format.finishWhole) return null;
+  const { format, header } = found;
+  // A format read from its bytes: this thread and one worker (by default, from HERE_AND_WORKER_MIN_BYTES); any other: workers.
+  const here = parts === undefined && format.readsBytes === true && (hereShare !== undefined || bytesPay);
+  if (parts === undefined && !here && (format.readsBytes || !textPays)) return null;
+  const wanted = here ? 2 : (parts ?? Math.min(availableParallelism(), MAX_PARTS));
+  if (wanted < 2) return null;
+  const starts = await findCuts(path, size, wanted, here ? (hereShare ?? HERE_SHARE) : undefined);
+  return starts ? { format, header, here, starts } : null;
 }
 
 /**
@@ -249,17 +284,19 @@ export async function parseInParts(
   const bytesPay = formats.some((f) => f.finishWhole && f.readsBytes) && info.size >= HERE_AND_WORKER_MIN_BYTES && twoCores;
   if (parts === undefined && hereShare === undefined && !textPays && !bytesPay) return null;
   if (parts !== undefined && parts < 2) return null;
+  // The worker for a site log's second part starts now, while the header and the cut are found; it is stopped if not wanted.
+  const early = parts === undefined && (hereShare !== undefined || bytesPay) ? startWorker(null) : undefined;
+  const found = await planParts(path, info.size, formats, settings, parts, hereShare, textPays, bytesPay).catch((error: unknown) => {
+    void early?.terminate();
+    throw error;
+  });
+  if (!found) {
+    await early?.terminate();
+    return null;
+  }
+  const { format, header, here, starts } = found;
+  if (!here) void early?.terminate();
   const maxLineBytes = settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const found = await headerFormat(path, formats, settings);
-  if (!found?.format.finishWhole) return null;
-  const { format, header } = found;
-  // A format read from its bytes: this thread and one worker (by default, from HERE_AND_WORKER_MIN_BYTES); any other: workers.
-  const here = parts === undefined && format.readsBytes === true && (hereShare !== undefined || bytesPay);
-  if (parts === undefined && !here && (format.readsBytes || !textPays)) return null;
-  const wanted = here ? 2 : (parts ?? Math.min(availableParallelism(), MAX_PARTS));
-  if (wanted < 2) return null;
-  const starts = await findCuts(path, info.size, wanted, here ? (hereShare ?? HERE_SHARE) : undefined);
-  if (!starts) return null;
 
   const progress = starts.map(() => [0, 0] as [number, number]);
   const report = (k: number) => (lines: number, bytes: number) => {
@@ -292,6 +329,7 @@ export async function parseInParts(
           report(k),
           workers,
           formats,
+          here ? early : undefined,
         ),
       ),
     ]);
