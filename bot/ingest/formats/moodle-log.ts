@@ -142,13 +142,19 @@ class NumericCounts implements CountBlock {
   }
 
   *entries(): Generator<CountEntry> {
+    const all: CountEntry[] = [];
+    this.forEach((identity, day, source, count) => all.push({ identity, day, source, count }));
+    yield* all;
+  }
+
+  forEach(fn: (identity: string, day: IsoDay, source: Source, count: number) => void): void {
     const identities = new Map<number, string>();
     for (const [key, count] of this.counts) {
       const rest = Math.floor(key / 2);
       const userId = Math.floor(rest / MAX_DAYS);
       let identity = identities.get(userId);
       if (identity === undefined) identities.set(userId, (identity = `moodle:${userId}`));
-      yield { identity, day: this.days[rest % MAX_DAYS] as IsoDay, source: key % 2 === 0 ? 'moodle_login' : 'moodle_submission', count };
+      fn(identity, this.days[rest % MAX_DAYS] as IsoDay, key % 2 === 0 ? 'moodle_login' : 'moodle_submission', count);
     }
   }
 }
