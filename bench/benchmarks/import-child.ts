@@ -113,7 +113,7 @@ async function main(): Promise<Record<string, unknown>> {
       parts,
     );
     if (parsed.fatal) throw new Error(parsed.fatal);
-    return { rows: parsed.tally.rowsRead, ms: performance.now() - started, countKeys: parsed.tally.counts.size };
+    return { rows: parsed.tally.rowsRead, ms: performance.now() - started, countKeys: parsed.tally.size };
   }
   let db: Db;
   let cleanup = async () => undefined as void;
