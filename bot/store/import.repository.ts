@@ -497,9 +497,11 @@ export const isStoreConnectionLost = (error: unknown): boolean => !(error instan
 /** True when a run ended because its database connection was lost (whileImportRuns has recorded it as interrupted). */
 export const isLostConnectionError = (error: unknown): boolean => error instanceof AppError && error.code === 'database_connection_lost';
 
+/** Why a run stopped when its database connection was lost, in the words the history and the CLI share. */
+export const CONNECTION_LOST_CAUSE = 'the connection to the database was lost (the server restarted or stopped, or ended the connection)';
+
 /** What the history says of an import whose database connection was lost before its results were written. */
-export const CONNECTION_LOST_IMPORT_ERROR =
-  'The import stopped before it finished: the connection to the database was lost (the server restarted or stopped, or ended the connection). Nothing from it was stored; import the file again.';
+export const CONNECTION_LOST_IMPORT_ERROR = `The import stopped before it finished: ${CONNECTION_LOST_CAUSE}. Nothing from it was stored; import the file again.`;
 
 /** How long an import whose connection was lost waits for the database to come back and record that it stopped. */
 const LOST_CONNECTION_WAIT_MS = 15_000;
@@ -519,7 +521,6 @@ async function recordLostConnection(
 ): Promise<AppError> {
   const lost = (message: string) => new AppError(503, 'database_connection_lost', message, undefined, cause);
   const What = words.what.charAt(0).toUpperCase() + words.what.slice(1);
-  const why = 'the connection to the database was lost (the server restarted or stopped, or ended the connection)';
   const deadline = Date.now() + LOST_CONNECTION_WAIT_MS;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -533,11 +534,13 @@ async function recordLostConnection(
         return lost(
           `The connection to the database was lost just as ${words.what} finished writing; its results were stored. Check the import history; there is no need to run it again.`,
         );
-      return lost(`${What} stopped: ${why}. ${words.kept}, and the import history shows it as interrupted. ${words.again}.`);
+      return lost(
+        `${What} stopped: ${CONNECTION_LOST_CAUSE}. ${words.kept}, and the import history shows it as interrupted. ${words.again}.`,
+      );
     } catch (error) {
       if (!isDatabaseUnreachable(error) || Date.now() >= deadline)
         return lost(
-          `${What} stopped: ${why}, and the database has not answered since. ${words.kept}; the import history will show it as interrupted. ${words.again} once the database is back.`,
+          `${What} stopped: ${CONNECTION_LOST_CAUSE}, and the database has not answered since. ${words.kept}; the import history will show it as interrupted. ${words.again} once the database is back.`,
         );
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 200 * attempt)));
     }
