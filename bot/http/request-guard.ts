@@ -44,6 +44,28 @@ export function guardRequests(server: Server, logger: Logger): void {
   });
 }
 
+const HEAD = Symbol('head request');
+type Marked = Request & { [HEAD]?: true };
+
+/**
+ * Restify routes HEAD only to handlers registered for HEAD, so every address answered 405 to it, the
+ * health check and the tab's files included (load balancers and uptime probes ask with HEAD; Azure
+ * Front Door does by default). HEAD is GET without the body (RFC 9110, 9.3.2): it is routed to the
+ * GET handlers, and Node leaves the body out itself, having seen the method before routing.
+ */
+function routeHeadAsGet(server: Server): void {
+  server.pre((req: Request, _res: Response, next: () => void) => {
+    if (req.method === 'HEAD') {
+      (req as Marked)[HEAD] = true;
+      req.method = 'GET';
+    }
+    return next();
+  });
+}
+
+/** Whether the caller asked with HEAD (the method now reads GET, see routeHeadAsGet). */
+export const isHeadRequest = (req: Request): boolean => (req as Marked)[HEAD] === true || req.method === 'HEAD';
+
 /** The service's restify server, with every request guarded as above. */
 export function createGuardedServer(logger: Logger): Server {
   const server = restify.createServer({
@@ -52,5 +74,6 @@ export function createGuardedServer(logger: Logger): Server {
     handleUncaughtExceptions: runInRequestDomain as unknown as boolean,
   });
   guardRequests(server, logger);
+  routeHeadAsGet(server);
   return server;
 }
