@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ssoEnv, startLocalEntra, type LocalEntra } from '../support/entra';
 import { startServiceProcess, type ServiceProcess } from './service-process';
+import { ACTIVITY_BODY_DEADLINE_MS } from '../../bot/http/bot-messages';
 
 /**
  * What scanner.test.ts does not try: clients that hold sockets and bodies, ask with HEAD, and send
@@ -25,6 +27,15 @@ describe('a production service under hostile clients', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const healthy = async () => (await fetch(`${service.baseUrl}/healthz`)).status;
+  const activity = JSON.stringify({
+    type: 'message',
+    serviceUrl: 'https://smba.trafficmanager.net/emea/',
+    from: { id: '29:someone' },
+    conversation: { id: 'a:chat' },
+    text: 'hello',
+  });
+
   it('when HEAD asks for the health check, the tab, the configure page or an API address, then it is answered as GET is, without a body', async () => {
     const head = async (path: string) => {
       const res = await fetch(`${service.baseUrl}${path}`, { method: 'HEAD' });
@@ -38,4 +49,44 @@ describe('a production service under hostile clients', () => {
     const lengthOfGet = (await fetch(`${service.baseUrl}/`)).headers.get('content-length');
     expect((await fetch(`${service.baseUrl}/`, { method: 'HEAD' })).headers.get('content-length')).toBe(lengthOfGet);
   });
+
+  it('when 300 unsigned sockets each send most of a 1 MB activity and hold, then memory stays bounded, others are answered, and the sockets are closed within the deadline', async () => {
+    const body = Buffer.alloc(1024 * 1024 - 64, 0x20);
+    const sockets: Socket[] = [];
+    const answers: string[] = [];
+    let closed = 0;
+    const before = service.rssMb();
+    const port = Number(new URL(service.baseUrl).port);
+    for (let i = 0; i < 300; i++) {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.on('data', (chunk: Buffer) => answers.push(chunk.toString('latin1').split('\r\n')[0] ?? ''));
+      socket.on('close', () => (closed += 1));
+      socket.write(
+        'POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer x.y.z\r\nContent-Length: 1048576\r\n\r\n',
+      );
+      await new Promise<void>((resolve) => socket.write(body, () => resolve()));
+      sockets.push(socket);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const grew = service.rssMb() - before;
+    // Before the budget the service held every one of them: about 300 MB.
+    expect(grew).toBeLessThan(100);
+    expect(await healthy()).toBe(200);
+    // Those refused for want of room were told so and closed.
+    expect(answers.filter((line) => line === 'HTTP/1.1 503 Service Unavailable').length).toBeGreaterThan(200);
+
+    // The few that fit are refused when the deadline passes, not five minutes later, and room is free again.
+    const deadline = Date.now() + ACTIVITY_BODY_DEADLINE_MS + 10_000;
+    while (closed < sockets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(closed).toBe(sockets.length);
+    expect(answers).toContain('HTTP/1.1 408 Request Timeout');
+    const ordinary = await fetch(`${service.baseUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: activity,
+    });
+    expect(ordinary.status).toBe(401);
+    expect(service.isRunning()).toBe(true);
+  }, 45_000);
 });
