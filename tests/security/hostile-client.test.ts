@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ssoEnv, startLocalEntra, type LocalEntra } from '../support/entra';
+import { generateKeyPair, SignJWT } from 'jose';
+import { ssoEnv, startLocalEntra, TEST_CLIENT_ID, TEST_TENANT, type LocalEntra } from '../support/entra';
 import { startServiceProcess, type ServiceProcess } from './service-process';
 import { ACTIVITY_BODY_DEADLINE_MS } from '../../bot/http/bot-messages';
+import { KEY_SET_RETRY_MS } from '../../bot/api/teams-token';
 
 /**
  * What scanner.test.ts does not try: clients that hold sockets and bodies, ask with HEAD, and send
@@ -89,4 +91,32 @@ describe('a production service under hostile clients', () => {
     expect(ordinary.status).toBe(401);
     expect(service.isRunning()).toBe(true);
   }, 45_000);
+
+  it('when Entra answers its key set with 503, then tokens are refused as "Entra unreachable" and Entra is asked at most once per pause, not once per token', async () => {
+    const valid = await entra.sign({ oid: '0b0b0b0b-0000-4000-8000-00000000000b' });
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = (kid: string) =>
+      new SignJWT({ aud: TEST_CLIENT_ID, tid: TEST_TENANT, iss: `https://login.microsoftonline.com/${TEST_TENANT}/v2.0`, oid: 'x' })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setExpirationTime('1h')
+        .sign(privateKey);
+    entra.failKeysWith(503);
+    const asked = entra.keyRequests();
+    const codes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const token = i % 2 === 0 ? valid : await forged(`scanner-${i}`);
+      const res = await fetch(`${service.baseUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+      codes.push(`${res.status} ${((await res.json()) as { code: string }).code}`);
+    }
+    expect({ answers: [...new Set(codes)], asked: Math.min(entra.keyRequests() - asked, 2) }).toEqual({
+      answers: ['503 sign_in_unavailable'],
+      asked: 1,
+    });
+
+    // Once Entra answers again, the next token after the pause is checked: a real person who is not staff.
+    entra.failKeysWith(null);
+    await new Promise((r) => setTimeout(r, KEY_SET_RETRY_MS + 200));
+    const res = await fetch(`${service.baseUrl}/api/me`, { headers: { authorization: `Bearer ${valid}` } });
+    expect(res.status).toBe(403);
+  }, 30_000);
 });
