@@ -29,6 +29,31 @@ type Pipeline = {
   }): void;
 };
 
+/** While the channel's key set cannot be fetched, it is asked again at most this often, however many tokens arrive. */
+export const KEY_FETCH_PAUSE_MS = 5000;
+
+/** The `kid` of a bearer token's header, without verifying anything; null when there is none to read. */
+function keyIdOf(authHeader: string): string | null {
+  const header = /^Bearer\s+([A-Za-z0-9_-]+)\./i.exec(authHeader ?? '')?.[1];
+  if (!header) return null;
+  try {
+    const kid = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { kid?: unknown }).kid;
+    return typeof kid === 'string' && kid.length <= 200 ? kid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The SDK's fetch of the OpenID configuration or keys failed (its 500 AuthenticationError, or node-fetch's error), as opposed to a verdict on the token. */
+const isKeyFetchFailure = (error: unknown): boolean =>
+  error instanceof AuthenticationError ? error.statusCode >= 500 : (error as { name?: unknown } | null)?.name === 'FetchError';
+
+function refused(error: unknown, logger?: Logger): AuthenticationError {
+  logger?.warn({ err: error }, 'Bot Connector request refused: its token could not be verified');
+  // The SDK logs the error it is given; the cause keeps the reason there.
+  return Object.assign(new AuthenticationError('Unauthorized.', StatusCodes.UNAUTHORIZED), { cause: error });
+}
+
 /**
  * Proactive sends go through the outbox, which owns retries (bounded, with Retry-After and jitter,
  * and never longer than its claim on the delivery). The connector SDK's own retry policy would
@@ -44,17 +69,30 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
     super(config, credentials);
   }
 
+  /** Until when a failed fetch of the channel's keys pauses fetching; see authenticateRequest. */
+  private keysPausedUntil = -Infinity;
+  /** Key ids of tokens that passed verification: the channel's own keys, a handful. */
+  private readonly provenKeyIds = new Set<string>();
+
   /**
    * A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. The
    * adapter sends the error's message as the body, so the reason goes to the log and the caller gets one line.
+   * The SDK fetches the channel's OpenID configuration and keys again for every token it cannot place
+   * while the last fetch failed (it remembers only successes), so a failed fetch pauses fetching for
+   * KEY_FETCH_PAUSE_MS: meanwhile only tokens signed with a key already proven are checked (from the
+   * SDK's cache), and the rest are refused without asking login.botframework.com.
    */
   override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    const keyId = keyIdOf(authHeader);
+    if (Date.now() < this.keysPausedUntil && !(keyId && this.provenKeyIds.has(keyId)))
+      throw refused(new Error('the Bot Framework key set could not be fetched a moment ago; not asked again yet'), this.logger);
     try {
-      return await super.authenticateRequest(activity, authHeader);
+      const result = await super.authenticateRequest(activity, authHeader);
+      if (keyId) this.provenKeyIds.add(keyId);
+      return result;
     } catch (error) {
-      this.logger?.warn({ err: error }, 'Bot Connector request refused: its token could not be verified');
-      // The SDK logs the error it is given; the cause keeps the reason there.
-      throw Object.assign(new AuthenticationError('Unauthorized.', StatusCodes.UNAUTHORIZED), { cause: error });
+      if (isKeyFetchFailure(error)) this.keysPausedUntil = Date.now() + KEY_FETCH_PAUSE_MS;
+      throw refused(error, this.logger);
     }
   }
 

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +9,32 @@ import { ssoEnv, startLocalEntra, TEST_CLIENT_ID, TEST_TENANT, type LocalEntra }
 import { startServiceProcess, type ServiceProcess } from './service-process';
 import { ACTIVITY_BODY_DEADLINE_MS } from '../../bot/http/bot-messages';
 import { KEY_SET_RETRY_MS } from '../../bot/api/teams-token';
+import { KEY_FETCH_PAUSE_MS } from '../../bot/teams/adapter';
+
+/** login.botframework.com's OpenID configuration, failing as its gateway does in an outage, counting each request. */
+async function startFailingBotOpenId(): Promise<{ url: string; requests: () => number; recover: () => void; close: () => Promise<void> }> {
+  let requests = 0;
+  let failing = true;
+  const server: Server = createServer((req, res) => {
+    requests += 1;
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (failing) {
+      res.writeHead(503, { 'content-type': 'text/html' });
+      return void res.end('<html><body>Service Unavailable</body></html>');
+    }
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/v1/.well-known/openidconfiguration')
+      return void res.end(JSON.stringify({ issuer: 'https://api.botframework.com', jwks_uri: `${base}/keys` }));
+    return void res.end(JSON.stringify({ keys: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/.well-known/openidconfiguration`,
+    requests: () => requests,
+    recover: () => void (failing = false),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
 
 /**
  * What scanner.test.ts does not try: clients that hold sockets and bodies, ask with HEAD, and send
@@ -16,16 +44,23 @@ import { KEY_SET_RETRY_MS } from '../../bot/api/teams-token';
 describe('a production service under hostile clients', () => {
   let dir: string;
   let entra: LocalEntra;
+  let botOpenId: Awaited<ReturnType<typeof startFailingBotOpenId>>;
   let service: ServiceProcess;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'em-hostile-'));
     entra = await startLocalEntra();
-    service = await startServiceProcess({ ...ssoEnv(entra), DATABASE_URL: `sqlite:${join(dir, 'empty.sqlite')}` });
+    botOpenId = await startFailingBotOpenId();
+    service = await startServiceProcess({
+      ...ssoEnv(entra),
+      BOT_OPENID_METADATA_URL: botOpenId.url,
+      DATABASE_URL: `sqlite:${join(dir, 'empty.sqlite')}`,
+    });
   }, 180_000);
   afterAll(async () => {
     await service?.stop();
     await entra?.close();
+    await botOpenId?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -118,5 +153,34 @@ describe('a production service under hostile clients', () => {
     await new Promise((r) => setTimeout(r, KEY_SET_RETRY_MS + 200));
     const res = await fetch(`${service.baseUrl}/api/me`, { headers: { authorization: `Bearer ${valid}` } });
     expect(res.status).toBe(403);
+  }, 30_000);
+
+  it('when login.botframework.com fails and forged channel tokens arrive, then each is refused and the channel is asked once per pause, not once per token', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = (kid: string) =>
+      new SignJWT({ serviceurl: 'https://smba.trafficmanager.net/emea/' })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setIssuer('https://api.botframework.com')
+        .setAudience(TEST_CLIENT_ID)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(privateKey);
+    const post = async (token: string) =>
+      (
+        await fetch(`${service.baseUrl}/api/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: activity,
+        })
+      ).status;
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push(await post(await forged(`scanner-${i}`)));
+    expect({ statuses: [...new Set(statuses)], asked: Math.min(botOpenId.requests(), 2) }).toEqual({ statuses: [401], asked: 1 });
+
+    // After the pause the channel is asked again (its configuration, then its keys), and the forgery is still refused.
+    botOpenId.recover();
+    await new Promise((r) => setTimeout(r, KEY_FETCH_PAUSE_MS + 200));
+    expect(await post(await forged('scanner-after'))).toBe(401);
+    expect(botOpenId.requests()).toBe(3);
   }, 30_000);
 });
