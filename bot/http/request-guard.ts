@@ -22,14 +22,29 @@ export function runInRequestDomain(req: Request, res: Response, onError: (err: u
 }
 
 /**
+ * Restify's own refusals (no such route, a method the address does not take, an address it cannot
+ * decode) in our words and shape. Restify's name the library's error classes (`ResourceNotFound`,
+ * `MethodNotAllowed`), which tells a scanner what serves it, and echo the path back. The `Allow`
+ * header restify sets on a 405 stays.
+ */
+function routingRefusal(status: number, method: string | undefined): { code: string; message: string } {
+  if (status === 404) return { code: 'not_found', message: 'There is nothing at this address.' };
+  if (status === 405) return { code: 'method_not_allowed', message: `This address does not take ${method ?? 'this'} requests.` };
+  return { code: 'bad_request', message: 'This request could not be understood.' };
+}
+
+/**
  * Answers an error caught by `runInRequestDomain`, or passed on by restify from a handler: logged with
  * its stack, a generic 500 for the caller. Restify would otherwise answer with the error's own message;
- * its routing answers (404, 405, 400 for a malformed URL) carry a status and go out as restify words them.
+ * its routing answers (404, 405, 400 for a malformed URL) keep their status, in our words.
  */
 export function guardRequests(server: Server, logger: Logger): void {
   server.on('restifyError', (req: Request, res: Response, err: unknown, callback: () => void) => {
     const status = (err as { statusCode?: unknown } | null)?.statusCode;
-    if (typeof status === 'number' && status < 500) return callback();
+    if (typeof status === 'number' && status < 500) {
+      if (!res.headersSent) res.send(status, routingRefusal(status, req.method));
+      return callback();
+    }
     const presented = handleError(err, logger, { method: req.method, url: req.url });
     if (!res.headersSent) res.send(presented.status, presented.body);
     return callback();

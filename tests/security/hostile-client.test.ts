@@ -87,6 +87,26 @@ describe('a production service under hostile clients', () => {
     expect((await fetch(`${service.baseUrl}/`, { method: 'HEAD' })).headers.get('content-length')).toBe(lengthOfGet);
   });
 
+  it('when an address is asked with a method it does not take, or cannot be decoded, then the refusal is ours, keeps Allow, and names no library', async () => {
+    const ask = async (method: string, path: string) => {
+      const res = await fetch(`${service.baseUrl}${path}`, { method });
+      return { status: res.status, allow: res.headers.get('allow'), body: (await res.json()) as unknown };
+    };
+    expect(await ask('DELETE', '/api/me')).toEqual({
+      status: 405,
+      allow: 'GET',
+      body: { code: 'method_not_allowed', message: 'This address does not take DELETE requests.' },
+    });
+    // GET is allowed on every path: the tab's files are served from /* (a 404 for a path that is not a file).
+    expect(await ask('PROPFIND', '/api/settings/rules')).toEqual(expect.objectContaining({ status: 405, allow: 'GET, POST' }));
+    expect(await ask('OPTIONS', '/api/messages')).toEqual(expect.objectContaining({ status: 405, allow: 'GET, POST' }));
+    expect(await ask('GET', '/api/students/%zz')).toEqual({
+      status: 404,
+      allow: null,
+      body: { code: 'not_found', message: 'There is nothing at this address.' },
+    });
+  });
+
   it('when 300 unsigned sockets each send most of a 1 MB activity and hold, then memory stays bounded, others are answered, and the sockets are closed within the deadline', async () => {
     const body = Buffer.alloc(1024 * 1024 - 64, 0x20);
     const sockets: Socket[] = [];
