@@ -24,22 +24,35 @@ export function assertIdentityEncoding(req: Request): void {
  * minutes): 500 sockets held half a gigabyte. Made once per server (app.ts), never per module.
  */
 export interface BodyBudget {
-  /** Takes `bytes` from the budget, or returns false (taking nothing) when they would pass its ceiling. */
-  take(bytes: number): boolean;
-  give(bytes: number): void;
+  /** A share of the budget for one request: it takes as the body arrives, and gives all back on release. */
+  lease(): BodyLease;
   held(): number;
+}
+
+export interface BodyLease {
+  /** Takes `bytes`, or returns false (taking nothing) when they would pass the budget's ceiling. */
+  take(bytes: number): boolean;
+  /** Gives back everything taken; again is harmless. */
+  release(): void;
 }
 
 export function createBodyBudget(maxBytes: number): BodyBudget {
   let held = 0;
   return {
-    take(bytes) {
-      if (held + bytes > maxBytes) return false;
-      held += bytes;
-      return true;
-    },
-    give(bytes) {
-      held = Math.max(0, held - bytes);
+    lease() {
+      let taken = 0;
+      return {
+        take(bytes) {
+          if (held + bytes > maxBytes) return false;
+          held += bytes;
+          taken += bytes;
+          return true;
+        },
+        release() {
+          held -= taken;
+          taken = 0;
+        },
+      };
     },
     held: () => held,
   };
@@ -48,8 +61,8 @@ export function createBodyBudget(maxBytes: number): BodyBudget {
 export interface BodyReadOptions {
   /** The most one body may hold (default MAX_JSON_BODY_BYTES). */
   maxBytes?: number;
-  /** Shared with every other unsigned request; a body that would pass it is refused (503) unread. */
-  budget?: BodyBudget;
+  /** This request's share of a budget shared with every other unsigned request; a body that would pass it is refused (503) unread. The caller releases it. */
+  lease?: Pick<BodyLease, 'take'>;
   /** The whole body must have arrived this long after reading starts, or it is refused (408). */
   deadlineMs?: number;
 }
@@ -61,14 +74,13 @@ const tooSlow = () => new AppError(408, 'body_too_slow', 'The request body did n
  * Reads a JSON request body, at most `maxBytes` of it: a declared length over the limit is refused
  * before a byte is read, and an undeclared one as soon as the bytes received pass it. Routes call this
  * only after sign-in, so nobody unknown can make the service hold a body in memory; the one exception,
- * the Bot Framework endpoint, passes a shared budget and a deadline.
+ * the Bot Framework endpoint, passes a lease on a shared budget and a deadline.
  */
 export async function readJsonBody(req: Request, options: BodyReadOptions = {}): Promise<unknown> {
-  const { maxBytes = MAX_JSON_BODY_BYTES, budget, deadlineMs } = options;
+  const { maxBytes = MAX_JSON_BODY_BYTES, lease, deadlineMs } = options;
   assertIdentityEncoding(req);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  let taken = 0;
   let timer: NodeJS.Timeout | undefined;
   const chunks = await new Promise<Buffer[]>((resolve, reject) => {
     const held: Buffer[] = [];
@@ -83,10 +95,7 @@ export async function readJsonBody(req: Request, options: BodyReadOptions = {}):
     const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) return refuse(tooLarge(maxBytes));
-      if (budget) {
-        if (!budget.take(chunk.length)) return refuse(busy());
-        taken += chunk.length;
-      }
+      if (lease && !lease.take(chunk.length)) return refuse(busy());
       held.push(chunk);
     };
     if (deadlineMs !== undefined) timer = setTimeout(() => refuse(tooSlow()), deadlineMs);
@@ -94,10 +103,7 @@ export async function readJsonBody(req: Request, options: BodyReadOptions = {}):
     req.once('end', () => resolve(held));
     req.once('error', reject);
     req.once('close', () => reject(badRequest('The request body was cut off before it ended.')));
-  }).finally(() => {
-    clearTimeout(timer);
-    budget?.give(taken);
-  });
+  }).finally(() => clearTimeout(timer));
   const received = chunks.reduce((n, c) => n + c.length, 0);
   if (received === 0) return undefined;
   const type = (req.headers['content-type'] ?? '').toLowerCase();

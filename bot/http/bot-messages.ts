@@ -74,11 +74,16 @@ export function handleBotMessages(
 ) {
   return async (req: Request, res: Response): Promise<void> => {
     const context = { method: req.method, url: req.url };
+    // The activity counts against the budget until its token has passed (the adapter runs the turn only then), or the request ends.
+    const lease = unsigned.budget.lease();
     try {
-      const activity = await readJsonBody(req, { budget: unsigned.budget, deadlineMs: unsigned.deadlineMs ?? ACTIVITY_BODY_DEADLINE_MS });
+      const activity = await readJsonBody(req, { lease, deadlineMs: unsigned.deadlineMs ?? ACTIVITY_BODY_DEADLINE_MS });
       checkActivity(activity);
       req.body = activity;
-      await adapter.process(req, guardResponse(res, logger, context), run);
+      await adapter.process(req, guardResponse(res, logger, context), (turn) => {
+        lease.release();
+        return run(turn);
+      });
     } catch (error) {
       const presented = handleError(error, logger, context);
       if (res.headersSent) return;
@@ -86,6 +91,8 @@ export function handleBotMessages(
       if (!req.complete) res.setHeader('connection', 'close');
       if (presented.status === 503) res.setHeader('retry-after', '5');
       res.send(presented.status, presented.body);
+    } finally {
+      lease.release();
     }
   };
 }

@@ -44,9 +44,19 @@ function keyIdOf(authHeader: string): string | null {
   }
 }
 
-/** The SDK's fetch of the OpenID configuration or keys failed (its 500 AuthenticationError, or node-fetch's error), as opposed to a verdict on the token. */
+/** Checking a token takes milliseconds once the keys are held; longer means the channel's key set is not answering. */
+export const AUTHENTICATION_TIMEOUT_MS = 10_000;
+
+class KeyFetchTimeout extends Error {
+  constructor() {
+    super(`the Bot Framework token could not be checked within ${AUTHENTICATION_TIMEOUT_MS} ms (its key set did not answer)`);
+  }
+}
+
+/** The SDK's fetch of the OpenID configuration or keys failed (its 500 AuthenticationError, node-fetch's error, or no answer), as opposed to a verdict on the token. */
 const isKeyFetchFailure = (error: unknown): boolean =>
-  error instanceof AuthenticationError ? error.statusCode >= 500 : (error as { name?: unknown } | null)?.name === 'FetchError';
+  error instanceof KeyFetchTimeout ||
+  (error instanceof AuthenticationError ? error.statusCode >= 500 : (error as { name?: unknown } | null)?.name === 'FetchError');
 
 function refused(error: unknown, logger?: Logger): AuthenticationError {
   logger?.warn({ err: error }, 'Bot Connector request refused: its token could not be verified');
@@ -73,26 +83,45 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
   private keysPausedUntil = -Infinity;
   /** Key ids of tokens that passed verification: the channel's own keys, a handful. */
   private readonly provenKeyIds = new Set<string>();
+  /** The check of the last token whose key is not yet proven; the next one waits for it. */
+  private unprovenTurn: Promise<unknown> = Promise.resolve();
 
   /**
    * A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. The
    * adapter sends the error's message as the body, so the reason goes to the log and the caller gets one line.
+   *
    * The SDK fetches the channel's OpenID configuration and keys again for every token it cannot place
-   * while the last fetch failed (it remembers only successes), so a failed fetch pauses fetching for
-   * KEY_FETCH_PAUSE_MS: meanwhile only tokens signed with a key already proven are checked (from the
-   * SDK's cache), and the rest are refused without asking login.botframework.com.
+   * while the last fetch failed (it remembers only successes), without a timeout, and without sharing a
+   * fetch in flight. So tokens whose key id has not yet passed are checked one at a time; a check that
+   * fails to fetch, or takes longer than AUTHENTICATION_TIMEOUT_MS, pauses them for KEY_FETCH_PAUSE_MS,
+   * refused without asking login.botframework.com; tokens signed with a proven key are checked as usual.
    */
   override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
     const keyId = keyIdOf(authHeader);
-    if (Date.now() < this.keysPausedUntil && !(keyId && this.provenKeyIds.has(keyId)))
-      throw refused(new Error('the Bot Framework key set could not be fetched a moment ago; not asked again yet'), this.logger);
+    if (keyId && this.provenKeyIds.has(keyId)) return this.verify(activity, authHeader, keyId);
+    const turn = this.unprovenTurn.then(() => {
+      if (Date.now() < this.keysPausedUntil)
+        throw refused(new Error('the Bot Framework key set could not be fetched a moment ago; not asked again yet'), this.logger);
+      return this.verify(activity, authHeader, keyId);
+    });
+    this.unprovenTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async verify(activity: Activity, authHeader: string, keyId: string | null): Promise<AuthenticateRequestResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KeyFetchTimeout()), AUTHENTICATION_TIMEOUT_MS);
+    });
     try {
-      const result = await super.authenticateRequest(activity, authHeader);
+      const result = await Promise.race([super.authenticateRequest(activity, authHeader), timeout]);
       if (keyId) this.provenKeyIds.add(keyId);
       return result;
     } catch (error) {
       if (isKeyFetchFailure(error)) this.keysPausedUntil = Date.now() + KEY_FETCH_PAUSE_MS;
       throw refused(error, this.logger);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

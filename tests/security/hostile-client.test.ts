@@ -9,16 +9,22 @@ import { ssoEnv, startLocalEntra, TEST_CLIENT_ID, TEST_TENANT, type LocalEntra }
 import { startServiceProcess, type ServiceProcess } from './service-process';
 import { ACTIVITY_BODY_DEADLINE_MS } from '../../bot/http/bot-messages';
 import { KEY_SET_RETRY_MS } from '../../bot/api/teams-token';
-import { KEY_FETCH_PAUSE_MS } from '../../bot/teams/adapter';
+import { AUTHENTICATION_TIMEOUT_MS, KEY_FETCH_PAUSE_MS } from '../../bot/teams/adapter';
 
-/** login.botframework.com's OpenID configuration, failing as its gateway does in an outage, counting each request. */
-async function startFailingBotOpenId(): Promise<{ url: string; requests: () => number; recover: () => void; close: () => Promise<void> }> {
+/** login.botframework.com's OpenID configuration, as in an outage (not answering, or its gateway's 503) or well, counting each request. */
+async function startBotOpenId(): Promise<{
+  url: string;
+  requests: () => number;
+  answer: (mode: 'hang' | 'fail' | 'ok') => void;
+  close: () => Promise<void>;
+}> {
   let requests = 0;
-  let failing = true;
+  let mode: 'hang' | 'fail' | 'ok' = 'fail';
   const server: Server = createServer((req, res) => {
     requests += 1;
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    if (failing) {
+    if (mode === 'hang') return;
+    if (mode === 'fail') {
       res.writeHead(503, { 'content-type': 'text/html' });
       return void res.end('<html><body>Service Unavailable</body></html>');
     }
@@ -31,8 +37,11 @@ async function startFailingBotOpenId(): Promise<{ url: string; requests: () => n
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/.well-known/openidconfiguration`,
     requests: () => requests,
-    recover: () => void (failing = false),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    answer: (next) => void (mode = next),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -44,13 +53,13 @@ async function startFailingBotOpenId(): Promise<{ url: string; requests: () => n
 describe('a production service under hostile clients', () => {
   let dir: string;
   let entra: LocalEntra;
-  let botOpenId: Awaited<ReturnType<typeof startFailingBotOpenId>>;
+  let botOpenId: Awaited<ReturnType<typeof startBotOpenId>>;
   let service: ServiceProcess;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'em-hostile-'));
     entra = await startLocalEntra();
-    botOpenId = await startFailingBotOpenId();
+    botOpenId = await startBotOpenId();
     service = await startServiceProcess({
       ...ssoEnv(entra),
       BOT_OPENID_METADATA_URL: botOpenId.url,
@@ -175,32 +184,55 @@ describe('a production service under hostile clients', () => {
     expect(res.status).toBe(403);
   }, 30_000);
 
+  const forger = generateKeyPair('RS256');
+  const forgedChannelToken = async (kid: string) =>
+    new SignJWT({ serviceurl: 'https://smba.trafficmanager.net/emea/' })
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setIssuer('https://api.botframework.com')
+      .setAudience(TEST_CLIENT_ID)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign((await forger).privateKey);
+  const postActivity = async (token: string, body = activity) =>
+    (
+      await fetch(`${service.baseUrl}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+      })
+    ).status;
+
+  it('when login.botframework.com does not answer and forged channel tokens arrive at once, then it is asked once, each is refused within the timeout, and waiting activities count against the budget', async () => {
+    botOpenId.answer('hang');
+    const asked = botOpenId.requests();
+    const started = Date.now();
+    const large = activity.replace('"text":"hello"', `"text":"${'x'.repeat(900_000)}"`);
+    const small = await Promise.all(Array.from({ length: 10 }, (_, i) => forgedChannelToken(`hang-${i}`)));
+    const big = await Promise.all(Array.from({ length: 30 }, (_, i) => forgedChannelToken(`hang-big-${i}`)));
+    const [smallStatuses, bigStatuses] = await Promise.all([
+      Promise.all(small.map((token) => postActivity(token))),
+      Promise.all(big.map((token) => postActivity(token, large))),
+    ]);
+    expect({ small: [...new Set(smallStatuses)], asked: botOpenId.requests() - asked }).toEqual({ small: [401], asked: 1 });
+    // 27 MB waiting for a check that does not come: what passes the 16 MB budget is refused at once.
+    expect(bigStatuses.filter((status) => status === 503).length).toBeGreaterThanOrEqual(10);
+    expect(bigStatuses.every((status) => status === 401 || status === 503)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(AUTHENTICATION_TIMEOUT_MS + 5000);
+    // The pause that follows ends before the next test.
+    await new Promise((r) => setTimeout(r, KEY_FETCH_PAUSE_MS + 200));
+  }, 30_000);
+
   it('when login.botframework.com fails and forged channel tokens arrive, then each is refused and the channel is asked once per pause, not once per token', async () => {
-    const { privateKey } = await generateKeyPair('RS256');
-    const forged = (kid: string) =>
-      new SignJWT({ serviceurl: 'https://smba.trafficmanager.net/emea/' })
-        .setProtectedHeader({ alg: 'RS256', kid })
-        .setIssuer('https://api.botframework.com')
-        .setAudience(TEST_CLIENT_ID)
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .sign(privateKey);
-    const post = async (token: string) =>
-      (
-        await fetch(`${service.baseUrl}/api/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: activity,
-        })
-      ).status;
+    botOpenId.answer('fail');
+    const asked = botOpenId.requests();
     const statuses: number[] = [];
-    for (let i = 0; i < 20; i++) statuses.push(await post(await forged(`scanner-${i}`)));
-    expect({ statuses: [...new Set(statuses)], asked: Math.min(botOpenId.requests(), 2) }).toEqual({ statuses: [401], asked: 1 });
+    for (let i = 0; i < 20; i++) statuses.push(await postActivity(await forgedChannelToken(`scanner-${i}`)));
+    expect({ statuses: [...new Set(statuses)], asked: Math.min(botOpenId.requests() - asked, 2) }).toEqual({ statuses: [401], asked: 1 });
 
     // After the pause the channel is asked again (its configuration, then its keys), and the forgery is still refused.
-    botOpenId.recover();
+    botOpenId.answer('ok');
     await new Promise((r) => setTimeout(r, KEY_FETCH_PAUSE_MS + 200));
-    expect(await post(await forged('scanner-after'))).toBe(401);
-    expect(botOpenId.requests()).toBe(3);
+    expect(await postActivity(await forgedChannelToken('scanner-after'))).toBe(401);
+    expect(botOpenId.requests() - asked).toBe(3);
   }, 30_000);
 });
