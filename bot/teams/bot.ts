@@ -327,16 +327,13 @@ export class EngagementBot extends TeamsActivityHandler {
       if (error instanceof AppError) refused = error;
       else handleError(error, this.deps.logger, { studentId: input.student.id, wellbeing: 'risk message could not be recorded' });
     }
-    try {
-      const told = result ? toldWhom(result) : 'nobody';
-      await this.showSupportCard(context, input.student, { tier: 'risk', told, caseId: result?.caseId ?? null });
-    } finally {
-      // Staff hear at once even when the reply to the student could not be sent.
-      if (result) {
-        if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
-        else this.deps.onDeliveriesQueued();
-      }
+    // Staff hear at once, whether the reply to the student goes at once, slowly, or not at all.
+    if (result) {
+      if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
+      else this.deps.onDeliveriesQueued();
     }
+    const told = result ? toldWhom(result) : 'nobody';
+    await this.showSupportCard(context, input.student, { tier: 'risk', told, caseId: result?.caseId ?? null });
     if (refused) throw refused;
     return result;
   }
