@@ -41,6 +41,7 @@ import type { SendSchedule } from '../../shared/send-schedule';
 import { findWaitingDigest } from '../store/waiting-deliveries.repository';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
 import { sendSupportCard } from './student-support';
+import type { SendReconciler } from './send-reconciler';
 
 /** Who a student's message reached, in the words the student reads (never "your tutor" when it was someone else). */
 function toldWhom(result: StudentMessageResult): StudentToldWhom {
@@ -74,6 +75,8 @@ export interface BotDeps {
   onStudentCardQueued?: (studentId: string) => void;
   /** Quiet hours for routine staff notices; none when unset. */
   schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
+  /** The delivery worker's record of sends the database could not take yet: a support card sent in the reply joins it. */
+  reconciler?: SendReconciler;
 }
 
 const CLASSIFIED_CHARS = 20_000;
@@ -348,10 +351,13 @@ export class EngagementBot extends TeamsActivityHandler {
     student: Student,
     card: { tier: 'risk' | 'distress'; told: StudentToldWhom; caseId: string | null },
   ): Promise<void> {
-    const { db, logger, now, support } = this.deps;
+    const { db, logger, now, support, reconciler } = this.deps;
     const onQueued = this.deps.onStudentCardQueued ?? (() => this.deps.onDeliveriesQueued());
-    return sendSupportCard({ db, logger, now, support, onQueued }, context, { studentId: student.id, ...card }, (c) =>
-      this.sendCard(context, c),
+    return sendSupportCard(
+      { db, logger, now, support, onQueued, ...(reconciler ? { reconciler } : {}) },
+      context,
+      { studentId: student.id, ...card },
+      (c) => this.sendCard(context, c),
     );
   }
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { enqueueClaimedDelivery, releaseHeldDelivery, type OutboxMessage } from '../store/outbox.repository';
 import { finishSend, releaseClaim, renewClaims } from '../store/delivery-claim.repository';
 import { writeAudit } from '../store/audit.repository';
+import type { SendReconciler } from './send-reconciler';
 import { buildSupportCard, buildUrgentSupportCard, type AdaptiveCard, type StudentToldWhom } from './cards';
 
 export type SupportCardPayload = Extract<OutboxMessage, { kind: 'support_card' }>['payload'];
@@ -49,6 +50,11 @@ export interface StudentSupportDeps {
   support: Pick<SupportConfig, 'contacts' | 'urgentContacts' | 'cardHoldSeconds'>;
   /** A card is due in the outbox for this student: deliver it now. */
   onQueued: (studentId: string) => void;
+  /**
+   * The delivery worker's sends awaiting the database: a card that went in the reply but could not be
+   * recorded waits here, and the worker records it before it claims anything, so it does not send it again.
+   */
+  reconciler?: SendReconciler;
 }
 
 /**
@@ -144,8 +150,8 @@ export async function sendSupportCard(
   if (!claim) return;
   const sentAt = deps.now().toISOString();
   const sent = claim;
-  try {
-    await deps.db.transaction().execute(async (trx) => {
+  const record = async (db: Db) => {
+    await db.transaction().execute(async (trx) => {
       if (await finishSend(trx, sent, { activityId: activityId ?? null, conversationId, at: sentAt }))
         await auditSupportCard(
           trx,
@@ -153,10 +159,16 @@ export async function sendSupportCard(
           sentAt,
         );
     });
+  };
+  try {
+    await record(deps.db);
   } catch (error) {
+    if (deps.reconciler) deps.reconciler.hold(sent.id, record);
     deps.logger.error(
       { err: error, studentId: input.studentId, outboxKey: key },
-      'the support card went in the reply but could not be recorded; the outbox sends it again when the hold ends',
+      deps.reconciler
+        ? 'the support card went in the reply but could not be recorded; it is recorded once the database answers, before the outbox claims anything'
+        : 'the support card went in the reply but could not be recorded; the outbox sends it again when the hold ends',
     );
   }
 }
