@@ -31,7 +31,7 @@ describe.each(DATABASE_KINDS)('a student’s urgent contacts while Teams is slow
     return ((await res.json()) as UrgentListResponse).alerts.map((a) => [a.studentName, a.contacts]);
   };
   const cardsToStudent = () => connector.received.filter((r) => r.conversationId === STUDENT_CHAT && r.body.attachments?.length);
-  const noticesToTutor = () => connector.received.filter((r) => r.conversationId === TUTOR_CHAT);
+  const noticesToTutor = () => connector.received.filter((r) => r.conversationId === TUTOR_CHAT && r.method === 'POST');
   const supportCards = async () => (await listDeliveries(t.db)).filter((d) => d.kind === 'support_card');
   const cardAudit = async () => (await listAudit(t.db)).filter((a) => a.action === 'sent_support_card');
 
@@ -57,6 +57,12 @@ describe.each(DATABASE_KINDS)('a student’s urgent contacts while Teams is slow
     await eventually(async () =>
       expect(noticesToTutor().map((r) => JSON.stringify(r.body))).toEqual([expect.stringContaining('Urgent: Rae Quiet')]),
     );
+
+    // What the tutor reads while the contacts have not yet reached the student is true of that moment.
+    const notice = JSON.stringify(noticesToTutor()[0]!.body);
+    expect(notice).toContain('Emergency and out-of-hours support contacts are being sent to them in their Teams chat with the app.');
+    expect(notice).toContain('The Engagement Monitor tab shows whether the contacts have reached them');
+    expect(notice).not.toMatch(/have been shown/);
 
     // The hold ends twice over while the connector still holds the reply, and the worker runs.
     await sleep(HOLD_SECONDS * 2000 + 500);
