@@ -229,6 +229,14 @@ export async function findCheckinDeliveries(
   return found;
 }
 
+/** The delivery queued under an idempotency key, if any (unreadable ones as absent). */
+export async function findDeliveryByKey(db: Db, idempotencyKey: string): Promise<OutboxItem | undefined> {
+  const row = await db.selectFrom('outbox').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  if (!row) return undefined;
+  const read = readItem(row);
+  return 'item' in read ? read.item : undefined;
+}
+
 /**
  * Queues a delivery that the caller sends itself at once (a student's support card, sent in the reply):
  * due now, but claimed by the caller under `claim.token` until `claim.until`, and marked as being sent.

@@ -40,7 +40,7 @@ import { escapeMarkdown } from '../../shared/markdown';
 import type { SendSchedule } from '../../shared/send-schedule';
 import { findWaitingDigest } from '../store/waiting-deliveries.repository';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
-import { sendSupportCard } from './student-support';
+import { answerResentMessage, sendSupportCard } from './student-support';
 import type { SendReconciler } from './send-reconciler';
 
 /** Who a student's message reached, in the words the student reads (never "your tutor" when it was someone else). */
@@ -289,6 +289,8 @@ export class EngagementBot extends TeamsActivityHandler {
       );
       return;
     }
+    // A message Teams sends again is recorded, and staff told, once.
+    if (wellbeing.tier !== 'none' && (await answerResentMessage(this.supportDeps(), context, student.id))) return;
     const result = await this.recordWithContacts(context, { student, message, wellbeing });
     if (!result) return;
     if (result.tier === 'distress') await this.sendSupportCard(context, student, result);
@@ -345,20 +347,19 @@ export class EngagementBot extends TeamsActivityHandler {
     return this.showSupportCard(context, student, { tier: 'distress', told: toldWhom(result), caseId: result.caseId });
   }
 
+  private supportDeps() {
+    const { db, logger, now, support, reconciler } = this.deps;
+    const onQueued = this.deps.onStudentCardQueued ?? (() => this.deps.onDeliveriesQueued());
+    return { db, logger, now, support, onQueued, ...(reconciler ? { reconciler } : {}) };
+  }
+
   /** A support card in reply, queued for the student's chat if the reply cannot be sent (see student-support.ts). */
   private showSupportCard(
     context: Ctx,
     student: Student,
     card: { tier: 'risk' | 'distress'; told: StudentToldWhom; caseId: string | null },
   ): Promise<void> {
-    const { db, logger, now, support, reconciler } = this.deps;
-    const onQueued = this.deps.onStudentCardQueued ?? (() => this.deps.onDeliveriesQueued());
-    return sendSupportCard(
-      { db, logger, now, support, onQueued, ...(reconciler ? { reconciler } : {}) },
-      context,
-      { studentId: student.id, ...card },
-      (c) => this.sendCard(context, c),
-    );
+    return sendSupportCard(this.supportDeps(), context, { studentId: student.id, ...card }, (c) => this.sendCard(context, c));
   }
 
   /** Universal Actions: every button on our cards arrives here; the response is the card as it now stands. */

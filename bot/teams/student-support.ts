@@ -3,7 +3,7 @@ import type { TurnContext } from 'botbuilder';
 import type { Db } from '../store/database';
 import type { SupportConfig } from '../config/support';
 import { randomUUID } from 'node:crypto';
-import { enqueueClaimedDelivery, releaseHeldDelivery, type OutboxMessage } from '../store/outbox.repository';
+import { enqueueClaimedDelivery, findDeliveryByKey, releaseHeldDelivery, type OutboxMessage } from '../store/outbox.repository';
 import { finishSend, releaseClaim, renewClaims } from '../store/delivery-claim.repository';
 import { writeAudit } from '../store/audit.repository';
 import type { SendReconciler } from './send-reconciler';
@@ -55,6 +55,28 @@ export interface StudentSupportDeps {
    * recorded waits here, and the worker records it before it claims anything, so it does not send it again.
    */
   reconciler?: SendReconciler;
+}
+
+/**
+ * Teams sent a student's message again (it does when the first answer was slow or failed): when that
+ * message was recorded and staff told already (its support card is queued, telling the student who was
+ * told), nothing is recorded or told twice; its card goes once (by the reply holding it, or the outbox),
+ * and the outbox is woken for it. False when the message is new, or its first turn could not record it
+ * (the card says nobody was told): it is answered as new. A database that cannot say answers false.
+ */
+export async function answerResentMessage(
+  deps: Pick<StudentSupportDeps, 'db' | 'logger' | 'now' | 'onQueued'>,
+  context: TurnContext,
+  studentId: string,
+): Promise<boolean> {
+  if (!context.activity.id) return false;
+  const key = supportCardKey(context.activity.conversation.id, context.activity.id);
+  const queued = await findDeliveryByKey(deps.db, key).catch(() => undefined);
+  if (queued?.kind !== 'support_card' || queued.recipientStudentId !== studentId || queued.payload.told === 'nobody') return false;
+  await releaseHeldDelivery(deps.db, key, deps.now().toISOString(), 'The student sent the same message again.').catch(() => undefined);
+  deps.onQueued(studentId);
+  deps.logger.info({ studentId, outboxKey: key, status: queued.status }, 'a message sent again: recorded and answered once already');
+  return true;
 }
 
 /**

@@ -70,10 +70,14 @@ describe.each(DATABASE_KINDS)('a student’s urgent contacts while Teams is slow
     await drainDue(app.app.services.deliver);
     expect(cardsToStudent()).toHaveLength(0);
     expect(await contactsSeenByTutor()).toEqual([['Rae Quiet', 'waiting']]);
-    // Teams, with no answer yet, sends the message again: the card is the reply's to send, not a second one.
+    // Teams, with no answer yet, sends the message again: the card is the reply's to send, not a second one,
+    // and the message is recorded, and the tutor told, once: one urgent alert, still waiting for the contacts.
     expect((await studentWrites('msg-1', CRISIS)).status).toBe(200);
     await drainDue(app.app.services.deliver);
     expect(cardsToStudent()).toHaveLength(0);
+    expect(await contactsSeenByTutor()).toEqual([['Rae Quiet', 'waiting']]);
+    expect(noticesToTutor()).toHaveLength(1);
+    expect((await listAudit(t.db)).filter((a) => a.action === 'student.urgent_message')).toHaveLength(1);
 
     connector.releaseHeld();
     expect((await answered).status).toBe(200);
@@ -88,7 +92,8 @@ describe.each(DATABASE_KINDS)('a student’s urgent contacts while Teams is slow
     await sleep(HOLD_SECONDS * 1000 + 500);
     await drainDue(app.app.services.deliver);
     expect(cardsToStudent()).toHaveLength(1);
-    expect((await contactsSeenByTutor())[0]).toEqual(['Rae Quiet', 'shown']);
+    expect(await contactsSeenByTutor()).toEqual([['Rae Quiet', 'shown']]);
+    expect(noticesToTutor()).toHaveLength(1);
   });
 
   it('when Teams answers the card 429 with Retry-After, then the outbox waits out each Retry-After and the student gets the card once', async () => {
