@@ -43,6 +43,8 @@ export const OutboxMessageSchema = z.discriminatedUnion('kind', [
       contacts: z.array(ContactSchema),
       urgentContacts: z.array(ContactSchema),
       caseId: z.string().nullable(),
+      /** Staff hear of it after quiet hours, so the card says when they will see it (absent in rows queued before it was kept). */
+      outOfHours: z.boolean().optional(),
     }),
   }),
 ]);

@@ -21,7 +21,13 @@ export const supportCardKey = (conversationId: string, activityId: string): stri
 export function buildSupportCardOf(payload: SupportCardPayload, opts: { late: boolean }): AdaptiveCard {
   return payload.tier === 'risk'
     ? buildUrgentSupportCard(payload.urgentContacts, { told: payload.told, late: opts.late })
-    : buildSupportCard({ contacts: payload.contacts, urgentContacts: payload.urgentContacts, told: payload.told, late: opts.late });
+    : buildSupportCard({
+        contacts: payload.contacts,
+        urgentContacts: payload.urgentContacts,
+        told: payload.told,
+        late: opts.late,
+        outOfHours: payload.outOfHours ?? false,
+      });
 }
 
 /** A support card reached a student: in the audit trail, with how it went (in the reply, or later from the outbox). */
@@ -95,7 +101,7 @@ export async function answerResentMessage(
 export async function sendSupportCard(
   deps: StudentSupportDeps,
   context: TurnContext,
-  input: { studentId: string; tier: SupportCardPayload['tier']; told: StudentToldWhom; caseId: string | null },
+  input: { studentId: string; tier: SupportCardPayload['tier']; told: StudentToldWhom; caseId: string | null; outOfHours?: boolean },
   send: (card: AdaptiveCard) => Promise<string | undefined>,
 ): Promise<void> {
   const payload: SupportCardPayload = {
@@ -104,6 +110,7 @@ export async function sendSupportCard(
     contacts: [...deps.support.contacts],
     urgentContacts: [...deps.support.urgentContacts],
     caseId: input.caseId,
+    ...(input.outOfHours ? { outOfHours: true } : {}),
   };
   const conversationId = context.activity.conversation.id;
   const key = context.activity.id ? supportCardKey(conversationId, context.activity.id) : null;

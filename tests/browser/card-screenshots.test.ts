@@ -109,8 +109,12 @@ const CARDS: Array<[name: string, card: AdaptiveCard, mustShow: string]> = [
   ['help-staff', buildHelpCard({ isStaff: true }), 'my students'],
   [
     'help-student',
-    buildHelpCard({ isStaff: false, supportContacts: [{ name: 'Wellbeing Service', detail: '01234 567890' }] }),
-    'Support is available to you',
+    buildHelpCard({
+      isStaff: false,
+      supportContacts: [{ name: 'Wellbeing Service', detail: '01234 567890' }],
+      urgentContacts: [{ name: 'Samaritans', detail: '116 123 (free, any time)' }],
+    }),
+    'Where to find support',
   ],
   [
     'urgent-support',
