@@ -103,7 +103,7 @@ export async function recordStudentMessage(
           ]
         : tier === 'distress'
           ? [
-              'Their words suggest they are having a hard time. Support contacts are being sent to them in their Teams chat with the app. Please get in touch with them soon.',
+              'Their words suggest they are having a hard time. The app answers messages like this with support contacts in its Teams chat with them. Please get in touch with them soon.',
             ]
           : []),
     ];

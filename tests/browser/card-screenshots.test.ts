@@ -155,7 +155,7 @@ const CARDS: Array<[name: string, card: AdaptiveCard, mustShow: string]> = [
       title: 'Noor Quiet may be struggling',
       lines: [
         'Their message: “i feel so overwhelmed, i am not coping”',
-        'Their words suggest they are having a hard time. Support contacts are being sent to them in their Teams chat with the app. Please get in touch with them soon.',
+        'Their words suggest they are having a hard time. The app answers messages like this with support contacts in its Teams chat with them. Please get in touch with them soon.',
       ],
       urgent: false,
       listUrl: tabLink(links, 'S1001'),
