@@ -58,6 +58,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     timeZone: config.timeZone,
     onDeliveriesQueued: deliverSoon,
     schedule: services.sendSchedule,
+    reconciler: services.reconciler,
     // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
     onUrgentQueued: (staffIds) =>
       setImmediate(

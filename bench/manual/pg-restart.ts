@@ -3,7 +3,8 @@
  * delivering 400 digests through the stand-in connector, starts it again, and prints /healthz during and after,
  * whether the process stayed up, the outbox, and digests lost or duplicated at the stand-in. It restarts the
  * whole server, so it must not run beside other tests: `npx tsx bench/manual/pg-restart.ts` on a quiet machine
- * (root, with pg_ctlcluster). The automated tests cut a TCP proxy instead (tests/delivery/instances.test.ts).
+ * (root, with pg_ctlcluster). The automated tests restart, crash and stop a private cluster of their own instead
+ * (tests/delivery/postgres-restart.test.ts), and cut a TCP proxy (tests/delivery/instances.test.ts).
  */
 import { execSync } from 'node:child_process';
 import { createDatabase } from '../../bot/store/database';

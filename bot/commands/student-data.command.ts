@@ -111,7 +111,9 @@ export async function describeStudentData(db: Db, input: StudentDataInput): Prom
   const open = records.cases.find((c) => c.status !== 'closed');
   lines.push('**Has anyone been asked to check in with you?**');
   if (stopped)
-    lines.push(`Monitoring of your activity was stopped on ${dayOf(stopped)}, as you asked. No new alerts are raised about you.`);
+    lines.push(
+      `We stopped looking at your activity on ${dayOf(stopped)}, as you asked, so staff are no longer asked to check in with you because of it.`,
+    );
   if (open) {
     const events = records.events.filter((e) => e.case_id === open.id);
     const told = events.find((e) => e.kind === 'alerted' || e.kind === 'staff_notified');
@@ -126,7 +128,7 @@ export async function describeStudentData(db: Db, input: StudentDataInput): Prom
           ? 'Your personal tutor will be told when they next open Teams.'
           : 'Your personal tutor has not been sent a message about this.',
     );
-  } else if (!stopped) lines.push('No. There is no open alert about you at the moment.');
+  } else if (!stopped) lines.push('No. Nobody has been asked to check in with you at the moment.');
   lines.push('');
 
   const rolesOf = new Map<string, string[]>();

@@ -32,6 +32,8 @@ export interface StudentMessageResult {
   toldTutor: boolean;
   /** The urgent message the tab pins until someone acts (risk tier only). */
   urgentAlertId: string | null;
+  /** Staff are told once quiet hours end (never for risk), so the student is told when they will see it. */
+  outOfHours: boolean;
 }
 
 /** Who hears of a risk message when the student has no tutor and the department no one in the wellbeing role. */
@@ -96,12 +98,12 @@ export async function recordStudentMessage(
       ...(input.message ? [`Their message: “${input.message}”`] : []),
       ...(urgent
         ? [
-            'Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.',
-            'This stays pinned at the top of the Engagement Monitor tab until someone records what they have done.',
+            'Their words suggest they may be in danger. Emergency and out-of-hours support contacts are being sent to them in their Teams chat with the app. Please reach out to them as soon as you can.',
+            'The Engagement Monitor tab shows whether the contacts have reached them, and keeps this pinned at the top until someone records what they have done.',
           ]
         : tier === 'distress'
           ? [
-              'Their words suggest they are having a hard time. They have been shown the support contacts. Please get in touch with them soon.',
+              'Their words suggest they are having a hard time. The app answers messages like this with support contacts in its Teams chat with them. Please get in touch with them soon.',
             ]
           : []),
     ];
@@ -113,6 +115,8 @@ export async function recordStudentMessage(
           ? `${name} replied to your check-in`
           : `${name} sent a message`;
     const key = event?.id ?? `${input.student.id}:${at}`;
+    // Only a risk message goes in quiet hours; the rest waits for the morning.
+    const notBefore = urgent ? undefined : routineNotBefore(deps.now(), deps.schedule);
     for (const staffId of recipients) {
       await enqueueDelivery(
         trx,
@@ -121,8 +125,7 @@ export async function recordStudentMessage(
           kind: 'notice',
           recipientStaffId: staffId,
           payload: { title, lines, urgent, tier, ...(caseId ? { caseId } : {}) },
-          // Only a risk message goes in quiet hours; the rest waits for the morning.
-          ...(urgent ? {} : { notBefore: routineNotBefore(deps.now(), deps.schedule) }),
+          ...(notBefore ? { notBefore } : {}),
         },
         at,
       );
@@ -151,6 +154,15 @@ export async function recordStudentMessage(
       at,
     );
     const toldTutor = input.student.tutorId !== null && recipients.has(input.student.tutorId);
-    return { caseId, event, urgent, tier, notified: [...recipients], toldTutor, urgentAlertId: urgentAlert?.id ?? null };
+    return {
+      caseId,
+      event,
+      urgent,
+      tier,
+      notified: [...recipients],
+      toldTutor,
+      urgentAlertId: urgentAlert?.id ?? null,
+      outOfHours: notBefore !== undefined && recipients.size > 0,
+    };
   });
 }

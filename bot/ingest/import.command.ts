@@ -105,7 +105,7 @@ interface ResolvedCounts {
 async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoDay; end: IsoDay }): Promise<ResolvedCounts> {
   const wanted = new Map<IdentitySystem, Set<string>>();
   const identities = new Set<string>();
-  for (const e of parsed.tally.entries()) identities.add(e.identity);
+  parsed.tally.forEach((identity) => identities.add(identity));
   for (const identity of identities) {
     for (const { system, key } of splitIdentityKey(identity)) {
       let keys = wanted.get(system);
@@ -148,39 +148,39 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
   };
   const unresolved = new Set<string>();
   const staffKeys = new Set<string>();
-  for (const e of parsed.tally.entries()) {
-    if (!parsed.tally.sources.has(e.source)) continue;
-    if (e.day < period.start || e.day > period.end) {
-      out.outsidePeriod += e.count;
-      continue;
+  parsed.tally.forEach((identity, day, source, count) => {
+    if (!parsed.tally.sources.has(source)) return;
+    if (day < period.start || day > period.end) {
+      out.outsidePeriod += count;
+      return;
     }
-    const studentId = studentOf.get(e.identity);
-    if (!studentId && isStaff(e.identity)) {
-      out.rowsStaff += e.count;
+    const studentId = studentOf.get(identity);
+    if (!studentId && isStaff(identity)) {
+      out.rowsStaff += count;
       staffKeys.add(
-        splitIdentityKey(e.identity)
+        splitIdentityKey(identity)
           .filter(({ system, key }) => staffFound.get(system)?.has(key))
           .map((c) => `${c.system}:${c.key}`)[0] as string,
       );
-      continue;
+      return;
     }
     if (!studentId) {
-      out.rowsUnresolved += e.count;
+      out.rowsUnresolved += count;
       unresolved.add(
-        splitIdentityKey(e.identity)
+        splitIdentityKey(identity)
           .map((c) => `${c.system}:${c.key}`)
           .join(' or '),
       );
-      continue;
+      return;
     }
     // Two keys of one person (an e-mail and a Panopto user name) land on the same student, day and source.
-    const key = `${studentId}\u001f${e.day}\u001f${e.source}`;
+    const key = `${studentId}\u001f${day}\u001f${source}`;
     const m = merged.get(key);
-    if (m) m.count += e.count;
-    else merged.set(key, { studentId, day: e.day, source: e.source, count: e.count });
-    out.rowsCounted += e.count;
+    if (m) m.count += count;
+    else merged.set(key, { studentId, day, source, count });
+    out.rowsCounted += count;
     out.students.add(studentId);
-  }
+  });
   for (const m of merged.values()) {
     let list = out.bySource.get(m.source);
     if (!list) out.bySource.set(m.source, (list = []));
@@ -189,8 +189,7 @@ async function resolveCounts(db: Db, parsed: ParsedExport, period: { start: IsoD
   out.unresolved = [...unresolved].sort();
   out.staffKeys = [...staffKeys].sort();
   // The per-identity tally is no longer needed: let it go before the writes build their batches.
-  parsed.tally.counts.clear();
-  parsed.tally.onceKeys.clear();
+  parsed.tally.clearCounts();
   return out;
 }
 
@@ -217,6 +216,7 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       source: COUNT_FORMATS[options.source][0].produces[0] ?? options.source,
       fileName: options.fileName ?? basename(options.path),
       departmentId: options.departmentId ?? null,
+      recordEndsWithWrite: true,
     },
     (record) => runImport(deps, options, record),
   );

@@ -1,8 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { PlainFields } from './formats/format';
-import { hashFileAside } from './hash-file';
+import { feedUntil, fileIdentityHash, SegmentHasher } from './file-identity';
 import { parseHeldLines, planRead, splitPlainLine, type ReadOptions, type ReadResult } from './read-delimited';
 
 /** The byte reader does not read this file (not UTF-8, CR line ends, bytes that are not UTF-8): read it with readDelimited instead. */
@@ -23,18 +22,6 @@ export interface ByteReadOptions extends ReadOptions {
 // Large blocks: nothing here becomes a string, so a block is not held by anything once its lines are counted.
 const READ_BYTES = 1 << 18;
 const FIELDS_PLACED = 32;
-// Below this a worker's start costs more than hashing on this thread.
-const HASH_ASIDE_MIN_BYTES = 16 * 1024 * 1024;
-
-/** A file hash made on this thread from the blocks as they are read, with the interface of hashFileAside. */
-function hashHere(): { update(chunk: Buffer): void; finish(bytes: number): Promise<string>; cancel(): void } {
-  const hash = createHash('sha256');
-  return {
-    update: (chunk) => void hash.update(chunk),
-    finish: () => Promise.resolve(hash.digest('hex')),
-    cancel: () => undefined,
-  };
-}
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
@@ -228,12 +215,10 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
     keep(chunk.subarray(Math.max(from, lastLf + 1)));
   };
 
-  // The whole file's hash: a large file's is made on another thread meanwhile, a small one's here; a part's is left empty.
-  const hash = options.range ? null : fileSize >= HASH_ASIDE_MIN_BYTES ? hashFileAside(path) : hashHere();
-  const handle = await open(path, 'r').catch((error: unknown) => {
-    hash?.cancel();
-    throw error;
-  });
+  // The file's identity from the blocks as they are read: the whole file's, or the segments that start in a part (file-identity.ts).
+  const hash = options.range ? null : await fileIdentityHash();
+  const segments = options.range && options.identitySegments ? await SegmentHasher.create(start) : null;
+  const handle = await open(path, 'r');
   const blockA = Buffer.allocUnsafe(READ_BYTES);
   const blockB = Buffer.allocUnsafe(READ_BYTES);
   let at = start;
@@ -249,6 +234,7 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
       next = readBlock(buffer === blockA ? blockB : blockA);
       const chunk = buffer.subarray(0, bytesRead);
       hash?.update(chunk);
+      segments?.update(chunk);
       bytes += bytesRead;
       lastByte = chunk[bytesRead - 1] as number;
       const skip = Math.min(bomLeft, bytesRead);
@@ -256,9 +242,6 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
       takeBlock(chunk, skip);
       if (stopped) break;
     }
-  } catch (error) {
-    hash?.cancel();
-    throw error;
   } finally {
     await next?.catch(() => undefined);
     await handle.close();
@@ -268,11 +251,13 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
     // A part that stops before the end of the file: what runs on past its last line end belongs to the next part.
     options.onProgress?.(line - 1, bytes);
     const cleanEnd = !stopped && pending === null && carry === null;
-    return { encoding: 'utf-8', delimiter, fileHash: '', bytes, endsWithNewline: true, lastLine: line - 1, cleanEnd };
+    // The part's last identity segment runs on past its end: the rest of that segment is read for the hash alone.
+    if (segments && cleanEnd) await feedUntil(path, segments, segments.needsUntil(stop, fileSize));
+    const identitySegments = segments && cleanEnd ? segments.finish() : undefined;
+    return { encoding: 'utf-8', delimiter, fileHash: '', identitySegments, bytes, endsWithNewline: true, lastLine: line - 1, cleanEnd };
   }
   let rest = '';
   if (carry !== null && !stopped) {
-    if (!isUtf8(carry)) hash?.cancel();
     checkUtf8(carry);
     rest = (carry as Buffer).toString('utf8');
   }
@@ -290,7 +275,8 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
   return {
     encoding: 'utf-8',
     delimiter,
-    fileHash: hash ? await hash.finish(bytes) : '',
+    fileHash: hash ? await hash.digest(bytes) : '',
+    identitySegments: segments?.finish(),
     bytes,
     endsWithNewline,
     lastLine: line - 1,

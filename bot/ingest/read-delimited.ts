@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import Papa from 'papaparse';
+import { fileIdentityHash } from './file-identity';
 import { badBytesMessage, claimOf, decoderFor, readAs, UNDEFINED_IN_1252, undefinedIn1252Message, type TextEncoding } from './encoding';
 
 export type { TextEncoding } from './encoding';
@@ -50,7 +50,10 @@ export interface RecordSink {
 export interface ReadResult {
   encoding: TextEncoding;
   delimiter: string;
+  /** The file's identity (file-identity.ts); empty for a part. */
   fileHash: string;
+  /** A part read from its bytes: the identity digests of the segments that start in it (SegmentHasher.finish). */
+  identitySegments?: Uint8Array;
   bytes: number;
   /** False when the last line has no line end: a hint that the file was cut short. */
   endsWithNewline: boolean;
@@ -72,6 +75,8 @@ export interface ReadOptions {
    * thread; see parse-parallel.ts). Lines are numbered from 1 within the part and the hash is left empty.
    */
   range?: { start: number; end: number };
+  /** For a part read by the byte reader: hash the identity segments that start in it (ReadResult.identitySegments). */
+  identitySegments?: boolean;
   /**
    * For a reader that runs before the line lengths are checked (the parts of a large file, whose bytes
    * are checked alongside): a line past this many characters stops the read with an error instead of
@@ -120,7 +125,7 @@ function chooseDelimiter(head: string, wanted: ReadOptions['delimiter']): string
 export async function readDelimited(path: string, options: ReadOptions): Promise<ReadResult> {
   const { head, size } = await readHead(path);
   const sniffed = readAs(sniffEncoding(head, size), options.withoutBom);
-  const hash = createHash('sha256');
+  const hash = await fileIdentityHash();
   let bytes = 0;
   let decodeError: Promise<string> | null = null;
   let lastChar = '';
@@ -209,7 +214,7 @@ export async function readDelimited(path: string, options: ReadOptions): Promise
   return {
     encoding: sniffed.encoding,
     delimiter,
-    fileHash: hash.digest('hex'),
+    fileHash: await hash.digest(bytes),
     bytes,
     endsWithNewline: lastChar === '\n' || lastChar === '\r',
     lastLine: line - 1,
@@ -352,7 +357,7 @@ async function readLines(
   const start = options.range?.start ?? 0;
   const stop = Math.min(options.range?.end ?? fileSize, fileSize);
   const toFileEnd = stop >= fileSize;
-  const hash = createHash('sha256');
+  const hash = await fileIdentityHash();
   const decoder = decoderFor(sniffed.encoding, true);
   // Two blocks: the next one is read while this one is parsed, so the parse never waits on the disk thread.
   const blockA = Buffer.allocUnsafe(READ_BYTES);
@@ -484,7 +489,7 @@ async function readLines(
   return {
     encoding: sniffed.encoding,
     delimiter,
-    fileHash: options.range ? '' : hash.digest('hex'),
+    fileHash: options.range ? '' : await hash.digest(bytes),
     bytes,
     endsWithNewline: lastChar === '\n' || lastChar === '\r',
     lastLine: line - 1,

@@ -25,6 +25,25 @@ export function splitIdentityKey(key: string): Array<{ system: IdentitySystem; k
 /** The key of one (identity, day, source) in `Tally.counts`. */
 export const countKey = (identity: string, day: IsoDay, source: Source): string => identity + SEP + day + SEP + source;
 
+/** One count as resolving and writing read it. */
+export interface CountEntry {
+  identity: string;
+  day: IsoDay;
+  source: Source;
+  count: number;
+}
+
+/**
+ * Counts a format keeps without a string key each (the Moodle site log's, under numbers) until they are read: the keys
+ * made only when asked for, once each. A block's (identity, day, source) never appear in the tally's `counts` too.
+ */
+export interface CountBlock {
+  readonly size: number;
+  entries(): Iterable<CountEntry>;
+  /** The same as `entries`, without an object for each. */
+  forEach(fn: (identity: string, day: IsoDay, source: Source, count: number) => void): void;
+}
+
 export interface Rejection {
   line: number;
   reason: string;
@@ -54,6 +73,8 @@ export class Tally {
    * string per occurrence, the count key inside it: they are a large part of a worker's memory.
    */
   readonly onceKeys = new Set<string>();
+  /** Counts beside `counts`, kept as their format made them (CountBlock). */
+  private readonly blocks: CountBlock[] = [];
 
   constructor(sources: readonly Source[]) {
     this.sources = new Set(sources);
@@ -110,11 +131,57 @@ export class Tally {
     if (this.rejections.length < MAX_REJECTIONS_KEPT) this.rejections.push({ line, reason });
   }
 
+  /** Adds a format's counts kept as it made them; `rows` is how many rows they count. */
+  addBlock(block: CountBlock, rows: number): void {
+    this.blocks.push(block);
+    this.rowsCounted += rows;
+  }
+
+  /** How many (identity, day, source) are counted. */
+  get size(): number {
+    return this.blocks.reduce((n, b) => n + b.size, this.counts.size);
+  }
+
   /** Counts as (identity, day, source, n), for resolving and writing. */
-  *entries(): Generator<{ identity: string; day: IsoDay; source: Source; count: number }> {
+  *entries(): Generator<CountEntry> {
     for (const [key, count] of this.counts) {
       const [identity, day, source] = key.split(SEP) as [string, IsoDay, Source];
       yield { identity, day, source, count };
     }
+    for (const block of this.blocks) yield* block.entries();
+  }
+
+  /** Every count as (identity, day, source, n), without an object for each: resolving reads a large file's counts twice. */
+  forEach(fn: (identity: string, day: IsoDay, source: Source, count: number) => void): void {
+    for (const [key, count] of this.counts) {
+      const [identity, day, source] = key.split(SEP) as [string, IsoDay, Source];
+      fn(identity, day, source, count);
+    }
+    for (const block of this.blocks) block.forEach(fn);
+  }
+
+  /** Every count under its key (countKey), the blocks' keys made here: for a part's counts to cross to another thread, and for tests. */
+  allCounts(): Map<string, number> {
+    if (this.blocks.length === 0) return this.counts;
+    const all = new Map(this.counts);
+    for (const block of this.blocks)
+      for (const e of block.entries()) {
+        const key = countKey(e.identity, e.day, e.source);
+        all.set(key, (all.get(key) ?? 0) + e.count);
+      }
+    return all;
+  }
+
+  /** Whether anything of `source` was counted. */
+  counted(source: Source): boolean {
+    for (const e of this.entries()) if (e.source === source) return true;
+    return false;
+  }
+
+  /** Lets the counts go (after they are resolved), the blocks too. */
+  clearCounts(): void {
+    this.counts.clear();
+    this.blocks.length = 0;
+    this.onceKeys.clear();
   }
 }

@@ -3,7 +3,8 @@ import { SOURCES, type IsoDay, type Source } from '../../shared/domain';
 import { addDays } from '../../shared/calendar';
 import type { Coverage } from '../../shared/rules/types';
 import { hostname } from 'node:os';
-import { retryWhileSqliteBusy, type Db } from './database';
+import { AppError } from '../errors';
+import { isDatabaseUnreachable, retryWhileSqliteBusy, type Db } from './database';
 import { newId } from './ids';
 import type { ImportRow } from './schema';
 
@@ -24,7 +25,7 @@ export interface ImportRun {
   rowsRejected: number;
   rowsUnresolved: number;
   studentsAffected: number;
-  /** interrupted: the process running it ended before it finished (a crash, kill -9, a restart); nothing from it was stored. */
+  /** interrupted: the process running it ended, or its database connection was lost, before it finished; nothing from it was stored. */
   status: 'running' | 'succeeded' | 'failed' | 'interrupted';
   errors: string[];
   details: Record<string, unknown>;
@@ -415,6 +416,12 @@ export interface RunningImport {
   departmentId?: string | null;
   /** What the history says if the run is interrupted; INTERRUPTED_IMPORT_ERROR when not given. */
   interrupted?: string;
+  /**
+   * The work removes its running record in the transaction that writes its results (a file's count import):
+   * the record then tells whether a write the database lost had committed, so a lost connection marks the run
+   * interrupted in words (CONNECTION_LOST_IMPORT_ERROR) and ends it with one clear error.
+   */
+  recordEndsWithWrite?: boolean;
 }
 
 /**
@@ -423,7 +430,9 @@ export interface RunningImport {
  * process is gone as interrupted. The record goes when `work` ends, however it ends; `work` may remove
  * it sooner (endImportRecord with the id it is given), in the transaction that writes its results, so
  * a kill between the two never leaves both or neither. A kill -9 leaves it running, and the next
- * start-up, import or reading of the history marks it interrupted.
+ * start-up, import or reading of the history marks it interrupted. When the database connection is lost
+ * (a server restart or stop) under a run whose write ends its record (`recordEndsWithWrite`), the record is
+ * marked interrupted, saying so, and the run ends with one clear error instead of the driver's.
  */
 export async function whileImportRuns<T>(db: Db, now: () => Date, run: RunningImport, work: (record: string) => Promise<T>): Promise<T> {
   // Another process's long write (an import in a shell) may hold a SQLite file past busy_timeout: wait for it.
@@ -449,10 +458,57 @@ export async function whileImportRuns<T>(db: Db, now: () => Date, run: RunningIm
     IMPORT_LEASE_MS / 3,
   );
   renewal.unref();
+  let connectionLost = false;
   try {
     return await work(record);
+  } catch (error) {
+    if (!run.recordEndsWithWrite || !isDatabaseUnreachable(error)) throw error;
+    // The record must not go as it would after a clean end: the history has to say this run stopped.
+    connectionLost = true;
+    throw await recordLostConnection(db, now, record, run.fileName, error);
   } finally {
     clearInterval(renewal);
-    await retryWhileSqliteBusy(() => endImportRecord(db, record), what);
+    if (!connectionLost) await retryWhileSqliteBusy(() => endImportRecord(db, record), what);
+  }
+}
+
+/** What the history says of an import whose database connection was lost before its results were written. */
+export const CONNECTION_LOST_IMPORT_ERROR =
+  'The import stopped before it finished: the connection to the database was lost (the server restarted or stopped, or ended the connection). Nothing from it was stored; import the file again.';
+
+/** How long an import whose connection was lost waits for the database to come back and record that it stopped. */
+const LOST_CONNECTION_WAIT_MS = 15_000;
+
+/**
+ * The database went away while an import ran (a server restart, a crash, a stop): whatever its open
+ * transaction had written is rolled back whole. Its running record, which the write deletes in the same
+ * transaction, tells whether the write committed: when it is still running it is marked interrupted
+ * (waiting a little for the database to come back). Returns the one clear error the import then ends with.
+ */
+async function recordLostConnection(db: Db, now: () => Date, record: string, fileName: string, cause: unknown): Promise<AppError> {
+  const lost = (message: string) => new AppError(503, 'database_connection_lost', message, undefined, cause);
+  const deadline = Date.now() + LOST_CONNECTION_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const marked = await db
+        .updateTable('imports')
+        .set({ status: 'interrupted', finished_at: now().toISOString(), errors: JSON.stringify([CONNECTION_LOST_IMPORT_ERROR]) })
+        .where('id', '=', record)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) === 0)
+        return lost(
+          `The connection to the database was lost just as the import of ${fileName} finished writing; its results were stored. Check the import history; there is nothing to import again.`,
+        );
+      return lost(
+        `The import of ${fileName} stopped: the connection to the database was lost (the server restarted or stopped, or ended the connection). Nothing from this file was stored, and the import history shows it as interrupted. Import it again.`,
+      );
+    } catch (error) {
+      if (!isDatabaseUnreachable(error) || Date.now() >= deadline)
+        return lost(
+          `The import of ${fileName} stopped: the connection to the database was lost (the server restarted or stopped, or ended the connection), and the database has not answered since. Nothing from this file was stored; the import history will show it as interrupted. Import it again once the database is back.`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 200 * attempt)));
+    }
   }
 }

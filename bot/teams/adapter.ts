@@ -13,7 +13,15 @@ import {
   type ClaimsIdentity,
   type ConnectorFactory,
 } from 'botframework-connector';
-import { ActivityEventNames, ActivityTypes, CallerIdConstants, StatusCodes, type Activity, type TurnContext } from 'botbuilder';
+import {
+  ActivityEventNames,
+  ActivityTypes,
+  CallerIdConstants,
+  StatusCodes,
+  type Activity,
+  type BotAdapter,
+  type TurnContext,
+} from 'botbuilder';
 import { handleError } from '../errors';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -188,7 +196,7 @@ export function isProactiveTurn(context: TurnContext): boolean {
   return context.activity.type === ActivityTypes.Event && context.activity.name === ActivityEventNames.ContinueConversation;
 }
 
-const APOLOGY = 'Sorry, something went wrong on our side. It has been logged; please try again in a moment.';
+const APOLOGY = 'Sorry, something went wrong on our side, so your message may not have got through. Please try again in a few minutes.';
 
 /**
  * The adapter's turn error handler. Only a person who wrote to the bot is owed an apology, in their
@@ -196,7 +204,7 @@ const APOLOGY = 'Sorry, something went wrong on our side. It has been logged; pl
  * dead-letters the item): answering it would post an apology into a tutor's chat and make the
  * outbox believe the card went.
  */
-export function installTurnErrorHandler(adapter: CloudAdapter, logger: Logger): void {
+export function installTurnErrorHandler(adapter: BotAdapter, logger: Logger): void {
   adapter.onTurnError = async (context, error) => {
     if (isProactiveTurn(context)) throw error;
     handleError(error, logger, { activityType: context.activity.type, conversation: context.activity.conversation?.id });

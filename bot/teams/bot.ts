@@ -28,6 +28,7 @@ import {
   buildCheckinCard,
   buildHelpCard,
   buildNoticeCard,
+  buildSupportCard,
   buildUrgentSupportCard,
   formatMoment,
   type AdaptiveCard,
@@ -40,7 +41,19 @@ import { escapeMarkdown } from '../../shared/markdown';
 import type { SendSchedule } from '../../shared/send-schedule';
 import { findWaitingDigest } from '../store/waiting-deliveries.repository';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
-import { sendSupportCard } from './student-support';
+import { answerResentMessage, sendSupportCard } from './student-support';
+import type { SendReconciler } from './send-reconciler';
+
+/** The thank-you for an ordinary message: who will read it, and when, in words that are true. */
+function ordinaryReply(result: StudentMessageResult): string {
+  if (result.notified.length === 0)
+    return 'Thank you for your message. I am sorry: no member of staff is linked to you here yet, so I could not pass it on. Please contact your department office, or type "help" to see where you can find support.';
+  const who = result.toldTutor ? 'your personal tutor' : 'staff who support students in your department';
+  const read = result.outOfHours
+    ? `It is outside working hours, so ${who} will read it when they are next at work.`
+    : `${who.charAt(0).toUpperCase()}${who.slice(1)} will read it and get back to you.`;
+  return `Thank you for your message. ${read} Type "help" to see where else you can find support.`;
+}
 
 /** Who a student's message reached, in the words the student reads (never "your tutor" when it was someone else). */
 function toldWhom(result: StudentMessageResult): StudentToldWhom {
@@ -74,6 +87,8 @@ export interface BotDeps {
   onStudentCardQueued?: (studentId: string) => void;
   /** Quiet hours for routine staff notices; none when unset. */
   schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
+  /** The delivery worker's record of sends the database could not take yet: a support card sent in the reply joins it. */
+  reconciler?: SendReconciler;
 }
 
 const CLASSIFIED_CHARS = 20_000;
@@ -125,7 +140,11 @@ export class EngagementBot extends TeamsActivityHandler {
       if ((context.activity.membersAdded ?? []).some((m) => m.id === botId)) {
         const who = await this.rememberConversation(context, { installed: true });
         await context.sendActivity(
-          who.staff ? await this.welcome(who.staff) : 'Hello. This app helps your department look after students. Type "help" at any time.',
+          who.staff
+            ? await this.welcome(who.staff)
+            : who.student
+              ? `Hello ${escapeMarkdown(who.student.givenName)}. You can write to me here at any time, and ${who.student.tutorId ? 'your personal tutor' : 'staff who support students in your department'} will read it. Type "help" to see where you can find support.`
+              : 'Hello. This app helps your department look after students. Type "help" at any time.',
         );
       }
       await next();
@@ -204,18 +223,19 @@ export class EngagementBot extends TeamsActivityHandler {
     try {
       who = await this.rememberConversation(context);
     } catch (error) {
-      // Whoever wrote, words of crisis are answered with the urgent contacts even when the store is down.
-      if (this.isRisk(context)) await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: 'nobody' }));
+      // Whoever wrote, words of crisis or distress are answered with the contacts even when the store is down.
+      await this.showContactsAlone(context, this.classifyMessage(context).tier);
       throw error;
     }
     if (who.student) return this.answerStudent(context, who.student);
-    if (this.isRisk(context)) {
-      await this.sendCard(context, buildUrgentSupportCard(this.deps.support.urgentContacts, { told: 'nobody' }));
+    const tier = this.classifyMessage(context).tier;
+    if (tier === 'risk' || (!who.staff && tier === 'distress')) {
+      await this.showContactsAlone(context, tier);
       return;
     }
     if (!who.staff) {
       await context.sendActivity(
-        'I could not find you in the staff or student records for this app. If you think you should be, please contact your department administrator.',
+        'Sorry, I do not know who you are yet, so I cannot pass your message on to anyone. If you are a student or member of staff here, please contact your department office and they can add you.',
       );
       return;
     }
@@ -259,14 +279,30 @@ export class EngagementBot extends TeamsActivityHandler {
     return (context.activity.text ?? '').replace(/<[^>]*>/g, ' ').trim();
   }
 
-  private isRisk(context: Ctx): boolean {
-    return this.classifyWellbeing(this.messageText(context).slice(0, CLASSIFIED_CHARS)).tier === 'risk';
+  private classifyMessage(context: Ctx): WellbeingClassification {
+    return this.classifyWellbeing(this.messageText(context).slice(0, CLASSIFIED_CHARS));
+  }
+
+  /** The contacts, when a message of risk or distress cannot be passed on to anyone; nothing for other messages. */
+  private async showContactsAlone(context: Ctx, tier: WellbeingClassification['tier']): Promise<void> {
+    const { contacts, urgentContacts } = this.deps.support;
+    if (tier === 'risk') await this.sendCard(context, buildUrgentSupportCard(urgentContacts, { told: 'nobody' }));
+    else if (tier === 'distress') await this.sendCard(context, buildSupportCard({ contacts, urgentContacts, told: 'nobody' }));
+  }
+
+  private helpCardFor(student: Student): AdaptiveCard {
+    return buildHelpCard({
+      isStaff: false,
+      supportContacts: this.deps.support.contacts,
+      urgentContacts: this.deps.support.urgentContacts,
+      hasTutor: student.tutorId !== null,
+    });
   }
 
   private async answerStudent(context: Ctx, student: Student): Promise<void> {
     const text = this.messageText(context);
     if (parseCommand(text) === 'help' || text === '') {
-      await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
+      await this.sendCard(context, this.helpCardFor(student));
       return;
     }
     const message = text.slice(0, 2000);
@@ -286,17 +322,12 @@ export class EngagementBot extends TeamsActivityHandler {
       );
       return;
     }
+    // A message Teams sends again is recorded, and staff told, once.
+    if (wellbeing.tier !== 'none' && (await answerResentMessage(this.supportDeps(), context, student.id))) return;
     const result = await this.recordWithContacts(context, { student, message, wellbeing });
     if (!result) return;
     if (result.tier === 'distress') await this.sendSupportCard(context, student, result);
-    else if (result.tier === 'none')
-      await context.sendActivity(
-        result.toldTutor
-          ? 'Thank you for your message. Your personal tutor will see it and get back to you. Type "help" to see where else you can find support.'
-          : result.notified.length > 0
-            ? 'Thank you for your message. It has been passed on to staff who support students in your department, and someone will get back to you. Type "help" to see where else you can find support.'
-            : 'Thank you for your message. Type "help" to see where you can find support.',
-      );
+    else if (result.tier === 'none') await context.sendActivity(ordinaryReply(result));
   }
 
   /**
@@ -315,9 +346,15 @@ export class EngagementBot extends TeamsActivityHandler {
   private async recordWithContacts(context: Ctx, input: Parameters<typeof recordStudentMessage>[1]): Promise<StudentMessageResult | null> {
     const deps = this.commandDeps();
     if (input.wellbeing.tier !== 'risk') {
-      const result = await recordStudentMessage(deps, input);
-      this.deps.onDeliveriesQueued();
-      return result;
+      try {
+        const result = await recordStudentMessage(deps, input);
+        this.deps.onDeliveriesQueued();
+        return result;
+      } catch (error) {
+        // Not passed on to anyone: a student who wrote of distress still sees where to find support, then the apology.
+        if (input.wellbeing.tier === 'distress' && !(error instanceof AppError)) await this.showContactsAlone(context, 'distress');
+        throw error;
+      }
     }
     let result: StudentMessageResult | null = null;
     let refused: AppError | null = null;
@@ -327,35 +364,39 @@ export class EngagementBot extends TeamsActivityHandler {
       if (error instanceof AppError) refused = error;
       else handleError(error, this.deps.logger, { studentId: input.student.id, wellbeing: 'risk message could not be recorded' });
     }
-    try {
-      const told = result ? toldWhom(result) : 'nobody';
-      await this.showSupportCard(context, input.student, { tier: 'risk', told, caseId: result?.caseId ?? null });
-    } finally {
-      // Staff hear at once even when the reply to the student could not be sent.
-      if (result) {
-        if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
-        else this.deps.onDeliveriesQueued();
-      }
+    // Staff hear at once, whether the reply to the student goes at once, slowly, or not at all.
+    if (result) {
+      if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
+      else this.deps.onDeliveriesQueued();
     }
+    const told = result ? toldWhom(result) : 'nobody';
+    await this.showSupportCard(context, input.student, { tier: 'risk', told, caseId: result?.caseId ?? null });
     if (refused) throw refused;
     return result;
   }
 
   private sendSupportCard(context: Ctx, student: Student, result: StudentMessageResult): Promise<void> {
-    return this.showSupportCard(context, student, { tier: 'distress', told: toldWhom(result), caseId: result.caseId });
+    return this.showSupportCard(context, student, {
+      tier: 'distress',
+      told: toldWhom(result),
+      caseId: result.caseId,
+      outOfHours: result.outOfHours,
+    });
+  }
+
+  private supportDeps() {
+    const { db, logger, now, support, reconciler } = this.deps;
+    const onQueued = this.deps.onStudentCardQueued ?? (() => this.deps.onDeliveriesQueued());
+    return { db, logger, now, support, onQueued, ...(reconciler ? { reconciler } : {}) };
   }
 
   /** A support card in reply, queued for the student's chat if the reply cannot be sent (see student-support.ts). */
   private showSupportCard(
     context: Ctx,
     student: Student,
-    card: { tier: 'risk' | 'distress'; told: StudentToldWhom; caseId: string | null },
+    card: { tier: 'risk' | 'distress'; told: StudentToldWhom; caseId: string | null; outOfHours?: boolean },
   ): Promise<void> {
-    const { db, logger, now, support } = this.deps;
-    const onQueued = this.deps.onStudentCardQueued ?? (() => this.deps.onDeliveriesQueued());
-    return sendSupportCard({ db, logger, now, support, onQueued }, context, { studentId: student.id, ...card }, (c) =>
-      this.sendCard(context, c),
-    );
+    return sendSupportCard(this.supportDeps(), context, { studentId: student.id, ...card }, (c) => this.sendCard(context, c));
   }
 
   /** Universal Actions: every button on our cards arrives here; the response is the card as it now stands. */
@@ -378,12 +419,13 @@ export class EngagementBot extends TeamsActivityHandler {
         });
         if (result?.tier === 'distress') await this.sendSupportCard(context, who.student, result);
         else if (result?.tier === 'none' && (action.choice === 'talk' || action.choice === 'unwell'))
-          await this.sendCard(context, buildHelpCard({ isStaff: false, supportContacts: this.deps.support.contacts }));
+          await this.sendCard(context, this.helpCardFor(who.student));
         const tutor = who.student.tutorId ? await findStaff(this.deps.db, who.student.tutorId) : undefined;
         return cardResponse(
           buildCheckinCard({
             studentGivenName: who.student.givenName,
-            tutorName: tutor?.displayName ?? 'Your personal tutor',
+            tutorName: tutor?.displayName ?? null,
+            isTutor: who.student.tutorId !== null,
             caseId: action.caseId,
             answered: { choice: action.choice, message: action.message },
           }),

@@ -103,7 +103,8 @@ export async function prepare(deps: DeliverDeps, item: OutboxItem, recipientStaf
       const tutor = student.tutorId ? await findStaff(db, student.tutorId) : undefined;
       const card = buildCheckinCard({
         studentGivenName: student.givenName,
-        tutorName: (tutor ?? from)?.displayName ?? 'Your personal tutor',
+        tutorName: (tutor ?? from)?.displayName ?? null,
+        isTutor: tutor !== undefined,
         caseId: c.id,
       });
       return {

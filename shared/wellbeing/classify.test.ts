@@ -1,5 +1,5 @@
 import { createWellbeingClassifier } from './classify';
-import { normaliseMessage } from './normalise';
+import { normaliseMessage, normaliseMessageWithEmoji } from './normalise';
 
 const classify = createWellbeingClassifier();
 
@@ -9,6 +9,26 @@ describe('normaliseMessage', () => {
     expect(normaliseMessage('i wanna dieeee')).toBe(normaliseMessage('I want to die'));
     expect(normaliseMessage('Do not   want to be here any more')).toBe(normaliseMessage("don't want to be here anymore"));
     expect(normaliseMessage("I'll be fine")).toBe('i wil be fine');
+  });
+
+  it('when "ill" or "id" is typed without its apostrophe before a verb, then it reads as "I will" or "I would"; otherwise it stays a word', () => {
+    expect(normaliseMessage('ill be gone soon')).toBe(normaliseMessage("I'll be gone soon"));
+    expect(normaliseMessage('id rather not wake up')).toBe(normaliseMessage("I'd rather not wake up"));
+    expect(normaliseMessage('i feel ill')).toBe('i fel il');
+    expect(normaliseMessage('my id card')).toBe('my id card');
+  });
+
+  it('when a word is disguised with digits or symbols, then only the words that matter are undone', () => {
+    expect(normaliseMessage('su1c1de')).toBe('suicide');
+    expect(normaliseMessage('s*icidal thoughts')).toBe('suicidal thoughts');
+    expect(normaliseMessage('k!ll mys3lf')).toBe(normaliseMessage('kill myself'));
+    expect(normaliseMessage('b4 3pm')).toBe('before 3pm');
+  });
+
+  it('when a message has a skull, knife, blood or pills emoji, then read with emoji they are words, and read without they are nothing', () => {
+    expect(normaliseMessageWithEmoji('i want to 💀')).toBe('i want to die');
+    expect(normaliseMessageWithEmoji('🔪🩸')).toBe('knife blod');
+    expect(normaliseMessage('i give up 💀')).toBe('i give up');
   });
 });
 
@@ -45,6 +65,14 @@ describe('classifying a message', () => {
   it('when one sign of hopelessness stands alone, then it is distress; two different ones together are risk', () => {
     expect(classify("what's the point").tier).toBe('distress');
     expect(classify("what's the point, I feel so hopeless")).toMatchObject({ tier: 'risk', phrase: "what's the point + hopeless" });
+  });
+
+  it('when an emoji says it, or a message is only sad faces, then it is risk or distress; a laughing skull alone is none', () => {
+    expect(classify('i want to 💀 myself').tier).toBe('risk');
+    expect(classify('🔪🩸').tier).toBe('risk');
+    expect(classify('😭😭😭').tier).toBe('distress');
+    expect(classify('i give up 💀')).toMatchObject({ tier: 'distress', phrase: 'giving up' });
+    for (const m of ['💀💀💀', "i'm dead 💀", 'thank you 😭', 'omg i passed 😭😭']) expect([m, classify(m).tier]).toEqual([m, 'none']);
   });
 
   it('when an idiom of death or violence is used, then it is none', () => {

@@ -1,4 +1,4 @@
-import { normaliseMessage } from './normalise';
+import { normaliseMessage, normaliseMessageWithEmoji } from './normalise';
 import { BUILT_IN_RULES, MACROS, type PhraseRule } from './phrases';
 
 export const WELLBEING_TIERS = ['none', 'distress', 'risk'] as const;
@@ -92,10 +92,10 @@ const FILLERS = [
   'try to',
   'trying to',
 ];
-const NEGATION = new RegExp(`(?:^| )(?:not|never|wont|wouldnt|no longer)(?: (?:${FILLERS.map(normaliseMessage).join('|')}))* $`);
+const NEGATION = new RegExp(`(?:^| )(?:not|never|wont|wouldnt|no longer)(?: (?:${FILLERS.map((f) => normaliseMessage(f)).join('|')}))* $`);
 // ...unless the sentence doubts the denial: "I'm not sure I won't hurt myself", "can't promise I won't".
 const DOUBT = new RegExp(
-  `(?:^| )(?:${['sure', 'know', 'promise', 'certain', 'if', 'whether', 'trust', 'might', 'maybe', 'think', 'stop', 'scared', 'afraid', 'worried'].map(normaliseMessage).join('|')})(?= )`,
+  `(?:^| )(?:${['sure', 'know', 'promise', 'certain', 'if', 'whether', 'trust', 'might', 'maybe', 'think', 'stop', 'scared', 'afraid', 'worried'].map((w) => normaliseMessage(w)).join('|')})(?= )`,
 );
 
 function isNegated(normalised: string, index: number): boolean {
@@ -126,8 +126,7 @@ export function createWellbeingClassifier(extra: ExtraPhrases = {}): (message: s
       if (regex) rules.push({ tier, label: phrase.trim(), pattern: phrase, kind: 'configured', regex });
     }
 
-  return (message) => {
-    const text = normaliseMessage(message);
+  const classifyText = (text: string): WellbeingClassification => {
     const matches: Match[] = [];
     for (const rule of rules)
       for (const m of text.matchAll(rule.regex)) if (m[0].trim() !== '') matches.push({ rule, index: m.index, text: m[0] });
@@ -158,6 +157,15 @@ export function createWellbeingClassifier(extra: ExtraPhrases = {}): (message: s
     const denied = risks[0];
     if (denied) return decided('distress', denied, true);
     return { tier: 'none', phrase: null, excerpt: null, negated: false };
+  };
+
+  return (message) => {
+    const text = normaliseMessage(message);
+    const plain = classifyText(text);
+    const withEmoji = normaliseMessageWithEmoji(message);
+    if (plain.tier === 'risk' || withEmoji === text) return plain;
+    const read = classifyText(withEmoji);
+    return tierRank(read.tier) > tierRank(plain.tier) ? read : plain;
   };
 }
 

@@ -17,6 +17,12 @@ const APOSTROPHE_FORMS: readonly [RegExp, string][] = [
   [/\bshe'll\b/g, 'she will'],
   [/\bhe'll\b/g, 'he will'],
   [/\bit'll\b/g, 'it will'],
+  // "od'd" would read as "odd"
+  [/\bod'd\b/g, 'overdosed'],
+  [/\bod'ing\b/g, 'overdosing'],
+  // "sh'd", "sh'ing": self-harm, as it is written in the communities students read
+  [/\bsh'd\b/g, 'self harmed'],
+  [/\bsh'ing\b/g, 'self harming'],
 ];
 
 /** One word to one or more words: text-speak, phone-keyboard slips and common misspellings. */
@@ -43,7 +49,9 @@ const WORDS: Readonly<Record<string, string>> = {
   dunno: 'dont know',
   idc: 'i dont care',
   cba: 'cant be bothered',
-  tbh: 'to be honest',
+  // "to be honest" would read as "to …" after a phrase ("not ok tbh" is not "not ok to …")
+  tbh: 'honestly',
+  tbf: 'honestly',
   ngl: 'not going to lie',
   pls: 'please',
   plz: 'please',
@@ -76,6 +84,12 @@ const WORDS: Readonly<Record<string, string>> = {
   dnt: 'dont',
   aint: 'am not',
   iam: 'im',
+  // "everything's too much" written without the apostrophe
+  everythings: 'everything is',
+  nothings: 'nothing is',
+  lifes: 'life is',
+  shd: 'self harmed',
+  shing: 'self harming',
   // words that matter most
   kms: 'kill myself',
   kys: 'kill yourself',
@@ -192,6 +206,8 @@ function splitWords(text: string): string[] {
 const EXACT_WORDS = new Map([
   ['od', 'overdose'],
   ['ods', 'overdose'],
+  ['oded', 'overdose'],
+  ['oding', 'overdose'],
 ]);
 
 function replaceWords(text: string): string {
@@ -207,6 +223,75 @@ const PHRASE_TABLE: readonly [RegExp, string][] = PHRASES.map(([from, to]) => [
 ]);
 
 /**
+ * "ill" and "id" are "I'll" and "I'd" typed without the apostrophe when a verb follows ("ill be gone
+ * soon", "id rather not wake up"); otherwise they stay words ("I feel ill", "my id card").
+ */
+const BARE_CONTRACTIONS: readonly [string, string, readonly string[]][] = [
+  [
+    'ill',
+    'i will',
+    ['be', 'never', 'just', 'probably', 'prob', 'kill', 'end', 'do', 'go', 'try', 'take', 'make', 'have', 'not', 'always', 'get'],
+  ],
+  ['ill', 'i will', ['see', 'miss', 'hurt', 'jump', 'die', 'stop', 'finish', 'leave', 'say', 'tell', 'send', 'submit', 'still', 'def']],
+  ['ill', 'i will', ['definitely', 'literally', 'actually', 'really', 'let', 'sort', 'come', 'need', 'disappear', 'cut', 'overdose']],
+  ['id', 'i would', ['rather', 'be', 'never', 'like', 'love', 'prefer', 'have', 'just', 'kill', 'do', 'die', 'sooner', 'honestly']],
+  ['id', 'i would', ['literally', 'really', 'probably', 'better', 'want', 'hate', 'not', 'end', 'jump', 'disappear']],
+];
+const BARE_CONTRACTION_TABLE: readonly [RegExp, string][] = BARE_CONTRACTIONS.map(([from, to, next]) => [
+  new RegExp(`(?<=^| )${replaceWords(from)}(?= (?:${next.map(replaceWords).join('|')})(?: |$))`, 'g'),
+  replaceWords(to),
+]);
+
+/** Words that are disguised to get past filters ("su1c1de", "s*icide", "k!ll"); only these are undone. */
+const DISGUISED_WORDS = new Set(
+  [
+    'suicide',
+    'suicidal',
+    'kill',
+    'killing',
+    'die',
+    'dying',
+    'dead',
+    'death',
+    'myself',
+    'unalive',
+    'overdose',
+    'selfharm',
+    'harm',
+    'cut',
+    'cutting',
+    'hang',
+    'rape',
+    'raped',
+  ].map(collapse),
+);
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i' };
+
+function undisguise(token: string): string {
+  if (!/\p{L}/u.test(token) || !/[0-9@$*!]/.test(token)) return token;
+  const plain = token.replace(/[013457@$!]/g, (c) => LEET[c] ?? c);
+  for (const vowel of plain.includes('*') ? ['a', 'e', 'i', 'o', 'u', ''] : ['']) {
+    const candidate = plain.replace(/\*/g, vowel);
+    if (DISGUISED_WORDS.has(collapse(candidate))) return candidate;
+  }
+  return token;
+}
+
+/**
+ * The few emoji that say what words would: a skull for dying, a knife and a drop of blood, pills, a gun, a
+ * rope; and sad faces, which alone (no words at all) are read as someone upset.
+ */
+const EMOJI_WORDS: readonly [RegExp, string][] = [
+  [/[💀☠]/gu, ' die '],
+  [/[🔪🗡]/gu, ' knife '],
+  [/🩸/gu, ' blood '],
+  [/💊/gu, ' pills '],
+  [/🔫/gu, ' gun '],
+  [/🪢/gu, ' rope '],
+  [/[😭😢😞😔💔🥀☹🙁😣😖😫😩🥺😿😥😓😟]/gu, ' sademoji '],
+];
+
+/**
  * Lower-cases, straightens quotes, drops apostrophes and punctuation, collapses repeated letters,
  * maps text-speak and common misspellings, and joins everything with single spaces.
  */
@@ -216,8 +301,20 @@ export function normaliseMessage(text: string): string {
     .toLowerCase()
     .replace(/[’‘`´ʼ′]/g, "'");
   for (const [pattern, replacement] of APOSTROPHE_FORMS) out = out.replace(pattern, replacement);
+  out = out.replace(/[\p{L}\p{N}@$*!]+/gu, undisguise);
   out = out.replace(/'/g, '').replace(/[^\p{L}\p{N}]+/gu, ' ');
   out = replaceWords(out);
   for (const [pattern, replacement] of PHRASE_TABLE) out = out.replace(pattern, replacement);
+  for (const [pattern, replacement] of BARE_CONTRACTION_TABLE) out = out.replace(pattern, replacement);
   return out.trim();
+}
+
+/**
+ * normaliseMessage with the emoji of EMOJI_WORDS read as words. The classifier reads a message both ways,
+ * so an emoji at the end never hides a phrase that ends the message ("i give up 💀").
+ */
+export function normaliseMessageWithEmoji(text: string): string {
+  let out = text.normalize('NFKC');
+  for (const [pattern, word] of EMOJI_WORDS) out = out.replace(pattern, word);
+  return normaliseMessage(out);
 }

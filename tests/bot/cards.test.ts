@@ -201,6 +201,61 @@ describe('cards', () => {
     expect(JSON.stringify(checkin)).toContain('I’d like to talk to someone');
   });
 
+  it('when a student is shown any card, then its words are plain: no app jargon, and never "your personal tutor" for someone who is not', () => {
+    const shown = (node: unknown): string[] =>
+      Array.isArray(node)
+        ? node.flatMap(shown)
+        : node && typeof node === 'object'
+          ? Object.entries(node).flatMap(([key, value]) =>
+              ['text', 'title', 'value', 'label'].includes(key) && typeof value === 'string' ? [value] : shown(value),
+            )
+          : [];
+    const contacts = [{ name: 'Wellbeing', detail: '01234' }];
+    const urgent = [{ name: 'Samaritans', detail: '116 123' }];
+    const studentCards = [
+      buildHelpCard({ isStaff: false, supportContacts: contacts, urgentContacts: urgent }),
+      buildHelpCard({ isStaff: false, supportContacts: contacts, urgentContacts: urgent, hasTutor: false }),
+      buildCheckinCard({ studentGivenName: 'Sam', tutorName: 'Dr Ada Tutor', caseId: 'c1' }),
+      buildCheckinCard({
+        studentGivenName: 'Sam',
+        tutorName: null,
+        isTutor: false,
+        caseId: 'c1',
+        answered: { choice: 'fine', message: null },
+      }),
+      buildUrgentSupportCard(urgent),
+      ...(['tutor_and_wellbeing', 'tutor', 'staff', 'nobody'] as const).map((told) => buildUrgentSupportCard(urgent, { told, late: true })),
+      ...(['tutor', 'staff', 'nobody'] as const).flatMap((told) => [
+        buildSupportCard({ contacts, urgentContacts: urgent, told }),
+        buildSupportCard({ contacts, urgentContacts: urgent, told, outOfHours: true, late: true }),
+      ]),
+    ];
+    for (const c of studentCards) {
+      const words = shown(c.body).join(' ').toLowerCase();
+      for (const jargon of [
+        'engagement',
+        'monitor',
+        'flag',
+        'case',
+        'score',
+        'alert',
+        'tier',
+        'risk',
+        'classif',
+        'escalat',
+        'logged',
+        'error',
+      ])
+        expect([jargon, words.includes(jargon)]).toEqual([jargon, false]);
+    }
+    const officer = buildCheckinCard({ studentGivenName: 'Sam', tutorName: 'Ola Officer', isTutor: false, caseId: 'c1' });
+    expect(shown(officer.body).join(' ')).toContain('Ola Officer, who supports students in your department, wanted to check in');
+    expect(JSON.stringify(officer)).not.toContain('personal tutor');
+    const unnamed = buildCheckinCard({ studentGivenName: 'Sam', tutorName: null, caseId: 'c1' });
+    expect(shown(unnamed.body).join(' ')).toContain('Your personal tutor wanted to check in');
+    expect(shown(unnamed.body).join(' ')).not.toContain('Your personal tutor, your personal tutor');
+  });
+
   it('when a card carries an unknown element, then the schema check reports it', () => {
     const broken = { ...buildHelpCard({ isStaff: true }), body: [{ type: 'Table.Of.Doom' }] } as AdaptiveCard;
     expect(schemaProblems(broken).join(' ')).toContain('Unknown element type');

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { TestAdapter, type Activity } from 'botbuilder';
 import { EngagementBot } from '../../bot/teams/bot';
+import { installTurnErrorHandler } from '../../bot/teams/adapter';
 import { parseConfig } from '../../bot/config';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/databases';
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
@@ -60,11 +61,36 @@ describe('the bot handler (TestAdapter)', () => {
   it('when someone the app does not know writes, then they are told kindly whom to ask', async () => {
     await adapter
       .send(as('aad-stranger', 'hello'))
-      .assertReply((reply) => expect(reply.text).toContain('contact your department administrator'));
+      .assertReply((reply) => expect(reply.text).toContain('please contact your department office'));
   });
 
-  it('when a student types help, then the support contacts from config are shown', async () => {
-    await adapter.send(as(student.entraId, 'help')).assertReply((reply) => expect(cardOf(reply)).toContain('wellbeing@example.ac.uk'));
+  it('when a student types help, then the support contacts from config are shown, with the contacts for any hour of day or night', async () => {
+    await adapter.send(as(student.entraId, 'help')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('wellbeing@example.ac.uk');
+      expect(cardOf(reply)).toContain('116 123');
+      expect(cardOf(reply)).toContain('Your personal tutor will read it');
+      expect(cardOf(reply)).not.toContain('Engagement Monitor');
+    });
+    await adapter
+      .send(as(untutored.entraId, 'help'))
+      .assertReply((reply) => expect(cardOf(reply)).toContain('Staff who support students in your department will read it'));
+  });
+
+  it('when a student installs the app, then they are greeted by name and told who reads what they write', async () => {
+    const added = (aadObjectId: string): Partial<Activity> => ({
+      type: 'conversationUpdate',
+      membersAdded: [{ id: 'bot', name: 'bot' }],
+      recipient: { id: 'bot', name: 'bot' },
+      from: { id: 'u1', name: 'someone', aadObjectId },
+      conversation: { id: 'c1', isGroup: false, conversationType: 'personal', name: '' },
+    });
+    await adapter
+      .send(added(student.entraId ?? ''))
+      .assertReply((reply) =>
+        expect(reply.text).toBe(
+          'Hello Sam. You can write to me here at any time, and your personal tutor will read it. Type "help" to see where you can find support.',
+        ),
+      );
   });
 
   it('when a student with an open case writes urgent words, then emergency contacts show at once and the tutor and wellbeing role are alerted', async () => {
@@ -149,7 +175,9 @@ describe('the bot handler (TestAdapter)', () => {
     const c = await seedCase(t.db, student.id);
     await adapter
       .send(as(student.entraId, 'this deadline is killing me lol, I killed it in the last one though'))
-      .assertReply((reply) => expect(reply.text).toContain('Thank you for your message. Your personal tutor will see it'));
+      .assertReply((reply) =>
+        expect(reply.text).toContain('Thank you for your message. Your personal tutor will read it and get back to you.'),
+      );
     const notices = (await listDeliveries(t.db)).filter((d) => d.kind === 'notice');
     expect(notices.map((n) => [n.recipientStaffId, n.payload.urgent, n.payload.tier])).toEqual([[tutor.id, false, 'none']]);
     expect((await listCaseEvents(t.db, c.id)).find((e) => e.kind === 'student_message')?.data).toEqual({});
@@ -184,6 +212,65 @@ describe('the bot handler (TestAdapter)', () => {
       expect(cardOf(reply)).toContain('116 123');
       expect(cardOf(reply)).not.toContain('We have also let your personal tutor');
     });
+  });
+
+  it('when someone the app does not know writes of distress, then they are shown where to find support, told it was not passed on', async () => {
+    await adapter.send(as('aad-stranger', 'im not coping, everything is too much')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('wellbeing@example.ac.uk');
+      expect(cardOf(reply)).toContain('We could not pass this on to a member of staff just now');
+    });
+  });
+
+  it('when a student nobody is linked to writes an ordinary message, then they are told it could not be passed on and whom to ask', async () => {
+    await adapter
+      .send(as(untutored.entraId, 'can I change my seminar group?'))
+      .assertReply((reply) => expect(reply.text).toContain('no member of staff is linked to you here yet, so I could not pass it on'));
+  });
+
+  it('when a student writes outside working hours, then they are told their tutor reads it when next at work, and pointed to the contacts for any hour', async () => {
+    const night = new EngagementBot({
+      db: t.db,
+      logger: silentLogger,
+      now: () => new Date('2026-11-27T22:30:00.000Z'),
+      publicUrl: 'https://x',
+      support: parseConfig({ SUPPORT_CONTACTS: '[{"name":"Wellbeing Service","detail":"wellbeing@example.ac.uk"}]' }).support,
+      onStaffReachable: async () => undefined,
+      onDeliveriesQueued: () => undefined,
+      schedule: { timeZone: 'Europe/London', quietHours: { start: 19 * 60, end: 8 * 60 } },
+    });
+    const nightAdapter = new TestAdapter((context) => night.run(context));
+    await nightAdapter
+      .send(as(student.entraId, 'can I change my seminar group?'))
+      .assertReply((reply) =>
+        expect(reply.text).toContain('It is outside working hours, so your personal tutor will read it when they are next at work.'),
+      );
+    await nightAdapter.send(as(student.entraId, 'im not coping, everything is too much')).assertReply((reply) => {
+      expect(cardOf(reply)).toContain('It is outside working hours, so they will see it when they are next at work.');
+      expect(cardOf(reply)).toContain('If you need someone before then');
+      expect(cardOf(reply)).toContain('116 123');
+    });
+    await adapter
+      .send(as(student.entraId, 'im not coping, everything is too much'))
+      .assertReply((reply) => expect(cardOf(reply)).not.toContain('outside working hours'));
+  });
+
+  it('when storing a distress message fails, then the student still sees where to find support, then an apology that says their message may not have got through', async () => {
+    await sql`drop table outbox`.execute(t.db);
+    const replies: Partial<Activity>[] = [];
+    const failing = new TestAdapter(async (context) => {
+      context.onSendActivities(async (_ctx, activities, next) => {
+        replies.push(...activities);
+        return next();
+      });
+      await bot.run(context);
+    });
+    installTurnErrorHandler(failing, silentLogger);
+    await failing.send(as(student.entraId, 'im not coping, everything is too much')).startTest();
+    expect(cardOf(replies[0] ?? {})).toContain('wellbeing@example.ac.uk');
+    expect(cardOf(replies[0] ?? {})).toContain('We could not pass this on to a member of staff just now');
+    expect(replies[1]?.text).toBe(
+      'Sorry, something went wrong on our side, so your message may not have got through. Please try again in a few minutes.',
+    );
   });
 
   it('when storing a risk message fails, then the student still sees the urgent contacts, told plainly to reach out to them', async () => {

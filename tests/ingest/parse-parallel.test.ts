@@ -13,7 +13,7 @@ const outcome = (p: ParsedExport | null) =>
     fatal: p.fatal,
     scope: p.scope,
     read: p.read,
-    counts: [...p.tally.counts].sort(),
+    counts: [...p.tally.allCounts()].sort(),
     rows: [p.tally.rowsRead, p.tally.rowsCounted, p.tally.rowsIgnored, p.tally.rowsRejected],
     days: [p.tally.firstDay, p.tally.lastDay],
     rejections: p.tally.rejections,
@@ -48,6 +48,7 @@ describe('counting a large export in parts on worker threads', () => {
 
   it('when spoilt Moodle logs of every shape are counted in 2 or 3 parts, then the result is the one the whole-file read gives', async () => {
     let takenInParts = 0;
+    let takenHere = 0;
     for (const [i, shape] of [
       { timeFormat: '4.x', lineEnd: '\n' },
       { timeFormat: '3.x', lineEnd: '\r\n' },
@@ -73,9 +74,20 @@ describe('counting a large export in parts on worker threads', () => {
         const result = inParts ?? (await parseExport(path, 'moodle', parseSettings(), undefined, true, parts));
         expect({ shape, parts, ...outcome(result) }).toEqual({ shape, parts, ...whole });
       }
+      // This thread and one worker, the worker's counts taken over as numbers.
+      for (const share of [0.3, 0.5, 0.7]) {
+        const here = await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, undefined, share);
+        if (here) takenHere += 1;
+        expect({ shape, share, ...outcome(here ?? (await parseExport(path, 'moodle', parseSettings(), undefined, true, 1))) }).toEqual({
+          shape,
+          share,
+          ...whole,
+        });
+      }
     }
     // Most cuts fall between records; the ones inside a quoted line break were read in one piece instead.
     expect(takenInParts).toBeGreaterThan(4);
+    expect(takenHere).toBeGreaterThan(6);
   });
 
   it('when a cut falls inside a quoted field that runs over many lines, then the parts are refused and the file is read in one piece', async () => {
@@ -106,23 +118,33 @@ describe('counting a large export in parts on worker threads', () => {
       .join('\n');
     writeFileSync(path, noLogins);
 
-    const inParts = await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, 3);
-
-    expect(inParts?.tally.sources.has('moodle_login')).toBe(false);
-    expect(inParts?.tally.warnings).toHaveLength(1);
-    expect(outcome(inParts)).toEqual(outcome(await parseExport(path, 'moodle', parseSettings(), undefined, true, 1)));
+    const whole = outcome(await parseExport(path, 'moodle', parseSettings(), undefined, true, 1));
+    for (const inParts of [
+      await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, 3),
+      await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, undefined, 0.5),
+    ]) {
+      expect(inParts?.tally.sources.has('moodle_login')).toBe(false);
+      expect(inParts?.tally.warnings).toHaveLength(1);
+      expect(outcome(inParts)).toEqual(whole);
+    }
   });
 
   it("when one student's created and submitted events for one assignment and day fall in different parts, then it is one submission, as in one piece", async () => {
     const path = join(dir, 'split-submission.csv');
     writeFileSync(path, submissionAcrossParts());
     const whole = await parseExport(path, 'moodle', parseSettings(), undefined, true, 1);
-    expect(whole.tally.counts.get('moodle:2113\u001f2023-11-15\u001fmoodle_submission')).toBe(1);
+    expect(whole.tally.allCounts().get('moodle:2113\u001f2023-11-15\u001fmoodle_submission')).toBe(1);
 
     for (const parts of [2, 3]) {
       const inParts = await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, parts);
       expect(inParts).not.toBeNull();
       expect({ parts, ...outcome(inParts) }).toEqual({ parts, ...outcome(whole) });
+    }
+    // On this thread and a worker, cut before, between and after the two events: taken over as numbers, still one submission.
+    for (const share of [0.2, 0.4, 0.5, 0.6, 0.8]) {
+      const here = await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, undefined, share);
+      expect(here).not.toBeNull();
+      expect({ share, ...outcome(here) }).toEqual({ share, ...outcome(whole) });
     }
   });
 
@@ -131,6 +153,8 @@ describe('counting a large export in parts on worker threads', () => {
     for (const file of files) {
       const whole = outcome(await parseExport(file, 'moodle', parseSettings(), undefined, true, 1));
       expect({ file, ...outcome(await parseExport(file, 'moodle', parseSettings(), undefined, true, 2)) }).toEqual({ file, ...whole });
+      const here = await parseInParts(file, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, undefined, 0.5);
+      if (here) expect({ file, ...outcome(here) }).toEqual({ file, ...whole });
     }
   });
 });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { countPart, parseInParts } from '../../bot/ingest/parse-parallel';
 import { concludeParse, createRecordCounter } from '../../bot/ingest/count-records';
 import type { ParseSettings } from '../../bot/ingest/formats/format';
 import { writeMoodleLog } from '../../bench/benchmarks/moodle-log-generator';
-import { FRENCH_MOODLE_HEADERS, parseSettings } from './support';
+import { FRENCH_MOODLE_HEADERS, identityOfBytes, parseSettings } from './support';
 
 /**
  * The byte reader and the Moodle log's byte counter against Papa Parse alone (readDelimited with
@@ -25,7 +24,7 @@ const outcome = (p: ParsedExport | null) =>
     fatal: p.fatal,
     scope: p.scope,
     read: p.read,
-    counts: [...p.tally.counts],
+    counts: [...p.tally.allCounts()],
     once: [...p.tally.onceKeys],
     rows: [p.tally.rowsRead, p.tally.rowsCounted, p.tally.rowsIgnored, p.tally.rowsRejected],
     days: [p.tally.firstDay, p.tally.lastDay],
@@ -341,16 +340,28 @@ describe('the byte reader and the Moodle log byte counter', () => {
     expect(inParts).toBeGreaterThan(6);
   });
 
-  it("when a large log's hash is made on another thread while it is counted, then it is the SHA-256 of the whole file and the count is Papa Parse's", async () => {
+  it("when a large log is counted in one piece, on this thread and a worker cut anywhere near a segment's edge, or on workers, then its identity is the segments' XXH3-128 and the count is Papa Parse's", async () => {
     const path = file();
     await writeMoodleLog(path, { bytes: 17 * 1024 * 1024, lineEnd: '\r\n' });
     const whole = readFileSync(path);
+    const expected = await identityOfBytes(whole);
+    const reference = outcome(await parseExport(path, 'moodle', parseSettings(), undefined, false));
+    expect(reference?.read?.fileHash).toBe(expected);
 
-    const fast = outcome(await parseExport(path, 'moodle', parseSettings(), undefined, true, 1));
-
-    expect(fast?.read?.fileHash).toBe(createHash('sha256').update(whole).digest('hex'));
-    expect(fast?.read?.bytes).toBe(whole.length);
-    expect(fast).toEqual(outcome(await parseExport(path, 'moodle', parseSettings(), undefined, false)));
+    const onePiece = outcome(await parseExport(path, 'moodle', parseSettings(), undefined, true, 1));
+    expect(onePiece?.read?.fileHash).toBe(expected);
+    expect(onePiece?.read?.bytes).toBe(whole.length);
+    expect(onePiece).toEqual(reference);
+    // This thread's part ends before, at or after the first 8 MiB segment's end, or in the last, short segment; then two workers.
+    const edge = (8 * 1024 * 1024) / whole.length;
+    for (const share of [0.1, edge - 0.0001, edge - 0.00001, edge, edge + 0.00001, 0.5, 0.97]) {
+      const counted = await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, undefined, share);
+      expect(counted).not.toBeNull();
+      const { counts, once: _once, ...rest } = outcome(counted) as NonNullable<ReturnType<typeof outcome>>;
+      const { counts: referenceCounts, once: _referenceOnce, ...referenceRest } = reference as NonNullable<ReturnType<typeof outcome>>;
+      expect({ share, ...rest, counts: counts.sort() }).toEqual({ share, ...referenceRest, counts: referenceCounts.sort() });
+    }
+    expect((await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, 3))?.read?.fileHash).toBe(expected);
   });
 
   it('when the first row has no time, then it is rejected as no Moodle date on both paths, not counted for another id', async () => {
@@ -361,7 +372,7 @@ describe('the byte reader and the Moodle log byte counter', () => {
 
     for (const fastPath of [true, false]) {
       const parsed = await parseExport(path, 'moodle', parseSettings(), undefined, fastPath, 1);
-      expect({ fastPath, counts: [...parsed.tally.counts], rejections: parsed.tally.rejections }).toEqual({
+      expect({ fastPath, counts: [...parsed.tally.allCounts()], rejections: parsed.tally.rejections }).toEqual({
         fastPath,
         counts: [['moodle:6\u001f2023-11-04\u001fmoodle_login', 1]],
         rejections: [{ line: 2, reason: 'Time "" is not a Moodle date such as 4/11/23, 11:18:42' }],
@@ -398,7 +409,7 @@ describe('the byte reader and the Moodle log byte counter', () => {
 
     for (const fastPath of [true, false]) {
       const parsed = await parseExport(path, 'moodle', parseSettings(), undefined, fastPath, 1);
-      expect({ fastPath, counts: [...parsed.tally.counts], ignored: parsed.tally.rowsIgnored }).toEqual({
+      expect({ fastPath, counts: [...parsed.tally.allCounts()], ignored: parsed.tally.rowsIgnored }).toEqual({
         fastPath,
         counts: [
           ['moodle:42\u001f2023-11-04\u001fmoodle_submission', 7],

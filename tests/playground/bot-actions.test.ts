@@ -91,10 +91,7 @@ describe('the bot in the Microsoft 365 Agents Playground', () => {
     });
     try {
       await studentTeams.say('help');
-      const help = await studentTeams.waitFor(
-        (m) => cardText(m).includes('Support is available to you'),
-        'support contacts for the student',
-      );
+      const help = await studentTeams.waitFor((m) => cardText(m).includes('Where to find support'), 'support contacts for the student');
       expect(cardText(help)).toContain('Wellbeing Service');
 
       const digest = await playground.waitFor(

@@ -141,7 +141,7 @@ describe.each(DATABASE_KINDS)('a student asking "my data" in chat on %s', (kind)
     const reply = await ask(botWith({ privacyNoticeUrl: null, showViewerNames: true }), 'my data');
     expect(reply).toContain('2026-11-25: Dr Ada Tutor looked at your record');
     expect(reply).toContain('has not set a link to its privacy notice');
-    expect(reply).toContain('No. There is no open alert about you');
+    expect(reply).toContain('No. Nobody has been asked to check in with you at the moment.');
   });
 
   it('when a data request carries words of risk, then it is answered as urgent, never with data', async () => {

@@ -124,23 +124,7 @@ export async function seedDigests(db: Db, opts: { serviceUrl: string; tutors: nu
     entraId: `aad-t${i}`,
     roles: ['personal_tutor'],
   }));
-  const students: Student[] = Array.from({ length: opts.digests }, (_, i) => ({
-    id: `s${i}`,
-    departmentId: 'd1',
-    givenName: 'Student',
-    familyName: `${i}`,
-    email: null,
-    entraId: null,
-    programme: 'BSc Delivery',
-    year: 1,
-    status: 'active',
-    tutorId: `t${i % opts.tutors}`,
-  }));
   await insertStaff(db, staff, now);
-  await insertStudents(db, students, now);
-  const counts = Object.fromEntries(SOURCES.map((s) => [s, { d7: 0, d14: 0, d21: 0 }])) as never;
-  const daysSinceLast = Object.fromEntries(SOURCES.map((s) => [s, 15])) as never;
-  const caseIds: string[] = [];
   await db.transaction().execute(async (trx) => {
     for (const t of staff) {
       const reference = {
@@ -152,6 +136,34 @@ export async function seedDigests(db: Db, opts: { serviceUrl: string; tutors: nu
       };
       await saveConversation(trx, { userAadId: t.entraId ?? '', staffId: t.id, studentId: null, reference }, now);
     }
+  });
+  return queueCaseDigests(db, { tutors: opts.tutors, digests: opts.digests });
+}
+
+/**
+ * Another `digests` open cases in the department seedDigests made, for students named `<batch>s<i>`,
+ * each queued as its own digest to one of the `tutors` tutors: a fresh wave of alerts for a running service.
+ */
+export async function queueCaseDigests(db: Db, opts: { tutors: number; digests: number; batch?: string }): Promise<string[]> {
+  const now = new Date().toISOString();
+  const batch = opts.batch ?? '';
+  const students: Student[] = Array.from({ length: opts.digests }, (_, i) => ({
+    id: `${batch}s${i}`,
+    departmentId: 'd1',
+    givenName: 'Student',
+    familyName: `${batch}${i}`,
+    email: null,
+    entraId: null,
+    programme: 'BSc Delivery',
+    year: 1,
+    status: 'active',
+    tutorId: `t${i % opts.tutors}`,
+  }));
+  await insertStudents(db, students, now);
+  const counts = Object.fromEntries(SOURCES.map((s) => [s, { d7: 0, d14: 0, d21: 0 }])) as never;
+  const daysSinceLast = Object.fromEntries(SOURCES.map((s) => [s, 15])) as never;
+  const caseIds: string[] = [];
+  await db.transaction().execute(async (trx) => {
     for (const s of students) {
       const c = await insertCase(trx, {
         studentId: s.id,
@@ -179,12 +191,13 @@ export async function seedDigests(db: Db, opts: { serviceUrl: string; tutors: nu
   return caseIds;
 }
 
-/** What arrived at the stand-in, per case: delivered, lost and duplicated digests, and the busiest second. */
+/** What arrived at the stand-in for these cases: delivered, lost and duplicated digests; and the busiest second of all requests. */
 export function tallyArrivals(log: Awaited<ReturnType<StandInProcess['log']>>, caseIds: readonly string[]) {
   const perCase = new Map<string, number>();
+  const counted = new Set(caseIds);
   for (const r of log.received.filter((x) => x.method === 'POST')) {
     const match = /"caseId":"([^"]+)"/.exec(JSON.stringify(r.body.attachments?.[0]?.content));
-    if (match?.[1]) perCase.set(match[1], (perCase.get(match[1]) ?? 0) + 1);
+    if (match?.[1] && counted.has(match[1])) perCase.set(match[1], (perCase.get(match[1]) ?? 0) + 1);
   }
   const lost = caseIds.filter((id) => !perCase.has(id)).length;
   const duplicated = [...perCase.values()].reduce((n, k) => n + (k - 1), 0);

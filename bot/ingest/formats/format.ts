@@ -56,6 +56,24 @@ export interface RowHandler {
   finish(): { scope: string; meetingKey?: string };
   /** After the last row of one part of a file read in parts: puts everything counted into the tally, without whole-file checks. */
   finishPart?(): void;
+  /**
+   * Instead of finishPart, for a part counted on a worker whose counts this thread's part takes over (parse-parallel.ts): what it
+   * counted in numbers, taken out of it. Counts kept as text stay in the tally and merge as any part's do.
+   */
+  handOver?(): PartNumbers;
+  /** This thread's part takes over the numbers of the part after it (handOver), the once-only rule held across the cut; false when they do not fit. */
+  takeOver?(numbers: PartNumbers): boolean;
+  /** After takeOver: puts everything counted into the tally, as finishPart does, without the once-only keys (their rule is held). */
+  finishTakenOver?(): void;
+}
+
+/** What a part counted in numbers (RowHandler.handOver): plain data that crosses threads, its arrays transferred. */
+export interface PartNumbers {
+  days: IsoDay[];
+  /** Pairs: a count's key (user, the day's index in `days`, source) and its occurrences. */
+  counts: Float64Array;
+  /** Pairs: (user, the day's index) and a course module a submission was counted for. */
+  modules: Float64Array;
 }
 
 /** One export format: how to recognise its header and how to count its rows. */

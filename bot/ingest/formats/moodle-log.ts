@@ -1,12 +1,13 @@
 import type { IsoDay, Source } from '../../../shared/domain';
 import { createDayOfWallTime, parseMoodleTime, type WallTime } from '../dates';
-import { countKey, type Tally } from '../tally';
+import { countKey, type CountBlock, type CountEntry, type Tally } from '../tally';
 import {
   findColumns,
   hasColumns,
   wrongFieldCount,
   type ExportFormat,
   type ParseSettings,
+  type PartNumbers,
   type PlainFields,
   type RowHandler,
 } from './format';
@@ -125,8 +126,41 @@ function sameBytes(b: Uint8Array, from: number, candidates: ReadonlyArray<{ byte
   return undefined;
 }
 
+/**
+ * The counts a site log kept in numbers (MoodleLogCounter), read as entries: each user's identity made once, no key string
+ * per count. Numeric keys are user ids of at most 12 digits without a leading zero, on days below MAX_DAYS: their identities
+ * are never those of the counts kept as text.
+ */
+class NumericCounts implements CountBlock {
+  constructor(
+    private readonly counts: ReadonlyMap<number, number>,
+    private readonly days: readonly IsoDay[],
+  ) {}
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  *entries(): Generator<CountEntry> {
+    const all: CountEntry[] = [];
+    this.forEach((identity, day, source, count) => all.push({ identity, day, source, count }));
+    yield* all;
+  }
+
+  forEach(fn: (identity: string, day: IsoDay, source: Source, count: number) => void): void {
+    const identities = new Map<number, string>();
+    for (const [key, count] of this.counts) {
+      const rest = Math.floor(key / 2);
+      const userId = Math.floor(rest / MAX_DAYS);
+      let identity = identities.get(userId);
+      if (identity === undefined) identities.set(userId, (identity = `moodle:${userId}`));
+      fn(identity, this.days[rest % MAX_DAYS] as IsoDay, key % 2 === 0 ? 'moodle_login' : 'moodle_submission', count);
+    }
+  }
+}
+
 /** Withdraws login coverage from a log with no login at all: a course-level download, whose silence says nothing. */
-function checkLogins(tally: { sources: Set<Source>; warnings: string[]; counts: Map<string, number> }, sawLogin: boolean): void {
+function checkLogins(tally: { sources: Set<Source>; warnings: string[] }, sawLogin: boolean): void {
   if (!sawLogin && tally.sources.has('moodle_login')) {
     tally.sources.delete('moodle_login');
     tally.warnings.push(
@@ -166,7 +200,7 @@ class MoodleLogCounter implements RowHandler {
   private lastDayIndex = -1;
   private readonly days: IsoDay[] = [];
   private readonly dayIndex = new Map<IsoDay, number>();
-  private readonly counts = new Map<number, number>();
+  private counts = new Map<number, number>();
   /** (user, day) as one number -> the course module, or modules, of the submissions counted (the once-per-module rule). */
   private readonly modulesSeen = new Map<number, number | Set<number>>();
   private sawLogin = false;
@@ -301,7 +335,11 @@ class MoodleLogCounter implements RowHandler {
    * without a leading zero, so each stands for exactly one text): most (user, day) pairs see one module, kept as a number.
    */
   private firstNumericSubmission(userId: number, courseModule: number): boolean {
-    const key = userId * MAX_DAYS + this.lastDayIndex;
+    return this.firstModule(userId * MAX_DAYS + this.lastDayIndex, courseModule);
+  }
+
+  /** Whether `courseModule` is new for the (user, day) `key`, which then holds it. */
+  private firstModule(key: number, courseModule: number): boolean {
     const seen = this.modulesSeen.get(key);
     if (seen === undefined) this.modulesSeen.set(key, courseModule);
     else if (typeof seen === 'number') {
@@ -410,6 +448,72 @@ class MoodleLogCounter implements RowHandler {
     this.flushCounts();
   }
 
+  handOver(): PartNumbers {
+    const counts = new Float64Array(this.counts.size * 2);
+    let i = 0;
+    for (const [key, n] of this.counts) {
+      counts[i++] = key;
+      counts[i++] = n;
+    }
+    let pairs = 0;
+    for (const seen of this.modulesSeen.values()) pairs += typeof seen === 'number' ? 1 : seen.size;
+    const modules = new Float64Array(pairs * 2);
+    i = 0;
+    for (const [key, seen] of this.modulesSeen)
+      for (const courseModule of typeof seen === 'number' ? [seen] : seen) {
+        modules[i++] = key;
+        modules[i++] = courseModule;
+      }
+    this.counts.clear();
+    this.modulesSeen.clear();
+    return { days: [...this.days], counts, modules };
+  }
+
+  takeOver(numbers: PartNumbers): boolean {
+    const index = numbers.days.map((day) => {
+      let k = this.dayIndex.get(day);
+      if (k === undefined) {
+        k = this.days.length;
+        this.days.push(day);
+        this.dayIndex.set(day, k);
+      }
+      return k;
+    });
+    // A numeric key holds a day's index below MAX_DAYS: a file of more days than that is read in one piece.
+    if (this.days.length > MAX_DAYS) return false;
+    const { counts, modules } = numbers;
+    for (let i = 0; i < counts.length; i += 2) {
+      const key = counts[i] as number;
+      const rest = Math.floor(key / 2);
+      const mine = (rest - (rest % MAX_DAYS) + (index[rest % MAX_DAYS] as number)) * 2 + (key % 2);
+      this.counts.set(mine, (this.counts.get(mine) ?? 0) + (counts[i + 1] as number));
+    }
+    // A submission the part after the cut counted for a (user, day, module) this part counted already: counted once, the other ignored.
+    for (let i = 0; i < modules.length; i += 2) {
+      const key = modules[i] as number;
+      const mine = key - (key % MAX_DAYS) + (index[key % MAX_DAYS] as number);
+      if (this.firstModule(mine, modules[i + 1] as number)) continue;
+      const n = (this.counts.get(mine * 2 + 1) as number) - 1;
+      if (n > 0) this.counts.set(mine * 2 + 1, n);
+      else this.counts.delete(mine * 2 + 1);
+      this.tally.ignore();
+    }
+    return true;
+  }
+
+  finishTakenOver(): void {
+    this.modulesSeen.clear();
+    this.keepCounts();
+  }
+
+  /** The numeric counts to the tally as they are (NumericCounts): their keys are made only when they are read. */
+  private keepCounts(): void {
+    let rows = 0;
+    for (const n of this.counts.values()) rows += n;
+    this.tally.addBlock(new NumericCounts(this.counts, this.days), rows);
+    this.counts = new Map();
+  }
+
   /** The numeric counts into the tally's keys (countKey), each user's identity and each (day, source)'s tail made once. */
   private flushCounts(): void {
     const { counts, rowsCounted } = this.tally;
@@ -436,7 +540,7 @@ class MoodleLogCounter implements RowHandler {
   }
 
   finish(): { scope: string } {
-    this.flushCounts();
+    this.keepCounts();
     checkLogins(this.tally, this.sawLogin);
     return { scope: 'site' };
   }
@@ -454,10 +558,7 @@ export const moodleLogFormat: ExportFormat = {
   start: (header, settings, tally) => new MoodleLogCounter(header, settings, tally),
   // A login was seen exactly when a login was counted, so the merged counts say it for the whole file.
   finishWhole(tally) {
-    checkLogins(
-      tally,
-      [...tally.counts.keys()].some((key) => key.endsWith('moodle_login')),
-    );
+    checkLogins(tally, tally.counted('moodle_login'));
     return { scope: 'site' };
   },
 };
