@@ -6,13 +6,14 @@ import { saveConversation } from '../../bot/store/conversation.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { listAudit } from '../../bot/store/audit.repository';
 import { drainDue } from '../../bot/teams/deliver.command';
-import { SUPPORT_CARD_HOLD_MS } from '../../bot/teams/student-support';
 import { eventually } from '../support/eventually';
 import type { DataStatus } from '../../shared/api/data';
 import type { UrgentListResponse } from '../../shared/api/urgent';
 
 const CRISIS = 'i honestly dont want to be here anymore';
 const STUDENT_CHAT = 'a:student-chat';
+/** SUPPORT_CARD_HOLD_SECONDS by default. */
+const SUPPORT_CARD_HOLD_MS = 120_000;
 
 /** All text in a card the stand-in received, flattened, as the student reads it. */
 function cardWords(r: ReceivedActivity): string {
