@@ -14,15 +14,8 @@ describe.each(DATABASE_KINDS)('the job scheduler around a database outage on %s'
   afterEach(async () => {
     await t.drop();
   });
-
-  it('when a job comes due while jobs are paused for the database, then it runs again once the database is back', async () => {
-    const health = createDatabaseHealth(t.db, silentLogger, { probeMs: 10, graceMs: 10 });
-    let runs = 0;
-    const jobs: Job[] = [
-      { name: 'notify', everyMs: 15, runAtStart: true, everyInstance: true, run: async () => void runs++ },
-      { name: 'escalate', everyMs: 15, runAtStart: true, run: async () => undefined },
-    ];
-    const scheduler = createScheduler(jobs, {
+  const schedule = (jobs: Job[], health: ReturnType<typeof createDatabaseHealth>) =>
+    createScheduler(jobs, {
       db: t.db,
       logger: silentLogger,
       now: () => new Date(),
@@ -31,6 +24,15 @@ describe.each(DATABASE_KINDS)('the job scheduler around a database outage on %s'
       health,
       takeoverMs: 15,
     });
+
+  it('when a job comes due while jobs are paused for the database, then it runs again once the database is back', async () => {
+    const health = createDatabaseHealth(t.db, silentLogger, { probeMs: 10, graceMs: 10 });
+    let runs = 0;
+    const jobs: Job[] = [
+      { name: 'notify', everyMs: 15, runAtStart: true, everyInstance: true, run: async () => void runs++ },
+      { name: 'escalate', everyMs: 15, runAtStart: true, run: async () => undefined },
+    ];
+    const scheduler = schedule(jobs, health);
     // Paused before the first turn of the job: every turn while paused ends at once.
     health.reportUnreachable(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }));
     scheduler.start();
@@ -61,15 +63,7 @@ describe.each(DATABASE_KINDS)('the job scheduler around a database outage on %s'
         },
       },
     ];
-    const scheduler = createScheduler(jobs, {
-      db: t.db,
-      logger: silentLogger,
-      now: () => new Date(),
-      instance: 'test:1',
-      locks: createJobLocks(t.db, silentLogger),
-      health,
-      takeoverMs: 15,
-    });
+    const scheduler = schedule(jobs, health);
     scheduler.start();
     let paused = false;
     for (let i = 0; i < 500 && !paused; i++) {
