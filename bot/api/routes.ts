@@ -210,7 +210,13 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/settings/preview',
     route(deps, async (req): Promise<RulesPreview> => {
       const viewer = await resolveViewer(req, deps);
-      return previewRules(deps.db, viewer, parseInput(RulesChangeSchema, await readJsonBody(req), 'settings change'), today(), settingsFor(req));
+      return previewRules(
+        deps.db,
+        viewer,
+        parseInput(RulesChangeSchema, await readJsonBody(req), 'settings change'),
+        today(),
+        settingsFor(req),
+      );
     }),
   );
 
