@@ -18,7 +18,8 @@ import { markInterruptedImports } from './store/import.repository';
 import { createServices, type ServiceOptions, type Services } from './services';
 import { handleError } from './errors';
 import { createGuardedServer } from './http/request-guard';
-import { handleBotMessages } from './http/bot-messages';
+import { handleBotMessages, UNSIGNED_BODY_BUDGET_BYTES } from './http/bot-messages';
+import { createBodyBudget } from './http/body-limits';
 import { useSecurityHeaders } from './http/security-headers';
 import { projectRoot } from './paths';
 
@@ -57,6 +58,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     timeZone: config.timeZone,
     onDeliveriesQueued: deliverSoon,
     schedule: services.sendSchedule,
+    reconciler: services.reconciler,
     // A risk alert goes out in a run of its own for its recipients, not behind whatever else is queued.
     onUrgentQueued: (staffIds) =>
       setImmediate(
@@ -87,7 +89,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   server.use(restify.plugins.queryParser());
   server.post(
     '/api/messages',
-    handleBotMessages(adapter, (context) => bot.run(context), logger),
+    handleBotMessages(adapter, (context) => bot.run(context), logger, { budget: createBodyBudget(UNSIGNED_BODY_BUDGET_BYTES) }),
   );
   registerApiRoutes(server, { db, config, logger, now, ...services.api });
   registerConfigureTabRoutes(server);

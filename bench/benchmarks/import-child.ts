@@ -3,7 +3,7 @@
  * <decode|read|read-papa|parse|parse-one-piece|parse-in-parts|duckdb|sqlite|postgres|sqlite-reimport|postgres-reimport> <file> <workdir>`.
  * Prints one JSON line. The -reimport modes import the file, then at once a corrected copy (less its last row) and time that.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { insertStudents, type Student } from '../../bot/store/student.repository
 import { readDelimited } from '../../bot/ingest/read-delimited';
 import { parseExport } from '../../bot/ingest/parse-export';
 import { importExport } from '../../bot/ingest/import.command';
+import { fileIdentityHash } from '../../bot/ingest/file-identity';
 import { BENCH_STUDENTS, benchMoodleUserId } from './moodle-log-generator';
 
 const [mode, file, workdir] = process.argv.slice(2) as [string, string, string];
@@ -52,16 +53,18 @@ async function main(): Promise<Record<string, unknown>> {
   const started = performance.now();
   cpuAtStart = process.cpuUsage();
   if (mode === 'decode') {
-    // Bytes only: read, hash and strictly decode, as the reader does before any CSV tokenising.
-    const hash = createHash('sha256');
+    // Bytes only: read, hash (the file's identity) and strictly decode, as the reader does before any CSV tokenising.
+    const hash = await fileIdentityHash();
     const decoder = new TextDecoder('utf-8', { fatal: true });
     let newlines = 0;
+    let bytes = 0;
     for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
       hash.update(chunk);
+      bytes += chunk.length;
       const text = decoder.decode(chunk, { stream: true });
       for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines += 1;
     }
-    hash.digest();
+    await hash.digest(bytes);
     return { rows: newlines - 1, ms: performance.now() - started };
   }
   if (mode === 'read' || mode === 'read-papa') {
@@ -96,7 +99,8 @@ async function main(): Promise<Record<string, unknown>> {
     return { rows: 0, ms, countKeys };
   }
   if (mode === 'parse' || mode === 'parse-one-piece' || mode === 'parse-in-parts') {
-    // parse: as imports run it; parse-one-piece: on this thread alone; parse-in-parts: in two parts on worker threads.
+    // parse: as imports run it (a site log of 64 MiB or more on this thread and one worker); parse-one-piece: on this thread
+    // alone; parse-in-parts: in two parts on two worker threads.
     const parts = mode === 'parse' ? undefined : mode === 'parse-one-piece' ? 1 : 2;
     const parsed = await parseExport(
       file,

@@ -210,7 +210,13 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/settings/preview',
     route(deps, async (req): Promise<RulesPreview> => {
       const viewer = await resolveViewer(req, deps);
-      return previewRules(deps.db, viewer, parseInput(RulesChangeSchema, await readJsonBody(req), 'settings'), today(), settingsFor(req));
+      return previewRules(
+        deps.db,
+        viewer,
+        parseInput(RulesChangeSchema, await readJsonBody(req), 'settings change'),
+        today(),
+        settingsFor(req),
+      );
     }),
   );
 
@@ -218,7 +224,7 @@ export function registerApiRoutes(server: Server, routeDeps: RouteDeps): void {
     '/api/settings/rules',
     route(deps, async (req): Promise<Settings> => {
       const viewer = await resolveViewer(req, deps);
-      const change = parseInput(RulesChangeSchema, await readJsonBody(req), 'settings');
+      const change = parseInput(RulesChangeSchema, await readJsonBody(req), 'settings change');
       return saveRules(deps.db, viewer, change, deps.now().toISOString(), settingsFor(req));
     }),
   );

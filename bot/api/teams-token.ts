@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Config } from '../config';
 import { AppError, forbidden, unauthenticated } from '../errors';
 
@@ -24,13 +24,51 @@ function isOurAudience(aud: JWTPayload['aud'], entra: Config['entra']): boolean 
 const invalidToken = (why: string) =>
   new AppError(401, 'invalid_token', 'Your Teams sign-in could not be accepted. Please reopen the app in Teams.', undefined, why);
 
+/** While Entra's key set cannot be fetched, it is asked again at most this often, however many tokens arrive. */
+export const KEY_SET_RETRY_MS = 5000;
+
+/** The key set could not be fetched: Entra unreachable, too slow, or answering something that is not a key set. */
+class KeySetUnavailable extends Error {}
+
+/** Errors of the key set held locally: a verdict on the token, not on Entra. */
+const isKeyVerdict = (error: unknown) =>
+  error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys || error instanceof errors.JOSENotSupported;
+
+/**
+ * jose's remote key set fetches again for every token while a fetch fails (it remembers only
+ * successes), and words an HTTP error from Entra like a bad token. So a failed fetch is remembered
+ * for KEY_SET_RETRY_MS: meanwhile tokens are checked against the keys already held, or, with none,
+ * refused as "Entra unreachable" without asking it, and a scanner's stream of tokens never becomes
+ * a stream of requests to Entra.
+ */
+function keysWithRetryPause(url: URL): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  let pausedUntil = -Infinity;
+  let heldKeys: JWTVerifyGetKey | undefined;
+  return async (header, token) => {
+    if (Date.now() < pausedUntil) {
+      if (!heldKeys) throw new KeySetUnavailable('the key set could not be fetched a moment ago');
+      return heldKeys(header, token);
+    }
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (isKeyVerdict(error)) throw error;
+      pausedUntil = Date.now() + KEY_SET_RETRY_MS;
+      const held = remote.jwks();
+      heldKeys = held ? createLocalJWKSet(held) : undefined;
+      throw new KeySetUnavailable('the key set could not be fetched', { cause: error });
+    }
+  };
+}
+
 /**
  * Validates a Teams SSO access token: RS256 signature through the configured JWKS, expiry, audience
  * (the client id or the configured Application ID URI), the v1 or v2 issuer of the token's own tenant, an allowed tenant
- * and the access_as_user scope. The key set is fetched lazily and cached by jose.
+ * and the access_as_user scope. The key set is fetched lazily and cached by jose; a failed fetch pauses fetching (above).
  */
 export function createTeamsTokenValidator(entra: Config['entra']): TeamsTokenValidator {
-  const jwks = createRemoteJWKSet(new URL(entra.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  const jwks = keysWithRetryPause(new URL(entra.jwksUrl));
   const allowed = new Set(entra.allowedTenants);
   return async (token) => {
     if (!entra.clientId) throw unauthenticated('Sign-in through Teams is not configured on this server (ENTRA_CLIENT_ID is empty).');
@@ -45,11 +83,13 @@ export function createTeamsTokenValidator(entra: Config['entra']): TeamsTokenVal
       if (error instanceof errors.JWTExpired)
         throw new AppError(401, 'token_expired', 'Your Teams sign-in has expired. Please reopen the app in Teams.');
       // Anything but a JOSE verdict on the token itself means the key set could not be fetched.
-      if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError))
+      if (error instanceof KeySetUnavailable || !(error instanceof errors.JOSEError))
         throw new AppError(
           503,
           'sign_in_unavailable',
           'Sign-in could not be checked just now because Microsoft Entra was unreachable. Please try again shortly.',
+          undefined,
+          error,
         );
       throw invalidToken(
         error instanceof errors.JWTClaimValidationFailed

@@ -98,12 +98,12 @@ export async function recordStudentMessage(
       ...(input.message ? [`Their message: “${input.message}”`] : []),
       ...(urgent
         ? [
-            'Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.',
-            'This stays pinned at the top of the Engagement Monitor tab until someone records what they have done.',
+            'Their words suggest they may be in danger. Emergency and out-of-hours support contacts are being sent to them in their Teams chat with the app. Please reach out to them as soon as you can.',
+            'The Engagement Monitor tab shows whether the contacts have reached them, and keeps this pinned at the top until someone records what they have done.',
           ]
         : tier === 'distress'
           ? [
-              'Their words suggest they are having a hard time. They have been shown the support contacts. Please get in touch with them soon.',
+              'Their words suggest they are having a hard time. The app answers messages like this with support contacts in its Teams chat with them. Please get in touch with them soon.',
             ]
           : []),
     ];

@@ -48,8 +48,9 @@ async function supportCardState(db: Db, studentId: string, raisedAt: string): Pr
     .executeTakeFirst();
   if (!row || row.status === 'sent') return 'shown';
   if (row.status === 'failed') return 'failed';
-  // Pending: on hold while the reply is being sent (no error yet), or waiting for Teams after the reply failed.
-  return row.last_error === null ? 'shown' : 'waiting';
+  // Pending: the reply is still sending it, the reply failed and the outbox waits for Teams, or the service
+  // died mid-reply and the outbox sends it when the hold ends. In none of these has it reached them yet.
+  return 'waiting';
 }
 
 /** Urgent messages the viewer may see that nobody has acted on yet; the view is audited like the list's. */

@@ -15,6 +15,12 @@ export type SupportConfig = {
   /** Phrases a university adds to the built-in wellbeing lists (WELLBEING_PHRASES_FILE, and URGENT_TERMS as risk). */
   phrases: Readonly<ExtraPhrases>;
   wellbeingRole: StaffRole;
+  /**
+   * How long a student's support card is held for the reply that sends it (SUPPORT_CARD_HOLD_SECONDS): the
+   * reply renews the hold while its send is in flight, so this is how soon the outbox sends the card when
+   * the service died mid-reply.
+   */
+  cardHoldSeconds: number;
 };
 
 const ContactsSchema = z.array(z.object({ name: z.string().min(1), detail: z.string().min(1) })).min(1);
@@ -109,5 +115,6 @@ export function parseSupport(e: Env, problems: string[]): SupportConfig {
     urgentContacts,
     phrases: Object.freeze({ risk: [...urgentTerms, ...phraseFile.risk], distress: phraseFile.distress }),
     wellbeingRole: e.WELLBEING_ROLE,
+    cardHoldSeconds: e.SUPPORT_CARD_HOLD_SECONDS,
   });
 }

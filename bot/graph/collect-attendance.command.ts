@@ -3,7 +3,7 @@ import { addDays } from '../../shared/calendar';
 import { todayIn } from '../clock';
 import { AppError } from '../errors';
 import { chunk } from '../store/ids';
-import { whileImportRuns } from '../store/import.repository';
+import { CONNECTION_LOST_CAUSE, isStoreConnectionLost, whileImportRuns } from '../store/import.repository';
 import {
   findCollectedReports,
   findOrganiserCheckpoint,
@@ -66,13 +66,25 @@ export async function collectAttendance(deps: CollectDeps, options: CollectOptio
   return whileImportRuns(
     db,
     deps.now,
-    { source: 'teams_attendance', fileName: collectionName(organisers), interrupted: COLLECTION_INTERRUPTED },
+    {
+      source: 'teams_attendance',
+      fileName: collectionName(organisers),
+      interrupted: COLLECTION_INTERRUPTED,
+      connectionLost: {
+        history: COLLECTION_CONNECTION_LOST,
+        what: `the Teams attendance collection (${collectionName(organisers)})`,
+        kept: 'Reports stored before it stopped are kept and counted once',
+        again: 'Collect again: it resumes where each organiser was left',
+      },
+    },
     (running) => collectFrom(deps, options, organisers, startedAt, running),
   );
 }
 
 export const COLLECTION_INTERRUPTED =
   'The collection stopped before it finished: the process running it ended (a crash, a kill or a restart). Reports stored before it stopped are kept and counted once; the next collection resumes where each organiser was left.';
+
+export const COLLECTION_CONNECTION_LOST = `The collection stopped before it finished: ${CONNECTION_LOST_CAUSE}. Reports stored before it stopped are kept and counted once; the next collection resumes where each organiser was left.`;
 
 async function collectFrom(
   deps: CollectDeps,
@@ -116,6 +128,8 @@ async function collectFrom(
   try {
     await runPool(organisers, ORGANISER_CONCURRENCY, runOne);
   } catch (error) {
+    // Our database is gone: there is no result to write, and whileImportRuns records the run as interrupted.
+    if (isStoreConnectionLost(error)) throw error;
     const failure = explainRunFailure(error, settings);
     await recordRun(deps, {
       status: 'failed',

@@ -55,23 +55,26 @@ export async function recordRun(
     requests: { ...deps.graph.stats },
   };
   const skipped = totals.skipped.guests + totals.skipped.externals + totals.skipped.staff + totals.skipped.belowMinimum;
-  await insertImport(deps.db, {
-    id: summary.importId,
-    source: 'teams_attendance',
-    fileName: collectionName(run.organisers),
-    fileHash: null,
-    // One organiser read on request says nothing about the others' meetings: such a run claims no coverage.
-    periodStart: run.options.organiser ? null : period.start,
-    periodEnd: run.options.organiser ? null : period.end,
-    rowsRead: totals.recordsRead,
-    rowsCounted: totals.attendancesCounted,
-    rowsIgnored: skipped,
-    rowsRejected: totals.unknownCount,
-    status: run.status,
-    errors: [...run.errors, ...totals.warnings, ...unknownNote],
-    startedAt: run.startedAt.toISOString(),
-    finishedAt: deps.now().toISOString(),
+  // The result and the end of the running record are one write: a lost connection leaves the record, and the run shows interrupted.
+  await deps.db.transaction().execute(async (trx) => {
+    await insertImport(trx, {
+      id: summary.importId,
+      source: 'teams_attendance',
+      fileName: collectionName(run.organisers),
+      fileHash: null,
+      // One organiser read on request says nothing about the others' meetings: such a run claims no coverage.
+      periodStart: run.options.organiser ? null : period.start,
+      periodEnd: run.options.organiser ? null : period.end,
+      rowsRead: totals.recordsRead,
+      rowsCounted: totals.attendancesCounted,
+      rowsIgnored: skipped,
+      rowsRejected: totals.unknownCount,
+      status: run.status,
+      errors: [...run.errors, ...totals.warnings, ...unknownNote],
+      startedAt: run.startedAt.toISOString(),
+      finishedAt: deps.now().toISOString(),
+    });
+    await endImportRecord(trx, run.running);
   });
-  await endImportRecord(deps.db, run.running);
   return summary;
 }

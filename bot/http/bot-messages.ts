@@ -2,7 +2,7 @@ import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Request, Response } from 'restify';
 import type { Logger } from 'pino';
 import { AppError, badRequest, handleError } from '../errors';
-import { readJsonBody } from './body-limits';
+import { readJsonBody, type BodyBudget } from './body-limits';
 
 type Fields = Record<string, unknown>;
 const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -54,22 +54,45 @@ function guardResponse(res: Response, logger: Logger, context: Fields): Response
   return guarded as unknown as Response;
 }
 
+/** The Bot Connector sends an activity in one go; a body still arriving after this is someone holding the socket. */
+export const ACTIVITY_BODY_DEADLINE_MS = 10_000;
+
+/** Bytes of activities not yet authenticated that the service holds at once: a few hundred ordinary activities. */
+export const UNSIGNED_BODY_BUDGET_BYTES = 16 * 1024 * 1024;
+
 /**
  * The Bot Connector endpoint. The adapter authenticates the activity it is given, so the body is
- * read first, capped and uncompressed; something that is not an activity is a 400 before the adapter
- * sees it, and whatever the adapter answers with is presented by the one error handler, never with its message.
+ * read first, capped, uncompressed, within a deadline and within a budget shared by every request
+ * not yet authenticated; something that is not an activity is a 400 before the adapter sees it, and
+ * whatever the adapter answers with is presented by the one error handler, never with its message.
  */
-export function handleBotMessages(adapter: CloudAdapter, run: (context: TurnContext) => Promise<void>, logger: Logger) {
+export function handleBotMessages(
+  adapter: CloudAdapter,
+  run: (context: TurnContext) => Promise<void>,
+  logger: Logger,
+  unsigned: { budget: BodyBudget; deadlineMs?: number },
+) {
   return async (req: Request, res: Response): Promise<void> => {
     const context = { method: req.method, url: req.url };
+    // The activity counts against the budget until its token has passed (the adapter runs the turn only then), or the request ends.
+    const lease = unsigned.budget.lease();
     try {
-      const activity = await readJsonBody(req);
+      const activity = await readJsonBody(req, { lease, deadlineMs: unsigned.deadlineMs ?? ACTIVITY_BODY_DEADLINE_MS });
       checkActivity(activity);
       req.body = activity;
-      await adapter.process(req, guardResponse(res, logger, context), run);
+      await adapter.process(req, guardResponse(res, logger, context), (turn) => {
+        lease.release();
+        return run(turn);
+      });
     } catch (error) {
       const presented = handleError(error, logger, context);
-      if (!res.headersSent) res.send(presented.status, presented.body);
+      if (res.headersSent) return;
+      // Answered before the body ended (too large, too slow, over budget): close, so the socket is not kept for the rest.
+      if (!req.complete) res.setHeader('connection', 'close');
+      if (presented.status === 503) res.setHeader('retry-after', '5');
+      res.send(presented.status, presented.body);
+    } finally {
+      lease.release();
     }
   };
 }

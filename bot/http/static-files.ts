@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Request, Response } from 'restify';
+import { isHeadRequest } from './request-guard';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -50,7 +51,7 @@ function answer(res: Response, status: number, message: string): void {
  * everything under /assets/ by its content hash, so those may be cached for good; index.html may not.
  */
 export async function serveStaticFile(root: string, req: Request, res: Response): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return answer(res, 405, 'Method not allowed.');
+  if (req.method !== 'GET' && !isHeadRequest(req)) return answer(res, 405, 'Method not allowed.');
   const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
   const path = resolveStaticPath(root, rawPath);
   const found = path
@@ -66,7 +67,7 @@ export async function serveStaticFile(root: string, req: Request, res: Response)
     'content-length': found.size,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
-  if (req.method === 'HEAD') return void res.end();
+  if (isHeadRequest(req)) return void res.end();
   const stream = createReadStream(path);
   stream.on('error', () => res.destroy());
   stream.pipe(res);

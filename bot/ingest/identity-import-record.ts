@@ -53,8 +53,9 @@ export function checkShare(summary: ImportSummary, fatal: string | null, maxShar
   }
 }
 
-/** Writes the run's result and removes its "running" record; given a transaction, both at once. */
+/** Writes the run's result and removes its "running" record, both at once (in the caller's transaction when given one). */
 export async function record(deps: RunningDeps, summary: ImportSummary, scope: string, startedAt: string): Promise<void> {
+  if (!deps.db.isTransaction) return deps.db.transaction().execute((trx) => record({ ...deps, db: trx }, summary, scope, startedAt));
   const id = newId();
   summary.importIds.push(id);
   await insertImport(deps.db, {

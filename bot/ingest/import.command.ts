@@ -216,7 +216,6 @@ export async function importExport(deps: ImportDeps, options: ImportOptions): Pr
       source: COUNT_FORMATS[options.source][0].produces[0] ?? options.source,
       fileName: options.fileName ?? basename(options.path),
       departmentId: options.departmentId ?? null,
-      recordEndsWithWrite: true,
     },
     (record) => runImport(deps, options, record),
   );

@@ -4,7 +4,7 @@ import type { Db } from '../store/database';
 import { listDepartments } from '../store/department.repository';
 import { writeAudit } from '../store/audit.repository';
 import { newId } from '../store/ids';
-import { whileImportRuns } from '../store/import.repository';
+import { endImportRecord, whileImportRuns } from '../store/import.repository';
 import {
   findStaff,
   findStaffIdsByEmail,
@@ -80,13 +80,17 @@ export function importStaffCsv(
   options: { path: string; dryRun?: boolean; actorId?: string | null },
 ): Promise<StaffImportSummary> {
   if (options.dryRun) return applyStaffCsv(deps, options);
-  // Only a run a kill -9 interrupts stays in the import history: the record goes when the run ends.
-  return whileImportRuns(deps.db, deps.now, { source: STAFF_CSV, fileName: basename(options.path) }, () => applyStaffCsv(deps, options));
+  // Only a run a kill -9 or a lost database connection interrupts stays in the import history: the record goes with its write.
+  return whileImportRuns(deps.db, deps.now, { source: STAFF_CSV, fileName: basename(options.path) }, (running) =>
+    applyStaffCsv(deps, options, running),
+  );
 }
 
+/** The staff list applied; `running` is its record in the import history (none for a dry run), removed with its write. */
 async function applyStaffCsv(
   deps: StaffImportDeps,
   options: { path: string; dryRun?: boolean; actorId?: string | null },
+  running: string | null = null,
 ): Promise<StaffImportSummary> {
   const now = deps.now().toISOString();
   const departments = new Map((await listDepartments(deps.db)).map((d) => [d.id, d]));
@@ -201,6 +205,7 @@ async function applyStaffCsv(
           { actorId: options.actorId ?? null, action, subjectKind: 'staff', subjectId: g.staffId, detail: { role: g.role, source: 'csv' } },
           now,
         );
+    if (running) await endImportRecord(db, running);
     return change;
   };
   const change = options.dryRun ? await apply(deps.db) : await deps.db.transaction().execute(apply);

@@ -42,6 +42,8 @@ export interface CountBlock {
   entries(): Iterable<CountEntry>;
   /** The same as `entries`, without an object for each. */
   forEach(fn: (identity: string, day: IsoDay, source: Source, count: number) => void): void;
+  /** Whether any count is of `source`. */
+  has(source: Source): boolean;
 }
 
 export interface Rejection {
@@ -174,8 +176,8 @@ export class Tally {
 
   /** Whether anything of `source` was counted. */
   counted(source: Source): boolean {
-    for (const e of this.entries()) if (e.source === source) return true;
-    return false;
+    for (const key of this.counts.keys()) if (key.endsWith(SEP + source)) return true;
+    return this.blocks.some((b) => b.has(source));
   }
 
   /** Lets the counts go (after they are resolved), the blocks too. */

@@ -236,6 +236,8 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e) return false;
   if (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  // A run that lost its connection mid-write and said so in words (whileImportRuns, import.repository.ts).
+  if (e.code === 'database_connection_lost') return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
     e.message ?? '',
   );

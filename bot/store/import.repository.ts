@@ -416,22 +416,38 @@ export interface RunningImport {
   departmentId?: string | null;
   /** What the history says if the run is interrupted; INTERRUPTED_IMPORT_ERROR when not given. */
   interrupted?: string;
-  /**
-   * The work removes its running record in the transaction that writes its results (a file's count import):
-   * the record then tells whether a write the database lost had committed, so a lost connection marks the run
-   * interrupted in words (CONNECTION_LOST_IMPORT_ERROR) and ends it with one clear error.
-   */
-  recordEndsWithWrite?: boolean;
+  /** How the history and the run's one error speak of it when its database connection is lost; a file import's words when not given. */
+  connectionLost?: LostConnectionWords;
 }
+
+/** The words of a run whose database connection was lost (a server restart or stop, its connection ended). */
+export interface LostConnectionWords {
+  /** What the history says of the run. */
+  history: string;
+  /** The run, as a sentence names it: "the import of moodle-log.csv". */
+  what: string;
+  /** What of the run was kept: "Nothing from this file was stored". */
+  kept: string;
+  /** What to do: "Import it again". */
+  again: string;
+}
+
+/** A file import's words when its database connection is lost. */
+export const fileImportLostWords = (fileName: string): LostConnectionWords => ({
+  history: CONNECTION_LOST_IMPORT_ERROR,
+  what: `the import of ${fileName}`,
+  kept: 'Nothing from this file was stored',
+  again: 'Import it again',
+});
 
 /**
  * Runs `work` with a "running" record of it in the import history, written before it reads anything
  * and held by this process under a lease renewed while it works. First marks any earlier run whose
- * process is gone as interrupted. The record goes when `work` ends, however it ends; `work` may remove
- * it sooner (endImportRecord with the id it is given), in the transaction that writes its results, so
- * a kill between the two never leaves both or neither. A kill -9 leaves it running, and the next
- * start-up, import or reading of the history marks it interrupted. When the database connection is lost
- * (a server restart or stop) under a run whose write ends its record (`recordEndsWithWrite`), the record is
+ * process is gone as interrupted. `work` removes the record (endImportRecord with the id it is given) in
+ * the transaction that writes its results, so a kill between the two never leaves both or neither; the
+ * record also goes when `work` ends otherwise. A kill -9 leaves it running, and the next start-up, import
+ * or reading of the history marks it interrupted. When the database connection is lost (a server restart
+ * or stop, the connection ended) the record, still there, tells that the write never committed: it is
  * marked interrupted, saying so, and the run ends with one clear error instead of the driver's.
  */
 export async function whileImportRuns<T>(db: Db, now: () => Date, run: RunningImport, work: (record: string) => Promise<T>): Promise<T> {
@@ -462,51 +478,69 @@ export async function whileImportRuns<T>(db: Db, now: () => Date, run: RunningIm
   try {
     return await work(record);
   } catch (error) {
-    if (!run.recordEndsWithWrite || !isDatabaseUnreachable(error)) throw error;
+    if (!isStoreConnectionLost(error)) throw error;
     // The record must not go as it would after a clean end: the history has to say this run stopped.
     connectionLost = true;
-    throw await recordLostConnection(db, now, record, run.fileName, error);
+    throw await recordLostConnection(db, now, record, run.connectionLost ?? fileImportLostWords(run.fileName), error);
   } finally {
     clearInterval(renewal);
     if (!connectionLost) await retryWhileSqliteBusy(() => endImportRecord(db, record), what);
   }
 }
 
+/**
+ * True when our database's driver says the connection is gone. An AppError is already said in words and is
+ * never ours to re-word: a Moodle database connection lost during a pull is Moodle's, not the store's.
+ */
+export const isStoreConnectionLost = (error: unknown): boolean => !(error instanceof AppError) && isDatabaseUnreachable(error);
+
+/** True when a run ended because its database connection was lost (whileImportRuns has recorded it as interrupted). */
+export const isLostConnectionError = (error: unknown): boolean => error instanceof AppError && error.code === 'database_connection_lost';
+
+/** Why a run stopped when its database connection was lost, in the words the history and the CLI share. */
+export const CONNECTION_LOST_CAUSE = 'the connection to the database was lost (the server restarted or stopped, or ended the connection)';
+
 /** What the history says of an import whose database connection was lost before its results were written. */
-export const CONNECTION_LOST_IMPORT_ERROR =
-  'The import stopped before it finished: the connection to the database was lost (the server restarted or stopped, or ended the connection). Nothing from it was stored; import the file again.';
+export const CONNECTION_LOST_IMPORT_ERROR = `The import stopped before it finished: ${CONNECTION_LOST_CAUSE}. Nothing from it was stored; import the file again.`;
 
 /** How long an import whose connection was lost waits for the database to come back and record that it stopped. */
 const LOST_CONNECTION_WAIT_MS = 15_000;
 
 /**
- * The database went away while an import ran (a server restart, a crash, a stop): whatever its open
+ * The database went away while a run was working (a server restart, a crash, a stop): whatever its open
  * transaction had written is rolled back whole. Its running record, which the write deletes in the same
  * transaction, tells whether the write committed: when it is still running it is marked interrupted
- * (waiting a little for the database to come back). Returns the one clear error the import then ends with.
+ * (waiting a little for the database to come back). Returns the one clear error the run then ends with.
  */
-async function recordLostConnection(db: Db, now: () => Date, record: string, fileName: string, cause: unknown): Promise<AppError> {
+async function recordLostConnection(
+  db: Db,
+  now: () => Date,
+  record: string,
+  words: LostConnectionWords,
+  cause: unknown,
+): Promise<AppError> {
   const lost = (message: string) => new AppError(503, 'database_connection_lost', message, undefined, cause);
+  const What = words.what.charAt(0).toUpperCase() + words.what.slice(1);
   const deadline = Date.now() + LOST_CONNECTION_WAIT_MS;
   for (let attempt = 1; ; attempt++) {
     try {
       const marked = await db
         .updateTable('imports')
-        .set({ status: 'interrupted', finished_at: now().toISOString(), errors: JSON.stringify([CONNECTION_LOST_IMPORT_ERROR]) })
+        .set({ status: 'interrupted', finished_at: now().toISOString(), errors: JSON.stringify([words.history]) })
         .where('id', '=', record)
         .where('status', '=', 'running')
         .executeTakeFirst();
       if (Number(marked.numUpdatedRows) === 0)
         return lost(
-          `The connection to the database was lost just as the import of ${fileName} finished writing; its results were stored. Check the import history; there is nothing to import again.`,
+          `The connection to the database was lost just as ${words.what} finished writing; its results were stored. Check the import history; there is no need to run it again.`,
         );
       return lost(
-        `The import of ${fileName} stopped: the connection to the database was lost (the server restarted or stopped, or ended the connection). Nothing from this file was stored, and the import history shows it as interrupted. Import it again.`,
+        `${What} stopped: ${CONNECTION_LOST_CAUSE}. ${words.kept}, and the import history shows it as interrupted. ${words.again}.`,
       );
     } catch (error) {
       if (!isDatabaseUnreachable(error) || Date.now() >= deadline)
         return lost(
-          `The import of ${fileName} stopped: the connection to the database was lost (the server restarted or stopped, or ended the connection), and the database has not answered since. Nothing from this file was stored; the import history will show it as interrupted. Import it again once the database is back.`,
+          `${What} stopped: ${CONNECTION_LOST_CAUSE}, and the database has not answered since. ${words.kept}; the import history will show it as interrupted. ${words.again} once the database is back.`,
         );
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 200 * attempt)));
     }

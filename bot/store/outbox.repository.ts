@@ -231,27 +231,47 @@ export async function findCheckinDeliveries(
   return found;
 }
 
-/**
- * A delivery queued on hold in case a reply in the turn fails (a student's support card) was sent in the
- * turn after all: recorded as sent, so the outbox never sends it again. False when it was no longer
- * waiting on hold (a worker had claimed it, or it was recorded already).
- */
-export async function settleHeldDelivery(
-  db: Db,
-  idempotencyKey: string,
-  sent: { activityId: string | null; conversationId: string; at: string },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('outbox')
-    .set({ status: 'sent', sent_activity_id: sent.activityId, sent_conversation_id: sent.conversationId, sent_at: sent.at })
-    .where('idempotency_key', '=', idempotencyKey)
-    .where('status', '=', 'pending')
-    .where('claim_token', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/** The delivery queued under an idempotency key, if any (unreadable ones as absent). */
+export async function findDeliveryByKey(db: Db, idempotencyKey: string): Promise<OutboxItem | undefined> {
+  const row = await db.selectFrom('outbox').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  if (!row) return undefined;
+  const read = readItem(row);
+  return 'item' in read ? read.item : undefined;
 }
 
-/** A delivery on hold is due now (the reply in the turn failed): the delivery worker sends it. */
+/**
+ * Queues a delivery that the caller sends itself at once (a student's support card, sent in the reply):
+ * due now, but claimed by the caller under `claim.token` until `claim.until`, and marked as being sent.
+ * The caller renews the claim while its send is in flight (renewClaims) and records the result under the
+ * token (finishSend, releaseClaim), so the delivery worker never sends it while the reply may still carry
+ * it; if the caller dies mid-send, the claim runs out and the worker sends it, counted as a possible repeat.
+ * Returns the claimed item, or null when the key was queued before (nothing claimed).
+ */
+export async function enqueueClaimedDelivery(
+  db: Db,
+  item: NewDelivery,
+  claim: { worker: string; token: string; until: string },
+  now: string,
+): Promise<{ id: string; claimToken: string } | null> {
+  const row = await db
+    .insertInto('outbox')
+    .values({
+      ...deliveryValues(item, now),
+      claimed_by: claim.worker,
+      claimed_until: claim.until,
+      claim_token: claim.token,
+      send_started_at: now,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row ? { id: row.id, claimToken: claim.token } : null;
+}
+
+/**
+ * A delivery waiting unclaimed for a later `next_attempt_at` is due now: a support card queued on hold by
+ * an earlier version, whose message Teams sent again. A claimed one is left to its claim.
+ */
 export async function releaseHeldDelivery(db: Db, idempotencyKey: string, at: string, error: string): Promise<void> {
   await db
     .updateTable('outbox')

@@ -37,6 +37,41 @@ type Pipeline = {
   }): void;
 };
 
+/** While the channel's key set cannot be fetched, it is asked again at most this often, however many tokens arrive. */
+export const KEY_FETCH_PAUSE_MS = 5000;
+
+/** The `kid` of a bearer token's header, without verifying anything; null when there is none to read. */
+function keyIdOf(authHeader: string): string | null {
+  const header = /^Bearer\s+([A-Za-z0-9_-]+)\./i.exec(authHeader ?? '')?.[1];
+  if (!header) return null;
+  try {
+    const kid = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { kid?: unknown }).kid;
+    return typeof kid === 'string' && kid.length <= 200 ? kid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Checking a token takes milliseconds once the keys are held; longer means the channel's key set is not answering. */
+export const AUTHENTICATION_TIMEOUT_MS = 10_000;
+
+class KeyFetchTimeout extends Error {
+  constructor() {
+    super(`the Bot Framework token could not be checked within ${AUTHENTICATION_TIMEOUT_MS} ms (its key set did not answer)`);
+  }
+}
+
+/** The SDK's fetch of the OpenID configuration or keys failed (its 500 AuthenticationError, node-fetch's error, or no answer), as opposed to a verdict on the token. */
+const isKeyFetchFailure = (error: unknown): boolean =>
+  error instanceof KeyFetchTimeout ||
+  (error instanceof AuthenticationError ? error.statusCode >= 500 : (error as { name?: unknown } | null)?.name === 'FetchError');
+
+function refused(error: unknown, logger?: Logger): AuthenticationError {
+  logger?.warn({ err: error }, 'Bot Connector request refused: its token could not be verified');
+  // The SDK logs the error it is given; the cause keeps the reason there.
+  return Object.assign(new AuthenticationError('Unauthorized.', StatusCodes.UNAUTHORIZED), { cause: error });
+}
+
 /**
  * Proactive sends go through the outbox, which owns retries (bounded, with Retry-After and jitter,
  * and never longer than its claim on the delivery). The connector SDK's own retry policy would
@@ -52,17 +87,49 @@ class OutboxAwareAuthentication extends ConfigurationBotFrameworkAuthentication 
     super(config, credentials);
   }
 
+  /** Until when a failed fetch of the channel's keys pauses fetching; see authenticateRequest. */
+  private keysPausedUntil = -Infinity;
+  /** Key ids of tokens that passed verification: the channel's own keys, a handful. */
+  private readonly provenKeyIds = new Set<string>();
+  /** The check of the last token whose key is not yet proven; the next one waits for it. */
+  private unprovenTurn: Promise<unknown> = Promise.resolve();
+
   /**
    * A token that fails verification (a forged signature, a malformed JWT) is a 401, never a 500. The
    * adapter sends the error's message as the body, so the reason goes to the log and the caller gets one line.
+   *
+   * The SDK fetches the channel's OpenID configuration and keys again for every token it cannot place
+   * while the last fetch failed (it remembers only successes), without a timeout, and without sharing a
+   * fetch in flight. So tokens whose key id has not yet passed are checked one at a time; a check that
+   * fails to fetch, or takes longer than AUTHENTICATION_TIMEOUT_MS, pauses them for KEY_FETCH_PAUSE_MS,
+   * refused without asking login.botframework.com; tokens signed with a proven key are checked as usual.
    */
   override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    const keyId = keyIdOf(authHeader);
+    if (keyId && this.provenKeyIds.has(keyId)) return this.verify(activity, authHeader, keyId);
+    const turn = this.unprovenTurn.then(() => {
+      if (Date.now() < this.keysPausedUntil)
+        throw refused(new Error('the Bot Framework key set could not be fetched a moment ago; not asked again yet'), this.logger);
+      return this.verify(activity, authHeader, keyId);
+    });
+    this.unprovenTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async verify(activity: Activity, authHeader: string, keyId: string | null): Promise<AuthenticateRequestResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KeyFetchTimeout()), AUTHENTICATION_TIMEOUT_MS);
+    });
     try {
-      return await super.authenticateRequest(activity, authHeader);
+      const result = await Promise.race([super.authenticateRequest(activity, authHeader), timeout]);
+      if (keyId) this.provenKeyIds.add(keyId);
+      return result;
     } catch (error) {
-      this.logger?.warn({ err: error }, 'Bot Connector request refused: its token could not be verified');
-      // The SDK logs the error it is given; the cause keeps the reason there.
-      throw Object.assign(new AuthenticationError('Unauthorized.', StatusCodes.UNAUTHORIZED), { cause: error });
+      if (isKeyFetchFailure(error)) this.keysPausedUntil = Date.now() + KEY_FETCH_PAUSE_MS;
+      throw refused(error, this.logger);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

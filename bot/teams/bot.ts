@@ -41,7 +41,8 @@ import { escapeMarkdown } from '../../shared/markdown';
 import type { SendSchedule } from '../../shared/send-schedule';
 import { findWaitingDigest } from '../store/waiting-deliveries.repository';
 import { learnEntraIdFromTeams } from '../commands/learn-entra-id.command';
-import { sendSupportCard } from './student-support';
+import { answerResentMessage, sendSupportCard } from './student-support';
+import type { SendReconciler } from './send-reconciler';
 
 /** The thank-you for an ordinary message: who will read it, and when, in words that are true. */
 function ordinaryReply(result: StudentMessageResult): string {
@@ -86,6 +87,8 @@ export interface BotDeps {
   onStudentCardQueued?: (studentId: string) => void;
   /** Quiet hours for routine staff notices; none when unset. */
   schedule?: Pick<SendSchedule, 'timeZone' | 'quietHours'>;
+  /** The delivery worker's record of sends the database could not take yet: a support card sent in the reply joins it. */
+  reconciler?: SendReconciler;
 }
 
 const CLASSIFIED_CHARS = 20_000;
@@ -319,6 +322,8 @@ export class EngagementBot extends TeamsActivityHandler {
       );
       return;
     }
+    // A message Teams sends again is recorded, and staff told, once.
+    if (wellbeing.tier !== 'none' && (await answerResentMessage(this.supportDeps(), context, student.id))) return;
     const result = await this.recordWithContacts(context, { student, message, wellbeing });
     if (!result) return;
     if (result.tier === 'distress') await this.sendSupportCard(context, student, result);
@@ -359,16 +364,13 @@ export class EngagementBot extends TeamsActivityHandler {
       if (error instanceof AppError) refused = error;
       else handleError(error, this.deps.logger, { studentId: input.student.id, wellbeing: 'risk message could not be recorded' });
     }
-    try {
-      const told = result ? toldWhom(result) : 'nobody';
-      await this.showSupportCard(context, input.student, { tier: 'risk', told, caseId: result?.caseId ?? null });
-    } finally {
-      // Staff hear at once even when the reply to the student could not be sent.
-      if (result) {
-        if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
-        else this.deps.onDeliveriesQueued();
-      }
+    // Staff hear at once, whether the reply to the student goes at once, slowly, or not at all.
+    if (result) {
+      if (this.deps.onUrgentQueued) this.deps.onUrgentQueued(result.notified);
+      else this.deps.onDeliveriesQueued();
     }
+    const told = result ? toldWhom(result) : 'nobody';
+    await this.showSupportCard(context, input.student, { tier: 'risk', told, caseId: result?.caseId ?? null });
     if (refused) throw refused;
     return result;
   }
@@ -382,17 +384,19 @@ export class EngagementBot extends TeamsActivityHandler {
     });
   }
 
+  private supportDeps() {
+    const { db, logger, now, support, reconciler } = this.deps;
+    const onQueued = this.deps.onStudentCardQueued ?? (() => this.deps.onDeliveriesQueued());
+    return { db, logger, now, support, onQueued, ...(reconciler ? { reconciler } : {}) };
+  }
+
   /** A support card in reply, queued for the student's chat if the reply cannot be sent (see student-support.ts). */
   private showSupportCard(
     context: Ctx,
     student: Student,
     card: { tier: 'risk' | 'distress'; told: StudentToldWhom; caseId: string | null; outOfHours?: boolean },
   ): Promise<void> {
-    const { db, logger, now, support } = this.deps;
-    const onQueued = this.deps.onStudentCardQueued ?? (() => this.deps.onDeliveriesQueued());
-    return sendSupportCard({ db, logger, now, support, onQueued }, context, { studentId: student.id, ...card }, (c) =>
-      this.sendCard(context, c),
-    );
+    return sendSupportCard(this.supportDeps(), context, { studentId: student.id, ...card }, (c) => this.sendCard(context, c));
   }
 
   /** Universal Actions: every button on our cards arrives here; the response is the card as it now stands. */

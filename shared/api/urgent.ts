@@ -17,7 +17,8 @@ export const UrgentAlertViewSchema = z.object({
   caseId: z.string().nullable(),
   /**
    * Whether the emergency contacts reached the student: shown in the app's reply (or later from the outbox),
-   * waiting in the outbox because Teams did not take the reply, or never delivered; 'shown' also for a
+   * waiting (the reply still sending them, or the outbox after Teams did not take the reply or the service
+   * stopped mid-reply), or never delivered; 'shown' also for a
    * message answered before the app kept track (no outbox record).
    */
   contacts: z.enum(['shown', 'waiting', 'failed']),

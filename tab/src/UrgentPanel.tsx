@@ -30,7 +30,7 @@ const REFRESH_MS = 60_000;
 const CONTACTS_WORDS: Record<UrgentAlertView['contacts'], string> = {
   shown: 'They were shown emergency and out-of-hours support contacts.',
   waiting:
-    'Teams did not take the app’s reply, so their emergency and out-of-hours support contacts have not reached them yet; they go as soon as Teams answers.',
+    'Their emergency and out-of-hours support contacts have not reached them yet: the app is still sending them (Teams may not have taken its reply), and they go as soon as Teams answers.',
   failed: 'Teams did not deliver their emergency and out-of-hours support contacts: please make sure they have them.',
 };
 

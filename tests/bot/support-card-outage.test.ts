@@ -1,33 +1,20 @@
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
 import { NOW, buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
-import { startConnectorStandIn, type ConnectorStandIn, type ReceivedActivity } from '../support/connector-standin';
+import { startConnectorStandIn, type ConnectorStandIn } from '../support/connector-standin';
 import { UNIVERSITY_CONTACTS_ENV, startTestApp, type RunningApp } from '../support/app';
 import { saveConversation } from '../../bot/store/conversation.repository';
 import { listDeliveries } from '../../bot/store/outbox.repository';
 import { listAudit } from '../../bot/store/audit.repository';
 import { drainDue } from '../../bot/teams/deliver.command';
-import { SUPPORT_CARD_HOLD_MS } from '../../bot/teams/student-support';
 import { eventually } from '../support/eventually';
 import type { DataStatus } from '../../shared/api/data';
 import type { UrgentListResponse } from '../../shared/api/urgent';
+import { cardWords } from '../support/student-chat';
 
 const CRISIS = 'i honestly dont want to be here anymore';
 const STUDENT_CHAT = 'a:student-chat';
-
-/** All text in a card the stand-in received, flattened, as the student reads it. */
-function cardWords(r: ReceivedActivity): string {
-  const words: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object')
-      for (const [key, value] of Object.entries(node)) {
-        if (typeof value === 'string' && (key === 'text' || key === 'title' || key === 'value')) words.push(value);
-        else walk(value);
-      }
-  };
-  walk(r.body.attachments?.map((a) => a.content));
-  return words.join('\n');
-}
+/** SUPPORT_CARD_HOLD_SECONDS by default. */
+const SUPPORT_CARD_HOLD_MS = 120_000;
 
 describe.each(DATABASE_KINDS)('a student writing words of crisis while the Bot Connector fails, on %s', (kind) => {
   let t: TestDatabase;

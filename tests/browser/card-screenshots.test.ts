@@ -141,8 +141,8 @@ const CARDS: Array<[name: string, card: AdaptiveCard, mustShow: string]> = [
       title: 'Urgent: Noor Quiet may need help now',
       lines: [
         'Their message: “honestly i dont want to be here anymore”',
-        'Their words suggest they may be in danger. They have been shown emergency and out-of-hours support contacts. Please reach out to them as soon as you can.',
-        'This stays pinned at the top of the Engagement Monitor tab until someone records what they have done.',
+        'Their words suggest they may be in danger. Emergency and out-of-hours support contacts are being sent to them in their Teams chat with the app. Please reach out to them as soon as you can.',
+        'The Engagement Monitor tab shows whether the contacts have reached them, and keeps this pinned at the top until someone records what they have done.',
       ],
       urgent: true,
       listUrl: tabLink(links, 'S1001'),
@@ -155,7 +155,7 @@ const CARDS: Array<[name: string, card: AdaptiveCard, mustShow: string]> = [
       title: 'Noor Quiet may be struggling',
       lines: [
         'Their message: “i feel so overwhelmed, i am not coping”',
-        'Their words suggest they are having a hard time. They have been shown the support contacts. Please get in touch with them soon.',
+        'Their words suggest they are having a hard time. The app answers messages like this with support contacts in its Teams chat with them. Please get in touch with them soon.',
       ],
       urgent: false,
       listUrl: tabLink(links, 'S1001'),

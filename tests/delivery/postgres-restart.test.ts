@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { insertStudents } from '../../bot/store/student.repository';
 import { migrateToLatest, type Db } from '../../bot/store/database';
 import type { Database } from '../../bot/store/schema';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
+import { startCli } from '../support/cut-writer';
 import {
   FAST_DELIVERY_ENV,
   queueCaseDigests,
@@ -32,7 +32,6 @@ const SERVICE = 'em-service';
 const TUTORS = 30;
 const SINGLETON_JOBS = ['case-care', 'escalate', 'evaluate', 'retention'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ROOT = join(__dirname, '..', '..');
 const IMPORTER = 'em-import';
 const ADMIN: Staff = { id: 'admin', departmentId: 'd1', displayName: 'Ada Admin', email: null, entraId: null, roles: ['department_admin'] };
 
@@ -66,29 +65,8 @@ async function writeMoodleLog(path: string): Promise<void> {
 }
 
 /** `engagement import moodle FILE` as its own process, as an administrator runs it in a shell. */
-function startImport(databaseUrl: string, file: string, ...options: string[]) {
-  const child = spawn(
-    process.execPath,
-    ['--disable-warning=DEP0111', '--import', 'tsx', join(ROOT, 'bot', 'cli.ts'), 'import', 'moodle', file, ...options],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        DATABASE_URL: databaseUrl,
-        DEMO_DATA: 'false',
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += String(d)));
-  child.stderr?.on('data', (d: Buffer) => (stderr += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
+const startImport = (databaseUrl: string, file: string, ...options: string[]) =>
+  startCli(['import', 'moodle', file, ...options], { DATABASE_URL: databaseUrl });
 
 /**
  * A real PostgreSQL server of the test's own (never the shared one at 5432), restarted, crashed and
@@ -295,7 +273,7 @@ describe('the service on a PostgreSQL server that restarts, crashes and stops', 
 
   /** Bounded by polls: true once the import's transaction has begun writing its counts. */
   async function untilImportWrites(importer: ReturnType<typeof startImport>): Promise<boolean> {
-    for (let poll = 0; poll < 3000 && importer.child.exitCode === null; poll++) {
+    for (let poll = 0; poll < 3000 && importer.running(); poll++) {
       const { rows } = await sql<{ n: number }>`
         select count(*)::int as n from pg_stat_activity
         where application_name = ${IMPORTER} and backend_xid is not null

@@ -12,9 +12,18 @@ export interface ServiceProcess {
   /** What the service wrote to stderr so far (its one-line refusals, or a crash). */
   stderr(): string;
   isRunning(): boolean;
-  /** Resident memory of the service process in MB, from /proc. */
+  /** Resident memory of the service process in MB, from /proc (the node process running bot/main.ts, not tsx's launcher). */
   rssMb(): number;
   stop(): Promise<void>;
+}
+
+/**
+ * tsx's command line starts a second node process that runs the service and only relays signals
+ * itself, so the service's memory is its child's; without a child (plain node) it is the process itself.
+ */
+function servicePid(pid: number): number {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return children.length === 1 ? Number(children[0]) : pid;
 }
 
 /** Starts `bot/main.ts` as its own process, as `npm start` would, and waits until /healthz answers. */
@@ -36,7 +45,7 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
     stderr: () => stderr,
     isRunning: () => !exited,
     rssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const status = readFileSync(`/proc/${servicePid(child.pid!)}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     },
     async stop() {

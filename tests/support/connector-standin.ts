@@ -19,6 +19,14 @@ export interface ScriptedFailure {
   body?: unknown;
 }
 
+/** Requests the stand-in keeps waiting before it answers, as a slow connector does. */
+export interface HeldRequests {
+  /** Only requests this accepts are held; any request to the conversation when unset. */
+  when?: (request: { method: string; replyToId?: string }) => boolean;
+  /** Answered (as usual) after this long; held until `releaseHeld()` when unset. */
+  ms?: number;
+}
+
 export interface ConnectorStandIn {
   serviceUrl: string;
   received: ReceivedActivity[];
@@ -26,6 +34,15 @@ export interface ConnectorStandIn {
   requests: Array<{ method: string; conversationId: string; status: number; at: number; replyToId?: string }>;
   /** The next `count` requests to a conversation (or any, with '*') get this answer. */
   failNext(conversationId: string, count: number, failure: ScriptedFailure): void;
+  /**
+   * Keeps the next `count` requests to a conversation waiting before they are answered. A request whose
+   * sender goes away meanwhile (killed) is dropped unanswered and never accepted (status 0 in `requests`).
+   */
+  holdNext(conversationId: string, count: number, hold?: HeldRequests): void;
+  /** How many requests are being held now. */
+  held(): number;
+  /** Answers every request held now (as usual) and stops holding. */
+  releaseHeld(): void;
   /** Answers every write to the conversation with 403 MessageWritesBlocked, as Teams does after a block or uninstall. */
   block(conversationId: string): void;
   close(): Promise<void>;
@@ -79,6 +96,8 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
   const blocked = new Set<string>();
   const perConversation = new Map<string, number[]>();
   const tenant: number[] = [];
+  const holds = new Map<string, HeldRequests[]>();
+  const waiting = new Set<() => void>();
   // Faults a remote test sets through /_standin/faults and /_standin/outage (the stand-in runs in its own process).
   let faults = { rate429: 0, rate503: 0 };
   let downUntil = 0;
@@ -130,12 +149,31 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
       }
       const conversationId = parts[2] ?? '';
       const replyToId = req.method === 'POST' && parts[3] === 'activities' ? parts[4] : undefined;
-      const record = (status: number) =>
-        requests.push({ method: req.method ?? '', conversationId, status, at: now, ...(replyToId ? { replyToId } : {}) });
-      const queue = scripted.get(conversationId)?.length ? scripted.get(conversationId) : scripted.get('*');
       const request = { method: req.method ?? '', ...(replyToId ? { replyToId } : {}) };
-      const at = queue?.findIndex((f) => f.when === undefined || f.when(request)) ?? -1;
-      const failure = queue && at >= 0 ? queue.splice(at, 1)[0] : undefined;
+      const holdQueue = holds.get(conversationId);
+      const holdAt = holdQueue?.findIndex((h) => h.when === undefined || h.when(request)) ?? -1;
+      const hold = holdQueue && holdAt >= 0 ? holdQueue.splice(holdAt, 1)[0] : undefined;
+      if (hold) {
+        let release = () => {};
+        const released = new Promise<void>((resolve) => (release = resolve));
+        waiting.add(release);
+        const timer = hold.ms !== undefined ? setTimeout(release, hold.ms) : undefined;
+        // The sender went away (its process was killed) before an answer: nothing was accepted.
+        res.once('close', () => !res.writableEnded && release());
+        await released;
+        waiting.delete(release);
+        clearTimeout(timer);
+        if (res.destroyed || req.socket.destroyed) {
+          requests.push({ method: req.method ?? '', conversationId, status: 0, at: Date.now(), ...(replyToId ? { replyToId } : {}) });
+          return;
+        }
+      }
+      const at = hold ? Date.now() : now;
+      const record = (status: number) =>
+        requests.push({ method: req.method ?? '', conversationId, status, at, ...(replyToId ? { replyToId } : {}) });
+      const queue = scripted.get(conversationId)?.length ? scripted.get(conversationId) : scripted.get('*');
+      const failAt = queue?.findIndex((f) => f.when === undefined || f.when(request)) ?? -1;
+      const failure = queue && failAt >= 0 ? queue.splice(failAt, 1)[0] : undefined;
       if (failure) {
         record(failure.status);
         return answer(
@@ -160,21 +198,21 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
         record(403);
         return answer(res, 403, BLOCKED_BODY);
       }
-      if (overLimit(conversationId, now)) {
+      if (overLimit(conversationId, at)) {
         record(429);
         return answer(res, 429, { error: { code: 'Throttled', message: 'Too many requests' } }, { 'retry-after': '1' });
       }
-      tenant.push(now);
-      perConversation.set(conversationId, [...(perConversation.get(conversationId) ?? []), now]);
+      tenant.push(at);
+      perConversation.set(conversationId, [...(perConversation.get(conversationId) ?? []), at]);
       const body = (raw ? JSON.parse(raw) : {}) as ReceivedActivity['body'];
       if (req.method === 'POST' && parts[3] === 'activities') {
         const activityId = randomUUID();
-        received.push({ method: 'POST', conversationId, activityId, at: now, body });
+        received.push({ method: 'POST', conversationId, activityId, at, body });
         record(201);
         return answer(res, 201, { id: activityId });
       }
       if (req.method === 'PUT' && parts[3] === 'activities' && parts[4]) {
-        received.push({ method: 'PUT', conversationId, activityId: parts[4], at: now, body });
+        received.push({ method: 'PUT', conversationId, activityId: parts[4], at, body });
         record(200);
         return answer(res, 200, { id: parts[4] });
       }
@@ -193,10 +231,21 @@ export async function startConnectorStandIn(limits: StandInLimits | null = TEAMS
       for (let i = 0; i < count; i++) queue.push(failure);
       scripted.set(conversationId, queue);
     },
+    holdNext(conversationId, count, hold = {}) {
+      const queue = holds.get(conversationId) ?? [];
+      for (let i = 0; i < count; i++) queue.push(hold);
+      holds.set(conversationId, queue);
+    },
+    held: () => waiting.size,
+    releaseHeld() {
+      holds.clear();
+      for (const release of [...waiting]) release();
+    },
     block(conversationId) {
       blocked.add(conversationId);
     },
     close() {
+      for (const release of [...waiting]) release();
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

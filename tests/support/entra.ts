@@ -11,6 +11,10 @@ export interface LocalEntra {
   jwksUrl: string;
   /** Signs an access token as Entra would for the tab, with any claim overridden. */
   sign(claims: JWTPayload, opts?: { expiresInSeconds?: number; useForeignKey?: boolean; kid?: string }): Promise<string>;
+  /** How many times the key set was asked for. */
+  keyRequests(): number;
+  /** From now on the key set answers with this status and an HTML error page, as a failing gateway does (null: the keys again). */
+  failKeysWith(status: number | null): void;
   close(): Promise<void>;
 }
 
@@ -22,8 +26,16 @@ export async function startLocalEntra(): Promise<LocalEntra> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const foreign = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', use: 'sig', alg: 'RS256' };
+  let keyRequests = 0;
+  let failing: number | null = null;
   const server: Server = createServer((req, res) => {
     if (req.url === '/common/discovery/v2.0/keys') {
+      keyRequests += 1;
+      if (failing !== null) {
+        res.writeHead(failing, { 'content-type': 'text/html' });
+        res.end('<html><body>Service Unavailable</body></html>');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ keys: [jwk] }));
       return;
@@ -49,6 +61,10 @@ export async function startLocalEntra(): Promise<LocalEntra> {
         .setNotBefore(nowSeconds - 60)
         .setExpirationTime(nowSeconds + (opts.expiresInSeconds ?? 3600))
         .sign(key);
+    },
+    keyRequests: () => keyRequests,
+    failKeysWith(status) {
+      failing = status;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { IsoDay } from '../../../shared/domain';
 import { newId } from '../../store/ids';
-import { endImportRecord, whileImportRuns } from '../../store/import.repository';
+import { CONNECTION_LOST_CAUSE, endImportRecord, isLostConnectionError, whileImportRuns } from '../../store/import.repository';
 import {
   claimMoodleLease,
   findMoodleFeedState,
@@ -57,12 +57,23 @@ export async function pullMoodle(deps: MoodlePullDeps, options: MoodlePullOption
   }
   let conn = null as MoodleConnection | null;
   let summary = emptySummary('');
+  let lost = false;
   try {
     // Recorded as running before Moodle is asked anything, so a pull a kill -9 interrupts shows as interrupted.
     summary = await whileImportRuns(
       deps.db,
       deps.now,
-      { source: MOODLE_FEED, fileName: 'Moodle database', interrupted: PULL_INTERRUPTED },
+      {
+        source: MOODLE_FEED,
+        fileName: 'Moodle database',
+        interrupted: PULL_INTERRUPTED,
+        connectionLost: {
+          history: PULL_CONNECTION_LOST,
+          what: 'the Moodle database pull',
+          kept: 'No counts from it were stored',
+          again: 'The next pull reads the same events again',
+        },
+      },
       async (running) => {
         conn = await deps.connect();
         summary = emptySummary(conn.target);
@@ -70,6 +81,11 @@ export async function pullMoodle(deps: MoodlePullDeps, options: MoodlePullOption
       },
     );
   } catch (error) {
+    // Our own database went away (not Moodle's): the run is recorded as interrupted and ends in those words.
+    if (isLostConnectionError(error)) {
+      lost = true;
+      throw error;
+    }
     const failure = explainMoodleError(error, conn?.target ?? 'the Moodle database');
     summary.status = 'failed';
     summary.code = failure.code;
@@ -79,7 +95,10 @@ export async function pullMoodle(deps: MoodlePullDeps, options: MoodlePullOption
     deps.logger.warn({ code: failure.code }, failure.message);
   } finally {
     await conn?.close();
-    await releaseMoodleLease(deps.db, MOODLE_FEED, owner);
+    // After a lost connection the database may still be away: the lease then runs out by itself (LEASE_MS).
+    await releaseMoodleLease(deps.db, MOODLE_FEED, owner).catch((error: unknown) => {
+      if (!lost) throw error;
+    });
   }
   summary.elapsedMs = Math.round(performance.now() - clock);
   if (summary.status === 'succeeded')
@@ -96,6 +115,8 @@ export async function pullMoodle(deps: MoodlePullDeps, options: MoodlePullOption
     );
   return summary;
 }
+
+export const PULL_CONNECTION_LOST = `The pull stopped before it finished: ${CONNECTION_LOST_CAUSE}. No counts from it were stored; the next pull reads the same events again.`;
 
 export const PULL_INTERRUPTED =
   'The pull stopped before it finished: the process running it ended (a crash, a kill or a restart). No counts from it were stored; the next pull reads the same events again.';

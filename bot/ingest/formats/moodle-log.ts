@@ -147,6 +147,12 @@ class NumericCounts implements CountBlock {
     yield* all;
   }
 
+  has(source: Source): boolean {
+    const parity = source === 'moodle_login' ? 0 : source === 'moodle_submission' ? 1 : -1;
+    for (const key of this.counts.keys()) if (key % 2 === parity) return true;
+    return false;
+  }
+
   forEach(fn: (identity: string, day: IsoDay, source: Source, count: number) => void): void {
     const identities = new Map<number, string>();
     for (const [key, count] of this.counts) {
