@@ -8,60 +8,15 @@ import { importExport } from '../../bot/ingest/import.command';
 import { importMoodleUsers } from '../../bot/ingest/identity-imports.command';
 import { describeDataStatus } from '../../bot/commands/data-status.command';
 import { loadCoverage } from '../../bot/store/import.repository';
-import { insertIdentities } from '../../bot/store/identity.repository';
-import type { Db } from '../../bot/store/database';
 import { createTestDatabase, DATABASE_KINDS, silentLogger, type TestDatabase } from '../support/databases';
-import { buildStaff, buildStudent, seedDepartment, seedPeople } from '../support/factories';
+import { buildStaff, seedPeople } from '../support/factories';
+import { ADMIN, countsOf, intendedCounts, seedRoster } from '../support/moodle-roster';
 import { createTestMoodle, MOODLE_ENGINES, type TestMoodle } from '../support/moodle-db';
-import { generateSiteLog, SITE_USERS, TEACHER, writeLogstoreCsv, writeUsersCsv, type SiteEvent } from '../support/moodle-site';
+import { generateSiteLog, SITE_USERS, TEACHER, writeLogstoreCsv, writeUsersCsv } from '../support/moodle-site';
 import { CAMPUS, ingestConfig } from '../ingest/support';
 
 const FIRST_DAY = Date.UTC(2026, 10, 20) / 1000;
 const NOW = new Date('2026-11-27T09:00:00Z');
-const SIAN = buildStudent({ id: 'S1000001', email: 'sian.obriain@example.ac.uk' });
-const ZOE = buildStudent({ id: 'S1000002', email: 'zoe.jones@example.ac.uk' });
-const OLA = buildStudent({ id: 'S1000003', email: 'ola.nordmann@example.ac.uk' });
-const STUDENT_OF: Record<number, string> = { 2113: SIAN.id, 2114: ZOE.id, 2115: OLA.id };
-const ADMIN = buildStaff({ roles: ['department_admin'] });
-
-/** Our roster: three students, known by Samis code and e-mail only; Moodle ids are learnt from Moodle. */
-async function seedRoster(db: Db): Promise<void> {
-  await seedDepartment(db);
-  await seedPeople(db, { students: [SIAN, ZOE, OLA], staff: [ADMIN] });
-  await insertIdentities(
-    db,
-    [SIAN, ZOE, OLA].flatMap((s) => [
-      { sourceSystem: 'samis', externalKey: s.id, studentId: s.id },
-      { sourceSystem: 'email', externalKey: s.email ?? '', studentId: s.id },
-    ]),
-  );
-}
-
-async function countsOf(db: Db): Promise<string[]> {
-  const rows = await db.selectFrom('activity_counts').selectAll().where('count', '>', 0).execute();
-  return rows.map((r) => `${r.student_id} ${r.day} ${r.source} ${r.count}`).sort();
-}
-
-/**
- * What the generator meant to count, per linked student and London day (GMT in November): every
- * login, and one submission per course module and day however many of its events the site emitted.
- */
-function intendedCounts(events: readonly SiteEvent[]): string[] {
-  const counts = new Map<string, number>();
-  const submitted = new Set<string>();
-  for (const e of events) {
-    const student = STUDENT_OF[e.userid];
-    if (!e.intent || !student) continue;
-    const key = `${student} ${new Date(e.timecreated * 1000).toISOString().slice(0, 10)} ${e.intent}`;
-    if (e.intent === 'moodle_submission') {
-      const work = `${key} ${e.contextinstanceid}`;
-      if (submitted.has(work)) continue;
-      submitted.add(work);
-    }
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts].map(([k, n]) => `${k} ${n}`).sort();
-}
 
 describe.each(DATABASE_KINDS)('Moodle database pull, our store on %s', (kind) => {
   describe.each(MOODLE_ENGINES)('Moodle on %s', (engine) => {

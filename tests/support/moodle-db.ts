@@ -173,23 +173,39 @@ export const LOG_FIELDS = TABLES.logstore_standard_log?.fields.map(([n]) => n) ?
 /** Creates Moodle's two tables; `logColumns` leaves some out, as an older or odd Moodle would. */
 export async function createTestMoodle(
   engine: MoodleEngine,
-  opts: { prefix?: string; logColumns?: readonly string[]; tables?: readonly string[] } = {},
+  opts: { prefix?: string; logColumns?: readonly string[]; tables?: readonly string[]; mariadbUrl?: string } = {},
 ): Promise<TestMoodle> {
   const prefix = opts.prefix ?? 'mdl_';
+  // A test that restarts the server brings its own (tests/support/private-mariadb.ts); the others share one.
+  const mariadbUrl = opts.mariadbUrl ?? TEST_MARIADB_URL;
   const name = `moodle_t_${randomBytes(6).toString('hex')}`;
   let exec: (sqlText: string, params?: unknown[]) => Promise<unknown[]>;
   let close: () => Promise<void>;
   let url: string;
   if (engine === 'mysql') {
-    const admin = await mysql.createConnection({ uri: TEST_MARIADB_URL, multipleStatements: false });
-    await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
-    await admin.query(`USE ${name}`);
-    exec = async (sqlText, params = []) => (await admin.query(sqlText, params))[0] as unknown[];
-    close = async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.end();
+    // The admin session reconnects once the server has ended it, so a test can go on after restarting the server.
+    const connectAdmin = async () => {
+      const connection = await mysql.createConnection({ uri: mariadbUrl, multipleStatements: false });
+      const session = { connection, lost: false };
+      connection.on('error', () => (session.lost = true));
+      connection.on('end', () => (session.lost = true));
+      return session;
     };
-    const base = new URL(TEST_MARIADB_URL);
+    let admin = await connectAdmin();
+    await admin.connection.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+    await admin.connection.query(`USE ${name}`);
+    exec = async (sqlText, params = []) => {
+      if (admin.lost) {
+        admin = await connectAdmin();
+        await admin.connection.query(`USE ${name}`);
+      }
+      return (await admin.connection.query(sqlText, params))[0] as unknown[];
+    };
+    close = async () => {
+      await exec(`DROP DATABASE IF EXISTS ${name}`);
+      await admin.connection.end();
+    };
+    const base = new URL(mariadbUrl);
     base.pathname = `/${name}`;
     url = base.toString();
   } else {
@@ -251,7 +267,9 @@ export async function createTestMoodle(
       const log = q(`${prefix}logstore_standard_log`);
       if (engine === 'mysql') {
         // Connected to another database, so killSessions (which ends the sessions on this one) spares it.
-        const locker = await mysql.createConnection({ uri: TEST_MARIADB_URL });
+        const locker = await mysql.createConnection({ uri: mariadbUrl });
+        // A restart of the server ends this idle session: its error event must not end the test process.
+        locker.on('error', () => undefined);
         await locker.query(`LOCK TABLES ${name}.${log} WRITE`);
         return { release: async () => void (await locker.query('UNLOCK TABLES'), await locker.end()) };
       }

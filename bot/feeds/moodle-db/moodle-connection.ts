@@ -63,15 +63,23 @@ const CREDENTIAL_CODES = new Set([
   '28000',
   '42501',
 ]);
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ECONNRESET',
-  'PROTOCOL_CONNECTION_LOST',
-]);
+/** What each way of not getting through means, in the words of whoever looks after the database and the network. */
+const UNREACHABLE_WHY = new Map<string, string>(
+  Object.entries({
+    ECONNREFUSED:
+      'nothing accepted the connection (ECONNREFUSED): the database server is stopped or restarting, or MOODLE_DB_URL names the wrong host or port',
+    ENOTFOUND: 'the host name is not known (ENOTFOUND): check the host in MOODLE_DB_URL',
+    EAI_AGAIN: 'the host name could not be looked up just now (EAI_AGAIN): the name service (DNS) may be down',
+    ETIMEDOUT:
+      'the host did not answer (ETIMEDOUT): a firewall drops the connection, the network is down, or the host is off; check that this server may connect to it',
+    EHOSTUNREACH: 'there is no route to the host (EHOSTUNREACH): a network or firewall problem between this server and the database',
+    ECONNRESET:
+      'the server closed the connection as it was opened (ECONNRESET): it may be restarting or at its connection limit, or a firewall cut the connection',
+    PROTOCOL_CONNECTION_LOST:
+      'the server closed the connection as it was opened: it may be restarting or at its connection limit, or a firewall cut the connection',
+  }),
+);
+const NOT_REACHED = 'Nothing was read or stored and the checkpoint is unchanged; the next run tries again.';
 const MISSING_CODES = new Set(['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR', '42P01', '42703']);
 const MISSING_DATABASE_CODES = new Set(['ER_BAD_DB_ERROR', '3D000']);
 
@@ -91,11 +99,9 @@ export function explainMoodleError(error: unknown, target: string): MoodleFeedEr
       'moodle_db_unreachable',
       `The Moodle database named in MOODLE_DB_URL does not exist (${target}): ${message}.`,
     );
-  if (UNREACHABLE_CODES.has(code))
-    return new MoodleFeedError(
-      'moodle_db_unreachable',
-      `Cannot reach the Moodle database (${target}): ${code}. Check the host and port in MOODLE_DB_URL and that this server may connect to it.`,
-    );
+  const unreachable = UNREACHABLE_WHY.get(code);
+  if (unreachable)
+    return new MoodleFeedError('moodle_db_unreachable', `Cannot reach the Moodle database (${target}): ${unreachable}. ${NOT_REACHED}`);
   if (MISSING_CODES.has(code))
     return new MoodleFeedError(
       'moodle_db_schema',
@@ -152,6 +158,25 @@ async function boundedClose(closing: Promise<unknown>): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Waits for a MySQL/MariaDB statement at most `ms`, then fails as mysql2's own timeout does (PROTOCOL_SEQUENCE_TIMEOUT).
+ * mysql2's `timeout` option is not used: when the server goes away mid-statement (a restart, a crash) mysql2 fails the
+ * statement but never clears that timer, which then holds the statement, and keeps the process alive, for the whole limit.
+ */
+async function answerWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  // Once the time is up the connection is dropped; the statement may then never settle, or fail unheard.
+  work.catch(() => undefined);
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' })), ms);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Opens one connection and makes its session read-only: the pull never writes to Moodle, even by mistake. */
 export async function openMoodleConnection(settings: MoodleDbSettings): Promise<MoodleConnection> {
   const target = describeMoodleTarget(settings);
@@ -176,7 +201,7 @@ export async function openMoodleConnection(settings: MoodleDbSettings): Promise<
       };
       const connection = await mysql.createConnection(options);
       connection.on('error', () => undefined);
-      await connection.query({ sql: 'SET SESSION TRANSACTION READ ONLY', timeout: timeoutMs });
+      await answerWithin(connection.query('SET SESSION TRANSACTION READ ONLY'), timeoutMs);
       let dropped = false;
       return {
         kind: 'mysql',
@@ -186,7 +211,7 @@ export async function openMoodleConnection(settings: MoodleDbSettings): Promise<
         async query(sqlText, params = []) {
           try {
             // Prepared statements use the binary protocol: numbers arrive as numbers, not text to parse.
-            const [rows] = await connection.execute({ sql: sqlText, values: params.map(String), timeout: timeoutMs });
+            const [rows] = await answerWithin(connection.execute({ sql: sqlText, values: params.map(String) }), timeoutMs);
             return rows as unknown[][];
           } catch (error) {
             if ((error as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT' && !dropped) {
@@ -249,7 +274,7 @@ async function killMysqlThread(options: mysql.ConnectionOptions, threadId: numbe
   try {
     const killer = await mysql.createConnection(options);
     try {
-      await killer.query({ sql: `KILL ${Number(threadId)}`, timeout: CLOSE_WAIT_MS });
+      await answerWithin(killer.query(`KILL ${Number(threadId)}`), CLOSE_WAIT_MS);
     } finally {
       killer.destroy();
     }
