@@ -220,7 +220,11 @@ describe('docs/onboarding.md, followed word for word from an empty database', ()
       currentUser: { id: 'user-id-0', name: NOOR.name, aadObjectId: NOOR.entraId, email: NOOR.email },
     });
     await studentTeams.say('Sorry, I have been ill for two weeks.');
-    await studentTeams.waitFor((m) => (m.text ?? '').includes('Your personal tutor will see it'), 'the thanks', 60_000);
+    await studentTeams.waitFor(
+      (m) => (m.text ?? '').includes('Your personal tutor will read it and get back to you'),
+      'the thanks',
+      60_000,
+    );
     const notice = await tutorTeams.waitFor((m) => cardText(m).includes('Noor Achterberg sent a message'), 'the tutor being told', 60_000);
     expect(cardText(notice)).toContain('Sorry, I have been ill for two weeks.');
   }, 900_000);
