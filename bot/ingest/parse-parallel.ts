@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { IsoDay, Source } from '../../shared/domain';
-import { readDelimited, type ReadResult } from './read-delimited';
+import { readDelimited, readPlainHeader, type ReadResult } from './read-delimited';
 import { DeclinedError, readBytes } from './read-bytes';
 import { Tally, type Rejection } from './tally';
 import type { ExportFormat, ParseSettings, PartNumbers, RowHandler } from './formats/format';
@@ -20,7 +20,7 @@ const MAX_PARTS = 4;
 // worker's start and the merge cost more than the second core gives back (docs/benchmarks.md, issue 18 seventh pass).
 const HERE_AND_WORKER_MIN_BYTES = 64 * 1024 * 1024;
 // The share of the file this thread counts: the worker starts later (its isolate and modules), this thread merges at the end.
-const HERE_SHARE = 0.55;
+const HERE_SHARE = 0.52;
 // How far past a cut to look for a line end; a record longer than this keeps the file in one piece.
 const CUT_SEARCH_BYTES = 1 << 20;
 
@@ -127,7 +127,9 @@ export async function headerFormat(
   formats: readonly ExportFormat[],
   settings: ParseSettings,
 ): Promise<{ format: ExportFormat; header: string[] } | null> {
-  const header = await readHeader(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES).catch(() => null);
+  const header =
+    (await readPlainHeader(path).catch(() => null)) ??
+    (await readHeader(path, settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES).catch(() => null));
   const format = header ? formats.find((f) => f.matches(header, settings)) : undefined;
   return header && format ? { format, header } : null;
 }

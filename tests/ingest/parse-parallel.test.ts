@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COUNT_FORMATS, parseExport, type ParsedExport } from '../../bot/ingest/parse-export';
 import { parseInParts } from '../../bot/ingest/parse-parallel';
 import { writeMoodleLog } from '../../bench/benchmarks/moodle-log-generator';
 import { fixture, parseSettings, submissionAcrossParts } from './support';
+import { readDelimited, readPlainHeader } from '../../bot/ingest/read-delimited';
 
 /** Everything a parse gives that an import uses (its duration aside). */
 const outcome = (p: ParsedExport | null) =>
@@ -156,5 +157,58 @@ describe('counting a large export in parts on worker threads', () => {
       const here = await parseInParts(file, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, undefined, 0.5);
       if (here) expect({ file, ...outcome(here) }).toEqual({ file, ...whole });
     }
+  });
+
+  it("when a file's first line is a plain record, then the header read from the first block alone is the one Papa Parse reads, else it is left to Papa Parse", async () => {
+    /** The first record that is not empty, as Papa Parse alone reads it (a file that is not UTF-8 read as Windows-1252, as imports read it). */
+    const papaHeader = async (path: string) => {
+      let header: string[] | null = null;
+      const read = (withoutBom: 'utf-8' | 'windows-1252') =>
+        readDelimited(path, {
+          delimiter: 'auto',
+          fastPath: false,
+          withoutBom,
+          onRecord: (fields, _line, problem) => {
+            if (fields.length === 1 && fields[0] === '' && !problem) return true;
+            header = problem ? null : [...fields];
+            return false;
+          },
+        });
+      // A file refused in both (a byte-order mark over bytes that are not UTF-8): undefined, no header to compare.
+      const readable = await read('utf-8')
+        .catch(() => read('windows-1252'))
+        .then(() => true)
+        .catch(() => false);
+      return readable ? header : undefined;
+    };
+    const crafted = {
+      'quoted-break.csv': '"Time","User\nfull name",Event\n"4/11/23, 11:18",Ann,x\n',
+      'blank-first.csv': '\nTime,Event\n1,2\n',
+      'cr-only.csv': 'Time,Event\r1,2\r3,4\n',
+      'tabs.csv': 'Name\tEmail\tDuration\nAnn\tann@example.ac.uk\t3 min\n',
+      'quoted-header.csv': '\uFEFF"Time","User full name","Event, with comma"\r\n1,2,3\r\n',
+    };
+    for (const [name, text] of Object.entries(crafted)) writeFileSync(join(dir, name), text);
+    const files = [
+      ...readdirSync(fixture())
+        .filter((folder) => statSync(fixture(folder)).isDirectory())
+        .flatMap((folder) => readdirSync(fixture(folder)).map((name) => fixture(folder, name)))
+        .filter((path) => statSync(path).isFile()),
+      ...Object.keys(crafted).map((name) => join(dir, name)),
+    ];
+    let plain = 0;
+    for (const path of files) {
+      const header = await readPlainHeader(path).catch(() => null);
+      if (header === null) continue;
+      plain += 1;
+      const reference = await papaHeader(path);
+      // A file no reader reads is refused whatever its first line says.
+      if (reference === undefined) expect((await parseExport(path, 'moodle', parseSettings())).fatal).toMatch(/not valid/);
+      else expect({ path, header }).toEqual({ path, header: reference });
+    }
+    expect(plain).toBeGreaterThan(20);
+    for (const name of ['quoted-break.csv', 'blank-first.csv', 'cr-only.csv']) expect(await readPlainHeader(join(dir, name))).toBeNull();
+    expect(await readPlainHeader(join(dir, 'tabs.csv'))).toEqual(['Name', 'Email', 'Duration']);
+    expect(await readPlainHeader(join(dir, 'quoted-header.csv'))).toEqual(['Time', 'User full name', 'Event, with comma']);
   });
 });
