@@ -35,7 +35,9 @@ export interface CountEntry {
 
 /**
  * Counts a format keeps without a string key each (the Moodle site log's, under numbers) until they are read: the keys
- * made only when asked for, once each. A block's (identity, day, source) never appear in the tally's `counts` too.
+ * made only when asked for. A block's (identity, day, source) never appear in the tally's `counts`; two blocks may hold the
+ * same one (two parts of a file counted on a day both saw), and every reader sums them (`allCounts`, resolving). The blocks'
+ * sizes add up to the keys they hold between them, each once.
  */
 export interface CountBlock {
   readonly size: number;
@@ -144,7 +146,7 @@ export class Tally {
     return this.blocks.reduce((n, b) => n + b.size, this.counts.size);
   }
 
-  /** Counts as (identity, day, source, n), for resolving and writing. */
+  /** Counts as (identity, day, source, n), for resolving and writing; one (identity, day, source) may come twice (two blocks): sum them. */
   *entries(): Generator<CountEntry> {
     for (const [key, count] of this.counts) {
       const [identity, day, source] = key.split(SEP) as [string, IsoDay, Source];

@@ -61,7 +61,7 @@ export interface RowHandler {
    * counted in numbers, taken out of it. Counts kept as text stay in the tally and merge as any part's do.
    */
   handOver?(): PartNumbers;
-  /** This thread's part takes over the numbers of the part after it (handOver), the once-only rule held across the cut; false when they do not fit. */
+  /** This thread's part takes over the numbers of the part after it (handOver), the once-only rule held across the cut; false when it cannot. */
   takeOver?(numbers: PartNumbers): boolean;
   /** After takeOver: puts everything counted into the tally, as finishPart does, without the once-only keys (their rule is held). */
   finishTakenOver?(): void;

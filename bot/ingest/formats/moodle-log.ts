@@ -132,14 +132,15 @@ function sameBytes(b: Uint8Array, from: number, candidates: ReadonlyArray<{ byte
  * are never those of the counts kept as text.
  */
 class NumericCounts implements CountBlock {
+  /**
+   * `counts`: key -> occurrences (this thread's counter), or pairs of key and occurrences (a worker's, handed over); `size`: how
+   * many of its keys no other block of the tally holds.
+   */
   constructor(
-    private readonly counts: ReadonlyMap<number, number>,
+    private readonly counts: ReadonlyMap<number, number> | Float64Array,
     private readonly days: readonly IsoDay[],
+    readonly size: number = ArrayBuffer.isView(counts) ? counts.length / 2 : counts.size,
   ) {}
-
-  get size(): number {
-    return this.counts.size;
-  }
 
   *entries(): Generator<CountEntry> {
     const all: CountEntry[] = [];
@@ -149,19 +150,26 @@ class NumericCounts implements CountBlock {
 
   has(source: Source): boolean {
     const parity = source === 'moodle_login' ? 0 : source === 'moodle_submission' ? 1 : -1;
-    for (const key of this.counts.keys()) if (key % 2 === parity) return true;
-    return false;
+    let found = false;
+    this.each((key) => (found ||= key % 2 === parity));
+    return found;
   }
 
   forEach(fn: (identity: string, day: IsoDay, source: Source, count: number) => void): void {
     const identities = new Map<number, string>();
-    for (const [key, count] of this.counts) {
+    this.each((key, count) => {
       const rest = Math.floor(key / 2);
       const userId = Math.floor(rest / MAX_DAYS);
       let identity = identities.get(userId);
       if (identity === undefined) identities.set(userId, (identity = `moodle:${userId}`));
       fn(identity, this.days[rest % MAX_DAYS] as IsoDay, key % 2 === 0 ? 'moodle_login' : 'moodle_submission', count);
-    }
+    });
+  }
+
+  private each(fn: (key: number, count: number) => void): void {
+    const { counts } = this;
+    if (ArrayBuffer.isView(counts)) for (let i = 0; i < counts.length; i += 2) fn(counts[i] as number, counts[i + 1] as number);
+    else for (const [key, count] of counts) fn(key, count);
   }
 }
 
@@ -476,34 +484,36 @@ class MoodleLogCounter implements RowHandler {
   }
 
   takeOver(numbers: PartNumbers): boolean {
-    const index = numbers.days.map((day) => {
-      let k = this.dayIndex.get(day);
-      if (k === undefined) {
-        k = this.days.length;
-        this.days.push(day);
-        this.dayIndex.set(day, k);
-      }
-      return k;
-    });
-    // A numeric key holds a day's index below MAX_DAYS: a file of more days than that is read in one piece.
-    if (this.days.length > MAX_DAYS) return false;
-    const { counts, modules } = numbers;
-    for (let i = 0; i < counts.length; i += 2) {
-      const key = counts[i] as number;
-      const rest = Math.floor(key / 2);
-      const mine = (rest - (rest % MAX_DAYS) + (index[rest % MAX_DAYS] as number)) * 2 + (key % 2);
-      this.counts.set(mine, (this.counts.get(mine) ?? 0) + (counts[i + 1] as number));
-    }
-    // A submission the part after the cut counted for a (user, day, module) this part counted already: counted once, the other ignored.
+    const { days, counts, modules } = numbers;
+    // The part's days as this counter's (-1: a day this part never saw).
+    const here = days.map((day) => this.dayIndex.get(day) ?? -1);
+    // A submission the part after the cut counted for a (user, day, module) this part counted already: counted once (one taken
+    // from this part's count of that student's submissions that day, which holds it), the other ignored.
     for (let i = 0; i < modules.length; i += 2) {
       const key = modules[i] as number;
-      const mine = key - (key % MAX_DAYS) + (index[key % MAX_DAYS] as number);
-      if (this.firstModule(mine, modules[i + 1] as number)) continue;
+      const day = here[key % MAX_DAYS] as number;
+      if (day < 0) continue;
+      const mine = key - (key % MAX_DAYS) + day;
+      const seen = this.modulesSeen.get(mine);
+      const courseModule = modules[i + 1] as number;
+      if (seen === undefined || (typeof seen === 'number' ? seen !== courseModule : !seen.has(courseModule))) continue;
       const n = (this.counts.get(mine * 2 + 1) as number) - 1;
       if (n > 0) this.counts.set(mine * 2 + 1, n);
       else this.counts.delete(mine * 2 + 1);
       this.tally.ignore();
     }
+    // The part's counts stay as they came, a block of their own; a (user, day, kind) on a day both parts saw is in both, summed
+    // wherever the tally is read, and counted once in its size.
+    let rows = 0;
+    let shared = 0;
+    for (let i = 0; i < counts.length; i += 2) {
+      rows += counts[i + 1] as number;
+      const key = counts[i] as number;
+      const rest = Math.floor(key / 2);
+      const day = here[rest % MAX_DAYS] as number;
+      if (day >= 0 && this.counts.has((rest - (rest % MAX_DAYS) + day) * 2 + (key % 2))) shared += 1;
+    }
+    this.tally.addBlock(new NumericCounts(counts, days, counts.length / 2 - shared), rows);
     return true;
   }
 
