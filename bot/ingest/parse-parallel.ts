@@ -80,8 +80,15 @@ export async function countPart(
   const maxLineChars = job.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const options = { delimiter: 'auto', onProgress, range: job.range, maxLineChars, identitySegments: job.identitySegments } as const;
   let read: ReadResult | null = null;
+  // A line too long fails the part, and the file is read in one piece, where the exact check of line lengths refuses it naming the
+  // line: the text reader would read past it (it holds a line to its end only within the cap, it does not measure every line).
   if (job.readsBytes)
-    read = await readBytes(job.path, { ...options, onRecord: counter.onRecord, onPlainRecord: counter.onPlainRecord }).catch(declined);
+    read = await readBytes(job.path, { ...options, onRecord: counter.onRecord, onPlainRecord: counter.onPlainRecord }).catch(
+      (error: unknown) => {
+        if (error instanceof DeclinedError && error.lineTooLong) throw error;
+        return declined(error);
+      },
+    );
   if (read === null) {
     counter = createRecordCounter(formats, job.source, job.settings, known);
     read = await readDelimited(job.path, { ...options, onRecord: counter.onRecord });

@@ -6,7 +6,11 @@ import { parseHeldLines, planRead, splitPlainLine, type ReadOptions, type ReadRe
 
 /** The byte reader does not read this file (not UTF-8, CR line ends, bytes that are not UTF-8): read it with readDelimited instead. */
 export class DeclinedError extends Error {
-  constructor(reason: string) {
+  constructor(
+    reason: string,
+    /** A line longer than `maxLineChars`: only the exact check of line lengths (line-limit.ts) may read past it, to refuse the file. */
+    readonly lineTooLong = false,
+  ) {
     super(`the byte reader declined the file: ${reason}`);
     this.name = 'DeclinedError';
   }
@@ -56,7 +60,7 @@ export async function readBytes(path: string, options: ByteReadOptions): Promise
   // never holds more, and it is never more lenient than the exact check of line lengths (line-limit.ts), which counts a CR as a
   // line end too. The caller then makes that check, which refuses the file naming the line, or reads the file with readDelimited.
   const maxLine = options.maxLineChars === undefined ? Infinity : options.maxLineChars - 3;
-  const tooLong = () => new DeclinedError(`a line near line ${line} is longer than ${maxLine} bytes`);
+  const tooLong = () => new DeclinedError(`a line near line ${line} is longer than ${maxLine} bytes`, true);
   let bomLeft = start === 0 && plan.sniffed.hasBom ? 3 : 0;
   let bytes = 0;
   let lastByte = -1;

@@ -53,6 +53,13 @@ describe('a line-length cap on imports', () => {
       expect(parsed.fatal).toMatch(/^line 352 is longer than 4 KB, the most a line may be \(UPLOAD_MAX_LINE_BYTES\)/);
       expect(parsed.tally.rowsCounted).toBe(0);
     }
+    // Counted on this thread and one worker, the long line in either part: the parts give way, and the whole-file read refuses it.
+    for (const share of [0.3, 0.95]) {
+      expect(await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings(), undefined, undefined, share)).not.toBeNull();
+      expect(
+        await parseInParts(path, 'moodle', COUNT_FORMATS.moodle, parseSettings({ maxLineBytes: 4096 }), undefined, undefined, share),
+      ).toBeNull();
+    }
   });
 
   it.each([true, false])(
