@@ -68,6 +68,12 @@ describe.each(DATABASE_KINDS)('the service killed (kill -9) while it answers a s
       async () => expect(noticesToTutor()).toEqual([expect.stringContaining('Urgent: Rae Quiet may need help now')]),
       30_000,
     );
+    // ...and the sends to the tutor are on record as sent (a send cut off by the kill would rightly go again, as a maybe-repeat).
+    await eventually(async () => {
+      const toStaff = await shared.db.selectFrom('outbox').select('status').where('kind', '!=', 'support_card').execute();
+      expect(toStaff.length).toBeGreaterThan(0);
+      expect(toStaff.map((r) => r.status).filter((status) => status !== 'sent')).toEqual([]);
+    }, 30_000);
 
     first.child.kill('SIGKILL');
     await first.exited;
