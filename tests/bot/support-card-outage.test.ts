@@ -14,7 +14,7 @@ import { cardWords } from '../support/student-chat';
 const CRISIS = 'i honestly dont want to be here anymore';
 const STUDENT_CHAT = 'a:student-chat';
 /** SUPPORT_CARD_HOLD_SECONDS by default. */
-const SUPPORT_CARD_HOLD_MS = 120_000;
+const SUPPORT_CARD_HOLD_MS = 30_000;
 
 describe.each(DATABASE_KINDS)('a student writing words of crisis while the Bot Connector fails, on %s', (kind) => {
   let t: TestDatabase;
