@@ -3,6 +3,7 @@ import { AuditQuerySchema } from '../../shared/api/audit';
 import { exportAuditCsv, listAuditPage } from '../commands/audit-page.command';
 import { downloadSubjectAccess } from '../commands/subject-access-download.command';
 import { badRequest, handleError } from '../errors';
+import { parseInput } from './parse-input';
 import { resolveViewer, type AuthDeps } from './auth';
 import type { RouteDeps } from './routes';
 
@@ -19,10 +20,7 @@ function handled(deps: RouteDeps, handler: (req: Request, res: Response) => Prom
 }
 
 function auditQuery(req: Request) {
-  const parsed = AuditQuerySchema.safeParse(req.query ?? {});
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'filter'}: ${i.message}`);
-  throw badRequest(`The filter is not valid: ${problems.join('; ')}.`, problems);
+  return parseInput(AuditQuerySchema, req.query, 'filter');
 }
 
 /** The audit page's API and the subject access download (issue 17). */

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
 import type { Request, Response, Server } from 'restify';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -33,6 +32,7 @@ import { registerPrivacyRoutes } from './privacy.routes';
 import { registerUrgentRoutes } from './urgent.routes';
 import type { ApiServices } from '../services';
 import { serveStaticFile } from '../http/static-files';
+import { parseInput } from './parse-input';
 import { assertIdentityEncoding, readJsonBody } from '../http/body-limits';
 import { describePeople } from '../commands/people.command';
 import { PeopleQuerySchema, type PeopleOverview } from '../../shared/api/people';
@@ -42,14 +42,6 @@ export interface RouteDeps extends ApiServices {
   config: Config;
   logger: Logger;
   now: () => Date;
-}
-
-/** Parses input with a contract; every problem is reported at once as a 400 naming the field. */
-function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const parsed = schema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`);
-  throw badRequest(`The ${what} is not valid: ${problems.join('; ')}.`, problems);
 }
 
 /** Wraps a handler: parse, authorize and call a command inside; every error goes through the one handler. */

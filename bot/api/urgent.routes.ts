@@ -3,6 +3,7 @@ import { UrgentActedSchema, UrgentIdSchema } from '../../shared/api/urgent';
 import { listUrgentForViewer, recordUrgentActed, type UrgentDeps } from '../commands/urgent-alerts.command';
 import { readJsonBody } from '../http/body-limits';
 import { badRequest, handleError } from '../errors';
+import { parseInput } from './parse-input';
 import { resolveViewer, type AuthDeps } from './auth';
 import type { RouteDeps } from './routes';
 
@@ -34,12 +35,8 @@ export function registerUrgentRoutes(server: Server, deps: RouteDeps & AuthDeps)
       const viewer = await resolveViewer(req, deps);
       const id = UrgentIdSchema.safeParse(String(req.params.id));
       if (!id.success) throw badRequest('That is not the id of an urgent message.', ['id: expected the id of an urgent message']);
-      const body = UrgentActedSchema.safeParse((await readJsonBody(req)) ?? {});
-      if (!body.success) {
-        const problems = body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-        throw badRequest(`The note is not valid: ${problems.join('; ')}.`, problems);
-      }
-      const result = await recordUrgentActed(urgent, viewer, id.data, body.data.note);
+      const body = parseInput(UrgentActedSchema, await readJsonBody(req), 'note');
+      const result = await recordUrgentActed(urgent, viewer, id.data, body.note);
       deps.flagCache.invalidate(viewer.departmentId);
       return result;
     }),

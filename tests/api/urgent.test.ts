@@ -96,6 +96,12 @@ describe.each(DATABASE_KINDS)('urgent messages pinned in the tab on %s', (kind) 
     expect(empty.status).toBe(400);
     expect(((await empty.json()) as { message: string }).message).toContain('say what you did');
     expect((await acted(tutor.id, id, { note: 'x', extra: true })).status).toBe(400);
+    // A body that breaks the contract 60,000 times over is answered with the first of its problems, not with all of them.
+    const hostile = await acted(tutor.id, id, { note: 'x', ...Object.fromEntries(Array.from({ length: 60_000 }, (_, n) => [`k${n}`, n])) });
+    expect(hostile.status).toBe(400);
+    const answer = await hostile.text();
+    expect(answer).toContain('k0');
+    expect(answer.length).toBeLessThan(2000);
     expect(await get(tutor.id)).toHaveLength(1);
 
     const ok = await acted(tutor.id, id, { note: 'Phoned Rae; they are with a friend and seeing the GP tomorrow.' });
