@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createXXHash128, type IHasher } from 'hash-wasm';
 
 /**
@@ -124,20 +124,7 @@ export async function feedUntil(path: string, hasher: SegmentHasher, until: numb
 
 /** The identity of the first `bytes` bytes of a file, read here (a file that changed while it was read, or a part that lost its digests). */
 export async function identityOfFile(path: string, bytes?: number): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const size = bytes ?? (await handle.stat()).size;
-    const segments = await SegmentHasher.create(0);
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    let at = 0;
-    while (at < size) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - at), at);
-      if (bytesRead === 0) break;
-      segments.update(buffer.subarray(0, bytesRead));
-      at += bytesRead;
-    }
-    return identityOf([segments.finish()], at);
-  } finally {
-    await handle.close();
-  }
+  const segments = await SegmentHasher.create(0);
+  await feedUntil(path, segments, bytes ?? (await stat(path)).size);
+  return identityOf([segments.finish()], segments.at);
 }

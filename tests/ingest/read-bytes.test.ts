@@ -6,6 +6,7 @@ import { readBytes, DeclinedError } from '../../bot/ingest/read-bytes';
 import { readDelimited } from '../../bot/ingest/read-delimited';
 import { COUNT_FORMATS, parseExport, type ParsedExport } from '../../bot/ingest/parse-export';
 import { countPart, parseInParts } from '../../bot/ingest/parse-parallel';
+import { identityOfFile } from '../../bot/ingest/file-identity';
 import { concludeParse, createRecordCounter } from '../../bot/ingest/count-records';
 import type { ParseSettings } from '../../bot/ingest/formats/format';
 import { writeMoodleLog } from '../../bench/benchmarks/moodle-log-generator';
@@ -347,6 +348,8 @@ describe('the byte reader and the Moodle log byte counter', () => {
     const expected = await identityOfBytes(whole);
     const reference = outcome(await parseExport(path, 'moodle', parseSettings(), undefined, false));
     expect(reference?.read?.fileHash).toBe(expected);
+    // As made afresh when a part could not vouch for its segments.
+    expect(await identityOfFile(path)).toBe(expected);
 
     const onePiece = outcome(await parseExport(path, 'moodle', parseSettings(), undefined, true, 1));
     expect(onePiece?.read?.fileHash).toBe(expected);
